@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* rp_ingest.h -- reading collections (stage 1 of 7): files, directories, stdin; plain text,
+ * JSON Lines / JSON arrays, WARC/WET; each optionally gzip- or zstd-compressed, streamed.
+ *
+ * Reading is split in two so that it parallelises:
+ *   framing (rp_reader_next): sequential; decompresses and cuts the stream into raw records
+ *            (a text file, a JSON Lines line, a JSON array element, a WARC record);
+ *   parsing (rp_record_parse): pure function of one record, safe on many threads at once;
+ *            extracts id, text, date, title, url.
+ * A record that cannot be framed or parsed is still returned, with a skip reason, so that
+ * every input document is accounted for. */
+#ifndef RP_INGEST_H
+#define RP_INGEST_H
+#include <stdint.h>    /* uint64_t */
+#include "rp_common.h" /* RP_API, rp_status, rp_alloc */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rp_format {
+    RP_FORMAT_AUTO = 0, /* by extension, then by sniffing the first bytes */
+    RP_FORMAT_TEXT = 1, /* one document per file (.txt, .md, anything unrecognised) */
+    RP_FORMAT_JSONL = 2, /* one JSON object per line (.jsonl, .ndjson) */
+    RP_FORMAT_JSON = 3,  /* a JSON array of objects, or JSON Lines (.json) */
+    RP_FORMAT_WARC = 4   /* WARC/WET records (.warc, .wet) */
+} rp_format;
+
+typedef enum rp_codec {
+    RP_CODEC_NONE = 0,
+    RP_CODEC_GZIP = 1, /* .gz, multi-member; zlib */
+    RP_CODEC_ZSTD = 2  /* .zst, multi-frame; libzstd */
+} rp_codec;
+
+/* Why a record became a skipped document. Values are stable; text via rp_skip_reason_str. */
+typedef enum rp_skip {
+    RP_SKIP_NONE = 0,
+    RP_SKIP_OPEN = 1,        /* the file could not be opened or read */
+    RP_SKIP_BAD_JSON = 2,    /* the line is not valid JSON */
+    RP_SKIP_NOT_OBJECT = 3,  /* valid JSON but not an object */
+    RP_SKIP_NO_TEXT = 4,     /* the text field is missing or not a string */
+    RP_SKIP_TOO_BIG = 5,     /* record larger than max_doc_size and truncation is off */
+    RP_SKIP_TRUNCATED = 6,   /* the stream ended inside this record (truncated gzip, short WARC) */
+    RP_SKIP_CORRUPT = 7,     /* the compressed stream is corrupt (bad CRC, bad frame) */
+    RP_SKIP_BAD_WARC = 8,    /* malformed WARC header */
+    RP_SKIP_BLANK = 9        /* blank line in JSON Lines (counted, not a document) */
+} rp_skip;
+
+RP_API const char *rp_skip_reason_str(rp_skip s); /* short snake_case text, e.g. "bad_json" */
+
+typedef struct rp_ingest_params {
+    const char *id_field;    /* JSON key of the id; default "id"; missing -> "<path>:<line>" */
+    const char *text_field;  /* default "text" */
+    const char *date_field;  /* NULL = no dates */
+    const char *title_field; /* NULL = none */
+    const char *url_field;   /* NULL = none */
+    size_t max_doc_size;     /* bytes of one record; default 64 MiB */
+    int truncate_large;      /* 1: cut a larger text to max_doc_size (reported); 0: skip it */
+    rp_format format;        /* RP_FORMAT_AUTO unless forced */
+} rp_ingest_params;
+
+RP_API void rp_ingest_params_default(rp_ingest_params *p);
+
+/* One raw record as framed from the stream. Memory is owned by the reader and valid until
+ * the next rp_reader_next call (copy it to keep it). */
+typedef struct rp_record {
+    const char *data;   /* raw bytes (decompressed); not NUL-terminated */
+    size_t size;
+    const char *path;   /* file the record came from ("-" for stdin); NUL-terminated */
+    const char *rel_id; /* for RP_FORMAT_TEXT: path relative to the argument; else NULL */
+    rp_format format;   /* resolved format */
+    uint64_t line;      /* 1-based line of the record start (JSONL/JSON/WARC); 0 for text */
+    uint64_t offset;    /* byte offset of the record start in the decompressed stream */
+    uint64_t number;    /* 1-based record number within its file */
+    rp_skip skip;       /* set when framing already failed (open error, truncated, too big) */
+    const char *detail; /* human-readable detail for skip, e.g. "unexpected end of gzip
+                           stream at byte 1234"; NULL if none. Valid like data. */
+    int truncated_text; /* 1 when data was cut to max_doc_size (truncate_large) */
+} rp_record;
+
+typedef struct rp_reader rp_reader; /* opaque; single-threaded */
+
+/* Create a reader over one argument: a file, a directory (walked recursively, entries in
+ * byte-wise sorted order, hidden files skipped), or "-" for stdin. Format and codec are
+ * resolved per file. The reader copies params and path. */
+RP_API rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_params *p,
+                                const rp_alloc *alloc);
+RP_API void rp_reader_free(rp_reader *r); /* accepts NULL */
+
+/* Next raw record: RP_OK with *rec filled, RP_DONE at the end. A damaged file yields records
+ * with rec->skip set (never an error status), then continues with the next file; only
+ * RP_E_NOMEM or RP_E_INTERNAL end the iteration. */
+RP_API rp_status rp_reader_next(rp_reader *r, rp_record *rec);
+
+/* Progress: compressed bytes consumed so far and total bytes of all files (0 if unknown, e.g.
+ * stdin). Cheap; call from the reading thread. */
+RP_API void rp_reader_progress(const rp_reader *r, uint64_t *bytes_done, uint64_t *bytes_total);
+
+/* Last detailed message, e.g. "a.jsonl.gz: gzip stream truncated at byte 1234". */
+RP_API const char *rp_reader_errmsg(const rp_reader *r);
+
+/* A parsed document. Strings point into the parser's scratch (or the record) and are valid
+ * until the next rp_record_parse with the same parser. id and text are never NULL (text may be
+ * empty when skip != NONE). */
+typedef struct rp_doc {
+    const char *id;
+    size_t id_size;
+    const char *text;
+    size_t text_size;
+    const char *date;  /* raw date string or NULL */
+    const char *title; /* or NULL */
+    const char *url;   /* or NULL */
+    int64_t date_epoch; /* seconds since 1970 (UTC) parsed from date, or INT64_MIN */
+    rp_skip skip;
+    const char *detail; /* e.g. "line 17, column 4: unexpected character" */
+} rp_doc;
+
+typedef struct rp_parser rp_parser; /* opaque; one per thread */
+RP_API rp_status rp_parser_create(rp_parser **out, const rp_ingest_params *p,
+                                  const rp_alloc *alloc);
+RP_API void rp_parser_free(rp_parser *ps);
+
+/* Parse one record into *doc. Thread-safe across distinct parsers. Returns RP_OK even for a
+ * bad record (doc->skip says why); RP_E_NOMEM only on allocation failure. For WARC response
+ * records the HTTP headers are removed and HTML reduced to text. */
+RP_API rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *doc);
+
+/* Parse a date string (ISO 8601 "2022-04-04", "2022-04-04T10:00:00Z", RFC 2822 "Mon, 04 Apr
+ * 2022 10:00:00 GMT", Reuters "26-FEB-1987 15:01:01.79", or a number of epoch seconds).
+ * Returns INT64_MIN when not understood. */
+RP_API int64_t rp_parse_date(const char *s, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RP_INGEST_H */

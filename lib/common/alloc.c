@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* alloc.c -- allocation through the pluggable rp_alloc, with a test-only failure countdown. */
+#include <stdlib.h> /* malloc, free */
+#include <string.h> /* memcpy */
+#include "common_internal.h"
+
+static long g_fault_countdown; /* test-only; see rpi_fault_malloc_arm */
+static long g_fault_calls;
+
+void rpi_fault_malloc_arm(long countdown)
+{
+    g_fault_countdown = countdown;
+    g_fault_calls = 0;
+}
+
+long rpi_fault_malloc_calls(void) { return g_fault_calls; }
+
+static int fault_now(void)
+{
+    g_fault_calls++;
+    if (g_fault_countdown > 0 && --g_fault_countdown == 0) return 1;
+    return 0;
+}
+
+void *rpi_malloc(const rp_alloc *alloc, size_t size)
+{
+    if (fault_now()) return NULL;
+    if (size == 0) size = 1;
+    if (alloc && alloc->alloc) return alloc->alloc(alloc->opaque, size);
+    return malloc(size);
+}
+
+void *rpi_calloc(const rp_alloc *alloc, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    void *p = rpi_malloc(alloc, n * size);
+    if (p) memset(p, 0, n * size ? n * size : 1);
+    return p;
+}
+
+void rpi_free(const rp_alloc *alloc, void *ptr)
+{
+    if (!ptr) return;
+    if (alloc && alloc->free) {
+        alloc->free(alloc->opaque, ptr);
+        return;
+    }
+    free(ptr);
+}
+
+void *rpi_realloc(const rp_alloc *alloc, void *ptr, size_t old_size, size_t new_size)
+{
+    if (alloc && alloc->alloc) {
+        void *n = rpi_malloc(alloc, new_size);
+        if (!n) return NULL;
+        if (ptr) memcpy(n, ptr, old_size < new_size ? old_size : new_size);
+        rpi_free(alloc, ptr);
+        return n;
+    }
+    if (fault_now()) return NULL;
+    return realloc(ptr, new_size ? new_size : 1);
+}
+
+char *rpi_strndup(const rp_alloc *alloc, const char *s, size_t n)
+{
+    char *d = rpi_malloc(alloc, n + 1);
+    if (!d) return NULL;
+    if (n) memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+void rp_free(void *ptr) { free(ptr); }
+
+const char *rp_version(void) { return RP_VERSION_STRING; }

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* common_internal.h -- private helpers every stage may use: allocation through rp_alloc,
+ * capped growable buffers, error-propagation macros. Never installed. */
+#ifndef RP_COMMON_INTERNAL_H
+#define RP_COMMON_INTERNAL_H
+#include <stddef.h>  /* size_t */
+#include <stdint.h>  /* uint8_t */
+#include <assert.h>  /* assert */
+#include "reprint/rp_common.h"
+
+#if defined(__GNUC__)
+#define RPI_FUNC __attribute__((visibility("hidden")))
+#else
+#define RPI_FUNC
+#endif
+
+/* ---- allocation ------------------------------------------------------------------------- */
+/* alloc may be NULL (malloc/free). rpi_malloc returns NULL on failure; the fault-injection
+ * hook (rpi_fault_malloc_countdown) makes the Nth call fail in tests. */
+RPI_FUNC void *rpi_malloc(const rp_alloc *alloc, size_t size);
+RPI_FUNC void *rpi_calloc(const rp_alloc *alloc, size_t n, size_t size);
+RPI_FUNC void rpi_free(const rp_alloc *alloc, void *ptr);
+/* realloc emulated through alloc/free when a custom allocator is set: old_size is needed. */
+RPI_FUNC void *rpi_realloc(const rp_alloc *alloc, void *ptr, size_t old_size, size_t new_size);
+RPI_FUNC char *rpi_strndup(const rp_alloc *alloc, const char *s, size_t n);
+
+/* ---- capped byte buffer (curl dynbuf) ----------------------------------------------------- */
+struct rpi_buf {
+    char *ptr;       /* always NUL-terminated when size>0 or after rpi_buf_reset */
+    size_t size;     /* bytes used */
+    size_t cap;      /* bytes allocated */
+    size_t max_size; /* hard cap: growth past it returns RP_E_TOO_BIG */
+    const rp_alloc *alloc;
+};
+RPI_FUNC void rpi_buf_init(struct rpi_buf *b, size_t max_size, const rp_alloc *alloc);
+RPI_FUNC void rpi_buf_free(struct rpi_buf *b);
+RPI_FUNC void rpi_buf_reset(struct rpi_buf *b); /* size = 0, keeps memory */
+RPI_FUNC rp_status rpi_buf_reserve(struct rpi_buf *b, size_t extra);
+RPI_FUNC rp_status rpi_buf_append(struct rpi_buf *b, const void *data, size_t size);
+RPI_FUNC rp_status rpi_buf_putc(struct rpi_buf *b, char c);
+
+/* ---- generic growable array of fixed-size elements (no cap beyond SIZE_MAX checks) -------- */
+struct rpi_vec {
+    void *ptr;
+    size_t len;      /* elements used */
+    size_t cap;      /* elements allocated */
+    size_t elem_size;
+    const rp_alloc *alloc;
+};
+RPI_FUNC void rpi_vec_init(struct rpi_vec *v, size_t elem_size, const rp_alloc *alloc);
+RPI_FUNC void rpi_vec_free(struct rpi_vec *v);
+RPI_FUNC rp_status rpi_vec_reserve(struct rpi_vec *v, size_t n_extra);
+RPI_FUNC rp_status rpi_vec_push(struct rpi_vec *v, const void *elem);
+#define RPI_VEC_AT(v, T, i) (((T *)(v)->ptr)[i])
+
+/* ---- error propagation (zstd error_private.h) --------------------------------------------- */
+#define RP_TRY(expr)                                                                           \
+    do {                                                                                       \
+        rp_status rp_try_s_ = (expr);                                                          \
+        if (rp_try_s_ != RP_OK) return rp_try_s_;                                              \
+    } while (0)
+#define RP_TRY_GOTO(st, expr, label)                                                           \
+    do {                                                                                       \
+        (st) = (expr);                                                                         \
+        if ((st) != RP_OK) goto label;                                                         \
+    } while (0)
+#define RP_RETURN_IF(cond, err)                                                                \
+    do {                                                                                       \
+        if (cond) return (err);                                                                \
+    } while (0)
+
+/* ---- fault injection (tests only) -------------------------------------------------------- */
+/* When > 0, the countdown-th rpi_malloc/calloc/realloc from now fails (returns NULL) and the
+ * countdown disarms. 0 = disarmed. Process-global and test-only; not thread-safe by design. */
+RPI_FUNC void rpi_fault_malloc_arm(long countdown);
+RPI_FUNC long rpi_fault_malloc_calls(void); /* allocation calls since last arm */
+
+#endif /* RP_COMMON_INTERNAL_H */

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: MIT
+# Test registration. Labels: unit, cli, shared (needs ../shared; run by `make check-shared`).
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+
+file(GLOB RP_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${RP_UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/lib ${CMAKE_SOURCE_DIR}/tests)
+  target_compile_definitions(${name} PRIVATE _GNU_SOURCE
+      RP_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/data")
+  target_link_libraries(${name} PRIVATE reprint_static PkgConfig::CMOCKA)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS unit)
+endforeach()
+
+# End-to-end CLI tests: one shell script per case.
+file(GLOB RP_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/*.sh)
+foreach(src ${RP_CLI_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME cli_${name} COMMAND bash ${src})
+  set_tests_properties(cli_${name} PROPERTIES LABELS cli
+      ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+# Tests on ../shared (seeds and eval corpora): label "shared"; they fail when ../shared is
+# missing.
+file(GLOB RP_SHARED_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/shared/*.sh)
+foreach(src ${RP_SHARED_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME shared_${name} COMMAND bash ${src})
+  set_tests_properties(shared_${name} PROPERTIES LABELS shared
+      ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+if(RP_FUZZ)
+  include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake OPTIONAL)
+endif()
