@@ -34,7 +34,7 @@ void *rpi_calloc(const rp_alloc *alloc, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size) return NULL;
     void *p = rpi_malloc(alloc, n * size);
-    if (p) memset(p, 0, n * size ? n * size : 1);
+    if (p) memset(p, 0, (n * size) != 0 ? n * size : 1);
     return p;
 }
 

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.c -- rp_engine lifecycle, configuration and result accessors. The stages themselves
+ * are in engine_read.c (read, normalize, sketch) and engine_cluster.c (group, LSH, verify,
+ * cluster). */
+#include <stdarg.h>  /* va_list */
+#include <stdio.h>   /* vsnprintf */
+#include <string.h>  /* memset, strlen */
+#include <time.h>    /* clock_gettime */
+#include <unistd.h>  /* close */
+#include <sys/mman.h> /* munmap */
+#include "engine_internal.h"
+
+const char *rp_relation_str(rp_relation r)
+{
+    switch (r) {
+    case RP_REL_UNIQUE: return "unique";
+    case RP_REL_ORIGINAL: return "original";
+    case RP_REL_EXACT: return "exact";
+    case RP_REL_NEAR: return "near";
+    case RP_REL_SKIPPED: return "skipped";
+    }
+    return "unknown";
+}
+
+void rp_config_default(rp_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->level = RP_LEVEL_NEAR;
+    c->ngram = 5;
+    c->threshold = 0.5;
+    c->num_perm = 128;
+    c->verify = RP_VERIFY_SIGNATURE;
+    c->keep = RP_KEEP_LONGEST;
+    c->max_bucket = 512;
+    rp_ingest_params_default(&c->ingest);
+    rp_norm_params_default(&c->norm);
+}
+
+double rpi_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void rpi_engine_error(rp_engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->errmsg, sizeof e->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+static const char *dup_opt(rp_engine *e, const char *s)
+{
+    if (!s) return NULL;
+    return rpi_arena_strndup(&e->arenas[0], s, strlen(s));
+}
+
+rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *alloc)
+{
+    *out = NULL;
+    if (!c) return RP_E_INVALID;
+    if (c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM) return RP_E_INVALID;
+    if (c->ngram < 1 || c->ngram > 64) return RP_E_INVALID;
+    if (!(c->threshold > 0.0 && c->threshold <= 1.0)) return RP_E_INVALID;
+    if (c->bands && c->rows && (uint64_t)c->bands * c->rows > c->num_perm) return RP_E_INVALID;
+    if (c->level != RP_LEVEL_EXACT && c->level != RP_LEVEL_NEAR) return RP_E_UNSUPPORTED;
+    rp_engine *e = rpi_calloc(alloc, 1, sizeof *e);
+    if (!e) return RP_E_NOMEM;
+    if (alloc) {
+        e->alloc_copy = *alloc;
+        e->alloc = &e->alloc_copy;
+    }
+    e->cfg = *c;
+    /* arena 0: engine-owned strings; worker arenas are added by the reading stage */
+    e->arenas = rpi_calloc(e->alloc, 1, sizeof *e->arenas);
+    if (!e->arenas) {
+        rpi_free(e->alloc, e);
+        return RP_E_NOMEM;
+    }
+    e->n_arenas = 1;
+    rpi_arena_init(&e->arenas[0], e->alloc);
+    rp_ingest_params *ip = &e->cfg.ingest;
+    ip->id_field = dup_opt(e, c->ingest.id_field);
+    ip->text_field = dup_opt(e, c->ingest.text_field);
+    ip->date_field = dup_opt(e, c->ingest.date_field);
+    ip->title_field = dup_opt(e, c->ingest.title_field);
+    ip->url_field = dup_opt(e, c->ingest.url_field);
+    e->cfg.tmp_dir = dup_opt(e, c->tmp_dir);
+    if ((c->ingest.id_field && !ip->id_field) || (c->ingest.text_field && !ip->text_field) ||
+        (c->ingest.date_field && !ip->date_field) || (c->ingest.title_field && !ip->title_field) ||
+        (c->ingest.url_field && !ip->url_field) || (c->tmp_dir && !e->cfg.tmp_dir)) {
+        rp_engine_free(e);
+        return RP_E_NOMEM;
+    }
+    *out = e;
+    return RP_OK;
+}
+
+void rp_engine_free(rp_engine *e)
+{
+    if (!e) return;
+    for (size_t i = 0; i < RPI_MAX_CHUNKS && e->chunks[i]; i++) {
+        rpi_free(e->alloc, e->chunks[i]);
+        rpi_free(e->alloc, e->sig_chunks[i]);
+    }
+    for (unsigned i = 0; i < e->n_arenas; i++) rpi_arena_free(&e->arenas[i]);
+    rpi_free(e->alloc, e->arenas);
+    for (unsigned i = 0; i < e->n_spills; i++) {
+        if (e->spills[i].map) munmap((void *)e->spills[i].map, e->spills[i].size);
+        if (e->spills[i].fd >= 0) close(e->spills[i].fd);
+    }
+    rpi_free(e->alloc, e->spills);
+    for (size_t i = 0; i < e->n_inputs; i++) rpi_free(e->alloc, e->inputs[i]);
+    rpi_free(e->alloc, e->inputs);
+    rpi_free(e->alloc, e->unit_of);
+    rpi_free(e->alloc, e->unit_doc);
+    rpi_free(e->alloc, e->center);
+    rpi_free(e->alloc, e->center_score);
+    rpi_free(e->alloc, e->cluster_size);
+    rpi_free(e->alloc, e->pairs);
+    rpi_free(e->alloc, e);
+}
+
+void rp_engine_set_progress(rp_engine *e, rp_progress_fn fn, void *user)
+{
+    e->progress_fn = fn;
+    e->progress_user = user;
+}
+
+void rp_engine_set_log(rp_engine *e, rp_log_fn fn, void *user)
+{
+    e->log_fn = fn;
+    e->log_user = user;
+}
+
+rp_status rp_engine_add_input(rp_engine *e, const char *path)
+{
+    if (!path || e->ran) return RP_E_INVALID;
+    char **n = rpi_realloc(e->alloc, e->inputs, e->n_inputs * sizeof *n,
+                           (e->n_inputs + 1) * sizeof *n);
+    if (!n) return RP_E_NOMEM;
+    e->inputs = n;
+    e->inputs[e->n_inputs] = rpi_strndup(e->alloc, path, strlen(path));
+    if (!e->inputs[e->n_inputs]) return RP_E_NOMEM;
+    e->n_inputs++;
+    return RP_OK;
+}
+
+rp_status rp_engine_run(rp_engine *e)
+{
+    if (e->ran) return RP_E_INVALID;
+    e->ran = 1;
+    RP_TRY(rpi_engine_read(e));
+    return rpi_engine_cluster(e);
+}
+
+size_t rp_engine_n_docs(const rp_engine *e) { return e->n_docs; }
+
+rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
+{
+    if (i >= e->n_docs || !e->unit_of) return RP_E_INVALID;
+    const struct rpi_docslot *d = rpi_doc(e, i);
+    memset(out, 0, sizeof *out);
+    out->id = d->id;
+    out->cluster = d->id;
+    out->skip = (rp_skip)d->skip;
+    out->detail = d->detail;
+    out->source = d->source;
+    out->line = d->line;
+    out->n_tokens = d->n_tokens;
+    out->date_epoch = d->date;
+    if (d->skip != RP_SKIP_NONE) {
+        out->relation = RP_REL_SKIPPED;
+        return RP_OK;
+    }
+    const uint32_t u = e->unit_of[i];
+    if (u == UINT32_MAX) { /* empty document: never clustered */
+        out->relation = RP_REL_UNIQUE;
+        out->kept = 1;
+        return RP_OK;
+    }
+    const uint32_t leader = e->unit_doc[u];
+    const uint32_t c = e->center[u];
+    const uint32_t rep = e->unit_doc[c];
+    out->cluster = rpi_doc(e, rep)->id;
+    if (leader != i) {
+        out->relation = RP_REL_EXACT;
+        out->of = rpi_doc(e, leader)->id;
+        out->score = 1.0;
+    } else if (c != u) {
+        out->relation = RP_REL_NEAR;
+        out->of = rpi_doc(e, rep)->id;
+        out->score = e->center_score[u];
+    } else {
+        out->relation = e->cluster_size[u] > 1 ? RP_REL_ORIGINAL : RP_REL_UNIQUE;
+        out->kept = 1;
+    }
+    return RP_OK;
+}
+
+size_t rp_engine_n_pairs(const rp_engine *e) { return e->n_pairs; }
+
+rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
+{
+    if (k >= e->n_pairs) return RP_E_INVALID;
+    *out = e->pairs[k];
+    return RP_OK;
+}
+
+void rp_engine_summary(const rp_engine *e, rp_summary *out) { *out = e->sum; }
+
+const char *rp_engine_errmsg(const rp_engine *e) { return e->errmsg; }

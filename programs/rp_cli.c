@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: MIT */
+/* rp_cli.c -- the reprint command line: argument parsing, progress, summaries, and the
+ * cluster / pairs / dedup / eval commands. Uses only the public API in include/reprint/. */
+#include <errno.h>    /* errno */
+#include <getopt.h>   /* getopt_long */
+#include <signal.h>   /* signal */
+#include <stdio.h>    /* fprintf */
+#include <stdlib.h>   /* strtod, strtoul */
+#include <string.h>   /* strcmp */
+#include <sys/stat.h> /* mkdir */
+#include <time.h>     /* clock_gettime */
+#include <unistd.h>   /* isatty */
+#include "reprint/reprint.h"
+#include "cli_output.h"
+#include "cmd_eval.h"
+
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_FATAL = 3 };
+
+static const char USAGE[] =
+    "usage: reprint COMMAND [OPTIONS] INPUT...\n"
+    "\n"
+    "Find exact and near-duplicate documents in a text collection.\n"
+    "\n"
+    "Commands:\n"
+    "  cluster   one JSON line per input document: its cluster, relation and score\n"
+    "  pairs     one JSON line per verified duplicate pair, with its scores\n"
+    "  dedup     write the collection back with one document per cluster\n"
+    "  eval      score a clustering against gold labels: reprint eval --gold GOLD.tsv PRED.jsonl\n"
+    "  version   print the version\n"
+    "\n"
+    "INPUT is a file, a directory (read recursively) or - for standard input. Formats: plain\n"
+    "text (.txt .md, one document per file), JSON Lines (.jsonl .ndjson), JSON (.json array or\n"
+    "lines), WARC/WET (.warc .wet); each optionally .gz or .zst. Unknown extensions are sniffed.\n"
+    "\n"
+    "Clustering options:\n"
+    "  --level exact|near      exact: identical normalized text; near (default): MinHash+LSH\n"
+    "  --threshold T           Jaccard similarity for near duplicates (default 0.5)\n"
+    "  --ngram N               words per shingle (default 5)\n"
+    "  --num-perm K            MinHash signature length (default 128)\n"
+    "  --bands B --rows R      LSH banding (default: derived from the threshold)\n"
+    "  --verify signature|exact  check candidates by MinHash estimate (default) or exact\n"
+    "                          Jaccard of the shingle sets (spilled to a temp file)\n"
+    "  --keep longest|first|earliest  representative of each cluster (default longest)\n"
+    "  --max-bucket N          LSH bucket members paired exhaustively (default 512)\n"
+    "  --seed S                hashing seed (default 0)\n"
+    "Input options:\n"
+    "  --format auto|text|jsonl|json|warc   force the input format (default auto)\n"
+    "  --id-field F --text-field F          JSON keys (default id, text)\n"
+    "  --date-field F --title-field F --url-field F   optional JSON keys\n"
+    "  --max-doc-size SIZE     largest document, e.g. 64M (default 64M)\n"
+    "  --truncate-large        cut larger documents to --max-doc-size (default: skip them)\n"
+    "Normalization (all on by default):\n"
+    "  --no-nfkc --no-casefold --no-strip-accents --no-punct --no-cjk-chars\n"
+    "Run options:\n"
+    "  -o, --output PATH       output file (default stdout; written atomically); for dedup of\n"
+    "                          text files, a directory\n"
+    "  --threads N             worker threads (default: all cores)\n"
+    "  --tmp-dir DIR           directory for spill files (default $TMPDIR or /tmp)\n"
+    "  -q, --quiet             no progress line and no summary\n"
+    "  -v, --verbose           parameters and per-stage timings on stderr\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Exit status: 0 success; 1 input problems (some documents skipped: results were written\n"
+    "and the skipped documents are flagged in them); 2 usage error; 3 fatal error (output\n"
+    "could not be written, out of memory; no output is left behind).\n";
+
+enum {
+    OPT_LEVEL = 256, OPT_THRESHOLD, OPT_NGRAM, OPT_NUM_PERM, OPT_BANDS, OPT_ROWS, OPT_VERIFY,
+    OPT_KEEP, OPT_MAX_BUCKET, OPT_SEED, OPT_FORMAT, OPT_ID_FIELD, OPT_TEXT_FIELD,
+    OPT_DATE_FIELD, OPT_TITLE_FIELD, OPT_URL_FIELD, OPT_MAX_DOC, OPT_TRUNCATE, OPT_NO_NFKC,
+    OPT_NO_CASEFOLD, OPT_NO_ACCENTS, OPT_NO_PUNCT, OPT_NO_CJK, OPT_THREADS, OPT_TMP_DIR
+};
+
+static const struct option LONGOPTS[] = {
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"ngram", required_argument, NULL, OPT_NGRAM},
+    {"num-perm", required_argument, NULL, OPT_NUM_PERM},
+    {"bands", required_argument, NULL, OPT_BANDS},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"verify", required_argument, NULL, OPT_VERIFY},
+    {"keep", required_argument, NULL, OPT_KEEP},
+    {"max-bucket", required_argument, NULL, OPT_MAX_BUCKET},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+    {"url-field", required_argument, NULL, OPT_URL_FIELD},
+    {"max-doc-size", required_argument, NULL, OPT_MAX_DOC},
+    {"truncate-large", no_argument, NULL, OPT_TRUNCATE},
+    {"no-nfkc", no_argument, NULL, OPT_NO_NFKC},
+    {"no-casefold", no_argument, NULL, OPT_NO_CASEFOLD},
+    {"no-strip-accents", no_argument, NULL, OPT_NO_ACCENTS},
+    {"no-punct", no_argument, NULL, OPT_NO_PUNCT},
+    {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+struct cli {
+    const char *cmd;
+    rp_config cfg;
+    const char *output;
+    int quiet, verbose, progress;
+    char **inputs;
+    int n_inputs;
+    char *spooled; /* temp copy of stdin for two-pass commands */
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "reprint: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'reprint --help'.\n");
+    return EXIT_USAGE;
+}
+
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi || s[0] == '-') return -1;
+    *out = v;
+    return 0;
+}
+
+/* "64M", "1G", "4096", "512k" -> bytes */
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0) return -1;
+    double mul = 1;
+    if (*end == 'k' || *end == 'K') mul = 1024.0, end++;
+    else if (*end == 'm' || *end == 'M') mul = 1024.0 * 1024, end++;
+    else if (*end == 'g' || *end == 'G') mul = 1024.0 * 1024 * 1024, end++;
+    if (*end == 'i' || *end == 'B' || *end == 'b') end++;
+    if (*end == 'B') end++;
+    if (*end || v * mul > 3.9e9) return -1; /* offsets are 32-bit: < 4 GiB */
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+    rp_config_default(&c->cfg);
+    c->progress = isatty(2);
+    int opt;
+    unsigned long v;
+    optind = 2; /* argv[1] is the command */
+    while ((opt = getopt_long(argc, argv, "o:qvh", LONGOPTS, NULL)) != -1) {
+        rp_config *g = &c->cfg;
+        switch (opt) {
+        case OPT_LEVEL:
+            if (!strcmp(optarg, "exact")) g->level = RP_LEVEL_EXACT;
+            else if (!strcmp(optarg, "near")) g->level = RP_LEVEL_NEAR;
+            else if (!strcmp(optarg, "reuse") || !strcmp(optarg, "story"))
+                return usage_error("--level %s is not implemented yet", optarg);
+            else return usage_error("unknown --level '%s' (exact, near)", optarg);
+            break;
+        case OPT_THRESHOLD: {
+            char *end;
+            g->threshold = strtod(optarg, &end);
+            if (*end || !(g->threshold > 0 && g->threshold <= 1))
+                return usage_error("--threshold must be in (0, 1], got '%s'", optarg);
+            break;
+        }
+        case OPT_NGRAM:
+            if (parse_uint(optarg, 1, 64, &v)) return usage_error("--ngram: 1..64, got '%s'", optarg);
+            g->ngram = (unsigned)v;
+            break;
+        case OPT_NUM_PERM:
+            if (parse_uint(optarg, RP_MINHASH_MIN_PERM, RP_MINHASH_MAX_PERM, &v))
+                return usage_error("--num-perm: 8..1024, got '%s'", optarg);
+            g->num_perm = (unsigned)v;
+            break;
+        case OPT_BANDS:
+            if (parse_uint(optarg, 1, 1024, &v)) return usage_error("--bands: 1..1024, got '%s'", optarg);
+            g->bands = (unsigned)v;
+            break;
+        case OPT_ROWS:
+            if (parse_uint(optarg, 1, 1024, &v)) return usage_error("--rows: 1..1024, got '%s'", optarg);
+            g->rows = (unsigned)v;
+            break;
+        case OPT_VERIFY:
+            if (!strcmp(optarg, "signature")) g->verify = RP_VERIFY_SIGNATURE;
+            else if (!strcmp(optarg, "exact")) g->verify = RP_VERIFY_EXACT;
+            else return usage_error("unknown --verify '%s' (signature, exact)", optarg);
+            break;
+        case OPT_KEEP:
+            if (!strcmp(optarg, "longest")) g->keep = RP_KEEP_LONGEST;
+            else if (!strcmp(optarg, "first")) g->keep = RP_KEEP_FIRST;
+            else if (!strcmp(optarg, "earliest")) g->keep = RP_KEEP_EARLIEST;
+            else return usage_error("unknown --keep '%s' (longest, first, earliest)", optarg);
+            break;
+        case OPT_MAX_BUCKET:
+            if (parse_uint(optarg, 2, 1u << 30, &v)) return usage_error("--max-bucket: >= 2, got '%s'", optarg);
+            g->max_bucket = v;
+            break;
+        case OPT_SEED:
+            if (parse_uint(optarg, 0, ~0ul, &v)) return usage_error("--seed: a number, got '%s'", optarg);
+            g->seed = v;
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "auto")) g->ingest.format = RP_FORMAT_AUTO;
+            else if (!strcmp(optarg, "text")) g->ingest.format = RP_FORMAT_TEXT;
+            else if (!strcmp(optarg, "jsonl")) g->ingest.format = RP_FORMAT_JSONL;
+            else if (!strcmp(optarg, "json")) g->ingest.format = RP_FORMAT_JSON;
+            else if (!strcmp(optarg, "warc")) g->ingest.format = RP_FORMAT_WARC;
+            else return usage_error("unknown --format '%s'", optarg);
+            break;
+        case OPT_ID_FIELD: g->ingest.id_field = optarg; break;
+        case OPT_TEXT_FIELD: g->ingest.text_field = optarg; break;
+        case OPT_DATE_FIELD: g->ingest.date_field = optarg; break;
+        case OPT_TITLE_FIELD: g->ingest.title_field = optarg; break;
+        case OPT_URL_FIELD: g->ingest.url_field = optarg; break;
+        case OPT_MAX_DOC:
+            if (parse_size(optarg, &g->ingest.max_doc_size) || g->ingest.max_doc_size < 1)
+                return usage_error("--max-doc-size: a size below 4G like 64M, got '%s'", optarg);
+            break;
+        case OPT_TRUNCATE: g->ingest.truncate_large = 1; break;
+        case OPT_NO_NFKC: g->norm.flags &= ~RP_NORM_NFKC; break;
+        case OPT_NO_CASEFOLD: g->norm.flags &= ~RP_NORM_CASEFOLD; break;
+        case OPT_NO_ACCENTS: g->norm.flags &= ~RP_NORM_STRIP_ACCENTS; break;
+        case OPT_NO_PUNCT: g->norm.flags &= ~RP_NORM_PUNCT; break;
+        case OPT_NO_CJK: g->norm.flags &= ~RP_NORM_CJK_CHARS; break;
+        case OPT_THREADS:
+            if (parse_uint(optarg, 1, 256, &v)) return usage_error("--threads: 1..256, got '%s'", optarg);
+            g->threads = (unsigned)v;
+            break;
+        case OPT_TMP_DIR: g->tmp_dir = optarg; break;
+        case 'o': c->output = optarg; break;
+        case 'q': c->quiet = 1; c->progress = 0; break;
+        case 'v': c->verbose = 1; break;
+        case 'h': fputs(USAGE, stdout); exit(EXIT_OK);
+        default: return usage_error("%s", "invalid option");
+        }
+    }
+    if ((c->cfg.bands == 0) != (c->cfg.rows == 0))
+        return usage_error("%s", "--bands and --rows go together");
+    if (c->cfg.bands && (unsigned long)c->cfg.bands * c->cfg.rows > c->cfg.num_perm)
+        return usage_error("%s", "--bands x --rows must not exceed --num-perm");
+    c->inputs = argv + optind;
+    c->n_inputs = argc - optind;
+    if (c->n_inputs < 1) return usage_error("%s: no INPUT given", c->cmd);
+    return EXIT_OK;
+}
+
+/* ---- progress and diagnostics ----------------------------------------------------------- */
+
+static void on_progress(const rp_progress *p, void *user)
+{
+    const struct cli *c = user;
+    if (!c->progress) return;
+    const double mb = (double)p->bytes_done / 1e6;
+    const double rate = p->seconds > 0 ? (double)p->docs / p->seconds : 0;
+    char eta[32] = "";
+    if (p->bytes_total && p->bytes_done && p->seconds > 0.5 && p->bytes_done < p->bytes_total) {
+        const double left = p->seconds * (double)(p->bytes_total - p->bytes_done) /
+                            (double)p->bytes_done;
+        snprintf(eta, sizeof eta, "  ETA %.0fs", left);
+    }
+    fprintf(stderr, "\rreprint: %-10s %llu docs  %.1f MB  %.0f docs/s%s\033[K", p->stage,
+            (unsigned long long)p->docs, mb, rate, eta);
+}
+
+struct logstate {
+    unsigned shown;
+    unsigned long long more;
+    int progress;
+};
+
+static void on_log(const char *msg, void *user)
+{
+    struct logstate *ls = user;
+    if (ls->shown >= 20) {
+        ls->more++;
+        return;
+    }
+    if (ls->progress) fputs("\r\033[K", stderr);
+    fprintf(stderr, "reprint: skipped %s\n", msg);
+    ls->shown++;
+}
+
+static void print_summary(const struct cli *c, const rp_summary *s, double secs)
+{
+    if (c->progress) fputs("\r\033[K", stderr);
+    if (c->quiet) return;
+    fprintf(stderr,
+            "reprint: %llu documents read, %llu skipped, %llu clusters, %llu duplicates "
+            "(%llu exact, %llu near), %llu unique, %llu empty; %.2f s\n",
+            (unsigned long long)s->n_docs, (unsigned long long)s->n_skipped,
+            (unsigned long long)s->n_clusters, (unsigned long long)(s->n_exact + s->n_near),
+            (unsigned long long)s->n_exact, (unsigned long long)s->n_near,
+            (unsigned long long)s->n_unique, (unsigned long long)s->n_empty, secs);
+    if (s->n_skipped) {
+        fprintf(stderr, "reprint: skipped by reason:");
+        for (int r = 1; r < RP_SKIP_REASONS; r++)
+            if (s->skipped_by[r])
+                fprintf(stderr, " %s=%llu", rp_skip_reason_str((rp_skip)r),
+                        (unsigned long long)s->skipped_by[r]);
+        fputc('\n', stderr);
+    }
+    if (s->n_blank || s->n_ignored || s->n_truncated || s->n_repaired)
+        fprintf(stderr,
+                "reprint: %llu blank lines, %llu non-document WARC records, %llu truncated "
+                "texts, %llu invalid UTF-8 sequences repaired\n",
+                (unsigned long long)s->n_blank, (unsigned long long)s->n_ignored,
+                (unsigned long long)s->n_truncated, (unsigned long long)s->n_repaired);
+    if (c->verbose)
+        fprintf(stderr,
+                "reprint: level=%s ngram=%u threshold=%.3f num_perm=%u bands=%u rows=%u "
+                "verify=%s threads=%u\n"
+                "reprint: stages: read+sketch %.3f s, group %.3f s, candidates+verify %.3f s "
+                "(%llu candidates, %llu verified), cluster %.3f s\n",
+                c->cfg.level == RP_LEVEL_EXACT ? "exact" : "near", c->cfg.ngram,
+                c->cfg.threshold, c->cfg.num_perm, s->bands, s->rows,
+                c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads, s->t_read,
+                s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
+                (unsigned long long)s->n_verified, s->t_cluster);
+}
+
+/* ---- commands ----------------------------------------------------------------------------- */
+
+static void write_cluster_line(FILE *f, const rp_doc_result *r)
+{
+    fputs("{\"id\":", f);
+    cli_json_str(f, r->id);
+    fputs(",\"cluster\":", f);
+    cli_json_str(f, r->cluster);
+    fprintf(f, ",\"relation\":\"%s\",\"of\":", rp_relation_str(r->relation));
+    if (r->of) cli_json_str(f, r->of);
+    else fputs("null", f);
+    fprintf(f, ",\"score\":%.4f", r->score);
+    if (r->skip != RP_SKIP_NONE) {
+        fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
+        if (r->detail) {
+            fputs(",\"detail\":", f);
+            cli_json_str(f, r->detail);
+        }
+    }
+    fputs("}\n", f);
+}
+
+static int write_clusters(const struct cli *c, const rp_engine *e)
+{
+    struct cli_out o;
+    if (cli_out_open(&o, c->output)) return EXIT_FATAL;
+    const size_t n = rp_engine_n_docs(e);
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, i, &r);
+        write_cluster_line(o.f, &r);
+    }
+    return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+}
+
+static int write_pairs(const struct cli *c, const rp_engine *e)
+{
+    struct cli_out o;
+    if (cli_out_open(&o, c->output)) return EXIT_FATAL;
+    const size_t n = rp_engine_n_pairs(e);
+    for (size_t k = 0; k < n; k++) {
+        rp_pair p;
+        rp_doc_result a, b;
+        rp_engine_pair(e, k, &p);
+        rp_engine_doc(e, p.a, &a);
+        rp_engine_doc(e, p.b, &b);
+        fputs("{\"a\":", o.f);
+        cli_json_str(o.f, a.id);
+        fputs(",\"b\":", o.f);
+        cli_json_str(o.f, b.id);
+        fprintf(o.f, ",\"relation\":\"%s\",\"estimate\":%.4f", rp_relation_str(p.relation),
+                p.estimate);
+        if (p.jaccard >= 0) fprintf(o.f, ",\"jaccard\":%.4f", p.jaccard);
+        fprintf(o.f, ",\"same_cluster\":%s}\n", p.same_cluster ? "true" : "false");
+    }
+    return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+}
+
+/* mkdir -p for the directory part of path (inside the dedup output directory). */
+static int make_parents(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        int rc = mkdir(path, 0777);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST) return -1;
+    }
+    return 0;
+}
+
+/* dedup: second pass over the inputs, writing the raw records of kept documents. */
+static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long long *removed)
+{
+    struct cli_out o = {0};
+    int text_dir = 0, rc = EXIT_OK;
+    size_t doc = 0;
+    *removed = 0;
+    for (int a = 0; a < c->n_inputs && rc == EXIT_OK; a++) {
+        const char *in = strcmp(c->inputs[a], "-") == 0 && c->spooled ? c->spooled : c->inputs[a];
+        rp_reader *rd;
+        if (rp_reader_open(&rd, in, &c->cfg.ingest, NULL) != RP_OK) {
+            fprintf(stderr, "reprint: %s: cannot reopen for dedup\n", in);
+            rc = EXIT_FATAL;
+            break;
+        }
+        rp_record rec;
+        rp_status st;
+        while ((st = rp_reader_next(rd, &rec)) == RP_OK) {
+            if (rec.skip == RP_SKIP_BLANK) continue;
+            rp_doc_result r;
+            if (rp_engine_doc(e, doc++, &r) != RP_OK) {
+                fprintf(stderr, "reprint: %s changed between passes; dedup aborted\n", in);
+                rc = EXIT_FATAL;
+                break;
+            }
+            if (!r.kept) {
+                if (r.skip == RP_SKIP_NONE) (*removed)++;
+                continue;
+            }
+            if (rec.format == RP_FORMAT_TEXT) {
+                if (!c->output || !strcmp(c->output, "-")) {
+                    fprintf(stderr, "reprint: dedup of text files needs -o DIRECTORY\n");
+                    rc = EXIT_USAGE;
+                    break;
+                }
+                text_dir = 1;
+                const char *rel = rec.rel_id ? rec.rel_id : rec.path;
+                while (*rel == '/') rel++;
+                size_t n = strlen(c->output) + strlen(rel) + 2;
+                char *path = malloc(n);
+                if (!path) {
+                    rc = EXIT_FATAL;
+                    break;
+                }
+                snprintf(path, n, "%s/%s", c->output, rel);
+                struct cli_out t;
+                if (make_parents(path) || cli_out_open(&t, path)) {
+                    fprintf(stderr, "reprint: %s: cannot create: %s\n", path, strerror(errno));
+                    free(path);
+                    rc = EXIT_FATAL;
+                    break;
+                }
+                free(path);
+                fwrite(rec.data, 1, rec.size, t.f);
+                if (cli_out_commit(&t)) rc = EXIT_FATAL;
+                continue;
+            }
+            if (!o.f && cli_out_open(&o, c->output)) {
+                rc = EXIT_FATAL;
+                break;
+            }
+            fwrite(rec.data, 1, rec.size, o.f);
+            if (rec.format == RP_FORMAT_WARC) fputs("\r\n\r\n", o.f);
+            else fputc('\n', o.f);
+        }
+        rp_reader_free(rd);
+    }
+    if (rc == EXIT_OK && doc != rp_engine_n_docs(e)) {
+        fprintf(stderr, "reprint: inputs changed between passes; dedup aborted\n");
+        rc = EXIT_FATAL;
+    }
+    if (o.f) {
+        if (rc == EXIT_OK) rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+        else cli_out_abort(&o);
+    }
+    (void)text_dir;
+    return rc;
+}
+
+/* Copy stdin to a temp file so that a two-pass command can read it twice. */
+static int spool_stdin(struct cli *c)
+{
+    const char *dir = c->cfg.tmp_dir ? c->cfg.tmp_dir : getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    size_t n = strlen(dir) + 32;
+    c->spooled = malloc(n);
+    if (!c->spooled) return -1;
+    snprintf(c->spooled, n, "%s/reprint-stdin-XXXXXX", dir);
+    int fd = mkstemp(c->spooled);
+    if (fd < 0) {
+        fprintf(stderr, "reprint: %s: cannot spool stdin: %s\n", dir, strerror(errno));
+        free(c->spooled);
+        c->spooled = NULL;
+        return -1;
+    }
+    char buf[1 << 16];
+    size_t k;
+    FILE *f = fdopen(fd, "w");
+    while (f && (k = fread(buf, 1, sizeof buf, stdin)) > 0)
+        if (fwrite(buf, 1, k, f) != k) break;
+    if (!f || ferror(stdin) || fclose(f) != 0) {
+        fprintf(stderr, "reprint: cannot spool stdin: %s\n", strerror(errno));
+        unlink(c->spooled);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_engine_cmd(struct cli *c)
+{
+    int rc = EXIT_OK;
+    rp_engine *e = NULL;
+    rp_status st = rp_engine_create(&e, &c->cfg, NULL);
+    if (st != RP_OK) {
+        fprintf(stderr, "reprint: cannot start: %s\n", rp_strerror(st));
+        return st == RP_E_NOMEM ? EXIT_FATAL : EXIT_USAGE;
+    }
+    struct logstate ls = {0, 0, c->progress};
+    rp_engine_set_progress(e, on_progress, c);
+    if (!c->quiet) rp_engine_set_log(e, on_log, &ls);
+    const int two_pass = !strcmp(c->cmd, "dedup");
+    for (int i = 0; i < c->n_inputs; i++) {
+        const char *in = c->inputs[i];
+        if (!strcmp(in, "-") && two_pass) {
+            if (!c->spooled && spool_stdin(c)) {
+                rp_engine_free(e);
+                return EXIT_FATAL;
+            }
+            in = c->spooled;
+        }
+        if (rp_engine_add_input(e, in) != RP_OK) {
+            rp_engine_free(e);
+            return EXIT_FATAL;
+        }
+    }
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    st = rp_engine_run(e);
+    if (st != RP_OK) {
+        if (c->progress) fputs("\r\033[K", stderr);
+        fprintf(stderr, "reprint: %s%s%s\n", rp_strerror(st), *rp_engine_errmsg(e) ? ": " : "",
+                rp_engine_errmsg(e));
+        rp_engine_free(e);
+        return EXIT_FATAL;
+    }
+    rp_summary s;
+    rp_engine_summary(e, &s);
+    unsigned long long removed = 0;
+    if (!strcmp(c->cmd, "cluster")) rc = write_clusters(c, e);
+    else if (!strcmp(c->cmd, "pairs")) rc = write_pairs(c, e);
+    else rc = write_dedup(c, e, &removed);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    print_summary(c, &s, (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9);
+    if (ls.more) fprintf(stderr, "reprint: ... and %llu more skipped documents\n", ls.more);
+    if (!strcmp(c->cmd, "dedup") && rc == EXIT_OK && !c->quiet)
+        fprintf(stderr, "reprint: dedup kept %llu documents, removed %llu duplicates\n",
+                (unsigned long long)(s.n_docs - s.n_skipped - removed), removed);
+    if (rc == EXIT_OK && s.n_skipped) rc = EXIT_INPUT;
+    rp_engine_free(e);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(USAGE, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("reprint %s\n", rp_version());
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "eval")) return rp_cmd_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "cluster") && strcmp(cmd, "pairs") && strcmp(cmd, "dedup"))
+        return usage_error("unknown command '%s'", cmd);
+    signal(SIGPIPE, SIG_IGN);
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    c.cmd = cmd;
+    int rc = parse_args(&c, argc, argv);
+    if (rc != EXIT_OK) return rc;
+    rc = run_engine_cmd(&c);
+    if (c.spooled) {
+        unlink(c.spooled);
+        free(c.spooled);
+    }
+    return rc;
+}
