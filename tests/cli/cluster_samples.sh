@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The bundled sample corpus: exact copy, near copies with boilerplate, unrelated documents.
+source "$(dirname "$0")/common.bash"
+"$REPRINT" cluster --quiet -o "$T/out.jsonl" "$SRCDIR/samples/news"
+[ "$(wc -l < "$T/out.jsonl")" = 7 ] || fail "expected 7 lines"
+[ "$(field "$T/out.jsonl" harbour-bridge-mirror.txt relation)" = exact ] || fail mirror
+[ "$(field "$T/out.jsonl" daily-courier-bridge.txt relation)" = near ] || fail courier
+c1=$(field "$T/out.jsonl" harbour-bridge.txt cluster)
+c2=$(field "$T/out.jsonl" daily-courier-bridge.txt cluster)
+c3=$(field "$T/out.jsonl" harbour-bridge-mirror.txt cluster)
+[ "$c1" = "$c2" ] && [ "$c1" = "$c3" ] || fail "bridge versions not in one cluster"
+l1=$(field "$T/out.jsonl" library-fire.txt cluster)
+l2=$(field "$T/out.jsonl" weekend-wire-library.txt cluster)
+[ "$l1" = "$l2" ] || fail "library versions not in one cluster"
+[ "$l1" != "$c1" ] || fail "two stories merged"
+for f in orchard-harvest.txt council-budget.txt; do
+    [ "$(field "$T/out.jsonl" $f relation)" = unique ] || fail "$f should be unique"
+done
+# exact level: only the mirror is a duplicate
+"$REPRINT" cluster --quiet --level exact -o "$T/exact.jsonl" "$SRCDIR/samples/news"
+[ "$(grep -c '"relation":"exact"' "$T/exact.jsonl")" = 1 ] || fail "exact level"
+[ "$(grep -c '"relation":"near"' "$T/exact.jsonl" || true)" = 0 ] || fail "near at exact level"
+echo "cluster_samples: ok"
