@@ -112,8 +112,9 @@ typedef struct rp_doc_result {
 RP_API size_t rp_engine_n_docs(const rp_engine *e);
 RP_API rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out);
 
-/* Verified pairs (a < b are document numbers): exact duplicates link to their group's
- * representative; near pairs link distinct contents whose verified similarity passed. */
+/* Verified pairs (a < b are document numbers): first every exact duplicate linked to its
+ * exact group's leader, in document order; then every verified near pair between distinct
+ * contents. Pairs are built on demand from compact edges (12 bytes each). */
 typedef struct rp_pair {
     size_t a, b;
     rp_relation relation;  /* RP_REL_EXACT or RP_REL_NEAR */

@@ -41,7 +41,7 @@ RP_API double rp_jaccard_sorted(const uint64_t *a, size_t na, const uint64_t *b,
 /* LSH banding chosen for a Jaccard threshold: bands*rows <= num_perm minimising the weighted
  * false-positive and false-negative probability mass (integrals of the S-curve
  * 1-(1-s^r)^b below and above the threshold, as datasketch does), with false negatives
- * weighted fn_weight (0..1; reprint uses 0.75 because every candidate is verified). */
+ * weighted fn_weight (0..1; reprint uses 0.9 because every candidate is verified). */
 RP_API void rp_lsh_params(double threshold, uint32_t num_perm, double fn_weight,
                           uint32_t *bands, uint32_t *rows);
 

@@ -119,7 +119,8 @@ void rp_engine_free(rp_engine *e)
     rpi_free(e->alloc, e->center);
     rpi_free(e->alloc, e->center_score);
     rpi_free(e->alloc, e->cluster_size);
-    rpi_free(e->alloc, e->pairs);
+    rpi_free(e->alloc, e->edges);
+    rpi_free(e->alloc, e->exact_docs);
     rpi_free(e->alloc, e);
 }
 
@@ -205,7 +206,20 @@ size_t rp_engine_n_pairs(const rp_engine *e) { return e->n_pairs; }
 rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
 {
     if (k >= e->n_pairs) return RP_E_INVALID;
-    *out = e->pairs[k];
+    memset(out, 0, sizeof *out);
+    if (k < e->n_exact_pairs) {
+        const size_t m = e->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
+        *out = (rp_pair){l < m ? l : m, l < m ? m : l, RP_REL_EXACT, 1.0, -1.0, 1};
+        return RP_OK;
+    }
+    const struct edge *ed = &e->edges[k - e->n_exact_pairs];
+    const size_t a = e->unit_doc[ed->u], b = e->unit_doc[ed->v];
+    out->a = a < b ? a : b;
+    out->b = a < b ? b : a;
+    out->relation = RP_REL_NEAR;
+    out->estimate = rp_minhash_similarity(rpi_sig(e, a), rpi_sig(e, b), e->cfg.num_perm);
+    out->jaccard = e->cfg.verify == RP_VERIFY_EXACT ? ed->score : -1.0;
+    out->same_cluster = e->center[ed->u] == e->center[ed->v];
     return RP_OK;
 }
 

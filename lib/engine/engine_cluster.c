@@ -72,12 +72,6 @@ static int cmp_group(const void *pa, const void *pb)
     return a->rank < b->rank ? -1 : a->rank > b->rank;
 }
 
-struct edge {
-    uint32_t u, v; /* u < v, unit numbers */
-    float score;   /* verified similarity */
-    float est;     /* MinHash estimate */
-};
-
 static int cmp_edge(const void *pa, const void *pb)
 {
     const struct edge *a = pa, *b = pb;
@@ -153,8 +147,7 @@ static void *lsh_thread(void *arg)
                     const double est = rp_minhash_similarity(sx, sy, k);
                     const double score = verify_pair(e, e->unit_doc[ux], e->unit_doc[uy], est);
                     if (score + 1e-12 < e->cfg.threshold) continue;
-                    struct edge ed = {ux < uy ? ux : uy, ux < uy ? uy : ux, (float)score,
-                                      (float)est};
+                    struct edge ed = {ux < uy ? ux : uy, ux < uy ? uy : ux, (float)score};
                     if ((j->status = rpi_vec_push(&j->edges, &ed)) != RP_OK) goto out;
                 }
             }
@@ -171,13 +164,6 @@ static void progress(rp_engine *e, const char *stage, double t0)
     if (!e->progress_fn) return;
     rp_progress p = {stage, e->n_docs, e->sum.bytes, 0, rpi_now() - t0};
     e->progress_fn(&p, e->progress_user);
-}
-
-static int cmp_pair(const void *pa, const void *pb)
-{
-    const rp_pair *a = pa, *b = pb;
-    if (a->a != b->a) return a->a < b->a ? -1 : 1;
-    return a->b < b->b ? -1 : a->b > b->b;
 }
 
 /* Stage 4: keep order, exact groups, units. */
@@ -263,7 +249,7 @@ static rp_status find_edges(rp_engine *e, struct edge **edges_out, size_t *n_out
     *n_out = 0;
     if (e->cfg.level == RP_LEVEL_EXACT || e->n_units < 2) return RP_OK;
     uint32_t bands = e->cfg.bands, rows = e->cfg.rows;
-    if (!bands || !rows) rp_lsh_params(e->cfg.threshold, e->cfg.num_perm, 0.75, &bands, &rows);
+    if (!bands || !rows) rp_lsh_params(e->cfg.threshold, e->cfg.num_perm, 0.9, &bands, &rows);
     e->sum.bands = bands;
     e->sum.rows = rows;
     unsigned nt = e->sum.threads ? e->sum.threads : 1;
@@ -364,31 +350,25 @@ rp_status rpi_engine_cluster(rp_engine *e)
     for (size_t i = 0; i < e->n_docs; i++)
         if (e->unit_of[i] != UINT32_MAX) e->cluster_size[e->center[e->unit_of[i]]]++;
 
-    /* pairs: exact links to the group leader, then verified near edges */
+    /* pairs: exact links to their group leader (in document order), then verified near
+     * edges (sorted by later unit, then earlier); materialised on demand by rp_engine_pair */
     size_t n_exact = 0;
     for (size_t i = 0; i < e->n_docs; i++)
         if (e->unit_of[i] != UINT32_MAX && e->unit_doc[e->unit_of[i]] != i) n_exact++;
-    e->pairs = rpi_malloc(e->alloc, (n_exact + n_edges + 1) * sizeof *e->pairs);
-    if (!e->pairs) {
+    e->exact_docs = rpi_malloc(e->alloc, (n_exact ? n_exact : 1) * sizeof *e->exact_docs);
+    if (!e->exact_docs) {
         st = RP_E_NOMEM;
         goto fail;
     }
-    size_t np = 0;
-    for (size_t i = 0; i < e->n_docs; i++) {
-        const uint32_t u = e->unit_of[i];
-        if (u == UINT32_MAX || e->unit_doc[u] == i) continue;
-        const size_t l = e->unit_doc[u];
-        e->pairs[np++] = (rp_pair){l < i ? l : i, l < i ? i : l, RP_REL_EXACT, 1.0, -1.0, 1};
-    }
-    for (size_t k = 0; k < n_edges; k++) {
-        const size_t a = e->unit_doc[edges[k].u], b = e->unit_doc[edges[k].v];
-        const int same = e->center[edges[k].u] == e->center[edges[k].v];
-        e->pairs[np++] = (rp_pair){a < b ? a : b, a < b ? b : a, RP_REL_NEAR, edges[k].est,
-                                   e->cfg.verify == RP_VERIFY_EXACT ? edges[k].score : -1.0,
-                                   same};
-    }
-    qsort(e->pairs, np, sizeof *e->pairs, cmp_pair);
-    e->n_pairs = np;
+    n_exact = 0;
+    for (size_t i = 0; i < e->n_docs; i++)
+        if (e->unit_of[i] != UINT32_MAX && e->unit_doc[e->unit_of[i]] != i)
+            e->exact_docs[n_exact++] = (uint32_t)i;
+    e->n_exact_pairs = n_exact;
+    e->edges = edges;
+    e->n_edges = n_edges;
+    edges = NULL;
+    e->n_pairs = n_exact + n_edges;
 
     /* summary */
     for (size_t i = 0; i < e->n_docs; i++) {

@@ -30,6 +30,12 @@ struct rpi_docslot {
 #define RPI_CHUNK_DOCS (1u << RPI_CHUNK_SHIFT)
 #define RPI_MAX_CHUNKS 65536u
 
+/* A verified near-duplicate edge between two units. */
+struct edge {
+    uint32_t u, v; /* u < v, unit numbers */
+    float score;   /* verified similarity (the MinHash estimate is recomputed when needed) */
+};
+
 struct rpi_spill {
     int fd;
     uint64_t size;
@@ -65,7 +71,10 @@ struct rp_engine {
     uint32_t *center;     /* unit -> unit of its cluster's representative */
     float *center_score;  /* unit -> verified similarity to its center */
     uint32_t *cluster_size; /* unit (center) -> documents in its cluster */
-    struct rp_pair *pairs;
+    struct edge *edges;   /* verified near edges, sorted by (v, u) */
+    size_t n_edges;
+    uint32_t *exact_docs; /* documents that are exact copies of their unit leader */
+    size_t n_exact_pairs;
     size_t n_pairs;
     rp_summary sum;
 };
