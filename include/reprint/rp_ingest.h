@@ -129,6 +129,10 @@ RP_API rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *do
  * Returns INT64_MIN when not understood. */
 RP_API int64_t rp_parse_date(const char *s, size_t size);
 
+/* Number of WARC records read so far that are not documents (warcinfo, request, metadata,
+ * revisit, continuation): counted here instead of being returned. Cheap. */
+RP_API uint64_t rp_reader_ignored(const rp_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

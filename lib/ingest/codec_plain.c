@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* codec_plain.c -- the raw input buffer shared by all codecs, the pass-through codec and the
+ * dispatch to gzip/zstd. */
+#include <errno.h>    /* errno, EINTR */
+#include <stdarg.h>   /* va_list */
+#include <stdio.h>    /* vsnprintf */
+#include <string.h>   /* memcpy, memmove, strerror */
+#include <unistd.h>   /* read */
+#include "codec_internal.h"
+
+void rpi_codec_init(struct rpi_codec *c, int fd, const rp_alloc *alloc)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->alloc = alloc;
+    c->kind = RP_CODEC_NONE;
+}
+
+rp_status rpi_codec_fail(struct rpi_codec *c, rp_status err, const char *fmt, ...)
+{
+    if (c->err == RP_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+        va_end(ap);
+        c->err = err;
+    }
+    return c->err;
+}
+
+static rp_status ensure_in(struct rpi_codec *c)
+{
+    if (c->in) return RP_OK;
+    c->in = rpi_malloc(c->alloc, RPI_CODEC_IN_CAP);
+    return c->in ? RP_OK : RP_E_NOMEM;
+}
+
+rp_status rpi_codec_fill_raw(struct rpi_codec *c)
+{
+    if (c->in_eof) return RP_DONE;
+    if (c->in_pos > 0) {
+        memmove(c->in, c->in + c->in_pos, c->in_end - c->in_pos);
+        c->in_end -= c->in_pos;
+        c->in_pos = 0;
+    }
+    if (c->in_end == RPI_CODEC_IN_CAP) return RP_OK; /* already full */
+    for (;;) {
+        const ssize_t k = read(c->fd, c->in + c->in_end, RPI_CODEC_IN_CAP - c->in_end);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
+        if (k == 0) {
+            c->in_eof = 1;
+            return RP_DONE;
+        }
+        c->in_end += (size_t)k;
+        c->in_total += (uint64_t)k;
+        return RP_OK;
+    }
+}
+
+rp_status rpi_codec_prime(struct rpi_codec *c, size_t want)
+{
+    if (ensure_in(c) != RP_OK) return RP_E_NOMEM;
+    if (want > RPI_CODEC_IN_CAP) want = RPI_CODEC_IN_CAP;
+    while (c->in_end - c->in_pos < want) {
+        const rp_status st = rpi_codec_fill_raw(c);
+        if (st == RP_DONE) break;
+        if (st != RP_OK) return st;
+    }
+    return RP_OK;
+}
+
+rp_status rpi_codec_start(struct rpi_codec *c, rp_codec kind)
+{
+    if (ensure_in(c) != RP_OK) return RP_E_NOMEM;
+    c->kind = kind;
+    switch (kind) {
+    case RP_CODEC_NONE: return RP_OK;
+    case RP_CODEC_GZIP: return rpi_gzip_start(c);
+    case RP_CODEC_ZSTD: return rpi_zstd_start(c);
+    }
+    return rpi_codec_fail(c, RP_E_UNSUPPORTED, "unknown codec %d", (int)kind);
+}
+
+/* Pass-through: serve what sniffing buffered, then read straight into the caller's buffer. */
+static rp_status plain_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
+{
+    if (c->in_pos < c->in_end) {
+        size_t n = c->in_end - c->in_pos;
+        if (n > cap) n = cap;
+        memcpy(dst, c->in + c->in_pos, n);
+        c->in_pos += n;
+        *got = n;
+        return RP_OK;
+    }
+    if (c->in_eof) return RP_DONE;
+    for (;;) {
+        const ssize_t k = read(c->fd, dst, cap);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
+        if (k == 0) {
+            c->in_eof = 1;
+            return RP_DONE;
+        }
+        c->in_total += (uint64_t)k;
+        *got = (size_t)k;
+        return RP_OK;
+    }
+}
+
+rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (c->err != RP_OK) return c->err;
+    if (c->done) return RP_DONE;
+    if (cap == 0) return RP_OK;
+    rp_status st;
+    switch (c->kind) {
+    case RP_CODEC_GZIP: st = rpi_gzip_read(c, dst, cap, got); break;
+    case RP_CODEC_ZSTD: st = rpi_zstd_read(c, dst, cap, got); break;
+    default: st = plain_read(c, dst, cap, got); break;
+    }
+    if (st == RP_OK && *got == 0) st = RP_DONE; /* defensive: never report empty success */
+    if (st == RP_DONE) c->done = 1;
+    c->out_total += *got;
+    return st;
+}
+
+void rpi_codec_end(struct rpi_codec *c)
+{
+    if (c->kind == RP_CODEC_GZIP) rpi_gzip_end(c);
+    if (c->kind == RP_CODEC_ZSTD) rpi_zstd_end(c);
+    rpi_free(c->alloc, c->in);
+    c->in = NULL;
+    c->kind = RP_CODEC_NONE;
+}

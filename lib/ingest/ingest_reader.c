@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/* ingest_reader.c -- rp_reader: opens each file of the walk in turn, picks codec and format,
+ * keeps the decoded window, frames plain-text files and reports damaged files as skips. */
+#include <errno.h>    /* errno */
+#include <fcntl.h>    /* open, O_RDONLY */
+#include <stdarg.h>   /* va_list */
+#include <stdio.h>    /* snprintf, vsnprintf */
+#include <string.h>   /* memcpy, strlen, strerror */
+#include <sys/stat.h> /* fstat */
+#include <unistd.h>   /* close */
+#include "ingest_internal.h"
+
+#define DEFAULT_MAX_DOC_SIZE ((size_t)64 * 1024 * 1024)
+
+void rp_ingest_params_default(rp_ingest_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->id_field = "id";
+    p->text_field = "text";
+    p->max_doc_size = DEFAULT_MAX_DOC_SIZE;
+    p->format = RP_FORMAT_AUTO;
+}
+
+const char *rp_skip_reason_str(rp_skip s)
+{
+    switch (s) {
+    case RP_SKIP_NONE: return "none";
+    case RP_SKIP_OPEN: return "open";
+    case RP_SKIP_BAD_JSON: return "bad_json";
+    case RP_SKIP_NOT_OBJECT: return "not_object";
+    case RP_SKIP_NO_TEXT: return "no_text";
+    case RP_SKIP_TOO_BIG: return "too_big";
+    case RP_SKIP_TRUNCATED: return "truncated";
+    case RP_SKIP_CORRUPT: return "corrupt";
+    case RP_SKIP_BAD_WARC: return "bad_warc";
+    case RP_SKIP_BLANK: return "blank";
+    }
+    return "unknown";
+}
+
+rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_params *p,
+                         const rp_alloc *alloc)
+{
+    if (!out) return RP_E_INVALID;
+    *out = NULL;
+    if (!path) return RP_E_INVALID;
+    rp_reader *r = rpi_malloc(alloc, sizeof *r);
+    if (!r) return RP_E_NOMEM;
+    memset(r, 0, sizeof *r);
+    if (alloc) {
+        r->alloc_copy = *alloc;
+        r->alloc = &r->alloc_copy;
+    }
+    if (p) r->p = *p;
+    else rp_ingest_params_default(&r->p);
+    r->p.id_field = r->p.text_field = r->p.date_field = NULL;
+    r->p.title_field = r->p.url_field = NULL;
+    if (r->p.max_doc_size == 0) r->p.max_doc_size = DEFAULT_MAX_DOC_SIZE;
+    if (r->p.max_doc_size > SIZE_MAX / 2) r->p.max_doc_size = SIZE_MAX / 2;
+    r->fd = -1;
+    rpi_vec_init(&r->files, sizeof(struct rpi_file), r->alloc);
+    rpi_buf_init(&r->rb, r->p.max_doc_size, r->alloc);
+    rp_status st = rpi_walk(path, &r->files, &r->bytes_total, r->alloc);
+    if (st == RP_OK) {
+        r->win = rpi_malloc(r->alloc, RPI_WIN_CAP + 1);
+        if (!r->win) st = RP_E_NOMEM;
+    }
+    if (st != RP_OK) {
+        rp_reader_free(r);
+        return st;
+    }
+    *out = r;
+    return RP_OK;
+}
+
+static void close_file(rp_reader *r)
+{
+    if (!r->cur) return;
+    const uint64_t used = r->codec.in_total;
+    r->bytes_prev += r->cur->size > used ? r->cur->size : used;
+    rpi_codec_end(&r->codec);
+    if (r->fd_owned) close(r->fd); /* never close stdin */
+    r->fd = -1;
+    r->fd_owned = 0;
+    r->cur = NULL;
+}
+
+void rp_reader_free(rp_reader *r)
+{
+    if (!r) return;
+    close_file(r);
+    rpi_walk_free(&r->files, r->alloc);
+    rpi_buf_free(&r->rb);
+    rpi_free(r->alloc, r->win);
+    rpi_free(r->alloc, r);
+}
+
+void rp_reader_progress(const rp_reader *r, uint64_t *bytes_done, uint64_t *bytes_total)
+{
+    uint64_t done = r->bytes_prev;
+    if (r->cur) done += r->codec.in_total;
+    if (r->bytes_total && done > r->bytes_total) done = r->bytes_total;
+    if (bytes_done) *bytes_done = done;
+    if (bytes_total) *bytes_total = r->bytes_total;
+}
+
+const char *rp_reader_errmsg(const rp_reader *r) { return r ? r->errmsg : "no reader"; }
+
+uint64_t rp_reader_ignored(const rp_reader *r) { return r ? r->n_ignored : 0; }
+
+uint64_t rpi_count_lines(const char *p, size_t n)
+{
+    uint64_t k = 0;
+    const char *e = p + n;
+    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+        k++;
+        p++;
+    }
+    return k;
+}
+
+void rpi_reader_rec(rp_reader *r, rp_record *rec, uint64_t off, uint64_t line)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->data = "";
+    rec->path = r->cur->path;
+    rec->rel_id = r->fmt == RP_FORMAT_TEXT ? r->cur->rel : NULL;
+    rec->format = r->fmt;
+    rec->line = line;
+    rec->offset = off;
+    rec->number = ++r->number;
+}
+
+static void vskip(rp_reader *r, rp_record *rec, rp_skip why, const char *fmt, va_list ap)
+{
+    int n = snprintf(r->detail, sizeof r->detail, "%s: ", r->cur ? r->cur->path : "?");
+    if (n < 0 || (size_t)n >= sizeof r->detail) n = 0;
+    vsnprintf(r->detail + n, sizeof r->detail - (size_t)n, fmt, ap);
+    memcpy(r->errmsg, r->detail, sizeof r->errmsg);
+    rec->skip = why;
+    rec->detail = r->detail;
+}
+
+void rpi_reader_skip(rp_reader *r, rp_record *rec, rp_skip why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vskip(r, rec, why, fmt, ap);
+    va_end(ap);
+}
+
+void rpi_reader_stream_skip(rp_reader *r, rp_record *rec)
+{
+    const rp_skip why = r->serr == RP_E_TRUNCATED ? RP_SKIP_TRUNCATED
+                        : r->serr == RP_E_FORMAT  ? RP_SKIP_CORRUPT
+                                                  : RP_SKIP_OPEN;
+    rpi_reader_skip(r, rec, why, "%s", r->codec.msg);
+    r->serr_reported = 1;
+}
+
+rp_status rpi_reader_fill(rp_reader *r)
+{
+    if (r->eof) return RP_DONE;
+    if (r->pos > 0) {
+        memmove(r->win, r->win + r->pos, r->end - r->pos);
+        r->win_off += r->pos;
+        r->end -= r->pos;
+        r->pos = 0;
+    }
+    if (r->end == RPI_WIN_CAP) return RP_OK;
+    size_t got = 0;
+    const rp_status st = rpi_codec_read(&r->codec, r->win + r->end, RPI_WIN_CAP - r->end, &got);
+    if (st == RP_OK) {
+        r->end += got;
+        return RP_OK;
+    }
+    if (st == RP_E_NOMEM) {
+        snprintf(r->errmsg, sizeof r->errmsg, "%s: out of memory", r->cur->path);
+        return RP_E_NOMEM;
+    }
+    r->eof = 1;
+    if (st != RP_DONE) r->serr = st;
+    return RP_DONE;
+}
+
+rp_status rpi_reader_need(rp_reader *r, size_t n)
+{
+    while (r->end - r->pos < n && !r->eof) {
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_E_NOMEM) return st;
+        if (st == RP_OK && r->pos == 0 && r->end == RPI_WIN_CAP) break;
+    }
+    return RP_OK;
+}
+
+rp_status rpi_reader_skip_bom(rp_reader *r)
+{
+    if (r->win_off != 0 || r->pos != 0) return RP_OK;
+    RP_TRY(rpi_reader_need(r, 3));
+    if (r->end - r->pos >= 3 && memcmp(r->win + r->pos, "\xEF\xBB\xBF", 3) == 0) r->pos += 3;
+    return RP_OK;
+}
+
+/* ---- codec and format selection ------------------------------------------------------------ */
+
+static int has_suffix(const char *s, size_t n, const char *suf)
+{
+    const size_t k = strlen(suf);
+    if (n < k) return 0;
+    for (size_t i = 0; i < k; i++) {
+        char c = s[n - k + i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != suf[i]) return 0;
+    }
+    return 1;
+}
+
+/* Codec from the extension, else from the magic bytes (RFC 1952 2.3.1; RFC 8878 3.1.1). */
+static rp_codec pick_codec(const char *path, size_t *stem, const unsigned char *b, size_t n)
+{
+    const size_t len = strlen(path);
+    *stem = len;
+    if (has_suffix(path, len, ".gz")) {
+        *stem = len - 3;
+        return RP_CODEC_GZIP;
+    }
+    if (has_suffix(path, len, ".zst")) {
+        *stem = len - 4;
+        return RP_CODEC_ZSTD;
+    }
+    if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return RP_CODEC_GZIP;
+    if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+        return RP_CODEC_ZSTD;
+    return RP_CODEC_NONE;
+}
+
+static rp_format format_by_ext(const char *path, size_t stem)
+{
+    if (has_suffix(path, stem, ".txt") || has_suffix(path, stem, ".md")) return RP_FORMAT_TEXT;
+    if (has_suffix(path, stem, ".jsonl") || has_suffix(path, stem, ".ndjson"))
+        return RP_FORMAT_JSONL;
+    if (has_suffix(path, stem, ".json")) return RP_FORMAT_JSON;
+    if (has_suffix(path, stem, ".warc") || has_suffix(path, stem, ".wet")) return RP_FORMAT_WARC;
+    return RP_FORMAT_AUTO;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Index of the first non-blank byte after an optional UTF-8 BOM, decoding more of the stream
+ * while the window holds only blanks (up to a full window); r->end if there is none. */
+static rp_status first_byte(rp_reader *r, size_t *at)
+{
+    size_t i;
+    for (;;) {
+        i = r->pos;
+        if (r->win_off + i == 0 && r->end - i >= 3 && memcmp(r->win, "\xEF\xBB\xBF", 3) == 0)
+            i += 3;
+        while (i < r->end && is_blank(r->win[i])) i++;
+        if ((i < r->end && r->end - i >= 5) || r->eof) break;
+        if (r->pos == 0 && r->end == RPI_WIN_CAP) break;
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_E_NOMEM) return st;
+    }
+    *at = i;
+    return RP_OK;
+}
+
+/* Open the next file: RP_OK with rec filled when it could not be opened, RP_DONE when it is
+ * ready for framing (no record), RP_E_NOMEM. */
+static rp_status open_next(rp_reader *r, rp_record *rec)
+{
+    const struct rpi_file *f = &RPI_VEC_AT(&r->files, struct rpi_file, r->next_file);
+    r->next_file++;
+    r->cur = f;
+    r->fmt = r->p.format != RP_FORMAT_AUTO ? r->p.format : RP_FORMAT_TEXT;
+    r->json_array = 0;
+    r->file_done = 0;
+    r->pos = r->end = 0;
+    r->win_off = 0;
+    r->eof = 0;
+    r->serr = RP_OK;
+    r->serr_reported = 0;
+    r->line = 1;
+    r->number = 0;
+    r->arr_state = RPI_ARR_OPEN;
+    r->warc_resync = 0;
+    rpi_codec_init(&r->codec, -1, r->alloc);
+    int err = f->err;
+    if (!err) {
+        const int is_stdin = strcmp(f->path, "-") == 0;
+        r->fd = is_stdin ? 0 : open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (r->fd < 0) err = errno;
+        r->fd_owned = !is_stdin && r->fd >= 0;
+        struct stat sb;
+        if (!err && fstat(r->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) err = EISDIR;
+    }
+    if (err) {
+        rpi_reader_rec(r, rec, 0, 0);
+        rpi_reader_skip(r, rec, RP_SKIP_OPEN, "%s", strerror(err));
+        r->file_done = 1;
+        return RP_OK;
+    }
+    r->codec.fd = r->fd;
+    rp_status st = rpi_codec_prime(&r->codec, 4);
+    if (st == RP_E_NOMEM) return st;
+    size_t stem;
+    const rp_codec codec = pick_codec(f->path, &stem, r->codec.in, r->codec.in_end);
+    if (st == RP_OK) st = rpi_codec_start(&r->codec, codec);
+    if (st == RP_E_NOMEM) return st;
+    if (st != RP_OK) {
+        rpi_reader_rec(r, rec, 0, 0);
+        rpi_reader_skip(r, rec, RP_SKIP_OPEN, "%s", r->codec.msg);
+        r->file_done = 1;
+        return RP_OK;
+    }
+    /* Format: forced, else extension (after the codec's), else the first non-blank byte. */
+    rp_format fmt = r->p.format != RP_FORMAT_AUTO ? r->p.format : format_by_ext(f->path, stem);
+    if (fmt == RP_FORMAT_AUTO || fmt == RP_FORMAT_JSON) {
+        size_t at;
+        RP_TRY(first_byte(r, &at));
+        const char c = at < r->end ? r->win[at] : 0;
+        if (fmt == RP_FORMAT_JSON) {
+            r->json_array = c == '[';
+        } else if (c == '{') {
+            fmt = RP_FORMAT_JSONL;
+        } else if (c == '[') {
+            fmt = RP_FORMAT_JSON;
+            r->json_array = 1;
+        } else if (r->end - at >= 5 && memcmp(r->win + at, "WARC/", 5) == 0) {
+            fmt = RP_FORMAT_WARC;
+        } else {
+            fmt = RP_FORMAT_TEXT;
+        }
+    }
+    r->fmt = fmt;
+    return RP_DONE;
+}
+
+/* ---- plain text: the whole file is one record ---------------------------------------------- */
+
+/* Largest n' <= n that does not split a UTF-8 sequence of p (RFC 3629 section 3). */
+static size_t utf8_cut(const char *p, size_t n)
+{
+    size_t k = n;
+    while (k > 0 && n - k < 4 && ((unsigned char)p[k - 1] & 0xC0) == 0x80) k--;
+    if (k == 0 || n - k >= 4) return n; /* no lead byte close enough: not UTF-8, cut as asked */
+    const unsigned char c = (unsigned char)p[k - 1];
+    const size_t need = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    return (n - (k - 1)) >= need ? n : k - 1;
+}
+
+static rp_status frame_text(rp_reader *r, rp_record *rec)
+{
+    const size_t max = r->p.max_doc_size;
+    uint64_t total = 0;
+    int too_big = 0;
+    rpi_buf_reset(&r->rb);
+    for (;;) {
+        const size_t avail = r->end - r->pos;
+        if (avail) {
+            if (!too_big) {
+                const size_t room = max - r->rb.size;
+                const size_t take = avail < room ? avail : room;
+                if (take) RP_TRY(rpi_buf_append(&r->rb, r->win + r->pos, take));
+                if (avail > room) too_big = 1;
+            }
+            total += avail;
+            r->pos = r->end;
+        }
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_DONE) break;
+        if (st != RP_OK) return st;
+    }
+    r->file_done = 1;
+    rpi_reader_rec(r, rec, 0, 0);
+    rec->data = r->rb.ptr ? r->rb.ptr : "";
+    rec->size = r->rb.size;
+    if (r->serr != RP_OK) {
+        rpi_reader_stream_skip(r, rec);
+    } else if (too_big && r->p.truncate_large) {
+        rec->size = utf8_cut(rec->data, rec->size);
+        rec->truncated_text = 1;
+    } else if (too_big) {
+        rpi_reader_skip(r, rec, RP_SKIP_TOO_BIG, "%llu bytes, more than max_doc_size %llu",
+                        (unsigned long long)total, (unsigned long long)max);
+        rec->size = 0;
+    }
+    return RP_OK;
+}
+
+/* ---- iteration ----------------------------------------------------------------------------- */
+
+rp_status rp_reader_next(rp_reader *r, rp_record *rec)
+{
+    if (!r || !rec) return RP_E_INVALID;
+    memset(rec, 0, sizeof *rec);
+    rec->data = "";
+    for (;;) {
+        if (!r->cur) {
+            if (r->next_file >= r->files.len) return RP_DONE;
+            const rp_status st = open_next(r, rec);
+            if (st == RP_OK) return RP_OK; /* the open failure record */
+            if (st != RP_DONE) return st;
+        }
+        if (!r->file_done) {
+            rp_status st;
+            switch (r->fmt) {
+            case RP_FORMAT_JSONL: st = rpi_frame_jsonl(r, rec); break;
+            case RP_FORMAT_JSON:
+                st = r->json_array ? rpi_frame_json_array(r, rec) : rpi_frame_jsonl(r, rec);
+                break;
+            case RP_FORMAT_WARC: st = rpi_frame_warc(r, rec); break;
+            default: st = frame_text(r, rec); break;
+            }
+            if (st == RP_OK) return RP_OK;
+            if (st != RP_DONE) return st;
+            r->file_done = 1;
+        }
+        /* The framer is done: report a stream error no record carried, then trailing bytes. */
+        if (r->serr != RP_OK && !r->serr_reported) {
+            rpi_reader_rec(r, rec, r->win_off + r->pos, r->fmt == RP_FORMAT_TEXT ? 0 : r->line);
+            rpi_reader_stream_skip(r, rec);
+            return RP_OK;
+        }
+        if (r->codec.trailing == 1) {
+            r->codec.trailing = 2;
+            rpi_reader_rec(r, rec, r->win_off + r->pos, r->fmt == RP_FORMAT_TEXT ? 0 : r->line);
+            rpi_reader_skip(r, rec, RP_SKIP_CORRUPT, "%s", r->codec.msg);
+            return RP_OK;
+        }
+        close_file(r);
+    }
+}
