@@ -44,6 +44,9 @@
 #define NORM_MAX_TOKEN_CPS ((size_t)1 << 18)
 /* Room for one decomposed code point; utf8proc's longest full decomposition is 18 (U+FDFA). */
 #define NORM_DECOMP_ROOM 32
+/* U+0300 COMBINING GRAVE ACCENT: the first code point with a nonzero combining class, the
+ * first mark, and the first that can be the second element of a canonical composition. */
+#define NORM_FIRST_NONSTARTER 0x300
 /* norm offsets are uint32 */
 #define NORM_MAX_SIZE ((size_t)UINT32_MAX - 1)
 
@@ -61,6 +64,10 @@ struct rp_normalizer {
     int32_t *u32; /* code points of the token being normalized */
     size_t u32_len, u32_cap;
     size_t n_repaired, n_dropped;
+    size_t la_pos; /* lookahead cache (see peek): position, code point, length, kind */
+    int32_t la_cp;
+    size_t la_len;
+    enum rpi_char_kind la_kind;
 };
 
 void rp_norm_params_default(rp_norm_params *p)
@@ -169,15 +176,37 @@ static rp_status u32_push(rp_normalizer *n, int32_t cp)
     return RP_OK;
 }
 
+/* Decode and classify the non-ASCII character at pos. The last answer is cached, so the
+ * character that ended a token is not decoded and classified again by the caller's loop
+ * (this matters for CJK text, where every character ends the previous token). An
+ * ill-formed sequence reads as cp RPI_UTF8_BAD, kind RPI_K_PUNCT; the caller counts it. */
+static inline enum rpi_char_kind peek(rp_normalizer *n, const unsigned char *s, size_t size,
+                                      size_t pos, int32_t *cp, size_t *len)
+{
+    if (pos != n->la_pos) {
+        n->la_pos = pos;
+        n->la_len = rpi_utf8_decode(s + pos, size - pos, &n->la_cp);
+        n->la_kind = n->la_cp == RPI_UTF8_BAD ? RPI_K_PUNCT : rpi_norm_classify(n->la_cp, n->p.flags);
+    }
+    *cp = n->la_cp;
+    *len = n->la_len;
+    return n->la_kind;
+}
+
 /* Canonical Ordering Algorithm (Unicode 15 ch. 3, D109): stable sort of each run of
  * non-starters by combining class. Runs are short, so the exchange sort utf8proc uses in
  * utf8proc_decompose_custom is the right tool. */
+static inline int ccc(int32_t cp)
+{
+    return cp < NORM_FIRST_NONSTARTER ? 0 : utf8proc_get_property(cp)->combining_class;
+}
+
 static void canonical_order(int32_t *b, size_t len)
 {
     size_t pos = 0;
     while (pos + 1 < len) {
-        int c1 = utf8proc_get_property(b[pos])->combining_class;
-        int c2 = utf8proc_get_property(b[pos + 1])->combining_class;
+        const int c2 = ccc(b[pos + 1]);
+        const int c1 = c2 ? ccc(b[pos]) : 0;
         if (c1 > c2 && c2 > 0) {
             int32_t t = b[pos];
             b[pos] = b[pos + 1];
@@ -217,6 +246,11 @@ static inline size_t piece_begin(struct rpi_buf *b)
     return b->size;
 }
 
+static inline size_t encode(int32_t cp, char *dst)
+{
+    return (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)dst);
+}
+
 /* Normalize the code points collected in n->u32 (step 4 above) and emit them as one or more
  * tokens spanning [start, end) of the original (step 5). */
 static rp_status slow_finish(rp_normalizer *n, size_t start, size_t end)
@@ -225,17 +259,32 @@ static rp_status slow_finish(rp_normalizer *n, size_t start, size_t end)
     size_t len = n->u32_len;
     const unsigned flags = n->p.flags;
     n->u32_len = 0;
-    if (n->canonical) {
-        canonical_order(b, len);
+    /* Below U+0300 every code point is a starter (ccc 0), no mark, and never the second
+     * element of a canonical composition: a token made only of those (e.g. "école" once its
+     * accent is stripped) needs neither reordering nor composition. */
+    int has_high = 0;
+    for (size_t i = 0; i < len && !has_high; i++) has_high = b[i] >= NORM_FIRST_NONSTARTER;
+    if (n->canonical && has_high) {
+        if (len > 1) canonical_order(b, len);
         if (flags & RP_NORM_STRIP_ACCENTS) {
             size_t k = 0;
-            for (size_t i = 0; i < len; i++)
-                if (utf8proc_category(b[i]) != UTF8PROC_CATEGORY_MN) b[k++] = b[i];
+            has_high = 0;
+            for (size_t i = 0; i < len; i++) {
+                const int32_t cp = b[i];
+                if (cp < NORM_FIRST_NONSTARTER) {
+                    b[k++] = cp;
+                } else if (utf8proc_category(cp) != UTF8PROC_CATEGORY_MN) {
+                    b[k++] = cp;
+                    has_high = 1;
+                }
+            }
             len = k;
         }
-        utf8proc_ssize_t r = utf8proc_normalize_utf32(b, (utf8proc_ssize_t)len,
-                                                      UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-        if (r >= 0) len = (size_t)r;
+        if (has_high && len > 1) { /* composition needs two code points */
+            utf8proc_ssize_t r = utf8proc_normalize_utf32(b, (utf8proc_ssize_t)len,
+                                                          UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+            if (r >= 0) len = (size_t)r;
+        }
     }
     /* Worst case: every code point its own token: 4 bytes + 1 separator each. */
     struct rpi_buf *nb = &n->norm;
@@ -264,13 +313,13 @@ static rp_status slow_finish(rp_normalizer *n, size_t start, size_t end)
             sep = nb->size;
             off = piece_begin(nb);
             if (k == RPI_K_PUNCT) { /* punctuation kept: a token of its own */
-                nb->size += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)nb->ptr + nb->size);
+                nb->size += encode(cp, nb->ptr + nb->size);
                 RP_TRY(emit(n, start, end, sep, off));
                 continue;
             }
             open = k == RPI_K_CJK ? OPEN_CJK : OPEN_WORD;
         }
-        nb->size += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)nb->ptr + nb->size);
+        nb->size += encode(cp, nb->ptr + nb->size);
     }
     if (open != OPEN_NONE) RP_TRY(emit(n, start, end, sep, off));
     return RP_OK;
@@ -283,7 +332,6 @@ static rp_status slow_token(rp_normalizer *n, const unsigned char *s, size_t siz
                             size_t start, size_t end, int cjk)
 {
     size_t pos = *ppos;
-    const unsigned flags = n->p.flags;
     while (pos < size && n->u32_len < NORM_MAX_TOKEN_CPS) {
         const unsigned c = s[pos];
         if (c < 0x80) {
@@ -294,9 +342,8 @@ static rp_status slow_token(rp_normalizer *n, const unsigned char *s, size_t siz
             continue;
         }
         int32_t cp;
-        const size_t len = rpi_utf8_decode(s + pos, size - pos, &cp);
-        if (cp == RPI_UTF8_BAD) break; /* counted by the caller when it consumes it */
-        const enum rpi_char_kind k = rpi_norm_classify(cp, flags);
+        size_t len;
+        const enum rpi_char_kind k = peek(n, s, size, pos, &cp, &len);
         if (k == RPI_K_FORMAT) {
             pos += len;
             continue;
@@ -336,9 +383,8 @@ static rp_status fast_word(rp_normalizer *n, const unsigned char *s, size_t size
         end = pos;
         if (pos >= size || s[pos] < 0x80) break;
         int32_t cp;
-        const size_t len = rpi_utf8_decode(s + pos, size - pos, &cp);
-        if (cp == RPI_UTF8_BAD) break;
-        const enum rpi_char_kind k = rpi_norm_classify(cp, n->p.flags);
+        size_t len;
+        const enum rpi_char_kind k = peek(n, s, size, pos, &cp, &len);
         if (k == RPI_K_FORMAT) { /* invisible: skip, the word goes on */
             pos += len;
             continue;
@@ -369,6 +415,7 @@ rp_status rp_normalizer_run(rp_normalizer *n, const char *text, size_t size, rp_
     n->u32_len = 0;
     n->n_repaired = 0;
     n->n_dropped = 0;
+    n->la_pos = SIZE_MAX;
     rpi_buf_reset(&n->norm);
     size_t want = size + size / 8 + 16; /* usually enough for the whole run */
     RP_TRY(rpi_buf_reserve(&n->norm, want < NORM_MAX_SIZE ? want : NORM_MAX_SIZE));
@@ -396,14 +443,11 @@ rp_status rp_normalizer_run(rp_normalizer *n, const char *text, size_t size, rp_
             continue;
         }
         int32_t cp;
-        const size_t len = rpi_utf8_decode(s + pos, size - pos, &cp);
-        enum rpi_char_kind k;
+        size_t len;
+        const enum rpi_char_kind k = peek(n, s, size, pos, &cp, &len);
         if (cp == RPI_UTF8_BAD) {
             n->n_repaired++;
             cp = RPI_REPLACEMENT_CHAR;
-            k = RPI_K_PUNCT;
-        } else {
-            k = rpi_norm_classify(cp, flags);
         }
         const size_t start = pos;
         pos += len;

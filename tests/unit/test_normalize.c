@@ -9,6 +9,7 @@
 #include <stdio.h>   /* snprintf */
 #include <stdlib.h>  /* malloc, free */
 #include <string.h>  /* memcmp, strlen */
+#include <utf8proc.h> /* utf8proc_get_property: checks on the tables */
 #include <xxhash.h>  /* XXH3_64bits_withSeed, XXH3_128bits: expected hashes */
 #include "reprint/rp_normalize.h"
 #include "common/common_internal.h" /* rpi_fault_malloc_arm */
@@ -86,8 +87,8 @@ static const struct norm_case norm_cases[] = {
     {"chinese, cjk off", ALL & ~RP_NORM_CJK_CHARS,
      "\xE6\x88\x91\xE4\xBB\xAC\xE7\x9A\x84\xE4\xB8\x96\xE7\x95\x8C",
      "\xE6\x88\x91\xE4\xBB\xAC\xE7\x9A\x84\xE4\xB8\x96\xE7\x95\x8C", 1, 0},
-    {"han extension B", ALL, "\xF0\xA0\x80\x80\xF0\xA0\x80\x81", "\xF0\xA0\x80\x80 \xF0\xA0\x80\x81",
-     2, 0},
+    {"han extension B", ALL, "\xF0\xA0\x80\x80\xF0\xA0\x80\x81",
+     "\xF0\xA0\x80\x80 \xF0\xA0\x80\x81", 2, 0},
     {"hiragana katakana", ALL, "\xE3\x81\x8B\xE3\x82\xAB", "\xE3\x81\x8B \xE3\x82\xAB", 2, 0},
     /* ｶﾞｷ: the halfwidth voiced mark joins its kana (NFKC: ガ); accent stripping removes the
      * voicing mark like any other Mn */
@@ -104,7 +105,8 @@ static const struct norm_case norm_cases[] = {
     {"thai marks kept", ALL & ~RP_NORM_STRIP_ACCENTS, "\xE0\xB8\x97\xE0\xB8\xB5\xE0\xB9\x88",
      "\xE0\xB8\x97\xE0\xB8\xB5\xE0\xB9\x88", 1, 0},
     {"thai marks stripped", ALL, "\xE0\xB8\x97\xE0\xB8\xB5\xE0\xB9\x88", "\xE0\xB8\x97", 1, 0},
-    {"hangul words", ALL, "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 \xED\x85\x8D\xEC\x8A\xA4\xED\x8A\xB8",
+    {"hangul words", ALL,
+     "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 \xED\x85\x8D\xEC\x8A\xA4\xED\x8A\xB8",
      "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 \xED\x85\x8D\xEC\x8A\xA4\xED\x8A\xB8", 2, 0},
     {"hangul jamo compose", ALL, "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", "\xED\x95\x9C", 1, 0},
     {"mixed scripts", ALL, "Hello\xE4\xB8\x96\xE7\x95\x8C\xD0\x9C\xD0\xB8\xD1\x80 123",
@@ -330,6 +332,27 @@ static void test_invalid_args(void **state)
     rp_normalizer_free(NULL);
 }
 
+/* normalize.c skips reordering and composition for tokens below U+0300; that relies on no
+ * code point below U+0300 being a mark or non-starter, nor ever appearing after the first
+ * place of a canonical decomposition. Checked against utf8proc's tables. */
+static void test_nonstarter_bound(void **state)
+{
+    (void)state;
+    for (int32_t cp = 0; cp < 0x300; cp++) {
+        const utf8proc_property_t *p = utf8proc_get_property(cp);
+        assert_int_equal(p->combining_class, 0);
+        assert_true(p->category != UTF8PROC_CATEGORY_MN && p->category != UTF8PROC_CATEGORY_MC &&
+                    p->category != UTF8PROC_CATEGORY_ME);
+    }
+    for (int32_t cp = 0; cp < 0x110000; cp++) {
+        int32_t d[32];
+        int bound = 0;
+        utf8proc_ssize_t k = utf8proc_decompose_char(cp, d, 32, UTF8PROC_DECOMPOSE, &bound);
+        for (utf8proc_ssize_t i = 1; i < k; i++)
+            if (d[i] < 0x300) fail_msg("U+%04X decomposes with U+%04X", cp, d[i]);
+    }
+}
+
 /* ---- idempotence over generated strings ------------------------------------------------ */
 
 static uint64_t rng_state;
@@ -500,7 +523,8 @@ int main(void)
         cmocka_unit_test(test_tokens_offsets),
         cmocka_unit_test(test_hashes_and_seed), cmocka_unit_test(test_empty_stable),
         cmocka_unit_test(test_reuse),          cmocka_unit_test(test_max_tokens),
-        cmocka_unit_test(test_invalid_args),   cmocka_unit_test(test_idempotent),
+        cmocka_unit_test(test_invalid_args),   cmocka_unit_test(test_nonstarter_bound),
+        cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_fault_injection), cmocka_unit_test(test_custom_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
