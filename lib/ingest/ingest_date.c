@@ -30,6 +30,7 @@ struct cur {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
 /* Exactly min..max digits; returns -1 when absent. */
@@ -67,8 +68,7 @@ static int month_name(struct cur *c)
         if (memcmp(names + 3 * i, m, 3) == 0) {
             c->p += 3;
             /* Accept the full English name too ("February"). */
-            while (c->p < c->e && ((*c->p >= 'a' && *c->p <= 'z') || (*c->p >= 'A' && *c->p <= 'Z')))
-                c->p++;
+            while (c->p < c->e && is_alpha(*c->p)) c->p++;
             return i + 1;
         }
     }
@@ -202,8 +202,7 @@ static int64_t parse_rfc2822(struct cur c)
                      {"pst", -8}, {"pdt", -7}};
         char z[4] = {0};
         size_t n = 0;
-        while (c.p < c.e && n < 3 && ((*c.p >= 'a' && *c.p <= 'z') || (*c.p >= 'A' && *c.p <= 'Z')))
-            z[n++] = lower(*c.p++);
+        while (c.p < c.e && n < 3 && is_alpha(*c.p)) z[n++] = lower(*c.p++);
         size_t i = 0;
         for (; i < sizeof zones / sizeof zones[0]; i++)
             if (strlen(zones[i].name) == n && memcmp(zones[i].name, z, n) == 0) break;

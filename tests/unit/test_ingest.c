@@ -860,7 +860,8 @@ static char *warc_fixture(size_t *n)
                      k_html);
     k += warc_record(w + k, "metadata", "", "fetchTimeMs: 1\r\n");
     k += warc_record(w + k, "conversion",
-                     "WARC-Target-URI: http://e.com/conv\r\nWARC-Date: 2022-04-05T00:00:00+02:00\r\n",
+                     "WARC-Target-URI: http://e.com/conv\r\n"
+                     "WARC-Date: 2022-04-05T00:00:00+02:00\r\n",
                      "Converted text\nline two\n");
     k += warc_record(w + k, "resource",
                      "WARC-Record-ID: <urn:uuid:res>\r\nContent-Type: text/html\r\n",
