@@ -59,7 +59,11 @@ rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_para
     if (r->p.max_doc_size > SIZE_MAX / 2) r->p.max_doc_size = SIZE_MAX / 2;
     r->fd = -1;
     rpi_vec_init(&r->files, sizeof(struct rpi_file), r->alloc);
-    rpi_buf_init(&r->rb, r->p.max_doc_size, r->alloc);
+    /* The framers bound records by max_doc_size themselves; a WARC header block may need up
+     * to RPI_WARC_HEADER_MAX even when max_doc_size is smaller (the record is then too big). */
+    rpi_buf_init(&r->rb, r->p.max_doc_size > RPI_WARC_HEADER_MAX ? r->p.max_doc_size
+                                                                  : RPI_WARC_HEADER_MAX,
+                 r->alloc);
     rp_status st = rpi_walk(path, &r->files, &r->bytes_total, r->alloc);
     if (st == RP_OK) {
         r->win = rpi_malloc(r->alloc, RPI_WIN_CAP + 1);
@@ -413,7 +417,12 @@ rp_status rp_reader_next(rp_reader *r, rp_record *rec)
             default: st = frame_text(r, rec); break;
             }
             if (st == RP_OK) return RP_OK;
-            if (st != RP_DONE) return st;
+            if (st != RP_DONE) {
+                if (st == RP_E_NOMEM) return st;
+                snprintf(r->errmsg, sizeof r->errmsg, "%s: internal framing error (%s)",
+                         r->cur->path, rp_strerror(st));
+                return RP_E_INTERNAL; /* a broken invariant, never bad input */
+            }
             r->file_done = 1;
         }
         /* The framer is done: report a stream error no record carried, then trailing bytes. */

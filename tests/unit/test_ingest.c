@@ -461,6 +461,41 @@ static void test_json_array_malformed(void **state)
     }
 }
 
+static void test_json_array_too_big(void **state)
+{
+    (void)state;
+    rp_ingest_params p;
+    params(&p);
+    p.max_doc_size = 64;
+    char buf[1024];
+    size_t n = (size_t)sprintf(buf, "[{\"text\":\"a\"},\n{\"text\":\"");
+    memset(buf + n, 'y', 500);
+    n += 500;
+    n += (size_t)sprintf(buf + n, "\"},\n{\"text\":\"b\"}]");
+    struct run *r = run_reader(write_file("big.json", buf, n), &p);
+    assert_int_equal(r->st, RP_DONE);
+    assert_int_equal(r->n, 3);
+    assert_int_equal(r->v[0].skip, RP_SKIP_NONE);
+    assert_int_equal(r->v[1].skip, RP_SKIP_TOO_BIG);
+    assert_int_equal(r->v[1].line, 2);
+    assert_non_null(strstr(r->v[1].detail, "line 2"));
+    assert_int_equal(r->v[2].skip, RP_SKIP_NONE);
+    assert_int_equal(r->v[2].line, 3);
+    assert_string_equal(r->v[2].data, "{\"text\":\"b\"}");
+    /* A framing skip parses to the same skip, with a usable id. */
+    rp_parser *ps;
+    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
+    rp_record rec = {"", 0, "big.json", NULL, RP_FORMAT_JSON, 2, r->v[1].offset, 2,
+                     RP_SKIP_TOO_BIG, r->v[1].detail, 0};
+    rp_doc d;
+    assert_int_equal(rp_record_parse(ps, &rec, &d), RP_OK);
+    assert_int_equal(d.skip, RP_SKIP_TOO_BIG);
+    assert_string_equal(d.id, "big.json:2");
+    assert_string_equal(d.detail, r->v[1].detail);
+    rp_parser_free(ps);
+    run_free(r);
+}
+
 static void test_json_deep_nesting(void **state)
 {
     (void)state;
@@ -1203,6 +1238,68 @@ static void test_parse_date(void **state)
     assert_int_equal(rp_parse_date("2022-04-04T10:00:00Z", 10), 1649030400); /* size honoured */
 }
 
+/* ---- hostile bytes ------------------------------------------------------------------------ */
+
+/* Deterministic mutations (fixed-seed LCG) of each fixture: flipped bytes, inserted
+ * separators, truncation. Reading and parsing must end in RP_DONE with every record either
+ * a document or a skip with a detail -- and, under ASan/valgrind, without a bad access. */
+static void test_mutations(void **state)
+{
+    (void)state;
+    size_t wn, gn;
+    char *w = warc_fixture(&wn);
+    unsigned char *gz = gz_member(k_three, strlen(k_three), &gn);
+    static const char arr[] = "[{\"id\":\"a\",\"text\":\"x\\u00e9 \\\" ]\"},{\"text\":[1,{}]}]";
+    const struct {
+        const char *name;
+        const void *data;
+        size_t n;
+    } fx[] = {{"m.warc", w, wn}, {"m.json", arr, sizeof arr - 1},
+              {"m.jsonl", k_three, strlen(k_three)}, {"m.jsonl.gz", gz, gn}};
+    static const char seps[] = "\n\r\"\\[]{},:";
+    uint64_t seed = 42;
+    rp_ingest_params p;
+    params(&p);
+    p.max_doc_size = 256;
+    rp_parser *ps;
+    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
+    for (size_t f = 0; f < N_OF(fx); f++) {
+        unsigned char *buf = malloc(fx[f].n + 1);
+        for (int it = 0; it < 150; it++) {
+            memcpy(buf, fx[f].data, fx[f].n);
+            size_t n = fx[f].n;
+            const int edits = 1 + it % 4;
+            for (int e = 0; e < edits; e++) {
+                seed = seed * 6364136223846793005u + 1442695040888963407u;
+                const size_t at = (size_t)(seed >> 33) % n;
+                const unsigned op = (unsigned)(seed >> 20) % 3;
+                if (op == 0) buf[at] ^= (unsigned char)(1u << ((seed >> 8) % 8));
+                else if (op == 1) buf[at] = (unsigned char)seps[(seed >> 12) % (sizeof seps - 1)];
+                else n = at + 1;
+            }
+            rp_reader *rd;
+            assert_int_equal(rp_reader_open(&rd, write_file(fx[f].name, buf, n), &p, NULL),
+                             RP_OK);
+            rp_record rec;
+            rp_status st;
+            size_t k = 0;
+            while ((st = rp_reader_next(rd, &rec)) == RP_OK) {
+                assert_true(++k < 1000);
+                rp_doc d;
+                assert_int_equal(rp_record_parse(ps, &rec, &d), RP_OK);
+                assert_non_null(d.id);
+                if (d.skip != RP_SKIP_NONE && d.skip != RP_SKIP_BLANK) assert_non_null(d.detail);
+            }
+            assert_int_equal(st, RP_DONE);
+            rp_reader_free(rd);
+        }
+        free(buf);
+    }
+    rp_parser_free(ps);
+    free(gz);
+    free(w);
+}
+
 /* ---- allocation failure ------------------------------------------------------------------- */
 
 /* Fail the k-th allocation for k = 1..: every run ends in RP_E_NOMEM or the full output. */
@@ -1269,6 +1366,7 @@ int main(void)
         cmocka_unit_test(test_jsonl_huge_line),
         cmocka_unit_test(test_json_array),
         cmocka_unit_test(test_json_array_malformed),
+        cmocka_unit_test(test_json_array_too_big),
         cmocka_unit_test(test_json_deep_nesting),
         cmocka_unit_test(test_json_fast_path_vs_jansson),
         cmocka_unit_test(test_json_weird_numbers),
@@ -1284,6 +1382,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_parse_date),
+        cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_fault_injection),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
