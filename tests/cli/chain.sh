@@ -5,7 +5,8 @@ python3 - "$T" <<'PY'
 import json, random, sys
 rnd = random.Random(7)
 words = ["w%05d" % i for i in rnd.sample(range(100000), 150)]
-docs = {"A": words[0:100], "B": words[25:125], "C": words[50:150]}
+# A is the longest, so with --keep longest it is visited first, as with --keep first
+docs = {"A": words[0:105], "B": words[25:125], "C": words[50:150]}
 with open(sys.argv[1] + "/chain.jsonl", "w") as f:
     for k, v in docs.items():
         f.write(json.dumps({"id": k, "text": " ".join(v)}) + "\n")

@@ -4,8 +4,8 @@ source "$(dirname "$0")/common.bash"
 "$REPRINT" --help > "$T/help"
 grep -q "Exit status" "$T/help" || fail "--help lacks exit status"
 for opt in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
-    grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$SRCDIR/docs/reprint.1" ||
-        grep -q -- "$opt" "$SRCDIR/docs/reprint.1" || fail "$opt missing from docs/reprint.1"
+    man_opt=${opt//-/\\-}  # troff spells - as \-
+    grep -qF -- "$man_opt" "$SRCDIR/docs/reprint.1" || fail "$opt missing from docs/reprint.1"
     grep -q -- "$opt" "$SRCDIR/README.md" || fail "$opt missing from README.md"
 done
 echo "docs_options: ok"
