@@ -22,8 +22,10 @@ typedef enum rp_level {
     RP_LEVEL_STORY = 3  /* rewrites and translations (not yet implemented) */
 } rp_level;
 
-/* Which member represents a cluster (and is kept by dedup); also the order in which the
- * clustering visits documents, so it decides who can become a representative. */
+/* Tie-break order of the clustering. Documents are visited by decreasing number of verified
+ * near-duplicate edges (the most connected version becomes a representative first); among
+ * equally connected documents, and for choosing the leader of a group of exact copies, this
+ * order decides. The representative is kept by dedup. */
 typedef enum rp_keep {
     RP_KEEP_LONGEST = 0,  /* most normalized bytes; ties: smaller content hash, then id */
     RP_KEEP_FIRST = 1,    /* first in input order */

@@ -304,24 +304,76 @@ static rp_status find_edges(rp_engine *e, struct edge **edges_out, size_t *n_out
     return RP_OK;
 }
 
-/* Stage 7: star clustering over edges sorted by (v, u). */
-static void star_cluster(rp_engine *e, const struct edge *edges, size_t n_edges)
+/* Stage 7: star clustering. Units are visited by decreasing degree (number of verified
+ * edges), ties in keep order: the most connected version (in practice the one the others
+ * were copied from) becomes a centre first, so copies that each differ from the original in
+ * their own way (one gains boilerplate, another typos) still meet at it. A unit joins the
+ * already-decided centre it has the best verified score with, else becomes a centre. The
+ * centre is the cluster's representative, so every member is verified against it. Measured
+ * on bench/make_near_corpus.py (seed 1): pair recall 0.959 when centres are taken in keep
+ * order (longest first picks the copy with the most boilerplate), 0.997 by degree. */
+struct degree_key {
+    uint32_t degree, unit;
+};
+
+static int cmp_degree(const void *pa, const void *pb)
 {
-    size_t k = 0;
-    for (uint32_t v = 0; v < e->n_units; v++) {
+    const struct degree_key *a = pa, *b = pb;
+    if (a->degree != b->degree) return a->degree > b->degree ? -1 : 1;
+    return a->unit < b->unit ? -1 : a->unit > b->unit; /* unit numbers are keep order */
+}
+
+static rp_status star_cluster(rp_engine *e, const struct edge *edges, size_t n_edges)
+{
+    const uint32_t nu = e->n_units;
+    rp_status st = RP_E_NOMEM;
+    size_t *off = rpi_calloc(e->alloc, (size_t)nu + 1, sizeof *off);
+    struct edge *adj = rpi_malloc(e->alloc, (2 * n_edges + 1) * sizeof *adj);
+    struct degree_key *order = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *order);
+    uint32_t *pos = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *pos);
+    if (!off || !adj || !order || !pos) goto out;
+    /* adjacency lists (CSR); adj[k].u is the neighbour */
+    for (size_t k = 0; k < n_edges; k++) {
+        off[edges[k].u + 1]++;
+        off[edges[k].v + 1]++;
+    }
+    for (uint32_t u = 0; u < nu; u++) {
+        order[u] = (struct degree_key){(uint32_t)off[u + 1], u};
+        off[u + 1] += off[u];
+    }
+    for (size_t k = 0; k < n_edges; k++) {
+        adj[off[edges[k].u]++] = (struct edge){edges[k].v, edges[k].u, edges[k].score};
+        adj[off[edges[k].v]++] = (struct edge){edges[k].u, edges[k].v, edges[k].score};
+    }
+    for (uint32_t u = nu; u > 0; u--) off[u] = off[u - 1];
+    off[0] = 0;
+    qsort(order, nu, sizeof *order, cmp_degree);
+    for (uint32_t i = 0; i < nu; i++) pos[order[i].unit] = i;
+    for (uint32_t i = 0; i < nu; i++) {
+        const uint32_t v = order[i].unit;
         uint32_t best = v;
         float best_score = 0.0f;
-        for (; k < n_edges && edges[k].v == v; k++) {
-            const uint32_t u = edges[k].u; /* u < v: already decided */
-            if (e->center[u] != u) continue;
-            if (best == v || edges[k].score > best_score) {
+        for (size_t k = off[v]; k < off[v + 1]; k++) {
+            const uint32_t u = adj[k].u;
+            if (pos[u] > i || e->center[u] != u) continue; /* undecided, or not a centre */
+            if (best == v || adj[k].score > best_score ||
+                (adj[k].score == best_score && pos[u] < pos[best])) {
                 best = u;
-                best_score = edges[k].score;
+                best_score = adj[k].score;
             }
         }
         e->center[v] = best;
         e->center_score[v] = best == v ? 0.0f : best_score;
     }
+    /* the centre is the representative: every member is verified against it */
+    for (uint32_t u = 0; u < nu; u++) e->rep[u] = u;
+    st = RP_OK;
+out:
+    rpi_free(e->alloc, off);
+    rpi_free(e->alloc, adj);
+    rpi_free(e->alloc, order);
+    rpi_free(e->alloc, pos);
+    return st;
 }
 
 rp_status rpi_engine_cluster(rp_engine *e)
@@ -342,11 +394,13 @@ rp_status rpi_engine_cluster(rp_engine *e)
     e->center = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->center);
     e->center_score = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->center_score);
     e->cluster_size = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *e->cluster_size);
-    if (!e->center || !e->center_score || !e->cluster_size) {
+    e->rep = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->rep);
+    if (!e->center || !e->center_score || !e->cluster_size || !e->rep) {
         st = RP_E_NOMEM;
         goto fail;
     }
-    star_cluster(e, edges, n_edges);
+    for (uint32_t u = 0; u < nu; u++) e->center[u] = u;
+    RP_TRY_GOTO(st, star_cluster(e, edges, n_edges), fail);
     for (size_t i = 0; i < e->n_docs; i++)
         if (e->unit_of[i] != UINT32_MAX) e->cluster_size[e->center[e->unit_of[i]]]++;
 
