@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* alloc.c -- allocation through the pluggable rp_alloc, with a test-only failure countdown. */
 #include <stdlib.h> /* malloc, free */
+#include <stdatomic.h> /* atomic_long: workers allocate concurrently */
 #include <string.h> /* memcpy */
 #include "common_internal.h"
 
-static long g_fault_countdown; /* test-only; see rpi_fault_malloc_arm */
-static long g_fault_calls;
+static atomic_long g_fault_countdown; /* test-only; see rpi_fault_malloc_arm */
+static atomic_long g_fault_calls;
 
 void rpi_fault_malloc_arm(long countdown)
 {
@@ -17,9 +18,9 @@ long rpi_fault_malloc_calls(void) { return g_fault_calls; }
 
 static int fault_now(void)
 {
-    g_fault_calls++;
-    if (g_fault_countdown > 0 && --g_fault_countdown == 0) return 1;
-    return 0;
+    atomic_fetch_add(&g_fault_calls, 1);
+    if (atomic_load(&g_fault_countdown) <= 0) return 0;
+    return atomic_fetch_sub(&g_fault_countdown, 1) == 1;
 }
 
 void *rpi_malloc(const rp_alloc *alloc, size_t size)

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/* test_engine.c -- the rp_engine API end to end on generated JSON Lines: relations, exact
+ * groups, determinism across thread counts, pairs, and allocation failure at every k. */
+#include <setjmp.h> /* cmocka */
+#include <stdarg.h> /* cmocka */
+#include <stddef.h> /* cmocka */
+#include <stdint.h> /* uint64_t */
+#include <stdio.h>  /* fopen */
+#include <stdlib.h> /* mkdtemp */
+#include <string.h> /* strcmp */
+#include <unistd.h> /* unlink */
+#include <cmocka.h>
+#include "reprint/reprint.h"
+#include "common/common_internal.h" /* rpi_fault_malloc_arm */
+
+static char g_path[256];
+
+static const char *word(unsigned i)
+{
+    static char buf[8][16];
+    static unsigned slot;
+    char *b = buf[slot++ & 7];
+    snprintf(b, 16, "w%u", i * 7919u % 100003u);
+    return b;
+}
+
+/* docs: a (200 words), a_copy (identical but punctuation/case), a_near (a with 5 words
+ * changed), b (unrelated), empty, c, c_near */
+static void write_corpus(void)
+{
+    char dir[] = "/tmp/rp-test-engine-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    snprintf(g_path, sizeof g_path, "%s/c.jsonl", dir);
+    FILE *f = fopen(g_path, "w");
+    assert_non_null(f);
+    const char *ids[] = {"a", "a_copy", "a_near", "b", "empty", "c", "c_near"};
+    for (int d = 0; d < 7; d++) {
+        fprintf(f, "{\"id\":\"%s\",\"text\":\"", ids[d]);
+        if (d == 4) {
+            fputs("  ...  ", f);
+        } else {
+            const unsigned base = d == 3 ? 1000 : d >= 5 ? 2000 : 0;
+            for (unsigned i = 0; i < 200; i++) {
+                unsigned w = base + i;
+                if ((d == 2 || d == 6) && i % 40 == 7) w += 50000; /* 5 changed words */
+                fprintf(f, "%s%s", i ? (d == 1 && i % 10 == 0 ? ", " : " ") : "",
+                        d == 1 && i == 0 ? "W" : word(w));
+                if (d == 1 && i == 0) fputs(word(w) + 1, f);
+            }
+        }
+        fputs("\"}\n", f);
+    }
+    fclose(f);
+}
+
+static rp_status run(rp_engine **out, unsigned threads, rp_level level)
+{
+    rp_config c;
+    rp_config_default(&c);
+    c.threads = threads;
+    c.level = level;
+    rp_engine *e = NULL;
+    rp_status st = rp_engine_create(&e, &c, NULL);
+    if (st != RP_OK) return st;
+    st = rp_engine_add_input(e, g_path);
+    if (st == RP_OK) st = rp_engine_run(e);
+    if (st != RP_OK) {
+        rp_engine_free(e);
+        return st;
+    }
+    *out = e;
+    return RP_OK;
+}
+
+static rp_doc_result doc(const rp_engine *e, size_t i)
+{
+    rp_doc_result r;
+    assert_int_equal(rp_engine_doc(e, i, &r), RP_OK);
+    return r;
+}
+
+static void test_relations(void **state)
+{
+    (void)state;
+    rp_engine *e;
+    assert_int_equal(run(&e, 2, RP_LEVEL_NEAR), RP_OK);
+    assert_int_equal(rp_engine_n_docs(e), 7);
+    rp_doc_result a = doc(e, 0), ac = doc(e, 1), an = doc(e, 2), b = doc(e, 3), em = doc(e, 4);
+    rp_doc_result c = doc(e, 5), cn = doc(e, 6);
+    /* a and a_copy are one exact group; a_near joins their cluster */
+    assert_string_equal(a.cluster, ac.cluster);
+    assert_string_equal(a.cluster, an.cluster);
+    /* one representative, one exact copy, one near duplicate (which one represents the
+     * cluster is decided by the keep order: equal degrees) */
+    const rp_doc_result *tri[3] = {&a, &ac, &an};
+    int n_orig = 0, n_ex = 0, n_nr = 0;
+    for (int i = 0; i < 3; i++) {
+        n_orig += tri[i]->relation == RP_REL_ORIGINAL;
+        n_ex += tri[i]->relation == RP_REL_EXACT;
+        n_nr += tri[i]->relation == RP_REL_NEAR;
+        if (tri[i]->relation == RP_REL_NEAR) assert_true(tri[i]->score >= 0.5 && tri[i]->score < 1.0);
+        if (tri[i]->relation == RP_REL_ORIGINAL) assert_string_equal(tri[i]->id, a.cluster);
+    }
+    assert_int_equal(n_orig, 1);
+    assert_int_equal(n_ex, 1);
+    assert_int_equal(n_nr, 1);
+    assert_true(a.relation == RP_REL_EXACT || ac.relation == RP_REL_EXACT);
+    assert_int_equal(b.relation, RP_REL_UNIQUE);
+    assert_string_equal(b.cluster, "b");
+    assert_int_equal(em.relation, RP_REL_UNIQUE);
+    assert_string_equal(c.cluster, cn.cluster);
+    assert_string_not_equal(c.cluster, a.cluster);
+    rp_summary s;
+    rp_engine_summary(e, &s);
+    assert_int_equal(s.n_docs, 7);
+    assert_int_equal(s.n_empty, 1);
+    assert_int_equal(s.n_clusters, 2);
+    assert_int_equal(s.n_exact, 1);
+    assert_int_equal(s.n_near, 2);
+    assert_int_equal(s.bands * s.rows <= 128, 1);
+    /* pairs: one exact, and near pairs a~a_near, c~c_near, all within their clusters */
+    size_t n_exact = 0, n_near = 0;
+    for (size_t k = 0; k < rp_engine_n_pairs(e); k++) {
+        rp_pair p;
+        assert_int_equal(rp_engine_pair(e, k, &p), RP_OK);
+        assert_true(p.a < p.b);
+        assert_true(p.same_cluster);
+        if (p.relation == RP_REL_EXACT) n_exact++;
+        else n_near++;
+    }
+    assert_int_equal(n_exact, 1);
+    assert_int_equal(n_near, 2);
+    rp_engine_free(e);
+}
+
+static void test_exact_level_and_threads(void **state)
+{
+    (void)state;
+    rp_engine *e1, *e4, *ex;
+    assert_int_equal(run(&e1, 1, RP_LEVEL_NEAR), RP_OK);
+    assert_int_equal(run(&e4, 4, RP_LEVEL_NEAR), RP_OK);
+    assert_int_equal(run(&ex, 2, RP_LEVEL_EXACT), RP_OK);
+    for (size_t i = 0; i < 7; i++) {
+        rp_doc_result a = doc(e1, i), b = doc(e4, i), x = doc(ex, i);
+        assert_string_equal(a.cluster, b.cluster);
+        assert_int_equal(a.relation, b.relation);
+        assert_true(x.relation != RP_REL_NEAR);
+    }
+    assert_true(doc(ex, 2).relation != RP_REL_EXACT); /* a_near is not an exact copy */
+    assert_string_not_equal(doc(ex, 2).cluster, doc(ex, 0).cluster);
+    rp_engine_free(e1);
+    rp_engine_free(e4);
+    rp_engine_free(ex);
+}
+
+static void test_bad_config(void **state)
+{
+    (void)state;
+    rp_config c;
+    rp_config_default(&c);
+    rp_engine *e = NULL;
+    c.threshold = 0;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
+    rp_config_default(&c);
+    c.bands = 100;
+    c.rows = 2;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
+    rp_config_default(&c);
+    c.level = RP_LEVEL_STORY;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_UNSUPPORTED);
+    assert_null(e);
+    rp_engine_free(NULL);
+}
+
+/* Fail the k-th allocation for every k: the run fails cleanly with RP_E_NOMEM (no crash, and
+ * no leak under ASan) or succeeds with the same results. */
+static void test_alloc_failure(void **state)
+{
+    (void)state;
+    rp_engine *ref;
+    assert_int_equal(run(&ref, 1, RP_LEVEL_NEAR), RP_OK);
+    int failures = 0, successes = 0;
+    for (long k = 1; k < 2000; k++) {
+        rpi_fault_malloc_arm(k);
+        rp_engine *e = NULL;
+        rp_status st = run(&e, 1, RP_LEVEL_NEAR);
+        const long calls = rpi_fault_malloc_calls();
+        rpi_fault_malloc_arm(0);
+        if (st == RP_OK) {
+            for (size_t i = 0; i < 7; i++)
+                assert_string_equal(doc(e, i).cluster, doc(ref, i).cluster);
+            rp_engine_free(e);
+            successes++;
+            if (calls < k) break; /* the k-th allocation never happened: all covered */
+        } else {
+            assert_int_equal(st, RP_E_NOMEM);
+            failures++;
+        }
+    }
+    assert_true(failures > 10);
+    assert_true(successes >= 1);
+    rp_engine_free(ref);
+}
+
+int main(void)
+{
+    write_corpus();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_relations),
+        cmocka_unit_test(test_exact_level_and_threads),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_alloc_failure),
+    };
+    int rc = cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+    unlink(g_path);
+    return rc;
+}
