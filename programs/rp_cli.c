@@ -66,43 +66,63 @@ static const char USAGE[] =
     "could not be written, out of memory; no output is left behind).\n";
 
 enum {
-    OPT_LEVEL = 256, OPT_THRESHOLD, OPT_NGRAM, OPT_NUM_PERM, OPT_BANDS, OPT_ROWS, OPT_VERIFY,
-    OPT_KEEP, OPT_MAX_BUCKET, OPT_SEED, OPT_FORMAT, OPT_ID_FIELD, OPT_TEXT_FIELD,
-    OPT_DATE_FIELD, OPT_TITLE_FIELD, OPT_URL_FIELD, OPT_MAX_DOC, OPT_TRUNCATE, OPT_NO_NFKC,
-    OPT_NO_CASEFOLD, OPT_NO_ACCENTS, OPT_NO_PUNCT, OPT_NO_CJK, OPT_THREADS, OPT_TMP_DIR
+    OPT_LEVEL = 256,
+    OPT_THRESHOLD,
+    OPT_NGRAM,
+    OPT_NUM_PERM,
+    OPT_BANDS,
+    OPT_ROWS,
+    OPT_VERIFY,
+    OPT_KEEP,
+    OPT_MAX_BUCKET,
+    OPT_SEED,
+    OPT_FORMAT,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_DATE_FIELD,
+    OPT_TITLE_FIELD,
+    OPT_URL_FIELD,
+    OPT_MAX_DOC,
+    OPT_TRUNCATE,
+    OPT_NO_NFKC,
+    OPT_NO_CASEFOLD,
+    OPT_NO_ACCENTS,
+    OPT_NO_PUNCT,
+    OPT_NO_CJK,
+    OPT_THREADS,
+    OPT_TMP_DIR
 };
 
-static const struct option LONGOPTS[] = {
-    {"level", required_argument, NULL, OPT_LEVEL},
-    {"threshold", required_argument, NULL, OPT_THRESHOLD},
-    {"ngram", required_argument, NULL, OPT_NGRAM},
-    {"num-perm", required_argument, NULL, OPT_NUM_PERM},
-    {"bands", required_argument, NULL, OPT_BANDS},
-    {"rows", required_argument, NULL, OPT_ROWS},
-    {"verify", required_argument, NULL, OPT_VERIFY},
-    {"keep", required_argument, NULL, OPT_KEEP},
-    {"max-bucket", required_argument, NULL, OPT_MAX_BUCKET},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"id-field", required_argument, NULL, OPT_ID_FIELD},
-    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
-    {"date-field", required_argument, NULL, OPT_DATE_FIELD},
-    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
-    {"url-field", required_argument, NULL, OPT_URL_FIELD},
-    {"max-doc-size", required_argument, NULL, OPT_MAX_DOC},
-    {"truncate-large", no_argument, NULL, OPT_TRUNCATE},
-    {"no-nfkc", no_argument, NULL, OPT_NO_NFKC},
-    {"no-casefold", no_argument, NULL, OPT_NO_CASEFOLD},
-    {"no-strip-accents", no_argument, NULL, OPT_NO_ACCENTS},
-    {"no-punct", no_argument, NULL, OPT_NO_PUNCT},
-    {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
-    {"output", required_argument, NULL, 'o'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
+                                         {"threshold", required_argument, NULL, OPT_THRESHOLD},
+                                         {"ngram", required_argument, NULL, OPT_NGRAM},
+                                         {"num-perm", required_argument, NULL, OPT_NUM_PERM},
+                                         {"bands", required_argument, NULL, OPT_BANDS},
+                                         {"rows", required_argument, NULL, OPT_ROWS},
+                                         {"verify", required_argument, NULL, OPT_VERIFY},
+                                         {"keep", required_argument, NULL, OPT_KEEP},
+                                         {"max-bucket", required_argument, NULL, OPT_MAX_BUCKET},
+                                         {"seed", required_argument, NULL, OPT_SEED},
+                                         {"format", required_argument, NULL, OPT_FORMAT},
+                                         {"id-field", required_argument, NULL, OPT_ID_FIELD},
+                                         {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+                                         {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+                                         {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+                                         {"url-field", required_argument, NULL, OPT_URL_FIELD},
+                                         {"max-doc-size", required_argument, NULL, OPT_MAX_DOC},
+                                         {"truncate-large", no_argument, NULL, OPT_TRUNCATE},
+                                         {"no-nfkc", no_argument, NULL, OPT_NO_NFKC},
+                                         {"no-casefold", no_argument, NULL, OPT_NO_CASEFOLD},
+                                         {"no-strip-accents", no_argument, NULL, OPT_NO_ACCENTS},
+                                         {"no-punct", no_argument, NULL, OPT_NO_PUNCT},
+                                         {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
+                                         {"threads", required_argument, NULL, OPT_THREADS},
+                                         {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
 
 struct cli {
     const char *cmd;
@@ -140,9 +160,12 @@ static int parse_size(const char *s, size_t *out)
     double v = strtod(s, &end);
     if (errno || end == s || v < 0) return -1;
     double mul = 1;
-    if (*end == 'k' || *end == 'K') mul = 1024.0, end++;
-    else if (*end == 'm' || *end == 'M') mul = 1024.0 * 1024, end++;
-    else if (*end == 'g' || *end == 'G') mul = 1024.0 * 1024 * 1024, end++;
+    if (*end == 'k' || *end == 'K')
+        mul = 1024.0, end++;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1024.0 * 1024, end++;
+    else if (*end == 'g' || *end == 'G')
+        mul = 1024.0 * 1024 * 1024, end++;
     if (*end == 'i' || *end == 'B' || *end == 'b') end++;
     if (*end == 'B') end++;
     if (*end || v * mul > 3.9e9) return -1; /* offsets are 32-bit: < 4 GiB */
@@ -161,11 +184,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
         rp_config *g = &c->cfg;
         switch (opt) {
         case OPT_LEVEL:
-            if (!strcmp(optarg, "exact")) g->level = RP_LEVEL_EXACT;
-            else if (!strcmp(optarg, "near")) g->level = RP_LEVEL_NEAR;
+            if (!strcmp(optarg, "exact"))
+                g->level = RP_LEVEL_EXACT;
+            else if (!strcmp(optarg, "near"))
+                g->level = RP_LEVEL_NEAR;
             else if (!strcmp(optarg, "reuse") || !strcmp(optarg, "story"))
                 return usage_error("--level %s is not implemented yet", optarg);
-            else return usage_error("unknown --level '%s' (exact, near)", optarg);
+            else
+                return usage_error("unknown --level '%s' (exact, near)", optarg);
             break;
         case OPT_THRESHOLD: {
             char *end;
@@ -175,7 +201,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
             break;
         }
         case OPT_NGRAM:
-            if (parse_uint(optarg, 1, 64, &v)) return usage_error("--ngram: 1..64, got '%s'", optarg);
+            if (parse_uint(optarg, 1, 64, &v))
+                return usage_error("--ngram: 1..64, got '%s'", optarg);
             g->ngram = (unsigned)v;
             break;
         case OPT_NUM_PERM:
@@ -184,39 +211,56 @@ static int parse_args(struct cli *c, int argc, char **argv)
             g->num_perm = (unsigned)v;
             break;
         case OPT_BANDS:
-            if (parse_uint(optarg, 1, 1024, &v)) return usage_error("--bands: 1..1024, got '%s'", optarg);
+            if (parse_uint(optarg, 1, 1024, &v))
+                return usage_error("--bands: 1..1024, got '%s'", optarg);
             g->bands = (unsigned)v;
             break;
         case OPT_ROWS:
-            if (parse_uint(optarg, 1, 1024, &v)) return usage_error("--rows: 1..1024, got '%s'", optarg);
+            if (parse_uint(optarg, 1, 1024, &v))
+                return usage_error("--rows: 1..1024, got '%s'", optarg);
             g->rows = (unsigned)v;
             break;
         case OPT_VERIFY:
-            if (!strcmp(optarg, "signature")) g->verify = RP_VERIFY_SIGNATURE;
-            else if (!strcmp(optarg, "exact")) g->verify = RP_VERIFY_EXACT;
-            else return usage_error("unknown --verify '%s' (signature, exact)", optarg);
+            if (!strcmp(optarg, "signature"))
+                g->verify = RP_VERIFY_SIGNATURE;
+            else if (!strcmp(optarg, "exact"))
+                g->verify = RP_VERIFY_EXACT;
+            else
+                return usage_error("unknown --verify '%s' (signature, exact)", optarg);
             break;
         case OPT_KEEP:
-            if (!strcmp(optarg, "longest")) g->keep = RP_KEEP_LONGEST;
-            else if (!strcmp(optarg, "first")) g->keep = RP_KEEP_FIRST;
-            else if (!strcmp(optarg, "earliest")) g->keep = RP_KEEP_EARLIEST;
-            else return usage_error("unknown --keep '%s' (longest, first, earliest)", optarg);
+            if (!strcmp(optarg, "longest"))
+                g->keep = RP_KEEP_LONGEST;
+            else if (!strcmp(optarg, "first"))
+                g->keep = RP_KEEP_FIRST;
+            else if (!strcmp(optarg, "earliest"))
+                g->keep = RP_KEEP_EARLIEST;
+            else
+                return usage_error("unknown --keep '%s' (longest, first, earliest)", optarg);
             break;
         case OPT_MAX_BUCKET:
-            if (parse_uint(optarg, 2, 1u << 30, &v)) return usage_error("--max-bucket: >= 2, got '%s'", optarg);
+            if (parse_uint(optarg, 2, 1u << 30, &v))
+                return usage_error("--max-bucket: >= 2, got '%s'", optarg);
             g->max_bucket = v;
             break;
         case OPT_SEED:
-            if (parse_uint(optarg, 0, ~0ul, &v)) return usage_error("--seed: a number, got '%s'", optarg);
+            if (parse_uint(optarg, 0, ~0ul, &v))
+                return usage_error("--seed: a number, got '%s'", optarg);
             g->seed = v;
             break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "auto")) g->ingest.format = RP_FORMAT_AUTO;
-            else if (!strcmp(optarg, "text")) g->ingest.format = RP_FORMAT_TEXT;
-            else if (!strcmp(optarg, "jsonl")) g->ingest.format = RP_FORMAT_JSONL;
-            else if (!strcmp(optarg, "json")) g->ingest.format = RP_FORMAT_JSON;
-            else if (!strcmp(optarg, "warc")) g->ingest.format = RP_FORMAT_WARC;
-            else return usage_error("unknown --format '%s'", optarg);
+            if (!strcmp(optarg, "auto"))
+                g->ingest.format = RP_FORMAT_AUTO;
+            else if (!strcmp(optarg, "text"))
+                g->ingest.format = RP_FORMAT_TEXT;
+            else if (!strcmp(optarg, "jsonl"))
+                g->ingest.format = RP_FORMAT_JSONL;
+            else if (!strcmp(optarg, "json"))
+                g->ingest.format = RP_FORMAT_JSON;
+            else if (!strcmp(optarg, "warc"))
+                g->ingest.format = RP_FORMAT_WARC;
+            else
+                return usage_error("unknown --format '%s'", optarg);
             break;
         case OPT_ID_FIELD: g->ingest.id_field = optarg; break;
         case OPT_TEXT_FIELD: g->ingest.text_field = optarg; break;
@@ -234,12 +278,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
         case OPT_NO_PUNCT: g->norm.flags &= ~RP_NORM_PUNCT; break;
         case OPT_NO_CJK: g->norm.flags &= ~RP_NORM_CJK_CHARS; break;
         case OPT_THREADS:
-            if (parse_uint(optarg, 1, 256, &v)) return usage_error("--threads: 1..256, got '%s'", optarg);
+            if (parse_uint(optarg, 1, 256, &v))
+                return usage_error("--threads: 1..256, got '%s'", optarg);
             g->threads = (unsigned)v;
             break;
         case OPT_TMP_DIR: g->tmp_dir = optarg; break;
         case 'o': c->output = optarg; break;
-        case 'q': c->quiet = 1; c->progress = 0; break;
+        case 'q':
+            c->quiet = 1;
+            c->progress = 0;
+            break;
         case 'v': c->verbose = 1; break;
         case 'h': fputs(USAGE, stdout); exit(EXIT_OK);
         default: return usage_error("%s", "invalid option");
@@ -265,8 +313,8 @@ static void on_progress(const rp_progress *p, void *user)
     const double rate = p->seconds > 0 ? (double)p->docs / p->seconds : 0;
     char eta[32] = "";
     if (p->bytes_total && p->bytes_done && p->seconds > 0.5 && p->bytes_done < p->bytes_total) {
-        const double left = p->seconds * (double)(p->bytes_total - p->bytes_done) /
-                            (double)p->bytes_done;
+        const double left =
+            p->seconds * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done;
         snprintf(eta, sizeof eta, "  ETA %.0fs", left);
     }
     fprintf(stderr, "\rreprint: %-10s %llu docs  %.1f MB  %.0f docs/s%s\033[K", p->stage,
@@ -322,8 +370,8 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "verify=%s threads=%u\n"
                 "reprint: stages: read+sketch %.3f s, group %.3f s, candidates+verify %.3f s "
                 "(%llu candidates, %llu verified), cluster %.3f s\n",
-                c->cfg.level == RP_LEVEL_EXACT ? "exact" : "near", c->cfg.ngram,
-                c->cfg.threshold, c->cfg.num_perm, s->bands, s->rows,
+                c->cfg.level == RP_LEVEL_EXACT ? "exact" : "near", c->cfg.ngram, c->cfg.threshold,
+                c->cfg.num_perm, s->bands, s->rows,
                 c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads, s->t_read,
                 s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
                 (unsigned long long)s->n_verified, s->t_cluster);
@@ -338,8 +386,10 @@ static void write_cluster_line(FILE *f, const rp_doc_result *r)
     fputs(",\"cluster\":", f);
     cli_json_str(f, r->cluster);
     fprintf(f, ",\"relation\":\"%s\",\"of\":", rp_relation_str(r->relation));
-    if (r->of) cli_json_str(f, r->of);
-    else fputs("null", f);
+    if (r->of)
+        cli_json_str(f, r->of);
+    else
+        fputs("null", f);
     fprintf(f, ",\"score\":%.4f", r->score);
     if (r->skip != RP_SKIP_NONE) {
         fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
@@ -437,7 +487,8 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
                 }
                 text_dir = 1;
                 const char *rel = rec.rel_id ? rec.rel_id : rec.path;
-                while (*rel == '/') rel++;
+                while (*rel == '/')
+                    rel++;
                 size_t n = strlen(c->output) + strlen(rel) + 2;
                 char *path = malloc(n);
                 if (!path) {
@@ -462,8 +513,10 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
                 break;
             }
             fwrite(rec.data, 1, rec.size, o.f);
-            if (rec.format == RP_FORMAT_WARC) fputs("\r\n\r\n", o.f);
-            else fputc('\n', o.f);
+            if (rec.format == RP_FORMAT_WARC)
+                fputs("\r\n\r\n", o.f);
+            else
+                fputc('\n', o.f);
         }
         rp_reader_free(rd);
     }
@@ -472,8 +525,10 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
         rc = EXIT_FATAL;
     }
     if (o.f) {
-        if (rc == EXIT_OK) rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
-        else cli_out_abort(&o);
+        if (rc == EXIT_OK)
+            rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+        else
+            cli_out_abort(&o);
     }
     (void)text_dir;
     return rc;
@@ -548,9 +603,12 @@ static int run_engine_cmd(struct cli *c)
     rp_summary s;
     rp_engine_summary(e, &s);
     unsigned long long removed = 0;
-    if (!strcmp(c->cmd, "cluster")) rc = write_clusters(c, e);
-    else if (!strcmp(c->cmd, "pairs")) rc = write_pairs(c, e);
-    else rc = write_dedup(c, e, &removed);
+    if (!strcmp(c->cmd, "cluster"))
+        rc = write_clusters(c, e);
+    else if (!strcmp(c->cmd, "pairs"))
+        rc = write_pairs(c, e);
+    else
+        rc = write_dedup(c, e, &removed);
     clock_gettime(CLOCK_MONOTONIC, &b);
     print_summary(c, &s, (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9);
     if (ls.more) fprintf(stderr, "reprint: ... and %llu more skipped documents\n", ls.more);

@@ -129,8 +129,10 @@ static void *lsh_thread(void *arg)
         qsort(ent, nu, sizeof *ent, cmp_band);
         for (uint32_t s = 0; s < nu;) {
             uint32_t t = s + 1;
-            while (t < nu && ent[t].key == ent[s].key) t++;
-            const uint32_t lead_end = t - s > e->cfg.max_bucket ? s + (uint32_t)e->cfg.max_bucket : t;
+            while (t < nu && ent[t].key == ent[s].key)
+                t++;
+            const uint32_t lead_end =
+                t - s > e->cfg.max_bucket ? s + (uint32_t)e->cfg.max_bucket : t;
             for (uint32_t x = s; x < lead_end; x++) {
                 const uint32_t ux = ent[x].unit;
                 const uint32_t *sx = rpi_sig(e, e->unit_doc[ux]);
@@ -140,8 +142,8 @@ static void *lsh_thread(void *arg)
                     /* verify each pair once: only in the first band where its rows agree */
                     int earlier = 0;
                     for (uint32_t b2 = 0; b2 < b && !earlier; b2++)
-                        earlier = memcmp(sx + (size_t)b2 * r, sy + (size_t)b2 * r,
-                                         r * sizeof *sx) == 0;
+                        earlier =
+                            memcmp(sx + (size_t)b2 * r, sy + (size_t)b2 * r, r * sizeof *sx) == 0;
                     if (earlier) continue;
                     j->n_candidates++;
                     const double est = rp_minhash_similarity(sx, sy, k);
@@ -186,12 +188,13 @@ static rp_status build_units(rp_engine *e, uint32_t **rank_out)
         rank[i] = UINT32_MAX;
         if (d->skip != RP_SKIP_NONE) continue;
         if (d->flags & RPI_DOC_EMPTY) continue;
-        ok[m++] = (struct order_key){d->norm_size, d->content_hash[0], d->content_hash[1],
-                                     d->date, d->id, (uint32_t)i};
+        ok[m++] = (struct order_key){d->norm_size, d->content_hash[0], d->content_hash[1], d->date,
+                                     d->id,        (uint32_t)i};
     }
     qsort(ok, m, sizeof *ok,
-          e->cfg.keep == RP_KEEP_FIRST ? cmp_first
-          : e->cfg.keep == RP_KEEP_EARLIEST ? cmp_earliest : cmp_longest);
+          e->cfg.keep == RP_KEEP_FIRST      ? cmp_first
+          : e->cfg.keep == RP_KEEP_EARLIEST ? cmp_earliest
+                                            : cmp_longest);
     gk = rpi_malloc(e->alloc, (m ? m : 1) * sizeof *gk);
     if (!gk) {
         st = RP_E_NOMEM;
@@ -227,8 +230,10 @@ static rp_status build_units(rp_engine *e, uint32_t **rank_out)
     /* members take their leader's unit */
     uint32_t lead_unit = 0;
     for (size_t g = 0; g < m; g++) {
-        if (is_leader[gk[g].doc]) lead_unit = e->unit_of[gk[g].doc];
-        else e->unit_of[gk[g].doc] = lead_unit;
+        if (is_leader[gk[g].doc])
+            lead_unit = e->unit_of[gk[g].doc];
+        else
+            e->unit_of[gk[g].doc] = lead_unit;
     }
     rpi_free(e->alloc, is_leader);
     rpi_free(e->alloc, ok);
@@ -269,7 +274,8 @@ static rp_status find_edges(rp_engine *e, struct edge **edges_out, size_t *n_out
         }
         started++;
     }
-    for (unsigned t = 0; t < started; t++) pthread_join(jobs[t].thread, NULL);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(jobs[t].thread, NULL);
     size_t total = 0;
     for (unsigned t = 0; t < nt; t++) {
         if (st == RP_OK && jobs[t].status != RP_OK) st = jobs[t].status;
@@ -345,10 +351,12 @@ static rp_status star_cluster(rp_engine *e, const struct edge *edges, size_t n_e
         adj[off[edges[k].u]++] = (struct edge){edges[k].v, edges[k].u, edges[k].score};
         adj[off[edges[k].v]++] = (struct edge){edges[k].u, edges[k].v, edges[k].score};
     }
-    for (uint32_t u = nu; u > 0; u--) off[u] = off[u - 1];
+    for (uint32_t u = nu; u > 0; u--)
+        off[u] = off[u - 1];
     off[0] = 0;
     qsort(order, nu, sizeof *order, cmp_degree);
-    for (uint32_t i = 0; i < nu; i++) pos[order[i].unit] = i;
+    for (uint32_t i = 0; i < nu; i++)
+        pos[order[i].unit] = i;
     for (uint32_t i = 0; i < nu; i++) {
         const uint32_t v = order[i].unit;
         uint32_t best = v;
@@ -366,7 +374,8 @@ static rp_status star_cluster(rp_engine *e, const struct edge *edges, size_t n_e
         e->center_score[v] = best == v ? 0.0f : best_score;
     }
     /* the centre is the representative: every member is verified against it */
-    for (uint32_t u = 0; u < nu; u++) e->rep[u] = u;
+    for (uint32_t u = 0; u < nu; u++)
+        e->rep[u] = u;
     st = RP_OK;
 out:
     rpi_free(e->alloc, off);
@@ -399,7 +408,8 @@ rp_status rpi_engine_cluster(rp_engine *e)
         st = RP_E_NOMEM;
         goto fail;
     }
-    for (uint32_t u = 0; u < nu; u++) e->center[u] = u;
+    for (uint32_t u = 0; u < nu; u++)
+        e->center[u] = u;
     RP_TRY_GOTO(st, star_cluster(e, edges, n_edges), fail);
     for (size_t i = 0; i < e->n_docs; i++)
         if (e->unit_of[i] != UINT32_MAX) e->cluster_size[e->center[e->unit_of[i]]]++;
@@ -437,10 +447,14 @@ rp_status rpi_engine_cluster(rp_engine *e)
         }
         if (d->flags & RPI_DOC_EMPTY) e->sum.n_empty++;
         if (d->flags & RPI_DOC_TRUNCATED) e->sum.n_truncated++;
-        if (r.relation == RP_REL_UNIQUE) e->sum.n_unique++;
-        else if (r.relation == RP_REL_ORIGINAL) e->sum.n_clusters++;
-        else if (r.relation == RP_REL_EXACT) e->sum.n_exact++;
-        else if (r.relation == RP_REL_NEAR) e->sum.n_near++;
+        if (r.relation == RP_REL_UNIQUE)
+            e->sum.n_unique++;
+        else if (r.relation == RP_REL_ORIGINAL)
+            e->sum.n_clusters++;
+        else if (r.relation == RP_REL_EXACT)
+            e->sum.n_exact++;
+        else if (r.relation == RP_REL_NEAR)
+            e->sum.n_near++;
     }
     e->sum.n_docs = e->n_docs;
     e->sum.t_cluster = rpi_now() - t2;

@@ -61,7 +61,8 @@ struct worker {
 static void queue_push(struct queue *q, struct batch *b)
 {
     pthread_mutex_lock(&q->mu);
-    while (q->len == q->cap) pthread_cond_wait(&q->not_full, &q->mu);
+    while (q->len == q->cap)
+        pthread_cond_wait(&q->not_full, &q->mu);
     q->items[(q->head + q->len) % q->cap] = b;
     q->len++;
     pthread_cond_signal(&q->not_empty);
@@ -71,7 +72,8 @@ static void queue_push(struct queue *q, struct batch *b)
 static struct batch *queue_pop(struct queue *q)
 {
     pthread_mutex_lock(&q->mu);
-    while (q->len == 0 && !q->closed) pthread_cond_wait(&q->not_empty, &q->mu);
+    while (q->len == 0 && !q->closed)
+        pthread_cond_wait(&q->not_empty, &q->mu);
     struct batch *b = NULL;
     if (q->len) {
         b = q->items[q->head];
@@ -95,7 +97,8 @@ static void queue_recycle(struct queue *q, struct batch *b)
 static struct batch *queue_take_free(struct queue *q)
 {
     pthread_mutex_lock(&q->mu);
-    while (q->n_free == 0) pthread_cond_wait(&q->free_avail, &q->mu);
+    while (q->n_free == 0)
+        pthread_cond_wait(&q->free_avail, &q->mu);
     struct batch *b = q->free_list[--q->n_free];
     pthread_mutex_unlock(&q->mu);
     rpi_buf_reset(&b->data);
@@ -327,18 +330,21 @@ rp_status rpi_engine_read(rp_engine *e)
     rp_status st = RP_OK;
     e->sum.threads = nt;
 
-    struct rpi_arena *arenas = rpi_realloc(e->alloc, e->arenas, sizeof *arenas,
-                                           (nt + 1) * sizeof *arenas);
+    struct rpi_arena *arenas =
+        rpi_realloc(e->alloc, e->arenas, sizeof *arenas, (nt + 1) * sizeof *arenas);
     if (!arenas) return RP_E_NOMEM;
     e->arenas = arenas;
-    for (unsigned i = 1; i <= nt; i++) rpi_arena_init(&e->arenas[i], e->alloc);
+    for (unsigned i = 1; i <= nt; i++)
+        rpi_arena_init(&e->arenas[i], e->alloc);
     e->n_arenas = nt + 1;
     if (e->cfg.verify == RP_VERIFY_EXACT && e->cfg.level != RP_LEVEL_EXACT) {
         e->spills = rpi_calloc(e->alloc, nt, sizeof *e->spills);
         if (!e->spills) return RP_E_NOMEM;
-        for (unsigned i = 0; i < nt; i++) e->spills[i].fd = -1;
+        for (unsigned i = 0; i < nt; i++)
+            e->spills[i].fd = -1;
         e->n_spills = nt;
-        for (unsigned i = 0; i < nt; i++) RP_TRY(open_spill(e, &e->spills[i]));
+        for (unsigned i = 0; i < nt; i++)
+            RP_TRY(open_spill(e, &e->spills[i]));
     }
 
     struct queue q;
@@ -432,8 +438,8 @@ rp_status rpi_engine_read(rp_engine *e)
                 const double now = rpi_now();
                 if (e->progress_fn && now - last_progress >= 0.25) {
                     last_progress = now;
-                    rp_progress p = {"read", e->n_docs, bytes_before + bd, bt ? bytes_before + bt : 0,
-                                     now - t0};
+                    rp_progress p = {"read", e->n_docs, bytes_before + bd,
+                                     bt ? bytes_before + bt : 0, now - t0};
                     e->progress_fn(&p, e->progress_user);
                 }
             }
@@ -444,8 +450,10 @@ rp_status rpi_engine_read(rp_engine *e)
         rp_reader_free(rd);
         rd = NULL;
     }
-    if (cur->recs.len) queue_push(&q, cur);
-    else queue_recycle(&q, cur);
+    if (cur->recs.len)
+        queue_push(&q, cur);
+    else
+        queue_recycle(&q, cur);
     e->sum.bytes = bytes_before;
 
 done:
@@ -453,7 +461,8 @@ done:
     q.closed = 1;
     pthread_cond_broadcast(&q.not_empty);
     pthread_mutex_unlock(&q.mu);
-    for (unsigned i = 0; i < started; i++) pthread_join(ws[i].tid, NULL);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].tid, NULL);
     rp_reader_free(rd);
     if (ws) {
         for (unsigned i = 0; i < nt; i++) {

@@ -2,8 +2,8 @@
 /* normalize.c -- the rp_normalizer: one pass over the original text that repairs UTF-8,
  * splits tokens, normalizes them (NFKC, case folding, accent stripping via utf8proc) and
  * hashes them. ASCII words take a table-driven fast path. See docs/internals/normalize.md. */
-#include <string.h>               /* memset */
-#include <utf8proc.h>             /* utf8proc_decompose_char, utf8proc_normalize_utf32 */
+#include <string.h>   /* memset */
+#include <utf8proc.h> /* utf8proc_decompose_char, utf8proc_normalize_utf32 */
 /* Inlined (xxHash's documented XXH_INLINE_ALL mode): token hashes are short inputs and a
  * call into the shared library costs as much as the hash itself. Symbols stay static. */
 #define XXH_INLINE_ALL
@@ -144,7 +144,8 @@ static rp_status u32_reserve(rp_normalizer *n, size_t extra)
 {
     if (n->u32_cap - n->u32_len >= extra) return RP_OK;
     size_t ncap = n->u32_cap ? n->u32_cap : 256;
-    while (ncap - n->u32_len < extra) ncap *= 2;
+    while (ncap - n->u32_len < extra)
+        ncap *= 2;
     int32_t *u = rpi_realloc(n->alloc, n->u32, n->u32_cap * sizeof *u, ncap * sizeof *u);
     if (!u) return RP_E_NOMEM;
     n->u32 = u;
@@ -162,8 +163,8 @@ static rp_status u32_push(rp_normalizer *n, int32_t cp)
     }
     RP_TRY(u32_reserve(n, NORM_DECOMP_ROOM));
     int bound = 0;
-    utf8proc_ssize_t r = utf8proc_decompose_char(cp, n->u32 + n->u32_len, NORM_DECOMP_ROOM,
-                                                 n->decomp_opts, &bound);
+    utf8proc_ssize_t r =
+        utf8proc_decompose_char(cp, n->u32 + n->u32_len, NORM_DECOMP_ROOM, n->decomp_opts, &bound);
     if (r > NORM_DECOMP_ROOM) { /* not in Unicode 15; kept for future tables */
         RP_TRY(u32_reserve(n, (size_t)r));
         r = utf8proc_decompose_char(cp, n->u32 + n->u32_len, r, n->decomp_opts, &bound);
@@ -186,7 +187,8 @@ static inline enum rpi_char_kind peek(rp_normalizer *n, const unsigned char *s, 
     if (pos != n->la_pos) {
         n->la_pos = pos;
         n->la_len = rpi_utf8_decode(s + pos, size - pos, &n->la_cp);
-        n->la_kind = n->la_cp == RPI_UTF8_BAD ? RPI_K_PUNCT : rpi_norm_classify(n->la_cp, n->p.flags);
+        n->la_kind =
+            n->la_cp == RPI_UTF8_BAD ? RPI_K_PUNCT : rpi_norm_classify(n->la_cp, n->p.flags);
     }
     *cp = n->la_cp;
     *len = n->la_len;
@@ -211,8 +213,10 @@ static void canonical_order(int32_t *b, size_t len)
             int32_t t = b[pos];
             b[pos] = b[pos + 1];
             b[pos + 1] = t;
-            if (pos > 0) pos--;
-            else pos++;
+            if (pos > 0)
+                pos--;
+            else
+                pos++;
         } else {
             pos++;
         }
@@ -263,7 +267,8 @@ static rp_status slow_finish(rp_normalizer *n, size_t start, size_t end)
      * element of a canonical composition: a token made only of those (e.g. "école" once its
      * accent is stripped) needs neither reordering nor composition. */
     int has_high = 0;
-    for (size_t i = 0; i < len && !has_high; i++) has_high = b[i] >= NORM_FIRST_NONSTARTER;
+    for (size_t i = 0; i < len && !has_high; i++)
+        has_high = b[i] >= NORM_FIRST_NONSTARTER;
     if (n->canonical && has_high) {
         if (len > 1) canonical_order(b, len);
         if (flags & RP_NORM_STRIP_ACCENTS) {
@@ -293,8 +298,8 @@ static rp_status slow_finish(rp_normalizer *n, size_t start, size_t end)
     size_t sep = 0, off = 0;
     for (size_t i = 0; i < len; i++) {
         const int32_t cp = b[i];
-        const enum rpi_char_kind k = cp < 128 ? (enum rpi_char_kind)n->ascii_kind[cp]
-                                              : rpi_norm_classify(cp, flags);
+        const enum rpi_char_kind k =
+            cp < 128 ? (enum rpi_char_kind)n->ascii_kind[cp] : rpi_norm_classify(cp, flags);
         if (k == RPI_K_FORMAT) continue;
         if (k == RPI_K_MARK) {
             if (open == OPEN_NONE) { /* a mark with no base starts a word, as in the tokenizer */
@@ -395,7 +400,8 @@ static rp_status fast_word(rp_normalizer *n, const unsigned char *s, size_t size
         b->size = sep;
         n->u32_len = 0;
         RP_TRY(u32_reserve(n, prefix));
-        for (const unsigned char *q = base + off; q < w; q++) n->u32[n->u32_len++] = *q;
+        for (const unsigned char *q = base + off; q < w; q++)
+            n->u32[n->u32_len++] = *q;
         RP_TRY(u32_push(n, cp));
         pos += len;
         *ppos = pos;
@@ -453,8 +459,7 @@ rp_status rp_normalizer_run(rp_normalizer *n, const char *text, size_t size, rp_
         pos += len;
         switch (k) {
         case RPI_K_SPACE:
-        case RPI_K_FORMAT:
-            break;
+        case RPI_K_FORMAT: break;
         case RPI_K_PUNCT:
             if (flags & RP_NORM_PUNCT) break;
             n->u32_len = 0;

@@ -31,7 +31,8 @@ rp_status rp_minhash(const rp_minhash_params *p, const uint64_t *shingles, size_
     /* Bin occupancy bitmap: at most 1024 bins. */
     uint64_t filled[RP_MINHASH_MAX_PERM / 64];
     memset(filled, 0, sizeof filled);
-    for (uint32_t i = 0; i < k; i++) sig[i] = RP_MINHASH_EMPTY;
+    for (uint32_t i = 0; i < k; i++)
+        sig[i] = RP_MINHASH_EMPTY;
     if (n == 0) return RP_DONE;
 
     for (size_t i = 0; i < n; i++) {
@@ -50,7 +51,8 @@ rp_status rp_minhash(const rp_minhash_params *p, const uint64_t *shingles, size_
         if (filled[i >> 6] >> (i & 63) & 1u) continue;
         for (uint64_t attempt = 0;; attempt++) {
             const uint64_t key[2] = {i, attempt};
-            const uint64_t h = XXH3_64bits_withSeed(key, sizeof key, p->seed ^ 0x9E3779B97F4A7C15ull);
+            const uint64_t h =
+                XXH3_64bits_withSeed(key, sizeof key, p->seed ^ 0x9E3779B97F4A7C15ull);
             const uint32_t j = (uint32_t)(((h >> 32) * (uint64_t)k) >> 32);
             if (filled[j >> 6] >> (j & 63) & 1u) {
                 sig[i] = sig[j];
@@ -65,7 +67,8 @@ rp_status rp_minhash_classic(const rp_minhash_params *p, const uint64_t *shingle
                              uint32_t *sig)
 {
     if (!params_ok(p) || (n && !shingles) || !sig) return RP_E_INVALID;
-    for (uint32_t i = 0; i < p->num_perm; i++) sig[i] = RP_MINHASH_EMPTY;
+    for (uint32_t i = 0; i < p->num_perm; i++)
+        sig[i] = RP_MINHASH_EMPTY;
     if (n == 0) return RP_DONE;
     for (uint32_t i = 0; i < p->num_perm; i++) {
         uint32_t m = RP_MINHASH_EMPTY;
@@ -82,7 +85,8 @@ double rp_minhash_similarity(const uint32_t *a, const uint32_t *b, uint32_t num_
 {
     if (num_perm == 0) return 0.0;
     uint32_t eq = 0;
-    for (uint32_t i = 0; i < num_perm; i++) eq += a[i] == b[i];
+    for (uint32_t i = 0; i < num_perm; i++)
+        eq += a[i] == b[i];
     return (double)eq / (double)num_perm;
 }
 
@@ -91,8 +95,10 @@ double rp_jaccard_sorted(const uint64_t *a, size_t na, const uint64_t *b, size_t
     if (na == 0 && nb == 0) return 0.0;
     size_t i = 0, j = 0, inter = 0;
     while (i < na && j < nb) {
-        if (a[i] < b[j]) i++;
-        else if (a[i] > b[j]) j++;
+        if (a[i] < b[j])
+            i++;
+        else if (a[i] > b[j])
+            j++;
         else {
             inter++;
             i++;

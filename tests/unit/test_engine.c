@@ -98,7 +98,8 @@ static void test_relations(void **state)
         n_orig += tri[i]->relation == RP_REL_ORIGINAL;
         n_ex += tri[i]->relation == RP_REL_EXACT;
         n_nr += tri[i]->relation == RP_REL_NEAR;
-        if (tri[i]->relation == RP_REL_NEAR) assert_true(tri[i]->score >= 0.5 && tri[i]->score < 1.0);
+        if (tri[i]->relation == RP_REL_NEAR)
+            assert_true(tri[i]->score >= 0.5 && tri[i]->score < 1.0);
         if (tri[i]->relation == RP_REL_ORIGINAL) assert_string_equal(tri[i]->id, a.cluster);
     }
     assert_int_equal(n_orig, 1);
@@ -125,8 +126,10 @@ static void test_relations(void **state)
         assert_int_equal(rp_engine_pair(e, k, &p), RP_OK);
         assert_true(p.a < p.b);
         assert_true(p.same_cluster);
-        if (p.relation == RP_REL_EXACT) n_exact++;
-        else n_near++;
+        if (p.relation == RP_REL_EXACT)
+            n_exact++;
+        else
+            n_near++;
     }
     assert_int_equal(n_exact, 1);
     assert_int_equal(n_near, 2);
