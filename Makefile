@@ -33,7 +33,7 @@ install: build ## install under CMAKE_INSTALL_PREFIX (default /usr/local)
 	cmake --install $(BUILD)
 
 clean: ## remove build trees
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-clang build-off
 
 help: ## this list
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
