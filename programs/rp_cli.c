@@ -375,6 +375,11 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads, s->t_read,
                 s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
                 (unsigned long long)s->n_verified, s->t_cluster);
+    if (c->verbose)
+        fprintf(stderr,
+                "reprint: peak RSS after read %.1f MiB, candidates %.1f MiB, "
+                "cluster %.1f MiB\n",
+                s->rss_read, s->rss_candidates, s->rss_cluster);
 }
 
 /* ---- commands ----------------------------------------------------------------------------- */

@@ -146,6 +146,8 @@ typedef struct rp_summary {
     uint64_t n_verified;    /* near pairs that passed verification */
     unsigned bands, rows, threads;
     double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */
+    double rss_read, rss_candidates, rss_cluster; /* process peak RSS in MiB at the end of
+                                                     each stage (getrusage) */
 } rp_summary;
 
 RP_API void rp_engine_summary(const rp_engine *e, rp_summary *out);

@@ -8,6 +8,7 @@
 #include <time.h>    /* clock_gettime */
 #include <unistd.h>  /* close */
 #include <sys/mman.h> /* munmap */
+#include <sys/resource.h> /* getrusage */
 #include "engine_internal.h"
 
 const char *rp_relation_str(rp_relation r)
@@ -41,6 +42,13 @@ double rpi_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double rpi_peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0.0;
+    return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
 }
 
 void rpi_engine_error(rp_engine *e, const char *fmt, ...)

@@ -398,6 +398,7 @@ rp_status rpi_engine_cluster(rp_engine *e)
     const double t1 = rpi_now();
     RP_TRY_GOTO(st, find_edges(e, &edges, &n_edges), fail);
     e->sum.t_candidates = rpi_now() - t1;
+    e->sum.rss_candidates = rpi_peak_rss_mib();
     const double t2 = rpi_now();
     const uint32_t nu = e->n_units;
     e->center = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->center);
@@ -458,6 +459,7 @@ rp_status rpi_engine_cluster(rp_engine *e)
     }
     e->sum.n_docs = e->n_docs;
     e->sum.t_cluster = rpi_now() - t2;
+    e->sum.rss_cluster = rpi_peak_rss_mib();
     progress(e, "cluster", t0);
 fail:
     rpi_free(e->alloc, rank);

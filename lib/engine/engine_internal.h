@@ -93,4 +93,5 @@ RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
 RPI_FUNC rp_status rpi_engine_read(rp_engine *e);    /* engine_read.c: stages 1-3 */
 RPI_FUNC rp_status rpi_engine_cluster(rp_engine *e); /* engine_cluster.c: stages 4-7 */
 RPI_FUNC double rpi_now(void);
+RPI_FUNC double rpi_peak_rss_mib(void);
 #endif

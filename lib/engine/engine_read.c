@@ -500,6 +500,7 @@ done:
         }
     }
     e->sum.t_read = rpi_now() - t0;
+    e->sum.rss_read = rpi_peak_rss_mib();
     if (e->progress_fn && st == RP_OK) {
         rp_progress p = {"read", e->n_docs, e->sum.bytes, 0, e->sum.t_read};
         e->progress_fn(&p, e->progress_user);
