@@ -33,6 +33,4 @@ foreach(src ${RP_SHARED_TESTS})
       ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR}")
 endforeach()
 
-if(RP_FUZZ)
-  include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake OPTIONAL)
-endif()
+include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake)
