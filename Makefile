@@ -29,6 +29,29 @@ asan-check: asan ## run the unit and CLI tests under ASan+UBSan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE shared
 
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := jsonl warc codec normalize
+FUZZ_CFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz: ## build libFuzzer targets (clang) in build-fuzz/ and run each FUZZ_SECONDS (default 60)
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_FUZZ=ON \
+	  -DCMAKE_C_FLAGS="$(FUZZ_CFLAGS)" >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus-$$t build-fuzz/crashes-$$t && \
+	  cp tests/fuzz/corpus/$$t/* build-fuzz/corpus-$$t/ && \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s over build-fuzz/corpus-$$t" && \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/crashes-$$t/ build-fuzz/corpus-$$t \
+	    2>build-fuzz/fuzz-$$t.log; rc=$$?; \
+	  grep -E '^#[0-9]+.*(DONE|cov:)' build-fuzz/fuzz-$$t.log | tail -1; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+	    build-fuzz/fuzz-$$t.log; \
+	  if [ $$rc -ne 0 ]; then tail -40 build-fuzz/fuzz-$$t.log; \
+	    echo "fuzz_$$t: crash, input in build-fuzz/crashes-$$t/" >&2; exit 1; fi; \
+	done
+
 install: build ## install under CMAKE_INSTALL_PREFIX (default /usr/local)
 	cmake --install $(BUILD)
 
