@@ -57,6 +57,8 @@ static const char USAGE[] =
     "                          text files, a directory\n"
     "  --threads N             worker threads (default: all cores)\n"
     "  --tmp-dir DIR           directory for spill files (default $TMPDIR or /tmp)\n"
+    "  --max-memory SIZE       cap on the working set (signatures, ids, pairs); the run stops\n"
+    "                          with exit 3 if it would be exceeded (default: 3/4 of RAM)\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           parameters and per-stage timings on stderr\n"
     "  -h, --help              this help\n"
@@ -90,7 +92,8 @@ enum {
     OPT_NO_PUNCT,
     OPT_NO_CJK,
     OPT_THREADS,
-    OPT_TMP_DIR
+    OPT_TMP_DIR,
+    OPT_MAX_MEMORY
 };
 
 static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
@@ -118,6 +121,7 @@ static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_
                                          {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
                                          {"threads", required_argument, NULL, OPT_THREADS},
                                          {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
+                                         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
                                          {"output", required_argument, NULL, 'o'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
@@ -152,8 +156,8 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
     return 0;
 }
 
-/* "64M", "1G", "4096", "512k" -> bytes */
-static int parse_size(const char *s, size_t *out)
+/* "64M", "1G", "4096", "512k" -> bytes, at most max */
+static int parse_size_max(const char *s, double max, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -168,8 +172,16 @@ static int parse_size(const char *s, size_t *out)
         mul = 1024.0 * 1024 * 1024, end++;
     if (*end == 'i' || *end == 'B' || *end == 'b') end++;
     if (*end == 'B') end++;
-    if (*end || v * mul > 3.9e9) return -1; /* offsets are 32-bit: < 4 GiB */
-    *out = (size_t)(v * mul);
+    if (*end || v * mul > max) return -1;
+    *out = (uint64_t)(v * mul);
+    return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    uint64_t v;
+    if (parse_size_max(s, 3.9e9, &v)) return -1; /* offsets are 32-bit: < 4 GiB */
+    *out = (size_t)v;
     return 0;
 }
 
@@ -281,6 +293,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
             if (parse_uint(optarg, 1, 256, &v))
                 return usage_error("--threads: 1..256, got '%s'", optarg);
             g->threads = (unsigned)v;
+            break;
+        case OPT_MAX_MEMORY:
+            if (parse_size_max(optarg, 1e18, &g->max_memory) || g->max_memory < (1u << 20))
+                return usage_error("--max-memory: a size of at least 1M like 4G, got '%s'",
+                                   optarg);
             break;
         case OPT_TMP_DIR: g->tmp_dir = optarg; break;
         case 'o': c->output = optarg; break;

@@ -62,6 +62,9 @@ typedef struct rp_config {
     const char *tmp_dir;     /* for spill files; NULL = $TMPDIR or /tmp */
     rp_ingest_params ingest;
     rp_norm_params norm;
+    uint64_t max_memory;     /* cap on the engine's working set in bytes (document slots,
+                                signatures, ids, edges); exceeding it ends the run with
+                                RP_E_TOO_BIG and a message. 0 = 3/4 of physical memory */
 } rp_config;
 
 RP_API void rp_config_default(rp_config *c);

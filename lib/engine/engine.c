@@ -81,6 +81,12 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
         e->alloc = &e->alloc_copy;
     }
     e->cfg = *c;
+    e->mem_limit = c->max_memory;
+    if (!e->mem_limit) {
+        const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+        e->mem_limit = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize / 4 * 3
+                                              : (uint64_t)8 << 30;
+    }
     /* arena 0: engine-owned strings; worker arenas are added by the reading stage */
     e->arenas = rpi_calloc(e->alloc, 1, sizeof *e->arenas);
     if (!e->arenas) {

@@ -150,6 +150,11 @@ static void *lsh_thread(void *arg)
                     const double score = verify_pair(e, e->unit_doc[ux], e->unit_doc[uy], est);
                     if (score + 1e-12 < e->cfg.threshold) continue;
                     struct edge ed = {ux < uy ? ux : uy, ux < uy ? uy : ux, (float)score};
+                    if ((uint64_t)(j->edges.len + 1) * sizeof ed * j->nt + e->mem_used >
+                        e->mem_limit) {
+                        j->status = RP_E_TOO_BIG; /* the memory cap, reported by find_edges */
+                        goto out;
+                    }
                     if ((j->status = rpi_vec_push(&j->edges, &ed)) != RP_OK) goto out;
                 }
             }
@@ -298,6 +303,11 @@ static rp_status find_edges(rp_engine *e, struct edge **edges_out, size_t *n_out
     if (st != RP_OK) {
         rpi_free(e->alloc, all);
         if (st == RP_E_INTERNAL) rpi_engine_error(e, "cannot start LSH thread");
+        if (st == RP_E_TOO_BIG)
+            rpi_engine_error(e,
+                             "verified pairs would exceed the memory cap (%llu MiB); raise "
+                             "--max-memory or the --threshold",
+                             (unsigned long long)(e->mem_limit >> 20));
         return st;
     }
     qsort(all, n, sizeof *all, cmp_edge);

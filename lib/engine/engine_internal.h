@@ -78,7 +78,10 @@ struct rp_engine {
     size_t n_exact_pairs;
     size_t n_pairs;
     rp_summary sum;
+    uint64_t mem_limit;   /* resolved max_memory */
+    uint64_t mem_used;    /* bytes of slots and signatures allocated so far */
 };
+#define RPI_ID_ESTIMATE 48u /* bytes per document for ids and details, for the memory cap */
 
 static inline struct rpi_docslot *rpi_doc(const rp_engine *e, size_t i)
 {

@@ -256,8 +256,20 @@ static rp_status ensure_slots(rp_engine *e, size_t n)
                          (unsigned long long)RPI_MAX_CHUNKS * RPI_CHUNK_DOCS);
         return RP_E_TOO_BIG;
     }
+    /* the memory cap counts per document: slot, signature and an estimate for ids */
+    const uint64_t per_doc = sizeof(struct rpi_docslot) + RPI_ID_ESTIMATE +
+                             (e->cfg.level != RP_LEVEL_EXACT ? e->cfg.num_perm * 4u : 0u);
+    e->mem_used = (uint64_t)n * per_doc;
+    if (e->mem_used > e->mem_limit) {
+        rpi_engine_error(e,
+                         "the working set would exceed the memory cap (%llu MiB) after %zu "
+                         "documents; raise --max-memory or lower --num-perm",
+                         (unsigned long long)(e->mem_limit >> 20), n - 1);
+        return RP_E_TOO_BIG;
+    }
     for (size_t c = 0; c < need; c++) {
         if (e->chunks[c]) continue;
+
         e->chunks[c] = rpi_calloc(e->alloc, RPI_CHUNK_DOCS, sizeof(struct rpi_docslot));
         if (!e->chunks[c]) return RP_E_NOMEM;
         if (e->cfg.level != RP_LEVEL_EXACT) {
