@@ -20,7 +20,7 @@ foreach(src ${RP_CLI_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_test(NAME cli_${name} COMMAND bash ${src})
   set_tests_properties(cli_${name} PROPERTIES LABELS cli
-      ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR}")
+      ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR};FAILWRITE=$<TARGET_FILE:rp_failwrite>")
 endforeach()
 
 # Tests on ../shared (seeds and eval corpora): label "shared"; they fail when ../shared is
@@ -34,3 +34,8 @@ foreach(src ${RP_SHARED_TESTS})
 endforeach()
 
 include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake)
+
+# LD_PRELOAD fault injector for tests/cli/faults.sh (passed to the CLI tests as FAILWRITE).
+add_library(rp_failwrite SHARED ${CMAKE_SOURCE_DIR}/tests/fault/failwrite.c)
+target_compile_definitions(rp_failwrite PRIVATE _GNU_SOURCE)
+target_link_libraries(rp_failwrite PRIVATE dl pthread)
