@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-shared asan asan-check fuzz bench clean help install
+.PHONY: all build check check-shared asan asan-check valgrind-check fuzz bench clean help install
 
 all: build ## build the library (static + shared), the CLI and reprint.pc
 
@@ -51,6 +51,18 @@ fuzz: ## build libFuzzer targets (clang) in build-fuzz/ and run each FUZZ_SECOND
 	  if [ $$rc -ne 0 ]; then tail -40 build-fuzz/fuzz-$$t.log; \
 	    echo "fuzz_$$t: crash, input in build-fuzz/crashes-$$t/" >&2; exit 1; fi; \
 	done
+
+VALGRIND_TESTS ?= test_sketch test_eval test_shingle test_utf8 test_normalize test_engine \
+	regress_jsonl regress_warc regress_normalize
+valgrind-check: build ## run a fast subset of the unit tests under valgrind memcheck
+	@set -e; for t in $(VALGRIND_TESTS); do \
+	  args=""; case $$t in regress_*) args=tests/fuzz/corpus/$${t#regress_};; esac; \
+	  [ -x $(BUILD)/$$t ] || { echo "valgrind-check: $(BUILD)/$$t missing" >&2; exit 1; }; \
+	  echo "valgrind: $$t"; \
+	  valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    $(BUILD)/$$t $$args > $(BUILD)/valgrind-$$t.log 2>&1 || \
+	    { tail -30 $(BUILD)/valgrind-$$t.log; exit 1; }; \
+	done; echo "valgrind-check: no errors, no leaks"
 
 install: build ## install under CMAKE_INSTALL_PREFIX (default /usr/local)
 	cmake --install $(BUILD)
