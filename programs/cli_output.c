@@ -6,6 +6,7 @@
 #include <stdlib.h>   /* malloc, free, mkstemp */
 #include <string.h>   /* strlen, strerror */
 #include <unistd.h>   /* fsync, unlink */
+#include <sys/stat.h> /* stat, fchmod, umask */
 #include "cli_output.h"
 
 int cli_out_open(struct cli_out *o, const char *path)
@@ -15,6 +16,19 @@ int cli_out_open(struct cli_out *o, const char *path)
     o->tmp_path = NULL;
     if (!path || strcmp(path, "-") == 0) {
         o->f = stdout;
+        return 0;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* a device or a pipe (/dev/null, a FIFO): write to it directly; renaming a temp file
+         * over it would replace the device */
+        o->f = fopen(path, "w");
+        if (!o->f) {
+            fprintf(stderr, "reprint: %s: cannot open output: %s\n", path, strerror(errno));
+            return -1;
+        }
+        o->final_path = malloc(strlen(path) + 1);
+        if (o->final_path) memcpy(o->final_path, path, strlen(path) + 1);
         return 0;
     }
     const size_t n = strlen(path);
@@ -42,6 +56,10 @@ int cli_out_open(struct cli_out *o, const char *path)
         cli_out_abort(o);
         return -1;
     }
+    /* mkstemp creates 0600; give the result the mode a plain open would (0666 & ~umask) */
+    const mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     setvbuf(o->f, NULL, _IOFBF, 1 << 16);
     return 0;
 }
@@ -58,6 +76,18 @@ int cli_out_commit(struct cli_out *o)
         return rc;
     }
     const char *what = NULL;
+    if (!o->tmp_path) { /* a device or pipe written directly */
+        if (fflush(o->f) != 0 || ferror(o->f)) what = "write";
+        int saved_dev = errno;
+        if (fclose(o->f) != 0 && !what) what = "close", saved_dev = errno;
+        o->f = NULL;
+        if (what)
+            fprintf(stderr, "reprint: %s: %s failed: %s\n", o->final_path, what,
+                    strerror(saved_dev));
+        free(o->final_path);
+        o->final_path = NULL;
+        return what ? -1 : 0;
+    }
     if (ferror(o->f)) what = "write";
     else if (fflush(o->f) != 0) what = "write";
     else if (fsync(fileno(o->f)) != 0) what = "fsync";

@@ -661,6 +661,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "cluster") && strcmp(cmd, "pairs") && strcmp(cmd, "dedup"))
         return usage_error("unknown command '%s'", cmd);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit becomes EFBIG: reported, exit 3 */
     struct cli c;
     memset(&c, 0, sizeof c);
     c.cmd = cmd;

@@ -104,6 +104,7 @@ struct rp_parser {
     char *id_field, *text_field, *date_field, *title_field, *url_field; /* owned copies */
     size_t id_field_len, text_field_len, date_field_len, title_field_len, url_field_len;
     struct rpi_buf scratch;  /* doc strings; reserved once per record, never moved during it */
+    struct rpi_buf repair;   /* a JSON record with invalid UTF-8 replaced by U+FFFD */
     char detail[512];
 };
 

@@ -332,6 +332,30 @@ static rp_status parse_jansson(rp_parser *ps, const rp_record *rec, rp_doc *doc)
 {
     json_error_t err;
     json_t *root = json_loadb(rec->data, rec->size, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
+    if (!root && json_error_code(&err) == json_error_invalid_utf8) {
+        /* Invalid UTF-8 is repaired, not a reason to lose the document: each invalid byte
+         * becomes U+FFFD (as the normalizer would do for text files), then parse again. */
+        struct rpi_buf *rb = &ps->repair;
+        rpi_buf_reset(rb);
+        RP_TRY(rpi_buf_reserve(rb, 3 * rec->size));
+        const unsigned char *p = (const unsigned char *)rec->data, *e = p + rec->size;
+        while (p < e) {
+            const size_t n = *p < 0x80 ? 1 : utf8_seq(p, e);
+            if (n) {
+                memcpy(rb->ptr + rb->size, p, n);
+                rb->size += n;
+                p += n;
+            } else {
+                memcpy(rb->ptr + rb->size, "\xEF\xBF\xBD", 3);
+                rb->size += 3;
+                p++;
+            }
+        }
+        root = json_loadb(rb->ptr, rb->size, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
+        /* the repaired strings can be up to 3x longer than the record: make room now, while
+         * the scratch holds nothing of this record */
+        if (root) RP_TRY(rpi_buf_reserve(&ps->scratch, 2 * rb->size + strlen(rec->path) + 64));
+    }
     if (!root) {
         if (json_error_code(&err) == json_error_out_of_memory) return RP_E_NOMEM;
         const uint64_t line = rec->line + (err.line > 1 ? (uint64_t)err.line - 1 : 0);

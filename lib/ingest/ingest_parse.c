@@ -29,6 +29,7 @@ rp_status rp_parser_create(rp_parser **out, const rp_ingest_params *p, const rp_
         ps->alloc = &ps->alloc_copy;
     }
     rpi_buf_init(&ps->scratch, 0, ps->alloc);
+    rpi_buf_init(&ps->repair, 0, ps->alloc);
     ps->id_field = dup_field(ps->alloc, p->id_field, "id", &ps->id_field_len);
     ps->text_field = dup_field(ps->alloc, p->text_field, "text", &ps->text_field_len);
     ps->date_field = dup_field(ps->alloc, p->date_field, NULL, &ps->date_field_len);
@@ -53,6 +54,7 @@ void rp_parser_free(rp_parser *ps)
     rpi_free(alloc, ps->title_field);
     rpi_free(alloc, ps->url_field);
     rpi_buf_free(&ps->scratch);
+    rpi_buf_free(&ps->repair);
     rpi_free(alloc, ps);
 }
 

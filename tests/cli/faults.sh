@@ -59,12 +59,19 @@ for cmd in cluster dedup; do
     check_fault "$cmd ulimit -f" "$out" "$ref" "File too large" \
         bash -c 'ulimit -f 64; trap "" XFSZ; exec "$@"' _ "$REPRINT" $cmd --quiet -o "$out" "$T/c.jsonl"
 done
-# With the default SIGXFSZ disposition the CLI is killed by the signal (reported as a bug:
-# it does not ignore SIGXFSZ, so there is no message and OUT.tmp.* stays); what must hold
-# anyway is that the previous output survives and OUT is never partial.
-set +e; (ulimit -f 64; exec "$REPRINT" cluster --quiet -o "$T/o/out.jsonl" "$T/c.jsonl") 2>/dev/null; set -e
+# With the default SIGXFSZ disposition: the CLI ignores SIGXFSZ, so the write fails with
+# EFBIG, it exits 3 with a message, the previous output survives, no temp file stays.
+set +e; (ulimit -f 64; exec "$REPRINT" cluster --quiet -o "$T/o/out.jsonl" "$T/c.jsonl") 2> "$T/xfsz.err"
+rc=$?; set -e
+[ "$rc" = 3 ] || fail "ulimit -f (default SIGXFSZ): exit $rc, expected 3"
+grep -q "File too large" "$T/xfsz.err" || fail "ulimit -f: no message"
 cmp -s "$T/o/out.jsonl" "$T/ref_out" || fail "ulimit -f (SIGXFSZ): previous output not preserved"
-rm -f "$T"/o/*.tmp.*
-# -o /dev/full is not exercised: as root the CLI renames its temp file over the device node
-# (reported as a bug); see docs/reliability.md.
+[ -z "$(ls "$T/o" | grep '\.tmp\.')" ] || fail "ulimit -f: temp file left"
+runs=$((runs + 1))
+# a device as output is written directly (never replaced): /dev/full gives ENOSPC -> exit 3
+set +e; "$REPRINT" cluster --quiet -o /dev/full "$T/c.jsonl" 2> "$T/full.err"; rc=$?; set -e
+[ "$rc" = 3 ] || fail "-o /dev/full: exit $rc, expected 3"
+grep -q "No space left on device" "$T/full.err" || fail "-o /dev/full: no message"
+[ -c /dev/full ] || fail "/dev/full is no longer a character device"
+runs=$((runs + 1))
 echo "faults: ok ($runs injected faults, output $size bytes)"

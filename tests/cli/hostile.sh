@@ -98,12 +98,14 @@ printf 'lone \x80 word\n' > u4.txt
 printf 'truncated at end \xe2\x82' > u5.txt
 run utf8txt 5 0 u1.txt u2.txt u3.txt u4.txt u5.txt
 grep -q ' 11 invalid UTF-8 sequences repaired' utf8txt.err || { cat utf8txt.err; fail "repairs not counted"; }
-# the same bytes inside JSON strings: accounted for, no crash (repair vs skip: see
-# docs/reliability.md, the JSON reader currently skips these lines as bad_json)
+# the same bytes inside JSON strings: repaired (U+FFFD), documents kept; j5 is cut inside
+# its string, so it is bad JSON and skipped
 printf '{"id":"j1","text":"a \xc0\x80 b"}\n{"id":"j2","text":"a \xed\xa0\x80 b"}\n{"id":"j3","text":"a \xf4\x90\x80\x80 b"}\n{"id":"j4","text":"a \x80 b"}\n{"id":"j5","text":"a b \xe2\x82' > u.jsonl
 set +e; "$REPRINT" cluster -q -o utf8json.out u.jsonl; rc=$?; set -e
 [ "$rc" -le 1 ] || fail "invalid UTF-8 in JSON: exit $rc"
 [ "$(wc -l < utf8json.out)" = 5 ] || fail "invalid UTF-8 in JSON: not 5 lines"
+[ "$(grep -c '"skipped"' utf8json.out)" = 1 ] || { cat utf8json.out; fail "invalid UTF-8 in JSON strings not repaired"; }
+grep -q 'u.jsonl:5.*"skipped":"bad_json"' utf8json.out || fail "line 5 should be bad_json"
 
 # NUL bytes in a text file
 printf 'nul\0bytes\0inside a text file\n' > nul.txt
