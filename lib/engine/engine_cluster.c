@@ -84,11 +84,26 @@ struct band_entry {
     uint32_t unit;
 };
 
-static int cmp_band(const void *pa, const void *pb)
+/* Sort band entries by key, keeping unit order among equal keys: LSD radix sort in four
+ * 16-bit passes (stable), since the entries arrive in unit order. Measured at 1M units: the
+ * candidate stage took 4.6 s with qsort. tmp holds n entries, count 65536 counters. */
+static void sort_band(struct band_entry *ent, struct band_entry *tmp, size_t n, size_t *count)
 {
-    const struct band_entry *a = pa, *b = pb;
-    if (a->key != b->key) return a->key < b->key ? -1 : 1;
-    return a->unit < b->unit ? -1 : a->unit > b->unit;
+    for (unsigned shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++) count[(ent[i].key >> shift) & 0xFFFF]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            const size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) tmp[count[(ent[i].key >> shift) & 0xFFFF]++] = ent[i];
+        struct band_entry *t = ent;
+        ent = tmp;
+        tmp = t;
+    }
+    /* four passes: the sorted data is back in the caller's ent */
 }
 
 struct lsh_job {
@@ -116,7 +131,12 @@ static void *lsh_thread(void *arg)
     rp_engine *e = j->e;
     const uint32_t nu = e->n_units, r = j->rows, k = e->cfg.num_perm;
     struct band_entry *ent = rpi_malloc(e->alloc, (size_t)(nu ? nu : 1) * sizeof *ent);
-    if (!ent) {
+    struct band_entry *tmp = rpi_malloc(e->alloc, (size_t)(nu ? nu : 1) * sizeof *tmp);
+    size_t *count = rpi_malloc(e->alloc, 65536 * sizeof *count);
+    if (!ent || !tmp || !count) {
+        rpi_free(e->alloc, ent);
+        rpi_free(e->alloc, tmp);
+        rpi_free(e->alloc, count);
         j->status = RP_E_NOMEM;
         return NULL;
     }
@@ -126,7 +146,7 @@ static void *lsh_thread(void *arg)
             ent[u].key = XXH3_64bits_withSeed(sig, r * sizeof *sig, b);
             ent[u].unit = u;
         }
-        qsort(ent, nu, sizeof *ent, cmp_band);
+        sort_band(ent, tmp, nu, count);
         for (uint32_t s = 0; s < nu;) {
             uint32_t t = s + 1;
             while (t < nu && ent[t].key == ent[s].key)
@@ -163,6 +183,8 @@ static void *lsh_thread(void *arg)
     }
 out:
     rpi_free(e->alloc, ent);
+    rpi_free(e->alloc, tmp);
+    rpi_free(e->alloc, count);
     return NULL;
 }
 
