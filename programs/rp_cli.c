@@ -476,7 +476,7 @@ static int make_parents(char *path)
 static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long long *removed)
 {
     struct cli_out o = {0};
-    int text_dir = 0, rc = EXIT_OK;
+    int rc = EXIT_OK;
     size_t doc = 0;
     *removed = 0;
     for (int a = 0; a < c->n_inputs && rc == EXIT_OK; a++) {
@@ -507,7 +507,6 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
                     rc = EXIT_USAGE;
                     break;
                 }
-                text_dir = 1;
                 const char *rel = rec.rel_id ? rec.rel_id : rec.path;
                 while (*rel == '/')
                     rel++;
@@ -552,7 +551,6 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
         else
             cli_out_abort(&o);
     }
-    (void)text_dir;
     return rc;
 }
 

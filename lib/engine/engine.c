@@ -132,7 +132,6 @@ void rp_engine_free(rp_engine *e)
     rpi_free(e->alloc, e->unit_doc);
     rpi_free(e->alloc, e->center);
     rpi_free(e->alloc, e->center_score);
-    rpi_free(e->alloc, e->rep);
     rpi_free(e->alloc, e->cluster_size);
     rpi_free(e->alloc, e->edges);
     rpi_free(e->alloc, e->exact_docs);
@@ -199,23 +198,18 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
     }
     const uint32_t leader = e->unit_doc[u];
     const uint32_t c = e->center[u];
-    const uint32_t r = e->rep[c];
-    out->cluster = rpi_doc(e, e->unit_doc[r])->id;
+    out->cluster = rpi_doc(e, e->unit_doc[c])->id;
     if (leader != i) { /* an exact copy of its unit's leader */
         out->relation = RP_REL_EXACT;
         out->of = rpi_doc(e, leader)->id;
         out->score = 1.0;
-    } else if (u == r) { /* the representative */
+    } else if (u == c) { /* the representative */
         out->relation = e->cluster_size[c] > 1 ? RP_REL_ORIGINAL : RP_REL_UNIQUE;
         out->kept = 1;
-    } else if (u != c) { /* verified against the centre */
+    } else { /* verified against the representative */
         out->relation = RP_REL_NEAR;
-        out->of = rpi_doc(e, e->unit_doc[c])->id;
+        out->of = out->cluster;
         out->score = e->center_score[u];
-    } else { /* the centre, when it is not the representative: the representative joined it */
-        out->relation = RP_REL_NEAR;
-        out->of = rpi_doc(e, e->unit_doc[r])->id;
-        out->score = e->center_score[r];
     }
     return RP_OK;
 }

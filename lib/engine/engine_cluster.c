@@ -10,11 +10,11 @@
  * 6. Verification: every candidate is checked against the threshold by the MinHash estimate
  *    or, with verify=exact, by the exact Jaccard of the spilled shingle sets. Hash collisions
  *    in LSH keys therefore never merge documents.
- * 7. Clustering without chaining: units are visited in keep order; a unit joins the best
- *    verified existing representative (centre) it has an edge to, else it becomes a centre.
- *    So every member is verified against its cluster's representative and A~B~C never puts
- *    A and C together through B alone (star clustering; cf. datasketch #120). The result
- *    depends only on the keep order and the edge set, both independent of thread count. */
+ * 7. Clustering without chaining: units are visited by degree, ties in keep order; a unit
+ *    joins the best verified existing representative (centre) it has an edge to, else it
+ *    becomes a centre. So every member is verified against its cluster's representative and
+ *    a chain A~B~C~D never becomes one cluster (star clustering; cf. datasketch #120). The
+ *    result depends only on the keep order and the edge set, both independent of threads. */
 #include <pthread.h> /* pthread_create */
 #include <stdlib.h>  /* qsort */
 #include <string.h>  /* memcmp, strcmp */
@@ -196,15 +196,14 @@ static void progress(rp_engine *e, const char *stage, double t0)
 }
 
 /* Stage 4: keep order, exact groups, units. */
-static rp_status build_units(rp_engine *e, uint32_t **rank_out)
+static rp_status build_units(rp_engine *e)
 {
     const size_t n = e->n_docs;
     e->unit_of = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *e->unit_of);
-    uint32_t *rank = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *rank);
     struct order_key *ok = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *ok);
     struct group_key *gk = NULL;
     rp_status st = RP_OK;
-    if (!e->unit_of || !rank || !ok) {
+    if (!e->unit_of || !ok) {
         st = RP_E_NOMEM;
         goto fail;
     }
@@ -212,7 +211,6 @@ static rp_status build_units(rp_engine *e, uint32_t **rank_out)
     for (size_t i = 0; i < n; i++) {
         const struct rpi_docslot *d = rpi_doc(e, i);
         e->unit_of[i] = UINT32_MAX;
-        rank[i] = UINT32_MAX;
         if (d->skip != RP_SKIP_NONE) continue;
         if (d->flags & RPI_DOC_EMPTY) continue;
         ok[m++] = (struct order_key){d->norm_size, d->content_hash[0], d->content_hash[1], d->date,
@@ -228,7 +226,6 @@ static rp_status build_units(rp_engine *e, uint32_t **rank_out)
         goto fail;
     }
     for (size_t r = 0; r < m; r++) {
-        rank[ok[r].doc] = (uint32_t)r;
         gk[r] = (struct group_key){ok[r].h0, ok[r].h1, (uint32_t)r, ok[r].doc};
     }
     qsort(gk, m, sizeof *gk, cmp_group);
@@ -265,10 +262,8 @@ static rp_status build_units(rp_engine *e, uint32_t **rank_out)
     rpi_free(e->alloc, is_leader);
     rpi_free(e->alloc, ok);
     rpi_free(e->alloc, gk);
-    *rank_out = rank;
     return RP_OK;
 fail:
-    rpi_free(e->alloc, rank);
     rpi_free(e->alloc, ok);
     rpi_free(e->alloc, gk);
     return st;
@@ -405,9 +400,6 @@ static rp_status star_cluster(rp_engine *e, const struct edge *edges, size_t n_e
         e->center[v] = best;
         e->center_score[v] = best == v ? 0.0f : best_score;
     }
-    /* the centre is the representative: every member is verified against it */
-    for (uint32_t u = 0; u < nu; u++)
-        e->rep[u] = u;
     st = RP_OK;
 out:
     rpi_free(e->alloc, off);
@@ -420,10 +412,9 @@ out:
 rp_status rpi_engine_cluster(rp_engine *e)
 {
     const double t0 = rpi_now();
-    uint32_t *rank = NULL;
     struct edge *edges = NULL;
     size_t n_edges = 0;
-    rp_status st = build_units(e, &rank);
+    rp_status st = build_units(e);
     if (st != RP_OK) return st;
     e->sum.t_group = rpi_now() - t0;
     progress(e, "candidates", t0);
@@ -436,8 +427,7 @@ rp_status rpi_engine_cluster(rp_engine *e)
     e->center = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->center);
     e->center_score = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->center_score);
     e->cluster_size = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *e->cluster_size);
-    e->rep = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *e->rep);
-    if (!e->center || !e->center_score || !e->cluster_size || !e->rep) {
+    if (!e->center || !e->center_score || !e->cluster_size) {
         st = RP_E_NOMEM;
         goto fail;
     }
@@ -494,7 +484,6 @@ rp_status rpi_engine_cluster(rp_engine *e)
     e->sum.rss_cluster = rpi_peak_rss_mib();
     progress(e, "cluster", t0);
 fail:
-    rpi_free(e->alloc, rank);
     rpi_free(e->alloc, edges);
     return st;
 }

@@ -68,8 +68,8 @@ struct rp_engine {
     uint32_t *unit_of;    /* doc -> unit (exact group), UINT32_MAX if none */
     uint32_t *unit_doc;   /* unit -> leader doc; units numbered in keep order */
     uint32_t n_units;
-    uint32_t *center;     /* unit -> centre unit of its cluster (what it was verified against) */
-    uint32_t *rep;        /* centre unit -> representative unit (first member in keep order) */
+    uint32_t *center;     /* unit -> centre unit of its cluster: its representative, which it
+                             was verified against */
     float *center_score;  /* unit -> verified similarity to its center */
     uint32_t *cluster_size; /* unit (center) -> documents in its cluster */
     struct edge *edges;   /* verified near edges, sorted by (v, u) */

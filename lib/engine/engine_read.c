@@ -186,7 +186,7 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     const size_t di = b->first_doc + k;
     struct rpi_docslot *d = rpi_doc(e, di);
     d->source = r->path;
-    d->line = r->line ? r->line : 0;
+    d->line = r->line;
     d->date = INT64_MIN;
     if (r->skip != RP_SKIP_NONE)
         return slot_skip(w, d, r, b, r->skip, NULL, 0, batch_str(b, r->detail_off));
@@ -267,16 +267,15 @@ static rp_status ensure_slots(rp_engine *e, size_t n)
                          (unsigned long long)(e->mem_limit >> 20), n - 1);
         return RP_E_TOO_BIG;
     }
-    for (size_t c = 0; c < need; c++) {
-        if (e->chunks[c]) continue;
-
-        e->chunks[c] = rpi_calloc(e->alloc, RPI_CHUNK_DOCS, sizeof(struct rpi_docslot));
-        if (!e->chunks[c]) return RP_E_NOMEM;
-        if (e->cfg.level != RP_LEVEL_EXACT) {
-            e->sig_chunks[c] =
-                rpi_malloc(e->alloc, (size_t)RPI_CHUNK_DOCS * e->cfg.num_perm * sizeof(uint32_t));
-            if (!e->sig_chunks[c]) return RP_E_NOMEM;
-        }
+    /* documents arrive one at a time, so only the chunk of document n-1 can be missing */
+    const size_t c = need - 1;
+    if (e->chunks[c]) return RP_OK;
+    e->chunks[c] = rpi_calloc(e->alloc, RPI_CHUNK_DOCS, sizeof(struct rpi_docslot));
+    if (!e->chunks[c]) return RP_E_NOMEM;
+    if (e->cfg.level != RP_LEVEL_EXACT) {
+        e->sig_chunks[c] =
+            rpi_malloc(e->alloc, (size_t)RPI_CHUNK_DOCS * e->cfg.num_perm * sizeof(uint32_t));
+        if (!e->sig_chunks[c]) return RP_E_NOMEM;
     }
     return RP_OK;
 }
