@@ -7,6 +7,7 @@
 #include <string.h>   /* strlen, strerror */
 #include <unistd.h>   /* fsync, unlink */
 #include <sys/stat.h> /* stat, fchmod, umask */
+#include "reprint/reprint.h" /* rp_utf8_repair */
 #include "cli_output.h"
 
 int cli_out_open(struct cli_out *o, const char *path)
@@ -123,37 +124,27 @@ void cli_out_abort(struct cli_out *o)
     o->tmp_path = o->final_path = NULL;
 }
 
-/* Length of a valid UTF-8 sequence at s (RFC 3629), or 0 if invalid. */
-static size_t utf8_valid_len(const unsigned char *s)
-{
-    const unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && s[1] < 0xA0) return 0; /* overlong */
-        if (c == 0xED && s[1] > 0x9F) return 0; /* surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && s[1] < 0x90) return 0;
-        if (c == 0xF4 && s[1] > 0x8F) return 0;
-        return 4;
-    }
-    return 0;
-}
-
 void cli_json_str(FILE *f, const char *str)
 {
+    size_t n = strlen(str);
     const unsigned char *s = (const unsigned char *)str;
+    char *fixed = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x80) continue;
+        /* non-ASCII: let the library's UTF-8 repair replace invalid sequences by U+FFFD */
+        fixed = malloc(3 * n + 1);
+        if (fixed) {
+            n = rp_utf8_repair(str, n, fixed, NULL);
+            s = (const unsigned char *)fixed;
+        }
+        break;
+    }
     putc('"', f);
-    while (*s) {
-        const unsigned char c = *s;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char c = s[i];
         if (c == '"' || c == '\\') {
             putc('\\', f);
             putc(c, f);
-            s++;
         } else if (c < 0x20) {
             switch (c) {
             case '\n': fputs("\\n", f); break;
@@ -161,21 +152,12 @@ void cli_json_str(FILE *f, const char *str)
             case '\r': fputs("\\r", f); break;
             default: fprintf(f, "\\u%04x", c);
             }
-            s++;
-        } else if (c < 0x80) {
-            putc(c, f);
-            s++;
+        } else if (c >= 0x80 && !fixed) {
+            fputs("\\ufffd", f); /* out of memory for the repair: stay valid JSON */
         } else {
-            /* the string is NUL-terminated, so reading up to 3 bytes ahead stops at NUL */
-            const size_t n = utf8_valid_len(s);
-            if (n) {
-                fwrite(s, 1, n, f);
-                s += n;
-            } else {
-                fputs("\\ufffd", f);
-                s++;
-            }
+            putc(c, f);
         }
     }
     putc('"', f);
+    free(fixed);
 }
