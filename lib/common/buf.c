@@ -66,18 +66,24 @@ void rpi_vec_free(struct rpi_vec *v)
     v->len = v->cap = 0;
 }
 
+rp_status rpi_array_reserve(const rp_alloc *alloc, void **ptr, size_t *cap, size_t elem_size,
+                            size_t need)
+{
+    if (need <= *cap) return RP_OK;
+    if (need > SIZE_MAX / elem_size) return RP_E_TOO_BIG;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need) ncap = ncap > SIZE_MAX / 2 / elem_size ? need : ncap * 2;
+    void *p = rpi_realloc(alloc, *ptr, *cap * elem_size, ncap * elem_size);
+    if (!p) return RP_E_NOMEM;
+    *ptr = p;
+    *cap = ncap;
+    return RP_OK;
+}
+
 rp_status rpi_vec_reserve(struct rpi_vec *v, size_t n_extra)
 {
     if (n_extra > SIZE_MAX / v->elem_size - v->len) return RP_E_TOO_BIG;
-    size_t need = v->len + n_extra;
-    if (need <= v->cap) return RP_OK;
-    size_t ncap = v->cap ? v->cap : 16;
-    while (ncap < need) ncap *= 2;
-    void *p = rpi_realloc(v->alloc, v->ptr, v->cap * v->elem_size, ncap * v->elem_size);
-    if (!p) return RP_E_NOMEM;
-    v->ptr = p;
-    v->cap = ncap;
-    return RP_OK;
+    return rpi_array_reserve(v->alloc, &v->ptr, &v->cap, v->elem_size, v->len + n_extra);
 }
 
 rp_status rpi_vec_push(struct rpi_vec *v, const void *elem)

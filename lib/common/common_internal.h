@@ -47,6 +47,10 @@ struct rpi_vec {
     size_t elem_size;
     const rp_alloc *alloc;
 };
+/* Grow a bare array (*ptr, *cap elements of elem_size) geometrically so that it holds at least
+ * need elements. For arrays that live in other structs; struct rpi_vec uses it too. */
+RPI_FUNC rp_status rpi_array_reserve(const rp_alloc *alloc, void **ptr, size_t *cap,
+                                     size_t elem_size, size_t need);
 RPI_FUNC void rpi_vec_init(struct rpi_vec *v, size_t elem_size, const rp_alloc *alloc);
 RPI_FUNC void rpi_vec_free(struct rpi_vec *v);
 RPI_FUNC rp_status rpi_vec_reserve(struct rpi_vec *v, size_t n_extra);

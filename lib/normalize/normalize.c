@@ -131,26 +131,19 @@ void rp_normalizer_free(rp_normalizer *n)
 
 static rp_status tok_grow(rp_normalizer *n)
 {
-    size_t ncap = n->tok_cap ? n->tok_cap * 2 : 1024;
-    if (ncap > SIZE_MAX / sizeof(rp_token)) return RP_E_TOO_BIG;
-    rp_token *t = rpi_realloc(n->alloc, n->tok, n->tok_cap * sizeof *t, ncap * sizeof *t);
-    if (!t) return RP_E_NOMEM;
-    n->tok = t;
-    n->tok_cap = ncap;
-    return RP_OK;
+    void *p = n->tok;
+    rp_status st = rpi_array_reserve(n->alloc, &p, &n->tok_cap, sizeof *n->tok, n->tok_len + 1);
+    n->tok = p;
+    return st;
 }
 
 static rp_status u32_reserve(rp_normalizer *n, size_t extra)
 {
     if (n->u32_cap - n->u32_len >= extra) return RP_OK;
-    size_t ncap = n->u32_cap ? n->u32_cap : 256;
-    while (ncap - n->u32_len < extra)
-        ncap *= 2;
-    int32_t *u = rpi_realloc(n->alloc, n->u32, n->u32_cap * sizeof *u, ncap * sizeof *u);
-    if (!u) return RP_E_NOMEM;
-    n->u32 = u;
-    n->u32_cap = ncap;
-    return RP_OK;
+    void *p = n->u32;
+    rp_status st = rpi_array_reserve(n->alloc, &p, &n->u32_cap, sizeof *n->u32, n->u32_len + extra);
+    n->u32 = p;
+    return st;
 }
 
 /* Append the decomposition (NFKD / NFD, case folded, as configured) of cp. */
