@@ -13,17 +13,21 @@
 #include "reprint/reprint.h"
 #include "cli_output.h"
 #include "cmd_eval.h"
+#include "cmd_story.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_FATAL = 3 };
 
 static const char USAGE[] =
     "usage: reprint COMMAND [OPTIONS] INPUT...\n"
     "\n"
-    "Find exact and near-duplicate documents in a text collection.\n"
+    "Find every copy of a text in a collection: exact and near duplicates, partial reprints,\n"
+    "shared passages, and rewrites or translations of the same story.\n"
     "\n"
     "Commands:\n"
     "  cluster   one JSON line per input document: its cluster, relation and score\n"
-    "  pairs     one JSON line per verified duplicate pair, with its scores\n"
+    "  pairs     one JSON line per linked pair, with its relation, scores and passages\n"
+    "  explain   why two documents are or are not one story: reprint explain [OPTIONS] A B\n"
+    "            [INPUT...] (A, B: document ids in INPUT, or two files)\n"
     "  dedup     write the collection back with one document per cluster\n"
     "  eval      score a clustering against gold labels: reprint eval --gold GOLD.tsv PRED.jsonl\n"
     "  version   print the version\n"
@@ -33,8 +37,17 @@ static const char USAGE[] =
     "lines), WARC/WET (.warc .wet); each optionally .gz or .zst. Unknown extensions are sniffed.\n"
     "\n"
     "Clustering options:\n"
-    "  --level exact|near      exact: identical normalized text; near (default): MinHash+LSH\n"
-    "  --threshold T           Jaccard similarity for near duplicates (default 0.5)\n"
+    "  --level exact|near|reuse|story\n"
+    "                          exact: identical normalized text; near (default): MinHash+LSH,\n"
+    "                          5-gram Jaccard; reuse: shared passages; story: same story in\n"
+    "                          other words (terms, names, numbers, passages)\n"
+    "  --threshold T           the level's threshold: near Jaccard (0.5), reuse share of the\n"
+    "                          shorter document in shared passages (0.05), story score (0.30)\n"
+    "  --min-passage N         reuse/story: shortest shared passage in words (default 10)\n"
+    "  --window DAYS           story: dated documents further apart are never one story\n"
+    "                          (default 3; 0 = no window)\n"
+    "  --boilerplate-min N     reuse/story: a line in N or more distinct contexts is\n"
+    "                          boilerplate and ignored (default 4; 0 = off)\n"
     "  --ngram N               words per shingle (default 5)\n"
     "  --num-perm K            MinHash signature length (default 128)\n"
     "  --bands B --rows R      LSH banding (default: derived from the threshold)\n"
@@ -93,7 +106,10 @@ enum {
     OPT_NO_CJK,
     OPT_THREADS,
     OPT_TMP_DIR,
-    OPT_MAX_MEMORY
+    OPT_MAX_MEMORY,
+    OPT_MIN_PASSAGE,
+    OPT_WINDOW,
+    OPT_BOILER
 };
 
 static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
@@ -122,6 +138,9 @@ static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_
                                          {"threads", required_argument, NULL, OPT_THREADS},
                                          {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
                                          {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+                                         {"min-passage", required_argument, NULL, OPT_MIN_PASSAGE},
+                                         {"window", required_argument, NULL, OPT_WINDOW},
+                                         {"boilerplate-min", required_argument, NULL, OPT_BOILER},
                                          {"output", required_argument, NULL, 'o'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
@@ -136,6 +155,8 @@ struct cli {
     char **inputs;
     int n_inputs;
     char *spooled; /* temp copy of stdin for two-pass commands */
+    int level_set;
+    const char *explain_a, *explain_b; /* explain: the two documents */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -196,14 +217,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
         rp_config *g = &c->cfg;
         switch (opt) {
         case OPT_LEVEL:
+            c->level_set = 1;
             if (!strcmp(optarg, "exact"))
                 g->level = RP_LEVEL_EXACT;
             else if (!strcmp(optarg, "near"))
                 g->level = RP_LEVEL_NEAR;
-            else if (!strcmp(optarg, "reuse") || !strcmp(optarg, "story"))
-                return usage_error("--level %s is not implemented yet", optarg);
+            else if (!strcmp(optarg, "reuse"))
+                g->level = RP_LEVEL_REUSE;
+            else if (!strcmp(optarg, "story"))
+                g->level = RP_LEVEL_STORY;
             else
-                return usage_error("unknown --level '%s' (exact, near)", optarg);
+                return usage_error("unknown --level '%s' (exact, near, reuse, story)", optarg);
             break;
         case OPT_THRESHOLD: {
             char *end;
@@ -300,6 +324,23 @@ static int parse_args(struct cli *c, int argc, char **argv)
                                    optarg);
             break;
         case OPT_TMP_DIR: g->tmp_dir = optarg; break;
+        case OPT_MIN_PASSAGE:
+            if (parse_uint(optarg, 2, 1000, &v))
+                return usage_error("--min-passage: 2..1000 words, got '%s'", optarg);
+            g->min_passage = (unsigned)v;
+            break;
+        case OPT_WINDOW: {
+            char *end;
+            g->window_days = strtod(optarg, &end);
+            if (*end || !(g->window_days >= 0 && g->window_days <= 1e6))
+                return usage_error("--window: days >= 0, got '%s'", optarg);
+            break;
+        }
+        case OPT_BOILER:
+            if (parse_uint(optarg, 0, 1u << 30, &v))
+                return usage_error("--boilerplate-min: a count, got '%s'", optarg);
+            g->boilerplate_min = (unsigned)v;
+            break;
         case 'o': c->output = optarg; break;
         case 'q':
             c->quiet = 1;
@@ -316,6 +357,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
         return usage_error("%s", "--bands x --rows must not exceed --num-perm");
     c->inputs = argv + optind;
     c->n_inputs = argc - optind;
+    if (!strcmp(c->cmd, "explain")) {
+        if (c->n_inputs < 2) return usage_error("%s", "explain: give two documents A B");
+        if (!c->level_set) c->cfg.level = RP_LEVEL_STORY;
+        if (c->cfg.level < RP_LEVEL_REUSE)
+            return usage_error("%s", "explain works at --level reuse or story");
+        c->explain_a = c->inputs[0];
+        c->explain_b = c->inputs[1];
+        if (c->n_inputs > 2) { /* A and B are ids in the inputs that follow */
+            c->inputs += 2;
+            c->n_inputs -= 2;
+        }
+    }
     if (c->n_inputs < 1) return usage_error("%s: no INPUT given", c->cmd);
     return EXIT_OK;
 }
@@ -356,6 +409,8 @@ static void on_log(const char *msg, void *user)
     ls->shown++;
 }
 
+static const char *const LEVEL_NAMES[] = {"exact", "near", "reuse", "story"};
+
 static void print_summary(const struct cli *c, const rp_summary *s, double secs)
 {
     if (c->progress) fputs("\r\033[K", stderr);
@@ -364,9 +419,17 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
             "reprint: %llu documents read, %llu skipped, %llu clusters, %llu duplicates "
             "(%llu exact, %llu near), %llu unique, %llu empty; %.2f s\n",
             (unsigned long long)s->n_docs, (unsigned long long)s->n_skipped,
-            (unsigned long long)s->n_clusters, (unsigned long long)(s->n_exact + s->n_near),
+            (unsigned long long)s->n_clusters,
+            (unsigned long long)(s->n_exact + s->n_near + s->n_partial + s->n_reuse +
+                                 s->n_rewrite),
             (unsigned long long)s->n_exact, (unsigned long long)s->n_near,
             (unsigned long long)s->n_unique, (unsigned long long)s->n_empty, secs);
+    if (c->cfg.level >= RP_LEVEL_REUSE)
+        fprintf(stderr,
+                "reprint: %llu partial, %llu reuse, %llu rewrite; %llu boilerplate lines "
+                "learnt and ignored\n",
+                (unsigned long long)s->n_partial, (unsigned long long)s->n_reuse,
+                (unsigned long long)s->n_rewrite, (unsigned long long)s->n_boilerplate_lines);
     if (s->n_skipped) {
         fprintf(stderr, "reprint: skipped by reason:");
         for (int r = 1; r < RP_SKIP_REASONS; r++)
@@ -387,11 +450,15 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "verify=%s threads=%u\n"
                 "reprint: stages: read+sketch %.3f s, group %.3f s, candidates+verify %.3f s "
                 "(%llu candidates, %llu verified), cluster %.3f s\n",
-                c->cfg.level == RP_LEVEL_EXACT ? "exact" : "near", c->cfg.ngram, c->cfg.threshold,
+                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, c->cfg.threshold,
                 c->cfg.num_perm, s->bands, s->rows,
                 c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads, s->t_read,
                 s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
                 (unsigned long long)s->n_verified, s->t_cluster);
+    if (c->verbose && c->cfg.level >= RP_LEVEL_REUSE)
+        fprintf(stderr, "reprint: story stage %.3f s (%llu pairs scored, %llu linked)\n",
+                s->t_story, (unsigned long long)s->n_story_candidates,
+                (unsigned long long)s->n_story_links);
     if (c->verbose)
         fprintf(stderr,
                 "reprint: peak RSS after read %.1f MiB, candidates %.1f MiB, "
@@ -401,7 +468,7 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
 
 /* ---- commands ----------------------------------------------------------------------------- */
 
-static void write_cluster_line(FILE *f, const rp_doc_result *r)
+static void write_cluster_line(FILE *f, rp_engine *e, size_t k, const rp_doc_result *r)
 {
     fputs("{\"id\":", f);
     cli_json_str(f, r->id);
@@ -413,6 +480,7 @@ static void write_cluster_line(FILE *f, const rp_doc_result *r)
     else
         fputs("null", f);
     fprintf(f, ",\"score\":%.4f", r->score);
+    if (rp_engine_text(e, k, NULL)) story_cluster_fields(f, e, k);
     if (r->skip != RP_SKIP_NONE) {
         fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
         if (r->detail) {
@@ -423,7 +491,7 @@ static void write_cluster_line(FILE *f, const rp_doc_result *r)
     fputs("}\n", f);
 }
 
-static int write_clusters(const struct cli *c, const rp_engine *e)
+static int write_clusters(const struct cli *c, rp_engine *e)
 {
     struct cli_out o;
     if (cli_out_open(&o, c->output)) return EXIT_FATAL;
@@ -431,12 +499,12 @@ static int write_clusters(const struct cli *c, const rp_engine *e)
     for (size_t i = 0; i < n; i++) {
         rp_doc_result r;
         rp_engine_doc(e, i, &r);
-        write_cluster_line(o.f, &r);
+        write_cluster_line(o.f, e, i, &r);
     }
     return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
 }
 
-static int write_pairs(const struct cli *c, const rp_engine *e)
+static int write_pairs(const struct cli *c, rp_engine *e)
 {
     struct cli_out o;
     if (cli_out_open(&o, c->output)) return EXIT_FATAL;
@@ -445,6 +513,10 @@ static int write_pairs(const struct cli *c, const rp_engine *e)
         rp_pair p;
         rp_doc_result a, b;
         rp_engine_pair(e, k, &p);
+        if (c->cfg.level >= RP_LEVEL_REUSE) {
+            story_pair_line(o.f, e, &p);
+            continue;
+        }
         rp_engine_doc(e, p.a, &a);
         rp_engine_doc(e, p.b, &b);
         fputs("{\"a\":", o.f);
@@ -583,6 +655,40 @@ static int spool_stdin(struct cli *c)
     return 0;
 }
 
+/* A document named on the explain command line: its id, else its source file. */
+static size_t find_doc(const rp_engine *e, const char *name)
+{
+    const size_t n = rp_engine_n_docs(e);
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, i, &r);
+        if (r.id && !strcmp(r.id, name)) return i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, i, &r);
+        if (r.source && !strcmp(r.source, name)) return i;
+    }
+    return SIZE_MAX;
+}
+
+static int run_explain(const struct cli *c, rp_engine *e)
+{
+    const size_t a = find_doc(e, c->explain_a), b = find_doc(e, c->explain_b);
+    if (a == SIZE_MAX || b == SIZE_MAX) {
+        fprintf(stderr, "reprint: explain: no document '%s' in the inputs\n",
+                a == SIZE_MAX ? c->explain_a : c->explain_b);
+        return EXIT_USAGE;
+    }
+    struct cli_out o;
+    if (cli_out_open(&o, c->output)) return EXIT_FATAL;
+    if (story_explain(o.f, e, a, b)) {
+        cli_out_abort(&o);
+        return EXIT_FATAL;
+    }
+    return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+}
+
 static int run_engine_cmd(struct cli *c)
 {
     int rc = EXIT_OK;
@@ -623,7 +729,9 @@ static int run_engine_cmd(struct cli *c)
     rp_summary s;
     rp_engine_summary(e, &s);
     unsigned long long removed = 0;
-    if (!strcmp(c->cmd, "cluster"))
+    if (!strcmp(c->cmd, "explain"))
+        rc = run_explain(c, e);
+    else if (!strcmp(c->cmd, "cluster"))
         rc = write_clusters(c, e);
     else if (!strcmp(c->cmd, "pairs"))
         rc = write_pairs(c, e);
@@ -656,7 +764,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(cmd, "eval")) return rp_cmd_eval(argc - 1, argv + 1);
-    if (strcmp(cmd, "cluster") && strcmp(cmd, "pairs") && strcmp(cmd, "dedup"))
+    if (strcmp(cmd, "cluster") && strcmp(cmd, "pairs") && strcmp(cmd, "dedup") &&
+        strcmp(cmd, "explain"))
         return usage_error("unknown command '%s'", cmd);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit becomes EFBIG: reported, exit 3 */

@@ -11,6 +11,7 @@
 #include "rp_normalize.h" /* rp_norm_params */
 #include "rp_sketch.h"   /* rp_minhash */
 #include "rp_eval.h"     /* rp_eval_labels */
+#include "rp_align.h"    /* rp_aligner */
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,8 +19,10 @@ extern "C" {
 typedef enum rp_level {
     RP_LEVEL_EXACT = 0, /* identical normalized content (XXH3-128) */
     RP_LEVEL_NEAR = 1,  /* MinHash/LSH + verification, Jaccard >= threshold */
-    RP_LEVEL_REUSE = 2, /* shared passages (not yet implemented) */
-    RP_LEVEL_STORY = 3  /* rewrites and translations (not yet implemented) */
+    RP_LEVEL_REUSE = 2, /* documents sharing passages of >= min_passage words (seed-and-extend
+                           alignment over normalized tokens; boilerplate learnt and ignored) */
+    RP_LEVEL_STORY = 3  /* one story told in different words: salient terms (IDF), names,
+                           numbers and shared passages combined into one score */
 } rp_level;
 
 /* Tie-break order of the clustering. Documents are visited by decreasing number of verified
@@ -42,7 +45,11 @@ typedef enum rp_relation {
     RP_REL_ORIGINAL = 1, /* representative of a cluster with duplicates */
     RP_REL_EXACT = 2,    /* identical normalized content to `of` */
     RP_REL_NEAR = 3,     /* verified near-duplicate of `of` (the representative) */
-    RP_REL_SKIPPED = 4   /* could not be read; see skip */
+    RP_REL_SKIPPED = 4,  /* could not be read; see skip */
+    RP_REL_PARTIAL = 5,  /* reuse/story: a cut or an extension of `of` (the shorter one is
+                            mostly contained in the other) */
+    RP_REL_REUSE = 6,    /* reuse/story: shares passages with `of` */
+    RP_REL_REWRITE = 7   /* story: the same story as `of` in other words */
 } rp_relation;
 
 RP_API const char *rp_relation_str(rp_relation r); /* "unique", "original", ... */
@@ -50,7 +57,9 @@ RP_API const char *rp_relation_str(rp_relation r); /* "unique", "original", ... 
 typedef struct rp_config {
     rp_level level;          /* default RP_LEVEL_NEAR */
     unsigned ngram;          /* word n-gram size of shingles; default 5 */
-    double threshold;        /* Jaccard threshold for near duplicates; default 0.5 */
+    double threshold;        /* the level's threshold; 0 = the level's default. near: 5-gram
+                                Jaccard (0.5); reuse: share of the shorter document covered by
+                                shared passages (0.05); story: story score (RP_STORY_THRESHOLD) */
     unsigned num_perm;       /* MinHash signature length; default 128 */
     unsigned bands, rows;    /* LSH banding; 0 = derived from threshold (rp_lsh_params) */
     rp_verify verify;        /* default RP_VERIFY_SIGNATURE */
@@ -65,7 +74,15 @@ typedef struct rp_config {
     uint64_t max_memory;     /* cap on the engine's working set in bytes (document slots,
                                 signatures, ids, edges); exceeding it ends the run with
                                 RP_E_TOO_BIG and a message. 0 = 3/4 of physical memory */
+    /* reuse and story levels */
+    unsigned min_passage;    /* shortest shared passage, in words; default 10 */
+    double window_days;      /* story: dated documents further apart than this are never one
+                                story; default 3; 0 = no window */
+    unsigned boilerplate_min; /* a line seen in at least this many distinct contexts (its
+                                neighbouring lines) is boilerplate; default 4; 0 = off */
 } rp_config;
+#define RP_REUSE_THRESHOLD 0.05
+#define RP_STORY_THRESHOLD 0.30
 
 RP_API void rp_config_default(rp_config *c);
 
@@ -112,6 +129,10 @@ typedef struct rp_doc_result {
     uint64_t n_tokens;
     int64_t date_epoch;    /* INT64_MIN when unknown */
     int kept;              /* 1 if dedup keeps it: representatives and unique documents */
+    const char *title;     /* reuse/story levels: the record's title, else NULL */
+    size_t of_doc;         /* document number of `of`, SIZE_MAX when none */
+    size_t cluster_doc;    /* document number of the cluster's representative/original */
+    uint64_t text_size;    /* bytes of the document's text (0 when skipped) */
 } rp_doc_result;
 
 RP_API size_t rp_engine_n_docs(const rp_engine *e);
@@ -120,16 +141,92 @@ RP_API rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
 /* Verified pairs (a < b are document numbers): first every exact duplicate linked to its
  * exact group's leader, in document order; then every verified near pair between distinct
  * contents. Pairs are built on demand from compact edges (12 bytes each). */
+/* Evidence for one pair at the reuse and story levels (rp_engine_pair, rp_engine_compare). */
+typedef struct rp_signals {
+    double score;        /* the level's score, held against the threshold: story score, or for
+                            reuse the share of the shorter document in shared passages */
+    double cosine;       /* TF-IDF cosine of the salient terms (boilerplate left out) */
+    double names;        /* IDF-weighted overlap of capitalised terms (names, acronyms) */
+    double numbers;      /* overlap of numbers */
+    double cover_a;      /* share of a's words inside shared passages */
+    double cover_b;      /* share of b's words inside shared passages */
+    double jaccard;      /* word 5-gram Jaccard */
+    uint32_t n_passages; /* shared passages of >= min_passage words */
+    uint32_t shared_words; /* words of a inside them */
+    int64_t days_apart;  /* |date a - date b| in days, -1 when either is undated */
+} rp_signals;
+
 typedef struct rp_pair {
     size_t a, b;
-    rp_relation relation;  /* RP_REL_EXACT or RP_REL_NEAR */
+    rp_relation relation;  /* exact, near, partial, reuse, rewrite */
     double estimate;       /* MinHash estimate (1 for exact) */
     double jaccard;        /* exact Jaccard when verify=exact, else -1 */
     int same_cluster;      /* 1 if both ended in one cluster */
+    rp_signals signals;    /* reuse/story levels; zeroed otherwise */
+    size_t from;           /* which of a, b the other derives from (the earlier, else the one
+                              containing the other, else the longer); SIZE_MAX at exact/near */
 } rp_pair;
 
 RP_API size_t rp_engine_n_pairs(const rp_engine *e);
 RP_API rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out);
+
+/* ---- reuse and story levels: texts, passages, clusters, disagreements ---- */
+
+/* A shared passage: byte ranges into the two original texts (rp_engine_text). */
+typedef struct rp_span {
+    size_t a_start, a_end;
+    size_t b_start, b_end;
+    uint32_t words;        /* words of a in the passage */
+} rp_span;
+
+/* The original text of document i (reuse/story levels keep texts); NULL otherwise. */
+RP_API const char *rp_engine_text(const rp_engine *e, size_t i, size_t *size);
+
+/* Byte ranges [start, end) of document i's lines learnt as boilerplate; *n = 0 if none. */
+typedef struct rp_range { size_t start, end; } rp_range;
+RP_API rp_status rp_engine_boilerplate(const rp_engine *e, size_t i, const rp_range **out,
+                                       size_t *n);
+
+/* Compare any two documents after the run, with the collection's statistics: every signal,
+ * the shared passages, the relation the pair would get, the threshold. The result is owned by
+ * the engine and valid until the next rp_engine_compare or rp_engine_free. RP_E_UNSUPPORTED
+ * below the reuse level; RP_E_INVALID for a skipped document or a bad number. */
+typedef struct rp_comparison {
+    rp_signals signals;
+    rp_relation relation;     /* relation b would have to a if linked; RP_REL_UNIQUE if the
+                                 pair is below the threshold */
+    double threshold;         /* the level's threshold the score was held against */
+    int linked;               /* score >= threshold (and within the date window) */
+    int same_cluster;
+    const char *why;          /* one line: the deciding rule, e.g. "outside the 3-day window" */
+    const rp_span *passages;  /* sorted by a_start */
+    size_t n_passages;
+} rp_comparison;
+RP_API rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out);
+
+/* Where the versions of one story disagree: values of one kind (names, numbers) that fill the
+ * same role but differ, each with the documents that carry it. */
+typedef struct rp_variant {
+    const char *text;      /* as written in the first document carrying it */
+    const size_t *docs;    /* document numbers */
+    size_t n_docs;
+} rp_variant;
+typedef struct rp_disagreement {
+    const char *kind;      /* "name" or "number" */
+    const rp_variant *variants;
+    size_t n_variants;     /* >= 2 */
+} rp_disagreement;
+
+/* Clusters with at least two members, largest first (ties: lower original document). */
+typedef struct rp_cluster_info {
+    size_t original;       /* document number of the cluster's original (see docs) */
+    const size_t *members; /* document numbers: the original first, then input order */
+    size_t n_members;
+    const rp_disagreement *disagreements; /* reuse/story levels; NULL otherwise */
+    size_t n_disagreements;
+} rp_cluster_info;
+RP_API size_t rp_engine_n_clusters(const rp_engine *e);
+RP_API rp_status rp_engine_cluster(const rp_engine *e, size_t k, rp_cluster_info *out);
 
 #define RP_SKIP_REASONS 16
 typedef struct rp_summary {
@@ -147,6 +244,11 @@ typedef struct rp_summary {
     uint64_t n_exact, n_near; /* documents by relation */
     uint64_t n_candidates;  /* LSH candidate pairs checked */
     uint64_t n_verified;    /* near pairs that passed verification */
+    uint64_t n_partial, n_reuse, n_rewrite; /* documents by relation (reuse/story) */
+    uint64_t n_boilerplate_lines; /* distinct lines learnt as boilerplate */
+    uint64_t n_story_candidates;  /* pairs scored at the reuse/story level */
+    uint64_t n_story_links;       /* of them, at or above the threshold */
+    double t_story;               /* seconds in the reuse/story stages */
     unsigned bands, rows, threads;
     double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */
     double rss_read, rss_candidates, rss_cluster; /* process peak RSS in MiB at the end of

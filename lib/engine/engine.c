@@ -4,6 +4,7 @@
  * cluster). */
 #include <stdarg.h>  /* va_list */
 #include <stdio.h>   /* vsnprintf */
+#include <stdlib.h>  /* qsort */
 #include <string.h>  /* memset, strlen */
 #include <time.h>    /* clock_gettime */
 #include <unistd.h>  /* close */
@@ -19,6 +20,9 @@ const char *rp_relation_str(rp_relation r)
     case RP_REL_EXACT: return "exact";
     case RP_REL_NEAR: return "near";
     case RP_REL_SKIPPED: return "skipped";
+    case RP_REL_PARTIAL: return "partial";
+    case RP_REL_REUSE: return "reuse";
+    case RP_REL_REWRITE: return "rewrite";
     }
     return "unknown";
 }
@@ -28,11 +32,14 @@ void rp_config_default(rp_config *c)
     memset(c, 0, sizeof *c);
     c->level = RP_LEVEL_NEAR;
     c->ngram = 5;
-    c->threshold = 0.5;
+    c->threshold = 0.0; /* the level's default */
     c->num_perm = 128;
     c->verify = RP_VERIFY_SIGNATURE;
     c->keep = RP_KEEP_LONGEST;
     c->max_bucket = 512;
+    c->min_passage = 10;
+    c->window_days = 3.0;
+    c->boilerplate_min = 4;
     rp_ingest_params_default(&c->ingest);
     rp_norm_params_default(&c->norm);
 }
@@ -71,9 +78,11 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
     if (!c) return RP_E_INVALID;
     if (c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM) return RP_E_INVALID;
     if (c->ngram < 1 || c->ngram > 64) return RP_E_INVALID;
-    if (!(c->threshold > 0.0 && c->threshold <= 1.0)) return RP_E_INVALID;
+    if (!(c->threshold >= 0.0 && c->threshold <= 1.0)) return RP_E_INVALID;
+    if (c->min_passage < 2 || c->min_passage > 1000) return RP_E_INVALID;
+    if (!(c->window_days >= 0.0 && c->window_days <= 1e6)) return RP_E_INVALID;
     if (c->bands && c->rows && (uint64_t)c->bands * c->rows > c->num_perm) return RP_E_INVALID;
-    if (c->level != RP_LEVEL_EXACT && c->level != RP_LEVEL_NEAR) return RP_E_UNSUPPORTED;
+    if (c->level < RP_LEVEL_EXACT || c->level > RP_LEVEL_STORY) return RP_E_INVALID;
     rp_engine *e = rpi_calloc(alloc, 1, sizeof *e);
     if (!e) return RP_E_NOMEM;
     if (alloc) {
@@ -81,6 +90,10 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
         e->alloc = &e->alloc_copy;
     }
     e->cfg = *c;
+    if (e->cfg.threshold == 0.0)
+        e->cfg.threshold = c->level == RP_LEVEL_REUSE   ? RP_REUSE_THRESHOLD
+                           : c->level == RP_LEVEL_STORY ? RP_STORY_THRESHOLD
+                                                        : 0.5;
     e->mem_limit = c->max_memory;
     if (!e->mem_limit) {
         const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -135,6 +148,10 @@ void rp_engine_free(rp_engine *e)
     rpi_free(e->alloc, e->cluster_size);
     rpi_free(e->alloc, e->edges);
     rpi_free(e->alloc, e->exact_docs);
+    rpi_story_free(e);
+    rpi_free(e->alloc, e->res);
+    rpi_free(e->alloc, e->cl_members);
+    rpi_free(e->alloc, e->cl_off);
     rpi_free(e->alloc, e);
 }
 
@@ -186,8 +203,27 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
     out->line = d->line;
     out->n_tokens = d->n_tokens;
     out->date_epoch = d->date;
+    out->of_doc = SIZE_MAX;
+    out->cluster_doc = i;
+    if (d->sd) {
+        out->title = d->sd->title;
+        out->text_size = d->sd->text_size;
+    }
     if (d->skip != RP_SKIP_NONE) {
         out->relation = RP_REL_SKIPPED;
+        return RP_OK;
+    }
+    if (e->res) {
+        const struct rpi_res *r = &e->res[i];
+        out->relation = (rp_relation)r->relation;
+        out->cluster_doc = r->cluster_doc;
+        out->cluster = rpi_doc(e, r->cluster_doc)->id;
+        out->score = r->score;
+        if (r->of_doc != UINT32_MAX) {
+            out->of_doc = r->of_doc;
+            out->of = rpi_doc(e, r->of_doc)->id;
+        }
+        out->kept = out->relation == RP_REL_UNIQUE || out->relation == RP_REL_ORIGINAL;
         return RP_OK;
     }
     const uint32_t u = e->unit_of[i];
@@ -198,9 +234,11 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
     }
     const uint32_t leader = e->unit_doc[u];
     const uint32_t c = e->center[u];
+    out->cluster_doc = e->unit_doc[c];
     out->cluster = rpi_doc(e, e->unit_doc[c])->id;
     if (leader != i) { /* an exact copy of its unit's leader */
         out->relation = RP_REL_EXACT;
+        out->of_doc = leader;
         out->of = rpi_doc(e, leader)->id;
         out->score = 1.0;
     } else if (u == c) { /* the representative */
@@ -208,21 +246,32 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
         out->kept = 1;
     } else { /* verified against the representative */
         out->relation = RP_REL_NEAR;
+        out->of_doc = out->cluster_doc;
         out->of = out->cluster;
         out->score = e->center_score[u];
     }
     return RP_OK;
 }
 
-size_t rp_engine_n_pairs(const rp_engine *e) { return e->n_pairs; }
+size_t rp_engine_n_pairs(const rp_engine *e)
+{
+    return e->story ? rpi_story_n_pairs(e) : e->n_pairs;
+}
 
 rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
 {
+    if (e->story) return rpi_story_pair(e, k, out);
     if (k >= e->n_pairs) return RP_E_INVALID;
     memset(out, 0, sizeof *out);
+    out->from = SIZE_MAX;
     if (k < e->n_exact_pairs) {
         const size_t m = e->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
-        *out = (rp_pair){l < m ? l : m, l < m ? m : l, RP_REL_EXACT, 1.0, -1.0, 1};
+        out->a = l < m ? l : m;
+        out->b = l < m ? m : l;
+        out->relation = RP_REL_EXACT;
+        out->estimate = 1.0;
+        out->jaccard = -1.0;
+        out->same_cluster = 1;
         return RP_OK;
     }
     const struct edge *ed = &e->edges[k - e->n_exact_pairs];
@@ -233,6 +282,79 @@ rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
     out->estimate = rp_minhash_similarity(rpi_sig(e, a), rpi_sig(e, b), e->cfg.num_perm);
     out->jaccard = e->cfg.verify == RP_VERIFY_EXACT ? ed->score : -1.0;
     out->same_cluster = e->center[ed->u] == e->center[ed->v];
+    return RP_OK;
+}
+
+/* Clusters of two or more members from the per-document results: largest first, ties by the
+ * original's document number; members listed original first, then in input order. */
+struct cl_key {
+    size_t size, rep;
+};
+
+static int cmp_cl(const void *pa, const void *pb)
+{
+    const struct cl_key *a = pa, *b = pb;
+    if (a->size != b->size) return a->size > b->size ? -1 : 1;
+    return a->rep < b->rep ? -1 : a->rep > b->rep;
+}
+
+rp_status rpi_engine_clusters(rp_engine *e)
+{
+    const size_t n = e->n_docs;
+    size_t *cnt = rpi_calloc(e->alloc, n ? n : 1, sizeof *cnt);
+    size_t *slot = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *slot);
+    struct cl_key *keys = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *keys);
+    rp_status st = RP_E_NOMEM;
+    if (!cnt || !slot || !keys) goto done;
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, i, &r);
+        if (r.relation != RP_REL_SKIPPED) cnt[r.cluster_doc]++;
+    }
+    size_t nc = 0, total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cnt[i] > 1) {
+            keys[nc++] = (struct cl_key){cnt[i], i};
+            total += cnt[i];
+        }
+    qsort(keys, nc, sizeof *keys, cmp_cl);
+    e->cl_off = rpi_malloc(e->alloc, (nc + 1) * sizeof *e->cl_off);
+    e->cl_members = rpi_malloc(e->alloc, (total ? total : 1) * sizeof *e->cl_members);
+    if (!e->cl_off || !e->cl_members) goto done;
+    size_t off = 0;
+    for (size_t k = 0; k < nc; k++) {
+        e->cl_off[k] = off;
+        e->cl_members[off] = keys[k].rep;
+        slot[keys[k].rep] = off + 1; /* next free position of this cluster */
+        off += keys[k].size;
+    }
+    e->cl_off[nc] = off;
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, i, &r);
+        if (r.relation == RP_REL_SKIPPED || cnt[r.cluster_doc] < 2 || i == r.cluster_doc)
+            continue;
+        e->cl_members[slot[r.cluster_doc]++] = i;
+    }
+    e->n_clusters = nc;
+    st = RP_OK;
+done:
+    rpi_free(e->alloc, cnt);
+    rpi_free(e->alloc, slot);
+    rpi_free(e->alloc, keys);
+    return st;
+}
+
+size_t rp_engine_n_clusters(const rp_engine *e) { return e->n_clusters; }
+
+rp_status rp_engine_cluster(const rp_engine *e, size_t k, rp_cluster_info *out)
+{
+    if (k >= e->n_clusters) return RP_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->members = e->cl_members + e->cl_off[k];
+    out->n_members = e->cl_off[k + 1] - e->cl_off[k];
+    out->original = out->members[0];
+    if (e->story) return rpi_story_cluster_extra(e, k, out);
     return RP_OK;
 }
 

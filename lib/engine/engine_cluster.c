@@ -457,6 +457,9 @@ rp_status rpi_engine_cluster(rp_engine *e)
     edges = NULL;
     e->n_pairs = n_exact + n_edges;
 
+    if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY_GOTO(st, rpi_story_run(e), fail);
+    RP_TRY_GOTO(st, rpi_engine_clusters(e), fail);
+
     /* summary */
     for (size_t i = 0; i < e->n_docs; i++) {
         rp_doc_result r;
@@ -478,6 +481,12 @@ rp_status rpi_engine_cluster(rp_engine *e)
             e->sum.n_exact++;
         else if (r.relation == RP_REL_NEAR)
             e->sum.n_near++;
+        else if (r.relation == RP_REL_PARTIAL)
+            e->sum.n_partial++;
+        else if (r.relation == RP_REL_REUSE)
+            e->sum.n_reuse++;
+        else if (r.relation == RP_REL_REWRITE)
+            e->sum.n_rewrite++;
     }
     e->sum.n_docs = e->n_docs;
     e->sum.t_cluster = rpi_now() - t2;

@@ -22,6 +22,37 @@ struct rpi_docslot {
     uint16_t spill_file;   /* verify=exact: worker spill file */
     uint8_t skip;          /* rp_skip */
     uint8_t flags;         /* RPI_DOC_* */
+    struct rpi_sdoc *sd;   /* reuse/story levels: text and tokens (worker arena), else NULL */
+};
+
+/* What the reuse and story levels keep per document (allocated in the worker's arena). */
+struct rpi_line {
+    uint64_t hash;         /* of the line's token hashes */
+    uint32_t tok_start, tok_end; /* tokens [start, end) */
+    uint32_t byte_start, byte_end;
+};
+struct rpi_sdoc {
+    const char *text;      /* original text (NUL-terminated copy) */
+    uint32_t text_size;
+    const char *title;     /* or NULL */
+    uint32_t n_tok;
+    uint32_t *tok;         /* 32-bit token ids (never 0); boilerplate tokens set to 0 later */
+    uint32_t *off;         /* 2 per token: byte start, end in text */
+    uint8_t *tflags;       /* RPI_TOK_* per token */
+    struct rpi_line *lines;
+    uint32_t n_lines;
+};
+#define RPI_TOK_NAME 0x01u    /* capitalised, not at a sentence start, or an acronym */
+#define RPI_TOK_ACRONYM 0x02u /* two or more letters, all upper case */
+#define RPI_TOK_NUMBER 0x04u  /* digits, or a number word (one..twenty, hundred, ...) */
+#define RPI_TOK_BOILER 0x08u  /* on a line learnt as boilerplate */
+
+/* Per-document result at the reuse/story levels. */
+struct rpi_res {
+    uint32_t cluster_doc;  /* original of its cluster (itself when alone) */
+    uint32_t of_doc;       /* UINT32_MAX when none */
+    float score;
+    uint8_t relation;      /* rp_relation */
 };
 #define RPI_DOC_TRUNCATED 0x01u
 #define RPI_DOC_EMPTY 0x02u
@@ -77,9 +108,16 @@ struct rp_engine {
     uint32_t *exact_docs; /* documents that are exact copies of their unit leader */
     size_t n_exact_pairs;
     size_t n_pairs;
+    struct rpi_res *res;  /* reuse/story levels: per-document results (else NULL) */
+    struct rpi_story *story; /* reuse/story state (lib/story/), NULL otherwise */
+    /* clusters of >= 2 members, for rp_engine_cluster (all levels) */
+    size_t *cl_members;   /* members of every cluster, concatenated */
+    size_t *cl_off;       /* n_clusters + 1 offsets into cl_members */
+    size_t n_clusters;
     rp_summary sum;
     uint64_t mem_limit;   /* resolved max_memory */
     uint64_t mem_used;    /* bytes of slots and signatures allocated so far */
+    uint64_t story_bytes; /* reuse/story: bytes of texts and tokens kept (atomic) */
 };
 #define RPI_ID_ESTIMATE 48u /* bytes per document for ids and details, for the memory cap */
 
@@ -95,6 +133,15 @@ static inline uint32_t *rpi_sig(const rp_engine *e, size_t i)
 RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
 RPI_FUNC rp_status rpi_engine_read(rp_engine *e);    /* engine_read.c: stages 1-3 */
 RPI_FUNC rp_status rpi_engine_cluster(rp_engine *e); /* engine_cluster.c: stages 4-7 */
+RPI_FUNC rp_status rpi_engine_clusters(rp_engine *e); /* engine.c: the cluster list */
+/* lib/story/: the reuse and story stages, run after near clustering */
+RPI_FUNC rp_status rpi_story_doc(rp_engine *e, unsigned worker, struct rpi_docslot *d,
+                                 const rp_doc *doc, const rp_norm_result *nr);
+RPI_FUNC rp_status rpi_story_run(rp_engine *e);
+RPI_FUNC void rpi_story_free(rp_engine *e);
+RPI_FUNC rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out);
+RPI_FUNC size_t rpi_story_n_pairs(const rp_engine *e);
+RPI_FUNC rp_status rpi_story_cluster_extra(const rp_engine *e, size_t k, rp_cluster_info *out);
 RPI_FUNC double rpi_now(void);
 RPI_FUNC double rpi_peak_rss_mib(void);
 #endif

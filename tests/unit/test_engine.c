@@ -162,15 +162,24 @@ static void test_bad_config(void **state)
     rp_config c;
     rp_config_default(&c);
     rp_engine *e = NULL;
-    c.threshold = 0;
+    c.threshold = -0.1;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
+    rp_config_default(&c);
+    c.threshold = 1.5;
     assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
     rp_config_default(&c);
     c.bands = 100;
     c.rows = 2;
     assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
     rp_config_default(&c);
-    c.level = RP_LEVEL_STORY;
-    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_UNSUPPORTED);
+    c.level = (rp_level)7;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
+    rp_config_default(&c);
+    c.min_passage = 1;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
+    rp_config_default(&c);
+    c.window_days = -1;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_E_INVALID);
     assert_null(e);
     rp_engine_free(NULL);
 }

@@ -1,0 +1,920 @@
+/* SPDX-License-Identifier: MIT */
+/* story.c -- the reuse and story stages, run on the units (exact groups) after near
+ * clustering. docs/internals/story.md explains each step and its parameters.
+ *
+ * S1. Boilerplate: every line is hashed with its context (the hashes of the lines before and
+ *     after it). A line seen in boilerplate_min or more distinct contexts is boilerplate
+ *     ("Advertisement", bylines, navigation): a syndicated paragraph recurs with the same
+ *     neighbours, a page template line with different ones. Its tokens become 0 (never
+ *     matched, never counted).
+ * S2. Term statistics: document frequency of every token over the units.
+ * S3. Vectors: TF-IDF (1 + ln tf) * ln(N / df), unit length; names (capitalised terms and
+ *     acronyms) and numbers as IDF-weighted sets.
+ * S4. Candidates (sub-quadratic): units sharing two of their top salient terms (an inverted
+ *     index of each unit's RPI_TOP highest-weight terms), units sharing a winnowed passage
+ *     fingerprint (a shared stretch of min_passage words always shares one), and verified
+ *     near pairs. Dated units further apart than the window are dropped.
+ * S5. Scores: every signal, passages by rp_align; the level's score against its threshold.
+ * S6. Clusters without chaining: units visited by degree; a unit joins the cluster with the
+ *     highest mean link score over its members, but only if it is linked to the cluster's
+ *     representative or to at least half of its members.
+ * S7. Original and relations: the earliest dated member, else the one whose passages cover
+ *     most of the others; every other member is compared with it. */
+#include <math.h>   /* log, sqrt */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memset */
+#include "story_internal.h"
+
+#define RPI_TOP 10u           /* salient terms per unit in the candidate index */
+#define RPI_MAX_POSTING 2000u /* a top term shared by more units carries no story signal */
+#define RPI_GRAM 4u           /* tokens per passage fingerprint */
+#define RPI_MAX_GRAM_DF 64u   /* fingerprints in more units are boilerplate-like; skipped */
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static struct rpi_sdoc *unit_sd(const rp_engine *e, uint32_t u)
+{
+    return rpi_doc(e, e->unit_doc[u])->sd;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+/* ---- S1: boilerplate -------------------------------------------------------------------- */
+
+struct line_ctx {
+    uint64_t line, ctx;
+    uint32_t unit;
+};
+
+static int cmp_line_ctx(const void *pa, const void *pb)
+{
+    const struct line_ctx *a = pa, *b = pb;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->ctx != b->ctx) return a->ctx < b->ctx ? -1 : 1;
+    return a->unit < b->unit ? -1 : a->unit > b->unit;
+}
+
+static int is_boiler(const struct rpi_story *s, uint64_t h)
+{
+    size_t lo = 0, hi = s->n_boiler;
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        if (s->boiler[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_boiler && s->boiler[lo] == h;
+}
+
+static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
+{
+    const unsigned bmin = e->cfg.boilerplate_min;
+    if (bmin == 0) return RP_OK;
+    size_t n = 0;
+    for (uint32_t u = 0; u < e->n_units; u++)
+        n += unit_sd(e, u)->n_lines;
+    struct line_ctx *lc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *lc);
+    if (!lc) return RP_E_NOMEM;
+    n = 0;
+    for (uint32_t u = 0; u < e->n_units; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, u);
+        for (uint32_t l = 0; l < sd->n_lines; l++) {
+            const uint64_t prev = l ? sd->lines[l - 1].hash : 0;
+            const uint64_t next = l + 1 < sd->n_lines ? sd->lines[l + 1].hash : 0;
+            lc[n++] = (struct line_ctx){sd->lines[l].hash, mix64(prev * 31 + next), u};
+        }
+    }
+    qsort(lc, n, sizeof *lc, cmp_line_ctx);
+    size_t nb = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i, ctxs = 0;
+        int units = 0;
+        while (j < n && lc[j].line == lc[i].line) {
+            if (j == i || lc[j].ctx != lc[j - 1].ctx) ctxs++;
+            j++;
+        }
+        for (size_t k = i + 1; k < j && units == 0; k++)
+            units = lc[k].unit != lc[i].unit;
+        if (ctxs >= bmin && units) lc[nb++].line = lc[i].line;
+        i = j;
+    }
+    s->boiler = rpi_malloc(e->alloc, (nb ? nb : 1) * sizeof *s->boiler);
+    if (!s->boiler) {
+        rpi_free(e->alloc, lc);
+        return RP_E_NOMEM;
+    }
+    for (size_t i = 0; i < nb; i++)
+        s->boiler[i] = lc[i].line;
+    s->n_boiler = nb;
+    rpi_free(e->alloc, lc);
+    e->sum.n_boilerplate_lines = nb;
+    if (nb == 0) return RP_OK;
+    for (size_t i = 0; i < e->n_docs; i++) {
+        struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+        if (!sd) continue;
+        for (uint32_t l = 0; l < sd->n_lines; l++) {
+            if (!is_boiler(s, sd->lines[l].hash)) continue;
+            for (uint32_t t = sd->lines[l].tok_start; t < sd->lines[l].tok_end; t++) {
+                sd->tok[t] = 0;
+                sd->tflags[t] |= RPI_TOK_BOILER;
+            }
+        }
+    }
+    return RP_OK;
+}
+
+/* ---- S2: document frequencies ----------------------------------------------------------- */
+
+static size_t df_slot(const struct rpi_story *s, uint32_t term)
+{
+    size_t m = s->df_cap - 1, i = (size_t)mix64(term) & m;
+    while (s->df_key[i] && s->df_key[i] != term)
+        i = (i + 1) & m;
+    return i;
+}
+
+uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term)
+{
+    if (!term || !s->df_cap) return 0;
+    const size_t i = df_slot(s, term);
+    return s->df_key[i] ? s->df_val[i] : 0;
+}
+
+double rpi_story_idf(const struct rpi_story *s, uint32_t term)
+{
+    const uint32_t df = rpi_story_df(s, term);
+    const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
+    return log((n + 1.0) / ((df ? df : 1) + 0.5));
+}
+
+static rp_status build_df(rp_engine *e, struct rpi_story *s)
+{
+    size_t total = 0;
+    for (uint32_t u = 0; u < e->n_units; u++)
+        total += unit_sd(e, u)->n_tok;
+    size_t cap = 1024;
+    while (cap < total * 2 + 2)
+        cap *= 2; /* distinct terms <= tokens */
+    s->df_key = rpi_calloc(e->alloc, cap, sizeof *s->df_key);
+    s->df_val = rpi_calloc(e->alloc, cap, sizeof *s->df_val);
+    uint32_t *last = rpi_malloc(e->alloc, cap * sizeof *last);
+    if (!s->df_key || !s->df_val || !last) {
+        rpi_free(e->alloc, last);
+        return RP_E_NOMEM;
+    }
+    s->df_cap = cap;
+    for (uint32_t u = 0; u < e->n_units; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, u);
+        if (!sd->n_tok) continue;
+        s->n_docs_df++;
+        for (uint32_t t = 0; t < sd->n_tok; t++) {
+            const uint32_t id = sd->tok[t];
+            if (!id) continue;
+            const size_t i = df_slot(s, id);
+            if (!s->df_key[i]) {
+                s->df_key[i] = id;
+                s->df_val[i] = 1;
+                last[i] = u;
+            } else if (last[i] != u) {
+                s->df_val[i]++;
+                last[i] = u;
+            }
+        }
+    }
+    rpi_free(e->alloc, last);
+    return RP_OK;
+}
+
+/* ---- S3: vectors ------------------------------------------------------------------------ */
+
+static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, uint32_t n)
+{
+    v->n = 0;
+    v->sum = 0;
+    v->term = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->term, 4);
+    v->w = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->w, 4);
+    (void)e;
+    return v->term && v->w ? RP_OK : RP_E_NOMEM;
+}
+
+static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
+{
+    const uint32_t nu = e->n_units;
+    s->vec = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->vec);
+    s->names = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->names);
+    s->nums = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->nums);
+    if (!s->vec || !s->names || !s->nums) return RP_E_NOMEM;
+    uint64_t *tmp = NULL; /* (term << 8 | flags) of one document, sorted */
+    size_t cap = 0;
+    for (uint32_t u = 0; u < nu; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, u);
+        void *p = tmp;
+        RP_TRY(rpi_array_reserve(e->alloc, &p, &cap, sizeof *tmp, sd->n_tok + 1));
+        tmp = p;
+        uint32_t m = 0;
+        for (uint32_t t = 0; t < sd->n_tok; t++)
+            if (sd->tok[t]) tmp[m++] = (uint64_t)sd->tok[t] << 8 | sd->tflags[t];
+        qsort(tmp, m, sizeof *tmp, cmp_u64);
+        uint32_t distinct = 0;
+        for (uint32_t i = 0; i < m; i++)
+            if (i == 0 || tmp[i] >> 8 != tmp[i - 1] >> 8) distinct++;
+        struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
+        if (svec_alloc(e, &s->arena, v, distinct) || svec_alloc(e, &s->arena, nm, distinct) ||
+            svec_alloc(e, &s->arena, nb, distinct)) {
+            rpi_free(e->alloc, tmp);
+            return RP_E_NOMEM;
+        }
+        double norm = 0;
+        for (uint32_t i = 0; i < m;) {
+            const uint32_t term = (uint32_t)(tmp[i] >> 8);
+            uint32_t j = i, fl = 0;
+            while (j < m && (uint32_t)(tmp[j] >> 8) == term)
+                fl |= (uint32_t)(tmp[j++] & 0xFF);
+            const uint32_t tf = j - i, df = rpi_story_df(s, term);
+            const double idf = rpi_story_idf(s, term);
+            const double w = (1.0 + log((double)tf)) * idf;
+            norm += w * w;
+            if (df >= 2) { /* a term in one unit only can never be shared */
+                v->term[v->n] = term;
+                v->w[v->n++] = (float)w;
+            }
+            if (fl & RPI_TOK_NAME) {
+                nm->sum += (float)idf;
+                if (df >= 2) {
+                    nm->term[nm->n] = term;
+                    nm->w[nm->n++] = (float)idf;
+                }
+            }
+            if (fl & RPI_TOK_NUMBER) {
+                nb->sum += (float)idf;
+                if (df >= 2) {
+                    nb->term[nb->n] = term;
+                    nb->w[nb->n++] = (float)idf;
+                }
+            }
+            i = j;
+        }
+        const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
+        for (uint32_t i = 0; i < v->n; i++)
+            v->w[i] = (float)(v->w[i] * inv);
+        v->sum = 1;
+    }
+    rpi_free(e->alloc, tmp);
+    return RP_OK;
+}
+
+/* Weighted overlap of two sorted vectors: sum of min weights shared. */
+static double dot(const struct svec *a, const struct svec *b, int use_min)
+{
+    double d = 0;
+    uint32_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        if (a->term[i] < b->term[j])
+            i++;
+        else if (a->term[i] > b->term[j])
+            j++;
+        else {
+            d += use_min ? (a->w[i] < b->w[j] ? a->w[i] : b->w[j]) : (double)a->w[i] * b->w[j];
+            i++;
+            j++;
+        }
+    }
+    return d;
+}
+
+/* Overlap of two weighted sets relative to the smaller one; -1 when either is empty. */
+static double overlap(const struct svec *a, const struct svec *b)
+{
+    if (a->sum <= 0 || b->sum <= 0) return -1.0;
+    const double m = a->sum < b->sum ? a->sum : b->sum;
+    const double o = dot(a, b, 1) / m;
+    return o > 1.0 ? 1.0 : o;
+}
+
+/* ---- S5: scoring ------------------------------------------------------------------------ */
+
+static uint32_t live_tokens(const struct rpi_sdoc *sd)
+{
+    uint32_t n = 0;
+    for (uint32_t t = 0; t < sd->n_tok; t++)
+        n += sd->tok[t] != 0;
+    return n;
+}
+
+rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, struct link *out,
+                          const rp_passage **ps, size_t *np)
+{
+    const struct rpi_story *s = e->story;
+    const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
+    memset(out, 0, sizeof *out);
+    out->a = u;
+    out->b = v;
+    out->cosine = (float)dot(&s->vec[u], &s->vec[v], 0);
+    out->names = (float)overlap(&s->names[u], &s->names[v]);
+    out->numbers = (float)overlap(&s->nums[u], &s->nums[v]);
+    *ps = NULL;
+    *np = 0;
+    if (al) {
+        RP_TRY(rp_align(al, a->tok, a->n_tok, b->tok, b->n_tok, ps, np));
+        uint32_t wa = 0, wb = 0;
+        for (size_t k = 0; k < *np; k++) {
+            wa += (*ps)[k].a_end - (*ps)[k].a_start;
+            wb += (*ps)[k].b_end - (*ps)[k].b_start;
+        }
+        const uint32_t la = live_tokens(a), lb = live_tokens(b);
+        out->cover_a = la ? (float)wa / (float)la : 0.0f;
+        out->cover_b = lb ? (float)wb / (float)lb : 0.0f;
+        if (out->cover_a > 1) out->cover_a = 1;
+        if (out->cover_b > 1) out->cover_b = 1;
+        out->n_passages = (uint16_t)(*np > 65535 ? 65535 : *np);
+    }
+    const double cover = out->cover_a > out->cover_b ? out->cover_a : out->cover_b;
+    if (e->cfg.level == RP_LEVEL_REUSE) {
+        out->score = (float)cover;
+    } else {
+        /* story score: cosine carries the weight of any signal a pair cannot show (no
+         * capitalised terms, no numbers); shared passages can only raise it */
+        double wc = 0.55, wn = 0.25, wd = 0.20, sc = 0;
+        if (out->names < 0) {
+            wc += wn;
+            wn = 0;
+        }
+        if (out->numbers < 0) {
+            wc += wd;
+            wd = 0;
+        }
+        sc = wc * out->cosine + wn * (out->names > 0 ? out->names : 0) +
+             wd * (out->numbers > 0 ? out->numbers : 0);
+        if (cover > sc) sc = cover;
+        out->score = (float)sc;
+    }
+    /* relation of the later/shorter to the other */
+    const double jac = rp_minhash_similarity(rpi_sig(e, e->unit_doc[u]), rpi_sig(e, e->unit_doc[v]),
+                                             e->cfg.num_perm);
+    const double cmin = out->cover_a < out->cover_b ? out->cover_a : out->cover_b;
+    const double cmax = cover;
+    if (jac >= 0.5 || cmin >= 0.8)
+        out->relation = RP_REL_NEAR;
+    else if (cmax >= 0.8)
+        out->relation = RP_REL_PARTIAL;
+    else if (out->n_passages > 0 && cmax >= RP_REUSE_THRESHOLD)
+        out->relation = RP_REL_REUSE;
+    else
+        out->relation = RP_REL_REWRITE;
+    return RP_OK;
+}
+
+/* ---- S4: candidates --------------------------------------------------------------------- */
+
+#define PAIR(a, b) ((a) < (b) ? (uint64_t)(a) << 32 | (b) : (uint64_t)(b) << 32 | (a))
+#define CAND_GRAM 1u /* the pair shares a passage fingerprint: align it */
+
+struct cand {
+    uint64_t key;
+    uint32_t flags;
+};
+
+static int cmp_cand(const void *pa, const void *pb)
+{
+    const struct cand *a = pa, *b = pb;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+struct wtop {
+    float w;
+    uint32_t term;
+};
+
+static int cmp_wtop(const void *pa, const void *pb)
+{
+    const struct wtop *a = pa, *b = pb;
+    if (a->w != b->w) return a->w > b->w ? -1 : 1;
+    return a->term < b->term ? -1 : a->term > b->term;
+}
+
+static rp_status push_cand(rp_engine *e, struct cand **c, size_t *n, size_t *cap, uint64_t key,
+                           uint32_t flags)
+{
+    void *p = *c;
+    RP_TRY(rpi_array_reserve(e->alloc, &p, cap, sizeof **c, *n + 1));
+    *c = p;
+    (*c)[(*n)++] = (struct cand){key, flags};
+    return RP_OK;
+}
+
+/* Emit every pair of the units in a sorted posting list run [lo, hi). */
+static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_t hi,
+                            uint32_t flags, struct cand **c, size_t *n, size_t *cap)
+{
+    for (size_t x = lo; x < hi; x++)
+        for (size_t y = x + 1; y < hi; y++) {
+            const uint32_t a = (uint32_t)post[x], b = (uint32_t)post[y];
+            if (a != b) RP_TRY(push_cand(e, c, n, cap, PAIR(a, b), flags));
+        }
+    return RP_OK;
+}
+
+static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct cand **c, size_t *n,
+                                size_t *cap, uint8_t *ntop)
+{
+    const uint32_t nu = e->n_units;
+    uint64_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
+    struct wtop *wt = NULL;
+    size_t wcap = 0, np = 0;
+    rp_status st = RP_OK;
+    if (!post) return RP_E_NOMEM;
+    for (uint32_t u = 0; u < nu; u++) {
+        const struct svec *v = &s->vec[u];
+        void *p = wt;
+        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &wcap, sizeof *wt, v->n + 1), done);
+        wt = p;
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < v->n; i++)
+            if (rpi_story_df(s, v->term[i]) <= RPI_MAX_POSTING)
+                wt[m++] = (struct wtop){v->w[i], v->term[i]};
+        qsort(wt, m, sizeof *wt, cmp_wtop);
+        if (m > RPI_TOP) m = RPI_TOP;
+        ntop[u] = (uint8_t)m;
+        for (uint32_t i = 0; i < m; i++)
+            post[np++] = (uint64_t)wt[i].term << 32 | u;
+    }
+    qsort(post, np, sizeof *post, cmp_u64);
+    size_t n0 = *n;
+    for (size_t i = 0; i < np;) {
+        size_t j = i;
+        while (j < np && post[j] >> 32 == post[i] >> 32)
+            j++;
+        RP_TRY_GOTO(st, emit_group(e, post, i, j, 0, c, n, cap), done);
+        i = j;
+    }
+    /* keep pairs sharing two top terms, or one when either unit has at most three */
+    qsort(*c + n0, *n - n0, sizeof **c, cmp_cand);
+    size_t m = n0;
+    for (size_t i = n0; i < *n;) {
+        size_t j = i;
+        while (j < *n && (*c)[j].key == (*c)[i].key)
+            j++;
+        const uint32_t a = (uint32_t)((*c)[i].key >> 32), b = (uint32_t)(*c)[i].key;
+        const unsigned need = (ntop[a] <= 3 || ntop[b] <= 3) ? 1u : 2u;
+        if (j - i >= need) (*c)[m++] = (*c)[i];
+        i = j;
+    }
+    *n = m;
+done:
+    rpi_free(e->alloc, post);
+    rpi_free(e->alloc, wt);
+    return st;
+}
+
+/* Winnowing (Schleimer, Wilkerson & Aiken 2003): the minimum gram hash of every window of w
+ * consecutive grams; two texts sharing a run of w + RPI_GRAM - 1 tokens share one. */
+static rp_status gram_pairs(rp_engine *e, struct cand **c, size_t *n, size_t *cap)
+{
+    const uint32_t nu = e->n_units;
+    const unsigned w = e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1;
+    uint64_t *fp = NULL, *gh = NULL; /* fp: (hash, unit) pairs; gh: one unit's gram hashes */
+    size_t fcap = 0, nf = 0, gcap = 0;
+    rp_status st = RP_OK;
+    struct fpu {
+        uint64_t h;
+        uint32_t u;
+    } *fu = NULL;
+    for (uint32_t u = 0; u < nu; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, u);
+        if (sd->n_tok < RPI_GRAM) continue;
+        void *p = gh;
+        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &gcap, sizeof *gh, sd->n_tok), done);
+        gh = p;
+        const size_t ng = sd->n_tok - RPI_GRAM + 1;
+        for (size_t i = 0; i < ng; i++) {
+            uint64_t h = 0x9E3779B97F4A7C15ull;
+            int zero = 0;
+            for (unsigned k = 0; k < RPI_GRAM; k++) {
+                const uint32_t t = sd->tok[i + k];
+                zero |= t == 0;
+                h = mix64(h ^ t);
+            }
+            gh[i] = zero ? UINT64_MAX : h;
+        }
+        size_t last = SIZE_MAX;
+        const size_t nwin = ng > w ? ng - w + 1 : 1;
+        for (size_t i = 0; i < nwin; i++) {
+            size_t best = i;
+            const size_t end = i + w < ng ? i + w : ng;
+            for (size_t k = i; k < end; k++)
+                if (gh[k] <= gh[best]) best = k;
+            if (best != last && gh[best] != UINT64_MAX) {
+                p = fu;
+                RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &fcap, sizeof *fu, nf + 1), done);
+                fu = p;
+                fu[nf++] = (struct fpu){gh[best], u};
+                last = best;
+            }
+        }
+    }
+    /* group by hash: sort (hash, unit) packed as two u64 per entry via an index array */
+    fp = rpi_malloc(e->alloc, (nf ? nf : 1) * 2 * sizeof *fp);
+    if (!fp) {
+        st = RP_E_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        fp[2 * i] = fu[i].h;
+        fp[2 * i + 1] = fu[i].u;
+    }
+    qsort(fp, nf, 2 * sizeof *fp, cmp_u64); /* compares the hash (first word) */
+    uint64_t *units = gh;                   /* reuse as scratch for one group's units */
+    for (size_t i = 0; i < nf;) {
+        size_t j = i;
+        while (j < nf && fp[2 * j] == fp[2 * i])
+            j++;
+        if (j - i >= 2 && j - i <= RPI_MAX_GRAM_DF) {
+            void *p = units;
+            RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &gcap, sizeof *gh, j - i), done);
+            units = gh = p;
+            for (size_t k = i; k < j; k++)
+                units[k - i] = fp[2 * k + 1];
+            RP_TRY_GOTO(st, emit_group(e, units, 0, j - i, CAND_GRAM, c, n, cap), done);
+        }
+        i = j;
+    }
+done:
+    rpi_free(e->alloc, fp);
+    rpi_free(e->alloc, fu);
+    rpi_free(e->alloc, gh);
+    return st;
+}
+
+static int64_t unit_date(const rp_engine *e, uint32_t u)
+{
+    return rpi_doc(e, e->unit_doc[u])->date;
+}
+
+static int outside_window(const rp_engine *e, uint32_t a, uint32_t b)
+{
+    if (e->cfg.window_days <= 0) return 0;
+    const int64_t da = unit_date(e, a), db = unit_date(e, b);
+    if (da == INT64_MIN || db == INT64_MIN) return 0;
+    const double d = da > db ? (double)(da - db) : (double)(db - da);
+    return d > e->cfg.window_days * 86400.0;
+}
+
+static rp_status candidates(rp_engine *e, struct rpi_story *s, struct cand **out, size_t *n_out)
+{
+    struct cand *c = NULL;
+    size_t n = 0, cap = 0;
+    rp_status st = RP_OK;
+    uint8_t *ntop = rpi_calloc(e->alloc, e->n_units ? e->n_units : 1, 1);
+    if (!ntop) return RP_E_NOMEM;
+    if (e->cfg.level == RP_LEVEL_STORY)
+        RP_TRY_GOTO(st, top_term_pairs(e, s, &c, &n, &cap, ntop), fail);
+    RP_TRY_GOTO(st, gram_pairs(e, &c, &n, &cap), fail);
+    for (size_t k = 0; k < e->n_edges; k++)
+        RP_TRY_GOTO(st, push_cand(e, &c, &n, &cap, PAIR(e->edges[k].u, e->edges[k].v), CAND_GRAM),
+                    fail);
+    qsort(c, n, sizeof *c, cmp_cand);
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t fl = 0;
+        while (j < n && c[j].key == c[i].key)
+            fl |= c[j++].flags;
+        const uint32_t a = (uint32_t)(c[i].key >> 32), b = (uint32_t)c[i].key;
+        if (!outside_window(e, a, b)) c[m++] = (struct cand){c[i].key, fl};
+        i = j;
+    }
+    *out = c;
+    *n_out = m;
+    rpi_free(e->alloc, ntop);
+    return RP_OK;
+fail:
+    rpi_free(e->alloc, c);
+    rpi_free(e->alloc, ntop);
+    return st;
+}
+
+/* ---- S5: score every candidate ---------------------------------------------------------- */
+
+static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
+{
+    s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
+    if (!s->links) return RP_E_NOMEM;
+    const double thr = e->cfg.threshold;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t a = (uint32_t)(c[i].key >> 32), b = (uint32_t)c[i].key;
+        const rp_passage *ps;
+        size_t np;
+        struct link *l = &s->links[i];
+        RP_TRY(rpi_story_score(e, (c[i].flags & CAND_GRAM) ? s->aligner : NULL, a, b, l, &ps, &np));
+        if (e->cfg.level == RP_LEVEL_REUSE)
+            l->linked = l->n_passages > 0 && l->score >= thr;
+        else
+            l->linked = l->score >= thr;
+        if (l->relation == RP_REL_NEAR) l->linked = 1;
+    }
+    s->n_links = n;
+    e->sum.n_story_candidates = n;
+    return RP_OK;
+}
+
+/* ---- S6: clusters ----------------------------------------------------------------------- */
+
+struct adj {
+    uint32_t other;
+    float score;
+};
+
+static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
+{
+    const uint32_t nu = e->n_units;
+    size_t *off = rpi_calloc(e->alloc, (size_t)nu + 1, sizeof *off);
+    uint32_t *order = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *order);
+    uint32_t *size = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *size);
+    double *acc = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *acc);
+    uint32_t *cnt = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *cnt);
+    uint8_t *rep_link = rpi_calloc(e->alloc, nu ? nu : 1, 1);
+    uint32_t *touched = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *touched);
+    struct adj *adj = NULL;
+    rp_status st = RP_E_NOMEM;
+    if (!off || !order || !size || !acc || !cnt || !rep_link || !touched) goto done;
+    size_t nl = 0;
+    for (size_t k = 0; k < s->n_links; k++)
+        if (s->links[k].linked) {
+            off[s->links[k].a + 1]++;
+            off[s->links[k].b + 1]++;
+            nl++;
+        }
+    e->sum.n_story_links = nl;
+    for (uint32_t u = 0; u < nu; u++)
+        off[u + 1] += off[u];
+    adj = rpi_malloc(e->alloc, (2 * nl + 1) * sizeof *adj);
+    if (!adj) goto done;
+    {
+        size_t *pos = (size_t *)acc; /* scratch: fill positions (acc is re-zeroed below) */
+        for (uint32_t u = 0; u < nu; u++)
+            pos[u] = off[u];
+        for (size_t k = 0; k < s->n_links; k++) {
+            const struct link *l = &s->links[k];
+            if (!l->linked) continue;
+            adj[pos[l->a]++] = (struct adj){l->b, l->score};
+            adj[pos[l->b]++] = (struct adj){l->a, l->score};
+        }
+        memset(acc, 0, (nu ? nu : 1) * sizeof *acc);
+    }
+    /* visit by degree, ties in keep order (unit numbers are in keep order) */
+    for (uint32_t u = 0; u < nu; u++)
+        order[u] = u;
+    {
+        uint64_t *keys = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *keys);
+        if (!keys) goto done;
+        for (uint32_t u = 0; u < nu; u++)
+            keys[u] = (uint64_t)(UINT32_MAX - (uint32_t)(off[u + 1] - off[u])) << 32 | u;
+        qsort(keys, nu, sizeof *keys, cmp_u64);
+        for (uint32_t u = 0; u < nu; u++)
+            order[u] = (uint32_t)keys[u];
+        rpi_free(e->alloc, keys);
+    }
+    for (uint32_t u = 0; u < nu; u++)
+        rep[u] = UINT32_MAX;
+    for (uint32_t x = 0; x < nu; x++) {
+        const uint32_t u = order[x];
+        size_t nt = 0;
+        for (size_t k = off[u]; k < off[u + 1]; k++) {
+            const uint32_t v = adj[k].other, r = rep[v];
+            if (r == UINT32_MAX) continue;
+            if (cnt[r] == 0 && !rep_link[r] && acc[r] == 0) touched[nt++] = r;
+            acc[r] += adj[k].score;
+            cnt[r]++;
+            if (v == r) rep_link[r] = 1;
+        }
+        uint32_t best = UINT32_MAX;
+        double best_mean = -1;
+        for (size_t t = 0; t < nt; t++) {
+            const uint32_t r = touched[t];
+            const double mean = acc[r] / size[r];
+            if ((rep_link[r] || 2 * cnt[r] >= size[r]) &&
+                (mean > best_mean || (mean == best_mean && r < best))) {
+                best_mean = mean;
+                best = r;
+            }
+            acc[r] = 0;
+            cnt[r] = 0;
+            rep_link[r] = 0;
+        }
+        rep[u] = best == UINT32_MAX ? u : best;
+        size[rep[u]]++;
+    }
+    st = RP_OK;
+done:
+    rpi_free(e->alloc, off);
+    rpi_free(e->alloc, order);
+    rpi_free(e->alloc, size);
+    rpi_free(e->alloc, acc);
+    rpi_free(e->alloc, cnt);
+    rpi_free(e->alloc, rep_link);
+    rpi_free(e->alloc, touched);
+    rpi_free(e->alloc, adj);
+    return st;
+}
+
+/* Find the scored link of units a, b (binary search; links sorted by key). */
+static const struct link *find_link(const struct rpi_story *s, uint32_t a, uint32_t b)
+{
+    if (a > b) {
+        const uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    size_t lo = 0, hi = s->n_links;
+    while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        const struct link *l = &s->links[mid];
+        if (l->a < a || (l->a == a && l->b < b))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_links && s->links[lo].a == a && s->links[lo].b == b ? &s->links[lo] : NULL;
+}
+
+/* ---- S7: original and relations --------------------------------------------------------- */
+
+static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *rep)
+{
+    const uint32_t nu = e->n_units;
+    const size_t nd = e->n_docs;
+    /* members of each cluster, grouped: sort units by (rep, unit) */
+    uint64_t *mem = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *mem);
+    uint32_t *orig = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *orig); /* rep -> original unit */
+    double *contain = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *contain);
+    e->res = rpi_malloc(e->alloc, (nd ? nd : 1) * sizeof *e->res);
+    rp_status st = RP_E_NOMEM;
+    if (!mem || !orig || !contain || !e->res) goto done;
+    for (uint32_t u = 0; u < nu; u++)
+        mem[u] = (uint64_t)rep[u] << 32 | u;
+    qsort(mem, nu, sizeof *mem, cmp_u64);
+    /* containment: sum over links inside the cluster of the share of the other unit covered */
+    for (size_t k = 0; k < s->n_links; k++) {
+        const struct link *l = &s->links[k];
+        if (rep[l->a] != rep[l->b]) continue;
+        contain[l->a] += l->cover_b;
+        contain[l->b] += l->cover_a;
+    }
+    for (size_t i = 0; i < nu;) {
+        size_t j = i;
+        const uint32_t r = (uint32_t)(mem[i] >> 32);
+        uint32_t best = r;
+        while (j < nu && (uint32_t)(mem[j] >> 32) == r) {
+            const uint32_t u = (uint32_t)mem[j];
+            const int64_t du = unit_date(e, u), db = unit_date(e, best);
+            int better;
+            if (du != INT64_MIN && db != INT64_MIN && du != db)
+                better = du < db;
+            else if ((du == INT64_MIN) != (db == INT64_MIN))
+                better = du != INT64_MIN;
+            else if (contain[u] != contain[best])
+                better = contain[u] > contain[best];
+            else
+                better = u < best; /* keep order */
+            if (better) best = u;
+            j++;
+        }
+        orig[r] = best;
+        i = j;
+    }
+    /* per-document results */
+    for (size_t i = 0; i < nd; i++) {
+        struct rpi_res *r = &e->res[i];
+        r->cluster_doc = (uint32_t)i;
+        r->of_doc = UINT32_MAX;
+        r->score = 0;
+        r->relation = RP_REL_UNIQUE;
+        const struct rpi_docslot *d = rpi_doc(e, i);
+        if (d->skip != RP_SKIP_NONE) {
+            r->relation = RP_REL_SKIPPED;
+            continue;
+        }
+        const uint32_t u = e->unit_of[i];
+        if (u == UINT32_MAX) continue;
+        const uint32_t o = orig[rep[u]], od = e->unit_doc[o];
+        r->cluster_doc = od;
+        if (e->unit_doc[u] != i) { /* an exact copy of its unit's leader */
+            r->relation = RP_REL_EXACT;
+            r->of_doc = e->unit_doc[u];
+            r->score = 1;
+            continue;
+        }
+        if (u == o) {
+            r->relation = RP_REL_UNIQUE; /* fixed below when the cluster has others */
+            continue;
+        }
+        const struct link *l = find_link(s, u, o);
+        struct link tmp;
+        if (!l) { /* joined through its other members: compare with the original now */
+            const rp_passage *ps;
+            size_t np;
+            RP_TRY_GOTO(st, rpi_story_score(e, s->aligner, o, u, &tmp, &ps, &np), done);
+            l = &tmp;
+        }
+        r->relation = l->relation;
+        r->score = l->score;
+        r->of_doc = od;
+    }
+    for (size_t i = 0; i < nd; i++) {
+        const struct rpi_res *r = &e->res[i];
+        if (r->relation != RP_REL_UNIQUE && r->relation != RP_REL_SKIPPED)
+            e->res[r->cluster_doc].relation = RP_REL_ORIGINAL;
+    }
+    st = RP_OK;
+done:
+    rpi_free(e->alloc, mem);
+    rpi_free(e->alloc, orig);
+    rpi_free(e->alloc, contain);
+    return st;
+}
+
+/* ---- the stage -------------------------------------------------------------------------- */
+
+rp_status rpi_story_run(rp_engine *e)
+{
+    const double t0 = rpi_now();
+    struct rpi_story *s = rpi_calloc(e->alloc, 1, sizeof *s);
+    if (!s) return RP_E_NOMEM;
+    e->story = s;
+    rpi_arena_init(&s->arena, e->alloc);
+    rp_align_params ap;
+    rp_align_params_default(&ap);
+    ap.min_words = e->cfg.min_passage;
+    RP_TRY(rp_aligner_create(&s->aligner, &ap, e->alloc));
+    s->n_units = e->n_units;
+    RP_TRY(learn_boilerplate(e, s));
+    RP_TRY(build_df(e, s));
+    RP_TRY(build_vectors(e, s));
+    struct cand *c = NULL;
+    size_t nc = 0;
+    RP_TRY(candidates(e, s, &c, &nc));
+    rp_status st = score_all(e, s, c, nc);
+    rpi_free(e->alloc, c);
+    RP_TRY(st);
+    uint32_t *rep = rpi_malloc(e->alloc, (e->n_units ? e->n_units : 1) * sizeof *rep);
+    if (!rep) return RP_E_NOMEM;
+    st = cluster_units(e, s, rep);
+    if (st == RP_OK) st = relations(e, s, rep);
+    rpi_free(e->alloc, rep);
+    RP_TRY(st);
+    /* pairs API: exact copies (doc -> unit leader), then the linked unit pairs */
+    size_t ne = 0;
+    for (size_t i = 0; i < e->n_docs; i++)
+        if (e->unit_of[i] != UINT32_MAX && e->unit_doc[e->unit_of[i]] != i) ne++;
+    s->exact_docs = rpi_malloc(e->alloc, (ne ? ne : 1) * sizeof *s->exact_docs);
+    s->linked = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);
+    if (!s->exact_docs || !s->linked) return RP_E_NOMEM;
+    ne = 0;
+    for (size_t i = 0; i < e->n_docs; i++)
+        if (e->unit_of[i] != UINT32_MAX && e->unit_doc[e->unit_of[i]] != i)
+            s->exact_docs[ne++] = (uint32_t)i;
+    s->n_exact_pairs = ne;
+    for (size_t k = 0; k < s->n_links; k++)
+        if (s->links[k].linked) s->linked[s->n_linked++] = (uint32_t)k;
+    RP_TRY(rpi_story_disagreements(e));
+    e->sum.t_story = rpi_now() - t0;
+    return RP_OK;
+}
+
+void rpi_story_free(rp_engine *e)
+{
+    struct rpi_story *s = e->story;
+    if (!s) return;
+    rpi_free(e->alloc, s->vec);
+    rpi_free(e->alloc, s->names);
+    rpi_free(e->alloc, s->nums);
+    rpi_free(e->alloc, s->links);
+    rpi_free(e->alloc, s->linked);
+    rpi_free(e->alloc, s->exact_docs);
+    rpi_free(e->alloc, s->df_key);
+    rpi_free(e->alloc, s->df_val);
+    rpi_free(e->alloc, s->boiler);
+    rpi_free(e->alloc, s->dis_of_doc);
+    rpi_free(e->alloc, s->dis_list);
+    rpi_free(e->alloc, s->spans);
+    rpi_free(e->alloc, s->ranges);
+    rp_aligner_free(s->aligner);
+    rpi_arena_free(&s->arena);
+    rpi_free(e->alloc, s);
+    e->story = NULL;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* story_api.c -- public accessors of the reuse and story levels: texts, boilerplate ranges,
+ * pairs with their signals, cluster extras, and rp_engine_compare (used by `reprint explain`
+ * and the HTML report). */
+#include <stdio.h>  /* snprintf */
+#include <string.h> /* memset */
+#include "story_internal.h"
+
+const char *rp_engine_text(const rp_engine *e, size_t i, size_t *size)
+{
+    if (size) *size = 0;
+    if (i >= e->n_docs) return NULL;
+    const struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+    if (!sd) return NULL;
+    if (size) *size = sd->text_size;
+    return sd->text;
+}
+
+rp_status rp_engine_boilerplate(const rp_engine *e, size_t i, const rp_range **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!e->story) return RP_E_UNSUPPORTED;
+    if (i >= e->n_docs) return RP_E_INVALID;
+    const struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+    if (!sd) return RP_OK;
+    struct rpi_story *s = e->story;
+    size_t m = 0;
+    for (uint32_t l = 0; l < sd->n_lines; l++) {
+        const struct rpi_line *ln = &sd->lines[l];
+        if (ln->tok_end == ln->tok_start || !(sd->tflags[ln->tok_start] & RPI_TOK_BOILER)) continue;
+        void *p = s->ranges;
+        RP_TRY(rpi_array_reserve(e->alloc, &p, &s->cap_ranges, sizeof *s->ranges, m + 1));
+        s->ranges = p;
+        s->ranges[m++] = (rp_range){ln->byte_start, ln->byte_end};
+    }
+    *out = s->ranges;
+    *n = m;
+    return RP_OK;
+}
+
+static void fill_signals(const rp_engine *e, const struct link *l, size_t a, size_t b,
+                         rp_signals *sg)
+{
+    memset(sg, 0, sizeof *sg);
+    const int swap = e->unit_of[a] != l->a; /* link is stored unit-ordered */
+    sg->score = l->score;
+    sg->cosine = l->cosine;
+    sg->names = l->names;
+    sg->numbers = l->numbers;
+    sg->cover_a = swap ? l->cover_b : l->cover_a;
+    sg->cover_b = swap ? l->cover_a : l->cover_b;
+    sg->jaccard = rp_minhash_similarity(rpi_sig(e, a), rpi_sig(e, b), e->cfg.num_perm);
+    sg->n_passages = l->n_passages;
+    const int64_t da = rpi_doc(e, a)->date, db = rpi_doc(e, b)->date;
+    sg->days_apart =
+        da == INT64_MIN || db == INT64_MIN ? -1 : (da > db ? da - db : db - da) / 86400;
+}
+
+/* The source of a pair: the earlier dated, else the one containing more of the other, else
+ * the longer, else the first. */
+static size_t direction(const rp_engine *e, size_t a, size_t b, const rp_signals *sg)
+{
+    const int64_t da = rpi_doc(e, a)->date, db = rpi_doc(e, b)->date;
+    if (da != INT64_MIN && db != INT64_MIN && da != db) return da < db ? a : b;
+    if (sg->cover_b > sg->cover_a + 0.05) return a; /* b is mostly inside a */
+    if (sg->cover_a > sg->cover_b + 0.05) return b;
+    const uint64_t na = rpi_doc(e, a)->n_tokens, nb = rpi_doc(e, b)->n_tokens;
+    if (na != nb) return na > nb ? a : b;
+    return a;
+}
+
+size_t rpi_story_n_pairs(const rp_engine *e)
+{
+    return e->story->n_exact_pairs + e->story->n_linked;
+}
+
+rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out)
+{
+    const struct rpi_story *s = e->story;
+    if (k >= rpi_story_n_pairs(e)) return RP_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->jaccard = -1.0;
+    if (k < s->n_exact_pairs) {
+        const size_t m = s->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
+        out->a = l < m ? l : m;
+        out->b = l < m ? m : l;
+        out->relation = RP_REL_EXACT;
+        out->estimate = 1.0;
+        out->same_cluster = 1;
+        out->signals.score = 1.0;
+        out->signals.jaccard = 1.0;
+        out->signals.cover_a = out->signals.cover_b = 1.0;
+        out->signals.days_apart = -1;
+        out->from = l;
+        return RP_OK;
+    }
+    const struct link *l = &s->links[s->linked[k - s->n_exact_pairs]];
+    const size_t a = e->unit_doc[l->a], b = e->unit_doc[l->b];
+    out->a = a < b ? a : b;
+    out->b = a < b ? b : a;
+    out->relation = (rp_relation)l->relation;
+    fill_signals(e, l, out->a, out->b, &out->signals);
+    out->estimate = out->signals.jaccard;
+    out->same_cluster = e->res[out->a].cluster_doc == e->res[out->b].cluster_doc;
+    out->from = direction(e, out->a, out->b, &out->signals);
+    return RP_OK;
+}
+
+rp_status rpi_story_cluster_extra(const rp_engine *e, size_t k, rp_cluster_info *out)
+{
+    (void)k;
+    const struct rpi_story *s = e->story;
+    if (!s->dis_of_doc) return RP_OK;
+    const uint32_t x = s->dis_of_doc[out->original];
+    if (x == UINT32_MAX) return RP_OK;
+    out->disagreements = s->dis_list[x].d;
+    out->n_disagreements = s->dis_list[x].n;
+    return RP_OK;
+}
+
+rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out)
+{
+    memset(out, 0, sizeof *out);
+    struct rpi_story *s = e->story;
+    if (!s) return RP_E_UNSUPPORTED;
+    if (a >= e->n_docs || b >= e->n_docs || a == b) return RP_E_INVALID;
+    const struct rpi_docslot *da = rpi_doc(e, a), *db = rpi_doc(e, b);
+    if (da->skip != RP_SKIP_NONE || db->skip != RP_SKIP_NONE) return RP_E_INVALID;
+    out->threshold = e->cfg.threshold;
+    out->same_cluster = e->res[a].cluster_doc == e->res[b].cluster_doc;
+    const uint32_t ua = e->unit_of[a], ub = e->unit_of[b];
+    if (ua == UINT32_MAX || ub == UINT32_MAX) {
+        out->why = "a document without words is never compared";
+        return RP_OK;
+    }
+    if (ua == ub) {
+        out->signals.score = out->signals.cosine = out->signals.jaccard = 1.0;
+        out->signals.cover_a = out->signals.cover_b = 1.0;
+        out->signals.days_apart = -1;
+        out->relation = RP_REL_EXACT;
+        out->linked = 1;
+        out->why = "identical normalized text";
+        return RP_OK;
+    }
+    struct link l;
+    const rp_passage *ps;
+    size_t np;
+    RP_TRY(rpi_story_score(e, s->aligner, ua, ub, &l, &ps, &np));
+    /* link fields are unit-ordered as (ua, ub): a is l.a */
+    l.a = ua;
+    fill_signals(e, &l, a, b, &out->signals);
+    void *p = s->spans;
+    RP_TRY(rpi_array_reserve(e->alloc, &p, &s->cap_spans, sizeof *s->spans, np + 1));
+    s->spans = p;
+    const struct rpi_sdoc *sa = da->sd, *sb = db->sd;
+    for (size_t k = 0; k < np; k++)
+        s->spans[k] = (rp_span){sa->off[2 * ps[k].a_start], sa->off[2 * (ps[k].a_end - 1) + 1],
+                                sb->off[2 * ps[k].b_start], sb->off[2 * (ps[k].b_end - 1) + 1],
+                                ps[k].a_end - ps[k].a_start};
+    out->passages = s->spans;
+    out->n_passages = np;
+    const int window = e->cfg.window_days > 0 && out->signals.days_apart >= 0 &&
+                       (double)out->signals.days_apart > e->cfg.window_days;
+    int linked = e->cfg.level == RP_LEVEL_REUSE ? np > 0 && l.score >= out->threshold
+                                                : l.score >= out->threshold;
+    if (l.relation == RP_REL_NEAR) linked = 1;
+    if (window) linked = 0;
+    out->linked = linked;
+    out->relation = linked ? (rp_relation)l.relation : RP_REL_UNIQUE;
+    if (window)
+        snprintf(s->why, sizeof s->why, "dated %lld days apart, outside the %g-day window",
+                 (long long)out->signals.days_apart, e->cfg.window_days);
+    else if (l.relation == RP_REL_NEAR)
+        snprintf(s->why, sizeof s->why, "near-duplicates (5-gram Jaccard %.2f)",
+                 out->signals.jaccard);
+    else
+        snprintf(s->why, sizeof s->why, "score %.3f %s threshold %.3f", l.score,
+                 linked ? ">=" : "<", out->threshold);
+    out->why = s->why;
+    return RP_OK;
+}

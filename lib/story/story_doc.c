@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* story_doc.c -- what the reuse and story levels keep per document, computed in the worker
+ * threads right after normalization: the original text (for passages and disagreements),
+ * 32-bit token ids with their byte offsets, token flags (name, acronym, number) read from
+ * the original spelling, and the lines (for boilerplate learning). */
+#include <string.h>   /* memcpy */
+#include <utf8proc.h> /* utf8proc_iterate, utf8proc_category */
+#include "story_internal.h"
+
+static const char *const NUMBER_WORDS[] = {
+    "one",       "two",      "three",    "four",    "five",     "six",      "seven",     "eight",
+    "nine",      "ten",      "eleven",   "twelve",  "thirteen", "fourteen", "fifteen",   "sixteen",
+    "seventeen", "eighteen", "nineteen", "twenty",  "thirty",   "forty",    "fifty",     "sixty",
+    "seventy",   "eighty",   "ninety",   "hundred", "hundreds", "thousand", "thousands", "million",
+    "millions",  "billion",  "billions", "dozen",   "dozens"};
+
+static int is_number(const char *s, size_t n)
+{
+    int digits = 1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') digits = 0;
+    if (digits) return 1;
+    for (size_t k = 0; k < sizeof NUMBER_WORDS / sizeof *NUMBER_WORDS; k++)
+        if (strlen(NUMBER_WORDS[k]) == n && !memcmp(NUMBER_WORDS[k], s, n)) return 1;
+    return 0;
+}
+
+/* Letters and upper-case letters of the original token bytes. */
+static void letter_case(const char *s, size_t n, unsigned *letters, unsigned *upper,
+                        int *first_upper)
+{
+    *letters = *upper = 0;
+    *first_upper = 0;
+    size_t i = 0;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0) {
+            i++;
+            continue;
+        }
+        const utf8proc_category_t c = utf8proc_category(cp);
+        const int is_up = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+        const int is_letter = is_up || c == UTF8PROC_CATEGORY_LL || c == UTF8PROC_CATEGORY_LM ||
+                              c == UTF8PROC_CATEGORY_LO;
+        if (i == 0) *first_upper = is_up;
+        *letters += is_letter;
+        *upper += is_up;
+        i += (size_t)k;
+    }
+}
+
+/* A token starts a sentence when only spaces and opening quotes or brackets separate it
+ * from the start of the text, a line break, or a sentence-ending mark. */
+static int sentence_start(const char *text, uint32_t start)
+{
+    size_t i = start;
+    while (i > 0) {
+        const unsigned char c = (unsigned char)text[i - 1];
+        if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '(' || c == '[') {
+            i--;
+            continue;
+        }
+        if (c >= 0x80) { /* skip a multi-byte opening quote such as U+201C, U+00AB */
+            size_t j = i - 1;
+            while (j > 0 && ((unsigned char)text[j] & 0xC0) == 0x80)
+                j--;
+            utf8proc_int32_t cp;
+            if (utf8proc_iterate((const utf8proc_uint8_t *)text + j, (utf8proc_ssize_t)(i - j),
+                                 &cp) > 0) {
+                const utf8proc_category_t cat = utf8proc_category(cp);
+                if (cat == UTF8PROC_CATEGORY_PI || cat == UTF8PROC_CATEGORY_PS ||
+                    cat == UTF8PROC_CATEGORY_ZS) {
+                    i = j;
+                    continue;
+                }
+            }
+            return 0;
+        }
+        return c == '.' || c == '!' || c == '?' || c == ':' || c == '\n' || c == '\r';
+    }
+    return 1;
+}
+
+rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, const rp_doc *doc,
+                        const rp_norm_result *nr)
+{
+    struct rpi_arena *ar = &e->arenas[arena];
+    struct rpi_sdoc *sd = rpi_arena_alloc(ar, sizeof *sd, 8);
+    if (!sd) return RP_E_NOMEM;
+    memset(sd, 0, sizeof *sd);
+    if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
+    const size_t n = nr->n_tokens;
+    const uint64_t bytes = doc->text_size + 1 + n * 13u + 64u;
+    const uint64_t used =
+        __atomic_add_fetch(&e->story_bytes, bytes, __ATOMIC_RELAXED) + e->mem_used;
+    if (used > e->mem_limit) {
+        rpi_engine_error(e,
+                         "the reuse/story working set (texts and tokens) would exceed the "
+                         "memory cap (%llu MiB); raise --max-memory",
+                         (unsigned long long)(e->mem_limit >> 20));
+        return RP_E_TOO_BIG;
+    }
+    char *text = rpi_arena_alloc(ar, doc->text_size + 1, 1);
+    if (!text) return RP_E_NOMEM;
+    memcpy(text, doc->text ? doc->text : "", doc->text_size);
+    text[doc->text_size] = '\0';
+    sd->text = text;
+    sd->text_size = (uint32_t)doc->text_size;
+    if (doc->title) {
+        sd->title = rpi_arena_strndup(ar, doc->title, strlen(doc->title));
+        if (!sd->title) return RP_E_NOMEM;
+    }
+    sd->n_tok = (uint32_t)n;
+    d->sd = sd;
+    if (n == 0) return RP_OK;
+    sd->tok = rpi_arena_alloc(ar, n * sizeof *sd->tok, 4);
+    sd->off = rpi_arena_alloc(ar, 2 * n * sizeof *sd->off, 4);
+    sd->tflags = rpi_arena_alloc(ar, n, 1);
+    if (!sd->tok || !sd->off || !sd->tflags) return RP_E_NOMEM;
+    uint32_t n_lines = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rp_token *t = &nr->tokens[i];
+        uint32_t id = (uint32_t)(t->hash ^ (t->hash >> 32));
+        sd->tok[i] = id ? id : 1u;
+        sd->off[2 * i] = t->start;
+        sd->off[2 * i + 1] = t->end;
+        uint8_t f = 0;
+        if (is_number(nr->norm + t->norm_off, t->norm_size)) f |= RPI_TOK_NUMBER;
+        unsigned letters, upper;
+        int first_upper;
+        letter_case(text + t->start, t->end - t->start, &letters, &upper, &first_upper);
+        if (letters >= 2 && upper == letters)
+            f |= RPI_TOK_ACRONYM | RPI_TOK_NAME;
+        else if (first_upper && !sentence_start(text, t->start))
+            f |= RPI_TOK_NAME;
+        sd->tflags[i] = f;
+        if (i == 0 || memchr(text + sd->off[2 * i - 1], '\n', t->start - sd->off[2 * i - 1]))
+            n_lines++;
+    }
+    sd->lines = rpi_arena_alloc(ar, n_lines * sizeof *sd->lines, 8);
+    if (!sd->lines) return RP_E_NOMEM;
+    uint32_t l = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 ||
+            memchr(text + sd->off[2 * i - 1], '\n', sd->off[2 * i] - sd->off[2 * i - 1])) {
+            sd->lines[l].hash = 0x84222325CBF29CE4ull;
+            sd->lines[l].tok_start = (uint32_t)i;
+            sd->lines[l].byte_start = sd->off[2 * i];
+            l++;
+        }
+        struct rpi_line *ln = &sd->lines[l - 1];
+        ln->hash = (ln->hash ^ sd->tok[i]) * 0x100000001B3ull;
+        ln->hash ^= ln->hash >> 31;
+        ln->tok_end = (uint32_t)i + 1;
+        ln->byte_end = sd->off[2 * i + 1];
+    }
+    sd->n_lines = n_lines;
+    return RP_OK;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* story_internal.h -- private state of the reuse and story stages (lib/story/). */
+#ifndef RP_STORY_INTERNAL_H
+#define RP_STORY_INTERNAL_H
+#include <stdint.h> /* uint32_t */
+#include "engine/engine_internal.h"
+
+/* A weighted term vector, sorted by term. */
+struct svec {
+    uint32_t *term;
+    float *w;
+    uint32_t n;
+    float sum; /* sum of weights (names, numbers) or 1 (cosine vectors: unit) */
+};
+
+/* One scored pair of units (a < b). */
+struct link {
+    uint32_t a, b; /* units */
+    float score, cosine, names, numbers, cover_a, cover_b;
+    uint16_t n_passages;
+    uint8_t relation; /* rp_relation b would have to a */
+    uint8_t linked;   /* score >= threshold, within the window */
+};
+
+struct rpi_story {
+    uint32_t n_units;
+    struct svec *vec;   /* unit -> TF-IDF vector (unit length) */
+    struct svec *names; /* unit -> capitalised terms, IDF weights */
+    struct svec *nums;  /* unit -> numbers, IDF weights */
+    struct link *links; /* scored candidate pairs, sorted by (a, b) */
+    size_t n_links;
+    uint32_t *linked; /* indices into links of the pairs at or above the threshold */
+    size_t n_linked;
+    size_t n_exact_pairs; /* pairs API: exact copies first, then the linked pairs */
+    uint32_t *exact_docs;
+    /* term statistics */
+    uint32_t *df_key, *df_val; /* open addressing, power-of-two capacity */
+    size_t df_cap;
+    uint32_t n_docs_df; /* documents counted */
+    /* boilerplate */
+    uint64_t *boiler; /* sorted hashes of boilerplate lines */
+    size_t n_boiler;
+    /* per cluster (by original doc): disagreements */
+    struct rpi_arena arena;
+    uint32_t *dis_of_doc; /* doc -> index into dis_list, UINT32_MAX none (original docs) */
+    struct dis_entry {
+        const rp_disagreement *d;
+        size_t n;
+    } * dis_list;
+    size_t n_dis_list;
+    /* rp_engine_compare scratch */
+    rp_aligner *aligner;
+    rp_span *spans;
+    size_t cap_spans;
+    rp_range *ranges;
+    size_t cap_ranges;
+    char why[256];
+};
+
+RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
+RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
+/* Score units u and v: every signal, passages through al (may be NULL: no passages). */
+RPI_FUNC rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v,
+                                   struct link *out, const rp_passage **ps, size_t *np);
+/* story_diff.c: names and numbers on which the versions of each cluster disagree. */
+RPI_FUNC rp_status rpi_story_disagreements(rp_engine *e);
+#endif

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_story.c -- output of the reuse and story levels (see cmd_story.h). */
+#include <string.h> /* memcpy */
+#include <stdlib.h> /* malloc */
+#include "cmd_story.h"
+#include "cli_output.h"
+
+/* Disagreements per cluster are written on the original's line, so map originals to
+ * clusters once. */
+static size_t cluster_of_original(const rp_engine *e, size_t doc)
+{
+    const size_t n = rp_engine_n_clusters(e);
+    for (size_t k = 0; k < n; k++) {
+        rp_cluster_info ci;
+        if (rp_engine_cluster(e, k, &ci) == RP_OK && ci.original == doc) return k;
+    }
+    return SIZE_MAX;
+}
+
+static void json_doc_ids(FILE *f, const rp_engine *e, const size_t *docs, size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, docs[i], &r);
+        if (i) fputc(',', f);
+        cli_json_str(f, r.id);
+    }
+    fputc(']', f);
+}
+
+void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
+{
+    rp_doc_result r;
+    rp_engine_doc(e, k, &r);
+    if (r.title) {
+        fputs(",\"title\":", f);
+        cli_json_str(f, r.title);
+    }
+    if (r.relation != RP_REL_ORIGINAL) return;
+    const size_t c = cluster_of_original(e, k);
+    if (c == SIZE_MAX) return;
+    rp_cluster_info ci;
+    if (rp_engine_cluster(e, c, &ci) != RP_OK) return;
+    fprintf(f, ",\"members\":%zu,\"disagreements\":[", ci.n_members);
+    for (size_t d = 0; d < ci.n_disagreements; d++) {
+        const rp_disagreement *g = &ci.disagreements[d];
+        fprintf(f, "%s{\"kind\":\"%s\",\"variants\":[", d ? "," : "", g->kind);
+        for (size_t v = 0; v < g->n_variants; v++) {
+            fputs(v ? ",{\"text\":" : "{\"text\":", f);
+            cli_json_str(f, g->variants[v].text);
+            fputs(",\"docs\":", f);
+            json_doc_ids(f, e, g->variants[v].docs, g->variants[v].n_docs);
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+    fputc(']', f);
+}
+
+static void signals_json(FILE *f, const rp_signals *s)
+{
+    fprintf(f,
+            "\"score\":%.4f,\"signals\":{\"cosine\":%.4f,\"names\":%.4f,\"numbers\":%.4f,"
+            "\"cover_a\":%.4f,\"cover_b\":%.4f,\"jaccard\":%.4f,\"passages\":%u,"
+            "\"days_apart\":%lld}",
+            s->score, s->cosine, s->names, s->numbers, s->cover_a, s->cover_b, s->jaccard,
+            s->n_passages, (long long)s->days_apart);
+}
+
+void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p)
+{
+    rp_doc_result a, b;
+    rp_engine_doc(e, p->a, &a);
+    rp_engine_doc(e, p->b, &b);
+    fputs("{\"a\":", f);
+    cli_json_str(f, a.id);
+    fputs(",\"b\":", f);
+    cli_json_str(f, b.id);
+    fprintf(f, ",\"relation\":\"%s\",", rp_relation_str(p->relation));
+    signals_json(f, &p->signals);
+    fputs(",\"from\":", f);
+    cli_json_str(f, p->from == p->a ? a.id : b.id);
+    fprintf(f, ",\"same_cluster\":%s,\"passages\":[", p->same_cluster ? "true" : "false");
+    rp_comparison cmp;
+    if (p->relation != RP_REL_EXACT && rp_engine_compare(e, p->a, p->b, &cmp) == RP_OK) {
+        for (size_t k = 0; k < cmp.n_passages; k++) {
+            const rp_span *s = &cmp.passages[k];
+            fprintf(f, "%s{\"a\":[%zu,%zu],\"b\":[%zu,%zu],\"words\":%u}", k ? "," : "", s->a_start,
+                    s->a_end, s->b_start, s->b_end, s->words);
+        }
+    }
+    fputs("]}\n", f);
+}
+
+/* One passage's text, on one line, cut to max bytes (at a UTF-8 boundary). */
+static void excerpt(FILE *f, const char *text, size_t start, size_t end, size_t max)
+{
+    int cut = 0;
+    if (end - start > max) {
+        end = start + max;
+        while (end > start && ((unsigned char)text[end] & 0xC0) == 0x80)
+            end--;
+        cut = 1;
+    }
+    fputc('"', f);
+    for (size_t i = start; i < end; i++) {
+        const char ch = text[i];
+        fputc(ch == '\n' || ch == '\r' || ch == '\t' ? ' ' : ch, f);
+    }
+    fputs(cut ? "...\"" : "\"", f);
+}
+
+int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
+{
+    rp_comparison c;
+    rp_status st = rp_engine_compare(e, a, b, &c);
+    if (st != RP_OK) {
+        fprintf(stderr, "reprint: explain: %s\n", rp_strerror(st));
+        return -1;
+    }
+    rp_doc_result ra, rb;
+    rp_engine_doc(e, a, &ra);
+    rp_engine_doc(e, b, &rb);
+    const rp_signals *s = &c.signals;
+    fprintf(f, "A: %s (%llu words)\nB: %s (%llu words)\n", ra.id, (unsigned long long)ra.n_tokens,
+            rb.id, (unsigned long long)rb.n_tokens);
+    fprintf(f, "verdict: %s (%s)\n",
+            c.linked ? (c.same_cluster ? "linked, same cluster" : "linked, different clusters")
+                     : (c.same_cluster ? "not linked directly, same cluster through others"
+                                       : "not one story"),
+            c.why);
+    fprintf(f, "relation: %s\n", rp_relation_str(c.relation));
+    fprintf(f, "signals:\n");
+    fprintf(f, "  score          %.4f   (threshold %.4f)\n", s->score, c.threshold);
+    fprintf(f, "  cosine         %.4f   TF-IDF of salient terms, boilerplate left out\n",
+            s->cosine);
+    if (s->names >= 0)
+        fprintf(f, "  names          %.4f   IDF-weighted overlap of capitalised terms\n", s->names);
+    else
+        fprintf(f, "  names          n/a      (no capitalised terms on one side)\n");
+    if (s->numbers >= 0)
+        fprintf(f, "  numbers        %.4f   overlap of numbers\n", s->numbers);
+    else
+        fprintf(f, "  numbers        n/a      (no numbers on one side)\n");
+    fprintf(f, "  cover A        %.4f   share of A in shared passages\n", s->cover_a);
+    fprintf(f, "  cover B        %.4f   share of B in shared passages\n", s->cover_b);
+    fprintf(f, "  jaccard        %.4f   word 5-gram Jaccard (MinHash estimate)\n", s->jaccard);
+    if (s->days_apart >= 0) fprintf(f, "  days apart     %lld\n", (long long)s->days_apart);
+    size_t na, nb;
+    const char *ta = rp_engine_text(e, a, &na), *tb = rp_engine_text(e, b, &nb);
+    fprintf(f, "shared passages: %zu\n", c.n_passages);
+    for (size_t k = 0; k < c.n_passages; k++) {
+        const rp_span *p = &c.passages[k];
+        fprintf(f, "  [%zu] %u words\n      A %zu-%zu: ", k + 1, p->words, p->a_start, p->a_end);
+        if (ta) excerpt(f, ta, p->a_start, p->a_end, 160);
+        fprintf(f, "\n      B %zu-%zu: ", p->b_start, p->b_end);
+        if (tb) excerpt(f, tb, p->b_start, p->b_end, 160);
+        fputc('\n', f);
+    }
+    (void)na;
+    (void)nb;
+    return 0;
+}
