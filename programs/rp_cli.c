@@ -42,7 +42,7 @@ static const char USAGE[] =
     "                          5-gram Jaccard; reuse: shared passages; story: same story in\n"
     "                          other words (terms, names, numbers, passages)\n"
     "  --threshold T           the level's threshold: near Jaccard (0.5), reuse share of the\n"
-    "                          shorter document in shared passages (0.05), story score (0.30)\n"
+    "                          shorter document in shared passages (0.05), story score (0.35)\n"
     "  --min-passage N         reuse/story: shortest shared passage in words (default 10)\n"
     "  --window DAYS           story: dated documents further apart are never one story\n"
     "                          (default 3; 0 = no window)\n"
@@ -450,7 +450,7 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "verify=%s threads=%u\n"
                 "reprint: stages: read+sketch %.3f s, group %.3f s, candidates+verify %.3f s "
                 "(%llu candidates, %llu verified), cluster %.3f s\n",
-                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, c->cfg.threshold,
+                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, s->threshold,
                 c->cfg.num_perm, s->bands, s->rows,
                 c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads, s->t_read,
                 s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,

@@ -82,7 +82,7 @@ typedef struct rp_config {
                                 neighbouring lines) is boilerplate; default 4; 0 = off */
 } rp_config;
 #define RP_REUSE_THRESHOLD 0.05
-#define RP_STORY_THRESHOLD 0.30
+#define RP_STORY_THRESHOLD 0.35
 
 RP_API void rp_config_default(rp_config *c);
 
@@ -250,6 +250,7 @@ typedef struct rp_summary {
     uint64_t n_story_links;       /* of them, at or above the threshold */
     double t_story;               /* seconds in the reuse/story stages */
     unsigned bands, rows, threads;
+    double threshold;       /* the level's threshold in effect (defaults resolved) */
     double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */
     double rss_read, rss_candidates, rss_cluster; /* process peak RSS in MiB at the end of
                                                      each stage (getrusage) */

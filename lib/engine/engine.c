@@ -94,6 +94,8 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
         e->cfg.threshold = c->level == RP_LEVEL_REUSE   ? RP_REUSE_THRESHOLD
                            : c->level == RP_LEVEL_STORY ? RP_STORY_THRESHOLD
                                                         : 0.5;
+    e->sum.threshold = e->cfg.threshold;
+    e->near_threshold = c->level <= RP_LEVEL_NEAR ? e->cfg.threshold : 0.5;
     e->mem_limit = c->max_memory;
     if (!e->mem_limit) {
         const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -111,12 +113,19 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
     rp_ingest_params *ip = &e->cfg.ingest;
     ip->id_field = dup_opt(e, c->ingest.id_field);
     ip->text_field = dup_opt(e, c->ingest.text_field);
-    ip->date_field = dup_opt(e, c->ingest.date_field);
-    ip->title_field = dup_opt(e, c->ingest.title_field);
+    /* the story levels read dates (the window, the original) and titles by default */
+    const int story = c->level >= RP_LEVEL_REUSE;
+    ip->date_field = dup_opt(e, c->ingest.date_field ? c->ingest.date_field
+                                : story              ? "date"
+                                                     : NULL);
+    ip->title_field = dup_opt(e, c->ingest.title_field ? c->ingest.title_field
+                                 : story               ? "title"
+                                                       : NULL);
     ip->url_field = dup_opt(e, c->ingest.url_field);
     e->cfg.tmp_dir = dup_opt(e, c->tmp_dir);
     if ((c->ingest.id_field && !ip->id_field) || (c->ingest.text_field && !ip->text_field) ||
-        (c->ingest.date_field && !ip->date_field) || (c->ingest.title_field && !ip->title_field) ||
+        ((c->ingest.date_field || story) && !ip->date_field) ||
+        ((c->ingest.title_field || story) && !ip->title_field) ||
         (c->ingest.url_field && !ip->url_field) || (c->tmp_dir && !e->cfg.tmp_dir)) {
         rp_engine_free(e);
         return RP_E_NOMEM;

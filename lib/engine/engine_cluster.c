@@ -168,7 +168,7 @@ static void *lsh_thread(void *arg)
                     j->n_candidates++;
                     const double est = rp_minhash_similarity(sx, sy, k);
                     const double score = verify_pair(e, e->unit_doc[ux], e->unit_doc[uy], est);
-                    if (score + 1e-12 < e->cfg.threshold) continue;
+                    if (score + 1e-12 < e->near_threshold) continue;
                     struct edge ed = {ux < uy ? ux : uy, ux < uy ? uy : ux, (float)score};
                     if ((uint64_t)(j->edges.len + 1) * sizeof ed * j->nt + e->mem_used >
                         e->mem_limit) {
@@ -276,7 +276,7 @@ static rp_status find_edges(rp_engine *e, struct edge **edges_out, size_t *n_out
     *n_out = 0;
     if (e->cfg.level == RP_LEVEL_EXACT || e->n_units < 2) return RP_OK;
     uint32_t bands = e->cfg.bands, rows = e->cfg.rows;
-    if (!bands || !rows) rp_lsh_params(e->cfg.threshold, e->cfg.num_perm, 0.9, &bands, &rows);
+    if (!bands || !rows) rp_lsh_params(e->near_threshold, e->cfg.num_perm, 0.9, &bands, &rows);
     e->sum.bands = bands;
     e->sum.rows = rows;
     unsigned nt = e->sum.threads ? e->sum.threads : 1;

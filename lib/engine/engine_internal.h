@@ -41,6 +41,9 @@ struct rpi_sdoc {
     uint8_t *tflags;       /* RPI_TOK_* per token */
     struct rpi_line *lines;
     uint32_t n_lines;
+    uint32_t *title_tok;   /* the title's token ids (terms and names only, not aligned) */
+    uint8_t *title_flags;
+    uint32_t n_title;
 };
 #define RPI_TOK_NAME 0x01u    /* capitalised, not at a sentence start, or an acronym */
 #define RPI_TOK_ACRONYM 0x02u /* two or more letters, all upper case */
@@ -75,6 +78,7 @@ struct rpi_spill {
 
 struct rp_engine {
     rp_config cfg;
+    double near_threshold; /* Jaccard of near pairs: cfg.threshold at exact/near, else 0.5 */
     const rp_alloc *alloc;
     rp_alloc alloc_copy;
     rp_progress_fn progress_fn;
@@ -136,7 +140,8 @@ RPI_FUNC rp_status rpi_engine_cluster(rp_engine *e); /* engine_cluster.c: stages
 RPI_FUNC rp_status rpi_engine_clusters(rp_engine *e); /* engine.c: the cluster list */
 /* lib/story/: the reuse and story stages, run after near clustering */
 RPI_FUNC rp_status rpi_story_doc(rp_engine *e, unsigned worker, struct rpi_docslot *d,
-                                 const rp_doc *doc, const rp_norm_result *nr);
+                                 const rp_doc *doc, const rp_norm_result *nr,
+                                 rp_normalizer *title_norm);
 RPI_FUNC rp_status rpi_story_run(rp_engine *e);
 RPI_FUNC void rpi_story_free(rp_engine *e);
 RPI_FUNC rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out);

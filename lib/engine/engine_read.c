@@ -52,6 +52,7 @@ struct worker {
     /* per-worker scratch */
     rp_parser *parser;
     rp_normalizer *norm;
+    rp_normalizer *tnorm; /* reuse/story: for titles */
     struct rpi_vec shingles; /* uint64_t */
     struct rpi_buf scratch;
     struct rpi_spill *spill;
@@ -218,7 +219,7 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     d->content_hash[1] = nr.content_hash[1];
     d->norm_size = nr.norm_size;
     d->n_tokens = nr.n_tokens;
-    if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(rpi_story_doc(e, w->index + 1, d, &doc, &nr));
+    if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(rpi_story_doc(e, w->index + 1, d, &doc, &nr, w->tnorm));
     if (nr.n_tokens == 0) {
         d->flags |= RPI_DOC_EMPTY;
         return RP_OK;
@@ -392,6 +393,8 @@ rp_status rpi_engine_read(rp_engine *e)
         w->spill = e->n_spills ? &e->spills[i] : NULL;
         RP_TRY_GOTO(st, rp_parser_create(&w->parser, &e->cfg.ingest, e->alloc), done);
         RP_TRY_GOTO(st, rp_normalizer_create(&w->norm, &e->cfg.norm, e->alloc), done);
+        if (e->cfg.level >= RP_LEVEL_REUSE)
+            RP_TRY_GOTO(st, rp_normalizer_create(&w->tnorm, &e->cfg.norm, e->alloc), done);
     }
     for (unsigned i = 0; i < nt; i++) {
         if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
@@ -482,6 +485,7 @@ done:
             e->sum.n_repaired += ws[i].n_repaired;
             rp_parser_free(ws[i].parser);
             rp_normalizer_free(ws[i].norm);
+            rp_normalizer_free(ws[i].tnorm);
             rpi_vec_free(&ws[i].shingles);
             rpi_buf_free(&ws[i].scratch);
         }

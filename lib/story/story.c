@@ -182,8 +182,8 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
         const struct rpi_sdoc *sd = unit_sd(e, u);
         if (!sd->n_tok) continue;
         s->n_docs_df++;
-        for (uint32_t t = 0; t < sd->n_tok; t++) {
-            const uint32_t id = sd->tok[t];
+        for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
+            const uint32_t id = t < sd->n_tok ? sd->tok[t] : sd->title_tok[t - sd->n_tok];
             if (!id) continue;
             const size_t i = df_slot(s, id);
             if (!s->df_key[i]) {
@@ -224,11 +224,13 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     for (uint32_t u = 0; u < nu; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         void *p = tmp;
-        RP_TRY(rpi_array_reserve(e->alloc, &p, &cap, sizeof *tmp, sd->n_tok + 1));
+        RP_TRY(rpi_array_reserve(e->alloc, &p, &cap, sizeof *tmp, sd->n_tok + sd->n_title + 1));
         tmp = p;
         uint32_t m = 0;
         for (uint32_t t = 0; t < sd->n_tok; t++)
             if (sd->tok[t]) tmp[m++] = (uint64_t)sd->tok[t] << 8 | sd->tflags[t];
+        for (uint32_t t = 0; t < sd->n_title; t++)
+            tmp[m++] = (uint64_t)sd->title_tok[t] << 8 | sd->title_flags[t];
         qsort(tmp, m, sizeof *tmp, cmp_u64);
         uint32_t distinct = 0;
         for (uint32_t i = 0; i < m; i++)
@@ -297,12 +299,15 @@ static double dot(const struct svec *a, const struct svec *b, int use_min)
     return d;
 }
 
-/* Overlap of two weighted sets relative to the smaller one; -1 when either is empty. */
+/* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
+ * when either side has too little mass to say anything (a month name alone is not a name
+ * signal). */
+#define RPI_MIN_MASS 4.0
+
 static double overlap(const struct svec *a, const struct svec *b)
 {
-    if (a->sum <= 0 || b->sum <= 0) return -1.0;
-    const double m = a->sum < b->sum ? a->sum : b->sum;
-    const double o = dot(a, b, 1) / m;
+    if (a->sum < RPI_MIN_MASS || b->sum < RPI_MIN_MASS) return -1.0;
+    const double o = 2.0 * dot(a, b, 1) / ((double)a->sum + b->sum);
     return o > 1.0 ? 1.0 : o;
 }
 
@@ -360,7 +365,11 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
         }
         sc = wc * out->cosine + wn * (out->names > 0 ? out->names : 0) +
              wd * (out->numbers > 0 ? out->numbers : 0);
-        if (cover > sc) sc = cover;
+        /* a partial reprint (half a document inside shared passages) is one story whatever
+         * the other signals; smaller shared passages only add to the evidence, since
+         * templated texts (earnings tables) share passages across different stories */
+        sc = cover >= 0.5 ? (cover > sc ? cover : sc) : sc + 0.25 * cover;
+        if (sc > 1) sc = 1;
         out->score = (float)sc;
     }
     /* relation of the later/shorter to the other */

@@ -1,9 +1,326 @@
 /* SPDX-License-Identifier: MIT */
-/* story_diff.c -- where the versions of a story disagree. */
+/* story_diff.c -- where the versions of a story disagree (docs/internals/story.md).
+ *
+ * Names: capitalised terms and acronyms of each version (boilerplate left out). Two names are
+ * alternatives for the same role when no version carries both and either (a) both are
+ * acronyms used in similar contexts (the words around them overlap: GSIM / JNIM / UIM, each
+ * next to "group", "Islam", "Muslims"), or (b) they are spelt alike (edit distance at most a
+ * third of the longer, same first letter: Moura / Mora, Segou / Segu). Alternatives are
+ * grouped (union-find); a group is reported with each variant and the versions carrying it.
+ * Numbers: a number followed by the same word (plural folded) with different values in
+ * different versions ("five days" / "four-day", "300 civilians" / "203 civilians"). */
+#include <ctype.h>  /* tolower */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memcmp */
 #include "story_internal.h"
+
+#define CTX 5u          /* words on each side forming a name's context */
+#define MAX_NAMES 4096u /* names per cluster considered */
+#define MAX_MEMBERS 64u /* versions per cluster examined (the first in cluster order) */
+
+struct name {
+    uint32_t id;      /* token id (for numbers: hash of value and following word) */
+    uint32_t key;     /* numbers: the following word's key; names: 0 */
+    uint64_t docs;    /* bit per member (first 64 members) */
+    const char *text; /* surface in the first version carrying it */
+    uint32_t len;
+    int acronym;
+    uint32_t parent; /* union-find */
+    uint32_t count;  /* occurrences over all versions */
+    uint64_t gdocs;  /* at a root: versions carrying any name of its group */
+    uint32_t *ctx;   /* context token ids, sorted */
+    uint32_t n_ctx;
+};
+
+static uint32_t find(struct name *v, uint32_t i)
+{
+    while (v[i].parent != i)
+        i = v[i].parent = v[v[i].parent].parent;
+    return i;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Edit distance of two short byte strings, ASCII case folded; returns 99 if too long. */
+static unsigned edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na > 31 || nb > 31) return 99;
+    unsigned row[32];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = (unsigned)j;
+    for (size_t i = 1; i <= na; i++) {
+        unsigned diag = row[0];
+        row[0] = (unsigned)i;
+        for (size_t j = 1; j <= nb; j++) {
+            const unsigned up = row[j];
+            const int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+            unsigned best = diag + !same;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+static double ctx_overlap(const struct rpi_story *s, const struct name *a, const struct name *b)
+{
+    double shared = 0, ta = 0, tb = 0;
+    uint32_t i = 0, j = 0;
+    for (uint32_t k = 0; k < a->n_ctx; k++)
+        ta += rpi_story_idf(s, a->ctx[k]);
+    for (uint32_t k = 0; k < b->n_ctx; k++)
+        tb += rpi_story_idf(s, b->ctx[k]);
+    while (i < a->n_ctx && j < b->n_ctx) {
+        if (a->ctx[i] < b->ctx[j])
+            i++;
+        else if (a->ctx[i] > b->ctx[j])
+            j++;
+        else {
+            shared += rpi_story_idf(s, a->ctx[i]);
+            i++;
+            j++;
+        }
+    }
+    const double m = ta < tb ? ta : tb; /* one version may use the name far more often */
+    return m > 0 ? shared / m : 0;
+}
+
+/* Key of a word: ASCII-folded bytes with a trailing 's' dropped, hashed. */
+static uint32_t word_key(const char *w, size_t n)
+{
+    if (n > 3 && (w[n - 1] == 's' || w[n - 1] == 'S')) n--;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint32_t)tolower((unsigned char)w[i])) * 16777619u;
+    return h ? h : 1;
+}
+
+struct diff_ctx {
+    rp_engine *e;
+    struct name *v;
+    size_t n, cap;
+    struct rpi_arena *ar;
+};
+
+static struct name *get_name(struct diff_ctx *c, uint32_t id, uint32_t key)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].id == id && c->v[i].key == key) return &c->v[i];
+    if (c->n >= MAX_NAMES) return NULL;
+    if (c->n == c->cap) {
+        void *p = c->v;
+        if (rpi_array_reserve(c->e->alloc, &p, &c->cap, sizeof *c->v, c->n + 1)) return NULL;
+        c->v = p;
+    }
+    struct name *x = &c->v[c->n];
+    memset(x, 0, sizeof *x);
+    x->id = id;
+    x->key = key;
+    x->parent = (uint32_t)c->n++;
+    return x;
+}
+
+/* Collect the names and numbers of one version (member m of the cluster). */
+static rp_status collect(struct diff_ctx *c, const struct rpi_sdoc *sd, unsigned m)
+{
+    for (uint32_t t = 0; t < sd->n_tok; t++) {
+        const uint8_t f = sd->tflags[t];
+        if (!sd->tok[t] || !(f & (RPI_TOK_NAME | RPI_TOK_NUMBER))) continue;
+        uint32_t id = sd->tok[t], key = 0;
+        if (f & RPI_TOK_NUMBER) {
+            if (t + 1 >= sd->n_tok || !sd->tok[t + 1] || (sd->tflags[t + 1] & RPI_TOK_NUMBER))
+                continue;
+            const uint32_t ws = sd->off[2 * (t + 1)], we = sd->off[2 * (t + 1) + 1];
+            /* only before a content word ("five days"), not "hundreds of" */
+            if (rpi_story_idf(c->e->story, sd->tok[t + 1]) < 2.5) continue;
+            key = word_key(sd->text + ws, we - ws);
+        }
+        struct name *x = get_name(c, id, key);
+        if (!x) return RP_OK; /* cap reached: the rest is not examined */
+        if (!x->text) {
+            x->text = sd->text + sd->off[2 * t];
+            x->len = sd->off[2 * t + 1] - sd->off[2 * t];
+            x->acronym = (f & RPI_TOK_ACRONYM) && x->len <= 6;
+        }
+        x->docs |= (uint64_t)1 << m;
+        x->gdocs = x->docs;
+        x->count++;
+        if (key) continue;
+        /* context: CTX words each side */
+        const uint32_t lo = t > CTX ? t - CTX : 0,
+                       hi = t + CTX + 1 < sd->n_tok ? t + CTX + 1 : sd->n_tok;
+        void *p = x->ctx;
+        size_t cap = x->n_ctx;
+        if (rpi_array_reserve(c->e->alloc, &p, &cap, sizeof *x->ctx, x->n_ctx + (hi - lo)))
+            return RP_E_NOMEM;
+        x->ctx = p;
+        for (uint32_t k = lo; k < hi; k++)
+            if (k != t && sd->tok[k]) x->ctx[x->n_ctx++] = sd->tok[k];
+    }
+    return RP_OK;
+}
+
+static rp_status emit(struct diff_ctx *c, const size_t *docs, rp_disagreement **out, size_t *n_out,
+                      size_t *cap_out)
+{
+    /* groups: roots with at least two members */
+    for (size_t r = 0; r < c->n; r++) {
+        if (find(c->v, (uint32_t)r) != r) continue;
+        size_t nv = 0;
+        for (size_t i = 0; i < c->n; i++)
+            nv += find(c->v, (uint32_t)i) == r;
+        if (nv < 2) continue;
+        rp_variant *vars = rpi_arena_alloc(c->ar, nv * sizeof *vars, 8);
+        if (!vars) return RP_E_NOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            if (find(c->v, (uint32_t)i) != r) continue;
+            const struct name *x = &c->v[i];
+            const size_t nd = (size_t)__builtin_popcountll(x->docs);
+            size_t *d = rpi_arena_alloc(c->ar, nd * sizeof *d, 8);
+            char *txt = rpi_arena_alloc(c->ar, x->len + 1, 1);
+            if (!d || !txt) return RP_E_NOMEM;
+            memcpy(txt, x->text, x->len);
+            txt[x->len] = '\0';
+            size_t q = 0;
+            for (unsigned b = 0; b < 64; b++)
+                if (x->docs >> b & 1) d[q++] = docs[b];
+            vars[k++] = (rp_variant){txt, d, nd};
+        }
+        void *p = *out;
+        RP_TRY(rpi_array_reserve(c->e->alloc, &p, cap_out, sizeof **out, *n_out + 1));
+        *out = p;
+        (*out)[(*n_out)++] = (rp_disagreement){c->v[r].key ? "number" : "name", vars, nv};
+    }
+    return RP_OK;
+}
+
+static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_docs,
+                              rp_disagreement **out, size_t *n_out)
+{
+    const struct rpi_story *s = c->e->story;
+    c->n = 0;
+    size_t cap_out = 0;
+    *out = NULL;
+    *n_out = 0;
+    for (unsigned m = 0; m < n_docs && m < MAX_MEMBERS; m++)
+        RP_TRY(collect(c, rpi_doc(c->e, docs[m])->sd, m));
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].n_ctx) qsort(c->v[i].ctx, c->v[i].n_ctx, sizeof *c->v[i].ctx, cmp_u32);
+    /* candidate alternatives with a strength, strongest first; a group never holds two
+     * names carried by one version (so no chain AFP ~ AP ~ JNIM ~ GSIM) */
+    struct alt {
+        double w;
+        uint32_t i, j;
+    } *alts = NULL;
+    size_t na = 0, cap_a = 0;
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = i + 1; j < c->n; j++) {
+            struct name *a = &c->v[i], *b = &c->v[j];
+            if ((a->docs & b->docs) || !a->docs || !b->docs || a->key != b->key) continue;
+            double w = 0;
+            if (a->key) {
+                w = 1; /* same following word, different number, disjoint versions */
+            } else {
+                const unsigned ed = edit_distance(a->text, a->len, b->text, b->len);
+                const unsigned longer = a->len > b->len ? a->len : b->len;
+                const unsigned shorter = a->len < b->len ? a->len : b->len;
+                const char *lng = a->len > b->len ? a->text : b->text;
+                const int plural = ed == 1 && longer == shorter + 1 &&
+                                   tolower((unsigned char)lng[longer - 1]) == 's';
+                const int spelt =
+                    ed * 3 <= longer && ed > 0 && !plural && !(a->acronym && b->acronym) &&
+                    tolower((unsigned char)a->text[0]) == tolower((unsigned char)b->text[0]);
+                if (spelt)
+                    w = 2;
+                else if (a->acronym && b->acronym) {
+                    const double o = ctx_overlap(s, a, b);
+                    /* a story's actor is named repeatedly: weigh by the rarer one's count */
+                    const uint32_t mc = a->count < b->count ? a->count : b->count;
+                    if (o >= 0.15 && mc >= 2) w = o * (mc < 5 ? mc : 5) / 5.0;
+                }
+            }
+            if (w <= 0) continue;
+            void *p = alts;
+            if (rpi_array_reserve(c->e->alloc, &p, &cap_a, sizeof *alts, na + 1)) {
+                rpi_free(c->e->alloc, alts);
+                return RP_E_NOMEM;
+            }
+            alts = p;
+            alts[na++] = (struct alt){w, (uint32_t)i, (uint32_t)j};
+        }
+    for (size_t x = 1; x < na; x++) /* insertion sort by strength, stable */
+        for (size_t y = x; y > 0 && alts[y].w > alts[y - 1].w; y--) {
+            const struct alt t = alts[y];
+            alts[y] = alts[y - 1];
+            alts[y - 1] = t;
+        }
+    for (size_t x = 0; x < na; x++) {
+        const uint32_t ra = find(c->v, alts[x].i), rb = find(c->v, alts[x].j);
+        if (ra == rb || (c->v[ra].gdocs & c->v[rb].gdocs)) continue;
+        const uint32_t lo = ra < rb ? ra : rb, hi = ra < rb ? rb : ra;
+        c->v[hi].parent = lo;
+        c->v[lo].gdocs |= c->v[hi].gdocs;
+    }
+    rpi_free(c->e->alloc, alts);
+    rp_status st = emit(c, docs, out, n_out, &cap_out);
+    for (size_t i = 0; i < c->n; i++)
+        rpi_free(c->e->alloc, c->v[i].ctx);
+    return st;
+}
 
 rp_status rpi_story_disagreements(rp_engine *e)
 {
-    (void)e;
-    return RP_OK;
+    struct rpi_story *s = e->story;
+    RP_TRY(rpi_engine_clusters(e));
+    const size_t nc = e->n_clusters;
+    s->dis_of_doc = rpi_malloc(e->alloc, (e->n_docs ? e->n_docs : 1) * sizeof *s->dis_of_doc);
+    s->dis_list = rpi_calloc(e->alloc, nc ? nc : 1, sizeof *s->dis_list);
+    if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
+    for (size_t i = 0; i < e->n_docs; i++)
+        s->dis_of_doc[i] = UINT32_MAX;
+    struct diff_ctx c = {e, NULL, 0, 0, &s->arena};
+    rp_status st = RP_OK;
+    size_t *units = rpi_malloc(e->alloc, MAX_MEMBERS * sizeof *units);
+    if (!units) return RP_E_NOMEM;
+    for (size_t k = 0; k < nc && st == RP_OK; k++) {
+        const size_t *mem = e->cl_members + e->cl_off[k];
+        const size_t nm = e->cl_off[k + 1] - e->cl_off[k];
+        /* one version per unit: exact copies say nothing new */
+        size_t nu = 0;
+        for (size_t i = 0; i < nm && nu < MAX_MEMBERS; i++)
+            if (e->unit_of[mem[i]] != UINT32_MAX && e->unit_doc[e->unit_of[mem[i]]] == mem[i])
+                units[nu++] = mem[i];
+        if (nu < 2) continue;
+        rp_disagreement *d = NULL;
+        size_t nd = 0;
+        st = cluster_diff(&c, units, nu, &d, &nd);
+        if (st == RP_OK && nd) {
+            /* the list lives in the arena so that rp_cluster_info can point at it */
+            rp_disagreement *keep = rpi_arena_alloc(&s->arena, nd * sizeof *keep, 8);
+            if (!keep)
+                st = RP_E_NOMEM;
+            else {
+                memcpy(keep, d, nd * sizeof *keep);
+                s->dis_list[s->n_dis_list] = (struct dis_entry){keep, nd};
+                s->dis_of_doc[mem[0]] = (uint32_t)s->n_dis_list++;
+            }
+        }
+        rpi_free(e->alloc, d);
+    }
+    rpi_free(e->alloc, units);
+    rpi_free(e->alloc, c.v);
+    /* rp_engine_cluster rebuilds the list after this stage */
+    rpi_free(e->alloc, e->cl_members);
+    rpi_free(e->alloc, e->cl_off);
+    e->cl_members = NULL;
+    e->cl_off = NULL;
+    e->n_clusters = 0;
+    return st;
 }

@@ -83,8 +83,43 @@ static int sentence_start(const char *text, uint32_t start)
     return 1;
 }
 
+/* Token flags of one token from its original spelling. */
+static uint8_t token_flags(const char *text, const rp_norm_result *nr, const rp_token *t, int title)
+{
+    uint8_t f = 0;
+    if (is_number(nr->norm + t->norm_off, t->norm_size)) f |= RPI_TOK_NUMBER;
+    unsigned letters, upper;
+    int first_upper;
+    letter_case(text + t->start, t->end - t->start, &letters, &upper, &first_upper);
+    if (letters >= 2 && upper == letters)
+        f |= RPI_TOK_ACRONYM | RPI_TOK_NAME;
+    else if (first_upper && (title || !sentence_start(text, t->start)))
+        f |= RPI_TOK_NAME;
+    return f;
+}
+
+/* Title tokens: terms and names (a headline names the story's actors), never aligned. */
+static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_normalizer *tn)
+{
+    if (!sd->title || !tn) return RP_OK;
+    rp_norm_result tr;
+    RP_TRY(rp_normalizer_run(tn, sd->title, strlen(sd->title), &tr));
+    if (!tr.n_tokens) return RP_OK;
+    sd->title_tok = rpi_arena_alloc(ar, tr.n_tokens * sizeof *sd->title_tok, 4);
+    sd->title_flags = rpi_arena_alloc(ar, tr.n_tokens, 1);
+    if (!sd->title_tok || !sd->title_flags) return RP_E_NOMEM;
+    for (size_t i = 0; i < tr.n_tokens; i++) {
+        const uint64_t h = tr.tokens[i].hash;
+        const uint32_t id = (uint32_t)(h ^ (h >> 32));
+        sd->title_tok[i] = id ? id : 1u;
+        sd->title_flags[i] = token_flags(sd->title, &tr, &tr.tokens[i], 1);
+    }
+    sd->n_title = (uint32_t)tr.n_tokens;
+    return RP_OK;
+}
+
 rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, const rp_doc *doc,
-                        const rp_norm_result *nr)
+                        const rp_norm_result *nr, rp_normalizer *title_norm)
 {
     struct rpi_arena *ar = &e->arenas[arena];
     struct rpi_sdoc *sd = rpi_arena_alloc(ar, sizeof *sd, 8);
@@ -114,6 +149,7 @@ rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, con
     }
     sd->n_tok = (uint32_t)n;
     d->sd = sd;
+    RP_TRY(title_tokens(ar, sd, title_norm));
     if (n == 0) return RP_OK;
     sd->tok = rpi_arena_alloc(ar, n * sizeof *sd->tok, 4);
     sd->off = rpi_arena_alloc(ar, 2 * n * sizeof *sd->off, 4);
