@@ -219,7 +219,8 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     d->content_hash[1] = nr.content_hash[1];
     d->norm_size = nr.norm_size;
     d->n_tokens = nr.n_tokens;
-    if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(rpi_story_doc(e, w->index + 1, d, &doc, &nr, w->tnorm));
+    if (e->cfg.level >= RP_LEVEL_REUSE)
+        RP_TRY(rpi_story_doc(e, w->index + 1, d, &doc, &nr, w->tnorm));
     if (nr.n_tokens == 0) {
         d->flags |= RPI_DOC_EMPTY;
         return RP_OK;
