@@ -30,7 +30,7 @@ asan-check: asan ## run the unit and CLI tests under ASan+UBSan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE shared
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := jsonl warc codec normalize
+FUZZ_TARGETS := jsonl warc codec normalize align sketch
 FUZZ_CFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 fuzz: ## build libFuzzer targets (clang) in build-fuzz/ and run each FUZZ_SECONDS (default 60)
