@@ -13,6 +13,9 @@
 #include "reprint/reprint.h"
 #include "cli_output.h"
 #include "cmd_eval.h"
+#include "cmd_index.h"
+#include "cmd_report.h"
+#include "cmd_serve.h"
 #include "cmd_story.h"
 
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_USAGE = 2, EXIT_FATAL = 3 };
@@ -29,7 +32,11 @@ static const char USAGE[] =
     "  explain   why two documents are or are not one story: reprint explain [OPTIONS] A B\n"
     "            [INPUT...] (A, B: document ids in INPUT, or two files)\n"
     "  dedup     write the collection back with one document per cluster\n"
+    "  report    one self-contained HTML page of the results: -o report.html\n"
     "  eval      score a clustering against gold labels: reprint eval --gold GOLD.tsv PRED.jsonl\n"
+    "  index     persistent index: reprint index create|add|query|remove|stats|export DIR\n"
+    "            (see reprint index --help)\n"
+    "  serve     HTTP JSON service over an index: reprint serve DIR (see reprint serve --help)\n"
     "  version   print the version\n"
     "\n"
     "INPUT is a file, a directory (read recursively) or - for standard input. Formats: plain\n"
@@ -72,6 +79,8 @@ static const char USAGE[] =
     "  --tmp-dir DIR           directory for spill files (default $TMPDIR or /tmp)\n"
     "  --max-memory SIZE       cap on the working set (signatures, ids, pairs); the run stops\n"
     "                          with exit 3 if it would be exceeded (default: 3/4 of RAM)\n"
+    "  --report PATH           also write the HTML report of the run to PATH\n"
+    "  --report-max-clusters N  largest clusters embedded in the HTML report (default 5000)\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           parameters and per-stage timings on stderr\n"
     "  -h, --help              this help\n"
@@ -109,7 +118,9 @@ enum {
     OPT_MAX_MEMORY,
     OPT_MIN_PASSAGE,
     OPT_WINDOW,
-    OPT_BOILER
+    OPT_BOILER,
+    OPT_REPORT,
+    OPT_RMAX
 };
 
 static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
@@ -141,6 +152,8 @@ static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_
                                          {"min-passage", required_argument, NULL, OPT_MIN_PASSAGE},
                                          {"window", required_argument, NULL, OPT_WINDOW},
                                          {"boilerplate-min", required_argument, NULL, OPT_BOILER},
+                                         {"report", required_argument, NULL, OPT_REPORT},
+                                         {"report-max-clusters", required_argument, NULL, OPT_RMAX},
                                          {"output", required_argument, NULL, 'o'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
@@ -157,6 +170,8 @@ struct cli {
     char *spooled; /* temp copy of stdin for two-pass commands */
     int level_set;
     const char *explain_a, *explain_b; /* explain: the two documents */
+    const char *report;                /* --report PATH */
+    size_t report_max;                 /* --report-max-clusters */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -340,6 +355,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
             if (parse_uint(optarg, 0, 1u << 30, &v))
                 return usage_error("--boilerplate-min: a count, got '%s'", optarg);
             g->boilerplate_min = (unsigned)v;
+            break;
+        case OPT_REPORT: c->report = optarg; break;
+        case OPT_RMAX:
+            if (parse_uint(optarg, 1, 1ul << 30, &v))
+                return usage_error("--report-max-clusters: >= 1, got '%s'", optarg);
+            c->report_max = v;
             break;
         case 'o': c->output = optarg; break;
         case 'q':
@@ -735,8 +756,15 @@ static int run_engine_cmd(struct cli *c)
         rc = write_clusters(c, e);
     else if (!strcmp(c->cmd, "pairs"))
         rc = write_pairs(c, e);
+    else if (!strcmp(c->cmd, "report"))
+        rc = report_write(e, &c->cfg, c->output, c->report_max, c->inputs, c->n_inputs)
+                 ? EXIT_FATAL
+                 : EXIT_OK;
     else
         rc = write_dedup(c, e, &removed);
+    if (rc == EXIT_OK && c->report &&
+        report_write(e, &c->cfg, c->report, c->report_max, c->inputs, c->n_inputs))
+        rc = EXIT_FATAL;
     clock_gettime(CLOCK_MONOTONIC, &b);
     print_summary(c, &s, (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9);
     if (ls.more) fprintf(stderr, "reprint: ... and %llu more skipped documents\n", ls.more);
@@ -764,8 +792,10 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(cmd, "eval")) return rp_cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "index")) return rp_cmd_index(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve")) return rp_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "cluster") && strcmp(cmd, "pairs") && strcmp(cmd, "dedup") &&
-        strcmp(cmd, "explain"))
+        strcmp(cmd, "explain") && strcmp(cmd, "report"))
         return usage_error("unknown command '%s'", cmd);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit becomes EFBIG: reported, exit 3 */
