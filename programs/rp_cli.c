@@ -42,7 +42,9 @@ static const char USAGE[] =
     "INPUT is a file, a directory (read recursively) or - for standard input. Formats: plain\n"
     "text (.txt .md, one document per file), JSON Lines (.jsonl .ndjson), JSON (.json array or\n"
     "lines), WARC/WET (.warc .wet); each optionally .gz or .zst. Unknown extensions are sniffed.\n"
-    "\n"
+    "\n";
+/* second half: one string literal may not exceed 4095 bytes in ISO C */
+static const char USAGE2[] =
     "Clustering options:\n"
     "  --level exact|near|reuse|story\n"
     "                          exact: identical normalized text; near (default): MinHash+LSH,\n"
@@ -88,6 +90,12 @@ static const char USAGE[] =
     "Exit status: 0 success; 1 input problems (some documents skipped: results were written\n"
     "and the skipped documents are flagged in them); 2 usage error; 3 fatal error (output\n"
     "could not be written, out of memory; no output is left behind).\n";
+
+static void print_usage(FILE *f)
+{
+    fputs(USAGE, f);
+    fputs(USAGE2, f);
+}
 
 enum {
     OPT_LEVEL = 256,
@@ -368,7 +376,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
             c->progress = 0;
             break;
         case 'v': c->verbose = 1; break;
-        case 'h': fputs(USAGE, stdout); exit(EXIT_OK);
+        case 'h': print_usage(stdout); exit(EXIT_OK);
         default: return usage_error("%s", "invalid option");
         }
     }
@@ -779,12 +787,12 @@ static int run_engine_cmd(struct cli *c)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-        fputs(USAGE, stdout);
+        print_usage(stdout);
         return EXIT_OK;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -20,14 +20,7 @@
 #include <string.h>  /* memcmp, strcmp */
 #include <xxhash.h>  /* XXH3_64bits_withSeed */
 #include "engine_internal.h"
-
-struct order_key {
-    uint64_t size;
-    uint64_t h0, h1;
-    int64_t date;
-    const char *id;
-    uint32_t doc;
-};
+#include "cluster_internal.h"
 
 static int cmp_tiebreak(const struct order_key *a, const struct order_key *b)
 {
@@ -56,6 +49,12 @@ static int cmp_earliest(const void *pa, const void *pb)
         return a->date < b->date ? -1 : 1;
     }
     return cmp_tiebreak(a, b);
+}
+
+int (*rpi_cluster_keep_cmp(rp_keep keep))(const void *, const void *)
+{
+    return keep == RP_KEEP_FIRST ? cmp_first : keep == RP_KEEP_EARLIEST ? cmp_earliest
+                                                                        : cmp_longest;
 }
 
 struct group_key {
@@ -216,10 +215,7 @@ static rp_status build_units(rp_engine *e)
         ok[m++] = (struct order_key){d->norm_size, d->content_hash[0], d->content_hash[1], d->date,
                                      d->id,        (uint32_t)i};
     }
-    qsort(ok, m, sizeof *ok,
-          e->cfg.keep == RP_KEEP_FIRST      ? cmp_first
-          : e->cfg.keep == RP_KEEP_EARLIEST ? cmp_earliest
-                                            : cmp_longest);
+    qsort(ok, m, sizeof *ok, rpi_cluster_keep_cmp(e->cfg.keep));
     gk = rpi_malloc(e->alloc, (m ? m : 1) * sizeof *gk);
     if (!gk) {
         st = RP_E_NOMEM;
@@ -356,15 +352,17 @@ static int cmp_degree(const void *pa, const void *pb)
     return a->unit < b->unit ? -1 : a->unit > b->unit; /* unit numbers are keep order */
 }
 
-static rp_status star_cluster(rp_engine *e, const struct edge *edges, size_t n_edges)
+rp_status rpi_cluster_star(const rp_alloc *alloc, uint32_t nu, const struct edge *edges,
+                           size_t n_edges, uint32_t *center, float *center_score)
 {
-    const uint32_t nu = e->n_units;
     rp_status st = RP_E_NOMEM;
-    size_t *off = rpi_calloc(e->alloc, (size_t)nu + 1, sizeof *off);
-    struct edge *adj = rpi_malloc(e->alloc, (2 * n_edges + 1) * sizeof *adj);
-    struct degree_key *order = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *order);
-    uint32_t *pos = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *pos);
+    size_t *off = rpi_calloc(alloc, (size_t)nu + 1, sizeof *off);
+    struct edge *adj = rpi_malloc(alloc, (2 * n_edges + 1) * sizeof *adj);
+    struct degree_key *order = rpi_malloc(alloc, ((size_t)nu + 1) * sizeof *order);
+    uint32_t *pos = rpi_malloc(alloc, ((size_t)nu + 1) * sizeof *pos);
     if (!off || !adj || !order || !pos) goto out;
+    for (uint32_t u = 0; u < nu; u++)
+        center[u] = u;
     /* adjacency lists (CSR); adj[k].u is the neighbour */
     for (size_t k = 0; k < n_edges; k++) {
         off[edges[k].u + 1]++;
@@ -390,22 +388,22 @@ static rp_status star_cluster(rp_engine *e, const struct edge *edges, size_t n_e
         float best_score = 0.0f;
         for (size_t k = off[v]; k < off[v + 1]; k++) {
             const uint32_t u = adj[k].u;
-            if (pos[u] > i || e->center[u] != u) continue; /* undecided, or not a centre */
+            if (pos[u] > i || center[u] != u) continue; /* undecided, or not a centre */
             if (best == v || adj[k].score > best_score ||
                 (adj[k].score == best_score && pos[u] < pos[best])) {
                 best = u;
                 best_score = adj[k].score;
             }
         }
-        e->center[v] = best;
-        e->center_score[v] = best == v ? 0.0f : best_score;
+        center[v] = best;
+        center_score[v] = best == v ? 0.0f : best_score;
     }
     st = RP_OK;
 out:
-    rpi_free(e->alloc, off);
-    rpi_free(e->alloc, adj);
-    rpi_free(e->alloc, order);
-    rpi_free(e->alloc, pos);
+    rpi_free(alloc, off);
+    rpi_free(alloc, adj);
+    rpi_free(alloc, order);
+    rpi_free(alloc, pos);
     return st;
 }
 
@@ -433,7 +431,8 @@ rp_status rpi_engine_cluster(rp_engine *e)
     }
     for (uint32_t u = 0; u < nu; u++)
         e->center[u] = u;
-    RP_TRY_GOTO(st, star_cluster(e, edges, n_edges), fail);
+    RP_TRY_GOTO(st, rpi_cluster_star(e->alloc, nu, edges, n_edges, e->center, e->center_score),
+                fail);
     for (size_t i = 0; i < e->n_docs; i++)
         if (e->unit_of[i] != UINT32_MAX) e->cluster_size[e->center[e->unit_of[i]]]++;
 

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* index_internal.h -- private state of rp_index shared by the files of lib/index/: the LMDB
+ * environment and its named databases, fixed-endian record layouts (docs/index.md), the
+ * prepared documents of a batch. */
+#ifndef RP_INDEX_INTERNAL_H
+#define RP_INDEX_INTERNAL_H
+#include <lmdb.h>    /* MDB_env */
+#include <pthread.h> /* pthread_mutex_t */
+#include <string.h>  /* memcpy */
+#include "reprint/rp_index.h"
+#include "common/common_internal.h"
+#include "common/arena_internal.h"
+
+#define RPI_IX_FORMAT 1u
+#define RPI_IX_NONE UINT64_MAX
+
+/* named databases (docs/index.md has the layouts) */
+enum {
+    DB_META,
+    DB_DOCS,     /* docno BE -> doc record */
+    DB_IDS,      /* XXH3-64(id) -> docno BE (dupsort, fixed) */
+    DB_CONTENTS, /* h0 h1 (16 bytes) -> unit u64 LE */
+    DB_UNITS,    /* unit BE -> unit record */
+    DB_MEMBERS,  /* unit BE -> docno BE (dupsort, fixed) */
+    DB_STARS,    /* centre unit BE -> unit BE (dupsort, fixed): the units of each cluster */
+    DB_SIGS,     /* unit BE -> num_perm x u32 LE */
+    DB_BANDS,    /* band u32 BE + band key u64 BE -> unit BE (dupsort, fixed) */
+    DB_EDGES,    /* unit BE -> neighbour BE + score f32 LE (dupsort, fixed), both directions */
+    DB_TERMS,    /* term hash BE -> number of contents containing it, u64 LE */
+    DB_UTERMS,   /* unit BE -> its distinct term hashes, u64 LE each, sorted */
+    DB_COUNT
+};
+
+struct rp_index {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT];
+    rp_config cfg; /* resolved: threshold, bands, rows */
+    int read_only;
+    int lock_fd; /* writer.lock, -1 when read-only */
+    pthread_mutex_t write_mu;
+    char *dir;
+};
+
+/* doc record: fixed header then the id bytes */
+#define DOC_UNIT 0
+#define DOC_H0 8
+#define DOC_H1 16
+#define DOC_NORM_SIZE 24
+#define DOC_N_TOKENS 32
+#define DOC_DATE 40
+#define DOC_TEXT_SIZE 48
+#define DOC_FLAGS 56
+#define DOC_ID_LEN 60
+#define DOC_HEADER 64
+#define DOC_F_TRUNCATED 0x1u
+
+/* unit record */
+#define UNIT_H0 0
+#define UNIT_H1 8
+#define UNIT_LEADER 16
+#define UNIT_N_DOCS 24
+#define UNIT_CENTER 32
+#define UNIT_SCORE 40
+#define UNIT_CLUSTER_DOCS 48 /* live documents in its cluster when it is a centre */
+#define UNIT_SIZE 56
+
+static inline void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+static inline void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+static inline uint32_t get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (56 - 8 * i));
+}
+static inline uint64_t get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+static inline void put_f32(unsigned char *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    put_le32(p, u);
+}
+static inline float get_f32(const unsigned char *p)
+{
+    const uint32_t u = get_le32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* A document prepared for the index (rp_index_batch_add_*). */
+struct rpi_ixdoc {
+    const char *id;     /* batch arena */
+    const char *detail; /* skip detail or NULL */
+    rp_skip skip;
+    uint64_t h0, h1, norm_size, n_tokens, text_size;
+    int64_t date;
+    uint32_t flags;  /* DOC_F_* */
+    uint32_t *sig;   /* num_perm values, batch arena; NULL at level exact or when empty */
+    uint64_t *terms; /* sorted distinct term hashes, batch arena */
+    size_t n_terms;
+};
+
+struct rp_index_batch {
+    rp_index *ix;
+    rp_parser *parser;
+    rp_normalizer *norm;
+    struct rpi_arena arena;
+    struct rpi_vec docs;     /* struct rpi_ixdoc */
+    struct rpi_vec shingles; /* uint64_t scratch */
+    struct rpi_vec terms;    /* uint64_t scratch */
+};
+
+/* errors: thread-local message and kind of the last call */
+RPI_FUNC rp_status rpi_ix_fail(rp_status st, rp_index_error kind, const char *fmt, ...);
+RPI_FUNC rp_status rpi_ix_mdb(int rc, const char *what); /* maps an LMDB/errno code */
+RPI_FUNC void rpi_ix_clear(void);
+
+/* result building (index_read.c) */
+struct rpi_resbuild;
+RPI_FUNC rp_status rpi_res_new(struct rpi_resbuild **out, size_t cap);
+RPI_FUNC rp_status rpi_res_add_doc(struct rpi_resbuild *rb, rp_index *ix, MDB_txn *txn,
+                                   uint64_t docno, int stored);
+RPI_FUNC rp_status rpi_res_add_skipped(struct rpi_resbuild *rb, const struct rpi_ixdoc *d);
+RPI_FUNC rp_index_result *rpi_res_finish(struct rpi_resbuild *rb);
+RPI_FUNC void rpi_res_abort(struct rpi_resbuild *rb);
+
+/* Fill *r for stored document docno (record in *dv) with pointers into LMDB memory: valid
+ * until the transaction ends or writes. (index_read.c) */
+RPI_FUNC rp_status rpi_ix_doc_view(rp_index *ix, MDB_txn *txn, uint64_t docno, const MDB_val *dv,
+                                   rp_doc_result *r);
+RPI_FUNC uint64_t rpi_ix_id_key(const char *id, size_t n); /* key of DB_IDS */
+RPI_FUNC rp_status rpi_ix_get(rp_index *ix, MDB_txn *txn, int db, uint64_t key_be, MDB_val *out);
+
+/* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
+struct rpi_counters {
+    uint64_t next_doc, next_unit, n_empty;
+};
+#endif

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/* index_open.c -- rp_index lifecycle: create, open (LMDB environment, named databases, the
+ * writer lock), the stored configuration, errors, statistics. */
+#include <errno.h>    /* errno, ENOSPC */
+#include <fcntl.h>    /* open */
+#include <stdarg.h>   /* va_list */
+#include <stdio.h>    /* snprintf */
+#include <stdlib.h>   /* strtod */
+#include <string.h>   /* strlen, strcmp */
+#include <unistd.h>   /* close, getpid */
+#include <sys/file.h> /* flock */
+#include <sys/stat.h> /* mkdir, stat */
+#include "index_internal.h"
+
+static _Thread_local char ix_errmsg[512];
+static _Thread_local rp_index_error ix_errkind;
+
+static const char *const DB_NAMES[DB_COUNT] = {"meta",  "docs",    "ids",   "contents",
+                                               "units", "members", "stars", "sigs",
+                                               "bands", "edges",   "terms", "uterms"};
+static const unsigned DB_FLAGS[DB_COUNT] = {0,
+                                            0,
+                                            MDB_DUPSORT | MDB_DUPFIXED,
+                                            0,
+                                            0,
+                                            MDB_DUPSORT | MDB_DUPFIXED,
+                                            MDB_DUPSORT | MDB_DUPFIXED,
+                                            0,
+                                            MDB_DUPSORT | MDB_DUPFIXED,
+                                            MDB_DUPSORT | MDB_DUPFIXED,
+                                            0,
+                                            0};
+
+#define DEFAULT_MAP_SIZE ((uint64_t)16 << 30)
+
+rp_status rpi_ix_fail(rp_status st, rp_index_error kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ix_errmsg, sizeof ix_errmsg, fmt, ap);
+    va_end(ap);
+    ix_errkind = kind;
+    return st;
+}
+
+rp_status rpi_ix_mdb(int rc, const char *what)
+{
+    if (rc == MDB_MAP_FULL)
+        return rpi_ix_fail(RP_E_IO, RP_INDEX_E_FULL,
+                           "%s: the index is full (LMDB map size reached); nothing of this "
+                           "batch was stored; reopen with a larger --map-size",
+                           what);
+    if (rc == ENOSPC || rc == EFBIG || rc == EDQUOT)
+        return rpi_ix_fail(RP_E_IO, RP_INDEX_E_FULL, "%s: %s; nothing of this batch was stored",
+                           what, mdb_strerror(rc));
+    if (rc == ENOMEM) return rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "%s: out of memory", what);
+    return rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: %s", what, mdb_strerror(rc));
+}
+
+void rpi_ix_clear(void)
+{
+    ix_errmsg[0] = '\0';
+    ix_errkind = RP_INDEX_E_NONE;
+}
+
+const char *rp_index_errmsg(const rp_index *ix)
+{
+    (void)ix;
+    return ix_errmsg;
+}
+
+rp_index_error rp_index_errkind(const rp_index *ix)
+{
+    (void)ix;
+    return ix_errkind;
+}
+
+void rp_index_options_default(rp_index_options *o) { memset(o, 0, sizeof *o); }
+
+void rp_index_config(const rp_index *ix, rp_config *out) { *out = ix->cfg; }
+
+/* The configuration is stored as "key=value" lines: readable with mdb_dump, extensible. */
+static int config_text(const rp_config *c, char *buf, size_t cap)
+{
+    return snprintf(buf, cap,
+                    "level=%d\nngram=%u\nthreshold=%.17g\nnum_perm=%u\nbands=%u\nrows=%u\n"
+                    "keep=%d\nmax_bucket=%llu\nseed=%llu\nnorm_flags=%u\nnorm_seed=%llu\n"
+                    "norm_max_tokens=%llu\n",
+                    (int)c->level, c->ngram, c->threshold, c->num_perm, c->bands, c->rows,
+                    (int)c->keep, (unsigned long long)c->max_bucket, (unsigned long long)c->seed,
+                    c->norm.flags, (unsigned long long)c->norm.seed,
+                    (unsigned long long)c->norm.max_tokens);
+}
+
+static int config_parse(const char *s, size_t n, rp_config *c)
+{
+    rp_config_default(c);
+    char buf[1024];
+    if (n >= sizeof buf) return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    int seen = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq) return -1;
+        *eq = '\0';
+        const char *k = line, *v = eq + 1;
+        const unsigned long long u = strtoull(v, NULL, 10);
+        if (!strcmp(k, "level"))
+            c->level = (rp_level)u, seen |= 1;
+        else if (!strcmp(k, "ngram"))
+            c->ngram = (unsigned)u, seen |= 2;
+        else if (!strcmp(k, "threshold"))
+            c->threshold = strtod(v, NULL), seen |= 4;
+        else if (!strcmp(k, "num_perm"))
+            c->num_perm = (unsigned)u, seen |= 8;
+        else if (!strcmp(k, "bands"))
+            c->bands = (unsigned)u;
+        else if (!strcmp(k, "rows"))
+            c->rows = (unsigned)u;
+        else if (!strcmp(k, "keep"))
+            c->keep = (rp_keep)u;
+        else if (!strcmp(k, "max_bucket"))
+            c->max_bucket = (size_t)u;
+        else if (!strcmp(k, "seed"))
+            c->seed = u;
+        else if (!strcmp(k, "norm_flags"))
+            c->norm.flags = (unsigned)u;
+        else if (!strcmp(k, "norm_seed"))
+            c->norm.seed = u;
+        else if (!strcmp(k, "norm_max_tokens"))
+            c->norm.max_tokens = (size_t)u;
+        /* unknown keys: written by a newer minor version, ignored */
+    }
+    if (seen != 15 || c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM ||
+        c->level > RP_LEVEL_NEAR || c->ngram < 1)
+        return -1;
+    return 0;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    const size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* flock the writer lock file; the holder writes its pid into it for the message. */
+static rp_status take_lock(const char *dir, int *fd_out)
+{
+    char *path = path_join(dir, "writer.lock");
+    if (!path) return rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+    const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rp_status st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: %s", path, strerror(errno));
+        free(path);
+        return st;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        const ssize_t k = pread(fd, pid, sizeof pid - 1, 0);
+        pid[k > 0 ? k : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        rp_status st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_LOCKED,
+                                   "%s is open for writing by another process%s%s%s; one writer "
+                                   "at a time (readers may run)",
+                                   dir, *pid ? " (pid " : "", pid, *pid ? ")" : "");
+        close(fd);
+        free(path);
+        return st;
+    }
+    char pid[32];
+    const int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) {
+        /* the pid is only for messages */
+    }
+    free(path);
+    *fd_out = fd;
+    return RP_OK;
+}
+
+static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int create)
+{
+    int rc = mdb_env_create(&ix->env);
+    if (rc) return rpi_ix_mdb(rc, "mdb_env_create");
+    mdb_env_set_maxdbs(ix->env, DB_COUNT + 2);
+    mdb_env_set_maxreaders(ix->env, 510);
+    if (map_size) {
+        rc = mdb_env_set_mapsize(ix->env, (size_t)map_size);
+        if (rc) return rpi_ix_mdb(rc, "mdb_env_set_mapsize");
+    }
+    /* MDB_NOTLS: read transactions are not bound to threads (server thread pool); no
+     * MDB_NOSYNC / MDB_WRITEMAP: every commit is fsynced and disk-full is an error code, never
+     * a SIGBUS. */
+    rc = mdb_env_open(ix->env, dir, MDB_NOTLS | (ix->read_only ? MDB_RDONLY : 0), 0644);
+    if (rc) {
+        if (rc == ENOENT && !create)
+            return rpi_ix_fail(RP_E_IO, RP_INDEX_E_MISSING,
+                               "%s: no index here (create one "
+                               "with 'reprint index create')",
+                               dir);
+        return rpi_ix_mdb(rc, dir);
+    }
+    MDB_txn *txn;
+    rc = mdb_txn_begin(ix->env, NULL, ix->read_only ? MDB_RDONLY : 0, &txn);
+    if (rc) return rpi_ix_mdb(rc, "begin");
+    for (int i = 0; i < DB_COUNT; i++) {
+        rc = mdb_dbi_open(txn, DB_NAMES[i], DB_FLAGS[i] | (create ? MDB_CREATE : 0), &ix->dbi[i]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            if (rc == MDB_NOTFOUND)
+                return rpi_ix_fail(RP_E_IO, RP_INDEX_E_MISSING, "%s: no index here", dir);
+            return rpi_ix_mdb(rc, "open databases");
+        }
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc) return rpi_ix_mdb(rc, "open databases");
+    return RP_OK;
+}
+
+static rp_status read_meta(rp_index *ix, const char *dir)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
+    if (rc) return rpi_ix_mdb(rc, "begin");
+    MDB_val k = {6, (void *)"format"}, v;
+    rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    rp_status st = RP_OK;
+    if (rc || v.mv_size != 4) {
+        st = rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_MISSING, "%s: no index here (no format)", dir);
+    } else if (get_le32(v.mv_data) != RPI_IX_FORMAT) {
+        st = rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "%s: index format %u, this build reads %u",
+                         dir, get_le32(v.mv_data), RPI_IX_FORMAT);
+    } else {
+        k = (MDB_val){6, (void *)"config"};
+        rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+        if (rc || config_parse(v.mv_data, v.mv_size, &ix->cfg))
+            st = rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "%s: unreadable configuration", dir);
+    }
+    mdb_txn_abort(txn);
+    return st;
+}
+
+static void ix_free(rp_index *ix)
+{
+    if (!ix) return;
+    if (ix->env) mdb_env_close(ix->env);
+    if (ix->lock_fd >= 0) close(ix->lock_fd); /* releases the flock */
+    pthread_mutex_destroy(&ix->write_mu);
+    free(ix->dir);
+    free(ix);
+}
+
+static rp_index *ix_new(const char *dir)
+{
+    rp_index *ix = calloc(1, sizeof *ix);
+    if (!ix) return NULL;
+    ix->lock_fd = -1;
+    pthread_mutex_init(&ix->write_mu, NULL);
+    ix->dir = malloc(strlen(dir) + 1);
+    if (!ix->dir) {
+        ix_free(ix);
+        return NULL;
+    }
+    memcpy(ix->dir, dir, strlen(dir) + 1);
+    return ix;
+}
+
+rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_options *opt,
+                          rp_index_error *err)
+{
+    rpi_ix_clear();
+    rp_status st = RP_OK;
+    rp_config c = *cfg;
+    if (c.level > RP_LEVEL_NEAR) {
+        st = rpi_ix_fail(RP_E_UNSUPPORTED, RP_INDEX_E_NONE,
+                         "the index supports --level exact and near (reuse and story: not yet)");
+        goto out;
+    }
+    if (c.verify != RP_VERIFY_SIGNATURE) {
+        st = rpi_ix_fail(RP_E_UNSUPPORTED, RP_INDEX_E_NONE,
+                         "the index verifies by signature only (--verify exact keeps shingle "
+                         "sets the index does not store)");
+        goto out;
+    }
+    if (c.num_perm < RP_MINHASH_MIN_PERM || c.num_perm > RP_MINHASH_MAX_PERM || c.ngram < 1 ||
+        !(c.threshold >= 0 && c.threshold <= 1) || c.max_bucket < 2 ||
+        (c.bands && (uint64_t)c.bands * c.rows > c.num_perm)) {
+        st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "invalid clustering parameters");
+        goto out;
+    }
+    if (c.threshold == 0.0) c.threshold = 0.5;
+    if (!c.bands || !c.rows) rp_lsh_params(c.threshold, c.num_perm, 0.9, &c.bands, &c.rows);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: cannot create: %s", dir, strerror(errno));
+        goto out;
+    }
+    char *data = path_join(dir, "data.mdb");
+    struct stat sb;
+    const int exists = data && stat(data, &sb) == 0;
+    free(data);
+    if (exists) {
+        st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_EXISTS, "%s already holds an index", dir);
+        goto out;
+    }
+    rp_index *ix = ix_new(dir);
+    if (!ix) {
+        st = rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+        goto out;
+    }
+    st = take_lock(dir, &ix->lock_fd);
+    if (st == RP_OK)
+        st = env_open(ix, dir, opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE, 1);
+    if (st == RP_OK) {
+        MDB_txn *txn;
+        int rc = mdb_txn_begin(ix->env, NULL, 0, &txn);
+        if (rc) {
+            st = rpi_ix_mdb(rc, "begin");
+        } else {
+            char text[1024];
+            unsigned char fmt[4];
+            put_le32(fmt, RPI_IX_FORMAT);
+            MDB_val k = {6, (void *)"format"}, v = {4, fmt};
+            rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+            const int n = config_text(&c, text, sizeof text);
+            k = (MDB_val){6, (void *)"config"};
+            v = (MDB_val){(size_t)n, text};
+            if (!rc) rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+            if (!rc)
+                rc = mdb_txn_commit(txn);
+            else
+                mdb_txn_abort(txn);
+            if (rc) st = rpi_ix_mdb(rc, "create");
+        }
+    }
+    ix_free(ix);
+out:
+    if (err) *err = rp_index_errkind(NULL);
+    return st;
+}
+
+rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options *opt,
+                        rp_index_error *err, char *errmsg, size_t errmsg_size)
+{
+    rpi_ix_clear();
+    *out = NULL;
+    rp_status st = RP_OK;
+    rp_index *ix = ix_new(dir);
+    if (!ix) {
+        st = rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+        goto out;
+    }
+    ix->read_only = opt && opt->read_only;
+    char *data = path_join(dir, "data.mdb");
+    struct stat sb;
+    const int exists = data && stat(data, &sb) == 0;
+    free(data);
+    if (!exists) {
+        st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_MISSING,
+                         "%s: no index here (create one with 'reprint index create')", dir);
+        goto out;
+    }
+    if (!ix->read_only) RP_TRY_GOTO(st, take_lock(dir, &ix->lock_fd), out);
+    RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0), out);
+    RP_TRY_GOTO(st, read_meta(ix, dir), out);
+    *out = ix;
+    ix = NULL;
+out:
+    ix_free(ix);
+    if (err) *err = rp_index_errkind(NULL);
+    if (errmsg && errmsg_size) snprintf(errmsg, errmsg_size, "%s", ix_errmsg);
+    return st;
+}
+
+void rp_index_close(rp_index *ix) { ix_free(ix); }
+
+rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
+{
+    rpi_ix_clear();
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
+    if (rc) return rpi_ix_mdb(rc, "begin");
+    MDB_stat ms;
+    uint64_t pages = 0;
+    for (int i = 0; i < DB_COUNT; i++) {
+        if (mdb_stat(txn, ix->dbi[i], &ms) != 0) continue;
+        pages += ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages;
+        if (i == DB_DOCS) out->n_docs = ms.ms_entries;
+        if (i == DB_UNITS) out->n_units = ms.ms_entries;
+        if (i == DB_EDGES) out->n_edges = ms.ms_entries / 2;
+        if (i == DB_TERMS) out->n_terms = ms.ms_entries;
+    }
+    MDB_envinfo ei;
+    mdb_env_info(ix->env, &ei);
+    mdb_env_stat(ix->env, &ms);
+    out->bytes_used = (uint64_t)(ei.me_last_pgno + 1) * ms.ms_psize;
+    (void)pages;
+    out->map_size = ei.me_mapsize;
+    out->bands = ix->cfg.bands;
+    out->rows = ix->cfg.rows;
+    MDB_val k = {8, (void *)"counters"}, v;
+    if (mdb_get(txn, ix->dbi[DB_META], &k, &v) == 0 && v.mv_size >= 24) {
+        out->next_doc = get_le64(v.mv_data);
+        out->n_empty = get_le64((const unsigned char *)v.mv_data + 16);
+    }
+    /* clusters of >= 2 documents: centres with cluster_docs > 1 */
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, ix->dbi[DB_UNITS], &cur) == 0) {
+        MDB_val uk, uv;
+        int op = MDB_FIRST;
+        while (mdb_cursor_get(cur, &uk, &uv, (MDB_cursor_op)op) == 0) {
+            op = MDB_NEXT;
+            const unsigned char *p = uv.mv_data;
+            if (get_le64(p + UNIT_CENTER) == get_be64(uk.mv_data) &&
+                get_le64(p + UNIT_CLUSTER_DOCS) > 1)
+                out->n_clusters++;
+        }
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return RP_OK;
+}

@@ -1,0 +1,783 @@
+/* SPDX-License-Identifier: MIT */
+/* index_write.c -- adding and removing documents in one LMDB write transaction per batch.
+ *
+ * The index keeps what the batch engine computes, per content (unit = exact group): the
+ * signature, its LSH band keys (band key -> units postings), its verified edges, its leader and
+ * its centre. Adding a document with new content looks its band keys up, verifies every
+ * candidate by the MinHash estimate against the threshold exactly as engine_cluster.c does,
+ * and stores the new edges; the edge set therefore equals the batch run's (as long as no band
+ * bucket holds more than max_bucket units, see docs/index.md). Then the connected components
+ * touched by the batch are reclustered with the batch engine's own star clustering
+ * (rpi_cluster_star) over their units in keep order: star clustering of a graph is the union of
+ * the star clusterings of its components (a unit's decision only looks at its neighbours, and
+ * the visiting order restricted to a component is the global one), so the result equals
+ * clustering everything from scratch. */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memcpy, strlen */
+#include <xxhash.h> /* XXH3_64bits_withSeed */
+#include "index_internal.h"
+#include "engine/cluster_internal.h" /* rpi_cluster_star, rpi_cluster_keep_cmp */
+
+/* ---- a small open-addressing set/map of u64 -> u32 ----------------------------------------- */
+struct umap {
+    uint64_t *keys; /* RPI_IX_NONE = empty */
+    uint32_t *vals;
+    size_t cap, len;
+};
+
+static void umap_free(struct umap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static size_t umap_slot(const struct umap *m, uint64_t k)
+{
+    size_t i = (size_t)(XXH3_64bits(&k, sizeof k) & (m->cap - 1));
+    while (m->keys[i] != RPI_IX_NONE && m->keys[i] != k)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static rp_status umap_grow(struct umap *m)
+{
+    struct umap n = {0};
+    n.cap = m->cap ? m->cap * 2 : 64;
+    n.keys = malloc(n.cap * sizeof *n.keys);
+    n.vals = malloc(n.cap * sizeof *n.vals);
+    if (!n.keys || !n.vals) {
+        umap_free(&n);
+        return RP_E_NOMEM;
+    }
+    memset(n.keys, 0xFF, n.cap * sizeof *n.keys);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i] != RPI_IX_NONE) {
+            const size_t s = umap_slot(&n, m->keys[i]);
+            n.keys[s] = m->keys[i];
+            n.vals[s] = m->vals[i];
+        }
+    n.len = m->len;
+    umap_free(m);
+    *m = n;
+    return RP_OK;
+}
+
+/* Insert k -> v unless present. *found (may be NULL) gets whether it was there; *val its value */
+static rp_status umap_put(struct umap *m, uint64_t k, uint32_t v, int *found, uint32_t *val)
+{
+    if ((m->len + 1) * 2 > m->cap) RP_TRY(umap_grow(m));
+    const size_t s = umap_slot(m, k);
+    const int f = m->keys[s] == k;
+    if (!f) {
+        m->keys[s] = k;
+        m->vals[s] = v;
+        m->len++;
+    }
+    if (found) *found = f;
+    if (val) *val = m->vals[s];
+    return RP_OK;
+}
+
+static int umap_get(const struct umap *m, uint64_t k, uint32_t *v)
+{
+    if (!m->cap) return 0;
+    const size_t s = umap_slot(m, k);
+    if (m->keys[s] != k) return 0;
+    *v = m->vals[s];
+    return 1;
+}
+
+/* ---- LMDB helpers -------------------------------------------------------------------------- */
+
+static int put_be(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
+{
+    unsigned char kb[8];
+    put_be64(kb, key);
+    MDB_val k = {8, kb}, v = {size, (void *)val};
+    return mdb_put(txn, ix->dbi[db], &k, &v, 0);
+}
+
+static int del_be(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
+{
+    unsigned char kb[8];
+    put_be64(kb, key);
+    MDB_val k = {8, kb}, v = {size, (void *)val};
+    const int rc = mdb_del(txn, ix->dbi[db], &k, val ? &v : NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static rp_status counters_get(rp_index *ix, MDB_txn *txn, struct rpi_counters *c)
+{
+    memset(c, 0, sizeof *c);
+    MDB_val k = {8, (void *)"counters"}, v;
+    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "counters");
+    if (v.mv_size < 24) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad counters");
+    const unsigned char *p = v.mv_data;
+    c->next_doc = get_le64(p);
+    c->next_unit = get_le64(p + 8);
+    c->n_empty = get_le64(p + 16);
+    return RP_OK;
+}
+
+static int counters_put(rp_index *ix, MDB_txn *txn, const struct rpi_counters *c)
+{
+    unsigned char b[24];
+    put_le64(b, c->next_doc);
+    put_le64(b + 8, c->next_unit);
+    put_le64(b + 16, c->n_empty);
+    MDB_val k = {8, (void *)"counters"}, v = {24, b};
+    return mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+}
+
+#define TRY_MDB(expr, what)                                                                        \
+    do {                                                                                           \
+        const int rc_ = (expr);                                                                    \
+        if (rc_) return rpi_ix_mdb(rc_, what);                                                     \
+    } while (0)
+
+/* Keep-order key of a stored document. The id points into LMDB memory: use before writing. */
+static rp_status doc_key(rp_index *ix, MDB_txn *txn, uint64_t docno, struct order_key *k)
+{
+    MDB_val dv;
+    const rp_status st = rpi_ix_get(ix, txn, DB_DOCS, docno, &dv);
+    if (st != RP_OK)
+        return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "document %llu missing",
+                           (unsigned long long)docno);
+    const unsigned char *p = dv.mv_data;
+    *k = (struct order_key){get_le64(p + DOC_NORM_SIZE),  get_le64(p + DOC_H0),
+                            get_le64(p + DOC_H1),         (int64_t)get_le64(p + DOC_DATE),
+                            (const char *)p + DOC_HEADER, (uint32_t)docno};
+    return RP_OK;
+}
+
+static void band_key(const rp_index *ix, const uint32_t *sig, uint32_t b, unsigned char out[12])
+{
+    const uint32_t r = ix->cfg.rows;
+    const uint64_t h = XXH3_64bits_withSeed(sig + (size_t)b * r, r * sizeof *sig, b);
+    out[0] = (unsigned char)(b >> 24);
+    out[1] = (unsigned char)(b >> 16);
+    out[2] = (unsigned char)(b >> 8);
+    out[3] = (unsigned char)b;
+    put_be64(out + 4, h);
+}
+
+/* ---- reclustering ---------------------------------------------------------------------- */
+
+struct rawedge {
+    uint64_t a, b;
+    float score;
+};
+
+/* Recluster the connected components containing the seed units (deleted seeds are ignored). */
+static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
+{
+    struct umap loc = {0}, byleader = {0};
+    struct rpi_vec units, raw, idbuf;
+    rpi_vec_init(&units, sizeof(uint64_t), NULL);
+    rpi_vec_init(&raw, sizeof(struct rawedge), NULL);
+    rpi_vec_init(&idbuf, 1, NULL);
+    struct order_key *keys = NULL;
+    uint64_t *ndocs = NULL;
+    uint32_t *rank = NULL, *center = NULL;
+    float *cscore = NULL;
+    struct edge *edges = NULL;
+    size_t *idoff = NULL;
+    MDB_cursor *cur = NULL;
+    rp_status st = RP_OK;
+    int rc = mdb_cursor_open(txn, ix->dbi[DB_EDGES], &cur);
+    if (rc) return rpi_ix_mdb(rc, "cursor");
+    for (size_t i = 0; i < seeds->cap; i++) {
+        const uint64_t s = seeds->keys[i];
+        MDB_val uv;
+        int found;
+        if (s == RPI_IX_NONE || rpi_ix_get(ix, txn, DB_UNITS, s, &uv) != RP_OK) continue;
+        RP_TRY_GOTO(st, umap_put(&loc, s, (uint32_t)units.len, &found, NULL), out);
+        if (!found) RP_TRY_GOTO(st, rpi_vec_push(&units, &s), out);
+    }
+    /* breadth-first over stored edges */
+    for (size_t i = 0; i < units.len; i++) {
+        const uint64_t u = RPI_VEC_AT(&units, uint64_t, i);
+        unsigned char kb[8];
+        put_be64(kb, u);
+        MDB_val k = {8, kb}, v;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+        while (rc == 0) {
+            const uint64_t w = get_be64(v.mv_data);
+            int found;
+            RP_TRY_GOTO(st, umap_put(&loc, w, (uint32_t)units.len, &found, NULL), out);
+            if (!found) RP_TRY_GOTO(st, rpi_vec_push(&units, &w), out);
+            if (u < w) {
+                struct rawedge e = {u, w, get_f32((const unsigned char *)v.mv_data + 8)};
+                RP_TRY_GOTO(st, rpi_vec_push(&raw, &e), out);
+            }
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+        }
+        if (rc != MDB_NOTFOUND) {
+            st = rpi_ix_mdb(rc, "edges");
+            goto out;
+        }
+    }
+    const size_t n = units.len;
+    if (n == 0) goto out;
+    keys = malloc(n * sizeof *keys);
+    ndocs = malloc(n * sizeof *ndocs);
+    rank = malloc(n * sizeof *rank);
+    center = malloc(n * sizeof *center);
+    cscore = malloc(n * sizeof *cscore);
+    idoff = malloc(n * sizeof *idoff);
+    edges = malloc((raw.len ? raw.len : 1) * sizeof *edges);
+    if (!keys || !ndocs || !rank || !center || !cscore || !idoff || !edges) {
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    /* keep-order keys of the units (their leaders); ids copied: LMDB pointers are invalidated
+     * by the writes below */
+    for (size_t i = 0; i < n; i++) {
+        MDB_val uv;
+        const uint64_t u = RPI_VEC_AT(&units, uint64_t, i);
+        if (rpi_ix_get(ix, txn, DB_UNITS, u, &uv) != RP_OK) {
+            st = rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit %llu missing",
+                             (unsigned long long)u);
+            goto out;
+        }
+        const uint64_t leader = get_le64((const unsigned char *)uv.mv_data + UNIT_LEADER);
+        ndocs[i] = get_le64((const unsigned char *)uv.mv_data + UNIT_N_DOCS);
+        RP_TRY_GOTO(st, doc_key(ix, txn, leader, &keys[i]), out);
+        idoff[i] = idbuf.len;
+        const size_t len = strlen(keys[i].id) + 1;
+        RP_TRY_GOTO(st, rpi_vec_reserve(&idbuf, len), out);
+        memcpy((char *)idbuf.ptr + idbuf.len, keys[i].id, len);
+        idbuf.len += len;
+        RP_TRY_GOTO(st, umap_put(&byleader, (uint32_t)leader, (uint32_t)i, NULL, NULL), out);
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i].id = (const char *)idbuf.ptr + idoff[i];
+    qsort(keys, n, sizeof *keys, rpi_cluster_keep_cmp(ix->cfg.keep));
+    uint32_t *local_of_rank = malloc(n * sizeof *local_of_rank);
+    if (!local_of_rank) {
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++) {
+        uint32_t l = 0;
+        umap_get(&byleader, keys[r].doc, &l);
+        rank[l] = (uint32_t)r;
+        local_of_rank[r] = l;
+    }
+    for (size_t j = 0; j < raw.len; j++) {
+        const struct rawedge *e = &RPI_VEC_AT(&raw, struct rawedge, j);
+        uint32_t la = 0, lb = 0;
+        umap_get(&loc, e->a, &la);
+        umap_get(&loc, e->b, &lb);
+        const uint32_t ra = rank[la], rb = rank[lb];
+        edges[j] = (struct edge){ra < rb ? ra : rb, ra < rb ? rb : ra, e->score};
+    }
+    st = rpi_cluster_star(NULL, (uint32_t)n, edges, raw.len, center, cscore);
+    if (st != RP_OK) {
+        free(local_of_rank);
+        goto out;
+    }
+    /* documents per cluster, then write back what changed */
+    uint64_t *cdocs = calloc(n, sizeof *cdocs);
+    if (!cdocs) {
+        free(local_of_rank);
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++)
+        cdocs[center[r]] += ndocs[local_of_rank[r]];
+    for (size_t r = 0; r < n && st == RP_OK; r++) {
+        const uint32_t l = local_of_rank[r];
+        const uint64_t u = RPI_VEC_AT(&units, uint64_t, l);
+        const uint64_t c = RPI_VEC_AT(&units, uint64_t, local_of_rank[center[r]]);
+        MDB_val uv;
+        unsigned char rec[UNIT_SIZE];
+        if (rpi_ix_get(ix, txn, DB_UNITS, u, &uv) != RP_OK) continue;
+        memcpy(rec, uv.mv_data, UNIT_SIZE);
+        const uint64_t old_c = get_le64(rec + UNIT_CENTER);
+        const uint64_t cd = center[r] == r ? cdocs[r] : 0;
+        if (old_c == c && get_f32(rec + UNIT_SCORE) == cscore[r] &&
+            get_le64(rec + UNIT_CLUSTER_DOCS) == cd)
+            continue;
+        put_le64(rec + UNIT_CENTER, c);
+        put_f32(rec + UNIT_SCORE, cscore[r]);
+        put_le64(rec + UNIT_CLUSTER_DOCS, cd);
+        unsigned char ub[8];
+        put_be64(ub, u);
+        rc = put_be(ix, txn, DB_UNITS, u, rec, UNIT_SIZE);
+        if (!rc && old_c != c) rc = del_be(ix, txn, DB_STARS, old_c, ub, 8);
+        if (!rc && old_c != c) rc = put_be(ix, txn, DB_STARS, c, ub, 8);
+        if (rc) st = rpi_ix_mdb(rc, "write cluster");
+    }
+    free(cdocs);
+    free(local_of_rank);
+out:
+    if (cur) mdb_cursor_close(cur);
+    umap_free(&loc);
+    umap_free(&byleader);
+    rpi_vec_free(&units);
+    rpi_vec_free(&raw);
+    rpi_vec_free(&idbuf);
+    free(keys);
+    free(ndocs);
+    free(rank);
+    free(center);
+    free(cscore);
+    free(edges);
+    free(idoff);
+    return st;
+}
+
+/* ---- adding ---------------------------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A new content: signature, band postings, verified edges, term frequencies. */
+static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_ixdoc *d,
+                          struct rpi_vec *cands)
+{
+    const rp_config *c = &ix->cfg;
+    unsigned char ub[8];
+    put_be64(ub, u);
+    if (d->sig) {
+        const size_t k = c->num_perm;
+        unsigned char *sb = malloc(k * 4);
+        if (!sb) return RP_E_NOMEM;
+        for (size_t i = 0; i < k; i++)
+            put_le32(sb + 4 * i, d->sig[i]);
+        const int rc = put_be(ix, txn, DB_SIGS, u, sb, k * 4);
+        free(sb);
+        TRY_MDB(rc, "signature");
+        MDB_cursor *cur;
+        TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_BANDS], &cur), "cursor");
+        cands->len = 0;
+        int rc2 = 0;
+        for (uint32_t b = 0; b < c->bands && !rc2; b++) {
+            unsigned char bk[12];
+            band_key(ix, d->sig, b, bk);
+            MDB_val key = {12, bk}, v;
+            size_t seen = 0;
+            int g = mdb_cursor_get(cur, &key, &v, MDB_SET_KEY);
+            /* a bucket's first max_bucket units (in content order) are candidates */
+            while (g == 0 && seen < c->max_bucket) {
+                const uint64_t w = get_be64(v.mv_data);
+                if (rpi_vec_push(cands, &w) != RP_OK) {
+                    mdb_cursor_close(cur);
+                    return RP_E_NOMEM;
+                }
+                seen++;
+                g = mdb_cursor_get(cur, &key, &v, MDB_NEXT_DUP);
+            }
+            if (g && g != MDB_NOTFOUND) rc2 = g;
+            MDB_val pv = {8, ub};
+            key = (MDB_val){12, bk};
+            if (!rc2) rc2 = mdb_put(txn, ix->dbi[DB_BANDS], &key, &pv, MDB_NODUPDATA);
+            if (rc2 == MDB_KEYEXIST) rc2 = 0;
+        }
+        mdb_cursor_close(cur);
+        TRY_MDB(rc2, "bands");
+        uint64_t *cv = cands->ptr;
+        qsort(cv, cands->len, sizeof *cv, cmp_u64);
+        uint32_t *other = malloc(k * sizeof *other);
+        if (!other) return RP_E_NOMEM;
+        for (size_t i = 0; i < cands->len; i++) {
+            if (i && cv[i] == cv[i - 1]) continue;
+            MDB_val sv;
+            if (rpi_ix_get(ix, txn, DB_SIGS, cv[i], &sv) != RP_OK || sv.mv_size != k * 4) continue;
+            for (size_t j = 0; j < k; j++)
+                other[j] = get_le32((const unsigned char *)sv.mv_data + 4 * j);
+            const double est = rp_minhash_similarity(d->sig, other, (uint32_t)k);
+            if (est + 1e-12 < c->threshold) continue; /* as engine_cluster.c lsh_thread */
+            unsigned char e1[12], e2[12];
+            put_be64(e1, cv[i]);
+            put_f32(e1 + 8, (float)est);
+            put_be64(e2, u);
+            put_f32(e2 + 8, (float)est);
+            int rc3 = put_be(ix, txn, DB_EDGES, u, e1, 12);
+            if (!rc3) rc3 = put_be(ix, txn, DB_EDGES, cv[i], e2, 12);
+            if (rc3) {
+                free(other);
+                return rpi_ix_mdb(rc3, "edges");
+            }
+        }
+        free(other);
+    }
+    /* document frequencies of terms, counted per content (docs/index.md) */
+    for (size_t i = 0; i < d->n_terms; i++) {
+        MDB_val tv;
+        uint64_t df = 0;
+        if (rpi_ix_get(ix, txn, DB_TERMS, d->terms[i], &tv) == RP_OK && tv.mv_size == 8)
+            df = get_le64(tv.mv_data);
+        unsigned char b8[8];
+        put_le64(b8, df + 1);
+        TRY_MDB(put_be(ix, txn, DB_TERMS, d->terms[i], b8, 8), "terms");
+    }
+    if (d->n_terms) {
+        unsigned char *tb = malloc(d->n_terms * 8);
+        if (!tb) return RP_E_NOMEM;
+        for (size_t i = 0; i < d->n_terms; i++)
+            put_le64(tb + 8 * i, d->terms[i]);
+        const int rc = put_be(ix, txn, DB_UTERMS, u, tb, d->n_terms * 8);
+        free(tb);
+        TRY_MDB(rc, "terms");
+    }
+    return RP_OK;
+}
+
+static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
+                         const struct rpi_ixdoc *d, uint64_t docno, struct umap *seeds,
+                         struct rpi_vec *cands)
+{
+    const size_t id_len = strlen(d->id);
+    uint64_t unit = RPI_IX_NONE;
+    unsigned char db[8];
+    put_be64(db, docno);
+    if (d->n_tokens == 0) {
+        ctr->n_empty++;
+    } else {
+        unsigned char hk[16];
+        put_le64(hk, d->h0);
+        put_le64(hk + 8, d->h1);
+        MDB_val k = {16, hk}, v;
+        int rc = mdb_get(txn, ix->dbi[DB_CONTENTS], &k, &v);
+        unsigned char rec[UNIT_SIZE];
+        if (rc == 0) { /* an exact copy of stored content */
+            unit = get_le64(v.mv_data);
+            MDB_val uv;
+            if (rpi_ix_get(ix, txn, DB_UNITS, unit, &uv) != RP_OK)
+                return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit missing");
+            memcpy(rec, uv.mv_data, UNIT_SIZE);
+            put_le64(rec + UNIT_N_DOCS, get_le64(rec + UNIT_N_DOCS) + 1);
+            struct order_key lk, nk = {d->norm_size, d->h0, d->h1, d->date, d->id, (uint32_t)docno};
+            RP_TRY(doc_key(ix, txn, get_le64(rec + UNIT_LEADER), &lk));
+            if (rpi_cluster_keep_cmp(ix->cfg.keep)(&nk, &lk) < 0)
+                put_le64(rec + UNIT_LEADER, docno);
+            TRY_MDB(put_be(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
+        } else if (rc == MDB_NOTFOUND) {
+            unit = ctr->next_unit++;
+            unsigned char ub[8];
+            put_le64(ub, unit);
+            v = (MDB_val){8, ub};
+            TRY_MDB(mdb_put(txn, ix->dbi[DB_CONTENTS], &k, &v, 0), "content");
+            memset(rec, 0, sizeof rec);
+            put_le64(rec + UNIT_H0, d->h0);
+            put_le64(rec + UNIT_H1, d->h1);
+            put_le64(rec + UNIT_LEADER, docno);
+            put_le64(rec + UNIT_N_DOCS, 1);
+            put_le64(rec + UNIT_CENTER, unit);
+            put_le64(rec + UNIT_CLUSTER_DOCS, 1);
+            TRY_MDB(put_be(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
+            put_be64(ub, unit);
+            TRY_MDB(put_be(ix, txn, DB_STARS, unit, ub, 8), "stars");
+            RP_TRY(add_unit(ix, txn, unit, d, cands));
+        } else {
+            return rpi_ix_mdb(rc, "content");
+        }
+        TRY_MDB(put_be(ix, txn, DB_MEMBERS, unit, db, 8), "members");
+        RP_TRY(umap_put(seeds, unit, 0, NULL, NULL));
+    }
+    const size_t size = DOC_HEADER + id_len + 1;
+    unsigned char *rec = calloc(1, size);
+    if (!rec) return RP_E_NOMEM;
+    put_le64(rec + DOC_UNIT, unit);
+    put_le64(rec + DOC_H0, d->h0);
+    put_le64(rec + DOC_H1, d->h1);
+    put_le64(rec + DOC_NORM_SIZE, d->norm_size);
+    put_le64(rec + DOC_N_TOKENS, d->n_tokens);
+    put_le64(rec + DOC_DATE, (uint64_t)d->date);
+    put_le64(rec + DOC_TEXT_SIZE, d->text_size);
+    put_le32(rec + DOC_FLAGS, d->flags);
+    put_le32(rec + DOC_ID_LEN, (uint32_t)id_len);
+    memcpy(rec + DOC_HEADER, d->id, id_len);
+    int rc = put_be(ix, txn, DB_DOCS, docno, rec, size);
+    free(rec);
+    TRY_MDB(rc, "document");
+    unsigned char ik[8];
+    put_le64(ik, rpi_ix_id_key(d->id, id_len));
+    MDB_val k = {8, ik}, v = {8, db};
+    TRY_MDB(mdb_put(txn, ix->dbi[DB_IDS], &k, &v, 0), "ids");
+    return RP_OK;
+}
+
+static rp_status begin_write(rp_index *ix, MDB_txn **txn)
+{
+    rpi_ix_clear();
+    if (ix->read_only) return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "index opened read-only");
+    pthread_mutex_lock(&ix->write_mu);
+    const int rc = mdb_txn_begin(ix->env, NULL, 0, txn);
+    if (rc) {
+        pthread_mutex_unlock(&ix->write_mu);
+        return rpi_ix_mdb(rc, "begin");
+    }
+    return RP_OK;
+}
+
+/* Commit (or abort) and release the writer mutex. */
+static rp_status end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+{
+    if (st == RP_OK && keep) {
+        const int rc = mdb_txn_commit(txn);
+        if (rc) st = rpi_ix_mdb(rc, "commit");
+    } else {
+        mdb_txn_abort(txn);
+    }
+    pthread_mutex_unlock(&ix->write_mu);
+    return st;
+}
+
+rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+{
+    *res = NULL;
+    MDB_txn *txn;
+    RP_TRY(begin_write(ix, &txn));
+    struct umap seeds = {0};
+    struct rpi_vec cands;
+    rpi_vec_init(&cands, sizeof(uint64_t), NULL);
+    struct rpi_resbuild *rb = NULL;
+    struct rpi_counters ctr;
+    const size_t n = b->docs.len;
+    uint64_t *nums = malloc((n ? n : 1) * sizeof *nums);
+    rp_status st = nums ? counters_get(ix, txn, &ctr) : RP_E_NOMEM;
+    for (size_t i = 0; i < n && st == RP_OK; i++) {
+        const struct rpi_ixdoc *d = &RPI_VEC_AT(&b->docs, struct rpi_ixdoc, i);
+        nums[i] = RPI_IX_NONE;
+        if (d->skip != RP_SKIP_NONE) continue;
+        if (ctr.next_doc >= UINT32_MAX) {
+            st = rpi_ix_fail(RP_E_TOO_BIG, RP_INDEX_E_FULL, "document numbers exhausted");
+            break;
+        }
+        nums[i] = ctr.next_doc++;
+        st = add_doc(ix, txn, &ctr, d, nums[i], &seeds, &cands);
+    }
+    if (st == RP_OK) st = recluster(ix, txn, &seeds);
+    if (st == RP_OK) {
+        const int rc = counters_put(ix, txn, &ctr);
+        if (rc) st = rpi_ix_mdb(rc, "counters");
+    }
+    if (st == RP_OK) st = rpi_res_new(&rb, n);
+    for (size_t i = 0; i < n && st == RP_OK; i++) {
+        const struct rpi_ixdoc *d = &RPI_VEC_AT(&b->docs, struct rpi_ixdoc, i);
+        st = nums[i] == RPI_IX_NONE ? rpi_res_add_skipped(rb, d)
+                                    : rpi_res_add_doc(rb, ix, txn, nums[i], !dry_run);
+    }
+    st = end_write(ix, txn, st, !dry_run);
+    umap_free(&seeds);
+    rpi_vec_free(&cands);
+    free(nums);
+    if (st != RP_OK) {
+        rpi_res_abort(rb);
+        return st;
+    }
+    *res = rpi_res_finish(rb);
+    return *res ? RP_OK : RP_E_NOMEM;
+}
+
+/* ---- removing -------------------------------------------------------------------------- */
+
+static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsigned char *urec,
+                             struct umap *seeds)
+{
+    unsigned char ub[8];
+    put_be64(ub, u);
+    /* edges, both directions; the neighbours' components are reclustered */
+    struct rpi_vec nb;
+    rpi_vec_init(&nb, 12, NULL);
+    MDB_cursor *cur;
+    TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_EDGES], &cur), "cursor");
+    MDB_val k = {8, ub}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    rp_status st = RP_OK;
+    while (rc == 0 && st == RP_OK) {
+        st = rpi_vec_push(&nb, v.mv_data);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    for (size_t i = 0; i < nb.len && st == RP_OK; i++) {
+        const unsigned char *e = (const unsigned char *)nb.ptr + 12 * i;
+        const uint64_t w = get_be64(e);
+        unsigned char back[12];
+        memcpy(back, ub, 8);
+        memcpy(back + 8, e + 8, 4);
+        st = umap_put(seeds, w, 0, NULL, NULL);
+        rc = del_be(ix, txn, DB_EDGES, w, back, 12);
+        if (rc && st == RP_OK) st = rpi_ix_mdb(rc, "edges");
+    }
+    rpi_vec_free(&nb);
+    RP_TRY(st);
+    TRY_MDB(del_be(ix, txn, DB_EDGES, u, NULL, 0), "edges");
+    /* band postings */
+    MDB_val sv;
+    if (rpi_ix_get(ix, txn, DB_SIGS, u, &sv) == RP_OK && sv.mv_size == ix->cfg.num_perm * 4u) {
+        const size_t kp = ix->cfg.num_perm;
+        uint32_t *sig = malloc(kp * sizeof *sig);
+        if (!sig) return RP_E_NOMEM;
+        for (size_t j = 0; j < kp; j++)
+            sig[j] = get_le32((const unsigned char *)sv.mv_data + 4 * j);
+        for (uint32_t b = 0; b < ix->cfg.bands && !rc; b++) {
+            unsigned char bk[12];
+            band_key(ix, sig, b, bk);
+            MDB_val key = {12, bk}, pv = {8, ub};
+            rc = mdb_del(txn, ix->dbi[DB_BANDS], &key, &pv);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+        free(sig);
+        TRY_MDB(rc, "bands");
+    }
+    TRY_MDB(del_be(ix, txn, DB_SIGS, u, NULL, 0), "signature");
+    /* term frequencies */
+    MDB_val tv;
+    if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
+        const size_t nt = tv.mv_size / 8;
+        uint64_t *terms = malloc((nt ? nt : 1) * sizeof *terms);
+        if (!terms) return RP_E_NOMEM;
+        for (size_t j = 0; j < nt; j++)
+            terms[j] = get_le64((const unsigned char *)tv.mv_data + 8 * j);
+        for (size_t j = 0; j < nt && !rc; j++) {
+            MDB_val dv;
+            if (rpi_ix_get(ix, txn, DB_TERMS, terms[j], &dv) != RP_OK || dv.mv_size != 8) continue;
+            const uint64_t df = get_le64(dv.mv_data);
+            unsigned char b8[8];
+            put_le64(b8, df - 1);
+            rc = df <= 1 ? del_be(ix, txn, DB_TERMS, terms[j], NULL, 0)
+                         : put_be(ix, txn, DB_TERMS, terms[j], b8, 8);
+        }
+        free(terms);
+        TRY_MDB(rc, "terms");
+        TRY_MDB(del_be(ix, txn, DB_UTERMS, u, NULL, 0), "terms");
+    }
+    unsigned char hk[16];
+    memcpy(hk, urec + UNIT_H0, 16);
+    MDB_val ck = {16, hk};
+    rc = mdb_del(txn, ix->dbi[DB_CONTENTS], &ck, NULL);
+    if (rc && rc != MDB_NOTFOUND) return rpi_ix_mdb(rc, "content");
+    TRY_MDB(del_be(ix, txn, DB_STARS, get_le64(urec + UNIT_CENTER), ub, 8), "stars");
+    TRY_MDB(del_be(ix, txn, DB_UNITS, u, NULL, 0), "unit");
+    return RP_OK;
+}
+
+static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr, uint64_t docno,
+                            struct umap *seeds)
+{
+    MDB_val dv;
+    rp_status st = rpi_ix_get(ix, txn, DB_DOCS, docno, &dv);
+    if (st != RP_OK) return st == RP_DONE ? RP_OK : st;
+    const uint64_t u = get_le64((const unsigned char *)dv.mv_data + DOC_UNIT);
+    const uint64_t idk = rpi_ix_id_key((const char *)dv.mv_data + DOC_HEADER,
+                                       get_le32((const unsigned char *)dv.mv_data + DOC_ID_LEN));
+    unsigned char db[8], ik[8];
+    put_be64(db, docno);
+    put_le64(ik, idk);
+    MDB_val k = {8, ik}, v = {8, db};
+    int rc = mdb_del(txn, ix->dbi[DB_IDS], &k, &v);
+    if (rc && rc != MDB_NOTFOUND) return rpi_ix_mdb(rc, "ids");
+    TRY_MDB(del_be(ix, txn, DB_DOCS, docno, NULL, 0), "document");
+    if (u == RPI_IX_NONE) {
+        if (ctr->n_empty) ctr->n_empty--;
+        return RP_OK;
+    }
+    TRY_MDB(del_be(ix, txn, DB_MEMBERS, u, db, 8), "members");
+    MDB_val uv;
+    if (rpi_ix_get(ix, txn, DB_UNITS, u, &uv) != RP_OK)
+        return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit missing");
+    unsigned char rec[UNIT_SIZE];
+    memcpy(rec, uv.mv_data, UNIT_SIZE);
+    const uint64_t nd = get_le64(rec + UNIT_N_DOCS);
+    if (nd <= 1) return delete_unit(ix, txn, u, rec, seeds);
+    put_le64(rec + UNIT_N_DOCS, nd - 1);
+    if (get_le64(rec + UNIT_LEADER) == docno) { /* the next leader in keep order */
+        MDB_cursor *cur;
+        TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_MEMBERS], &cur), "cursor");
+        unsigned char ub[8];
+        put_be64(ub, u);
+        MDB_val mk = {8, ub}, mv;
+        struct order_key best = {0}, cand;
+        int have = 0;
+        rc = mdb_cursor_get(cur, &mk, &mv, MDB_SET_KEY);
+        while (rc == 0 && st == RP_OK) {
+            st = doc_key(ix, txn, get_be64(mv.mv_data), &cand);
+            if (st == RP_OK && (!have || rpi_cluster_keep_cmp(ix->cfg.keep)(&cand, &best) < 0)) {
+                best = cand;
+                have = 1;
+            }
+            rc = mdb_cursor_get(cur, &mk, &mv, MDB_NEXT_DUP);
+        }
+        mdb_cursor_close(cur);
+        RP_TRY(st);
+        if (have) put_le64(rec + UNIT_LEADER, best.doc);
+    }
+    TRY_MDB(put_be(ix, txn, DB_UNITS, u, rec, UNIT_SIZE), "unit");
+    return umap_put(seeds, u, 0, NULL, NULL);
+}
+
+static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs)
+{
+    struct umap seeds = {0};
+    struct rpi_counters ctr;
+    rp_status st = counters_get(ix, txn, &ctr);
+    for (size_t i = 0; i < docs->len && st == RP_OK; i++)
+        st = remove_doc(ix, txn, &ctr, RPI_VEC_AT(docs, uint64_t, i), &seeds);
+    if (st == RP_OK) st = recluster(ix, txn, &seeds);
+    if (st == RP_OK) {
+        const int rc = counters_put(ix, txn, &ctr);
+        if (rc) st = rpi_ix_mdb(rc, "counters");
+    }
+    umap_free(&seeds);
+    return st;
+}
+
+RPI_FUNC rp_status rpi_ix_find_id(rp_index *ix, MDB_txn *txn, const char *id, struct rpi_vec *out);
+
+rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
+{
+    if (n_removed) *n_removed = 0;
+    MDB_txn *txn;
+    RP_TRY(begin_write(ix, &txn));
+    struct rpi_vec docs;
+    rpi_vec_init(&docs, sizeof(uint64_t), NULL);
+    rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
+    if (st == RP_OK && docs.len == 0)
+        st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs);
+    const size_t n = docs.len;
+    rpi_vec_free(&docs);
+    st = end_write(ix, txn, st, 1);
+    if (st == RP_OK && n_removed) *n_removed = n;
+    return st;
+}
+
+rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_removed)
+{
+    if (n_removed) *n_removed = 0;
+    MDB_txn *txn;
+    RP_TRY(begin_write(ix, &txn));
+    struct rpi_vec docs;
+    rpi_vec_init(&docs, sizeof(uint64_t), NULL);
+    MDB_cursor *cur;
+    rp_status st = RP_OK;
+    int rc = mdb_cursor_open(txn, ix->dbi[DB_DOCS], &cur);
+    if (rc) st = rpi_ix_mdb(rc, "cursor");
+    MDB_val k, v;
+    rc = st == RP_OK ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : MDB_NOTFOUND;
+    while (rc == 0 && st == RP_OK) {
+        const int64_t date = (int64_t)get_le64((const unsigned char *)v.mv_data + DOC_DATE);
+        if (date != INT64_MIN && date < epoch) {
+            const uint64_t d = get_be64(k.mv_data);
+            st = rpi_vec_push(&docs, &d);
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (st == RP_OK) mdb_cursor_close(cur);
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs);
+    const size_t n = docs.len;
+    rpi_vec_free(&docs);
+    st = end_write(ix, txn, st, 1);
+    if (st == RP_OK && n_removed) *n_removed = n;
+    return st;
+}

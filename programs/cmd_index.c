@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_index.c -- `reprint index`: a persistent index (rp_index.h) from the command line.
+ *   create DIR   empty index with fixed clustering parameters
+ *   add DIR IN   add documents (one transaction per --batch); one cluster line per document
+ *   query DIR IN the same answer, nothing stored
+ *   remove DIR --id ID | --before DATE
+ *   stats DIR    one JSON object
+ *   export DIR   every stored document's cluster line, as `reprint cluster` writes them */
+#include <errno.h>  /* errno */
+#include <getopt.h> /* getopt_long */
+#include <signal.h> /* signal */
+#include <stdio.h>  /* fprintf */
+#include <stdlib.h> /* strtoul, strtod */
+#include <string.h> /* strcmp */
+#include "reprint/rp_index.h"
+#include "cli_output.h"
+#include "cmd_index.h"
+
+enum {
+    EXIT_OK = 0,
+    EXIT_INPUT = 1,
+    EXIT_USAGE = 2,
+    EXIT_FATAL = 3,
+    EXIT_LOCKED = 4,
+    EXIT_FULL = 5
+};
+
+static const char USAGE[] =
+    "usage: reprint index create DIR [CLUSTERING OPTIONS] [--map-size SIZE]\n"
+    "       reprint index add DIR [INPUT OPTIONS] [--batch N] [-o OUT] INPUT...\n"
+    "       reprint index query DIR [INPUT OPTIONS] [-o OUT] INPUT...\n"
+    "       reprint index remove DIR --id ID | --before DATE\n"
+    "       reprint index stats DIR\n"
+    "       reprint index export DIR [-o OUT]\n"
+    "\n"
+    "A persistent index (LMDB, one directory) that assigns each new document to its cluster.\n"
+    "Adding documents one at a time or in batches gives the same clusters as one\n"
+    "'reprint cluster' over the same documents in the same order. add and query print one\n"
+    "JSON line per document, as 'reprint cluster' does; export prints every stored document.\n"
+    "\n"
+    "Clustering options (create; fixed for the life of the index):\n"
+    "  --level exact|near  --threshold T  --ngram N  --num-perm K  --bands B --rows R\n"
+    "  --keep longest|first|earliest  --max-bucket N  --seed S\n"
+    "  --no-nfkc --no-casefold --no-strip-accents --no-punct --no-cjk-chars\n"
+    "  --map-size SIZE         largest size the index may grow to (default 16G)\n"
+    "Input options (add, query; as for 'reprint cluster'):\n"
+    "  --format auto|text|jsonl|json|warc  --id-field F --text-field F --date-field F\n"
+    "  --title-field F --url-field F  --max-doc-size SIZE  --truncate-large\n"
+    "Other options:\n"
+    "  --batch N               add: commit every N documents (default: all inputs in one\n"
+    "                          transaction, all or nothing)\n"
+    "  --id ID                 remove: every document with this id\n"
+    "  --before DATE           remove: every document dated before DATE (ISO 8601, RFC 2822\n"
+    "                          or epoch seconds); undated documents stay\n"
+    "  -o, --output PATH       output file (default stdout)\n"
+    "  -q, --quiet             no summary on stderr\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Exit status: 0 success; 1 some documents skipped (reported in the output); 2 usage\n"
+    "error; 3 fatal error; 4 the index is locked by another writer; 5 the index or the disk\n"
+    "is full (nothing of the failed batch was stored; the index stays usable).\n";
+
+enum {
+    OPT_LEVEL = 256,
+    OPT_THRESHOLD,
+    OPT_NGRAM,
+    OPT_NUM_PERM,
+    OPT_BANDS,
+    OPT_ROWS,
+    OPT_KEEP,
+    OPT_MAX_BUCKET,
+    OPT_SEED,
+    OPT_FORMAT,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_DATE_FIELD,
+    OPT_TITLE_FIELD,
+    OPT_URL_FIELD,
+    OPT_MAX_DOC,
+    OPT_TRUNCATE,
+    OPT_NO_NFKC,
+    OPT_NO_CASEFOLD,
+    OPT_NO_ACCENTS,
+    OPT_NO_PUNCT,
+    OPT_NO_CJK,
+    OPT_MAP_SIZE,
+    OPT_BATCH,
+    OPT_ID,
+    OPT_BEFORE
+};
+
+static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
+                                         {"threshold", required_argument, NULL, OPT_THRESHOLD},
+                                         {"ngram", required_argument, NULL, OPT_NGRAM},
+                                         {"num-perm", required_argument, NULL, OPT_NUM_PERM},
+                                         {"bands", required_argument, NULL, OPT_BANDS},
+                                         {"rows", required_argument, NULL, OPT_ROWS},
+                                         {"keep", required_argument, NULL, OPT_KEEP},
+                                         {"max-bucket", required_argument, NULL, OPT_MAX_BUCKET},
+                                         {"seed", required_argument, NULL, OPT_SEED},
+                                         {"format", required_argument, NULL, OPT_FORMAT},
+                                         {"id-field", required_argument, NULL, OPT_ID_FIELD},
+                                         {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+                                         {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+                                         {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+                                         {"url-field", required_argument, NULL, OPT_URL_FIELD},
+                                         {"max-doc-size", required_argument, NULL, OPT_MAX_DOC},
+                                         {"truncate-large", no_argument, NULL, OPT_TRUNCATE},
+                                         {"no-nfkc", no_argument, NULL, OPT_NO_NFKC},
+                                         {"no-casefold", no_argument, NULL, OPT_NO_CASEFOLD},
+                                         {"no-strip-accents", no_argument, NULL, OPT_NO_ACCENTS},
+                                         {"no-punct", no_argument, NULL, OPT_NO_PUNCT},
+                                         {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
+                                         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
+                                         {"batch", required_argument, NULL, OPT_BATCH},
+                                         {"id", required_argument, NULL, OPT_ID},
+                                         {"before", required_argument, NULL, OPT_BEFORE},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+
+struct icli {
+    const char *sub, *dir, *output, *remove_id, *before;
+    rp_config cfg;
+    uint64_t map_size;
+    unsigned long batch;
+    int quiet;
+    char **inputs;
+    int n_inputs;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "reprint index: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'reprint index --help'.\n");
+    return EXIT_USAGE;
+}
+
+static int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    const unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi || s[0] == '-') return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(s, &end);
+    if (errno || end == s || v < 0) return -1;
+    double mul = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mul = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1024.0 * 1024;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mul = 1024.0 * 1024 * 1024 * 1024;
+        end++;
+        break;
+    default: break;
+    }
+    if (*end == 'i') end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end || v * mul > 1e15) return -1;
+    *out = (uint64_t)(v * mul);
+    return 0;
+}
+
+static int parse_opts(struct icli *c, int argc, char **argv)
+{
+    rp_config_default(&c->cfg);
+    int opt;
+    unsigned long v;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:qh", LONGOPTS, NULL)) != -1) {
+        rp_config *g = &c->cfg;
+        switch (opt) {
+        case OPT_LEVEL:
+            if (!strcmp(optarg, "exact"))
+                g->level = RP_LEVEL_EXACT;
+            else if (!strcmp(optarg, "near"))
+                g->level = RP_LEVEL_NEAR;
+            else
+                return usage_error("--level: exact or near (the index has no reuse/story level "
+                                   "yet), got '%s'",
+                                   optarg);
+            break;
+        case OPT_THRESHOLD: {
+            char *end;
+            g->threshold = strtod(optarg, &end);
+            if (*end || !(g->threshold > 0 && g->threshold <= 1))
+                return usage_error("--threshold must be in (0, 1], got '%s'", optarg);
+            break;
+        }
+        case OPT_NGRAM:
+            if (parse_ulong(optarg, 1, 64, &v))
+                return usage_error("--ngram: 1..64, got '%s'", optarg);
+            g->ngram = (unsigned)v;
+            break;
+        case OPT_NUM_PERM:
+            if (parse_ulong(optarg, RP_MINHASH_MIN_PERM, RP_MINHASH_MAX_PERM, &v))
+                return usage_error("--num-perm: 8..1024, got '%s'", optarg);
+            g->num_perm = (unsigned)v;
+            break;
+        case OPT_BANDS:
+            if (parse_ulong(optarg, 1, 1024, &v))
+                return usage_error("--bands: 1..1024, got '%s'", optarg);
+            g->bands = (unsigned)v;
+            break;
+        case OPT_ROWS:
+            if (parse_ulong(optarg, 1, 1024, &v))
+                return usage_error("--rows: 1..1024, got '%s'", optarg);
+            g->rows = (unsigned)v;
+            break;
+        case OPT_KEEP:
+            if (!strcmp(optarg, "longest"))
+                g->keep = RP_KEEP_LONGEST;
+            else if (!strcmp(optarg, "first"))
+                g->keep = RP_KEEP_FIRST;
+            else if (!strcmp(optarg, "earliest"))
+                g->keep = RP_KEEP_EARLIEST;
+            else
+                return usage_error("unknown --keep '%s' (longest, first, earliest)", optarg);
+            break;
+        case OPT_MAX_BUCKET:
+            if (parse_ulong(optarg, 2, 1u << 30, &v))
+                return usage_error("--max-bucket: >= 2, got '%s'", optarg);
+            g->max_bucket = v;
+            break;
+        case OPT_SEED:
+            if (parse_ulong(optarg, 0, ~0ul, &v))
+                return usage_error("--seed: a number, got '%s'", optarg);
+            g->seed = v;
+            break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "auto"))
+                g->ingest.format = RP_FORMAT_AUTO;
+            else if (!strcmp(optarg, "text"))
+                g->ingest.format = RP_FORMAT_TEXT;
+            else if (!strcmp(optarg, "jsonl"))
+                g->ingest.format = RP_FORMAT_JSONL;
+            else if (!strcmp(optarg, "json"))
+                g->ingest.format = RP_FORMAT_JSON;
+            else if (!strcmp(optarg, "warc"))
+                g->ingest.format = RP_FORMAT_WARC;
+            else
+                return usage_error("unknown --format '%s'", optarg);
+            break;
+        case OPT_ID_FIELD: g->ingest.id_field = optarg; break;
+        case OPT_TEXT_FIELD: g->ingest.text_field = optarg; break;
+        case OPT_DATE_FIELD: g->ingest.date_field = optarg; break;
+        case OPT_TITLE_FIELD: g->ingest.title_field = optarg; break;
+        case OPT_URL_FIELD: g->ingest.url_field = optarg; break;
+        case OPT_MAX_DOC: {
+            uint64_t s;
+            if (parse_bytes(optarg, &s) || s < 1 || s > 3900000000ull)
+                return usage_error("--max-doc-size: a size below 4G like 64M, got '%s'", optarg);
+            g->ingest.max_doc_size = (size_t)s;
+            break;
+        }
+        case OPT_TRUNCATE: g->ingest.truncate_large = 1; break;
+        case OPT_NO_NFKC: g->norm.flags &= ~RP_NORM_NFKC; break;
+        case OPT_NO_CASEFOLD: g->norm.flags &= ~RP_NORM_CASEFOLD; break;
+        case OPT_NO_ACCENTS: g->norm.flags &= ~RP_NORM_STRIP_ACCENTS; break;
+        case OPT_NO_PUNCT: g->norm.flags &= ~RP_NORM_PUNCT; break;
+        case OPT_NO_CJK: g->norm.flags &= ~RP_NORM_CJK_CHARS; break;
+        case OPT_MAP_SIZE:
+            if (parse_bytes(optarg, &c->map_size) || c->map_size < (64u << 10))
+                return usage_error("--map-size: a size of at least 64K like 16G, got '%s'", optarg);
+            break;
+        case OPT_BATCH:
+            if (parse_ulong(optarg, 1, 1ul << 30, &c->batch))
+                return usage_error("--batch: a document count >= 1, got '%s'", optarg);
+            break;
+        case OPT_ID: c->remove_id = optarg; break;
+        case OPT_BEFORE: c->before = optarg; break;
+        case 'o': c->output = optarg; break;
+        case 'q': c->quiet = 1; break;
+        case 'h': fputs(USAGE, stdout); exit(EXIT_OK);
+        default: return usage_error("%s", "invalid option");
+        }
+    }
+    if ((c->cfg.bands == 0) != (c->cfg.rows == 0))
+        return usage_error("%s", "--bands and --rows go together");
+    if (c->cfg.bands && (unsigned long)c->cfg.bands * c->cfg.rows > c->cfg.num_perm)
+        return usage_error("%s", "--bands x --rows must not exceed --num-perm");
+    if (optind >= argc) return usage_error("%s", "no DIR given");
+    c->dir = argv[optind++];
+    c->inputs = argv + optind;
+    c->n_inputs = argc - optind;
+    return EXIT_OK;
+}
+
+void index_cluster_line(FILE *f, const rp_doc_result *r)
+{
+    fputs("{\"id\":", f);
+    cli_json_str(f, r->id);
+    fputs(",\"cluster\":", f);
+    cli_json_str(f, r->cluster);
+    fprintf(f, ",\"relation\":\"%s\",\"of\":", rp_relation_str(r->relation));
+    if (r->of)
+        cli_json_str(f, r->of);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"score\":%.4f", r->score);
+    if (r->skip != RP_SKIP_NONE) {
+        fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
+        if (r->detail) {
+            fputs(",\"detail\":", f);
+            cli_json_str(f, r->detail);
+        }
+    }
+    fputs("}\n", f);
+}
+
+int index_exit_status(const rp_index *ix)
+{
+    switch (rp_index_errkind(ix)) {
+    case RP_INDEX_E_LOCKED: return EXIT_LOCKED;
+    case RP_INDEX_E_FULL: return EXIT_FULL;
+    case RP_INDEX_E_NOT_FOUND: return EXIT_INPUT;
+    default: return EXIT_FATAL;
+    }
+}
+
+static int fail_ix(const rp_index *ix, const char *what)
+{
+    fprintf(stderr, "reprint index: %s: %s\n", what, rp_index_errmsg(ix));
+    return index_exit_status(ix);
+}
+
+static int open_ix(const struct icli *c, rp_index **ix, int read_only)
+{
+    rp_index_options o;
+    rp_index_options_default(&o);
+    o.read_only = read_only;
+    o.map_size = c->map_size;
+    char msg[512];
+    if (rp_index_open(ix, c->dir, &o, NULL, msg, sizeof msg) != RP_OK) {
+        fprintf(stderr, "reprint index: %s\n", msg);
+        return index_exit_status(NULL);
+    }
+    return EXIT_OK;
+}
+
+/* add / query: frame the inputs, prepare batches of --batch documents, commit each. */
+static int cmd_add(const struct icli *c, int dry_run)
+{
+    if (c->n_inputs < 1) return usage_error("%s", "no INPUT given");
+    rp_index *ix;
+    int rc = open_ix(c, &ix, 0);
+    if (rc) return rc;
+    struct cli_out o;
+    if (cli_out_open(&o, c->output)) {
+        rp_index_close(ix);
+        return EXIT_FATAL;
+    }
+    rp_index_batch *b = NULL;
+    unsigned long long n_docs = 0, n_skipped = 0, n_batches = 0;
+    rp_status st = RP_OK;
+    int failed_commit = 0;
+    for (int a = 0; a <= c->n_inputs && st == RP_OK; a++) {
+        rp_reader *rd = NULL;
+        if (a < c->n_inputs) {
+            st = rp_reader_open(&rd, c->inputs[a], &c->cfg.ingest, NULL);
+            if (st != RP_OK) {
+                fprintf(stderr, "reprint index: %s: %s\n", c->inputs[a], rp_strerror(st));
+                break;
+            }
+        }
+        for (;;) {
+            rp_record rec;
+            int flush = 0;
+            if (rd) {
+                st = rp_reader_next(rd, &rec);
+                if (st == RP_DONE) {
+                    st = RP_OK;
+                    break;
+                }
+                if (st != RP_OK) {
+                    fprintf(stderr, "reprint index: %s: %s\n", c->inputs[a], rp_reader_errmsg(rd));
+                    break;
+                }
+                if (!b && (st = rp_index_batch_create(&b, ix, &c->cfg.ingest)) != RP_OK) break;
+                if ((st = rp_index_batch_add_record(b, &rec)) != RP_OK) break;
+                flush = c->batch && rp_index_batch_n_docs(b) >= c->batch;
+            } else {
+                flush = b && rp_index_batch_n_docs(b) > 0; /* after the last input */
+            }
+            if (flush) {
+                rp_index_result *res;
+                st = rp_index_commit(ix, b, dry_run, &res);
+                rp_index_batch_free(b);
+                b = NULL;
+                if (st != RP_OK) {
+                    failed_commit = 1;
+                    break;
+                }
+                n_batches++;
+                for (size_t i = 0; i < res->n_docs; i++) {
+                    index_cluster_line(o.f, &res->docs[i]);
+                    n_docs++;
+                    if (res->docs[i].relation == RP_REL_SKIPPED) n_skipped++;
+                }
+                rp_index_result_free(res);
+                if (fflush(o.f) != 0) {
+                    st = RP_E_IO;
+                    break;
+                }
+            }
+            if (!rd) break;
+        }
+        rp_reader_free(rd);
+    }
+    rp_index_batch_free(b);
+    if (st != RP_OK) {
+        if (failed_commit)
+            rc = fail_ix(ix, dry_run ? "query" : "add");
+        else
+            rc = EXIT_FATAL;
+        if (!failed_commit && st != RP_E_IO)
+            fprintf(stderr, "reprint index: %s\n", rp_strerror(st));
+        if (n_batches && !dry_run)
+            fprintf(stderr,
+                    "reprint index: %llu earlier batch(es) of %llu documents were "
+                    "committed\n",
+                    n_batches, n_docs);
+        if (o.f == stdout || n_batches == 0 || dry_run)
+            cli_out_abort(&o);
+        else if (cli_out_commit(&o))
+            rc = EXIT_FATAL;
+        rp_index_close(ix);
+        return rc;
+    }
+    rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+    rp_index_close(ix);
+    if (!c->quiet)
+        fprintf(stderr, "reprint index: %s %llu documents (%llu skipped) in %llu batch(es)\n",
+                dry_run ? "queried" : "added", n_docs, n_skipped, n_batches);
+    if (rc == EXIT_OK && n_skipped) rc = EXIT_INPUT;
+    return rc;
+}
+
+static int export_line(const rp_doc_result *r, uint64_t doc_number, void *user)
+{
+    (void)doc_number;
+    index_cluster_line(user, r);
+    return 0;
+}
+
+static int cmd_export(const struct icli *c)
+{
+    rp_index *ix;
+    int rc = open_ix(c, &ix, 1);
+    if (rc) return rc;
+    struct cli_out o;
+    if (cli_out_open(&o, c->output)) {
+        rp_index_close(ix);
+        return EXIT_FATAL;
+    }
+    if (rp_index_foreach_doc(ix, export_line, o.f) != RP_OK) {
+        rc = fail_ix(ix, "export");
+        cli_out_abort(&o);
+    } else {
+        rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
+    }
+    rp_index_close(ix);
+    return rc;
+}
+
+static int cmd_stats(const struct icli *c)
+{
+    rp_index *ix;
+    int rc = open_ix(c, &ix, 1);
+    if (rc) return rc;
+    rp_index_stats s;
+    if (rp_index_stats_get(ix, &s) != RP_OK) {
+        rc = fail_ix(ix, "stats");
+        rp_index_close(ix);
+        return rc;
+    }
+    rp_config cfg;
+    rp_index_config(ix, &cfg);
+    static const char *const KEEP[] = {"longest", "first", "earliest"};
+    printf("{\"documents\":%llu,\"contents\":%llu,\"empty\":%llu,\"edges\":%llu,"
+           "\"clusters\":%llu,\"terms\":%llu,\"next_document\":%llu,\"bytes_used\":%llu,"
+           "\"map_size\":%llu,\"level\":\"%s\",\"threshold\":%.4f,\"ngram\":%u,"
+           "\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu}\n",
+           (unsigned long long)s.n_docs, (unsigned long long)s.n_units,
+           (unsigned long long)s.n_empty, (unsigned long long)s.n_edges,
+           (unsigned long long)s.n_clusters, (unsigned long long)s.n_terms,
+           (unsigned long long)s.next_doc, (unsigned long long)s.bytes_used,
+           (unsigned long long)s.map_size, cfg.level == RP_LEVEL_EXACT ? "exact" : "near",
+           cfg.threshold, cfg.ngram, cfg.num_perm, s.bands, s.rows,
+           KEEP[cfg.keep <= RP_KEEP_EARLIEST ? cfg.keep : 0], (unsigned long long)cfg.seed);
+    rp_index_close(ix);
+    return fflush(stdout) ? EXIT_FATAL : EXIT_OK;
+}
+
+static int cmd_remove(const struct icli *c)
+{
+    if (!c->remove_id == !c->before)
+        return usage_error("%s", "remove: give --id ID or --before DATE");
+    int64_t epoch = 0;
+    if (c->before) {
+        epoch = rp_parse_date(c->before, strlen(c->before));
+        if (epoch == INT64_MIN) return usage_error("--before: not a date: '%s'", c->before);
+    }
+    rp_index *ix;
+    int rc = open_ix(c, &ix, 0);
+    if (rc) return rc;
+    uint64_t n = 0;
+    const rp_status st = c->remove_id ? rp_index_remove_id(ix, c->remove_id, &n)
+                                      : rp_index_remove_before(ix, epoch, &n);
+    if (st != RP_OK)
+        rc = fail_ix(ix, "remove");
+    else if (!c->quiet)
+        fprintf(stderr, "reprint index: removed %llu documents\n", (unsigned long long)n);
+    rp_index_close(ix);
+    return rc;
+}
+
+int rp_cmd_index(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit becomes EFBIG: reported as full */
+    struct icli c;
+    memset(&c, 0, sizeof c);
+    c.sub = argv[1];
+    int rc = parse_opts(&c, argc - 1, argv + 1);
+    if (rc != EXIT_OK) return rc;
+    if (!strcmp(c.sub, "create")) {
+        if (c.n_inputs) return usage_error("%s", "create takes only DIR");
+        rp_index_options o;
+        rp_index_options_default(&o);
+        o.map_size = c.map_size;
+        const rp_status st = rp_index_create(c.dir, &c.cfg, &o, NULL);
+        if (st != RP_OK) {
+            fprintf(stderr, "reprint index: create: %s\n", rp_index_errmsg(NULL));
+            return st == RP_E_INVALID || st == RP_E_UNSUPPORTED ? EXIT_USAGE
+                                                                : index_exit_status(NULL);
+        }
+        return EXIT_OK;
+    }
+    if (!strcmp(c.sub, "add")) return cmd_add(&c, 0);
+    if (!strcmp(c.sub, "query")) return cmd_add(&c, 1);
+    if (!strcmp(c.sub, "export")) return cmd_export(&c);
+    if (!strcmp(c.sub, "stats")) return cmd_stats(&c);
+    if (!strcmp(c.sub, "remove")) return cmd_remove(&c);
+    return usage_error("unknown subcommand '%s' (create, add, query, remove, stats, export)",
+                       c.sub);
+}
