@@ -4,7 +4,8 @@
 # what is missing.
 set -eu
 PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
-libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time"
+libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
+liblmdb-dev libmicrohttpd-dev curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
