@@ -57,6 +57,10 @@ RPI_FUNC rp_status rpi_vec_reserve(struct rpi_vec *v, size_t n_extra);
 RPI_FUNC rp_status rpi_vec_push(struct rpi_vec *v, const void *elem);
 #define RPI_VEC_AT(v, T, i) (((T *)(v)->ptr)[i])
 
+/* ---- sorting (sort.c) --------------------------------------------------------------------- */
+/* Sort n 64-bit keys ascending (LSD radix, stable; n extra keys of scratch). RP_E_NOMEM. */
+RPI_FUNC rp_status rpi_sort_u64(const rp_alloc *alloc, uint64_t *a, size_t n);
+
 /* ---- error propagation (zstd error_private.h) --------------------------------------------- */
 #define RP_TRY(expr)                                                                           \
     do {                                                                                       \

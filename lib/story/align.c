@@ -17,15 +17,7 @@
 #include <string.h> /* memset */
 #include "reprint/rp_align.h"
 #include "common/common_internal.h"
-
-struct seed {
-    uint64_t h;
-    uint32_t pos;
-};
-
-struct hit {
-    uint32_t i, j;
-};
+#include "align_internal.h"
 
 struct chain {
     uint32_t first_i, first_j, last_i, last_j;
@@ -38,9 +30,9 @@ struct rp_aligner {
     rp_align_params p;
     const rp_alloc *alloc;
     rp_alloc alloc_copy;
-    struct seed *sa, *sb;
+    uint64_t *sa, *sb; /* seeds: hash << 32 | position, sorted */
     size_t cap_sa, cap_sb;
-    struct hit *hits;
+    uint64_t *hits; /* i << 32 | j */
     size_t cap_hits;
     struct chain *chains;
     size_t cap_chains;
@@ -94,18 +86,20 @@ void rp_aligner_free(rp_aligner *al)
     rpi_free(al->alloc, al);
 }
 
-static int cmp_seed(const void *pa, const void *pb)
+static int cmp_u64(const void *pa, const void *pb)
 {
-    const struct seed *a = pa, *b = pb;
-    if (a->h != b->h) return a->h < b->h ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
+    const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
 }
 
-static int cmp_hit(const void *pa, const void *pb)
+/* Small arrays by qsort, large ones by radix (common/sort.c). */
+static rp_status sort_keys(const rp_alloc *alloc, uint64_t *a, size_t n)
 {
-    const struct hit *a = pa, *b = pb;
-    if (a->i != b->i) return a->i < b->i ? -1 : 1;
-    return a->j < b->j ? -1 : a->j > b->j;
+    if (n < 4096) {
+        qsort(a, n, sizeof *a, cmp_u64);
+        return RP_OK;
+    }
+    return rpi_sort_u64(alloc, a, n);
 }
 
 static int cmp_matched(const void *pa, const void *pb)
@@ -122,11 +116,14 @@ static int cmp_astart(const void *pa, const void *pb)
     return a->a_start < b->a_start ? -1 : a->a_start > b->a_start;
 }
 
-/* Hashes of every k-gram without a 0 token, sorted by (hash, position). */
-static size_t make_seeds(const uint32_t *t, size_t n, unsigned k, struct seed *out)
+/* Seeds of a token sequence: (32-bit hash of every k-gram without a 0 token) << 32 |
+ * position, sorted. out holds n entries. */
+rp_status rpi_align_seeds(const rp_alloc *alloc, const uint32_t *t, size_t n, unsigned k,
+                          uint64_t *out, size_t *m_out)
 {
     size_t m = 0;
-    if (n < k) return 0;
+    *m_out = 0;
+    if (n < k) return RP_OK;
     size_t zero_until = 0; /* first position whose window holds no 0 */
     for (size_t i = 0; i < n; i++)
         if (t[i] == 0) {
@@ -138,12 +135,10 @@ static size_t make_seeds(const uint32_t *t, size_t n, unsigned k, struct seed *o
                 h *= 0xBF58476D1CE4E5B9ull;
                 h ^= h >> 29;
             }
-            out[m].h = h;
-            out[m].pos = (uint32_t)(i + 1 - k);
-            m++;
+            out[m++] = (h & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1 - k);
         }
-    qsort(out, m, sizeof *out, cmp_seed);
-    return m;
+    *m_out = m;
+    return sort_keys(alloc, out, m);
 }
 
 /* Grow one of the aligner's arrays to hold need elements (common/buf.c). */
@@ -154,30 +149,31 @@ static size_t make_seeds(const uint32_t *t, size_t n, unsigned k, struct seed *o
         (ptr) = p_;                                                                                \
     } while (0)
 
-static rp_status collect_hits(rp_aligner *al, size_t ma, size_t mb, size_t *n_hits)
+static rp_status collect_hits(rp_aligner *al, const uint64_t *sa, size_t ma, const uint64_t *sb,
+                              size_t mb, size_t *n_hits)
 {
     size_t x = 0, y = 0, nh = 0;
     const unsigned occ = al->p.max_seed_occ;
     while (x < ma && y < mb) {
-        if (al->sa[x].h < al->sb[y].h) {
+        const uint64_t ha = sa[x] >> 32, hb = sb[y] >> 32;
+        if (ha < hb) {
             x++;
             continue;
         }
-        if (al->sa[x].h > al->sb[y].h) {
+        if (ha > hb) {
             y++;
             continue;
         }
-        const uint64_t h = al->sa[x].h;
         size_t x2 = x, y2 = y;
-        while (x2 < ma && al->sa[x2].h == h)
+        while (x2 < ma && sa[x2] >> 32 == ha)
             x2++;
-        while (y2 < mb && al->sb[y2].h == h)
+        while (y2 < mb && sb[y2] >> 32 == ha)
             y2++;
         if (x2 - x <= occ && y2 - y <= occ) {
             GROW(al, al->hits, al->cap_hits, nh + (x2 - x) * (y2 - y));
             for (size_t p = x; p < x2; p++)
                 for (size_t q = y; q < y2; q++)
-                    al->hits[nh++] = (struct hit){al->sa[p].pos, al->sb[q].pos};
+                    al->hits[nh++] = (sa[p] & 0xFFFFFFFFull) << 32 | (sb[q] & 0xFFFFFFFFull);
         }
         x = x2;
         y = y2;
@@ -192,9 +188,9 @@ static rp_status chain_hits(rp_aligner *al, size_t nh, size_t *n_chains)
 {
     const unsigned k = al->p.seed, reach = al->p.max_gap + k;
     size_t nc = 0, no = 0;
-    qsort(al->hits, nh, sizeof *al->hits, cmp_hit);
+    RP_TRY(sort_keys(al->alloc, al->hits, nh));
     for (size_t h = 0; h < nh; h++) {
-        const uint32_t i = al->hits[h].i, j = al->hits[h].j;
+        const uint32_t i = (uint32_t)(al->hits[h] >> 32), j = (uint32_t)al->hits[h];
         /* drop chains that can no longer be extended (their last i is too far behind) */
         size_t keep = 0;
         for (size_t o = 0; o < no; o++)
@@ -242,9 +238,23 @@ rp_status rp_align(rp_aligner *al, const uint32_t *a, size_t na, const uint32_t 
     if (na < k || nb < k) return RP_OK;
     GROW(al, al->sa, al->cap_sa, na);
     GROW(al, al->sb, al->cap_sb, nb);
-    const size_t ma = make_seeds(a, na, k, al->sa), mb = make_seeds(b, nb, k, al->sb);
+    size_t ma, mb;
+    RP_TRY(rpi_align_seeds(al->alloc, a, na, k, al->sa, &ma));
+    RP_TRY(rpi_align_seeds(al->alloc, b, nb, k, al->sb, &mb));
+    return rpi_align_sorted(al, al->sa, ma, na, al->sb, mb, nb, out, n);
+}
+
+unsigned rpi_aligner_seed(const rp_aligner *al) { return al->p.seed; }
+
+rp_status rpi_align_sorted(rp_aligner *al, const uint64_t *sa, size_t ma, size_t na,
+                           const uint64_t *sb, size_t mb, size_t nb, const rp_passage **out,
+                           size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    const unsigned k = al->p.seed;
     size_t nh = 0, nc = 0;
-    RP_TRY(collect_hits(al, ma, mb, &nh));
+    RP_TRY(collect_hits(al, sa, ma, sb, mb, &nh));
     if (nh == 0) return RP_OK;
     RP_TRY(chain_hits(al, nh, &nc));
 

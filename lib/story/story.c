@@ -20,17 +20,26 @@
  *     representative or to at least half of its members.
  * S7. Original and relations: the earliest dated member, else the one whose passages cover
  *     most of the others; every other member is compared with it. */
-#include <math.h>   /* log, sqrt */
-#include <stdlib.h> /* qsort */
-#include <string.h> /* memset */
+#include <math.h>    /* log, sqrt */
+#include <stdlib.h>  /* qsort */
+#include <string.h>  /* memset */
+#include <pthread.h> /* pthread_create */
 #include "story_internal.h"
+#include "align_internal.h"
 
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index */
-#define RPI_MAX_POSTING 2000u /* a top term shared by more units carries no story signal */
+#define RPI_MAX_POSTING 1000u /* a top term shared by more units carries no story signal */
 #define RPI_GRAM 4u           /* tokens per passage fingerprint */
 #define RPI_MAX_GRAM_DF 64u   /* fingerprints in more units are boilerplate-like; skipped */
+#define RPI_ALIGN_MIN 0.15    /* story: pairs with less evidence are not aligned */
 
 /* ---- small helpers ---------------------------------------------------------------------- */
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
 
 static int cmp_u64(const void *pa, const void *pb)
 {
@@ -55,19 +64,6 @@ static uint64_t mix64(uint64_t h)
 
 /* ---- S1: boilerplate -------------------------------------------------------------------- */
 
-struct line_ctx {
-    uint64_t line, ctx;
-    uint32_t unit;
-};
-
-static int cmp_line_ctx(const void *pa, const void *pb)
-{
-    const struct line_ctx *a = pa, *b = pb;
-    if (a->line != b->line) return a->line < b->line ? -1 : 1;
-    if (a->ctx != b->ctx) return a->ctx < b->ctx ? -1 : 1;
-    return a->unit < b->unit ? -1 : a->unit > b->unit;
-}
-
 static int is_boiler(const struct rpi_story *s, uint64_t h)
 {
     size_t lo = 0, hi = s->n_boiler;
@@ -88,7 +84,8 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
     size_t n = 0;
     for (uint32_t u = 0; u < e->n_units; u++)
         n += unit_sd(e, u)->n_lines;
-    struct line_ctx *lc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *lc);
+    /* one key per line occurrence: 40 bits of the line hash, 24 of its context's */
+    uint64_t *lc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *lc);
     if (!lc) return RP_E_NOMEM;
     n = 0;
     for (uint32_t u = 0; u < e->n_units; u++) {
@@ -96,21 +93,22 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
         for (uint32_t l = 0; l < sd->n_lines; l++) {
             const uint64_t prev = l ? sd->lines[l - 1].hash : 0;
             const uint64_t next = l + 1 < sd->n_lines ? sd->lines[l + 1].hash : 0;
-            lc[n++] = (struct line_ctx){sd->lines[l].hash, mix64(prev * 31 + next), u};
+            lc[n++] = (sd->lines[l].hash & ~0xFFFFFFull) | mix64(prev * 31 + next) >> 40;
         }
     }
-    qsort(lc, n, sizeof *lc, cmp_line_ctx);
+    rp_status st = rpi_sort_u64(e->alloc, lc, n);
+    if (st != RP_OK) {
+        rpi_free(e->alloc, lc);
+        return st;
+    }
     size_t nb = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i, ctxs = 0;
-        int units = 0;
-        while (j < n && lc[j].line == lc[i].line) {
-            if (j == i || lc[j].ctx != lc[j - 1].ctx) ctxs++;
+        while (j < n && lc[j] >> 24 == lc[i] >> 24) {
+            if (j == i || lc[j] != lc[j - 1]) ctxs++;
             j++;
         }
-        for (size_t k = i + 1; k < j && units == 0; k++)
-            units = lc[k].unit != lc[i].unit;
-        if (ctxs >= bmin && units) lc[nb++].line = lc[i].line;
+        if (ctxs >= bmin) lc[nb++] = lc[i] & ~0xFFFFFFull;
         i = j;
     }
     s->boiler = rpi_malloc(e->alloc, (nb ? nb : 1) * sizeof *s->boiler);
@@ -119,7 +117,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
         return RP_E_NOMEM;
     }
     for (size_t i = 0; i < nb; i++)
-        s->boiler[i] = lc[i].line;
+        s->boiler[i] = lc[i];
     s->n_boiler = nb;
     rpi_free(e->alloc, lc);
     e->sum.n_boilerplate_lines = nb;
@@ -128,7 +126,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
         struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
         if (!sd) continue;
         for (uint32_t l = 0; l < sd->n_lines; l++) {
-            if (!is_boiler(s, sd->lines[l].hash)) continue;
+            if (!is_boiler(s, sd->lines[l].hash & ~0xFFFFFFull)) continue;
             for (uint32_t t = sd->lines[l].tok_start; t < sd->lines[l].tok_end; t++) {
                 sd->tok[t] = 0;
                 sd->tflags[t] |= RPI_TOK_BOILER;
@@ -162,23 +160,45 @@ double rpi_story_idf(const struct rpi_story *s, uint32_t term)
     return log((n + 1.0) / ((df ? df : 1) + 0.5));
 }
 
-static rp_status build_df(rp_engine *e, struct rpi_story *s)
+static rp_status df_grow(rp_engine *e, struct rpi_story *s, uint32_t **last)
 {
-    size_t total = 0;
-    for (uint32_t u = 0; u < e->n_units; u++)
-        total += unit_sd(e, u)->n_tok;
-    size_t cap = 1024;
-    while (cap < total * 2 + 2)
-        cap *= 2; /* distinct terms <= tokens */
-    s->df_key = rpi_calloc(e->alloc, cap, sizeof *s->df_key);
-    s->df_val = rpi_calloc(e->alloc, cap, sizeof *s->df_val);
-    uint32_t *last = rpi_malloc(e->alloc, cap * sizeof *last);
-    if (!s->df_key || !s->df_val || !last) {
-        rpi_free(e->alloc, last);
+    const size_t cap = s->df_cap ? s->df_cap * 2 : 1u << 16;
+    uint32_t *k = rpi_calloc(e->alloc, cap, sizeof *k), *v = rpi_calloc(e->alloc, cap, sizeof *v);
+    uint32_t *l = rpi_calloc(e->alloc, cap, sizeof *l);
+    if (!k || !v || !l) {
+        rpi_free(e->alloc, k);
+        rpi_free(e->alloc, v);
+        rpi_free(e->alloc, l);
         return RP_E_NOMEM;
     }
+    for (size_t i = 0; i < s->df_cap; i++) {
+        if (!s->df_key[i]) continue;
+        size_t j = (size_t)mix64(s->df_key[i]) & (cap - 1);
+        while (k[j])
+            j = (j + 1) & (cap - 1);
+        k[j] = s->df_key[i];
+        v[j] = s->df_val[i];
+        l[j] = (*last)[i];
+    }
+    rpi_free(e->alloc, s->df_key);
+    rpi_free(e->alloc, s->df_val);
+    rpi_free(e->alloc, s->idf);
+    rpi_free(e->alloc, *last);
+    s->df_key = k;
+    s->df_val = v;
+    *last = l;
     s->df_cap = cap;
-    for (uint32_t u = 0; u < e->n_units; u++) {
+    return RP_OK;
+}
+
+/* Document frequency of every term (text and title tokens) over the units, in a hash table
+ * grown at half load; last[] remembers the last unit counted per term. */
+static rp_status build_df(rp_engine *e, struct rpi_story *s)
+{
+    uint32_t *last = NULL;
+    size_t used = 0;
+    rp_status st = df_grow(e, s, &last);
+    for (uint32_t u = 0; u < e->n_units && st == RP_OK; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         if (!sd->n_tok) continue;
         s->n_docs_df++;
@@ -190,6 +210,7 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
                 s->df_key[i] = id;
                 s->df_val[i] = 1;
                 last[i] = u;
+                if (++used * 2 > s->df_cap && (st = df_grow(e, s, &last)) != RP_OK) break;
             } else if (last[i] != u) {
                 s->df_val[i]++;
                 last[i] = u;
@@ -197,7 +218,7 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
         }
     }
     rpi_free(e->alloc, last);
-    return RP_OK;
+    return st;
 }
 
 /* ---- S3: vectors ------------------------------------------------------------------------ */
@@ -212,72 +233,92 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
     return v->term && v->w ? RP_OK : RP_E_NOMEM;
 }
 
+/* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
+ * table is fixed once build_df is done, and counting by slot needs no per-document sort of
+ * tokens, only of the distinct slots. */
 static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
 {
     const uint32_t nu = e->n_units;
     s->vec = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->vec);
     s->names = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->names);
     s->nums = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->nums);
-    if (!s->vec || !s->names || !s->nums) return RP_E_NOMEM;
-    uint64_t *tmp = NULL; /* (term << 8 | flags) of one document, sorted */
+    s->idf = rpi_malloc(e->alloc, s->df_cap * sizeof *s->idf);
+    uint32_t *tf = rpi_calloc(e->alloc, s->df_cap, sizeof *tf);
+    uint8_t *fl = rpi_calloc(e->alloc, s->df_cap, 1);
+    uint32_t *touched = NULL;
     size_t cap = 0;
+    rp_status st = RP_E_NOMEM;
+    if (!s->vec || !s->names || !s->nums || !s->idf || !tf || !fl) goto done;
+    const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
+    for (size_t i = 0; i < s->df_cap; i++)
+        s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
     for (uint32_t u = 0; u < nu; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
-        void *p = tmp;
-        RP_TRY(rpi_array_reserve(e->alloc, &p, &cap, sizeof *tmp, sd->n_tok + sd->n_title + 1));
-        tmp = p;
+        void *p = touched;
+        RP_TRY_GOTO(
+            st, rpi_array_reserve(e->alloc, &p, &cap, sizeof *touched, sd->n_tok + sd->n_title + 1),
+            done);
+        touched = p;
         uint32_t m = 0;
-        for (uint32_t t = 0; t < sd->n_tok; t++)
-            if (sd->tok[t]) tmp[m++] = (uint64_t)sd->tok[t] << 8 | sd->tflags[t];
-        for (uint32_t t = 0; t < sd->n_title; t++)
-            tmp[m++] = (uint64_t)sd->title_tok[t] << 8 | sd->title_flags[t];
-        qsort(tmp, m, sizeof *tmp, cmp_u64);
-        uint32_t distinct = 0;
-        for (uint32_t i = 0; i < m; i++)
-            if (i == 0 || tmp[i] >> 8 != tmp[i - 1] >> 8) distinct++;
-        struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
-        if (svec_alloc(e, &s->arena, v, distinct) || svec_alloc(e, &s->arena, nm, distinct) ||
-            svec_alloc(e, &s->arena, nb, distinct)) {
-            rpi_free(e->alloc, tmp);
-            return RP_E_NOMEM;
+        for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
+            const int title = t >= sd->n_tok;
+            const uint32_t id = title ? sd->title_tok[t - sd->n_tok] : sd->tok[t];
+            if (!id) continue;
+            const uint32_t slot = (uint32_t)df_slot(s, id);
+            if (tf[slot]++ == 0) touched[m++] = slot;
+            fl[slot] |= title ? sd->title_flags[t - sd->n_tok] : sd->tflags[t];
         }
+        qsort(touched, m, sizeof *touched, cmp_u32);
+        uint32_t nv = 0, nn = 0, nd = 0;
+        for (uint32_t i = 0; i < m; i++) {
+            const int shared = s->df_val[touched[i]] >= 2;
+            nv += shared;
+            nn += shared && (fl[touched[i]] & RPI_TOK_NAME);
+            nd += shared && (fl[touched[i]] & RPI_TOK_NUMBER);
+        }
+        struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
+        if (svec_alloc(e, &s->arena, v, nv) || svec_alloc(e, &s->arena, nm, nn) ||
+            svec_alloc(e, &s->arena, nb, nd))
+            goto done;
         double norm = 0;
-        for (uint32_t i = 0; i < m;) {
-            const uint32_t term = (uint32_t)(tmp[i] >> 8);
-            uint32_t j = i, fl = 0;
-            while (j < m && (uint32_t)(tmp[j] >> 8) == term)
-                fl |= (uint32_t)(tmp[j++] & 0xFF);
-            const uint32_t tf = j - i, df = rpi_story_df(s, term);
-            const double idf = rpi_story_idf(s, term);
-            const double w = (1.0 + log((double)tf)) * idf;
+        for (uint32_t i = 0; i < m; i++) {
+            const uint32_t slot = touched[i];
+            const double idf = s->idf[slot];
+            const double w = (1.0 + log((double)tf[slot])) * idf;
+            const int shared = s->df_val[slot] >= 2; /* a term of one unit is never shared */
             norm += w * w;
-            if (df >= 2) { /* a term in one unit only can never be shared */
-                v->term[v->n] = term;
+            if (shared) {
+                v->term[v->n] = slot;
                 v->w[v->n++] = (float)w;
             }
-            if (fl & RPI_TOK_NAME) {
+            if (fl[slot] & RPI_TOK_NAME) {
                 nm->sum += (float)idf;
-                if (df >= 2) {
-                    nm->term[nm->n] = term;
+                if (shared) {
+                    nm->term[nm->n] = slot;
                     nm->w[nm->n++] = (float)idf;
                 }
             }
-            if (fl & RPI_TOK_NUMBER) {
+            if (fl[slot] & RPI_TOK_NUMBER) {
                 nb->sum += (float)idf;
-                if (df >= 2) {
-                    nb->term[nb->n] = term;
+                if (shared) {
+                    nb->term[nb->n] = slot;
                     nb->w[nb->n++] = (float)idf;
                 }
             }
-            i = j;
+            tf[slot] = 0;
+            fl[slot] = 0;
         }
         const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
         for (uint32_t i = 0; i < v->n; i++)
             v->w[i] = (float)(v->w[i] * inv);
         v->sum = 1;
     }
-    rpi_free(e->alloc, tmp);
-    return RP_OK;
+    st = RP_OK;
+done:
+    rpi_free(e->alloc, tf);
+    rpi_free(e->alloc, fl);
+    rpi_free(e->alloc, touched);
+    return st;
 }
 
 /* Weighted overlap of two sorted vectors: sum of min weights shared. */
@@ -321,8 +362,25 @@ static uint32_t live_tokens(const struct rpi_sdoc *sd)
     return n;
 }
 
+/* Story evidence without passages: cosine carries the weight of any signal a pair cannot
+ * show (no capitalised terms, no numbers). */
+static double evidence(const struct link *l)
+{
+    double wc = 0.55, wn = 0.25, wd = 0.20;
+    if (l->names < 0) {
+        wc += wn;
+        wn = 0;
+    }
+    if (l->numbers < 0) {
+        wc += wd;
+        wd = 0;
+    }
+    return wc * l->cosine + wn * (l->names > 0 ? l->names : 0) +
+           wd * (l->numbers > 0 ? l->numbers : 0);
+}
+
 rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, struct link *out,
-                          const rp_passage **ps, size_t *np)
+                          const rp_passage **ps, size_t *np, int always_align)
 {
     const struct rpi_story *s = e->story;
     const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
@@ -332,16 +390,24 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     out->cosine = (float)dot(&s->vec[u], &s->vec[v], 0);
     out->names = (float)overlap(&s->names[u], &s->names[v]);
     out->numbers = (float)overlap(&s->nums[u], &s->nums[v]);
+    const double ev = evidence(out);
     *ps = NULL;
     *np = 0;
-    if (al) {
-        RP_TRY(rp_align(al, a->tok, a->n_tok, b->tok, b->n_tok, ps, np));
+    /* a pair with half a text in common has a clear term overlap: below RPI_ALIGN_MIN the
+     * alignment cannot change the story verdict, so it is skipped (story level only) */
+    if (al && (always_align || e->cfg.level == RP_LEVEL_REUSE || ev >= RPI_ALIGN_MIN)) {
+        if (s->seeds && s->seeds[u] && s->seeds[v])
+            RP_TRY(rpi_align_sorted(al, s->seeds[u], s->n_seeds[u], a->n_tok, s->seeds[v],
+                                    s->n_seeds[v], b->n_tok, ps, np));
+        else
+            RP_TRY(rp_align(al, a->tok, a->n_tok, b->tok, b->n_tok, ps, np));
         uint32_t wa = 0, wb = 0;
         for (size_t k = 0; k < *np; k++) {
             wa += (*ps)[k].a_end - (*ps)[k].a_start;
             wb += (*ps)[k].b_end - (*ps)[k].b_start;
         }
-        const uint32_t la = live_tokens(a), lb = live_tokens(b);
+        const uint32_t la = s->live ? s->live[u] : live_tokens(a);
+        const uint32_t lb = s->live ? s->live[v] : live_tokens(b);
         out->cover_a = la ? (float)wa / (float)la : 0.0f;
         out->cover_b = lb ? (float)wb / (float)lb : 0.0f;
         if (out->cover_a > 1) out->cover_a = 1;
@@ -352,29 +418,19 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     if (e->cfg.level == RP_LEVEL_REUSE) {
         out->score = (float)cover;
     } else {
-        /* story score: cosine carries the weight of any signal a pair cannot show (no
-         * capitalised terms, no numbers); shared passages can only raise it */
-        double wc = 0.55, wn = 0.25, wd = 0.20, sc = 0;
-        if (out->names < 0) {
-            wc += wn;
-            wn = 0;
-        }
-        if (out->numbers < 0) {
-            wc += wd;
-            wd = 0;
-        }
-        sc = wc * out->cosine + wn * (out->names > 0 ? out->names : 0) +
-             wd * (out->numbers > 0 ? out->numbers : 0);
         /* a partial reprint (half a document inside shared passages) is one story whatever
          * the other signals; smaller shared passages only add to the evidence, since
          * templated texts (earnings tables) share passages across different stories */
-        sc = cover >= 0.5 ? (cover > sc ? cover : sc) : sc + 0.25 * cover;
+        double sc = cover >= 0.5 ? (cover > ev ? cover : ev) : ev + 0.25 * cover;
         if (sc > 1) sc = 1;
         out->score = (float)sc;
     }
-    /* relation of the later/shorter to the other */
-    const double jac = rp_minhash_similarity(rpi_sig(e, e->unit_doc[u]), rpi_sig(e, e->unit_doc[v]),
-                                             e->cfg.num_perm);
+    /* relation of the later/shorter to the other (only a linked pair's relation is used) */
+    const int need_rel = always_align || out->score >= e->cfg.threshold;
+    const double jac = need_rel || out->cosine >= 0.3
+                           ? rp_minhash_similarity(rpi_sig(e, e->unit_doc[u]),
+                                                   rpi_sig(e, e->unit_doc[v]), e->cfg.num_perm)
+                           : 0.0;
     const double cmin = out->cover_a < out->cover_b ? out->cover_a : out->cover_b;
     const double cmax = cover;
     if (jac >= 0.5 || cmin >= 0.8)
@@ -390,18 +446,74 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
 
 /* ---- S4: candidates --------------------------------------------------------------------- */
 
-#define PAIR(a, b) ((a) < (b) ? (uint64_t)(a) << 32 | (b) : (uint64_t)(b) << 32 | (a))
+/* Candidate keys: a << 32 | b << 1 | gram, a < b < 2^31; gram = the pair shares a passage
+ * fingerprint (align it). Sorted with rpi_sort_u64, the two flags of a pair are adjacent. */
+#define CKEY(a, b, g)                                                                              \
+    ((a) < (b) ? (uint64_t)(a) << 32 | (uint64_t)(b) << 1 | (g)                                    \
+               : (uint64_t)(b) << 32 | (uint64_t)(a) << 1 | (g))
 #define CAND_GRAM 1u /* the pair shares a passage fingerprint: align it */
 
 struct cand {
-    uint64_t key;
+    uint64_t key; /* a << 32 | b */
     uint32_t flags;
 };
 
-static int cmp_cand(const void *pa, const void *pb)
+struct keys {
+    uint64_t *k;
+    size_t n, cap;
+};
+
+static rp_status push_key(rp_engine *e, struct keys *ks, uint64_t key)
 {
-    const struct cand *a = pa, *b = pb;
-    return a->key < b->key ? -1 : a->key > b->key;
+    if (ks->n == ks->cap) {
+        void *p = ks->k;
+        RP_TRY(rpi_array_reserve(e->alloc, &p, &ks->cap, sizeof *ks->k, ks->n + 1));
+        ks->k = p;
+    }
+    ks->k[ks->n++] = key;
+    return RP_OK;
+}
+
+struct dated {
+    int64_t date; /* INT64_MIN when undated */
+    uint32_t unit;
+};
+
+static int cmp_dated(const void *pa, const void *pb)
+{
+    const struct dated *a = pa, *b = pb;
+    if (a->date != b->date) return a->date < b->date ? -1 : 1;
+    return a->unit < b->unit ? -1 : a->unit > b->unit;
+}
+
+static int64_t unit_date(const rp_engine *e, uint32_t u)
+{
+    return rpi_doc(e, e->unit_doc[u])->date;
+}
+
+/* Every pair of distinct units in a run of (x << 32 | unit) entries, except dated pairs
+ * further apart than the window: the run is sorted by date so each unit meets only the
+ * units within the window after it (undated units sort first and meet everyone). */
+static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_t hi,
+                            uint32_t flags, struct keys *ks, struct dated **scratch, size_t *scap)
+{
+    const size_t n = hi - lo;
+    void *p = *scratch;
+    RP_TRY(rpi_array_reserve(e->alloc, &p, scap, sizeof **scratch, n));
+    struct dated *d = *scratch = p;
+    for (size_t x = 0; x < n; x++) {
+        const uint32_t u = (uint32_t)post[lo + x];
+        d[x] = (struct dated){unit_date(e, u), u};
+    }
+    const double wsec = e->cfg.window_days * 86400.0;
+    if (wsec > 0) qsort(d, n, sizeof *d, cmp_dated);
+    for (size_t x = 0; x < n; x++)
+        for (size_t y = x + 1; y < n; y++) {
+            if (wsec > 0 && d[x].date != INT64_MIN && (double)(d[y].date - d[x].date) > wsec)
+                break; /* sorted: every later unit is further away */
+            if (d[x].unit != d[y].unit) RP_TRY(push_key(e, ks, CKEY(d[x].unit, d[y].unit, flags)));
+        }
+    return RP_OK;
 }
 
 struct wtop {
@@ -416,37 +528,21 @@ static int cmp_wtop(const void *pa, const void *pb)
     return a->term < b->term ? -1 : a->term > b->term;
 }
 
-static rp_status push_cand(rp_engine *e, struct cand **c, size_t *n, size_t *cap, uint64_t key,
-                           uint32_t flags)
-{
-    void *p = *c;
-    RP_TRY(rpi_array_reserve(e->alloc, &p, cap, sizeof **c, *n + 1));
-    *c = p;
-    (*c)[(*n)++] = (struct cand){key, flags};
-    return RP_OK;
-}
-
-/* Emit every pair of the units in a sorted posting list run [lo, hi). */
-static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_t hi,
-                            uint32_t flags, struct cand **c, size_t *n, size_t *cap)
-{
-    for (size_t x = lo; x < hi; x++)
-        for (size_t y = x + 1; y < hi; y++) {
-            const uint32_t a = (uint32_t)post[x], b = (uint32_t)post[y];
-            if (a != b) RP_TRY(push_cand(e, c, n, cap, PAIR(a, b), flags));
-        }
-    return RP_OK;
-}
-
-static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct cand **c, size_t *n,
-                                size_t *cap, uint8_t *ntop)
+/* Units sharing two of their RPI_TOP most salient terms (one, when either has at most
+ * three): an inverted index of the top terms only, so the cost follows the postings of rare
+ * terms, not the collection squared. */
+static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *ks)
 {
     const uint32_t nu = e->n_units;
     uint64_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
+    uint8_t *ntop = rpi_calloc(e->alloc, nu ? nu : 1, 1);
     struct wtop *wt = NULL;
     size_t wcap = 0, np = 0;
-    rp_status st = RP_OK;
-    if (!post) return RP_E_NOMEM;
+    struct keys tk = {NULL, 0, 0};
+    struct dated *dd = NULL;
+    size_t dcap = 0;
+    rp_status st = RP_E_NOMEM;
+    if (!post || !ntop) goto done;
     for (uint32_t u = 0; u < nu; u++) {
         const struct svec *v = &s->vec[u];
         void *p = wt;
@@ -454,7 +550,7 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct cand *
         wt = p;
         uint32_t m = 0;
         for (uint32_t i = 0; i < v->n; i++)
-            if (rpi_story_df(s, v->term[i]) <= RPI_MAX_POSTING)
+            if (s->df_val[v->term[i]] <= RPI_MAX_POSTING) /* terms are table slots */
                 wt[m++] = (struct wtop){v->w[i], v->term[i]};
         qsort(wt, m, sizeof *wt, cmp_wtop);
         if (m > RPI_TOP) m = RPI_TOP;
@@ -462,47 +558,47 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct cand *
         for (uint32_t i = 0; i < m; i++)
             post[np++] = (uint64_t)wt[i].term << 32 | u;
     }
-    qsort(post, np, sizeof *post, cmp_u64);
-    size_t n0 = *n;
+    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, post, np), done);
     for (size_t i = 0; i < np;) {
         size_t j = i;
         while (j < np && post[j] >> 32 == post[i] >> 32)
             j++;
-        RP_TRY_GOTO(st, emit_group(e, post, i, j, 0, c, n, cap), done);
+        RP_TRY_GOTO(st, emit_group(e, post, i, j, 0, &tk, &dd, &dcap), done);
         i = j;
     }
-    /* keep pairs sharing two top terms, or one when either unit has at most three */
-    qsort(*c + n0, *n - n0, sizeof **c, cmp_cand);
-    size_t m = n0;
-    for (size_t i = n0; i < *n;) {
+    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, tk.k, tk.n), done);
+    for (size_t i = 0; i < tk.n;) {
         size_t j = i;
-        while (j < *n && (*c)[j].key == (*c)[i].key)
+        while (j < tk.n && tk.k[j] == tk.k[i])
             j++;
-        const uint32_t a = (uint32_t)((*c)[i].key >> 32), b = (uint32_t)(*c)[i].key;
+        const uint32_t a = (uint32_t)(tk.k[i] >> 32), b = (uint32_t)tk.k[i] >> 1;
         const unsigned need = (ntop[a] <= 3 || ntop[b] <= 3) ? 1u : 2u;
-        if (j - i >= need) (*c)[m++] = (*c)[i];
+        if (j - i >= need) RP_TRY_GOTO(st, push_key(e, ks, tk.k[i]), done);
         i = j;
     }
-    *n = m;
+    st = RP_OK;
 done:
     rpi_free(e->alloc, post);
+    rpi_free(e->alloc, ntop);
     rpi_free(e->alloc, wt);
+    rpi_free(e->alloc, tk.k);
+    rpi_free(e->alloc, dd);
     return st;
 }
 
 /* Winnowing (Schleimer, Wilkerson & Aiken 2003): the minimum gram hash of every window of w
- * consecutive grams; two texts sharing a run of w + RPI_GRAM - 1 tokens share one. */
-static rp_status gram_pairs(rp_engine *e, struct cand **c, size_t *n, size_t *cap)
+ * consecutive grams; two texts sharing a run of w + RPI_GRAM - 1 tokens share one. Entries
+ * are (high 32 bits of the hash << 32 | unit). */
+static rp_status gram_pairs(rp_engine *e, struct keys *ks)
 {
     const uint32_t nu = e->n_units;
     const unsigned w = e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1;
-    uint64_t *fp = NULL, *gh = NULL; /* fp: (hash, unit) pairs; gh: one unit's gram hashes */
-    size_t fcap = 0, nf = 0, gcap = 0;
+    uint64_t *gh = NULL;
+    size_t gcap = 0;
+    struct keys fp = {NULL, 0, 0};
+    struct dated *dd = NULL;
+    size_t dcap = 0;
     rp_status st = RP_OK;
-    struct fpu {
-        uint64_t h;
-        uint32_t u;
-    } *fu = NULL;
     for (uint32_t u = 0; u < nu; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         if (sd->n_tok < RPI_GRAM) continue;
@@ -528,50 +624,25 @@ static rp_status gram_pairs(rp_engine *e, struct cand **c, size_t *n, size_t *ca
             for (size_t k = i; k < end; k++)
                 if (gh[k] <= gh[best]) best = k;
             if (best != last && gh[best] != UINT64_MAX) {
-                p = fu;
-                RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &fcap, sizeof *fu, nf + 1), done);
-                fu = p;
-                fu[nf++] = (struct fpu){gh[best], u};
+                RP_TRY_GOTO(st, push_key(e, &fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
                 last = best;
             }
         }
     }
-    /* group by hash: sort (hash, unit) packed as two u64 per entry via an index array */
-    fp = rpi_malloc(e->alloc, (nf ? nf : 1) * 2 * sizeof *fp);
-    if (!fp) {
-        st = RP_E_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < nf; i++) {
-        fp[2 * i] = fu[i].h;
-        fp[2 * i + 1] = fu[i].u;
-    }
-    qsort(fp, nf, 2 * sizeof *fp, cmp_u64); /* compares the hash (first word) */
-    uint64_t *units = gh;                   /* reuse as scratch for one group's units */
-    for (size_t i = 0; i < nf;) {
+    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, fp.k, fp.n), done);
+    for (size_t i = 0; i < fp.n;) {
         size_t j = i;
-        while (j < nf && fp[2 * j] == fp[2 * i])
+        while (j < fp.n && fp.k[j] >> 32 == fp.k[i] >> 32)
             j++;
-        if (j - i >= 2 && j - i <= RPI_MAX_GRAM_DF) {
-            void *p = units;
-            RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &gcap, sizeof *gh, j - i), done);
-            units = gh = p;
-            for (size_t k = i; k < j; k++)
-                units[k - i] = fp[2 * k + 1];
-            RP_TRY_GOTO(st, emit_group(e, units, 0, j - i, CAND_GRAM, c, n, cap), done);
-        }
+        if (j - i >= 2 && j - i <= RPI_MAX_GRAM_DF)
+            RP_TRY_GOTO(st, emit_group(e, fp.k, i, j, CAND_GRAM, ks, &dd, &dcap), done);
         i = j;
     }
 done:
-    rpi_free(e->alloc, fp);
-    rpi_free(e->alloc, fu);
+    rpi_free(e->alloc, fp.k);
     rpi_free(e->alloc, gh);
+    rpi_free(e->alloc, dd);
     return st;
-}
-
-static int64_t unit_date(const rp_engine *e, uint32_t u)
-{
-    return rpi_doc(e, e->unit_doc[u])->date;
 }
 
 static int outside_window(const rp_engine *e, uint32_t a, uint32_t b)
@@ -585,60 +656,139 @@ static int outside_window(const rp_engine *e, uint32_t a, uint32_t b)
 
 static rp_status candidates(rp_engine *e, struct rpi_story *s, struct cand **out, size_t *n_out)
 {
-    struct cand *c = NULL;
-    size_t n = 0, cap = 0;
+    struct keys ks = {NULL, 0, 0};
     rp_status st = RP_OK;
-    uint8_t *ntop = rpi_calloc(e->alloc, e->n_units ? e->n_units : 1, 1);
-    if (!ntop) return RP_E_NOMEM;
-    if (e->cfg.level == RP_LEVEL_STORY)
-        RP_TRY_GOTO(st, top_term_pairs(e, s, &c, &n, &cap, ntop), fail);
-    RP_TRY_GOTO(st, gram_pairs(e, &c, &n, &cap), fail);
+    *out = NULL;
+    *n_out = 0;
+    if (e->n_units >= (1u << 31)) {
+        rpi_engine_error(e, "the story levels handle at most 2^31 distinct texts");
+        return RP_E_TOO_BIG;
+    }
+    if (e->cfg.level == RP_LEVEL_STORY) RP_TRY_GOTO(st, top_term_pairs(e, s, &ks), fail);
+    RP_TRY_GOTO(st, gram_pairs(e, &ks), fail);
     for (size_t k = 0; k < e->n_edges; k++)
-        RP_TRY_GOTO(st, push_cand(e, &c, &n, &cap, PAIR(e->edges[k].u, e->edges[k].v), CAND_GRAM),
-                    fail);
-    qsort(c, n, sizeof *c, cmp_cand);
+        RP_TRY_GOTO(st, push_key(e, &ks, CKEY(e->edges[k].u, e->edges[k].v, CAND_GRAM)), fail);
+    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, ks.k, ks.n), fail);
+    struct cand *c = rpi_malloc(e->alloc, (ks.n ? ks.n : 1) * sizeof *c);
+    if (!c) {
+        st = RP_E_NOMEM;
+        goto fail;
+    }
     size_t m = 0;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0; i < ks.n;) {
         size_t j = i;
         uint32_t fl = 0;
-        while (j < n && c[j].key == c[i].key)
-            fl |= c[j++].flags;
-        const uint32_t a = (uint32_t)(c[i].key >> 32), b = (uint32_t)c[i].key;
-        if (!outside_window(e, a, b)) c[m++] = (struct cand){c[i].key, fl};
+        while (j < ks.n && ks.k[j] >> 1 == ks.k[i] >> 1)
+            fl |= (uint32_t)(ks.k[j++] & 1);
+        const uint32_t a = (uint32_t)(ks.k[i] >> 32), b = (uint32_t)ks.k[i] >> 1;
+        if (!outside_window(e, a, b)) c[m++] = (struct cand){(uint64_t)a << 32 | b, fl};
         i = j;
     }
     *out = c;
     *n_out = m;
-    rpi_free(e->alloc, ntop);
-    return RP_OK;
 fail:
-    rpi_free(e->alloc, c);
-    rpi_free(e->alloc, ntop);
+    rpi_free(e->alloc, ks.k);
     return st;
 }
 
 /* ---- S5: score every candidate ---------------------------------------------------------- */
 
-static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
+struct score_job {
+    rp_engine *e;
+    const struct cand *c;
+    size_t lo, hi;
+    rp_status st;
+    pthread_t tid;
+};
+
+static void *score_range(void *arg)
 {
-    s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
-    if (!s->links) return RP_E_NOMEM;
+    struct score_job *j = arg;
+    rp_engine *e = j->e;
+    struct rpi_story *s = e->story;
+    rp_align_params ap;
+    rp_align_params_default(&ap);
+    ap.min_words = e->cfg.min_passage;
+    rp_aligner *al = NULL;
+    if ((j->st = rp_aligner_create(&al, &ap, e->alloc)) != RP_OK) return NULL;
     const double thr = e->cfg.threshold;
-    for (size_t i = 0; i < n; i++) {
-        const uint32_t a = (uint32_t)(c[i].key >> 32), b = (uint32_t)c[i].key;
+    for (size_t i = j->lo; i < j->hi && j->st == RP_OK; i++) {
+        const uint32_t a = (uint32_t)(j->c[i].key >> 32), b = (uint32_t)j->c[i].key;
         const rp_passage *ps;
         size_t np;
         struct link *l = &s->links[i];
-        RP_TRY(rpi_story_score(e, (c[i].flags & CAND_GRAM) ? s->aligner : NULL, a, b, l, &ps, &np));
+        j->st = rpi_story_score(e, (j->c[i].flags & CAND_GRAM) ? al : NULL, a, b, l, &ps, &np, 0);
         if (e->cfg.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
         else
             l->linked = l->score >= thr;
         if (l->relation == RP_REL_NEAR) l->linked = 1;
     }
+    rp_aligner_free(al);
+    return NULL;
+}
+
+/* Seeds of every unit that takes part in an aligned candidate, computed once. */
+static rp_status unit_seeds(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
+{
+    const uint32_t nu = e->n_units;
+    const unsigned k = rpi_aligner_seed(s->aligner);
+    s->seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->seeds);
+    s->n_seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_seeds);
+    s->live = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->live);
+    if (!s->seeds || !s->n_seeds || !s->live) return RP_E_NOMEM;
+    for (uint32_t u = 0; u < nu; u++)
+        s->live[u] = live_tokens(unit_sd(e, u));
+    for (size_t i = 0; i < n; i++) {
+        if (!(c[i].flags & CAND_GRAM)) continue;
+        const uint32_t ab[2] = {(uint32_t)(c[i].key >> 32), (uint32_t)c[i].key};
+        for (int x = 0; x < 2; x++) {
+            const uint32_t u = ab[x];
+            const struct rpi_sdoc *sd = unit_sd(e, u);
+            if (s->seeds[u] || sd->n_tok == 0) continue;
+            s->seeds[u] = rpi_malloc(e->alloc, sd->n_tok * sizeof **s->seeds);
+            if (!s->seeds[u]) return RP_E_NOMEM;
+            size_t m;
+            RP_TRY(rpi_align_seeds(e->alloc, sd->tok, sd->n_tok, k, s->seeds[u], &m));
+            s->n_seeds[u] = (uint32_t)m;
+        }
+    }
+    return RP_OK;
+}
+
+static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
+{
+    s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
+    if (!s->links) return RP_E_NOMEM;
+    RP_TRY(unit_seeds(e, s, c, n));
+    unsigned nt = e->sum.threads ? e->sum.threads : 1;
+    if (nt > 64) nt = 64;
+    if (n < 1024) nt = 1;
+    struct score_job jobs[64];
+    unsigned started = 0;
+    rp_status st = RP_OK;
+    for (unsigned t = 0; t < nt; t++) {
+        jobs[t] = (struct score_job){e, c, n * t / nt, n * (t + 1) / nt, RP_OK, 0};
+        if (t == 0) continue; /* the calling thread takes the first range */
+        if (pthread_create(&jobs[t].tid, NULL, score_range, &jobs[t]) != 0) {
+            rpi_engine_error(e, "cannot start a scoring thread");
+            st = RP_E_INTERNAL;
+            break;
+        }
+        started = t;
+    }
+    if (st == RP_OK) score_range(&jobs[0]);
+    for (unsigned t = 1; t <= started; t++)
+        pthread_join(jobs[t].tid, NULL);
+    for (unsigned t = 0; t < nt && st == RP_OK; t++)
+        st = jobs[t].st;
+    for (uint32_t u = 0; u < e->n_units; u++)
+        rpi_free(e->alloc, s->seeds[u]);
+    rpi_free(e->alloc, s->seeds);
+    s->seeds = NULL;
     s->n_links = n;
     e->sum.n_story_candidates = n;
-    return RP_OK;
+    return st;
 }
 
 /* ---- S6: clusters ----------------------------------------------------------------------- */
@@ -837,7 +987,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
         if (!l) { /* joined through its other members: compare with the original now */
             const rp_passage *ps;
             size_t np;
-            RP_TRY_GOTO(st, rpi_story_score(e, s->aligner, o, u, &tmp, &ps, &np), done);
+            RP_TRY_GOTO(st, rpi_story_score(e, s->aligner, o, u, &tmp, &ps, &np, 1), done);
             l = &tmp;
         }
         r->relation = l->relation;
@@ -917,7 +1067,14 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->exact_docs);
     rpi_free(e->alloc, s->df_key);
     rpi_free(e->alloc, s->df_val);
+    rpi_free(e->alloc, s->idf);
     rpi_free(e->alloc, s->boiler);
+    if (s->seeds)
+        for (uint32_t u = 0; u < s->n_units; u++)
+            rpi_free(e->alloc, s->seeds[u]);
+    rpi_free(e->alloc, s->seeds);
+    rpi_free(e->alloc, s->n_seeds);
+    rpi_free(e->alloc, s->live);
     rpi_free(e->alloc, s->dis_of_doc);
     rpi_free(e->alloc, s->dis_list);
     rpi_free(e->alloc, s->spans);

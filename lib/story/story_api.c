@@ -146,7 +146,7 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     struct link l;
     const rp_passage *ps;
     size_t np;
-    RP_TRY(rpi_story_score(e, s->aligner, ua, ub, &l, &ps, &np));
+    RP_TRY(rpi_story_score(e, s->aligner, ua, ub, &l, &ps, &np, 1));
     /* link fields are unit-ordered as (ua, ub): a is l.a */
     l.a = ua;
     fill_signals(e, &l, a, b, &out->signals);

@@ -7,12 +7,22 @@
 #include <utf8proc.h> /* utf8proc_iterate, utf8proc_category */
 #include "story_internal.h"
 
-static const char *const NUMBER_WORDS[] = {
-    "one",       "two",      "three",    "four",    "five",     "six",      "seven",     "eight",
-    "nine",      "ten",      "eleven",   "twelve",  "thirteen", "fourteen", "fifteen",   "sixteen",
-    "seventeen", "eighteen", "nineteen", "twenty",  "thirty",   "forty",    "fifty",     "sixty",
-    "seventy",   "eighty",   "ninety",   "hundred", "hundreds", "thousand", "thousands", "million",
-    "millions",  "billion",  "billions", "dozen",   "dozens"};
+#define W(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const struct {
+    const char *w;
+    unsigned char n;
+} NUMBER_WORDS[] = {W("one"),       W("two"),       W("three"),    W("four"),     W("five"),
+                    W("six"),       W("seven"),     W("eight"),    W("nine"),     W("ten"),
+                    W("eleven"),    W("twelve"),    W("thirteen"), W("fourteen"), W("fifteen"),
+                    W("sixteen"),   W("seventeen"), W("eighteen"), W("nineteen"), W("twenty"),
+                    W("thirty"),    W("forty"),     W("fifty"),    W("sixty"),    W("seventy"),
+                    W("eighty"),    W("ninety"),    W("hundred"),  W("hundreds"), W("thousand"),
+                    W("thousands"), W("million"),   W("millions"), W("billion"),  W("billions"),
+                    W("dozen"),     W("dozens")};
+#undef W
 
 static int is_number(const char *s, size_t n)
 {
@@ -20,8 +30,11 @@ static int is_number(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9') digits = 0;
     if (digits) return 1;
+    if (n < 3 || n > 9) return 0;
     for (size_t k = 0; k < sizeof NUMBER_WORDS / sizeof *NUMBER_WORDS; k++)
-        if (strlen(NUMBER_WORDS[k]) == n && !memcmp(NUMBER_WORDS[k], s, n)) return 1;
+        if (NUMBER_WORDS[k].n == n && NUMBER_WORDS[k].w[0] == s[0] &&
+            !memcmp(NUMBER_WORDS[k].w, s, n))
+            return 1;
     return 0;
 }
 
@@ -32,6 +45,19 @@ static void letter_case(const char *s, size_t n, unsigned *letters, unsigned *up
     *letters = *upper = 0;
     *first_upper = 0;
     size_t i = 0;
+    unsigned char any = 0;
+    for (size_t k = 0; k < n; k++)
+        any |= (unsigned char)s[k];
+    if (any < 0x80) { /* ASCII: no table lookups */
+        for (size_t k = 0; k < n; k++) {
+            const unsigned char c = (unsigned char)s[k];
+            const int up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
+            if (k == 0) *first_upper = up;
+            *letters += up || lo;
+            *upper += up;
+        }
+        return;
+    }
     while (i < n) {
         utf8proc_int32_t cp;
         utf8proc_ssize_t k =

@@ -7,7 +7,7 @@
 
 /* A weighted term vector, sorted by term. */
 struct svec {
-    uint32_t *term;
+    uint32_t *term; /* slots of the term table (see build_vectors) */
     float *w;
     uint32_t n;
     float sum; /* sum of weights (names, numbers) or 1 (cosine vectors: unit) */
@@ -35,6 +35,7 @@ struct rpi_story {
     uint32_t *exact_docs;
     /* term statistics */
     uint32_t *df_key, *df_val; /* open addressing, power-of-two capacity */
+    float *idf;                /* per slot: ln((N + 1) / (df + 0.5)); vectors index slots */
     size_t df_cap;
     uint32_t n_docs_df; /* documents counted */
     /* boilerplate */
@@ -48,6 +49,9 @@ struct rpi_story {
         size_t n;
     } * dis_list;
     size_t n_dis_list;
+    uint64_t **seeds; /* while scoring: unit -> alignment seeds (or NULL) */
+    uint32_t *n_seeds;
+    uint32_t *live; /* unit -> tokens that are not boilerplate */
     /* rp_engine_compare scratch */
     rp_aligner *aligner;
     rp_span *spans;
@@ -61,7 +65,8 @@ RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 /* Score units u and v: every signal, passages through al (may be NULL: no passages). */
 RPI_FUNC rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v,
-                                   struct link *out, const rp_passage **ps, size_t *np);
+                                   struct link *out, const rp_passage **ps, size_t *np,
+                                   int always_align);
 /* story_diff.c: names and numbers on which the versions of each cluster disagree. */
 RPI_FUNC rp_status rpi_story_disagreements(rp_engine *e);
 #endif
