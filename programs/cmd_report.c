@@ -529,38 +529,6 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
             fprintf(f, ",%lld", (long long)r.date_epoch);
         fprintf(f, ",%llu,%llu]", (unsigned long long)r.n_tokens, (unsigned long long)r.text_size);
     }
-    /* texts and boilerplate ranges (UTF-16 offsets), parallel to docs; null when absent */
-    fputs("],\n\"texts\":[", f);
-    for (size_t l = 0; l < p->n_local; l++) {
-        if (l) fputs(",\n", f);
-        size_t n = 0;
-        const char *t =
-            p->texts && !p->no_text[p->ck[p->docs[l]]] ? rp_engine_text(e, p->docs[l], &n) : NULL;
-        if (t)
-            jstr_n(f, t, n);
-        else
-            fputs("null", f);
-    }
-    fputs("],\n\"bp\":[", f);
-    for (size_t l = 0; l < p->n_local; l++) {
-        if (l) putc(',', f);
-        const rp_range *rg;
-        size_t nr = 0, n = 0;
-        const size_t d = p->docs[l];
-        const char *t = p->texts && !p->no_text[p->ck[d]] ? rp_engine_text(e, d, &n) : NULL;
-        if (!t || rp_engine_boilerplate(e, d, &rg, &nr) != RP_OK || nr == 0) {
-            putc('0', f);
-            continue;
-        }
-        uint32_t *map = u16_map(t, n);
-        putc('[', f);
-        size_t w = 0;
-        for (size_t i = 0; map && i < nr; i++)
-            if (rg[i].start <= rg[i].end && rg[i].end <= n)
-                fprintf(f, "%s%u,%u", w++ ? "," : "", map[rg[i].start], map[rg[i].end]);
-        putc(']', f);
-        free(map);
-    }
     /* clusters: original, members, disagreements, edges [src,dst,rel,score], pairs
      * [first, count] into "pairs", texts flag */
     fputs("],\n\"clusters\":[", f);
@@ -637,14 +605,55 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
     fputs("]}", f);
 }
 
+/* Texts go in one JSON block per cluster, <script type="application/json" id="rp-t-K">:
+ * [[text, [boilerplate start, end, ...] or 0], ...] in member order. The page parses a block
+ * only when its cluster is opened, so a big report opens as fast as its metadata parses. */
+static void write_texts(FILE *f, rp_engine *e, const struct plan *p)
+{
+    for (size_t k = 0; p->texts && k < p->n_emb; k++) {
+        if (p->no_text[k]) continue;
+        rp_cluster_info ci;
+        if (rp_engine_cluster(e, k, &ci) != RP_OK) continue;
+        fprintf(f, "<script type=\"application/json\" id=\"rp-t-%zu\">[", k);
+        for (size_t j = 0; j < ci.n_members; j++) {
+            const size_t d = ci.members[j];
+            size_t n = 0, nr = 0;
+            const char *t = rp_engine_text(e, d, &n);
+            fputs(j ? ",\n[" : "[", f);
+            if (!t) {
+                fputs("null,0]", f);
+                continue;
+            }
+            jstr_n(f, t, n);
+            const rp_range *rg;
+            uint32_t *map = NULL;
+            if (rp_engine_boilerplate(e, d, &rg, &nr) != RP_OK || nr == 0 ||
+                !(map = u16_map(t, n))) {
+                fputs(",0]", f);
+                continue;
+            }
+            fputs(",[", f);
+            size_t w = 0;
+            for (size_t i = 0; i < nr; i++)
+                if (rg[i].start <= rg[i].end && rg[i].end <= n)
+                    fprintf(f, "%s%u,%u", w++ ? "," : "", map[rg[i].start], map[rg[i].end]);
+            fputs("]]", f);
+            free(map);
+        }
+        fputs("]</script>\n", f);
+    }
+}
+
 int report_write(rp_engine *e, const rp_config *cfg, const char *path, size_t max_clusters,
                  char *const *inputs, int n_inputs)
 {
-    static const char M_OVERVIEW[] = "<!--@OVERVIEW@-->", M_DATA[] = "@DATA@";
+    static const char M_OVERVIEW[] = "<!--@OVERVIEW@-->", M_DATA[] = "@DATA@",
+                      M_TEXTS[] = "<!--@TEXTS@-->";
     const char *tpl = (const char *)report_template;
     const char *mo = strstr(tpl, M_OVERVIEW);
     const char *md = mo ? strstr(mo, M_DATA) : NULL;
-    if (!mo || !md) {
+    const char *mt = md ? strstr(md, M_TEXTS) : NULL;
+    if (!mo || !md || !mt) {
         fprintf(stderr, "reprint: report: the embedded page template is broken\n");
         return -1;
     }
@@ -668,6 +677,9 @@ int report_write(rp_engine *e, const rp_config *cfg, const char *path, size_t ma
     fwrite(after, 1, (size_t)(md - after), f);
     write_data(f, e, cfg, &s, &p, inputs, n_inputs);
     after = md + sizeof M_DATA - 1;
+    fwrite(after, 1, (size_t)(mt - after), f);
+    write_texts(f, e, &p);
+    after = mt + sizeof M_TEXTS - 1;
     fwrite(after, 1, report_template_size - (size_t)(after - tpl), f);
     plan_free(&p);
     return cli_out_commit(&o);

@@ -9,7 +9,9 @@
   var PAGE = 200;           /* list items rendered per "show more" */
   var GRAPH_MAX = 60;       /* members drawn in the reuse graph */
   var TIMELINE_MAX = 60;    /* members drawn on the timeline */
-  var docs = D.docs, texts = D.texts, bp = D.bp, clusters = D.clusters, pairs = D.pairs;
+  var docs = D.docs, clusters = D.clusters, pairs = D.pairs;
+  var texts = [], bp = [];  /* per doc, filled from the cluster's block when it is opened */
+  var loaded = [];          /* per cluster: its text block was parsed */
   var REL = D.rels;
   /* doc fields */
   var ID = 0, TITLE = 1, RELN = 2, OF = 3, SCORE = 4, DATE = 5, WORDS = 6, BYTES = 7;
@@ -340,6 +342,7 @@
     sec.appendChild(panes);
     detail.appendChild(sec);
     syncScroll(document.getElementById('pane-a'), document.getElementById('pane-b'));
+    loadTexts(k);
     renderPair(k, A, B);
   }
 
@@ -386,6 +389,19 @@
     fill('a', A, ma);
     fill('b', B, mb);
     setHash(k, A, B);
+  }
+
+  /* Texts of cluster k: block #rp-t-<k>, [[text, boilerplate ranges or 0], ...] in member
+   * order, parsed on first use. */
+  function loadTexts(k) {
+    if (loaded[k]) return;
+    loaded[k] = true;
+    var b = document.getElementById('rp-t-' + k);
+    if (!b) return;
+    var t = JSON.parse(b.textContent);
+    clusters[k].m.forEach(function (d, i) {
+      if (t[i]) { texts[d] = t[i][0]; bp[d] = t[i][1] || []; }
+    });
   }
 
   function fill(side, d, marks) {

@@ -43,15 +43,20 @@ def main():
     html = os.path.join(OUTDIR, "report-hostile.html")
     reprint("report", "--quiet", "--level", "reuse", "-o", html, src)
     raw = open(html, encoding="utf-8").read()
-    ok.check(raw.count("<script") == 2, "the file holds %d <script tags, expected 2"
-             % raw.count("<script"))
+    n_json = raw.count('<script type="application/json"')
+    ok.check(raw.count("<script") == n_json + 1 and n_json == 2,
+             "the file holds %d <script tags, %d of them JSON (expected 3 and 2)"
+             % (raw.count("<script"), n_json))
     ok.check("alert(1)" not in raw.split('id="rp-data">')[0],
              "document text appears before the data block")
     d = browser()
     try:
         open_report(d, html)
         n = d.execute_script("return document.querySelectorAll('script').length")
-        ok.check(n == 2, "%d script elements in the page" % n)
+        ok.check(n == 3, "%d script elements in the page, expected 3" % n)
+        n = d.execute_script("return document.querySelectorAll("
+                             "'script:not([type=\"application/json\"])').length")
+        ok.check(n == 1, "%d executable script elements in the page, expected 1" % n)
         n = d.execute_script("return document.querySelectorAll('img, svg [onload], iframe')"
                              ".length")
         ok.check(n == 0, "%d elements created from document data" % n)
