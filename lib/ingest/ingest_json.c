@@ -15,8 +15,10 @@
  * The fast path must accept exactly what jansson accepts (RFC 8259 plus jansson's limits) and
  * extract the same values, so it only *succeeds* on the common shape -- an object whose keys
  * have no escapes and whose wanted fields are strings -- and returns "fall back" on anything
- * else: escapes in keys, numbers that might overflow, a numeric id or date, deep nesting,
- * invalid input. jansson then produces the result and the error text. */
+ * else: escapes in keys, a numeric id or date, deep nesting, invalid input. jansson then
+ * produces the result and the error text. One deliberate difference: a number out of range
+ * (1e999999, 99999999999999999999) is accepted, where jansson rejects the whole record; the
+ * jansson path does the same by replacing it with null (sanitize). */
 
 enum { F_ID, F_TEXT, F_DATE, F_TITLE, F_URL, F_N };
 enum { V_MISSING = 0, V_STRING, V_OTHER };
@@ -143,52 +145,104 @@ static const unsigned char *str(const unsigned char *p, const unsigned char *e, 
     return p + 1;
 }
 
-/* RFC 8259 section 6 number. *simple: an integer of at most 18 digits (cannot overflow
- * int64); otherwise 1 only for a real that certainly fits a double (jansson rejects reals
- * that overflow to infinity, accepts underflow). NULL on a syntax error. */
-static const unsigned char *number(const unsigned char *p, const unsigned char *e, int *ok)
+/* Whether jansson accepts a number: it parses integers with strtoll and rejects those out of
+ * int64 range ("too big integer"), and reals with strtod and rejects those that round to
+ * infinity ("real number overflow"; underflow to 0 is accepted). A real rounds to infinity
+ * (round-to-nearest, ties to even) exactly when it is at least 2^1024 - 2^970, halfway
+ * between DBL_MAX and 2^1024, whose 309 digits are below; comparing the digits decides
+ * without strtod (locale-dependent) or a copy of the number. */
+static const char k_dbl_overflow[] =
+    "17976931348623158079372897140530341507993413271003782693617377898044496829276475"
+    "09466490179775872070963302864166928879109465555478519404026306574886715058206819"
+    "08902000708383676273854845817711531764475730270069855571366959622842914819860834"
+    "936475292719074168444365510704342711559699508093042880177904174497792";
+
+static int int_fits(const unsigned char *ds, size_t n, int neg)
 {
-    *ok = 0;
-    if (p < e && *p == '-') p++;
+    if (n != 19) return n < 19;
+    return memcmp(ds, neg ? "9223372036854775808" : "9223372036854775807", 19) <= 0;
+}
+
+/* Digits d[0..n) are the integer part, f[0..nf) the fraction, ex the saturated exponent. */
+static int real_fits(const unsigned char *d, size_t n, const unsigned char *f, size_t nf,
+                     int64_t ex)
+{
+    /* value = 0.D1D2... * 10^e10 with D1 the first non-zero digit */
+    size_t i = 0;
+    while (i < n && d[i] == '0') i++;
+    int64_t e10;
+    const unsigned char *digits[2];
+    size_t lens[2];
+    if (i < n) {
+        e10 = (int64_t)(n - i) + ex;
+        digits[0] = d + i, lens[0] = n - i;
+        digits[1] = f, lens[1] = nf;
+    } else {
+        size_t j = 0;
+        while (j < nf && f[j] == '0') j++;
+        if (j == nf) return 1; /* zero */
+        e10 = -(int64_t)j + ex;
+        digits[0] = f + j, lens[0] = nf - j;
+        digits[1] = f, lens[1] = 0;
+    }
+    const int64_t h10 = (int64_t)sizeof k_dbl_overflow - 1; /* 309 */
+    if (e10 != h10) return e10 < h10;
+    size_t k = 0; /* digit index into k_dbl_overflow */
+    for (int part = 0; part < 2; part++)
+        for (size_t x = 0; x < lens[part] && k < (size_t)h10; x++, k++)
+            if (digits[part][x] != (unsigned char)k_dbl_overflow[k])
+                return digits[part][x] < (unsigned char)k_dbl_overflow[k];
+    /* equal over the number's digits: it is the halfway value or above when the halfway
+     * value has no further non-zero digit */
+    for (; k < (size_t)h10; k++)
+        if (k_dbl_overflow[k] != '0') return 1;
+    return 0;
+}
+
+/* RFC 8259 section 6 number. *fits: 1 when jansson accepts it (see int_fits, real_fits).
+ * NULL on a syntax error. */
+static const unsigned char *number(const unsigned char *p, const unsigned char *e, int *fits)
+{
+    *fits = 0;
+    int neg = 0;
+    if (p < e && *p == '-') neg = 1, p++;
     if (p >= e) return NULL;
     const unsigned char *ds = p;
-    long lead = -1; /* decimal exponent of the first non-zero digit relative to the point */
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
         while (p < e && *p >= '0' && *p <= '9') p++;
-        lead = (long)(p - ds) - 1;
     } else {
         return NULL;
     }
     const size_t int_digits = (size_t)(p - ds);
     int is_real = 0;
+    const unsigned char *fs = p;
+    size_t frac_digits = 0;
     if (p < e && *p == '.') {
         is_real = 1;
-        p++;
-        const unsigned char *fs = p;
-        while (p < e && *p >= '0' && *p <= '9') {
-            if (lead < 0 && *p != '0') lead = -(long)(p - fs) - 1;
-            p++;
-        }
+        fs = ++p;
+        while (p < e && *p >= '0' && *p <= '9') p++;
         if (p == fs) return NULL;
+        frac_digits = (size_t)(p - fs);
     }
-    long ex = 0;
+    int64_t ex = 0;
     if (p < e && (*p == 'e' || *p == 'E')) {
         is_real = 1;
         p++;
-        int neg = 0;
-        if (p < e && (*p == '+' || *p == '-')) neg = *p++ == '-';
+        int eneg = 0;
+        if (p < e && (*p == '+' || *p == '-')) eneg = *p++ == '-';
         const unsigned char *es = p;
         while (p < e && *p >= '0' && *p <= '9') {
-            if (ex < 100000) ex = ex * 10 + (*p - '0'); /* saturate: -2645e-1141622225 */
+            /* saturate far beyond any digit count: -2645e-1141622225 */
+            if (ex < INT64_C(1000000000000000)) ex = ex * 10 + (*p - '0');
             p++;
         }
         if (p == es) return NULL;
-        if (neg) ex = -ex;
+        if (eneg) ex = -ex;
     }
-    if (!is_real) *ok = int_digits <= 18;
-    else *ok = lead < 0 || lead + ex < 300; /* |x| < 1e300 < DBL_MAX; zero never overflows */
+    *fits = is_real ? real_fits(ds, int_digits, fs, frac_digits, ex)
+                    : int_fits(ds, int_digits, neg);
     return p;
 }
 
@@ -205,7 +259,7 @@ static const unsigned char *value(const unsigned char *p, const unsigned char *e
     case 'n': return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
     case '{':
     case '[': break;
-    default: p = number(p, e, &ok); return ok ? p : NULL;
+    default: return number(p, e, &ok); /* out of range is fine: the field is not used */
     }
     /* A container: iterative, with an explicit stack of open brackets. */
     char stack[FAST_MAX_DEPTH];
@@ -328,33 +382,86 @@ static const char *put_number(struct rpi_buf *scratch, const json_t *v, size_t *
     return rpi_scratch_put(scratch, num, (size_t)k);
 }
 
+/* A copy of the record in ps->repair that jansson accepts where it rejected the record for a
+ * reason that should not lose the document: each invalid UTF-8 byte becomes U+FFFD (as the
+ * normalizer does for text files), and each number jansson cannot represent (out of int64 or
+ * double range) becomes null. Such a number is almost always in a field reprint does not
+ * read (a count, a score, a corrupt export); in the id or date field it reads as no id or no
+ * date. Linear: every byte is copied once. */
+static rp_status sanitize(rp_parser *ps, const rp_record *rec)
+{
+    struct rpi_buf *rb = &ps->repair;
+    rpi_buf_reset(rb);
+    RP_TRY(rpi_buf_reserve(rb, 3 * rec->size));
+    const unsigned char *p = (const unsigned char *)rec->data, *e = p + rec->size;
+    char *o = rb->ptr;
+    int in_str = 0;
+    while (p < e) {
+        const unsigned char c = *p;
+        if (c >= 0x80) {
+            const size_t n = utf8_seq(p, e);
+            if (n) {
+                memcpy(o, p, n);
+                o += n;
+                p += n;
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+                p++;
+            }
+            continue;
+        }
+        if (in_str) {
+            if (c == '\\' && e - p >= 2 && p[1] < 0x80) { /* an escape: never ends the string */
+                *o++ = (char)*p++;
+            } else if (c == '"') {
+                in_str = 0;
+            }
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            int fits;
+            const unsigned char *q = number(p, e, &fits);
+            if (!q) { /* a syntax error jansson will report: copy the run, stay linear */
+                q = p + 1;
+                while (q < e && *q != 0 && strchr("0123456789+-.eE", *q) != NULL) q++;
+                fits = 1;
+            }
+            if (fits) {
+                memcpy(o, p, (size_t)(q - p));
+                o += q - p;
+            } else {
+                memcpy(o, "null", 4);
+                o += 4;
+            }
+            p = q;
+            continue;
+        }
+        *o++ = (char)*p++;
+    }
+    rb->size = (size_t)(o - rb->ptr);
+    return RP_OK;
+}
+
 static rp_status parse_jansson(rp_parser *ps, const rp_record *rec, rp_doc *doc)
 {
     json_error_t err;
     json_t *root = json_loadb(rec->data, rec->size, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
-    if (!root && json_error_code(&err) == json_error_invalid_utf8) {
-        /* Invalid UTF-8 is repaired, not a reason to lose the document: each invalid byte
-         * becomes U+FFFD (as the normalizer would do for text files), then parse again. */
-        struct rpi_buf *rb = &ps->repair;
-        rpi_buf_reset(rb);
-        RP_TRY(rpi_buf_reserve(rb, 3 * rec->size));
-        const unsigned char *p = (const unsigned char *)rec->data, *e = p + rec->size;
-        while (p < e) {
-            const size_t n = *p < 0x80 ? 1 : utf8_seq(p, e);
-            if (n) {
-                memcpy(rb->ptr + rb->size, p, n);
-                rb->size += n;
-                p += n;
-            } else {
-                memcpy(rb->ptr + rb->size, "\xEF\xBF\xBD", 3);
-                rb->size += 3;
-                p++;
-            }
-        }
+    if (!root && (json_error_code(&err) == json_error_invalid_utf8 ||
+                  json_error_code(&err) == json_error_numeric_overflow)) {
+        RP_TRY(sanitize(ps, rec));
+        const struct rpi_buf *rb = &ps->repair;
         root = json_loadb(rb->ptr, rb->size, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
         /* the repaired strings can be up to 3x longer than the record: make room now, while
          * the scratch holds nothing of this record */
-        if (root) RP_TRY(rpi_buf_reserve(&ps->scratch, 2 * rb->size + strlen(rec->path) + 64));
+        if (root) {
+            const rp_status st =
+                rpi_buf_reserve(&ps->scratch, 2 * rb->size + strlen(rec->path) + 64);
+            if (st != RP_OK) {
+                json_decref(root);
+                return st;
+            }
+        }
     }
     if (!root) {
         if (json_error_code(&err) == json_error_out_of_memory) return RP_E_NOMEM;

@@ -20,7 +20,7 @@ def align_seed(name, a, b, width=4, seed=3, min_words=10, max_gap=4, occ=8, fail
     total = len(body_a) + len(body_b)
     # smallest split value whose cut lands on len(body_a)
     split = next(s for s in range(16384) if total * s // 16383 >= len(body_a))
-    head = bytes([(seed - 1) & 15, (min_words - 1) % 32, max_gap % 65,
+    head = bytes([(seed - 1) & 15, (min_words - 1) % 32, 0x80 if max_gap > 16 else max_gap,
                   0x80 if occ > 16 else (occ - 1) & 15,
                   WIDTH_BITS[width] | ((split >> 8) << 2), split & 0xFF, fail_at])
     with open(os.path.join(root, "align", name), "wb") as f:
@@ -60,6 +60,8 @@ align_seed("seed16", stretch * 3, stretch * 3, seed=16, min_words=32, max_gap=64
 def sketch_seed(name, a, b, num_perm=128, width=8, classic=False, threshold=0.5, seed=0):
     wbits = {1: 1, 2: 2, 8: 3}[width]
     np_val = num_perm - 8
+    if np_val > 255:  # byte 1 bit 7: (byte0 | byte1 << 8) % 1017
+        np_val = 0x8000 + (np_val - 0x8000 % 1017) % 1017
     body_a = b"".join(struct.pack("<Q", t)[:width] for t in a)
     body_b = b"".join(struct.pack("<Q", t)[:width] for t in b)
     total = len(body_a) + len(body_b)

@@ -629,6 +629,14 @@ static void test_json_fast_path_vs_jansson(void **state)
             assert_non_null(r.text);
             continue;
         }
+        if (!j && json_error_code(&err) == json_error_numeric_overflow) {
+            /* a number out of range in a field that is not used: the document is kept
+             * (test_json_out_of_range_numbers) */
+            const rp_doc r = parse_rec(ps, RP_FORMAT_JSONL, lines[i], n, 3);
+            if (r.skip != RP_SKIP_NONE) fail_msg("line %zu: out-of-range number skipped", i);
+            assert_string_equal(r.text, "t");
+            continue;
+        }
         if (!j) want = RP_SKIP_BAD_JSON;
         else if (!json_is_object(j)) want = RP_SKIP_NOT_OBJECT;
         else {
@@ -678,6 +686,85 @@ static void test_json_weird_numbers(void **state)
         if (cases[i].date) assert_string_equal(d.date, cases[i].date);
         else assert_null(d.date);
         assert_int_equal(d.date_epoch, cases[i].epoch);
+    }
+    rp_parser_free(ps);
+}
+
+/* Numbers jansson cannot represent (beyond int64 or rounding to an infinite double) do not lose
+ * the document: in a field that is not used they are ignored, in the id or date field they
+ * read as missing. Both paths: the fast scanner, and jansson after sanitizing (forced by an
+ * escaped key or invalid UTF-8). Around the limits, the decision matches jansson's. */
+static void test_json_out_of_range_numbers(void **state)
+{
+    (void)state;
+    rp_ingest_params p;
+    params(&p);
+    rp_parser *ps;
+    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
+    static const char *const unused[] = {
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":1e999999}",
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":-1e999999}",
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":2645e1141622225}",
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":99999999999999999999}",
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":-9223372036854775809}",
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":[1,{\"m\":1e400},-1E+309]}",
+        "{\"id\":\"a\",\"n\":1e999999,\"text\":\"t\"}",
+        "{\"n\":1e999999,\"id\":\"a\",\"text\":\"t\"}",
+        "{\"id\":\"a\",\"t\\u0065xt\":\"t\",\"n\":1e999999}",        /* escaped key: jansson */
+        "{\"id\":\"a\",\"text\":\"t\",\"n\":1e999999,\"x\":\"\xFF\"}", /* invalid UTF-8 too */
+        "{\"id\":\"a\",\"text\":\"t\",\"s\":\"1e999999 \\\" 1e999\",\"n\":1e999,\"k\":\"\\u00e9\"}",
+    };
+    for (size_t i = 0; i < N_OF(unused); i++) {
+        const rp_doc d = parse_rec(ps, RP_FORMAT_JSONL, unused[i], strlen(unused[i]), 1);
+        if (d.skip != RP_SKIP_NONE) fail_msg("line %zu <%s>: skip %d", i, unused[i], d.skip);
+        assert_string_equal(d.id, "a");
+        assert_string_equal(d.text, "t");
+    }
+    /* in the id or date field: missing, the document kept */
+    const char *li = "{\"id\":1e999999,\"text\":\"t\"}";
+    rp_doc d = parse_rec(ps, RP_FORMAT_JSONL, li, strlen(li), 4);
+    assert_int_equal(d.skip, RP_SKIP_NONE);
+    assert_string_equal(d.id, "mem:4");
+    const char *ld = "{\"id\":\"a\",\"text\":\"t\",\"date\":-99999999999999999999}";
+    d = parse_rec(ps, RP_FORMAT_JSONL, ld, strlen(ld), 1);
+    assert_int_equal(d.skip, RP_SKIP_NONE);
+    assert_null(d.date);
+    /* a syntax error next to a huge number is still bad JSON */
+    const char *bad = "{\"id\":\"a\",\"text\":\"t\",\"n\":1e999999x}";
+    d = parse_rec(ps, RP_FORMAT_JSONL, bad, strlen(bad), 1);
+    assert_int_equal(d.skip, RP_SKIP_BAD_JSON);
+    /* the limits: as the id (so jansson parses it), with invalid UTF-8 in another field so
+     * that the sanitizing pass runs: a number jansson accepts keeps its value */
+    static const char *const limits[] = {
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "1.7976931348623157e308", "1.7976931348623158e308",
+        "1.797693134862315807e308", "1.797693134862315808e308", "17976931348623158e292",
+        "179769313486231580793728971405303415079934132710037826936173778980444968292764750946"
+        "649017977587207096330286416692887910946555547851940402630657488671505820681908902000"
+        "708383676273854845817711531764475730270069855571366959622842914819860834936475292719"
+        "074168444365510704342711559699508093042880177904174497791",
+        "179769313486231580793728971405303415079934132710037826936173778980444968292764750946"
+        "649017977587207096330286416692887910946555547851940402630657488671505820681908902000"
+        "708383676273854845817711531764475730270069855571366959622842914819860834936475292719"
+        "074168444365510704342711559699508093042880177904174497792.0",
+        "0.0000179769313486231581e313", "-1.7976931348623159e308", "1e308", "1e309", "0e999999",
+        "0.000e999999", "1e-999999", "-0", "123456789012345678901234567890e-30",
+    };
+    char line[600];
+    for (size_t i = 0; i < N_OF(limits); i++) {
+        snprintf(line, sizeof line, "{\"id\":%s,\"text\":\"t\"}", limits[i]);
+        json_error_t err;
+        json_t *j = json_loads(line, 0, &err);
+        snprintf(line, sizeof line, "{\"id\":%s,\"text\":\"t\",\"x\":\"\xFF\"}", limits[i]);
+        d = parse_rec(ps, RP_FORMAT_JSONL, line, strlen(line), 9);
+        if (d.skip != RP_SKIP_NONE) fail_msg("limit %zu <%s>: skip %d", i, limits[i], d.skip);
+        if (j == NULL) {
+            assert_int_equal(json_error_code(&err), json_error_numeric_overflow);
+            if (strcmp(d.id, "mem:9") != 0) fail_msg("limit %zu <%s>: id %s", i, limits[i], d.id);
+        } else if (strcmp(d.id, "mem:9") == 0) {
+            fail_msg("limit %zu <%s>: jansson accepts it, the sanitizer did not", i, limits[i]);
+        }
+        json_decref(j);
     }
     rp_parser_free(ps);
 }
@@ -1377,6 +1464,7 @@ int main(void)
         cmocka_unit_test(test_json_deep_nesting),
         cmocka_unit_test(test_json_fast_path_vs_jansson),
         cmocka_unit_test(test_json_weird_numbers),
+        cmocka_unit_test(test_json_out_of_range_numbers),
         cmocka_unit_test(test_gzip_multi_member),
         cmocka_unit_test(test_gzip_truncated_everywhere),
         cmocka_unit_test(test_gzip_damaged),
