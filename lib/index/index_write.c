@@ -613,6 +613,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
     RP_TRY(st);
     TRY_MDB(del_be(ix, txn, DB_EDGES, u, NULL, 0), "edges");
     /* band postings */
+    rc = 0;
     MDB_val sv;
     if (rpi_ix_get(ix, txn, DB_SIGS, u, &sv) == RP_OK && sv.mv_size == ix->cfg.num_perm * 4u) {
         const size_t kp = ix->cfg.num_perm;
