@@ -157,7 +157,9 @@
   function members(c, k) {
     detail.appendChild(el('h3', null, 'Members'));
     var t = el('table', { 'class': 'members', id: 'members' }), h = el('tr');
-    ['relation', 'id', 'score', 'date', 'title', 'words', 'compare'].forEach(function (x) {
+    var cols = ['relation', 'id', 'score', 'date', 'title', 'words'];
+    if (D.texts && !c.nt) cols.push('compare');
+    cols.forEach(function (x) {
       h.appendChild(el('th', { scope: 'col' }, x));
     });
     t.appendChild(el('thead')).appendChild(h);
@@ -173,6 +175,7 @@
       tr.appendChild(el('td', null, day(x[DATE])));
       tr.appendChild(el('td', null, x[TITLE] || ''));
       tr.appendChild(el('td', { 'class': 'num' }, x[WORDS]));
+      if (cols.length < 7) { body.appendChild(tr); return; }
       var td = el('td');
       ['A', 'B'].forEach(function (side) {
         var btn = el('button', { type: 'button', 'data-pick': side,

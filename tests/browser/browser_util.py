@@ -74,10 +74,10 @@ def console_errors(d):
     return [e for e in d.get_log("browser") if e.get("level") == "SEVERE"]
 
 
-def reprint(*args):
+def reprint(*args, cwd=None):
     t = time.time()
     r = subprocess.run([REPRINT] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
+                       text=True, cwd=cwd)
     if r.returncode not in (0, 1):
         sys.exit("reprint %s: exit %d\n%s" % (" ".join(args), r.returncode, r.stderr))
     return time.time() - t
