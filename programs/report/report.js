@@ -518,7 +518,15 @@
     }
   };
   window.addEventListener('hashchange', fromHash);
+  document.title = 'reprint report \u2014 ' + D.inputs.join(' ');
   filter();
-  if (!fromHash() && clusters.length) open(0);
+  if (!clusters.length) {
+    detail.textContent = '';
+    detail.appendChild(el('p', { 'class': 'hint', 'data-note': 'no-clusters' },
+      D.n_clusters ? 'No cluster is embedded in this page.' :
+      'No copies found: every document is unique at this level and threshold.'));
+  } else if (!fromHash()) {
+    open(0);
+  }
   document.documentElement.setAttribute('data-ready', '1');
 })();

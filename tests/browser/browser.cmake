@@ -13,3 +13,9 @@ foreach(src ${RP_BROWSER_TESTS})
       TIMEOUT 600 RUN_SERIAL TRUE
       ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR};OUTDIR=${CMAKE_BINARY_DIR}/browser")
 endforeach()
+
+# The report's data checked without a browser (JSON blocks, UTF-16 offsets against
+# `reprint pairs`, determinism, notes): label "cli", so `make check` runs it.
+add_test(NAME cli_report_static COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/browser/static_report.py)
+set_tests_properties(cli_report_static PROPERTIES LABELS cli
+    ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR}")
