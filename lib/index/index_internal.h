@@ -138,6 +138,9 @@ struct rp_index_batch {
 RPI_FUNC rp_status rpi_ix_fail(rp_status st, rp_index_error kind, const char *fmt, ...);
 RPI_FUNC rp_status rpi_ix_mdb(int rc, const char *what); /* maps an LMDB/errno code */
 RPI_FUNC void rpi_ix_clear(void);
+/* After an EIO from a commit (LMDB reports a short write as EIO): is the disk or the file size
+ * limit nearly exhausted, so that the error is really "full"? */
+RPI_FUNC int rpi_ix_disk_short(const rp_index *ix);
 
 /* result building (index_read.c) */
 struct rpi_resbuild;

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* index_open.c -- rp_index lifecycle: create, open (LMDB environment, named databases, the
  * writer lock), the stored configuration, errors, statistics. */
-#include <errno.h>    /* errno, ENOSPC */
-#include <fcntl.h>    /* open */
-#include <stdarg.h>   /* va_list */
-#include <stdio.h>    /* snprintf */
-#include <stdlib.h>   /* strtod */
-#include <string.h>   /* strlen, strcmp */
-#include <unistd.h>   /* close, getpid */
-#include <sys/file.h> /* flock */
-#include <sys/stat.h> /* mkdir, stat */
+#include <errno.h>        /* errno, ENOSPC */
+#include <fcntl.h>        /* open */
+#include <stdarg.h>       /* va_list */
+#include <stdio.h>        /* snprintf */
+#include <stdlib.h>       /* strtod */
+#include <string.h>       /* strlen, strcmp */
+#include <unistd.h>       /* close, getpid */
+#include <sys/resource.h> /* getrlimit */
+#include <sys/statvfs.h>  /* statvfs */
+#include <sys/file.h>     /* flock */
+#include <sys/stat.h>     /* mkdir, stat */
 #include "index_internal.h"
 
 static _Thread_local char ix_errmsg[512];
@@ -55,6 +57,21 @@ rp_status rpi_ix_mdb(int rc, const char *what)
                            what, mdb_strerror(rc));
     if (rc == ENOMEM) return rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "%s: out of memory", what);
     return rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: %s", what, mdb_strerror(rc));
+}
+
+int rpi_ix_disk_short(const rp_index *ix)
+{
+    const uint64_t slack = (uint64_t)16 << 20; /* a commit writes at most this much more */
+    struct statvfs vs;
+    if (statvfs(ix->dir, &vs) == 0 && (uint64_t)vs.f_bavail * vs.f_frsize < slack) return 1;
+    struct rlimit rl;
+    struct stat sb;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data.mdb", ix->dir);
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && stat(path, &sb) == 0 &&
+        (uint64_t)sb.st_size + slack >= (uint64_t)rl.rlim_cur)
+        return 1;
+    return 0;
 }
 
 void rpi_ix_clear(void)
@@ -203,6 +220,8 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
                                dir);
         return rpi_ix_mdb(rc, dir);
     }
+    int dead = 0; /* reader slots of killed processes would pin old pages forever */
+    mdb_reader_check(ix->env, &dead);
     MDB_txn *txn;
     rc = mdb_txn_begin(ix->env, NULL, ix->read_only ? MDB_RDONLY : 0, &txn);
     if (rc) return rpi_ix_mdb(rc, "begin");

@@ -12,6 +12,7 @@
  * the star clusterings of its components (a unit's decision only looks at its neighbours, and
  * the visiting order restricted to a component is the global one), so the result equals
  * clustering everything from scratch. */
+#include <errno.h>  /* EIO, ENOSPC */
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memcpy, strlen */
 #include <xxhash.h> /* XXH3_64bits_withSeed */
@@ -524,7 +525,10 @@ static rp_status end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
 {
     if (st == RP_OK && keep) {
         const int rc = mdb_txn_commit(txn);
-        if (rc) st = rpi_ix_mdb(rc, "commit");
+        if (rc == EIO && rpi_ix_disk_short(ix))
+            st = rpi_ix_mdb(ENOSPC, "commit: short write");
+        else if (rc)
+            st = rpi_ix_mdb(rc, "commit");
     } else {
         mdb_txn_abort(txn);
     }
