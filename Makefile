@@ -4,7 +4,8 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-shared asan asan-check valgrind-check fuzz bench clean help install
+.PHONY: all build check check-shared asan asan-check tsan tsan-check valgrind-check fuzz \
+	bench clean help install
 
 all: build ## build the library (static + shared), the CLI and reprint.pc
 
@@ -28,6 +29,18 @@ asan: ## build with ASan+UBSan in build-asan/
 asan-check: asan ## run the unit and CLI tests under ASan+UBSan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE shared
+
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_TESTS ?= ^(test_engine|test_align|cli_determinism|cli_threads_levels)$$
+tsan: ## build with ThreadSanitizer (clang) in build-tsan/
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+	cmake --build build-tsan -j $(JOBS)
+
+tsan-check: tsan ## run the threaded tests under TSan (engine; 1 vs 4 threads, every level)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := jsonl warc codec normalize align sketch
@@ -68,7 +81,7 @@ install: build ## install under CMAKE_INSTALL_PREFIX (default /usr/local)
 	cmake --install $(BUILD)
 
 clean: ## remove build trees
-	rm -rf $(BUILD) build-asan build-fuzz build-clang build-off
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-clang build-off
 
 help: ## this list
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
