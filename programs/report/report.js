@@ -9,6 +9,7 @@
   var PAGE = 200;           /* list items rendered per "show more" */
   var GRAPH_MAX = 60;       /* members drawn in the reuse graph */
   var TIMELINE_MAX = 60;    /* members drawn on the timeline */
+  var MEMBERS_PAGE = 300;   /* member rows and pair-chooser entries rendered at first */
   var docs = D.docs, clusters = D.clusters, pairs = D.pairs;
   var texts = [], bp = [];  /* per doc, filled from the cluster's block when it is opened */
   var loaded = [];          /* per cluster: its text block was parsed */
@@ -164,7 +165,7 @@
     });
     t.appendChild(el('thead')).appendChild(h);
     var body = el('tbody');
-    c.m.forEach(function (d) {
+    function row(d) {
       var r = rel(d), x = docs[d];
       var tr = el('tr', { 'data-doc': x[ID], 'data-relation': r,
         'class': d === c.o ? 'orig' : null });
@@ -175,19 +176,32 @@
       tr.appendChild(el('td', null, day(x[DATE])));
       tr.appendChild(el('td', null, x[TITLE] || ''));
       tr.appendChild(el('td', { 'class': 'num' }, x[WORDS]));
-      if (cols.length < 7) { body.appendChild(tr); return; }
+      if (cols.length < 7) return tr;
       var td = el('td');
       ['A', 'B'].forEach(function (side) {
-        var btn = el('button', { type: 'button', 'data-pick': side,
+        var btn = el('button', { type: 'button', 'data-pick': side, 'data-d': d,
           title: 'show as ' + side + ' in the side-by-side view' }, side);
         btn.addEventListener('click', function () { pick(k, side, d); });
         td.appendChild(btn);
       });
       tr.appendChild(td);
-      body.appendChild(tr);
-    });
+      return tr;
+    }
+    /* very large clusters: the first MEMBERS_PAGE rows, the rest on request */
+    c.m.slice(0, MEMBERS_PAGE).forEach(function (d) { body.appendChild(row(d)); });
     t.appendChild(body);
     detail.appendChild(t);
+    if (c.m.length > MEMBERS_PAGE) {
+      var all = el('button', { type: 'button', id: 'all-members' },
+        'Show all ' + c.m.length + ' members');
+      all.addEventListener('click', function () {
+        var frag = document.createDocumentFragment();
+        c.m.slice(MEMBERS_PAGE).forEach(function (d) { frag.appendChild(row(d)); });
+        body.appendChild(frag);
+        all.remove();
+      });
+      detail.appendChild(all);
+    }
   }
 
   function timeline(c) {
@@ -318,10 +332,7 @@
     ['a', 'b'].forEach(function (side) {
       var lab = el('label', null, side.toUpperCase() + ' ');
       var s = el('select', { 'data-side': side, 'aria-label': 'document ' + side });
-      c.m.forEach(function (d) {
-        s.appendChild(el('option', { value: d, 'data-id': docs[d][ID] },
-          short(docs[d][ID], 40) + (d === c.o ? ' (original)' : '')));
-      });
+      c.m.slice(0, MEMBERS_PAGE).forEach(function (d) { s.appendChild(option(c, d)); });
       s.addEventListener('change', function () {
         renderPair(k, +detail.querySelector('select[data-side=a]').value,
           +detail.querySelector('select[data-side=b]').value);
@@ -349,13 +360,23 @@
     renderPair(k, A, B);
   }
 
+  function option(c, d) {
+    return el('option', { value: d, 'data-id': docs[d][ID] },
+      short(docs[d][ID], 40) + (d === c.o ? ' (original)' : ''));
+  }
+  function choose(c, side, d) {
+    var s = detail.querySelector('select[data-side=' + side + ']');
+    if (!s.querySelector('option[value="' + d + '"]')) s.appendChild(option(c, d));
+    s.value = String(d);
+  }
+
   function renderPair(k, A, B) {
     var c = clusters[k];
-    detail.querySelector('select[data-side=a]').value = String(A);
-    detail.querySelector('select[data-side=b]').value = String(B);
+    choose(c, 'a', A);
+    choose(c, 'b', B);
     var btns = detail.querySelectorAll('#members button[data-pick]');
     for (var i = 0; i < btns.length; i++) {
-      var d = +c.m[Math.floor(i / 2)], side = btns[i].getAttribute('data-pick');
+      var d = +btns[i].getAttribute('data-d'), side = btns[i].getAttribute('data-pick');
       btns[i].setAttribute('aria-pressed', (side === 'A' ? d === A : d === B) ? 'true' : 'false');
     }
     var p = pairIndex[A + ',' + B], swap = false;
