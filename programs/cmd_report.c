@@ -319,8 +319,10 @@ struct edge {
 
 static int edge_cmp(const void *x, const void *y)
 {
-    const struct edge *a = x, *b = y;
-    return a->k < b->k ? -1 : a->k > b->k;
+    const struct edge *a = x, *b = y; /* a total order: the page is byte-for-byte stable */
+    if (a->k != b->k) return a->k < b->k ? -1 : 1;
+    if (a->src != b->src) return a->src < b->src ? -1 : 1;
+    return a->dst < b->dst ? -1 : a->dst > b->dst;
 }
 
 /* Per-cluster pairs carrying passages: each member against the original, and all pairs of a
