@@ -533,8 +533,8 @@
   window.reprintReport = {
     data: D,
     open: function (c, a, b) {
-      location.hash = '#c=' + encodeURIComponent(c) + (a ? '&a=' + encodeURIComponent(a) : '') +
-        (b ? '&b=' + encodeURIComponent(b) : '');
+      history.replaceState(null, '', '#c=' + encodeURIComponent(c) +
+        (a ? '&a=' + encodeURIComponent(a) : '') + (b ? '&b=' + encodeURIComponent(b) : ''));
       return fromHash();
     }
   };
