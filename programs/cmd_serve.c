@@ -107,7 +107,10 @@ struct request {
     char *body;
     size_t size, cap;
     double start;
-    int rejected; /* a response was queued before the body ended */
+    int rejected;  /* a response was queued at the headers: discard the body */
+    unsigned late; /* status to answer once the body has ended (413, 408, 503) */
+    const char *late_msg;
+    size_t discarded;
 };
 
 static double now_s(void)
@@ -282,7 +285,7 @@ static int prepare(struct server *s, struct MHD_Connection *conn, const char *bo
                 if (!one) {
                     /* a multi-line document that is not valid JSON: report the whole-body
                      * position; JSON Lines: this line's */
-                    const int jsonl = n_lines > 0 || (nl && nl + 1 < end);
+                    const int jsonl = n_lines > 0;
                     const long l = jsonl ? line : first_err.line;
                     const long c = jsonl ? e2.column : first_err.column;
                     char msg[300];
@@ -445,16 +448,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    /* MHD lets a response be queued only at the headers or once the body has ended: errors
+     * found in between are answered at the end, the rest of the body is discarded (bounded:
+     * past 4 x --max-body or 4 x --timeout the connection is closed) */
     if (*upload_data_size) {
         const size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (rq->late) {
+            rq->discarded += n;
+            return rq->discarded > 4 * s->max_body || now_s() - rq->start > 4.0 * s->timeout
+                       ? MHD_NO
+                       : MHD_YES;
+        }
         if (now_s() - rq->start > s->timeout) {
-            rq->rejected = 1;
-            return send_error(conn, MHD_HTTP_REQUEST_TIMEOUT, "request body too slow", 0, 0);
+            rq->late = MHD_HTTP_REQUEST_TIMEOUT;
+            rq->late_msg = "request body slower than --timeout";
+            return MHD_YES;
         }
         if (rq->size + n > s->max_body) {
-            rq->rejected = 1;
-            return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large", 0, 0);
+            rq->late = MHD_HTTP_CONTENT_TOO_LARGE;
+            rq->late_msg = "request body too large";
+            return MHD_YES;
         }
         if (rq->size + n + 1 > rq->cap) {
             size_t cap = rq->cap ? rq->cap : 4096;
@@ -462,8 +476,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 cap *= 2;
             char *nb = realloc(rq->body, cap);
             if (!nb) {
-                rq->rejected = 1;
-                return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory", 0, 0);
+                rq->late = MHD_HTTP_SERVICE_UNAVAILABLE;
+                rq->late_msg = "out of memory";
+                return MHD_YES;
             }
             rq->body = nb;
             rq->cap = cap;
@@ -473,6 +488,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->body[rq->size] = '\0';
         return MHD_YES;
     }
+    if (rq->late) return send_error(conn, rq->late, rq->late_msg, 0, 0);
+    if (now_s() - rq->start > s->timeout)
+        return send_error(conn, MHD_HTTP_REQUEST_TIMEOUT, "request slower than --timeout", 0, 0);
     return route(s, conn, url, method, rq);
 }
 

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# reprint serve on a loopback port: every endpoint, the documents' clusters equal a batch run,
+# malformed JSON (400 with line and column), body and header limits (413, 431), slow upload
+# (408), methods (405), unknown paths (404), bearer token (401), graceful SIGTERM.
+source "$(dirname "$0")/common.bash"
+command -v curl > /dev/null || fail "curl is needed (scripts/install-deps.sh)"
+python3 "$SRCDIR/tests/cli/gen_corpus.py" "$T/c.jsonl" "$T/gold.tsv" 60 9
+ix=$T/ix
+"$REPRINT" index create "$ix"
+PID=
+trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; fi; rm -rf "$T"' EXIT
+start_server() { # start_server ARGS...: sets PID and B (base URL)
+    "$REPRINT" serve --listen 127.0.0.1:0 "$@" "$ix" > /dev/null 2> "$T/srv.log" &
+    PID=$!
+    for _ in $(seq 100); do grep -q listening "$T/srv.log" && break; sleep 0.05; done
+    local port
+    port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$T/srv.log" | sed 's/.*://')
+    [ -n "$port" ] || fail "server did not start: $(cat "$T/srv.log")"
+    B=http://127.0.0.1:$port
+}
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+start_server --max-body 256K --timeout 2
+
+[ "$(code "$B/healthz")" = 200 ] || fail "healthz"
+grep -q '"status":"ok"' "$T/body" || fail "healthz body"
+# adding: the first half as JSON Lines, then one document at a time, then an array
+n=$(wc -l < "$T/c.jsonl")
+head -n $((n / 2)) "$T/c.jsonl" > "$T/h1"
+[ "$(code -X POST --data-binary @"$T/h1" "$B/v1/documents")" = 201 ] || fail "POST jsonl"
+sed -n "$((n / 2 + 1)),$((n / 2 + 5))p" "$T/c.jsonl" > "$T/h2"
+while IFS= read -r line; do
+    [ "$(code -X POST -H 'Content-Type: application/json' --data-binary "$line" \
+        "$B/v1/documents")" = 201 ] || fail "POST one document"
+done < "$T/h2"
+tail -n +$((n / 2 + 6)) "$T/c.jsonl" | python3 -c "
+import json, sys
+print(json.dumps([json.loads(l) for l in sys.stdin]))" > "$T/h3"
+[ "$(code -X POST --data-binary @"$T/h3" "$B/v1/documents")" = 201 ] || fail "POST array"
+python3 -c "
+import json
+r = json.load(open('$T/body'))['results']
+assert len(r) == $n - $n // 2 - 5 and all('doc_number' in x for x in r), r[:2]"
+# the service's clusters are the batch run's
+"$REPRINT" cluster -q "$T/c.jsonl" > "$T/ref"
+kill -TERM $PID
+wait $PID || fail "SIGTERM: exit status"
+grep -q "stopped by signal 15" "$T/srv.log" || fail "no graceful stop"
+"$REPRINT" index export "$ix" | cmp - "$T/ref" || fail "served adds differ from cluster"
+
+start_server --max-body 256K --timeout 2 --max-header 4K
+# query: the same answer, nothing stored
+docs0=$(curl -s "$B/v1/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['documents'])")
+first=$(sed -n 1p "$T/c.jsonl" | sed 's/"id": "\([^"]*\)"/"id": "zz-\1"/')
+[ "$(code -X POST --data-binary "$first" "$B/v1/query")" = 200 ] || fail "query"
+grep -q '"relation":"exact"' "$T/body" || fail "query: an exact copy: $(cat "$T/body")"
+grep -q '"doc_number"' "$T/body" && fail "query: stored documents have numbers, queries not"
+docs1=$(curl -s "$B/v1/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['documents'])")
+[ "$docs0" = "$docs1" ] || fail "query stored a document ($docs0 -> $docs1)"
+# documents and clusters
+id=$(sed -n 1p "$T/c.jsonl" | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
+[ "$(code "$B/v1/documents/$id")" = 200 ] || fail "GET document"
+grep -q "\"id\":\"$id\"" "$T/body" || fail "GET document body"
+cl=$(python3 -c "import json; print(json.load(open('$T/body'))['documents'][0]['cluster'])")
+[ "$(code "$B/v1/clusters/$cl")" = 200 ] || fail "GET cluster"
+python3 - "$T/body" "$T/ref" "$cl" <<'PY'
+import json, sys
+members = [m["id"] for m in json.load(open(sys.argv[1]))["members"]]
+ref = [json.loads(l) for l in open(sys.argv[2])]
+want = [o["id"] for o in ref if o["cluster"] == sys.argv[3]]
+assert members[0] == sys.argv[3] and sorted(members) == sorted(want), (members, want)
+PY
+[ "$(code "$B/v1/documents/no-such")" = 404 ] || fail "GET missing document"
+[ "$(code "$B/v1/clusters/no-such")" = 404 ] || fail "GET missing cluster"
+[ "$(code -X DELETE "$B/v1/documents/$id")" = 200 ] || fail "DELETE"
+grep -q '"removed":1' "$T/body" || fail "DELETE body"
+[ "$(code "$B/v1/documents/$id")" = 404 ] || fail "deleted document still there"
+[ "$(code -X DELETE "$B/v1/documents/$id")" = 404 ] || fail "DELETE twice"
+[ "$(code "$B/v1/stats")" = 200 ] || fail "stats"
+# errors
+[ "$(code -X POST --data-binary $'{"id":"a","text":"x y"}\n{"id": "b", "text" "c"}\n' \
+    "$B/v1/documents")" = 400 ] || fail "malformed JSON Lines"
+grep -q '"line":2,"column":' "$T/body" || fail "400 without line/column: $(cat "$T/body")"
+[ "$(code -X POST --data-binary $'{"id": "a",\n  "text": }' "$B/v1/documents")" = 400 ] ||
+    fail "malformed document"
+grep -q '"line":2' "$T/body" || fail "400 multi-line: $(cat "$T/body")"
+[ "$(code -X POST --data-binary '' "$B/v1/documents")" = 400 ] || fail "empty body"
+[ "$(code -X POST --data-binary '42' "$B/v1/documents")" = 400 ] || fail "not an object"
+head -c 300000 /dev/zero | tr '\0' 'a' > "$T/big"
+[ "$(code -X POST --data-binary @"$T/big" "$B/v1/documents")" = 413 ] || fail "413"
+[ "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" \
+    "$B/v1/documents")" = 413 ] || fail "413 chunked"
+[ "$(code -H "X-Big: $(head -c 6000 /dev/zero | tr '\0' 'h')" "$B/healthz")" = 431 ] ||
+    fail "431"
+[ "$(code -X GET "$B/v1/documents")" = 405 ] || fail "405"
+[ "$(code -X POST "$B/healthz")" = 405 ] || fail "405 healthz"
+[ "$(code "$B/v2/whatever")" = 404 ] || fail "404"
+# a body trickling in slower than --timeout: 408 once it has arrived
+python3 - "${B#http://}" > "$T/slow" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].split(":")
+s = socket.create_connection((host, int(port)))
+s.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Length: 48\r\n\r\n")
+for i in range(6):
+    time.sleep(0.6)
+    s.sendall(b"{       ")
+s.settimeout(5)
+print(s.recv(200).decode().split("\r\n")[0])
+PY
+grep -q " 408 " "$T/slow" || fail "slow upload: $(cat "$T/slow")"
+kill -TERM $PID
+wait $PID
+
+# bearer token: every request needs it
+printf 'sekrit-token-123\n' > "$T/token"
+start_server --token-file "$T/token"
+[ "$(code "$B/healthz")" = 401 ] || fail "401 without token"
+[ "$(code -H 'Authorization: Bearer wrong-token-000' "$B/v1/stats")" = 401 ] ||
+    fail "401 wrong token"
+[ "$(code -H 'Authorization: Bearer sekrit-token-123' "$B/v1/stats")" = 200 ] ||
+    fail "200 with token"
+kill -TERM $PID
+wait $PID
+# usage
+expect_exit 2 "$REPRINT" serve --listen nowhere "$ix"
+expect_exit 2 "$REPRINT" serve
+expect_exit 3 "$REPRINT" serve --listen 127.0.0.1:0 "$T/no-index"
+"$REPRINT" serve --help | grep -q -- "--token-file" || fail "serve --help"
+echo "serve_api: ok"
