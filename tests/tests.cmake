@@ -20,7 +20,7 @@ foreach(src ${RP_CLI_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_test(NAME cli_${name} COMMAND bash ${src})
   set_tests_properties(cli_${name} PROPERTIES LABELS cli
-      ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR};FAILWRITE=$<TARGET_FILE:rp_failwrite>")
+      ENVIRONMENT "REPRINT=$<TARGET_FILE:reprint>;SRCDIR=${CMAKE_SOURCE_DIR};FAILWRITE=$<TARGET_FILE:rp_failwrite>;FAILALLOC=$<TARGET_FILE:rp_failalloc>")
 endforeach()
 
 # Tests on ../shared (seeds and eval corpora): label "shared"; they fail when ../shared is
@@ -39,3 +39,7 @@ include(${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz.cmake)
 add_library(rp_failwrite SHARED ${CMAKE_SOURCE_DIR}/tests/fault/failwrite.c)
 target_compile_definitions(rp_failwrite PRIVATE _GNU_SOURCE)
 target_link_libraries(rp_failwrite PRIVATE dl pthread)
+
+# LD_PRELOAD allocation-failure injector for tests/cli/allocfail.sh (passed as FAILALLOC).
+add_library(rp_failalloc SHARED ${CMAKE_SOURCE_DIR}/tests/fault/failalloc.c)
+target_compile_definitions(rp_failalloc PRIVATE _GNU_SOURCE)
