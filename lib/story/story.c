@@ -278,8 +278,10 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
         }
         struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
         if (svec_alloc(e, &s->arena, v, nv) || svec_alloc(e, &s->arena, nm, nn) ||
-            svec_alloc(e, &s->arena, nb, nd))
+            svec_alloc(e, &s->arena, nb, nd)) {
+            st = RP_E_NOMEM;
             goto done;
+        }
         double norm = 0;
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
@@ -340,6 +342,29 @@ static double dot(const struct svec *a, const struct svec *b, int use_min)
     return d;
 }
 
+/* Two headlines sharing one common word can have a cosine near 1: the cosine is scaled by
+ * the evidence behind it, the IDF mass of the shared terms, up to RPI_MIN_SHARED (about two
+ * rare terms or three ordinary ones). Long texts always have more. */
+#define RPI_MIN_SHARED 10.0
+
+static double mass_factor(const struct rpi_story *s, const struct svec *a, const struct svec *b)
+{
+    double m = 0;
+    uint32_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        if (a->term[i] < b->term[j])
+            i++;
+        else if (a->term[i] > b->term[j])
+            j++;
+        else {
+            m += s->idf[a->term[i]];
+            i++;
+            j++;
+        }
+    }
+    return m >= RPI_MIN_SHARED ? 1.0 : m / RPI_MIN_SHARED;
+}
+
 /* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
  * when either side has too little mass to say anything (a month name alone is not a name
  * signal). */
@@ -387,7 +412,7 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     memset(out, 0, sizeof *out);
     out->a = u;
     out->b = v;
-    out->cosine = (float)dot(&s->vec[u], &s->vec[v], 0);
+    out->cosine = (float)(dot(&s->vec[u], &s->vec[v], 0) * mass_factor(s, &s->vec[u], &s->vec[v]));
     out->names = (float)overlap(&s->names[u], &s->names[v]);
     out->numbers = (float)overlap(&s->nums[u], &s->nums[v]);
     const double ev = evidence(out);
@@ -572,7 +597,7 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *
         while (j < tk.n && tk.k[j] == tk.k[i])
             j++;
         const uint32_t a = (uint32_t)(tk.k[i] >> 32), b = (uint32_t)tk.k[i] >> 1;
-        const unsigned need = (ntop[a] <= 3 || ntop[b] <= 3) ? 1u : 2u;
+        const unsigned need = (ntop[a] <= 6 || ntop[b] <= 6) ? 1u : 2u;
         if (j - i >= need) RP_TRY_GOTO(st, push_key(e, ks, tk.k[i]), done);
         i = j;
     }
@@ -722,7 +747,6 @@ static void *score_range(void *arg)
             l->linked = l->n_passages > 0 && l->score >= thr;
         else
             l->linked = l->score >= thr;
-        if (l->relation == RP_REL_NEAR) l->linked = 1;
     }
     rp_aligner_free(al);
     return NULL;
@@ -798,6 +822,122 @@ struct adj {
     float score;
 };
 
+/* Merge whole stories: the cosine between two clusters' centroids, from the pair scores
+ * alone (a cluster's vector sum has squared norm n + 2 * its internal score sum, the cross
+ * product is the sum of cross scores; pairs never scored count 0). Clusters whose centroids
+ * reach the threshold merge, strongest first, each at most once per round, until nothing
+ * merges (at most RPI_MERGE_ROUNDS). A single strong link between two stories is not enough:
+ * the evidence is story against story. */
+#define RPI_MERGE_ROUNDS 8
+#define RPI_MERGE_FACTOR 0.5 /* of the threshold, for centroids of texts without names */
+#define RPI_MERGE_NAMES 0.4  /* mean names overlap of the cross pairs that counts as agreeing */
+
+struct xsum {
+    uint64_t key; /* cluster a << 32 | cluster b, a < b */
+    double sum;
+    float names; /* the link's names overlap, -1 when not available */
+};
+
+static int cmp_xsum(const void *pa, const void *pb)
+{
+    const struct xsum *a = pa, *b = pb;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+struct xmerge {
+    double sim;
+    uint32_t a, b;
+};
+
+static int cmp_xmerge(const void *pa, const void *pb)
+{
+    const struct xmerge *a = pa, *b = pb;
+    if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep)
+{
+    const uint32_t nu = e->n_units;
+    const double thr = e->cfg.threshold;
+    double *intra = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *intra);
+    uint32_t *n = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *n);
+    uint8_t *used = rpi_malloc(e->alloc, nu ? nu : 1);
+    struct xsum *xs = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xs);
+    struct xmerge *xm = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xm);
+    rp_status st = RP_E_NOMEM;
+    if (!intra || !n || !used || !xs || !xm) goto done;
+    if (e->cfg.level != RP_LEVEL_STORY) { /* reuse: links are passages, not similarities */
+        st = RP_OK;
+        goto done;
+    }
+    for (int round = 0; round < RPI_MERGE_ROUNDS; round++) {
+        memset(intra, 0, nu * sizeof *intra);
+        memset(n, 0, nu * sizeof *n);
+        memset(used, 0, nu);
+        for (uint32_t u = 0; u < nu; u++)
+            n[rep[u]]++;
+        size_t nx = 0;
+        for (size_t k = 0; k < s->n_links; k++) {
+            const struct link *l = &s->links[k];
+            const uint32_t ra = rep[l->a], rb = rep[l->b];
+            if (ra == rb)
+                intra[ra] += l->score;
+            else
+                xs[nx++] =
+                    (struct xsum){ra < rb ? (uint64_t)ra << 32 | rb : (uint64_t)rb << 32 | ra,
+                                  l->score, l->names};
+        }
+        qsort(xs, nx, sizeof *xs, cmp_xsum);
+        size_t nm = 0;
+        for (size_t i = 0; i < nx;) {
+            size_t j = i;
+            double sum = 0, names = 0;
+            unsigned n_names = 0;
+            for (; j < nx && xs[j].key == xs[i].key; j++) {
+                sum += xs[j].sum;
+                if (xs[j].names >= 0) {
+                    names += xs[j].names;
+                    n_names++;
+                }
+            }
+            const uint32_t a = (uint32_t)(xs[i].key >> 32), b = (uint32_t)xs[i].key;
+            const double na = n[a] + 2 * intra[a], nb = n[b] + 2 * intra[b];
+            const double sim = sum / sqrt(na * nb);
+            /* different actors are different stories: the names of the cross pairs must
+             * agree; texts without names (normalized headlines) have only their words, and
+             * their centroids merge at half the threshold */
+            const int names_ok = n_names == 0 || names / n_names >= RPI_MERGE_NAMES;
+            if (names_ok && sim >= (n_names ? thr : RPI_MERGE_FACTOR * thr))
+                xm[nm++] = (struct xmerge){sim, a, b};
+            i = j;
+        }
+        if (nm == 0) break;
+        qsort(xm, nm, sizeof *xm, cmp_xmerge);
+        size_t merged = 0;
+        for (size_t i = 0; i < nm; i++) {
+            const uint32_t a = xm[i].a, b = xm[i].b;
+            if (used[a] || used[b]) continue;
+            used[a] = used[b] = 1;
+            /* the cluster with more units keeps its representative */
+            const uint32_t keep = n[a] >= n[b] ? a : b, gone = keep == a ? b : a;
+            for (uint32_t u = 0; u < nu; u++)
+                if (rep[u] == gone) rep[u] = keep;
+            merged++;
+        }
+        if (!merged) break;
+    }
+    st = RP_OK;
+done:
+    rpi_free(e->alloc, intra);
+    rpi_free(e->alloc, n);
+    rpi_free(e->alloc, used);
+    rpi_free(e->alloc, xs);
+    rpi_free(e->alloc, xm);
+    return st;
+}
+
 static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
 {
     const uint32_t nu = e->n_units;
@@ -866,7 +1006,7 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
         for (size_t t = 0; t < nt; t++) {
             const uint32_t r = touched[t];
             const double mean = acc[r] / size[r];
-            if ((rep_link[r] || 2 * cnt[r] >= size[r]) &&
+            if ((rep_link[r] || (cnt[r] >= 2 && 2 * cnt[r] >= size[r])) &&
                 (mean > best_mean || (mean == best_mean && r < best))) {
                 best_mean = mean;
                 best = r;
@@ -878,7 +1018,7 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
         rep[u] = best == UINT32_MAX ? u : best;
         size[rep[u]]++;
     }
-    st = RP_OK;
+    st = merge_clusters(e, s, rep);
 done:
     rpi_free(e->alloc, off);
     rpi_free(e->alloc, order);
@@ -921,6 +1061,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
     uint64_t *mem = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *mem);
     uint32_t *orig = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *orig); /* rep -> original unit */
     double *contain = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *contain);
+    uint32_t *best = NULL; /* unit -> index of its strongest linked pair in its cluster */
     e->res = rpi_malloc(e->alloc, (nd ? nd : 1) * sizeof *e->res);
     rp_status st = RP_E_NOMEM;
     if (!mem || !orig || !contain || !e->res) goto done;
@@ -937,24 +1078,37 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
     for (size_t i = 0; i < nu;) {
         size_t j = i;
         const uint32_t r = (uint32_t)(mem[i] >> 32);
-        uint32_t best = r;
+        uint32_t cand = r;
         while (j < nu && (uint32_t)(mem[j] >> 32) == r) {
             const uint32_t u = (uint32_t)mem[j];
-            const int64_t du = unit_date(e, u), db = unit_date(e, best);
+            const int64_t du = unit_date(e, u), db = unit_date(e, cand);
             int better;
             if (du != INT64_MIN && db != INT64_MIN && du != db)
                 better = du < db;
             else if ((du == INT64_MIN) != (db == INT64_MIN))
                 better = du != INT64_MIN;
-            else if (contain[u] != contain[best])
-                better = contain[u] > contain[best];
+            else if (contain[u] != contain[cand])
+                better = contain[u] > contain[cand];
             else
-                better = u < best; /* keep order */
-            if (better) best = u;
+                better = u < cand; /* keep order */
+            if (better) cand = u;
             j++;
         }
-        orig[r] = best;
+        orig[r] = cand;
         i = j;
+    }
+    /* each unit's strongest linked pair inside its cluster */
+    best = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *best);
+    if (!best) goto done;
+    for (uint32_t u = 0; u < nu; u++)
+        best[u] = UINT32_MAX;
+    for (size_t k = 0; k < s->n_links; k++) {
+        const struct link *l = &s->links[k];
+        if (!l->linked || rep[l->a] != rep[l->b]) continue;
+        if (best[l->a] == UINT32_MAX || s->links[best[l->a]].score < l->score)
+            best[l->a] = (uint32_t)k;
+        if (best[l->b] == UINT32_MAX || s->links[best[l->b]].score < l->score)
+            best[l->b] = (uint32_t)k;
     }
     /* per-document results */
     for (size_t i = 0; i < nd; i++) {
@@ -982,9 +1136,16 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
             r->relation = RP_REL_UNIQUE; /* fixed below when the cluster has others */
             continue;
         }
+        /* derives from: the original when linked to it, else the member it is most strongly
+         * linked to, else (joined as part of a merged story) the original, compared now */
         const struct link *l = find_link(s, u, o);
         struct link tmp;
-        if (!l) { /* joined through its other members: compare with the original now */
+        uint32_t of = o;
+        if (!l || !l->linked) {
+            l = best[u] != UINT32_MAX ? &s->links[best[u]] : NULL;
+            if (l) of = l->a == u ? l->b : l->a;
+        }
+        if (!l) {
             const rp_passage *ps;
             size_t np;
             RP_TRY_GOTO(st, rpi_story_score(e, s->aligner, o, u, &tmp, &ps, &np, 1), done);
@@ -992,7 +1153,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
         }
         r->relation = l->relation;
         r->score = l->score;
-        r->of_doc = od;
+        r->of_doc = e->unit_doc[of];
     }
     for (size_t i = 0; i < nd; i++) {
         const struct rpi_res *r = &e->res[i];
@@ -1002,6 +1163,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
     st = RP_OK;
 done:
     rpi_free(e->alloc, mem);
+    rpi_free(e->alloc, best);
     rpi_free(e->alloc, orig);
     rpi_free(e->alloc, contain);
     return st;

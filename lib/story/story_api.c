@@ -164,16 +164,12 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
                        (double)out->signals.days_apart > e->cfg.window_days;
     int linked = e->cfg.level == RP_LEVEL_REUSE ? np > 0 && l.score >= out->threshold
                                                 : l.score >= out->threshold;
-    if (l.relation == RP_REL_NEAR) linked = 1;
     if (window) linked = 0;
     out->linked = linked;
     out->relation = linked ? (rp_relation)l.relation : RP_REL_UNIQUE;
     if (window)
         snprintf(s->why, sizeof s->why, "dated %lld days apart, outside the %g-day window",
                  (long long)out->signals.days_apart, e->cfg.window_days);
-    else if (l.relation == RP_REL_NEAR)
-        snprintf(s->why, sizeof s->why, "near-duplicates (5-gram Jaccard %.2f)",
-                 out->signals.jaccard);
     else
         snprintf(s->why, sizeof s->why, "score %.3f %s threshold %.3f", l.score,
                  linked ? ">=" : "<", out->threshold);
