@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-shared asan asan-check tsan tsan-check valgrind-check fuzz \
+.PHONY: all build check check-browser check-shared asan asan-check tsan tsan-check valgrind-check fuzz \
 	bench clean help install
 
 all: build ## build the library (static + shared), the CLI and reprint.pc
@@ -16,7 +16,10 @@ build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 check: build ## run every test that needs nothing outside the repository (unit + CLI)
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE shared
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'shared|browser'
+
+check-browser: build ## the HTML report in headless Chromium (sh scripts/install-browser-deps.sh first)
+	cd $(BUILD) && RP_BROWSER_REQUIRED=1 ctest --output-on-failure -L browser
 
 check-shared: build ## run the tests on ../shared (seeds and eval corpora); fails if missing
 	@test -d ../shared/seeds || { echo "check-shared: ../shared is missing" >&2; exit 1; }
@@ -28,7 +31,8 @@ asan: ## build with ASan+UBSan in build-asan/
 
 asan-check: asan ## run the unit and CLI tests under ASan+UBSan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE shared
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 INDEX_KILL9_RUNS=40 \
+	  ctest --output-on-failure -j $(JOBS) -LE 'shared|browser'
 
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_TESTS ?= ^(test_engine|test_align|cli_determinism|cli_threads_levels)$$

@@ -740,7 +740,8 @@ static int run_engine_cmd(struct cli *c)
             }
             in = c->spooled;
         }
-        if (rp_engine_add_input(e, in) != RP_OK) {
+        if ((st = rp_engine_add_input(e, in)) != RP_OK) {
+            fprintf(stderr, "reprint: %s: %s\n", in, rp_strerror(st));
             rp_engine_free(e);
             return EXIT_FATAL;
         }

@@ -264,4 +264,5 @@ RP_API const char *rp_engine_errmsg(const rp_engine *e);
 #ifdef __cplusplus
 }
 #endif
+#include "rp_index.h" /* the persistent index (needs rp_config, so after it) */
 #endif /* REPRINT_H */

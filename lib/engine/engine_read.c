@@ -427,7 +427,8 @@ rp_status rpi_engine_read(rp_engine *e)
                 break;
             }
             if (st != RP_OK) {
-                rpi_engine_error(e, "%s: %s", e->inputs[a], rp_reader_errmsg(rd));
+                const char *m = rp_reader_errmsg(rd);
+                rpi_engine_error(e, "%s%s%s", e->inputs[a], *m ? ": " : "", m);
                 break;
             }
             if (rec.skip == RP_SKIP_BLANK) {

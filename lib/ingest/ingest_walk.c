@@ -57,7 +57,7 @@ static rp_status list_dir(const char *path, struct rpi_vec *names, const rp_allo
     DIR *d = opendir(path);
     if (!d) {
         *err = errno;
-        return RP_E_IO;
+        return errno == ENOMEM ? RP_E_NOMEM : RP_E_IO; /* out of memory is not a bad input */
     }
     rp_status st = RP_OK;
     struct dirent *e;

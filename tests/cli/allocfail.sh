@@ -17,7 +17,7 @@ if ldd "$REPRINT" 2>/dev/null | grep -qE 'lib(asan|tsan)'; then
     echo "allocfail: skipped (sanitizer build: its allocator cannot be replaced)"
     exit 0
 fi
-strict=${ALLOCFAIL_STRICT:-0}
+strict=${ALLOCFAIL_STRICT:-1}
 mkdir "$T/in" "$T/o"
 python3 "$SRCDIR/tests/cli/gen_corpus.py" "$T/c.jsonl" "$T/gold.tsv" 4 3
 head -n 4 "$T/c.jsonl" > "$T/in/a.jsonl"
