@@ -458,7 +458,14 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
                            : 0.0;
     const double cmin = out->cover_a < out->cover_b ? out->cover_a : out->cover_b;
     const double cmax = cover;
-    if (jac >= 0.5 || cmin >= 0.8)
+    /* a cut or an extension: the shorter mostly inside the longer, which is a quarter
+     * longer or more; else near when the 5-gram Jaccard or both covers say so */
+    const uint32_t la = s->live ? s->live[u] : live_tokens(a);
+    const uint32_t lb = s->live ? s->live[v] : live_tokens(b);
+    const uint32_t lmin = la < lb ? la : lb, lmax = la < lb ? lb : la;
+    if (cmax >= 0.8 && cmin < 0.8 && (double)lmax >= 1.25 * lmin)
+        out->relation = RP_REL_PARTIAL;
+    else if (jac >= 0.5 || cmin >= 0.8)
         out->relation = RP_REL_NEAR;
     else if (cmax >= 0.8)
         out->relation = RP_REL_PARTIAL;
