@@ -5,18 +5,6 @@
 #include "cmd_story.h"
 #include "cli_output.h"
 
-/* Disagreements per cluster are written on the original's line, so map originals to
- * clusters once. */
-static size_t cluster_of_original(const rp_engine *e, size_t doc)
-{
-    const size_t n = rp_engine_n_clusters(e);
-    for (size_t k = 0; k < n; k++) {
-        rp_cluster_info ci;
-        if (rp_engine_cluster(e, k, &ci) == RP_OK && ci.original == doc) return k;
-    }
-    return SIZE_MAX;
-}
-
 static void json_doc_ids(FILE *f, const rp_engine *e, const size_t *docs, size_t n)
 {
     fputc('[', f);
@@ -38,7 +26,7 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
         cli_json_str(f, r.title);
     }
     if (r.relation != RP_REL_ORIGINAL) return;
-    const size_t c = cluster_of_original(e, k);
+    const size_t c = r.cluster_index;
     if (c == SIZE_MAX) return;
     rp_cluster_info ci;
     if (rp_engine_cluster(e, c, &ci) != RP_OK) return;

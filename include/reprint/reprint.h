@@ -133,6 +133,8 @@ typedef struct rp_doc_result {
     size_t of_doc;         /* document number of `of`, SIZE_MAX when none */
     size_t cluster_doc;    /* document number of the cluster's representative/original */
     uint64_t text_size;    /* bytes of the document's text (0 when skipped) */
+    size_t cluster_index;  /* k for rp_engine_cluster, SIZE_MAX when not in a cluster of two
+                              or more */
 } rp_doc_result;
 
 RP_API size_t rp_engine_n_docs(const rp_engine *e);

@@ -60,6 +60,9 @@ RPI_FUNC rp_status rpi_vec_push(struct rpi_vec *v, const void *elem);
 /* ---- sorting (sort.c) --------------------------------------------------------------------- */
 /* Sort n 64-bit keys ascending (LSD radix, stable; n extra keys of scratch). RP_E_NOMEM. */
 RPI_FUNC rp_status rpi_sort_u64(const rp_alloc *alloc, uint64_t *a, size_t n);
+/* In-place quicksort without scratch (for small arrays; O(n log n) expected). */
+RPI_FUNC void rpi_qsort_u64(uint64_t *a, size_t n);
+RPI_FUNC void rpi_qsort_u32(uint32_t *a, size_t n);
 
 /* ---- error propagation (zstd error_private.h) --------------------------------------------- */
 #define RP_TRY(expr)                                                                           \

@@ -161,6 +161,7 @@ void rp_engine_free(rp_engine *e)
     rpi_free(e->alloc, e->res);
     rpi_free(e->alloc, e->cl_members);
     rpi_free(e->alloc, e->cl_off);
+    rpi_free(e->alloc, e->cl_of_doc);
     rpi_free(e->alloc, e);
 }
 
@@ -214,6 +215,8 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
     out->date_epoch = d->date;
     out->of_doc = SIZE_MAX;
     out->cluster_doc = i;
+    out->cluster_index =
+        e->cl_of_doc && e->cl_of_doc[i] != UINT32_MAX ? e->cl_of_doc[i] : SIZE_MAX;
     if (d->sd) {
         out->title = d->sd->title;
         out->text_size = d->sd->text_size;
@@ -346,6 +349,13 @@ rp_status rpi_engine_clusters(rp_engine *e)
         e->cl_members[slot[r.cluster_doc]++] = i;
     }
     e->n_clusters = nc;
+    rpi_free(e->alloc, e->cl_of_doc);
+    e->cl_of_doc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *e->cl_of_doc);
+    if (!e->cl_of_doc) goto done;
+    for (size_t i = 0; i < n; i++) e->cl_of_doc[i] = UINT32_MAX;
+    for (size_t k = 0; k < nc; k++)
+        for (size_t x = e->cl_off[k]; x < e->cl_off[k + 1]; x++)
+            e->cl_of_doc[e->cl_members[x]] = (uint32_t)k;
     st = RP_OK;
 done:
     rpi_free(e->alloc, cnt);

@@ -118,6 +118,7 @@ struct rp_engine {
     size_t *cl_members;   /* members of every cluster, concatenated */
     size_t *cl_off;       /* n_clusters + 1 offsets into cl_members */
     size_t n_clusters;
+    uint32_t *cl_of_doc;  /* doc -> cluster index, UINT32_MAX when alone */
     rp_summary sum;
     uint64_t mem_limit;   /* resolved max_memory */
     uint64_t mem_used;    /* bytes of slots and signatures allocated so far */

@@ -86,19 +86,9 @@ void rp_aligner_free(rp_aligner *al)
     rpi_free(al->alloc, al);
 }
 
-static int cmp_u64(const void *pa, const void *pb)
-{
-    const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a < b ? -1 : a > b;
-}
-
 /* Small arrays by qsort, large ones by radix (common/sort.c). */
 static rp_status sort_keys(const rp_alloc *alloc, uint64_t *a, size_t n)
 {
-    if (n < 4096) {
-        qsort(a, n, sizeof *a, cmp_u64);
-        return RP_OK;
-    }
     return rpi_sort_u64(alloc, a, n);
 }
 

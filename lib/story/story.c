@@ -30,22 +30,10 @@
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index */
 #define RPI_MAX_POSTING 1000u /* a top term shared by more units carries no story signal */
 #define RPI_GRAM 4u           /* tokens per passage fingerprint */
-#define RPI_MAX_GRAM_DF 64u   /* fingerprints in more units are boilerplate-like; skipped */
-#define RPI_ALIGN_MIN 0.15    /* story: pairs with less evidence are not aligned */
+#define RPI_MAX_GRAM_DF 16u   /* fingerprints in more units are boilerplate-like; skipped */
+#define RPI_ALIGN_MIN 0.2     /* story: pairs with less evidence are not aligned */
 
 /* ---- small helpers ---------------------------------------------------------------------- */
-
-static int cmp_u32(const void *pa, const void *pb)
-{
-    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return a < b ? -1 : a > b;
-}
-
-static int cmp_u64(const void *pa, const void *pb)
-{
-    const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a < b ? -1 : a > b;
-}
 
 static struct rpi_sdoc *unit_sd(const rp_engine *e, uint32_t u)
 {
@@ -236,6 +224,24 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
 /* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
  * table is fixed once build_df is done, and counting by slot needs no per-document sort of
  * tokens, only of the distinct slots. */
+struct vec_job {
+    rp_engine *e;
+    uint32_t lo, hi;
+    struct rpi_arena *ar;
+    rp_status st;
+    pthread_t tid;
+};
+
+static rp_status vectors_range(rp_engine *e, uint32_t lo, uint32_t hi, struct rpi_arena *ar);
+
+static void *vectors_thread(void *arg)
+{
+    struct vec_job *j = arg;
+    j->st = vectors_range(j->e, j->lo, j->hi, j->ar);
+    return NULL;
+}
+
+/* Vectors of all units, split over the threads (each with its own arena and scratch). */
 static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
 {
     const uint32_t nu = e->n_units;
@@ -243,16 +249,54 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     s->names = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->names);
     s->nums = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->nums);
     s->idf = rpi_malloc(e->alloc, s->df_cap * sizeof *s->idf);
+    if (!s->vec || !s->names || !s->nums || !s->idf) return RP_E_NOMEM;
+    const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
+    for (size_t i = 0; i < s->df_cap; i++)
+        s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
+    unsigned nt = e->sum.threads ? e->sum.threads : 1;
+    if (nt > 64) nt = 64;
+    if (nu < 4096) nt = 1;
+    s->tarenas = rpi_calloc(e->alloc, nt, sizeof *s->tarenas);
+    if (!s->tarenas) return RP_E_NOMEM;
+    for (unsigned t = 0; t < nt; t++)
+        rpi_arena_init(&s->tarenas[t], e->alloc);
+    s->n_tarenas = nt;
+    struct vec_job jobs[64];
+    unsigned started = 0;
+    rp_status st = RP_OK;
+    for (unsigned t = 0; t < nt; t++) {
+        jobs[t] = (struct vec_job){e,
+                                   (uint32_t)((uint64_t)nu * t / nt),
+                                   (uint32_t)((uint64_t)nu * (t + 1) / nt),
+                                   &s->tarenas[t],
+                                   RP_OK,
+                                   0};
+        if (t == 0) continue;
+        if (pthread_create(&jobs[t].tid, NULL, vectors_thread, &jobs[t]) != 0) {
+            rpi_engine_error(e, "cannot start a thread");
+            st = RP_E_INTERNAL;
+            break;
+        }
+        started = t;
+    }
+    if (st == RP_OK) vectors_thread(&jobs[0]);
+    for (unsigned t = 1; t <= started; t++)
+        pthread_join(jobs[t].tid, NULL);
+    for (unsigned t = 0; t <= started && st == RP_OK; t++)
+        st = jobs[t].st;
+    return st;
+}
+
+static rp_status vectors_range(rp_engine *e, uint32_t lo, uint32_t hi, struct rpi_arena *ar)
+{
+    struct rpi_story *s = e->story;
     uint32_t *tf = rpi_calloc(e->alloc, s->df_cap, sizeof *tf);
     uint8_t *fl = rpi_calloc(e->alloc, s->df_cap, 1);
     uint32_t *touched = NULL;
     size_t cap = 0;
     rp_status st = RP_E_NOMEM;
-    if (!s->vec || !s->names || !s->nums || !s->idf || !tf || !fl) goto done;
-    const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
-    for (size_t i = 0; i < s->df_cap; i++)
-        s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
-    for (uint32_t u = 0; u < nu; u++) {
+    if (!tf || !fl) goto done;
+    for (uint32_t u = lo; u < hi; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         void *p = touched;
         RP_TRY_GOTO(
@@ -268,7 +312,7 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
             if (tf[slot]++ == 0) touched[m++] = slot;
             fl[slot] |= title ? sd->title_flags[t - sd->n_tok] : sd->tflags[t];
         }
-        qsort(touched, m, sizeof *touched, cmp_u32);
+        rpi_qsort_u32(touched, m);
         uint32_t nv = 0, nn = 0, nd = 0;
         for (uint32_t i = 0; i < m; i++) {
             const int shared = s->df_val[touched[i]] >= 2;
@@ -277,8 +321,7 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
             nd += shared && (fl[touched[i]] & RPI_TOK_NUMBER);
         }
         struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
-        if (svec_alloc(e, &s->arena, v, nv) || svec_alloc(e, &s->arena, nm, nn) ||
-            svec_alloc(e, &s->arena, nb, nd)) {
+        if (svec_alloc(e, ar, v, nv) || svec_alloc(e, ar, nm, nn) || svec_alloc(e, ar, nb, nd)) {
             st = RP_E_NOMEM;
             goto done;
         }
@@ -578,14 +621,21 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *
     for (uint32_t u = 0; u < nu; u++) {
         const struct svec *v = &s->vec[u];
         void *p = wt;
-        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &wcap, sizeof *wt, v->n + 1), done);
+        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &wcap, sizeof *wt, RPI_TOP + 1), done);
         wt = p;
+        /* the RPI_TOP heaviest terms, kept sorted by insertion (weight desc, slot asc) */
         uint32_t m = 0;
-        for (uint32_t i = 0; i < v->n; i++)
-            if (s->df_val[v->term[i]] <= RPI_MAX_POSTING) /* terms are table slots */
-                wt[m++] = (struct wtop){v->w[i], v->term[i]};
-        qsort(wt, m, sizeof *wt, cmp_wtop);
-        if (m > RPI_TOP) m = RPI_TOP;
+        for (uint32_t i = 0; i < v->n; i++) {
+            if (s->df_val[v->term[i]] > RPI_MAX_POSTING) continue; /* terms are table slots */
+            const struct wtop x = {v->w[i], v->term[i]};
+            if (m == RPI_TOP && cmp_wtop(&x, &wt[m - 1]) >= 0) continue;
+            uint32_t k = m < RPI_TOP ? m++ : m - 1;
+            while (k > 0 && cmp_wtop(&x, &wt[k - 1]) < 0) {
+                wt[k] = wt[k - 1];
+                k--;
+            }
+            wt[k] = x;
+        }
         ntop[u] = (uint8_t)m;
         for (uint32_t i = 0; i < m; i++)
             post[np++] = (uint64_t)wt[i].term << 32 | u;
@@ -990,7 +1040,10 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
         if (!keys) goto done;
         for (uint32_t u = 0; u < nu; u++)
             keys[u] = (uint64_t)(UINT32_MAX - (uint32_t)(off[u + 1] - off[u])) << 32 | u;
-        qsort(keys, nu, sizeof *keys, cmp_u64);
+        if (rpi_sort_u64(e->alloc, keys, nu) != RP_OK) {
+            rpi_free(e->alloc, keys);
+            goto done;
+        }
         for (uint32_t u = 0; u < nu; u++)
             order[u] = (uint32_t)keys[u];
         rpi_free(e->alloc, keys);
@@ -1074,7 +1127,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
     if (!mem || !orig || !contain || !e->res) goto done;
     for (uint32_t u = 0; u < nu; u++)
         mem[u] = (uint64_t)rep[u] << 32 | u;
-    qsort(mem, nu, sizeof *mem, cmp_u64);
+    if (rpi_sort_u64(e->alloc, mem, nu) != RP_OK) goto done;
     /* containment: sum over links inside the cluster of the share of the other unit covered */
     for (size_t k = 0; k < s->n_links; k++) {
         const struct link *l = &s->links[k];
@@ -1249,6 +1302,9 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->spans);
     rpi_free(e->alloc, s->ranges);
     rp_aligner_free(s->aligner);
+    for (unsigned t = 0; t < s->n_tarenas; t++)
+        rpi_arena_free(&s->tarenas[t]);
+    rpi_free(e->alloc, s->tarenas);
     rpi_arena_free(&s->arena);
     rpi_free(e->alloc, s);
     e->story = NULL;

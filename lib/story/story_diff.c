@@ -319,8 +319,10 @@ rp_status rpi_story_disagreements(rp_engine *e)
     /* rp_engine_cluster rebuilds the list after this stage */
     rpi_free(e->alloc, e->cl_members);
     rpi_free(e->alloc, e->cl_off);
+    rpi_free(e->alloc, e->cl_of_doc);
     e->cl_members = NULL;
     e->cl_off = NULL;
+    e->cl_of_doc = NULL;
     e->n_clusters = 0;
     return st;
 }

@@ -43,6 +43,8 @@ struct rpi_story {
     size_t n_boiler;
     /* per cluster (by original doc): disagreements */
     struct rpi_arena arena;
+    struct rpi_arena *tarenas; /* one per thread of build_vectors */
+    unsigned n_tarenas;
     uint32_t *dis_of_doc; /* doc -> index into dis_list, UINT32_MAX none (original docs) */
     struct dis_entry {
         const rp_disagreement *d;
