@@ -106,7 +106,7 @@ rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
     uint64_t *t = b->terms.ptr;
     for (size_t i = 0; i < nr.n_tokens; i++)
         t[i] = nr.tokens[i].hash;
-    qsort(t, nr.n_tokens, sizeof *t, cmp_u64);
+    if (nr.n_tokens) qsort(t, nr.n_tokens, sizeof *t, cmp_u64);
     size_t m = 0;
     for (size_t i = 0; i < nr.n_tokens; i++)
         if (m == 0 || t[m - 1] != t[i]) t[m++] = t[i];

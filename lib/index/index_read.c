@@ -272,7 +272,7 @@ static rp_status cluster_docs(rp_index *ix, MDB_txn *txn, uint64_t c, struct rpi
     if (mc) mdb_cursor_close(mc);
     if (st != RP_OK) return st;
     uint64_t *d = out->ptr;
-    qsort(d, out->len, sizeof *d, cmp_u64);
+    if (out->len) qsort(d, out->len, sizeof *d, cmp_u64);
     MDB_val uv;
     if (out->len && rpi_ix_get(ix, txn, DB_UNITS, c, &uv) == RP_OK) {
         const uint64_t rep = get_le64((const unsigned char *)uv.mv_data + UNIT_LEADER);

@@ -256,7 +256,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
     }
     for (size_t i = 0; i < n; i++)
         keys[i].id = (const char *)idbuf.ptr + idoff[i];
-    qsort(keys, n, sizeof *keys, rpi_cluster_keep_cmp(ix->cfg.keep));
+    if (n) qsort(keys, n, sizeof *keys, rpi_cluster_keep_cmp(ix->cfg.keep));
     uint32_t *local_of_rank = malloc(n * sizeof *local_of_rank);
     if (!local_of_rank) {
         st = RP_E_NOMEM;
@@ -385,7 +385,7 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         mdb_cursor_close(cur);
         TRY_MDB(rc2, "bands");
         uint64_t *cv = cands->ptr;
-        qsort(cv, cands->len, sizeof *cv, cmp_u64);
+        if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
         uint32_t *other = malloc(k * sizeof *other);
         if (!other) return RP_E_NOMEM;
         for (size_t i = 0; i < cands->len; i++) {

@@ -13,7 +13,8 @@
 # Env FAILALLOC: path of librp_failalloc.so; ALLOCFAIL_LEVELS (default "near story").
 source "$(dirname "$0")/common.bash"
 : "${FAILALLOC:?FAILALLOC must point to librp_failalloc.so}"
-if ldd "$REPRINT" 2>/dev/null | grep -qE 'lib(asan|tsan)'; then
+# (grep reads all of ldd's output: with pipefail, grep -q could SIGPIPE ldd and miss)
+if [ "$(ldd "$REPRINT" 2>/dev/null | grep -cE 'lib(asan|tsan)')" != 0 ]; then
     echo "allocfail: skipped (sanitizer build: its allocator cannot be replaced)"
     exit 0
 fi
