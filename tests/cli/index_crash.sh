@@ -110,7 +110,9 @@ set -e
 # two writers: the second gets exit 4 and a message naming the holder; readers still work
 "$REPRINT" serve -q --listen 127.0.0.1:0 "$ix" &
 spid=$!
-for _ in $(seq 50); do [ -s "$ix/writer.lock" ] && break; sleep 0.1; done
+# wait until the server holds the lock (the file keeps an earlier writer's pid until then)
+for _ in $(seq 300); do [ "$(head -n 1 "$ix/writer.lock" 2>/dev/null)" = "$spid" ] && break; sleep 0.1; done
+[ "$(head -n 1 "$ix/writer.lock")" = "$spid" ] || fail "serve did not take the writer lock"
 set +e
 "$REPRINT" index add -q "$ix" "$T/batch000.jsonl" > /dev/null 2> "$T/err"
 rc=$?
