@@ -53,8 +53,9 @@ static int cmp_earliest(const void *pa, const void *pb)
 
 int (*rpi_cluster_keep_cmp(rp_keep keep))(const void *, const void *)
 {
-    return keep == RP_KEEP_FIRST ? cmp_first : keep == RP_KEEP_EARLIEST ? cmp_earliest
-                                                                        : cmp_longest;
+    return keep == RP_KEEP_FIRST      ? cmp_first
+           : keep == RP_KEEP_EARLIEST ? cmp_earliest
+                                      : cmp_longest;
 }
 
 struct group_key {
@@ -90,14 +91,16 @@ static void sort_band(struct band_entry *ent, struct band_entry *tmp, size_t n, 
 {
     for (unsigned shift = 0; shift < 64; shift += 16) {
         memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++) count[(ent[i].key >> shift) & 0xFFFF]++;
+        for (size_t i = 0; i < n; i++)
+            count[(ent[i].key >> shift) & 0xFFFF]++;
         size_t sum = 0;
         for (size_t d = 0; d < 65536; d++) {
             const size_t c = count[d];
             count[d] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) tmp[count[(ent[i].key >> shift) & 0xFFFF]++] = ent[i];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(ent[i].key >> shift) & 0xFFFF]++] = ent[i];
         struct band_entry *t = ent;
         ent = tmp;
         tmp = t;
@@ -458,6 +461,7 @@ rp_status rpi_engine_cluster(rp_engine *e)
 
     if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY_GOTO(st, rpi_story_run(e), fail);
     RP_TRY_GOTO(st, rpi_engine_clusters(e), fail);
+    if (e->story) RP_TRY_GOTO(st, rpi_story_disagreements(e), fail); /* needs the cluster list */
 
     /* summary */
     for (size_t i = 0; i < e->n_docs; i++) {

@@ -144,6 +144,8 @@ RPI_FUNC rp_status rpi_story_doc(rp_engine *e, unsigned worker, struct rpi_docsl
                                  const rp_doc *doc, const rp_norm_result *nr,
                                  rp_normalizer *title_norm);
 RPI_FUNC rp_status rpi_story_run(rp_engine *e);
+/* after rpi_engine_clusters: the disagreements of each cluster */
+RPI_FUNC rp_status rpi_story_disagreements(rp_engine *e);
 RPI_FUNC void rpi_story_free(rp_engine *e);
 RPI_FUNC rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out);
 RPI_FUNC size_t rpi_story_n_pairs(const rp_engine *e);

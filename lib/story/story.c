@@ -224,22 +224,60 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
 /* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
  * table is fixed once build_df is done, and counting by slot needs no per-document sort of
  * tokens, only of the distinct slots. */
-struct vec_job {
+/* ---- running a step over ranges on all threads --------------------------------------- */
+
+typedef rp_status (*range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
+
+struct range_job {
     rp_engine *e;
-    uint32_t lo, hi;
-    struct rpi_arena *ar;
+    range_fn fn;
+    const void *ctx;
+    size_t lo, hi;
+    unsigned t;
     rp_status st;
     pthread_t tid;
 };
 
-static rp_status vectors_range(rp_engine *e, uint32_t lo, uint32_t hi, struct rpi_arena *ar);
-
-static void *vectors_thread(void *arg)
+static void *range_thread(void *arg)
 {
-    struct vec_job *j = arg;
-    j->st = vectors_range(j->e, j->lo, j->hi, j->ar);
+    struct range_job *j = arg;
+    j->st = j->fn(j->e, j->lo, j->hi, j->t, j->ctx);
     return NULL;
 }
+
+/* Threads for n items: the engine's count (at most 64), one below min_n items. */
+static unsigned range_threads(const rp_engine *e, size_t n, size_t min_n)
+{
+    unsigned nt = e->sum.threads ? e->sum.threads : 1;
+    if (nt > 64) nt = 64;
+    return n < min_n ? 1 : nt;
+}
+
+/* fn over [0, n) split in nt equal ranges, range t on thread t (the caller takes range 0). */
+static rp_status run_ranges(rp_engine *e, size_t n, unsigned nt, range_fn fn, const void *ctx)
+{
+    struct range_job jobs[64];
+    unsigned started = 0;
+    rp_status st = RP_OK;
+    for (unsigned t = 0; t < nt; t++) {
+        jobs[t] = (struct range_job){e, fn, ctx, n * t / nt, n * (t + 1) / nt, t, RP_OK, 0};
+        if (t == 0) continue;
+        if (pthread_create(&jobs[t].tid, NULL, range_thread, &jobs[t]) != 0) {
+            rpi_engine_error(e, "cannot start a thread");
+            st = RP_E_INTERNAL;
+            break;
+        }
+        started = t;
+    }
+    if (st == RP_OK) range_thread(&jobs[0]);
+    for (unsigned t = 1; t <= started; t++)
+        pthread_join(jobs[t].tid, NULL);
+    for (unsigned t = 0; t <= started && st == RP_OK; t++)
+        st = jobs[t].st;
+    return st;
+}
+
+static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
 
 /* Vectors of all units, split over the threads (each with its own arena and scratch). */
 static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
@@ -253,50 +291,28 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
         s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
-    unsigned nt = e->sum.threads ? e->sum.threads : 1;
-    if (nt > 64) nt = 64;
-    if (nu < 4096) nt = 1;
+    const unsigned nt = range_threads(e, nu, 4096);
     s->tarenas = rpi_calloc(e->alloc, nt, sizeof *s->tarenas);
     if (!s->tarenas) return RP_E_NOMEM;
     for (unsigned t = 0; t < nt; t++)
         rpi_arena_init(&s->tarenas[t], e->alloc);
     s->n_tarenas = nt;
-    struct vec_job jobs[64];
-    unsigned started = 0;
-    rp_status st = RP_OK;
-    for (unsigned t = 0; t < nt; t++) {
-        jobs[t] = (struct vec_job){e,
-                                   (uint32_t)((uint64_t)nu * t / nt),
-                                   (uint32_t)((uint64_t)nu * (t + 1) / nt),
-                                   &s->tarenas[t],
-                                   RP_OK,
-                                   0};
-        if (t == 0) continue;
-        if (pthread_create(&jobs[t].tid, NULL, vectors_thread, &jobs[t]) != 0) {
-            rpi_engine_error(e, "cannot start a thread");
-            st = RP_E_INTERNAL;
-            break;
-        }
-        started = t;
-    }
-    if (st == RP_OK) vectors_thread(&jobs[0]);
-    for (unsigned t = 1; t <= started; t++)
-        pthread_join(jobs[t].tid, NULL);
-    for (unsigned t = 0; t <= started && st == RP_OK; t++)
-        st = jobs[t].st;
-    return st;
+    return run_ranges(e, nu, nt, vectors_range, NULL);
 }
 
-static rp_status vectors_range(rp_engine *e, uint32_t lo, uint32_t hi, struct rpi_arena *ar)
+/* Vectors of units [lo, hi), in thread t's arena. */
+static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thread, const void *ctx)
 {
+    (void)ctx;
     struct rpi_story *s = e->story;
+    struct rpi_arena *ar = &s->tarenas[thread];
     uint32_t *tf = rpi_calloc(e->alloc, s->df_cap, sizeof *tf);
     uint8_t *fl = rpi_calloc(e->alloc, s->df_cap, 1);
     uint32_t *touched = NULL;
     size_t cap = 0;
     rp_status st = RP_E_NOMEM;
     if (!tf || !fl) goto done;
-    for (uint32_t u = lo; u < hi; u++) {
+    for (uint32_t u = (uint32_t)lo; u < hi; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         void *p = touched;
         RP_TRY_GOTO(
@@ -775,38 +791,31 @@ fail:
 
 /* ---- S5: score every candidate ---------------------------------------------------------- */
 
-struct score_job {
-    rp_engine *e;
-    const struct cand *c;
-    size_t lo, hi;
-    rp_status st;
-    pthread_t tid;
-};
-
-static void *score_range(void *arg)
+/* Score candidates [lo, hi) with a thread-own aligner. */
+static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
-    struct score_job *j = arg;
-    rp_engine *e = j->e;
+    (void)t;
+    const struct cand *c = ctx;
     struct rpi_story *s = e->story;
     rp_align_params ap;
     rp_align_params_default(&ap);
     ap.min_words = e->cfg.min_passage;
     rp_aligner *al = NULL;
-    if ((j->st = rp_aligner_create(&al, &ap, e->alloc)) != RP_OK) return NULL;
+    rp_status st = rp_aligner_create(&al, &ap, e->alloc);
     const double thr = e->cfg.threshold;
-    for (size_t i = j->lo; i < j->hi && j->st == RP_OK; i++) {
-        const uint32_t a = (uint32_t)(j->c[i].key >> 32), b = (uint32_t)j->c[i].key;
+    for (size_t i = lo; i < hi && st == RP_OK; i++) {
+        const uint32_t a = (uint32_t)(c[i].key >> 32), b = (uint32_t)c[i].key;
         const rp_passage *ps;
         size_t np;
         struct link *l = &s->links[i];
-        j->st = rpi_story_score(e, (j->c[i].flags & CAND_GRAM) ? al : NULL, a, b, l, &ps, &np, 0);
+        st = rpi_story_score(e, (c[i].flags & CAND_GRAM) ? al : NULL, a, b, l, &ps, &np, 0);
         if (e->cfg.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
         else
             l->linked = l->score >= thr;
     }
     rp_aligner_free(al);
-    return NULL;
+    return st;
 }
 
 /* Seeds of every unit that takes part in an aligned candidate, computed once. */
@@ -842,27 +851,7 @@ static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand 
     s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
     if (!s->links) return RP_E_NOMEM;
     RP_TRY(unit_seeds(e, s, c, n));
-    unsigned nt = e->sum.threads ? e->sum.threads : 1;
-    if (nt > 64) nt = 64;
-    if (n < 1024) nt = 1;
-    struct score_job jobs[64];
-    unsigned started = 0;
-    rp_status st = RP_OK;
-    for (unsigned t = 0; t < nt; t++) {
-        jobs[t] = (struct score_job){e, c, n * t / nt, n * (t + 1) / nt, RP_OK, 0};
-        if (t == 0) continue; /* the calling thread takes the first range */
-        if (pthread_create(&jobs[t].tid, NULL, score_range, &jobs[t]) != 0) {
-            rpi_engine_error(e, "cannot start a scoring thread");
-            st = RP_E_INTERNAL;
-            break;
-        }
-        started = t;
-    }
-    if (st == RP_OK) score_range(&jobs[0]);
-    for (unsigned t = 1; t <= started; t++)
-        pthread_join(jobs[t].tid, NULL);
-    for (unsigned t = 0; t < nt && st == RP_OK; t++)
-        st = jobs[t].st;
+    const rp_status st = run_ranges(e, n, range_threads(e, n, 1024), score_range, c);
     for (uint32_t u = 0; u < e->n_units; u++)
         rpi_free(e->alloc, s->seeds[u]);
     rpi_free(e->alloc, s->seeds);
@@ -1272,7 +1261,6 @@ rp_status rpi_story_run(rp_engine *e)
     s->n_exact_pairs = ne;
     for (size_t k = 0; k < s->n_links; k++)
         if (s->links[k].linked) s->linked[s->n_linked++] = (uint32_t)k;
-    RP_TRY(rpi_story_disagreements(e));
     e->sum.t_story = rpi_now() - t0;
     return RP_OK;
 }

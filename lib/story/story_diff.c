@@ -278,8 +278,8 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
 rp_status rpi_story_disagreements(rp_engine *e)
 {
     struct rpi_story *s = e->story;
-    RP_TRY(rpi_engine_clusters(e));
-    const size_t nc = e->n_clusters;
+    const double t0 = rpi_now();
+    const size_t nc = e->n_clusters; /* rpi_engine_clusters ran before */
     s->dis_of_doc = rpi_malloc(e->alloc, (e->n_docs ? e->n_docs : 1) * sizeof *s->dis_of_doc);
     s->dis_list = rpi_calloc(e->alloc, nc ? nc : 1, sizeof *s->dis_list);
     if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
@@ -316,13 +316,6 @@ rp_status rpi_story_disagreements(rp_engine *e)
     }
     rpi_free(e->alloc, units);
     rpi_free(e->alloc, c.v);
-    /* rp_engine_cluster rebuilds the list after this stage */
-    rpi_free(e->alloc, e->cl_members);
-    rpi_free(e->alloc, e->cl_off);
-    rpi_free(e->alloc, e->cl_of_doc);
-    e->cl_members = NULL;
-    e->cl_off = NULL;
-    e->cl_of_doc = NULL;
-    e->n_clusters = 0;
+    e->sum.t_story += rpi_now() - t0;
     return st;
 }

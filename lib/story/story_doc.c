@@ -109,6 +109,13 @@ static int sentence_start(const char *text, uint32_t start)
     return 1;
 }
 
+/* A token's 32-bit id: the 64-bit hash folded; never 0 (0 marks boilerplate). */
+static uint32_t token_id(uint64_t h)
+{
+    const uint32_t id = (uint32_t)(h ^ (h >> 32));
+    return id ? id : 1u;
+}
+
 /* Token flags of one token from its original spelling. */
 static uint8_t token_flags(const char *text, const rp_norm_result *nr, const rp_token *t, int title)
 {
@@ -135,9 +142,7 @@ static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_norm
     sd->title_flags = rpi_arena_alloc(ar, tr.n_tokens, 1);
     if (!sd->title_tok || !sd->title_flags) return RP_E_NOMEM;
     for (size_t i = 0; i < tr.n_tokens; i++) {
-        const uint64_t h = tr.tokens[i].hash;
-        const uint32_t id = (uint32_t)(h ^ (h >> 32));
-        sd->title_tok[i] = id ? id : 1u;
+        sd->title_tok[i] = token_id(tr.tokens[i].hash);
         sd->title_flags[i] = token_flags(sd->title, &tr, &tr.tokens[i], 1);
     }
     sd->n_title = (uint32_t)tr.n_tokens;
@@ -184,20 +189,10 @@ rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, con
     uint32_t n_lines = 0;
     for (size_t i = 0; i < n; i++) {
         const rp_token *t = &nr->tokens[i];
-        uint32_t id = (uint32_t)(t->hash ^ (t->hash >> 32));
-        sd->tok[i] = id ? id : 1u;
+        sd->tok[i] = token_id(t->hash);
         sd->off[2 * i] = t->start;
         sd->off[2 * i + 1] = t->end;
-        uint8_t f = 0;
-        if (is_number(nr->norm + t->norm_off, t->norm_size)) f |= RPI_TOK_NUMBER;
-        unsigned letters, upper;
-        int first_upper;
-        letter_case(text + t->start, t->end - t->start, &letters, &upper, &first_upper);
-        if (letters >= 2 && upper == letters)
-            f |= RPI_TOK_ACRONYM | RPI_TOK_NAME;
-        else if (first_upper && !sentence_start(text, t->start))
-            f |= RPI_TOK_NAME;
-        sd->tflags[i] = f;
+        sd->tflags[i] = token_flags(text, nr, t, 0);
         if (i == 0 || memchr(text + sd->off[2 * i - 1], '\n', t->start - sd->off[2 * i - 1]))
             n_lines++;
     }

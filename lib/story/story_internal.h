@@ -69,6 +69,4 @@ RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 RPI_FUNC rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v,
                                    struct link *out, const rp_passage **ps, size_t *np,
                                    int always_align);
-/* story_diff.c: names and numbers on which the versions of each cluster disagree. */
-RPI_FUNC rp_status rpi_story_disagreements(rp_engine *e);
 #endif
