@@ -13,6 +13,7 @@
 #include <stdlib.h> /* strtoul, strtod */
 #include <string.h> /* strcmp */
 #include "reprint/rp_index.h"
+#include "cli_args.h"
 #include "cli_output.h"
 #include "cmd_index.h"
 
@@ -60,57 +61,9 @@ static const char USAGE[] =
     "error; 3 fatal error; 4 the index is locked by another writer; 5 the index or the disk\n"
     "is full (nothing of the failed batch was stored; the index stays usable).\n";
 
-enum {
-    OPT_LEVEL = 256,
-    OPT_THRESHOLD,
-    OPT_NGRAM,
-    OPT_NUM_PERM,
-    OPT_BANDS,
-    OPT_ROWS,
-    OPT_KEEP,
-    OPT_MAX_BUCKET,
-    OPT_SEED,
-    OPT_FORMAT,
-    OPT_ID_FIELD,
-    OPT_TEXT_FIELD,
-    OPT_DATE_FIELD,
-    OPT_TITLE_FIELD,
-    OPT_URL_FIELD,
-    OPT_MAX_DOC,
-    OPT_TRUNCATE,
-    OPT_NO_NFKC,
-    OPT_NO_CASEFOLD,
-    OPT_NO_ACCENTS,
-    OPT_NO_PUNCT,
-    OPT_NO_CJK,
-    OPT_MAP_SIZE,
-    OPT_BATCH,
-    OPT_ID,
-    OPT_BEFORE
-};
+enum { OPT_MAP_SIZE = CLI_OPT_ENGINE_END, OPT_BATCH, OPT_ID, OPT_BEFORE };
 
-static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
-                                         {"threshold", required_argument, NULL, OPT_THRESHOLD},
-                                         {"ngram", required_argument, NULL, OPT_NGRAM},
-                                         {"num-perm", required_argument, NULL, OPT_NUM_PERM},
-                                         {"bands", required_argument, NULL, OPT_BANDS},
-                                         {"rows", required_argument, NULL, OPT_ROWS},
-                                         {"keep", required_argument, NULL, OPT_KEEP},
-                                         {"max-bucket", required_argument, NULL, OPT_MAX_BUCKET},
-                                         {"seed", required_argument, NULL, OPT_SEED},
-                                         {"format", required_argument, NULL, OPT_FORMAT},
-                                         {"id-field", required_argument, NULL, OPT_ID_FIELD},
-                                         {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
-                                         {"date-field", required_argument, NULL, OPT_DATE_FIELD},
-                                         {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
-                                         {"url-field", required_argument, NULL, OPT_URL_FIELD},
-                                         {"max-doc-size", required_argument, NULL, OPT_MAX_DOC},
-                                         {"truncate-large", no_argument, NULL, OPT_TRUNCATE},
-                                         {"no-nfkc", no_argument, NULL, OPT_NO_NFKC},
-                                         {"no-casefold", no_argument, NULL, OPT_NO_CASEFOLD},
-                                         {"no-strip-accents", no_argument, NULL, OPT_NO_ACCENTS},
-                                         {"no-punct", no_argument, NULL, OPT_NO_PUNCT},
-                                         {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
+static const struct option LONGOPTS[] = {CLI_LONGOPTS_CLUSTERING,
                                          {"map-size", required_argument, NULL, OPT_MAP_SIZE},
                                          {"batch", required_argument, NULL, OPT_BATCH},
                                          {"id", required_argument, NULL, OPT_ID},
@@ -132,163 +85,31 @@ struct icli {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "reprint index: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'reprint index --help'.\n");
-    return EXIT_USAGE;
-}
-
-static int parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    const unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_bytes(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    const double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return -1;
-    double mul = 1;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mul = 1024.0;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mul = 1024.0 * 1024;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mul = 1024.0 * 1024 * 1024;
-        end++;
-        break;
-    case 't':
-    case 'T':
-        mul = 1024.0 * 1024 * 1024 * 1024;
-        end++;
-        break;
-    default: break;
-    }
-    if (*end == 'i') end++;
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end || v * mul > 1e15) return -1;
-    *out = (uint64_t)(v * mul);
-    return 0;
+    return cli_usage_error("reprint index", fmt, arg);
 }
 
 static int parse_opts(struct icli *c, int argc, char **argv)
 {
     rp_config_default(&c->cfg);
     int opt;
-    unsigned long v;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", LONGOPTS, NULL)) != -1) {
-        rp_config *g = &c->cfg;
+        if (opt == CLI_OPT_LEVEL && strcmp(optarg, "exact") && strcmp(optarg, "near"))
+            return usage_error("--level: exact or near (the index has no reuse/story level "
+                               "yet), got '%s'",
+                               optarg);
+        const int er = cli_engine_opt("reprint index", opt, optarg, &c->cfg);
+        if (er != CLI_NOT_ENGINE_OPT) {
+            if (er) return er;
+            continue;
+        }
         switch (opt) {
-        case OPT_LEVEL:
-            if (!strcmp(optarg, "exact"))
-                g->level = RP_LEVEL_EXACT;
-            else if (!strcmp(optarg, "near"))
-                g->level = RP_LEVEL_NEAR;
-            else
-                return usage_error("--level: exact or near (the index has no reuse/story level "
-                                   "yet), got '%s'",
-                                   optarg);
-            break;
-        case OPT_THRESHOLD: {
-            char *end;
-            g->threshold = strtod(optarg, &end);
-            if (*end || !(g->threshold > 0 && g->threshold <= 1))
-                return usage_error("--threshold must be in (0, 1], got '%s'", optarg);
-            break;
-        }
-        case OPT_NGRAM:
-            if (parse_ulong(optarg, 1, 64, &v))
-                return usage_error("--ngram: 1..64, got '%s'", optarg);
-            g->ngram = (unsigned)v;
-            break;
-        case OPT_NUM_PERM:
-            if (parse_ulong(optarg, RP_MINHASH_MIN_PERM, RP_MINHASH_MAX_PERM, &v))
-                return usage_error("--num-perm: 8..1024, got '%s'", optarg);
-            g->num_perm = (unsigned)v;
-            break;
-        case OPT_BANDS:
-            if (parse_ulong(optarg, 1, 1024, &v))
-                return usage_error("--bands: 1..1024, got '%s'", optarg);
-            g->bands = (unsigned)v;
-            break;
-        case OPT_ROWS:
-            if (parse_ulong(optarg, 1, 1024, &v))
-                return usage_error("--rows: 1..1024, got '%s'", optarg);
-            g->rows = (unsigned)v;
-            break;
-        case OPT_KEEP:
-            if (!strcmp(optarg, "longest"))
-                g->keep = RP_KEEP_LONGEST;
-            else if (!strcmp(optarg, "first"))
-                g->keep = RP_KEEP_FIRST;
-            else if (!strcmp(optarg, "earliest"))
-                g->keep = RP_KEEP_EARLIEST;
-            else
-                return usage_error("unknown --keep '%s' (longest, first, earliest)", optarg);
-            break;
-        case OPT_MAX_BUCKET:
-            if (parse_ulong(optarg, 2, 1u << 30, &v))
-                return usage_error("--max-bucket: >= 2, got '%s'", optarg);
-            g->max_bucket = v;
-            break;
-        case OPT_SEED:
-            if (parse_ulong(optarg, 0, ~0ul, &v))
-                return usage_error("--seed: a number, got '%s'", optarg);
-            g->seed = v;
-            break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "auto"))
-                g->ingest.format = RP_FORMAT_AUTO;
-            else if (!strcmp(optarg, "text"))
-                g->ingest.format = RP_FORMAT_TEXT;
-            else if (!strcmp(optarg, "jsonl"))
-                g->ingest.format = RP_FORMAT_JSONL;
-            else if (!strcmp(optarg, "json"))
-                g->ingest.format = RP_FORMAT_JSON;
-            else if (!strcmp(optarg, "warc"))
-                g->ingest.format = RP_FORMAT_WARC;
-            else
-                return usage_error("unknown --format '%s'", optarg);
-            break;
-        case OPT_ID_FIELD: g->ingest.id_field = optarg; break;
-        case OPT_TEXT_FIELD: g->ingest.text_field = optarg; break;
-        case OPT_DATE_FIELD: g->ingest.date_field = optarg; break;
-        case OPT_TITLE_FIELD: g->ingest.title_field = optarg; break;
-        case OPT_URL_FIELD: g->ingest.url_field = optarg; break;
-        case OPT_MAX_DOC: {
-            uint64_t s;
-            if (parse_bytes(optarg, &s) || s < 1 || s > 3900000000ull)
-                return usage_error("--max-doc-size: a size below 4G like 64M, got '%s'", optarg);
-            g->ingest.max_doc_size = (size_t)s;
-            break;
-        }
-        case OPT_TRUNCATE: g->ingest.truncate_large = 1; break;
-        case OPT_NO_NFKC: g->norm.flags &= ~RP_NORM_NFKC; break;
-        case OPT_NO_CASEFOLD: g->norm.flags &= ~RP_NORM_CASEFOLD; break;
-        case OPT_NO_ACCENTS: g->norm.flags &= ~RP_NORM_STRIP_ACCENTS; break;
-        case OPT_NO_PUNCT: g->norm.flags &= ~RP_NORM_PUNCT; break;
-        case OPT_NO_CJK: g->norm.flags &= ~RP_NORM_CJK_CHARS; break;
         case OPT_MAP_SIZE:
-            if (parse_bytes(optarg, &c->map_size) || c->map_size < (64u << 10))
+            if (cli_parse_size(optarg, 1e15, &c->map_size) || c->map_size < (64u << 10))
                 return usage_error("--map-size: a size of at least 64K like 16G, got '%s'", optarg);
             break;
         case OPT_BATCH:
-            if (parse_ulong(optarg, 1, 1ul << 30, &c->batch))
+            if (cli_parse_count(optarg, 1, 1ul << 30, &c->batch))
                 return usage_error("--batch: a document count >= 1, got '%s'", optarg);
             break;
         case OPT_ID: c->remove_id = optarg; break;
@@ -299,10 +120,7 @@ static int parse_opts(struct icli *c, int argc, char **argv)
         default: return usage_error("%s", "invalid option");
         }
     }
-    if ((c->cfg.bands == 0) != (c->cfg.rows == 0))
-        return usage_error("%s", "--bands and --rows go together");
-    if (c->cfg.bands && (unsigned long)c->cfg.bands * c->cfg.rows > c->cfg.num_perm)
-        return usage_error("%s", "--bands x --rows must not exceed --num-perm");
+    if (cli_engine_check("reprint index", &c->cfg)) return EXIT_USAGE;
     if (optind >= argc) return usage_error("%s", "no DIR given");
     c->dir = argv[optind++];
     c->inputs = argv + optind;
@@ -312,24 +130,8 @@ static int parse_opts(struct icli *c, int argc, char **argv)
 
 void index_cluster_line(FILE *f, const rp_doc_result *r)
 {
-    fputs("{\"id\":", f);
-    cli_json_str(f, r->id);
-    fputs(",\"cluster\":", f);
-    cli_json_str(f, r->cluster);
-    fprintf(f, ",\"relation\":\"%s\",\"of\":", rp_relation_str(r->relation));
-    if (r->of)
-        cli_json_str(f, r->of);
-    else
-        fputs("null", f);
-    fprintf(f, ",\"score\":%.4f", r->score);
-    if (r->skip != RP_SKIP_NONE) {
-        fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
-        if (r->detail) {
-            fputs(",\"detail\":", f);
-            cli_json_str(f, r->detail);
-        }
-    }
-    fputs("}\n", f);
+    cli_cluster_line_begin(f, r);
+    cli_cluster_line_end(f, r);
 }
 
 int index_exit_status(const rp_index *ix)

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>  /* inet_pton */
 #include <netinet/in.h> /* sockaddr_in */
 #include "reprint/rp_index.h"
+#include "cli_args.h"
 #include "cli_output.h"
 #include "cmd_index.h"
 #include "cmd_serve.h"
@@ -508,41 +509,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
-static int parse_count(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    const unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    const double v = strtod(s, &end);
-    if (end == s || v < 0) return -1;
-    double mul = 1;
-    if (*end == 'k' || *end == 'K')
-        mul = 1024.0, end++;
-    else if (*end == 'm' || *end == 'M')
-        mul = 1048576.0, end++;
-    else if (*end == 'g' || *end == 'G')
-        mul = 1073741824.0, end++;
-    if (*end == 'i') end++;
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end || v * mul > 1e15) return -1;
-    *out = (uint64_t)(v * mul);
-    return 0;
-}
-
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "reprint serve: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'reprint serve --help'.\n");
-    return 2;
+    return cli_usage_error("reprint serve", fmt, arg);
 }
 
 static int read_token(const char *path, struct server *s)
@@ -586,29 +555,30 @@ int rp_cmd_serve(int argc, char **argv)
         case OPT_LISTEN: listen_at = optarg; break;
         case OPT_TOKEN_FILE: token_file = optarg; break;
         case OPT_THREADS:
-            if (parse_count(optarg, 1, 256, &threads))
+            if (cli_parse_count(optarg, 1, 256, &threads))
                 return usage_error("--threads: 1..256, got '%s'", optarg);
             break;
         case OPT_MAX_BODY:
-            if (parse_size(optarg, &v64) || v64 < 1024 || v64 > (1ull << 32))
+            if (cli_parse_size(optarg, 1e15, &v64) || v64 < 1024 || v64 > (1ull << 32))
                 return usage_error("--max-body: 1K..4G, got '%s'", optarg);
             s.max_body = (size_t)v64;
             break;
         case OPT_MAX_HEADER:
-            if (parse_size(optarg, &max_header) || max_header < 2048 || max_header > (1u << 24))
+            if (cli_parse_size(optarg, 1e15, &max_header) || max_header < 2048 ||
+                max_header > (1u << 24))
                 return usage_error("--max-header: 2K..16M, got '%s'", optarg);
             break;
         case OPT_TIMEOUT:
-            if (parse_count(optarg, 1, 86400, &v))
+            if (cli_parse_count(optarg, 1, 86400, &v))
                 return usage_error("--timeout: 1..86400 seconds, got '%s'", optarg);
             s.timeout = (unsigned)v;
             break;
         case OPT_MAX_CONN:
-            if (parse_count(optarg, 1, 100000, &max_conn))
+            if (cli_parse_count(optarg, 1, 100000, &max_conn))
                 return usage_error("--max-connections: 1..100000, got '%s'", optarg);
             break;
         case OPT_MAP_SIZE:
-            if (parse_size(optarg, &map_size) || map_size < (64u << 10))
+            if (cli_parse_size(optarg, 1e15, &map_size) || map_size < (64u << 10))
                 return usage_error("--map-size: a size like 16G, got '%s'", optarg);
             break;
         case OPT_ID_FIELD: s.ingest.id_field = optarg; break;
@@ -630,7 +600,7 @@ int rp_cmd_serve(int argc, char **argv)
         return usage_error("--listen: ADDR:PORT, got '%s'", listen_at);
     memcpy(host, listen_at, (size_t)(colon - listen_at));
     host[colon - listen_at] = '\0';
-    if (parse_count(colon + 1, 0, 65535, &v))
+    if (cli_parse_count(colon + 1, 0, 65535, &v))
         return usage_error("--listen: bad port in '%s'", listen_at);
     const uint16_t port = (uint16_t)v;
     struct sockaddr_storage ss;

@@ -11,6 +11,7 @@
 #include <time.h>     /* clock_gettime */
 #include <unistd.h>   /* isatty */
 #include "reprint/reprint.h"
+#include "cli_args.h"
 #include "cli_output.h"
 #include "cmd_eval.h"
 #include "cmd_index.h"
@@ -97,69 +98,10 @@ static void print_usage(FILE *f)
     fputs(USAGE2, f);
 }
 
-enum {
-    OPT_LEVEL = 256,
-    OPT_THRESHOLD,
-    OPT_NGRAM,
-    OPT_NUM_PERM,
-    OPT_BANDS,
-    OPT_ROWS,
-    OPT_VERIFY,
-    OPT_KEEP,
-    OPT_MAX_BUCKET,
-    OPT_SEED,
-    OPT_FORMAT,
-    OPT_ID_FIELD,
-    OPT_TEXT_FIELD,
-    OPT_DATE_FIELD,
-    OPT_TITLE_FIELD,
-    OPT_URL_FIELD,
-    OPT_MAX_DOC,
-    OPT_TRUNCATE,
-    OPT_NO_NFKC,
-    OPT_NO_CASEFOLD,
-    OPT_NO_ACCENTS,
-    OPT_NO_PUNCT,
-    OPT_NO_CJK,
-    OPT_THREADS,
-    OPT_TMP_DIR,
-    OPT_MAX_MEMORY,
-    OPT_MIN_PASSAGE,
-    OPT_WINDOW,
-    OPT_BOILER,
-    OPT_REPORT,
-    OPT_RMAX
-};
+enum { OPT_REPORT = CLI_OPT_ENGINE_END, OPT_RMAX };
 
-static const struct option LONGOPTS[] = {{"level", required_argument, NULL, OPT_LEVEL},
-                                         {"threshold", required_argument, NULL, OPT_THRESHOLD},
-                                         {"ngram", required_argument, NULL, OPT_NGRAM},
-                                         {"num-perm", required_argument, NULL, OPT_NUM_PERM},
-                                         {"bands", required_argument, NULL, OPT_BANDS},
-                                         {"rows", required_argument, NULL, OPT_ROWS},
-                                         {"verify", required_argument, NULL, OPT_VERIFY},
-                                         {"keep", required_argument, NULL, OPT_KEEP},
-                                         {"max-bucket", required_argument, NULL, OPT_MAX_BUCKET},
-                                         {"seed", required_argument, NULL, OPT_SEED},
-                                         {"format", required_argument, NULL, OPT_FORMAT},
-                                         {"id-field", required_argument, NULL, OPT_ID_FIELD},
-                                         {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
-                                         {"date-field", required_argument, NULL, OPT_DATE_FIELD},
-                                         {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
-                                         {"url-field", required_argument, NULL, OPT_URL_FIELD},
-                                         {"max-doc-size", required_argument, NULL, OPT_MAX_DOC},
-                                         {"truncate-large", no_argument, NULL, OPT_TRUNCATE},
-                                         {"no-nfkc", no_argument, NULL, OPT_NO_NFKC},
-                                         {"no-casefold", no_argument, NULL, OPT_NO_CASEFOLD},
-                                         {"no-strip-accents", no_argument, NULL, OPT_NO_ACCENTS},
-                                         {"no-punct", no_argument, NULL, OPT_NO_PUNCT},
-                                         {"no-cjk-chars", no_argument, NULL, OPT_NO_CJK},
-                                         {"threads", required_argument, NULL, OPT_THREADS},
-                                         {"tmp-dir", required_argument, NULL, OPT_TMP_DIR},
-                                         {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
-                                         {"min-passage", required_argument, NULL, OPT_MIN_PASSAGE},
-                                         {"window", required_argument, NULL, OPT_WINDOW},
-                                         {"boilerplate-min", required_argument, NULL, OPT_BOILER},
+static const struct option LONGOPTS[] = {CLI_LONGOPTS_CLUSTERING,
+                                         CLI_LONGOPTS_RUN,
                                          {"report", required_argument, NULL, OPT_REPORT},
                                          {"report-max-clusters", required_argument, NULL, OPT_RMAX},
                                          {"output", required_argument, NULL, 'o'},
@@ -184,49 +126,7 @@ struct cli {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "reprint: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'reprint --help'.\n");
-    return EXIT_USAGE;
-}
-
-static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi || s[0] == '-') return -1;
-    *out = v;
-    return 0;
-}
-
-/* "64M", "1G", "4096", "512k" -> bytes, at most max */
-static int parse_size_max(const char *s, double max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return -1;
-    double mul = 1;
-    if (*end == 'k' || *end == 'K')
-        mul = 1024.0, end++;
-    else if (*end == 'm' || *end == 'M')
-        mul = 1024.0 * 1024, end++;
-    else if (*end == 'g' || *end == 'G')
-        mul = 1024.0 * 1024 * 1024, end++;
-    if (*end == 'i' || *end == 'B' || *end == 'b') end++;
-    if (*end == 'B') end++;
-    if (*end || v * mul > max) return -1;
-    *out = (uint64_t)(v * mul);
-    return 0;
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-    uint64_t v;
-    if (parse_size_max(s, 3.9e9, &v)) return -1; /* offsets are 32-bit: < 4 GiB */
-    *out = (size_t)v;
-    return 0;
+    return cli_usage_error("reprint", fmt, arg);
 }
 
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -237,136 +137,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
     unsigned long v;
     optind = 2; /* argv[1] is the command */
     while ((opt = getopt_long(argc, argv, "o:qvh", LONGOPTS, NULL)) != -1) {
-        rp_config *g = &c->cfg;
+        if (opt == CLI_OPT_LEVEL) c->level_set = 1;
+        const int er = cli_engine_opt("reprint", opt, optarg, &c->cfg);
+        if (er != CLI_NOT_ENGINE_OPT) {
+            if (er) return er;
+            continue;
+        }
         switch (opt) {
-        case OPT_LEVEL:
-            c->level_set = 1;
-            if (!strcmp(optarg, "exact"))
-                g->level = RP_LEVEL_EXACT;
-            else if (!strcmp(optarg, "near"))
-                g->level = RP_LEVEL_NEAR;
-            else if (!strcmp(optarg, "reuse"))
-                g->level = RP_LEVEL_REUSE;
-            else if (!strcmp(optarg, "story"))
-                g->level = RP_LEVEL_STORY;
-            else
-                return usage_error("unknown --level '%s' (exact, near, reuse, story)", optarg);
-            break;
-        case OPT_THRESHOLD: {
-            char *end;
-            g->threshold = strtod(optarg, &end);
-            if (*end || !(g->threshold > 0 && g->threshold <= 1))
-                return usage_error("--threshold must be in (0, 1], got '%s'", optarg);
-            break;
-        }
-        case OPT_NGRAM:
-            if (parse_uint(optarg, 1, 64, &v))
-                return usage_error("--ngram: 1..64, got '%s'", optarg);
-            g->ngram = (unsigned)v;
-            break;
-        case OPT_NUM_PERM:
-            if (parse_uint(optarg, RP_MINHASH_MIN_PERM, RP_MINHASH_MAX_PERM, &v))
-                return usage_error("--num-perm: 8..1024, got '%s'", optarg);
-            g->num_perm = (unsigned)v;
-            break;
-        case OPT_BANDS:
-            if (parse_uint(optarg, 1, 1024, &v))
-                return usage_error("--bands: 1..1024, got '%s'", optarg);
-            g->bands = (unsigned)v;
-            break;
-        case OPT_ROWS:
-            if (parse_uint(optarg, 1, 1024, &v))
-                return usage_error("--rows: 1..1024, got '%s'", optarg);
-            g->rows = (unsigned)v;
-            break;
-        case OPT_VERIFY:
-            if (!strcmp(optarg, "signature"))
-                g->verify = RP_VERIFY_SIGNATURE;
-            else if (!strcmp(optarg, "exact"))
-                g->verify = RP_VERIFY_EXACT;
-            else
-                return usage_error("unknown --verify '%s' (signature, exact)", optarg);
-            break;
-        case OPT_KEEP:
-            if (!strcmp(optarg, "longest"))
-                g->keep = RP_KEEP_LONGEST;
-            else if (!strcmp(optarg, "first"))
-                g->keep = RP_KEEP_FIRST;
-            else if (!strcmp(optarg, "earliest"))
-                g->keep = RP_KEEP_EARLIEST;
-            else
-                return usage_error("unknown --keep '%s' (longest, first, earliest)", optarg);
-            break;
-        case OPT_MAX_BUCKET:
-            if (parse_uint(optarg, 2, 1u << 30, &v))
-                return usage_error("--max-bucket: >= 2, got '%s'", optarg);
-            g->max_bucket = v;
-            break;
-        case OPT_SEED:
-            if (parse_uint(optarg, 0, ~0ul, &v))
-                return usage_error("--seed: a number, got '%s'", optarg);
-            g->seed = v;
-            break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "auto"))
-                g->ingest.format = RP_FORMAT_AUTO;
-            else if (!strcmp(optarg, "text"))
-                g->ingest.format = RP_FORMAT_TEXT;
-            else if (!strcmp(optarg, "jsonl"))
-                g->ingest.format = RP_FORMAT_JSONL;
-            else if (!strcmp(optarg, "json"))
-                g->ingest.format = RP_FORMAT_JSON;
-            else if (!strcmp(optarg, "warc"))
-                g->ingest.format = RP_FORMAT_WARC;
-            else
-                return usage_error("unknown --format '%s'", optarg);
-            break;
-        case OPT_ID_FIELD: g->ingest.id_field = optarg; break;
-        case OPT_TEXT_FIELD: g->ingest.text_field = optarg; break;
-        case OPT_DATE_FIELD: g->ingest.date_field = optarg; break;
-        case OPT_TITLE_FIELD: g->ingest.title_field = optarg; break;
-        case OPT_URL_FIELD: g->ingest.url_field = optarg; break;
-        case OPT_MAX_DOC:
-            if (parse_size(optarg, &g->ingest.max_doc_size) || g->ingest.max_doc_size < 1)
-                return usage_error("--max-doc-size: a size below 4G like 64M, got '%s'", optarg);
-            break;
-        case OPT_TRUNCATE: g->ingest.truncate_large = 1; break;
-        case OPT_NO_NFKC: g->norm.flags &= ~RP_NORM_NFKC; break;
-        case OPT_NO_CASEFOLD: g->norm.flags &= ~RP_NORM_CASEFOLD; break;
-        case OPT_NO_ACCENTS: g->norm.flags &= ~RP_NORM_STRIP_ACCENTS; break;
-        case OPT_NO_PUNCT: g->norm.flags &= ~RP_NORM_PUNCT; break;
-        case OPT_NO_CJK: g->norm.flags &= ~RP_NORM_CJK_CHARS; break;
-        case OPT_THREADS:
-            if (parse_uint(optarg, 1, 256, &v))
-                return usage_error("--threads: 1..256, got '%s'", optarg);
-            g->threads = (unsigned)v;
-            break;
-        case OPT_MAX_MEMORY:
-            if (parse_size_max(optarg, 1e18, &g->max_memory) || g->max_memory < (1u << 20))
-                return usage_error("--max-memory: a size of at least 1M like 4G, got '%s'",
-                                   optarg);
-            break;
-        case OPT_TMP_DIR: g->tmp_dir = optarg; break;
-        case OPT_MIN_PASSAGE:
-            if (parse_uint(optarg, 2, 1000, &v))
-                return usage_error("--min-passage: 2..1000 words, got '%s'", optarg);
-            g->min_passage = (unsigned)v;
-            break;
-        case OPT_WINDOW: {
-            char *end;
-            g->window_days = strtod(optarg, &end);
-            if (*end || !(g->window_days >= 0 && g->window_days <= 1e6))
-                return usage_error("--window: days >= 0, got '%s'", optarg);
-            break;
-        }
-        case OPT_BOILER:
-            if (parse_uint(optarg, 0, 1u << 30, &v))
-                return usage_error("--boilerplate-min: a count, got '%s'", optarg);
-            g->boilerplate_min = (unsigned)v;
-            break;
         case OPT_REPORT: c->report = optarg; break;
         case OPT_RMAX:
-            if (parse_uint(optarg, 1, 1ul << 30, &v))
+            if (cli_parse_count(optarg, 1, 1ul << 30, &v))
                 return usage_error("--report-max-clusters: >= 1, got '%s'", optarg);
             c->report_max = v;
             break;
@@ -380,10 +160,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         default: return usage_error("%s", "invalid option");
         }
     }
-    if ((c->cfg.bands == 0) != (c->cfg.rows == 0))
-        return usage_error("%s", "--bands and --rows go together");
-    if (c->cfg.bands && (unsigned long)c->cfg.bands * c->cfg.rows > c->cfg.num_perm)
-        return usage_error("%s", "--bands x --rows must not exceed --num-perm");
+    if (cli_engine_check("reprint", &c->cfg)) return EXIT_USAGE;
     c->inputs = argv + optind;
     c->n_inputs = argc - optind;
     if (!strcmp(c->cmd, "explain")) {
@@ -449,8 +226,7 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
             "(%llu exact, %llu near), %llu unique, %llu empty; %.2f s\n",
             (unsigned long long)s->n_docs, (unsigned long long)s->n_skipped,
             (unsigned long long)s->n_clusters,
-            (unsigned long long)(s->n_exact + s->n_near + s->n_partial + s->n_reuse +
-                                 s->n_rewrite),
+            (unsigned long long)(s->n_exact + s->n_near + s->n_partial + s->n_reuse + s->n_rewrite),
             (unsigned long long)s->n_exact, (unsigned long long)s->n_near,
             (unsigned long long)s->n_unique, (unsigned long long)s->n_empty, secs);
     if (c->cfg.level >= RP_LEVEL_REUSE)
@@ -479,10 +255,9 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "verify=%s threads=%u\n"
                 "reprint: stages: read+sketch %.3f s, group %.3f s, candidates+verify %.3f s "
                 "(%llu candidates, %llu verified), cluster %.3f s\n",
-                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, s->threshold,
-                c->cfg.num_perm, s->bands, s->rows,
-                c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads, s->t_read,
-                s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
+                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, s->threshold, c->cfg.num_perm, s->bands,
+                s->rows, c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads,
+                s->t_read, s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
                 (unsigned long long)s->n_verified, s->t_cluster);
     if (c->verbose && c->cfg.level >= RP_LEVEL_REUSE)
         fprintf(stderr, "reprint: story stage %.3f s (%llu pairs scored, %llu linked)\n",
@@ -499,25 +274,9 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
 
 static void write_cluster_line(FILE *f, rp_engine *e, size_t k, const rp_doc_result *r)
 {
-    fputs("{\"id\":", f);
-    cli_json_str(f, r->id);
-    fputs(",\"cluster\":", f);
-    cli_json_str(f, r->cluster);
-    fprintf(f, ",\"relation\":\"%s\",\"of\":", rp_relation_str(r->relation));
-    if (r->of)
-        cli_json_str(f, r->of);
-    else
-        fputs("null", f);
-    fprintf(f, ",\"score\":%.4f", r->score);
+    cli_cluster_line_begin(f, r);
     if (rp_engine_text(e, k, NULL)) story_cluster_fields(f, e, k);
-    if (r->skip != RP_SKIP_NONE) {
-        fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
-        if (r->detail) {
-            fputs(",\"detail\":", f);
-            cli_json_str(f, r->detail);
-        }
-    }
-    fputs("}\n", f);
+    cli_cluster_line_end(f, r);
 }
 
 static int write_clusters(const struct cli *c, rp_engine *e)
@@ -766,9 +525,8 @@ static int run_engine_cmd(struct cli *c)
     else if (!strcmp(c->cmd, "pairs"))
         rc = write_pairs(c, e);
     else if (!strcmp(c->cmd, "report"))
-        rc = report_write(e, &c->cfg, c->output, c->report_max, c->inputs, c->n_inputs)
-                 ? EXIT_FATAL
-                 : EXIT_OK;
+        rc = report_write(e, &c->cfg, c->output, c->report_max, c->inputs, c->n_inputs) ? EXIT_FATAL
+                                                                                        : EXIT_OK;
     else
         rc = write_dedup(c, e, &removed);
     if (rc == EXIT_OK && c->report &&
