@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Install reprint's build and test dependencies from Debian packages. Idempotent: installs only
-# what is missing.
+# Install reprint's build and test dependencies from Debian packages, or the packages given as
+# arguments (scripts/install-browser-deps.sh). Idempotent: installs only what is missing.
 set -eu
-PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
+DEFAULT_PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
 libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
 liblmdb-dev libmicrohttpd-dev curl"
+PKGS=${*:-$DEFAULT_PKGS}
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
