@@ -1247,18 +1247,9 @@ rp_status rpi_story_run(rp_engine *e)
     if (st == RP_OK) st = relations(e, s, rep);
     rpi_free(e->alloc, rep);
     RP_TRY(st);
-    /* pairs API: exact copies (doc -> unit leader), then the linked unit pairs */
-    size_t ne = 0;
-    for (size_t i = 0; i < e->n_docs; i++)
-        if (e->unit_of[i] != UINT32_MAX && e->unit_doc[e->unit_of[i]] != i) ne++;
-    s->exact_docs = rpi_malloc(e->alloc, (ne ? ne : 1) * sizeof *s->exact_docs);
+    /* pairs API: the engine's exact copies (e->exact_docs), then the linked unit pairs */
     s->linked = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);
-    if (!s->exact_docs || !s->linked) return RP_E_NOMEM;
-    ne = 0;
-    for (size_t i = 0; i < e->n_docs; i++)
-        if (e->unit_of[i] != UINT32_MAX && e->unit_doc[e->unit_of[i]] != i)
-            s->exact_docs[ne++] = (uint32_t)i;
-    s->n_exact_pairs = ne;
+    if (!s->linked) return RP_E_NOMEM;
     for (size_t k = 0; k < s->n_links; k++)
         if (s->links[k].linked) s->linked[s->n_linked++] = (uint32_t)k;
     e->sum.t_story = rpi_now() - t0;
@@ -1274,7 +1265,6 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->nums);
     rpi_free(e->alloc, s->links);
     rpi_free(e->alloc, s->linked);
-    rpi_free(e->alloc, s->exact_docs);
     rpi_free(e->alloc, s->df_key);
     rpi_free(e->alloc, s->df_val);
     rpi_free(e->alloc, s->idf);

@@ -72,7 +72,7 @@ static size_t direction(const rp_engine *e, size_t a, size_t b, const rp_signals
 
 size_t rpi_story_n_pairs(const rp_engine *e)
 {
-    return e->story->n_exact_pairs + e->story->n_linked;
+    return e->n_exact_pairs + e->story->n_linked; /* exact copies first */
 }
 
 rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out)
@@ -81,8 +81,8 @@ rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out)
     if (k >= rpi_story_n_pairs(e)) return RP_E_INVALID;
     memset(out, 0, sizeof *out);
     out->jaccard = -1.0;
-    if (k < s->n_exact_pairs) {
-        const size_t m = s->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
+    if (k < e->n_exact_pairs) {
+        const size_t m = e->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
         out->a = l < m ? l : m;
         out->b = l < m ? m : l;
         out->relation = RP_REL_EXACT;
@@ -95,7 +95,7 @@ rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out)
         out->from = l;
         return RP_OK;
     }
-    const struct link *l = &s->links[s->linked[k - s->n_exact_pairs]];
+    const struct link *l = &s->links[s->linked[k - e->n_exact_pairs]];
     const size_t a = e->unit_doc[l->a], b = e->unit_doc[l->b];
     out->a = a < b ? a : b;
     out->b = a < b ? b : a;

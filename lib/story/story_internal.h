@@ -31,8 +31,6 @@ struct rpi_story {
     size_t n_links;
     uint32_t *linked; /* indices into links of the pairs at or above the threshold */
     size_t n_linked;
-    size_t n_exact_pairs; /* pairs API: exact copies first, then the linked pairs */
-    uint32_t *exact_docs;
     /* term statistics */
     uint32_t *df_key, *df_val; /* open addressing, power-of-two capacity */
     float *idf;                /* per slot: ln((N + 1) / (df + 0.5)); vectors index slots */
