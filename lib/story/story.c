@@ -382,60 +382,6 @@ done:
     return st;
 }
 
-/* Weighted overlap of two sorted vectors: sum of min weights shared. */
-static double dot(const struct svec *a, const struct svec *b, int use_min)
-{
-    double d = 0;
-    uint32_t i = 0, j = 0;
-    while (i < a->n && j < b->n) {
-        if (a->term[i] < b->term[j])
-            i++;
-        else if (a->term[i] > b->term[j])
-            j++;
-        else {
-            d += use_min ? (a->w[i] < b->w[j] ? a->w[i] : b->w[j]) : (double)a->w[i] * b->w[j];
-            i++;
-            j++;
-        }
-    }
-    return d;
-}
-
-/* Two headlines sharing one common word can have a cosine near 1: the cosine is scaled by
- * the evidence behind it, the IDF mass of the shared terms, up to RPI_MIN_SHARED (about two
- * rare terms or three ordinary ones). Long texts always have more. */
-#define RPI_MIN_SHARED 10.0
-
-static double mass_factor(const struct rpi_story *s, const struct svec *a, const struct svec *b)
-{
-    double m = 0;
-    uint32_t i = 0, j = 0;
-    while (i < a->n && j < b->n) {
-        if (a->term[i] < b->term[j])
-            i++;
-        else if (a->term[i] > b->term[j])
-            j++;
-        else {
-            m += s->idf[a->term[i]];
-            i++;
-            j++;
-        }
-    }
-    return m >= RPI_MIN_SHARED ? 1.0 : m / RPI_MIN_SHARED;
-}
-
-/* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
- * when either side has too little mass to say anything (a month name alone is not a name
- * signal). */
-#define RPI_MIN_MASS 4.0
-
-static double overlap(const struct svec *a, const struct svec *b)
-{
-    if (a->sum < RPI_MIN_MASS || b->sum < RPI_MIN_MASS) return -1.0;
-    const double o = 2.0 * dot(a, b, 1) / ((double)a->sum + b->sum);
-    return o > 1.0 ? 1.0 : o;
-}
-
 /* ---- S5: scoring ------------------------------------------------------------------------ */
 
 static uint32_t live_tokens(const struct rpi_sdoc *sd)
@@ -446,23 +392,6 @@ static uint32_t live_tokens(const struct rpi_sdoc *sd)
     return n;
 }
 
-/* Story evidence without passages: cosine carries the weight of any signal a pair cannot
- * show (no capitalised terms, no numbers). */
-static double evidence(const struct link *l)
-{
-    double wc = 0.55, wn = 0.25, wd = 0.20;
-    if (l->names < 0) {
-        wc += wn;
-        wn = 0;
-    }
-    if (l->numbers < 0) {
-        wc += wd;
-        wd = 0;
-    }
-    return wc * l->cosine + wn * (l->names > 0 ? l->names : 0) +
-           wd * (l->numbers > 0 ? l->numbers : 0);
-}
-
 rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, struct link *out,
                           const rp_passage **ps, size_t *np, int always_align)
 {
@@ -471,10 +400,11 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     memset(out, 0, sizeof *out);
     out->a = u;
     out->b = v;
-    out->cosine = (float)(dot(&s->vec[u], &s->vec[v], 0) * mass_factor(s, &s->vec[u], &s->vec[v]));
-    out->names = (float)overlap(&s->names[u], &s->names[v]);
-    out->numbers = (float)overlap(&s->nums[u], &s->nums[v]);
-    const double ev = evidence(out);
+    out->cosine = (float)(rpi_svec_dot(&s->vec[u], &s->vec[v], 0) *
+                          rpi_svec_mass(&s->vec[u], &s->vec[v], s->idf));
+    out->names = (float)rpi_svec_overlap(&s->names[u], &s->names[v]);
+    out->numbers = (float)rpi_svec_overlap(&s->nums[u], &s->nums[v]);
+    const double ev = rpi_story_evidence(out->cosine, out->names, out->numbers);
     *ps = NULL;
     *np = 0;
     /* a pair with half a text in common has a clear term overlap: below RPI_ALIGN_MIN the
@@ -502,12 +432,7 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     if (e->cfg.level == RP_LEVEL_REUSE) {
         out->score = (float)cover;
     } else {
-        /* a partial reprint (half a document inside shared passages) is one story whatever
-         * the other signals; smaller shared passages only add to the evidence, since
-         * templated texts (earnings tables) share passages across different stories */
-        double sc = cover >= 0.5 ? (cover > ev ? cover : ev) : ev + 0.25 * cover;
-        if (sc > 1) sc = 1;
-        out->score = (float)sc;
+        out->score = (float)rpi_story_combine(ev, cover);
     }
     /* relation of the later/shorter to the other (only a linked pair's relation is used) */
     const int need_rel = always_align || out->score >= e->cfg.threshold;

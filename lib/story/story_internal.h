@@ -61,6 +61,17 @@ struct rpi_story {
     char why[256];
 };
 
+/* story_score.c: the pair score from its signals (vectors sorted by term). */
+RPI_FUNC double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min);
+/* IDF mass of the shared terms, as a factor in [0, 1]; idf is indexed by term */
+RPI_FUNC double rpi_svec_mass(const struct svec *a, const struct svec *b, const float *idf);
+/* weighted Dice of two IDF-weighted sets, -1 when either has too little mass */
+RPI_FUNC double rpi_svec_overlap(const struct svec *a, const struct svec *b);
+/* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine */
+RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers);
+/* the story score from the evidence and the larger passage cover, in [0, 1] */
+RPI_FUNC double rpi_story_combine(double evidence, double cover);
+
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 /* Score units u and v: every signal, passages through al (may be NULL: no passages). */

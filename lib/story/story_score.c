@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* story_score.c -- the story-level pair score from its signals, in one place for the batch
+ * stage (story.c) and any other caller that builds the same vectors (the index).
+ *
+ * Signals: the cosine of two unit-length TF-IDF vectors scaled by the IDF mass of the terms
+ * they share; the weighted Dice overlap of their names and of their numbers (IDF weights);
+ * the share of each text inside shared passages. docs/internals/story.md has the weights and
+ * why. */
+#include "story_internal.h"
+
+/* Weighted overlap of two sorted vectors: sum of products, or of min weights, shared. */
+double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min)
+{
+    double d = 0;
+    uint32_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        if (a->term[i] < b->term[j])
+            i++;
+        else if (a->term[i] > b->term[j])
+            j++;
+        else {
+            d += use_min ? (a->w[i] < b->w[j] ? a->w[i] : b->w[j]) : (double)a->w[i] * b->w[j];
+            i++;
+            j++;
+        }
+    }
+    return d;
+}
+
+/* Two headlines sharing one common word can have a cosine near 1: the cosine is scaled by
+ * the evidence behind it, the IDF mass of the shared terms, up to RPI_MIN_SHARED (about two
+ * rare terms or three ordinary ones). Long texts always have more. */
+#define RPI_MIN_SHARED 10.0
+
+double rpi_svec_mass(const struct svec *a, const struct svec *b, const float *idf)
+{
+    double m = 0;
+    uint32_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        if (a->term[i] < b->term[j])
+            i++;
+        else if (a->term[i] > b->term[j])
+            j++;
+        else {
+            m += idf[a->term[i]];
+            i++;
+            j++;
+        }
+    }
+    return m >= RPI_MIN_SHARED ? 1.0 : m / RPI_MIN_SHARED;
+}
+
+/* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
+ * when either side has too little mass to say anything (a month name alone is not a name
+ * signal). */
+#define RPI_MIN_MASS 4.0
+
+double rpi_svec_overlap(const struct svec *a, const struct svec *b)
+{
+    if (a->sum < RPI_MIN_MASS || b->sum < RPI_MIN_MASS) return -1.0;
+    const double o = 2.0 * rpi_svec_dot(a, b, 1) / ((double)a->sum + b->sum);
+    return o > 1.0 ? 1.0 : o;
+}
+
+/* Story evidence without passages: 0.55 cosine + 0.25 names + 0.20 numbers; the cosine
+ * carries the weight of any signal a pair cannot show (no capitalised terms, no numbers). */
+double rpi_story_evidence(double cosine, double names, double numbers)
+{
+    double wc = 0.55, wn = 0.25, wd = 0.20;
+    if (names < 0) {
+        wc += wn;
+        wn = 0;
+    }
+    if (numbers < 0) {
+        wc += wd;
+        wd = 0;
+    }
+    return wc * cosine + wn * (names > 0 ? names : 0) + wd * (numbers > 0 ? numbers : 0);
+}
+
+/* A partial reprint (half a document inside shared passages) is one story whatever the other
+ * signals; smaller shared passages only add to the evidence, since templated texts (earnings
+ * tables) share passages across different stories. */
+double rpi_story_combine(double evidence, double cover)
+{
+    double sc = cover >= 0.5 ? (cover > evidence ? cover : evidence) : evidence + 0.25 * cover;
+    return sc > 1 ? 1 : sc;
+}
