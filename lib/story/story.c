@@ -611,19 +611,21 @@ done:
 
 /* Winnowing (Schleimer, Wilkerson & Aiken 2003): the minimum gram hash of every window of w
  * consecutive grams; two texts sharing a run of w + RPI_GRAM - 1 tokens share one. Entries
- * are (high 32 bits of the hash << 32 | unit). */
-static rp_status gram_pairs(rp_engine *e, struct keys *ks)
+ * are (high 32 bits of the hash << 32 | unit), one list per thread. */
+struct gram_ctx {
+    struct keys *fp; /* per thread */
+    unsigned w;
+};
+
+static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
-    const uint32_t nu = e->n_units;
-    const unsigned w = e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1;
+    const struct gram_ctx *g = ctx;
+    struct keys *fp = &g->fp[t];
     uint64_t *gh = NULL;
     size_t gcap = 0;
-    struct keys fp = {NULL, 0, 0};
-    struct dated *dd = NULL;
-    size_t dcap = 0;
     rp_status st = RP_OK;
-    for (uint32_t u = 0; u < nu; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, u);
+    for (size_t u = lo; u < hi; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
         if (sd->n_tok < RPI_GRAM) continue;
         void *p = gh;
         RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &gcap, sizeof *gh, sd->n_tok), done);
@@ -633,37 +635,56 @@ static rp_status gram_pairs(rp_engine *e, struct keys *ks)
             uint64_t h = 0x9E3779B97F4A7C15ull;
             int zero = 0;
             for (unsigned k = 0; k < RPI_GRAM; k++) {
-                const uint32_t t = sd->tok[i + k];
-                zero |= t == 0;
-                h = mix64(h ^ t);
+                const uint32_t tk = sd->tok[i + k];
+                zero |= tk == 0;
+                h = mix64(h ^ tk);
             }
             gh[i] = zero ? UINT64_MAX : h;
         }
         size_t last = SIZE_MAX;
-        const size_t nwin = ng > w ? ng - w + 1 : 1;
+        const size_t nwin = ng > g->w ? ng - g->w + 1 : 1;
         for (size_t i = 0; i < nwin; i++) {
             size_t best = i;
-            const size_t end = i + w < ng ? i + w : ng;
+            const size_t end = i + g->w < ng ? i + g->w : ng;
             for (size_t k = i; k < end; k++)
                 if (gh[k] <= gh[best]) best = k;
             if (best != last && gh[best] != UINT64_MAX) {
-                RP_TRY_GOTO(st, push_key(e, &fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
+                RP_TRY_GOTO(st, push_key(e, fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
                 last = best;
             }
         }
     }
-    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, fp.k, fp.n), done);
-    for (size_t i = 0; i < fp.n;) {
+done:
+    rpi_free(e->alloc, gh);
+    return st;
+}
+
+static rp_status gram_pairs(rp_engine *e, struct keys *ks)
+{
+    const uint32_t nu = e->n_units;
+    const unsigned nt = range_threads(e, nu, 4096);
+    struct keys fp[64];
+    memset(fp, 0, sizeof fp);
+    const struct gram_ctx g = {
+        fp, e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1};
+    struct dated *dd = NULL;
+    size_t dcap = 0;
+    rp_status st = run_ranges(e, nu, nt, gram_range, &g);
+    /* one list: thread 0's, then the others appended */
+    for (unsigned t = 1; t < nt && st == RP_OK; t++)
+        for (size_t i = 0; i < fp[t].n && st == RP_OK; i++)
+            st = push_key(e, &fp[0], fp[t].k[i]);
+    if (st == RP_OK) st = rpi_sort_u64(e->alloc, fp[0].k, fp[0].n);
+    for (size_t i = 0; i < fp[0].n && st == RP_OK;) {
         size_t j = i;
-        while (j < fp.n && fp.k[j] >> 32 == fp.k[i] >> 32)
+        while (j < fp[0].n && fp[0].k[j] >> 32 == fp[0].k[i] >> 32)
             j++;
         if (j - i >= 2 && j - i <= RPI_MAX_GRAM_DF)
-            RP_TRY_GOTO(st, emit_group(e, fp.k, i, j, CAND_GRAM, ks, &dd, &dcap), done);
+            st = emit_group(e, fp[0].k, i, j, CAND_GRAM, ks, &dd, &dcap);
         i = j;
     }
-done:
-    rpi_free(e->alloc, fp.k);
-    rpi_free(e->alloc, gh);
+    for (unsigned t = 0; t < nt; t++)
+        rpi_free(e->alloc, fp[t].k);
     rpi_free(e->alloc, dd);
     return st;
 }
@@ -716,24 +737,41 @@ fail:
 
 /* ---- S5: score every candidate ---------------------------------------------------------- */
 
-/* Score candidates [lo, hi) with a thread-own aligner. */
+/* Scoring runs in two passes: every candidate without passages (the term, name and number
+ * signals), then alignment only for the pairs that share a passage fingerprint and have the
+ * evidence for it (RPI_ALIGN_MIN; every such pair at the reuse level), with the seeds of only
+ * the units those pairs touch. */
+struct score_ctx {
+    const struct cand *c;
+    const size_t *idx; /* pass 2: indices into c of the pairs to align; NULL in pass 1 */
+};
+
+static int wants_alignment(const rp_engine *e, const struct cand *c, const struct link *l)
+{
+    if (!(c->flags & CAND_GRAM)) return 0;
+    return e->cfg.level == RP_LEVEL_REUSE ||
+           rpi_story_evidence(l->cosine, l->names, l->numbers) >= RPI_ALIGN_MIN;
+}
+
+/* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */
 static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
     (void)t;
-    const struct cand *c = ctx;
+    const struct score_ctx *x = ctx;
     struct rpi_story *s = e->story;
     rp_align_params ap;
     rp_align_params_default(&ap);
     ap.min_words = e->cfg.min_passage;
     rp_aligner *al = NULL;
-    rp_status st = rp_aligner_create(&al, &ap, e->alloc);
+    rp_status st = x->idx ? rp_aligner_create(&al, &ap, e->alloc) : RP_OK;
     const double thr = e->cfg.threshold;
-    for (size_t i = lo; i < hi && st == RP_OK; i++) {
-        const uint32_t a = (uint32_t)(c[i].key >> 32), b = (uint32_t)c[i].key;
+    for (size_t k = lo; k < hi && st == RP_OK; k++) {
+        const size_t i = x->idx ? x->idx[k] : k;
+        const uint32_t a = (uint32_t)(x->c[i].key >> 32), b = (uint32_t)x->c[i].key;
         const rp_passage *ps;
         size_t np;
         struct link *l = &s->links[i];
-        st = rpi_story_score(e, (c[i].flags & CAND_GRAM) ? al : NULL, a, b, l, &ps, &np, 0);
+        st = rpi_story_score(e, al, a, b, l, &ps, &np, 0);
         if (e->cfg.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
         else
@@ -743,46 +781,64 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
     return st;
 }
 
-/* Seeds of every unit that takes part in an aligned candidate, computed once. */
-static rp_status unit_seeds(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
+/* Tokens that are not boilerplate of units [lo, hi), and the seeds of those marked in
+ * s->n_seeds (1 = takes part in a pair to align). */
+static rp_status seeds_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
-    const uint32_t nu = e->n_units;
+    (void)t;
+    (void)ctx;
+    struct rpi_story *s = e->story;
     const unsigned k = rpi_aligner_seed(s->aligner);
-    s->seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->seeds);
-    s->n_seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_seeds);
-    s->live = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->live);
-    if (!s->seeds || !s->n_seeds || !s->live) return RP_E_NOMEM;
-    for (uint32_t u = 0; u < nu; u++)
-        s->live[u] = live_tokens(unit_sd(e, u));
-    for (size_t i = 0; i < n; i++) {
-        if (!(c[i].flags & CAND_GRAM)) continue;
-        const uint32_t ab[2] = {(uint32_t)(c[i].key >> 32), (uint32_t)c[i].key};
-        for (int x = 0; x < 2; x++) {
-            const uint32_t u = ab[x];
-            const struct rpi_sdoc *sd = unit_sd(e, u);
-            if (s->seeds[u] || sd->n_tok == 0) continue;
-            s->seeds[u] = rpi_malloc(e->alloc, sd->n_tok * sizeof **s->seeds);
-            if (!s->seeds[u]) return RP_E_NOMEM;
-            size_t m;
-            RP_TRY(rpi_align_seeds(e->alloc, sd->tok, sd->n_tok, k, s->seeds[u], &m));
-            s->n_seeds[u] = (uint32_t)m;
-        }
+    for (size_t u = lo; u < hi; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
+        s->live[u] = live_tokens(sd);
+        if (!s->n_seeds[u]) continue;
+        s->n_seeds[u] = 0;
+        if (sd->n_tok == 0) continue;
+        s->seeds[u] = rpi_malloc(e->alloc, sd->n_tok * sizeof **s->seeds);
+        if (!s->seeds[u]) return RP_E_NOMEM;
+        size_t m;
+        RP_TRY(rpi_align_seeds(e->alloc, sd->tok, sd->n_tok, k, s->seeds[u], &m));
+        s->n_seeds[u] = (uint32_t)m;
     }
     return RP_OK;
 }
 
 static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
 {
+    const uint32_t nu = e->n_units;
     s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
-    if (!s->links) return RP_E_NOMEM;
-    RP_TRY(unit_seeds(e, s, c, n));
-    const rp_status st = run_ranges(e, n, range_threads(e, n, 1024), score_range, c);
-    for (uint32_t u = 0; u < e->n_units; u++)
+    s->seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->seeds);
+    s->n_seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_seeds);
+    s->live = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->live);
+    if (!s->links || !s->seeds || !s->n_seeds || !s->live) return RP_E_NOMEM;
+    s->n_links = n;
+    e->sum.n_story_candidates = n;
+    /* pass 1: signals without passages (live counts first: relations use them) */
+    RP_TRY(run_ranges(e, nu, range_threads(e, nu, 4096), seeds_range, NULL));
+    struct score_ctx x = {c, NULL};
+    RP_TRY(run_ranges(e, n, range_threads(e, n, 1024), score_range, &x));
+    /* pass 2: the pairs worth aligning, and the seeds of their units */
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++)
+        na += (size_t)wants_alignment(e, &c[i], &s->links[i]);
+    size_t *idx = rpi_malloc(e->alloc, (na ? na : 1) * sizeof *idx);
+    if (!idx) return RP_E_NOMEM;
+    na = 0;
+    for (size_t i = 0; i < n; i++)
+        if (wants_alignment(e, &c[i], &s->links[i])) {
+            idx[na++] = i;
+            s->n_seeds[c[i].key >> 32] = 1;
+            s->n_seeds[(uint32_t)c[i].key] = 1;
+        }
+    rp_status st = run_ranges(e, nu, range_threads(e, nu, 4096), seeds_range, NULL);
+    x.idx = idx;
+    if (st == RP_OK) st = run_ranges(e, na, range_threads(e, na, 256), score_range, &x);
+    rpi_free(e->alloc, idx);
+    for (uint32_t u = 0; u < nu; u++)
         rpi_free(e->alloc, s->seeds[u]);
     rpi_free(e->alloc, s->seeds);
     s->seeds = NULL;
-    s->n_links = n;
-    e->sum.n_story_candidates = n;
     return st;
 }
 
