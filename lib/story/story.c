@@ -277,6 +277,40 @@ static rp_status run_ranges(rp_engine *e, size_t n, unsigned nt, range_fn fn, co
     return st;
 }
 
+struct wtop {
+    float w;
+    uint32_t term;
+};
+
+static int cmp_wtop(const void *pa, const void *pb)
+{
+    const struct wtop *a = pa, *b = pb;
+    if (a->w != b->w) return a->w > b->w ? -1 : 1;
+    return a->term < b->term ? -1 : a->term > b->term;
+}
+
+/* The RPI_TOP heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
+ * than RPI_MAX_POSTING units: the unit's entries in the candidate index. */
+static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint32_t *out)
+{
+    struct wtop wt[RPI_TOP];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+        if (s->df_val[v->term[i]] > RPI_MAX_POSTING) continue; /* terms are table slots */
+        const struct wtop x = {v->w[i], v->term[i]};
+        if (m == RPI_TOP && cmp_wtop(&x, &wt[m - 1]) >= 0) continue;
+        uint32_t k = m < RPI_TOP ? m++ : m - 1;
+        while (k > 0 && cmp_wtop(&x, &wt[k - 1]) < 0) {
+            wt[k] = wt[k - 1];
+            k--;
+        }
+        wt[k] = x;
+    }
+    for (uint32_t i = 0; i < m; i++)
+        out[i] = wt[i].term;
+    return m;
+}
+
 static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
 
 /* Vectors of all units, split over the threads (each with its own arena and scratch). */
@@ -287,7 +321,9 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     s->names = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->names);
     s->nums = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->nums);
     s->idf = rpi_malloc(e->alloc, s->df_cap * sizeof *s->idf);
-    if (!s->vec || !s->names || !s->nums || !s->idf) return RP_E_NOMEM;
+    s->top = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
+    s->n_top = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_top);
+    if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
         s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
@@ -373,6 +409,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
         for (uint32_t i = 0; i < v->n; i++)
             v->w[i] = (float)(v->w[i] * inv);
         v->sum = 1;
+        s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
     }
     st = RP_OK;
 done:
@@ -400,8 +437,7 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     memset(out, 0, sizeof *out);
     out->a = u;
     out->b = v;
-    out->cosine = (float)(rpi_svec_dot(&s->vec[u], &s->vec[v], 0) *
-                          rpi_svec_mass(&s->vec[u], &s->vec[v], s->idf));
+    out->cosine = (float)rpi_svec_cosine(&s->vec[u], &s->vec[v], s->idf);
     out->names = (float)rpi_svec_overlap(&s->names[u], &s->names[v]);
     out->numbers = (float)rpi_svec_overlap(&s->nums[u], &s->nums[v]);
     const double ev = rpi_story_evidence(out->cosine, out->names, out->numbers);
@@ -532,55 +568,23 @@ static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_
     return RP_OK;
 }
 
-struct wtop {
-    float w;
-    uint32_t term;
-};
-
-static int cmp_wtop(const void *pa, const void *pb)
-{
-    const struct wtop *a = pa, *b = pb;
-    if (a->w != b->w) return a->w > b->w ? -1 : 1;
-    return a->term < b->term ? -1 : a->term > b->term;
-}
-
 /* Units sharing two of their RPI_TOP most salient terms (one, when either has at most
  * three): an inverted index of the top terms only, so the cost follows the postings of rare
  * terms, not the collection squared. */
 static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *ks)
 {
     const uint32_t nu = e->n_units;
+    const uint8_t *ntop = s->n_top;
     uint64_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
-    uint8_t *ntop = rpi_calloc(e->alloc, nu ? nu : 1, 1);
-    struct wtop *wt = NULL;
-    size_t wcap = 0, np = 0;
+    size_t np = 0;
     struct keys tk = {NULL, 0, 0};
     struct dated *dd = NULL;
     size_t dcap = 0;
     rp_status st = RP_E_NOMEM;
-    if (!post || !ntop) goto done;
-    for (uint32_t u = 0; u < nu; u++) {
-        const struct svec *v = &s->vec[u];
-        void *p = wt;
-        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &wcap, sizeof *wt, RPI_TOP + 1), done);
-        wt = p;
-        /* the RPI_TOP heaviest terms, kept sorted by insertion (weight desc, slot asc) */
-        uint32_t m = 0;
-        for (uint32_t i = 0; i < v->n; i++) {
-            if (s->df_val[v->term[i]] > RPI_MAX_POSTING) continue; /* terms are table slots */
-            const struct wtop x = {v->w[i], v->term[i]};
-            if (m == RPI_TOP && cmp_wtop(&x, &wt[m - 1]) >= 0) continue;
-            uint32_t k = m < RPI_TOP ? m++ : m - 1;
-            while (k > 0 && cmp_wtop(&x, &wt[k - 1]) < 0) {
-                wt[k] = wt[k - 1];
-                k--;
-            }
-            wt[k] = x;
-        }
-        ntop[u] = (uint8_t)m;
-        for (uint32_t i = 0; i < m; i++)
-            post[np++] = (uint64_t)wt[i].term << 32 | u;
-    }
+    if (!post) goto done;
+    for (uint32_t u = 0; u < nu; u++)
+        for (uint32_t i = 0; i < ntop[u]; i++)
+            post[np++] = (uint64_t)s->top[(size_t)u * RPI_TOP + i] << 32 | u;
     RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, post, np), done);
     for (size_t i = 0; i < np;) {
         size_t j = i;
@@ -602,8 +606,6 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *
     st = RP_OK;
 done:
     rpi_free(e->alloc, post);
-    rpi_free(e->alloc, ntop);
-    rpi_free(e->alloc, wt);
     rpi_free(e->alloc, tk.k);
     rpi_free(e->alloc, dd);
     return st;
@@ -1255,6 +1257,8 @@ void rpi_story_free(rp_engine *e)
             rpi_free(e->alloc, s->seeds[u]);
     rpi_free(e->alloc, s->seeds);
     rpi_free(e->alloc, s->n_seeds);
+    rpi_free(e->alloc, s->top);
+    rpi_free(e->alloc, s->n_top);
     rpi_free(e->alloc, s->live);
     rpi_free(e->alloc, s->dis_of_doc);
     rpi_free(e->alloc, s->dis_list);

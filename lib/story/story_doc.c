@@ -6,6 +6,7 @@
 #include <string.h>   /* memcpy */
 #include <utf8proc.h> /* utf8proc_iterate, utf8proc_category */
 #include "story_internal.h"
+#include "sdoc_internal.h"
 
 #define W(s)                                                                                       \
     {                                                                                              \
@@ -149,25 +150,34 @@ static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_norm
     return RP_OK;
 }
 
-rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, const rp_doc *doc,
-                        const rp_norm_result *nr, rp_normalizer *title_norm)
+/* Same finaliser as story.c's mix64 (MurmurHash3 fmix64), so rpi_sdoc_line_key gives the
+ * keys of S1. */
+static uint64_t fmix64(uint64_t h)
 {
-    struct rpi_arena *ar = &e->arenas[arena];
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+uint64_t rpi_sdoc_line_key(const struct rpi_sdoc *sd, uint32_t l)
+{
+    const uint64_t prev = l ? sd->lines[l - 1].hash : 0;
+    const uint64_t next = l + 1 < sd->n_lines ? sd->lines[l + 1].hash : 0;
+    return (sd->lines[l].hash & RPI_LINE_MASK) | fmix64(prev * 31 + next) >> 40;
+}
+
+rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_result *nr,
+                         rp_normalizer *title_norm, struct rpi_sdoc **out)
+{
+    *out = NULL;
+    if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
     struct rpi_sdoc *sd = rpi_arena_alloc(ar, sizeof *sd, 8);
     if (!sd) return RP_E_NOMEM;
     memset(sd, 0, sizeof *sd);
-    if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
     const size_t n = nr->n_tokens;
-    const uint64_t bytes = doc->text_size + 1 + n * 13u + 64u;
-    const uint64_t used =
-        __atomic_add_fetch(&e->story_bytes, bytes, __ATOMIC_RELAXED) + e->mem_used;
-    if (used > e->mem_limit) {
-        rpi_engine_error(e,
-                         "the reuse/story working set (texts and tokens) would exceed the "
-                         "memory cap (%llu MiB); raise --max-memory",
-                         (unsigned long long)(e->mem_limit >> 20));
-        return RP_E_TOO_BIG;
-    }
     char *text = rpi_arena_alloc(ar, doc->text_size + 1, 1);
     if (!text) return RP_E_NOMEM;
     memcpy(text, doc->text ? doc->text : "", doc->text_size);
@@ -179,7 +189,7 @@ rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, con
         if (!sd->title) return RP_E_NOMEM;
     }
     sd->n_tok = (uint32_t)n;
-    d->sd = sd;
+    *out = sd;
     RP_TRY(title_tokens(ar, sd, title_norm));
     if (n == 0) return RP_OK;
     sd->tok = rpi_arena_alloc(ar, n * sizeof *sd->tok, 4);
@@ -215,4 +225,24 @@ rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, con
     }
     sd->n_lines = n_lines;
     return RP_OK;
+}
+
+rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, const rp_doc *doc,
+                        const rp_norm_result *nr, rp_normalizer *title_norm)
+{
+    if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
+    const uint64_t bytes = doc->text_size + 1 + nr->n_tokens * 13u + 64u;
+    const uint64_t used =
+        __atomic_add_fetch(&e->story_bytes, bytes, __ATOMIC_RELAXED) + e->mem_used;
+    if (used > e->mem_limit) {
+        rpi_engine_error(e,
+                         "the reuse/story working set (texts and tokens) would exceed the "
+                         "memory cap (%llu MiB); raise --max-memory",
+                         (unsigned long long)(e->mem_limit >> 20));
+        return RP_E_TOO_BIG;
+    }
+    struct rpi_sdoc *sd = NULL;
+    const rp_status st = rpi_sdoc_build(&e->arenas[arena], doc, nr, title_norm, &sd);
+    d->sd = sd;
+    return st;
 }

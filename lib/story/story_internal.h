@@ -27,6 +27,8 @@ struct rpi_story {
     struct svec *vec;   /* unit -> TF-IDF vector (unit length) */
     struct svec *names; /* unit -> capitalised terms, IDF weights */
     struct svec *nums;  /* unit -> numbers, IDF weights */
+    uint32_t *top;      /* unit -> its RPI_TOP most salient terms (slots), from build_vectors */
+    uint8_t *n_top;     /* unit -> how many of them */
     struct link *links; /* scored candidate pairs, sorted by (a, b) */
     size_t n_links;
     uint32_t *linked; /* indices into links of the pairs at or above the threshold */
@@ -63,8 +65,9 @@ struct rpi_story {
 
 /* story_score.c: the pair score from its signals (vectors sorted by term). */
 RPI_FUNC double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min);
-/* IDF mass of the shared terms, as a factor in [0, 1]; idf is indexed by term */
-RPI_FUNC double rpi_svec_mass(const struct svec *a, const struct svec *b, const float *idf);
+/* cosine of two unit vectors scaled by the IDF mass of their shared terms (a factor in
+ * [0, 1] reached at RPI_MIN_SHARED); idf is indexed by term */
+RPI_FUNC double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf);
 /* weighted Dice of two IDF-weighted sets, -1 when either has too little mass */
 RPI_FUNC double rpi_svec_overlap(const struct svec *a, const struct svec *b);
 /* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine */

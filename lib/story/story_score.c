@@ -32,22 +32,24 @@ double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min)
  * rare terms or three ordinary ones). Long texts always have more. */
 #define RPI_MIN_SHARED 10.0
 
-double rpi_svec_mass(const struct svec *a, const struct svec *b, const float *idf)
+double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf)
 {
-    double m = 0;
+    double d = 0, m = 0;
     uint32_t i = 0, j = 0;
     while (i < a->n && j < b->n) {
-        if (a->term[i] < b->term[j])
+        const uint32_t x = a->term[i], y = b->term[j];
+        if (x < y)
             i++;
-        else if (a->term[i] > b->term[j])
+        else if (x > y)
             j++;
         else {
-            m += idf[a->term[i]];
+            d += (double)a->w[i] * b->w[j];
+            m += idf[x];
             i++;
             j++;
         }
     }
-    return m >= RPI_MIN_SHARED ? 1.0 : m / RPI_MIN_SHARED;
+    return m >= RPI_MIN_SHARED ? d : d * m / RPI_MIN_SHARED;
 }
 
 /* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
