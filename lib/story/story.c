@@ -543,28 +543,54 @@ static int64_t unit_date(const rp_engine *e, uint32_t u)
     return rpi_doc(e, e->unit_doc[u])->date;
 }
 
+/* Every unit's date (INT64_MIN undated) and its rank in (date, unit) order, so that a run
+ * of units sorts by date as plain integers. */
+static rp_status date_ranks(rp_engine *e, struct rpi_story *s)
+{
+    const uint32_t nu = e->n_units;
+    s->udate = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *s->udate);
+    s->urank = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *s->urank);
+    struct dated *d = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *d);
+    if (!s->udate || !s->urank || !d) {
+        rpi_free(e->alloc, d);
+        return RP_E_NOMEM;
+    }
+    for (uint32_t u = 0; u < nu; u++)
+        d[u] = (struct dated){s->udate[u] = unit_date(e, u), u};
+    qsort(d, nu, sizeof *d, cmp_dated);
+    for (uint32_t r = 0; r < nu; r++)
+        s->urank[d[r].unit] = r;
+    rpi_free(e->alloc, d);
+    return RP_OK;
+}
+
 /* Every pair of distinct units in a run of (x << 32 | unit) entries, except dated pairs
  * further apart than the window: the run is sorted by date so each unit meets only the
  * units within the window after it (undated units sort first and meet everyone). */
 static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_t hi,
-                            uint32_t flags, struct keys *ks, struct dated **scratch, size_t *scap)
+                            uint32_t flags, struct keys *ks, uint64_t **scratch, size_t *scap)
 {
+    const struct rpi_story *s = e->story;
     const size_t n = hi - lo;
     void *p = *scratch;
     RP_TRY(rpi_array_reserve(e->alloc, &p, scap, sizeof **scratch, n));
-    struct dated *d = *scratch = p;
+    uint64_t *d = *scratch = p;
+    const double wsec = e->cfg.window_days * 86400.0;
     for (size_t x = 0; x < n; x++) {
         const uint32_t u = (uint32_t)post[lo + x];
-        d[x] = (struct dated){unit_date(e, u), u};
+        d[x] = wsec > 0 ? (uint64_t)s->urank[u] << 32 | u : u;
     }
-    const double wsec = e->cfg.window_days * 86400.0;
-    if (wsec > 0) qsort(d, n, sizeof *d, cmp_dated);
-    for (size_t x = 0; x < n; x++)
+    if (wsec > 0) RP_TRY(rpi_sort_u64(e->alloc, d, n));
+    for (size_t x = 0; x < n; x++) {
+        const uint32_t ux = (uint32_t)d[x];
+        const int64_t dx = s->udate[ux];
         for (size_t y = x + 1; y < n; y++) {
-            if (wsec > 0 && d[x].date != INT64_MIN && (double)(d[y].date - d[x].date) > wsec)
+            const uint32_t uy = (uint32_t)d[y];
+            if (wsec > 0 && dx != INT64_MIN && (double)(s->udate[uy] - dx) > wsec)
                 break; /* sorted: every later unit is further away */
-            if (d[x].unit != d[y].unit) RP_TRY(push_key(e, ks, CKEY(d[x].unit, d[y].unit, flags)));
+            if (ux != uy) RP_TRY(push_key(e, ks, CKEY(ux, uy, flags)));
         }
+    }
     return RP_OK;
 }
 
@@ -578,7 +604,7 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *
     uint64_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
     size_t np = 0;
     struct keys tk = {NULL, 0, 0};
-    struct dated *dd = NULL;
+    uint64_t *dd = NULL;
     size_t dcap = 0;
     rp_status st = RP_E_NOMEM;
     if (!post) goto done;
@@ -669,7 +695,7 @@ static rp_status gram_pairs(rp_engine *e, struct keys *ks)
     memset(fp, 0, sizeof fp);
     const struct gram_ctx g = {
         fp, e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1};
-    struct dated *dd = NULL;
+    uint64_t *dd = NULL;
     size_t dcap = 0;
     rp_status st = run_ranges(e, nu, nt, gram_range, &g);
     /* one list: thread 0's, then the others appended */
@@ -710,6 +736,7 @@ static rp_status candidates(rp_engine *e, struct rpi_story *s, struct cand **out
         rpi_engine_error(e, "the story levels handle at most 2^31 distinct texts");
         return RP_E_TOO_BIG;
     }
+    RP_TRY(date_ranks(e, s));
     if (e->cfg.level == RP_LEVEL_STORY) RP_TRY_GOTO(st, top_term_pairs(e, s, &ks), fail);
     RP_TRY_GOTO(st, gram_pairs(e, &ks), fail);
     for (size_t k = 0; k < e->n_edges; k++)
@@ -1258,6 +1285,8 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->seeds);
     rpi_free(e->alloc, s->n_seeds);
     rpi_free(e->alloc, s->top);
+    rpi_free(e->alloc, s->udate);
+    rpi_free(e->alloc, s->urank);
     rpi_free(e->alloc, s->n_top);
     rpi_free(e->alloc, s->live);
     rpi_free(e->alloc, s->dis_of_doc);

@@ -39,12 +39,6 @@ static uint32_t find(struct name *v, uint32_t i)
     return i;
 }
 
-static int cmp_u32(const void *pa, const void *pb)
-{
-    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return a < b ? -1 : a > b;
-}
-
 /* Edit distance of two short byte strings, ASCII case folded; returns 99 if too long. */
 static unsigned edit_distance(const char *a, size_t na, const char *b, size_t nb)
 {
@@ -212,7 +206,7 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
     for (unsigned m = 0; m < n_docs && m < MAX_MEMBERS; m++)
         RP_TRY(collect(c, rpi_doc(c->e, docs[m])->sd, m));
     for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].n_ctx) qsort(c->v[i].ctx, c->v[i].n_ctx, sizeof *c->v[i].ctx, cmp_u32);
+        if (c->v[i].n_ctx) rpi_qsort_u32(c->v[i].ctx, c->v[i].n_ctx);
     /* candidate alternatives with a strength, strongest first; a group never holds two
      * names carried by one version (so no chain AFP ~ AP ~ JNIM ~ GSIM) */
     struct alt {

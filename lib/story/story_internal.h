@@ -29,6 +29,8 @@ struct rpi_story {
     struct svec *nums;  /* unit -> numbers, IDF weights */
     uint32_t *top;      /* unit -> its RPI_TOP most salient terms (slots), from build_vectors */
     uint8_t *n_top;     /* unit -> how many of them */
+    int64_t *udate;     /* unit -> date (INT64_MIN undated), for the window */
+    uint32_t *urank;    /* unit -> rank in (date, unit) order */
     struct link *links; /* scored candidate pairs, sorted by (a, b) */
     size_t n_links;
     uint32_t *linked; /* indices into links of the pairs at or above the threshold */
