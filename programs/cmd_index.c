@@ -40,8 +40,9 @@ static const char USAGE[] =
     "JSON line per document, as 'reprint cluster' does; export prints every stored document.\n"
     "\n"
     "Clustering options (create; fixed for the life of the index):\n"
-    "  --level exact|near  --threshold T  --ngram N  --num-perm K  --bands B --rows R\n"
+    "  --level exact|near|story  --threshold T  --ngram N  --num-perm K  --bands B --rows R\n"
     "  --keep longest|first|earliest  --max-bucket N  --seed S\n"
+    "  --window DAYS  --boilerplate-min N   (story level; as for 'reprint cluster')\n"
     "  --no-nfkc --no-casefold --no-strip-accents --no-punct --no-cjk-chars\n"
     "  --map-size SIZE         largest size the index may grow to (default 16G)\n"
     "Input options (add, query; as for 'reprint cluster'):\n"
@@ -63,15 +64,18 @@ static const char USAGE[] =
 
 enum { OPT_MAP_SIZE = CLI_OPT_ENGINE_END, OPT_BATCH, OPT_ID, OPT_BEFORE };
 
-static const struct option LONGOPTS[] = {CLI_LONGOPTS_CLUSTERING,
-                                         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
-                                         {"batch", required_argument, NULL, OPT_BATCH},
-                                         {"id", required_argument, NULL, OPT_ID},
-                                         {"before", required_argument, NULL, OPT_BEFORE},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+static const struct option LONGOPTS[] = {
+    CLI_LONGOPTS_CLUSTERING,
+    {"window", required_argument, NULL, CLI_OPT_WINDOW},
+    {"boilerplate-min", required_argument, NULL, CLI_OPT_BOILER},
+    {"map-size", required_argument, NULL, OPT_MAP_SIZE},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"id", required_argument, NULL, OPT_ID},
+    {"before", required_argument, NULL, OPT_BEFORE},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
 struct icli {
     const char *sub, *dir, *output, *remove_id, *before;
@@ -94,9 +98,10 @@ static int parse_opts(struct icli *c, int argc, char **argv)
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", LONGOPTS, NULL)) != -1) {
-        if (opt == CLI_OPT_LEVEL && strcmp(optarg, "exact") && strcmp(optarg, "near"))
-            return usage_error("--level: exact or near (the index has no reuse/story level "
-                               "yet), got '%s'",
+        if (opt == CLI_OPT_LEVEL && strcmp(optarg, "exact") && strcmp(optarg, "near") &&
+            strcmp(optarg, "story"))
+            return usage_error("--level: exact, near or story (the index has no reuse level: "
+                               "it keeps no texts to align), got '%s'",
                                optarg);
         const int er = cli_engine_opt("reprint index", opt, optarg, &c->cfg);
         if (er != CLI_NOT_ENGINE_OPT) {
@@ -306,14 +311,23 @@ static int cmd_stats(const struct icli *c)
     printf("{\"documents\":%llu,\"contents\":%llu,\"empty\":%llu,\"edges\":%llu,"
            "\"clusters\":%llu,\"terms\":%llu,\"next_document\":%llu,\"bytes_used\":%llu,"
            "\"map_size\":%llu,\"level\":\"%s\",\"threshold\":%.4f,\"ngram\":%u,"
-           "\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu}\n",
+           "\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu",
            (unsigned long long)s.n_docs, (unsigned long long)s.n_units,
            (unsigned long long)s.n_empty, (unsigned long long)s.n_edges,
            (unsigned long long)s.n_clusters, (unsigned long long)s.n_terms,
            (unsigned long long)s.next_doc, (unsigned long long)s.bytes_used,
-           (unsigned long long)s.map_size, cfg.level == RP_LEVEL_EXACT ? "exact" : "near",
+           (unsigned long long)s.map_size,
+           cfg.level == RP_LEVEL_EXACT   ? "exact"
+           : cfg.level == RP_LEVEL_STORY ? "story"
+                                         : "near",
            cfg.threshold, cfg.ngram, cfg.num_perm, s.bands, s.rows,
            KEEP[cfg.keep <= RP_KEEP_EARLIEST ? cfg.keep : 0], (unsigned long long)cfg.seed);
+    if (cfg.level == RP_LEVEL_STORY)
+        printf(",\"window\":%g,\"boilerplate_min\":%u,\"term_contents\":%llu,\"lines\":%llu,"
+               "\"boilerplate_lines\":%llu",
+               cfg.window_days, cfg.boilerplate_min, (unsigned long long)s.n_term_units,
+               (unsigned long long)s.n_lines, (unsigned long long)s.n_boiler_lines);
+    printf("}\n");
     rp_index_close(ix);
     return fflush(stdout) ? EXIT_FATAL : EXIT_OK;
 }

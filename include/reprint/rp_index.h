@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* rp_index.h -- a persistent index (LMDB, one directory) that assigns each incoming document
  * to its cluster, and gives the same clusters as one batch rp_engine run over the same
- * documents in the same order (exact and near levels). Used by `reprint index` and
+ * documents in the same order (exact and near levels; at the story level the corpus statistics
+ * live in the index and clusters follow arrival order). Used by `reprint index` and
  * `reprint serve`. On-disk schema, costs and guarantees: docs/index.md.
  *
  * Threads: one rp_index may be shared by threads. Read calls (rp_index_doc, rp_index_cluster,
@@ -39,10 +40,11 @@ RP_API void rp_index_options_default(rp_index_options *o);
 typedef struct rp_index rp_index; /* opaque; thread-safe as described above */
 
 /* Create an empty index in dir (created if missing; must not hold an index already). The
- * clustering parameters are fixed for the life of the index: level (RP_LEVEL_EXACT or
- * RP_LEVEL_NEAR; others RP_E_UNSUPPORTED), ngram, threshold, num_perm, bands, rows, keep,
- * max_bucket, seed, norm. verify must be RP_VERIFY_SIGNATURE. cfg->ingest is not stored: each
- * batch names its own input fields. err may be NULL. */
+ * clustering parameters are fixed for the life of the index: level (RP_LEVEL_EXACT,
+ * RP_LEVEL_NEAR or RP_LEVEL_STORY; reuse: RP_E_UNSUPPORTED), ngram, threshold, num_perm,
+ * bands, rows, keep, max_bucket, seed, norm, and at the story level window_days and
+ * boilerplate_min. verify must be RP_VERIFY_SIGNATURE. cfg->ingest is not stored: each batch
+ * names its own input fields. err may be NULL. */
 RP_API rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_options *opt,
                                  rp_index_error *err);
 
@@ -139,6 +141,10 @@ typedef struct rp_index_stats {
     uint64_t bytes_used; /* LMDB pages in use x page size */
     uint64_t map_size;
     uint32_t bands, rows;
+    /* corpus statistics of the story level (docs/index.md) */
+    uint64_t n_term_units;   /* contents counted in the term document frequencies */
+    uint64_t n_lines;        /* story: distinct lines seen (with any context) */
+    uint64_t n_boiler_lines; /* story: lines seen in boilerplate_min or more contexts */
 } rp_index_stats;
 RP_API rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out);
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* index_batch.c -- documents prepared for the index outside the writer lock: parse, normalize,
  * shingle and sketch exactly as the batch engine does (engine_read.c process_record), so that
- * the index sees the same content hashes and signatures as `reprint cluster`. Keeps no text. */
+ * the index sees the same content hashes and signatures as `reprint cluster`. At the story
+ * level also the tokenisation of story_doc.c (ids, flags, lines; with a copy of the text in the
+ * batch arena until the batch is freed). The index keeps no text. */
 #include <stdio.h>  /* snprintf */
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memset, strlen */
 #include "index_internal.h"
+#include "story/sdoc_internal.h" /* rpi_sdoc_build */
 
 rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix, const rp_ingest_params *ip)
 {
@@ -18,12 +21,16 @@ rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix, const rp_ing
     rpi_vec_init(&b->shingles, sizeof(uint64_t), NULL);
     rpi_vec_init(&b->terms, sizeof(uint64_t), NULL);
     rp_ingest_params def;
-    if (!ip) {
+    if (!ip)
         rp_ingest_params_default(&def);
-        ip = &def;
-    }
-    rp_status st = rp_parser_create(&b->parser, ip, NULL);
+    else
+        def = *ip;
+    const int story = ix->cfg.level == RP_LEVEL_STORY;
+    if (story && !def.date_field) def.date_field = "date"; /* as rp_engine at this level */
+    if (story && !def.title_field) def.title_field = "title";
+    rp_status st = rp_parser_create(&b->parser, &def, NULL);
     if (st == RP_OK) st = rp_normalizer_create(&b->norm, &ix->cfg.norm, NULL);
+    if (st == RP_OK && story) st = rp_normalizer_create(&b->tnorm, &ix->cfg.norm, NULL);
     if (st != RP_OK) {
         rp_index_batch_free(b);
         return st;
@@ -37,6 +44,7 @@ void rp_index_batch_free(rp_index_batch *b)
     if (!b) return;
     rp_parser_free(b->parser);
     rp_normalizer_free(b->norm);
+    rp_normalizer_free(b->tnorm);
     rpi_arena_free(&b->arena);
     rpi_vec_free(&b->docs);
     rpi_vec_free(&b->shingles);
@@ -100,20 +108,26 @@ rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
     d.norm_size = nr.norm_size;
     d.n_tokens = nr.n_tokens;
     if (nr.n_tokens == 0) return rpi_vec_push(&b->docs, &d);
-    /* distinct terms, for document frequencies (docs/index.md: kept for the story level) */
-    b->terms.len = 0;
-    RP_TRY(rpi_vec_reserve(&b->terms, nr.n_tokens));
-    uint64_t *t = b->terms.ptr;
-    for (size_t i = 0; i < nr.n_tokens; i++)
-        t[i] = nr.tokens[i].hash;
-    if (nr.n_tokens) qsort(t, nr.n_tokens, sizeof *t, cmp_u64);
-    size_t m = 0;
-    for (size_t i = 0; i < nr.n_tokens; i++)
-        if (m == 0 || t[m - 1] != t[i]) t[m++] = t[i];
-    d.terms = rpi_arena_alloc(&b->arena, m * sizeof *t, 8);
-    if (!d.terms) return RP_E_NOMEM;
-    memcpy(d.terms, t, m * sizeof *t);
-    d.n_terms = m;
+    if (c->level == RP_LEVEL_STORY) {
+        /* token ids, flags and lines; the terms are counted at commit, once the index's line
+         * statistics say which lines are boilerplate */
+        RP_TRY(rpi_sdoc_build(&b->arena, &doc, &nr, b->tnorm, &d.sd));
+    } else {
+        /* distinct terms, for document frequencies (docs/index.md: kept for the story level) */
+        b->terms.len = 0;
+        RP_TRY(rpi_vec_reserve(&b->terms, nr.n_tokens));
+        uint64_t *t = b->terms.ptr;
+        for (size_t i = 0; i < nr.n_tokens; i++)
+            t[i] = nr.tokens[i].hash;
+        if (nr.n_tokens) qsort(t, nr.n_tokens, sizeof *t, cmp_u64);
+        size_t m = 0;
+        for (size_t i = 0; i < nr.n_tokens; i++)
+            if (m == 0 || t[m - 1] != t[i]) t[m++] = t[i];
+        d.terms = rpi_arena_alloc(&b->arena, m * sizeof *t, 8);
+        if (!d.terms) return RP_E_NOMEM;
+        memcpy(d.terms, t, m * sizeof *t);
+        d.n_terms = m;
+    }
     if (c->level != RP_LEVEL_EXACT) {
         b->shingles.len = 0;
         RP_TRY(rpi_vec_reserve(&b->shingles, nr.n_tokens));

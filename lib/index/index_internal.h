@@ -28,15 +28,24 @@ enum {
     DB_EDGES,    /* unit BE -> neighbour BE + score f32 LE (dupsort, fixed), both directions */
     DB_TERMS,    /* term hash BE -> number of contents containing it, u64 LE */
     DB_UTERMS,   /* unit BE -> its distinct term hashes, u64 LE each, sorted */
+    /* story level only (created with a story index; absent otherwise) */
+    DB_SFEAT,   /* unit BE -> story features: terms with frequencies and flags, top terms */
+    DB_SPOST,   /* top term BE -> unit BE + date i64 LE (dupsort, fixed 16) */
+    DB_SOF,     /* unit BE -> `of` unit u64 LE + relation u32 LE (cluster members only) */
+    DB_LINES,   /* line key (line part) BE -> distinct contexts u32 LE */
+    DB_LINECTX, /* line key BE -> contents with this line in this context, u32 LE */
+    DB_ULINES,  /* unit BE -> its distinct line keys, u64 LE each */
     DB_COUNT
 };
+#define DB_FIRST_STORY DB_SFEAT
 
 struct rp_index {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     rp_config cfg; /* resolved: threshold, bands, rows */
     int read_only;
-    int lock_fd; /* writer.lock, -1 when read-only */
+    int has_story; /* the story databases exist (a story-level index) */
+    int lock_fd;   /* writer.lock, -1 when read-only */
     pthread_mutex_t write_mu;
     char *dir;
 };
@@ -122,12 +131,14 @@ struct rpi_ixdoc {
     uint32_t *sig;   /* num_perm values, batch arena; NULL at level exact or when empty */
     uint64_t *terms; /* sorted distinct term hashes, batch arena */
     size_t n_terms;
+    struct rpi_sdoc *sd; /* story level: token ids, flags, lines (batch arena), else NULL */
 };
 
 struct rp_index_batch {
     rp_index *ix;
     rp_parser *parser;
     rp_normalizer *norm;
+    rp_normalizer *tnorm; /* story level: titles */
     struct rpi_arena arena;
     struct rpi_vec docs;     /* struct rpi_ixdoc */
     struct rpi_vec shingles; /* uint64_t scratch */
@@ -157,6 +168,47 @@ RPI_FUNC rp_status rpi_ix_doc_view(rp_index *ix, MDB_txn *txn, uint64_t docno, c
                                    rp_doc_result *r);
 RPI_FUNC uint64_t rpi_ix_id_key(const char *id, size_t n); /* key of DB_IDS */
 RPI_FUNC rp_status rpi_ix_get(rp_index *ix, MDB_txn *txn, int db, uint64_t key_be, MDB_val *out);
+
+/* a small map u64 -> u32 (index_umap.c); RPI_IX_NONE is not a valid key */
+struct rpi_umap {
+    uint64_t *keys; /* RPI_IX_NONE = empty */
+    uint32_t *vals;
+    size_t cap, len;
+};
+RPI_FUNC void rpi_umap_free(struct rpi_umap *m);
+/* Insert k -> v unless present. *found (may be NULL) gets whether it was there; *val its value */
+RPI_FUNC rp_status rpi_umap_put(struct rpi_umap *m, uint64_t k, uint32_t v, int *found,
+                                uint32_t *val);
+RPI_FUNC int rpi_umap_get(const struct rpi_umap *m, uint64_t k, uint32_t *v);
+/* The value of k (inserted as 0 when absent); valid until the next insertion. */
+RPI_FUNC rp_status rpi_umap_ref(struct rpi_umap *m, uint64_t k, uint32_t **val);
+
+/* LMDB helpers (index_write.c): put/delete with a big-endian u64 key (delete: val NULL =
+ * every value; a missing entry is not an error) */
+RPI_FUNC int rpi_ix_put(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val,
+                        size_t size);
+RPI_FUNC int rpi_ix_del(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val,
+                        size_t size);
+/* Count terms[0..n) once more in DB_TERMS and store them as unit u's (DB_UTERMS). */
+RPI_FUNC rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_t *terms,
+                                    size_t n);
+
+/* story level (index_story.c). Add: after unit u (new content of d, record and star already
+ * stored) has its signature and band postings; band holds the units sharing a band bucket. */
+RPI_FUNC rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u,
+                                    const struct rpi_ixdoc *d, const uint64_t *band, size_t n_band);
+/* Before unit u (record urec) is deleted: its lines, postings, features, and its cluster
+ * re-placed without it. DF is decremented by the caller (DB_UTERMS). */
+RPI_FUNC rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u,
+                                       const unsigned char *urec);
+/* Documents of unit u's cluster change by delta (an exact copy added or removed). */
+RPI_FUNC rp_status rpi_ixs_docs_delta(rp_index *ix, MDB_txn *txn, uint64_t u, int delta);
+/* The `of` unit and relation of cluster member u; RP_DONE when it has none. */
+RPI_FUNC rp_status rpi_ixs_of(rp_index *ix, MDB_txn *txn, uint64_t u, uint64_t *of,
+                              rp_relation *rel);
+/* Story statistics: contents counted, distinct lines, lines at boilerplate_min or more. */
+RPI_FUNC rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_t *n_lines,
+                                 uint64_t *n_boiler);
 
 /* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
 struct rpi_counters {

@@ -17,21 +17,12 @@
 static _Thread_local char ix_errmsg[512];
 static _Thread_local rp_index_error ix_errkind;
 
-static const char *const DB_NAMES[DB_COUNT] = {"meta",  "docs",    "ids",   "contents",
-                                               "units", "members", "stars", "sigs",
-                                               "bands", "edges",   "terms", "uterms"};
-static const unsigned DB_FLAGS[DB_COUNT] = {0,
-                                            0,
-                                            MDB_DUPSORT | MDB_DUPFIXED,
-                                            0,
-                                            0,
-                                            MDB_DUPSORT | MDB_DUPFIXED,
-                                            MDB_DUPSORT | MDB_DUPFIXED,
-                                            0,
-                                            MDB_DUPSORT | MDB_DUPFIXED,
-                                            MDB_DUPSORT | MDB_DUPFIXED,
-                                            0,
-                                            0};
+static const char *const DB_NAMES[DB_COUNT] = {
+    "meta",  "docs",  "ids",    "contents", "units", "members", "stars", "sigs",    "bands",
+    "edges", "terms", "uterms", "sfeat",    "spost", "sof",     "lines", "linectx", "ulines"};
+#define DUPS (MDB_DUPSORT | MDB_DUPFIXED)
+static const unsigned DB_FLAGS[DB_COUNT] = {0,    0, DUPS, 0, 0,    DUPS, DUPS, 0, DUPS,
+                                            DUPS, 0, 0,    0, DUPS, 0,    0,    0, 0};
 
 #define DEFAULT_MAP_SIZE ((uint64_t)16 << 30)
 
@@ -99,14 +90,18 @@ void rp_index_config(const rp_index *ix, rp_config *out) { *out = ix->cfg; }
 /* The configuration is stored as "key=value" lines: readable with mdb_dump, extensible. */
 static int config_text(const rp_config *c, char *buf, size_t cap)
 {
-    return snprintf(buf, cap,
-                    "level=%d\nngram=%u\nthreshold=%.17g\nnum_perm=%u\nbands=%u\nrows=%u\n"
-                    "keep=%d\nmax_bucket=%llu\nseed=%llu\nnorm_flags=%u\nnorm_seed=%llu\n"
-                    "norm_max_tokens=%llu\n",
-                    (int)c->level, c->ngram, c->threshold, c->num_perm, c->bands, c->rows,
-                    (int)c->keep, (unsigned long long)c->max_bucket, (unsigned long long)c->seed,
-                    c->norm.flags, (unsigned long long)c->norm.seed,
-                    (unsigned long long)c->norm.max_tokens);
+    int n = snprintf(buf, cap,
+                     "level=%d\nngram=%u\nthreshold=%.17g\nnum_perm=%u\nbands=%u\nrows=%u\n"
+                     "keep=%d\nmax_bucket=%llu\nseed=%llu\nnorm_flags=%u\nnorm_seed=%llu\n"
+                     "norm_max_tokens=%llu\n",
+                     (int)c->level, c->ngram, c->threshold, c->num_perm, c->bands, c->rows,
+                     (int)c->keep, (unsigned long long)c->max_bucket, (unsigned long long)c->seed,
+                     c->norm.flags, (unsigned long long)c->norm.seed,
+                     (unsigned long long)c->norm.max_tokens);
+    if (c->level == RP_LEVEL_STORY && n > 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, "window_days=%.17g\nboilerplate_min=%u\n",
+                      c->window_days, c->boilerplate_min);
+    return n;
 }
 
 static int config_parse(const char *s, size_t n, rp_config *c)
@@ -148,10 +143,14 @@ static int config_parse(const char *s, size_t n, rp_config *c)
             c->norm.seed = u;
         else if (!strcmp(k, "norm_max_tokens"))
             c->norm.max_tokens = (size_t)u;
+        else if (!strcmp(k, "window_days"))
+            c->window_days = strtod(v, NULL);
+        else if (!strcmp(k, "boilerplate_min"))
+            c->boilerplate_min = (unsigned)u;
         /* unknown keys: written by a newer minor version, ignored */
     }
     if (seen != 15 || c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM ||
-        c->level > RP_LEVEL_NEAR || c->ngram < 1)
+        (c->level > RP_LEVEL_NEAR && c->level != RP_LEVEL_STORY) || c->ngram < 1)
         return -1;
     return 0;
 }
@@ -198,7 +197,7 @@ static rp_status take_lock(const char *dir, int *fd_out)
     return RP_OK;
 }
 
-static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int create)
+static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int create, int story)
 {
     int rc = mdb_env_create(&ix->env);
     if (rc) return rpi_ix_mdb(rc, "mdb_env_create");
@@ -226,7 +225,10 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
     rc = mdb_txn_begin(ix->env, NULL, ix->read_only ? MDB_RDONLY : 0, &txn);
     if (rc) return rpi_ix_mdb(rc, "begin");
     for (int i = 0; i < DB_COUNT; i++) {
-        rc = mdb_dbi_open(txn, DB_NAMES[i], DB_FLAGS[i] | (create ? MDB_CREATE : 0), &ix->dbi[i]);
+        const int make = create && (i < DB_FIRST_STORY || story);
+        rc = mdb_dbi_open(txn, DB_NAMES[i], DB_FLAGS[i] | (make ? MDB_CREATE : 0), &ix->dbi[i]);
+        if (rc == MDB_NOTFOUND && i >= DB_FIRST_STORY) continue; /* exact/near index */
+        if (i == DB_FIRST_STORY && !rc) ix->has_story = 1;
         if (rc) {
             mdb_txn_abort(txn);
             if (rc == MDB_NOTFOUND)
@@ -293,9 +295,10 @@ rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_
     rpi_ix_clear();
     rp_status st = RP_OK;
     rp_config c = *cfg;
-    if (c.level > RP_LEVEL_NEAR) {
+    if (c.level == RP_LEVEL_REUSE || c.level > RP_LEVEL_STORY) {
         st = rpi_ix_fail(RP_E_UNSUPPORTED, RP_INDEX_E_NONE,
-                         "the index supports --level exact and near (reuse and story: not yet)");
+                         "the index supports --level exact, near and story (reuse needs shared "
+                         "passages, which need the texts the index does not keep)");
         goto out;
     }
     if (c.verify != RP_VERIFY_SIGNATURE) {
@@ -310,8 +313,12 @@ rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "invalid clustering parameters");
         goto out;
     }
-    if (c.threshold == 0.0) c.threshold = 0.5;
-    if (!c.bands || !c.rows) rp_lsh_params(c.threshold, c.num_perm, 0.9, &c.bands, &c.rows);
+    /* story: the threshold is the story score's; LSH bands find near copies at 0.5, as the
+     * batch engine's near pairs */
+    const int story = c.level == RP_LEVEL_STORY;
+    if (c.threshold == 0.0) c.threshold = story ? RP_STORY_THRESHOLD : 0.5;
+    if (!c.bands || !c.rows)
+        rp_lsh_params(story ? 0.5 : c.threshold, c.num_perm, 0.9, &c.bands, &c.rows);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: cannot create: %s", dir, strerror(errno));
         goto out;
@@ -331,7 +338,8 @@ rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_
     }
     st = take_lock(dir, &ix->lock_fd);
     if (st == RP_OK)
-        st = env_open(ix, dir, opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE, 1);
+        st = env_open(ix, dir, opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE, 1,
+                      c.level == RP_LEVEL_STORY);
     if (st == RP_OK) {
         MDB_txn *txn;
         int rc = mdb_txn_begin(ix->env, NULL, 0, &txn);
@@ -382,7 +390,7 @@ rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options 
         goto out;
     }
     if (!ix->read_only) RP_TRY_GOTO(st, take_lock(dir, &ix->lock_fd), out);
-    RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0), out);
+    RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0, 0), out);
     RP_TRY_GOTO(st, read_meta(ix, dir), out);
     *out = ix;
     ix = NULL;
@@ -405,6 +413,7 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
     MDB_stat ms;
     uint64_t pages = 0;
     for (int i = 0; i < DB_COUNT; i++) {
+        if (i >= DB_FIRST_STORY && !ix->has_story) continue;
         if (mdb_stat(txn, ix->dbi[i], &ms) != 0) continue;
         pages += ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages;
         if (i == DB_DOCS) out->n_docs = ms.ms_entries;
@@ -420,6 +429,16 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
     out->map_size = ei.me_mapsize;
     out->bands = ix->cfg.bands;
     out->rows = ix->cfg.rows;
+    if (ix->has_story) {
+        const rp_status st =
+            rpi_ixs_stats(ix, txn, &out->n_term_units, &out->n_lines, &out->n_boiler_lines);
+        if (st != RP_OK) {
+            mdb_txn_abort(txn);
+            return st;
+        }
+    } else if (mdb_stat(txn, ix->dbi[DB_UTERMS], &ms) == 0) {
+        out->n_term_units = ms.ms_entries;
+    }
     MDB_val k = {8, (void *)"counters"}, v;
     if (mdb_get(txn, ix->dbi[DB_META], &k, &v) == 0 && v.mv_size >= 24) {
         out->next_doc = get_le64(v.mv_data);

@@ -77,6 +77,21 @@ rp_status rpi_ix_doc_view(rp_index *ix, MDB_txn *txn, uint64_t docno, const MDB_
         r->of_doc = r->cluster_doc;
         r->of = r->cluster;
         r->score = score;
+        uint64_t of;
+        rp_relation rel;
+        if (ix->cfg.level == RP_LEVEL_STORY && rpi_ixs_of(ix, txn, u, &of, &rel) == RP_OK) {
+            MDB_val ov, odv; /* story: the member it was linked to, and how */
+            if (rpi_ix_get(ix, txn, DB_UNITS, of, &ov) != RP_OK || ov.mv_size < UNIT_SIZE)
+                return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit %llu missing",
+                                   (unsigned long long)of);
+            const uint64_t od = get_le64((const unsigned char *)ov.mv_data + UNIT_LEADER);
+            if (rpi_ix_get(ix, txn, DB_DOCS, od, &odv) != RP_OK)
+                return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "document %llu missing",
+                                   (unsigned long long)od);
+            r->relation = rel;
+            r->of_doc = (size_t)od;
+            r->of = doc_id(&odv);
+        }
     }
     return RP_OK;
 }

@@ -19,79 +19,9 @@
 #include "index_internal.h"
 #include "engine/cluster_internal.h" /* rpi_cluster_star, rpi_cluster_keep_cmp */
 
-/* ---- a small open-addressing set/map of u64 -> u32 ----------------------------------------- */
-struct umap {
-    uint64_t *keys; /* RPI_IX_NONE = empty */
-    uint32_t *vals;
-    size_t cap, len;
-};
-
-static void umap_free(struct umap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
-static size_t umap_slot(const struct umap *m, uint64_t k)
-{
-    size_t i = (size_t)(XXH3_64bits(&k, sizeof k) & (m->cap - 1));
-    while (m->keys[i] != RPI_IX_NONE && m->keys[i] != k)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-static rp_status umap_grow(struct umap *m)
-{
-    struct umap n = {0};
-    n.cap = m->cap ? m->cap * 2 : 64;
-    n.keys = malloc(n.cap * sizeof *n.keys);
-    n.vals = malloc(n.cap * sizeof *n.vals);
-    if (!n.keys || !n.vals) {
-        umap_free(&n);
-        return RP_E_NOMEM;
-    }
-    memset(n.keys, 0xFF, n.cap * sizeof *n.keys);
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->keys[i] != RPI_IX_NONE) {
-            const size_t s = umap_slot(&n, m->keys[i]);
-            n.keys[s] = m->keys[i];
-            n.vals[s] = m->vals[i];
-        }
-    n.len = m->len;
-    umap_free(m);
-    *m = n;
-    return RP_OK;
-}
-
-/* Insert k -> v unless present. *found (may be NULL) gets whether it was there; *val its value */
-static rp_status umap_put(struct umap *m, uint64_t k, uint32_t v, int *found, uint32_t *val)
-{
-    if ((m->len + 1) * 2 > m->cap) RP_TRY(umap_grow(m));
-    const size_t s = umap_slot(m, k);
-    const int f = m->keys[s] == k;
-    if (!f) {
-        m->keys[s] = k;
-        m->vals[s] = v;
-        m->len++;
-    }
-    if (found) *found = f;
-    if (val) *val = m->vals[s];
-    return RP_OK;
-}
-
-static int umap_get(const struct umap *m, uint64_t k, uint32_t *v)
-{
-    if (!m->cap) return 0;
-    const size_t s = umap_slot(m, k);
-    if (m->keys[s] != k) return 0;
-    *v = m->vals[s];
-    return 1;
-}
-
 /* ---- LMDB helpers -------------------------------------------------------------------------- */
 
-static int put_be(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
+int rpi_ix_put(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
 {
     unsigned char kb[8];
     put_be64(kb, key);
@@ -99,7 +29,7 @@ static int put_be(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *
     return mdb_put(txn, ix->dbi[db], &k, &v, 0);
 }
 
-static int del_be(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
+int rpi_ix_del(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
 {
     unsigned char kb[8];
     put_be64(kb, key);
@@ -173,9 +103,9 @@ struct rawedge {
 };
 
 /* Recluster the connected components containing the seed units (deleted seeds are ignored). */
-static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
+static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *seeds)
 {
-    struct umap loc = {0}, byleader = {0};
+    struct rpi_umap loc = {0}, byleader = {0};
     struct rpi_vec units, raw, idbuf;
     rpi_vec_init(&units, sizeof(uint64_t), NULL);
     rpi_vec_init(&raw, sizeof(struct rawedge), NULL);
@@ -195,7 +125,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
         MDB_val uv;
         int found;
         if (s == RPI_IX_NONE || rpi_ix_get(ix, txn, DB_UNITS, s, &uv) != RP_OK) continue;
-        RP_TRY_GOTO(st, umap_put(&loc, s, (uint32_t)units.len, &found, NULL), out);
+        RP_TRY_GOTO(st, rpi_umap_put(&loc, s, (uint32_t)units.len, &found, NULL), out);
         if (!found) RP_TRY_GOTO(st, rpi_vec_push(&units, &s), out);
     }
     /* breadth-first over stored edges */
@@ -208,7 +138,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
         while (rc == 0) {
             const uint64_t w = get_be64(v.mv_data);
             int found;
-            RP_TRY_GOTO(st, umap_put(&loc, w, (uint32_t)units.len, &found, NULL), out);
+            RP_TRY_GOTO(st, rpi_umap_put(&loc, w, (uint32_t)units.len, &found, NULL), out);
             if (!found) RP_TRY_GOTO(st, rpi_vec_push(&units, &w), out);
             if (u < w) {
                 struct rawedge e = {u, w, get_f32((const unsigned char *)v.mv_data + 8)};
@@ -252,7 +182,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
         RP_TRY_GOTO(st, rpi_vec_reserve(&idbuf, len), out);
         memcpy((char *)idbuf.ptr + idbuf.len, keys[i].id, len);
         idbuf.len += len;
-        RP_TRY_GOTO(st, umap_put(&byleader, (uint32_t)leader, (uint32_t)i, NULL, NULL), out);
+        RP_TRY_GOTO(st, rpi_umap_put(&byleader, (uint32_t)leader, (uint32_t)i, NULL, NULL), out);
     }
     for (size_t i = 0; i < n; i++)
         keys[i].id = (const char *)idbuf.ptr + idoff[i];
@@ -264,15 +194,15 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
     }
     for (size_t r = 0; r < n; r++) {
         uint32_t l = 0;
-        umap_get(&byleader, keys[r].doc, &l);
+        rpi_umap_get(&byleader, keys[r].doc, &l);
         rank[l] = (uint32_t)r;
         local_of_rank[r] = l;
     }
     for (size_t j = 0; j < raw.len; j++) {
         const struct rawedge *e = &RPI_VEC_AT(&raw, struct rawedge, j);
         uint32_t la = 0, lb = 0;
-        umap_get(&loc, e->a, &la);
-        umap_get(&loc, e->b, &lb);
+        rpi_umap_get(&loc, e->a, &la);
+        rpi_umap_get(&loc, e->b, &lb);
         const uint32_t ra = rank[la], rb = rank[lb];
         edges[j] = (struct edge){ra < rb ? ra : rb, ra < rb ? rb : ra, e->score};
     }
@@ -308,17 +238,17 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct umap *seeds)
         put_le64(rec + UNIT_CLUSTER_DOCS, cd);
         unsigned char ub[8];
         put_be64(ub, u);
-        rc = put_be(ix, txn, DB_UNITS, u, rec, UNIT_SIZE);
-        if (!rc && old_c != c) rc = del_be(ix, txn, DB_STARS, old_c, ub, 8);
-        if (!rc && old_c != c) rc = put_be(ix, txn, DB_STARS, c, ub, 8);
+        rc = rpi_ix_put(ix, txn, DB_UNITS, u, rec, UNIT_SIZE);
+        if (!rc && old_c != c) rc = rpi_ix_del(ix, txn, DB_STARS, old_c, ub, 8);
+        if (!rc && old_c != c) rc = rpi_ix_put(ix, txn, DB_STARS, c, ub, 8);
         if (rc) st = rpi_ix_mdb(rc, "write cluster");
     }
     free(cdocs);
     free(local_of_rank);
 out:
     if (cur) mdb_cursor_close(cur);
-    umap_free(&loc);
-    umap_free(&byleader);
+    rpi_umap_free(&loc);
+    rpi_umap_free(&byleader);
     rpi_vec_free(&units);
     rpi_vec_free(&raw);
     rpi_vec_free(&idbuf);
@@ -353,7 +283,7 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         if (!sb) return RP_E_NOMEM;
         for (size_t i = 0; i < k; i++)
             put_le32(sb + 4 * i, d->sig[i]);
-        const int rc = put_be(ix, txn, DB_SIGS, u, sb, k * 4);
+        const int rc = rpi_ix_put(ix, txn, DB_SIGS, u, sb, k * 4);
         free(sb);
         TRY_MDB(rc, "signature");
         MDB_cursor *cur;
@@ -386,6 +316,8 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         TRY_MDB(rc2, "bands");
         uint64_t *cv = cands->ptr;
         if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
+        /* story level: band neighbours are story candidates, scored there; no near edges */
+        if (c->level == RP_LEVEL_STORY) goto terms;
         uint32_t *other = malloc(k * sizeof *other);
         if (!other) return RP_E_NOMEM;
         for (size_t i = 0; i < cands->len; i++) {
@@ -401,8 +333,8 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
             put_f32(e1 + 8, (float)est);
             put_be64(e2, u);
             put_f32(e2 + 8, (float)est);
-            int rc3 = put_be(ix, txn, DB_EDGES, u, e1, 12);
-            if (!rc3) rc3 = put_be(ix, txn, DB_EDGES, cv[i], e2, 12);
+            int rc3 = rpi_ix_put(ix, txn, DB_EDGES, u, e1, 12);
+            if (!rc3) rc3 = rpi_ix_put(ix, txn, DB_EDGES, cv[i], e2, 12);
             if (rc3) {
                 free(other);
                 return rpi_ix_mdb(rc3, "edges");
@@ -410,22 +342,29 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         }
         free(other);
     }
+terms:
+    if (c->level == RP_LEVEL_STORY) return rpi_ixs_add_unit(ix, txn, u, d, cands->ptr, cands->len);
+    return rpi_ix_terms_add(ix, txn, u, d->terms, d->n_terms);
+}
+
+rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_t *terms, size_t n)
+{
     /* document frequencies of terms, counted per content (docs/index.md) */
-    for (size_t i = 0; i < d->n_terms; i++) {
+    for (size_t i = 0; i < n; i++) {
         MDB_val tv;
         uint64_t df = 0;
-        if (rpi_ix_get(ix, txn, DB_TERMS, d->terms[i], &tv) == RP_OK && tv.mv_size == 8)
+        if (rpi_ix_get(ix, txn, DB_TERMS, terms[i], &tv) == RP_OK && tv.mv_size == 8)
             df = get_le64(tv.mv_data);
         unsigned char b8[8];
         put_le64(b8, df + 1);
-        TRY_MDB(put_be(ix, txn, DB_TERMS, d->terms[i], b8, 8), "terms");
+        TRY_MDB(rpi_ix_put(ix, txn, DB_TERMS, terms[i], b8, 8), "terms");
     }
-    if (d->n_terms) {
-        unsigned char *tb = malloc(d->n_terms * 8);
+    if (n) {
+        unsigned char *tb = malloc(n * 8);
         if (!tb) return RP_E_NOMEM;
-        for (size_t i = 0; i < d->n_terms; i++)
-            put_le64(tb + 8 * i, d->terms[i]);
-        const int rc = put_be(ix, txn, DB_UTERMS, u, tb, d->n_terms * 8);
+        for (size_t i = 0; i < n; i++)
+            put_le64(tb + 8 * i, terms[i]);
+        const int rc = rpi_ix_put(ix, txn, DB_UTERMS, u, tb, n * 8);
         free(tb);
         TRY_MDB(rc, "terms");
     }
@@ -433,7 +372,7 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
 }
 
 static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
-                         const struct rpi_ixdoc *d, uint64_t docno, struct umap *seeds,
+                         const struct rpi_ixdoc *d, uint64_t docno, struct rpi_umap *seeds,
                          struct rpi_vec *cands)
 {
     const size_t id_len = strlen(d->id);
@@ -460,7 +399,8 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
             RP_TRY(doc_key(ix, txn, get_le64(rec + UNIT_LEADER), &lk));
             if (rpi_cluster_keep_cmp(ix->cfg.keep)(&nk, &lk) < 0)
                 put_le64(rec + UNIT_LEADER, docno);
-            TRY_MDB(put_be(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
+            TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
+            if (ix->cfg.level == RP_LEVEL_STORY) RP_TRY(rpi_ixs_docs_delta(ix, txn, unit, 1));
         } else if (rc == MDB_NOTFOUND) {
             unit = ctr->next_unit++;
             unsigned char ub[8];
@@ -474,15 +414,15 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
             put_le64(rec + UNIT_N_DOCS, 1);
             put_le64(rec + UNIT_CENTER, unit);
             put_le64(rec + UNIT_CLUSTER_DOCS, 1);
-            TRY_MDB(put_be(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
+            TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
             put_be64(ub, unit);
-            TRY_MDB(put_be(ix, txn, DB_STARS, unit, ub, 8), "stars");
+            TRY_MDB(rpi_ix_put(ix, txn, DB_STARS, unit, ub, 8), "stars");
             RP_TRY(add_unit(ix, txn, unit, d, cands));
         } else {
             return rpi_ix_mdb(rc, "content");
         }
-        TRY_MDB(put_be(ix, txn, DB_MEMBERS, unit, db, 8), "members");
-        RP_TRY(umap_put(seeds, unit, 0, NULL, NULL));
+        TRY_MDB(rpi_ix_put(ix, txn, DB_MEMBERS, unit, db, 8), "members");
+        RP_TRY(rpi_umap_put(seeds, unit, 0, NULL, NULL));
     }
     const size_t size = DOC_HEADER + id_len + 1;
     unsigned char *rec = calloc(1, size);
@@ -497,7 +437,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
     put_le32(rec + DOC_FLAGS, d->flags);
     put_le32(rec + DOC_ID_LEN, (uint32_t)id_len);
     memcpy(rec + DOC_HEADER, d->id, id_len);
-    int rc = put_be(ix, txn, DB_DOCS, docno, rec, size);
+    int rc = rpi_ix_put(ix, txn, DB_DOCS, docno, rec, size);
     free(rec);
     TRY_MDB(rc, "document");
     unsigned char ik[8];
@@ -541,7 +481,7 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     *res = NULL;
     MDB_txn *txn;
     RP_TRY(begin_write(ix, &txn));
-    struct umap seeds = {0};
+    struct rpi_umap seeds = {0};
     struct rpi_vec cands;
     rpi_vec_init(&cands, sizeof(uint64_t), NULL);
     struct rpi_resbuild *rb = NULL;
@@ -560,7 +500,7 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
         nums[i] = ctr.next_doc++;
         st = add_doc(ix, txn, &ctr, d, nums[i], &seeds, &cands);
     }
-    if (st == RP_OK) st = recluster(ix, txn, &seeds);
+    if (st == RP_OK && ix->cfg.level != RP_LEVEL_STORY) st = recluster(ix, txn, &seeds);
     if (st == RP_OK) {
         const int rc = counters_put(ix, txn, &ctr);
         if (rc) st = rpi_ix_mdb(rc, "counters");
@@ -572,7 +512,7 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
                                     : rpi_res_add_doc(rb, ix, txn, nums[i], !dry_run);
     }
     st = end_write(ix, txn, st, !dry_run);
-    umap_free(&seeds);
+    rpi_umap_free(&seeds);
     rpi_vec_free(&cands);
     free(nums);
     if (st != RP_OK) {
@@ -586,10 +526,11 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
 /* ---- removing -------------------------------------------------------------------------- */
 
 static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsigned char *urec,
-                             struct umap *seeds)
+                             struct rpi_umap *seeds)
 {
     unsigned char ub[8];
     put_be64(ub, u);
+    if (ix->cfg.level == RP_LEVEL_STORY) RP_TRY(rpi_ixs_delete_unit(ix, txn, u, urec));
     /* edges, both directions; the neighbours' components are reclustered */
     struct rpi_vec nb;
     rpi_vec_init(&nb, 12, NULL);
@@ -609,13 +550,13 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
         unsigned char back[12];
         memcpy(back, ub, 8);
         memcpy(back + 8, e + 8, 4);
-        st = umap_put(seeds, w, 0, NULL, NULL);
-        rc = del_be(ix, txn, DB_EDGES, w, back, 12);
+        st = rpi_umap_put(seeds, w, 0, NULL, NULL);
+        rc = rpi_ix_del(ix, txn, DB_EDGES, w, back, 12);
         if (rc && st == RP_OK) st = rpi_ix_mdb(rc, "edges");
     }
     rpi_vec_free(&nb);
     RP_TRY(st);
-    TRY_MDB(del_be(ix, txn, DB_EDGES, u, NULL, 0), "edges");
+    TRY_MDB(rpi_ix_del(ix, txn, DB_EDGES, u, NULL, 0), "edges");
     /* band postings */
     rc = 0;
     MDB_val sv;
@@ -635,7 +576,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
         free(sig);
         TRY_MDB(rc, "bands");
     }
-    TRY_MDB(del_be(ix, txn, DB_SIGS, u, NULL, 0), "signature");
+    TRY_MDB(rpi_ix_del(ix, txn, DB_SIGS, u, NULL, 0), "signature");
     /* term frequencies */
     MDB_val tv;
     if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
@@ -650,25 +591,25 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
             const uint64_t df = get_le64(dv.mv_data);
             unsigned char b8[8];
             put_le64(b8, df - 1);
-            rc = df <= 1 ? del_be(ix, txn, DB_TERMS, terms[j], NULL, 0)
-                         : put_be(ix, txn, DB_TERMS, terms[j], b8, 8);
+            rc = df <= 1 ? rpi_ix_del(ix, txn, DB_TERMS, terms[j], NULL, 0)
+                         : rpi_ix_put(ix, txn, DB_TERMS, terms[j], b8, 8);
         }
         free(terms);
         TRY_MDB(rc, "terms");
-        TRY_MDB(del_be(ix, txn, DB_UTERMS, u, NULL, 0), "terms");
+        TRY_MDB(rpi_ix_del(ix, txn, DB_UTERMS, u, NULL, 0), "terms");
     }
     unsigned char hk[16];
     memcpy(hk, urec + UNIT_H0, 16);
     MDB_val ck = {16, hk};
     rc = mdb_del(txn, ix->dbi[DB_CONTENTS], &ck, NULL);
     if (rc && rc != MDB_NOTFOUND) return rpi_ix_mdb(rc, "content");
-    TRY_MDB(del_be(ix, txn, DB_STARS, get_le64(urec + UNIT_CENTER), ub, 8), "stars");
-    TRY_MDB(del_be(ix, txn, DB_UNITS, u, NULL, 0), "unit");
+    TRY_MDB(rpi_ix_del(ix, txn, DB_STARS, get_le64(urec + UNIT_CENTER), ub, 8), "stars");
+    TRY_MDB(rpi_ix_del(ix, txn, DB_UNITS, u, NULL, 0), "unit");
     return RP_OK;
 }
 
 static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr, uint64_t docno,
-                            struct umap *seeds)
+                            struct rpi_umap *seeds)
 {
     MDB_val dv;
     rp_status st = rpi_ix_get(ix, txn, DB_DOCS, docno, &dv);
@@ -682,12 +623,12 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
     MDB_val k = {8, ik}, v = {8, db};
     int rc = mdb_del(txn, ix->dbi[DB_IDS], &k, &v);
     if (rc && rc != MDB_NOTFOUND) return rpi_ix_mdb(rc, "ids");
-    TRY_MDB(del_be(ix, txn, DB_DOCS, docno, NULL, 0), "document");
+    TRY_MDB(rpi_ix_del(ix, txn, DB_DOCS, docno, NULL, 0), "document");
     if (u == RPI_IX_NONE) {
         if (ctr->n_empty) ctr->n_empty--;
         return RP_OK;
     }
-    TRY_MDB(del_be(ix, txn, DB_MEMBERS, u, db, 8), "members");
+    TRY_MDB(rpi_ix_del(ix, txn, DB_MEMBERS, u, db, 8), "members");
     MDB_val uv;
     if (rpi_ix_get(ix, txn, DB_UNITS, u, &uv) != RP_OK)
         return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit missing");
@@ -696,6 +637,13 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
     const uint64_t nd = get_le64(rec + UNIT_N_DOCS);
     if (nd <= 1) return delete_unit(ix, txn, u, rec, seeds);
     put_le64(rec + UNIT_N_DOCS, nd - 1);
+    if (ix->cfg.level == RP_LEVEL_STORY) { /* after this record is written */
+        TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, u, rec, UNIT_SIZE), "unit");
+        RP_TRY(rpi_ixs_docs_delta(ix, txn, u, -1));
+        if (rpi_ix_get(ix, txn, DB_UNITS, u, &uv) != RP_OK)
+            return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit missing");
+        memcpy(rec, uv.mv_data, UNIT_SIZE);
+    }
     if (get_le64(rec + UNIT_LEADER) == docno) { /* the next leader in keep order */
         MDB_cursor *cur;
         TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_MEMBERS], &cur), "cursor");
@@ -717,23 +665,23 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
         RP_TRY(st);
         if (have) put_le64(rec + UNIT_LEADER, best.doc);
     }
-    TRY_MDB(put_be(ix, txn, DB_UNITS, u, rec, UNIT_SIZE), "unit");
-    return umap_put(seeds, u, 0, NULL, NULL);
+    TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, u, rec, UNIT_SIZE), "unit");
+    return rpi_umap_put(seeds, u, 0, NULL, NULL);
 }
 
 static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs)
 {
-    struct umap seeds = {0};
+    struct rpi_umap seeds = {0};
     struct rpi_counters ctr;
     rp_status st = counters_get(ix, txn, &ctr);
     for (size_t i = 0; i < docs->len && st == RP_OK; i++)
         st = remove_doc(ix, txn, &ctr, RPI_VEC_AT(docs, uint64_t, i), &seeds);
-    if (st == RP_OK) st = recluster(ix, txn, &seeds);
+    if (st == RP_OK && ix->cfg.level != RP_LEVEL_STORY) st = recluster(ix, txn, &seeds);
     if (st == RP_OK) {
         const int rc = counters_put(ix, txn, &ctr);
         if (rc) st = rpi_ix_mdb(rc, "counters");
     }
-    umap_free(&seeds);
+    rpi_umap_free(&seeds);
     return st;
 }
 

@@ -116,7 +116,7 @@ assert s['documents'] > 100 and s['clusters'] > 10 and s['terms'] > 1000, s
 "
 
 # usage errors
-expect_exit 2 "$REPRINT" index create "$T/ixr" --level story
+expect_exit 2 "$REPRINT" index create "$T/ixr" --level reuse
 expect_exit 2 "$REPRINT" index create "$ix"            # already an index
 expect_exit 3 "$REPRINT" index export "$T/none"        # no index
 expect_exit 2 "$REPRINT" index remove "$ix"

@@ -1,0 +1,825 @@
+/* SPDX-License-Identifier: MIT */
+/* index_story.c -- the story level of the persistent index: corpus statistics that update as
+ * contents arrive and leave, per-content story features, candidates and the cluster a new
+ * content joins. docs/index.md has the layouts and what differs from a batch run.
+ *
+ * Statistics. Term document frequencies (DB_TERMS, keyed by the 32-bit story token id, over
+ * the non-boilerplate and title tokens of each content) and line-context counts: S1 of
+ * lib/story/story.c counts, for each line, the distinct contexts (neighbouring lines) it is
+ * seen in, with the same keys (rpi_sdoc_line_key). DB_LINECTX counts the contents holding a
+ * (line, context) key, DB_LINES the distinct contexts of a line; a line with boilerplate_min
+ * or more is boilerplate. Both are decremented when a content is removed.
+ *
+ * Features. Per content, its terms with raw frequencies and flags (name, number) as they were
+ * at arrival (boilerplate lines known then are left out), so that TF-IDF, names and numbers
+ * vectors are rebuilt at query time with the current frequencies, as S3 builds them, and
+ * scored with the batch stage's own functions (story_score.c). No passages: the index keeps no
+ * text, so the passage cover is 0.
+ *
+ * Candidates, as S4: the RPI_IX_TOP heaviest terms of each content at its arrival are posted
+ * (DB_SPOST, with the date for the window); a new content meets the contents sharing two of
+ * its top terms (one when either has at most six), and those sharing an LSH band bucket.
+ *
+ * Clusters, as S6: the new content joins, among the clusters of the candidates it is linked
+ * to, the one with the highest mean link score over its members, but only when it is linked
+ * to its representative (centre) or to at least two members and half of them; else it starts
+ * a cluster. A cluster is not reclustered when later contents arrive; when a member leaves,
+ * the remaining members are placed again by the same rule in arrival order. */
+#include <math.h>   /* log, sqrt */
+#include <stdlib.h> /* malloc, qsort */
+#include <string.h> /* memcpy, memset */
+#include "index_internal.h"
+#include "story/sdoc_internal.h"  /* struct rpi_sdoc, rpi_sdoc_line_key */
+#include "story/story_internal.h" /* struct svec, rpi_svec_*, rpi_story_* */
+
+#define RPI_IX_TOP 10u           /* posted terms per content (story.c RPI_TOP) */
+#define RPI_IX_MAX_POSTING 1000u /* terms in more contents are not posted or looked up */
+#define RPI_IX_MAX_MEMBERS 64u   /* members of a cluster scored when a content may join it */
+#define RPI_IX_NEAR_JACCARD 0.5  /* a linked pair at this MinHash estimate is `near` */
+#define SFEAT_HEADER 16u         /* n_terms u32, n_top u32, date i64 */
+#define SFEAT_TERM 12u           /* id u64 LE, tf << 8 | flags u32 LE */
+
+#define TRY_MDB(expr, what)                                                                        \
+    do {                                                                                           \
+        const int rc_ = (expr);                                                                    \
+        if (rc_) return rpi_ix_mdb(rc_, what);                                                     \
+    } while (0)
+
+/* One content's features: sorted distinct terms with frequency and flags. */
+struct sterm {
+    uint64_t id;
+    uint32_t tf;
+    uint8_t flags;
+};
+
+/* A content's vectors for scoring, over the slots of one scoring context. */
+struct uvec {
+    struct svec v[3]; /* TF-IDF (unit length), names, numbers */
+    int64_t date;
+    uint32_t n_top;
+};
+
+/* Scoring context: one per add or re-placement, with the frequencies of that moment. */
+struct sctx {
+    rp_index *ix;
+    MDB_txn *txn;
+    double n_units;         /* contents counted in the frequencies */
+    struct rpi_umap slot;   /* term id -> slot */
+    struct rpi_vec idf;     /* float per slot */
+    struct rpi_vec df;      /* uint32_t per slot */
+    struct rpi_umap uidx;   /* unit -> index into units */
+    struct rpi_vec units;   /* struct uvec */
+    struct rpi_arena ar;    /* vectors */
+    struct rpi_vec scratch; /* uint64_t */
+};
+
+static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
+{
+    memset(c, 0, sizeof *c);
+    c->ix = ix;
+    c->txn = txn;
+    rpi_vec_init(&c->idf, sizeof(float), NULL);
+    rpi_vec_init(&c->df, sizeof(uint32_t), NULL);
+    rpi_vec_init(&c->units, sizeof(struct uvec), NULL);
+    rpi_vec_init(&c->scratch, sizeof(uint64_t), NULL);
+    rpi_arena_init(&c->ar, NULL);
+    MDB_stat ms;
+    c->n_units = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? (double)ms.ms_entries : 0;
+}
+
+static void sctx_free(struct sctx *c)
+{
+    rpi_umap_free(&c->slot);
+    rpi_umap_free(&c->uidx);
+    rpi_vec_free(&c->idf);
+    rpi_vec_free(&c->df);
+    rpi_vec_free(&c->units);
+    rpi_vec_free(&c->scratch);
+    rpi_arena_free(&c->ar);
+}
+
+static uint64_t get_u64v(const MDB_val *v) { return v->mv_size >= 8 ? get_le64(v->mv_data) : 0; }
+
+/* The slot of a term: its document frequency and IDF (S2: ln((N + 1) / (df + 0.5))) read once
+ * per context. */
+static rp_status term_slot(struct sctx *c, uint64_t id, uint32_t *slot)
+{
+    int found;
+    const uint32_t next = (uint32_t)c->idf.len;
+    RP_TRY(rpi_umap_put(&c->slot, id, next, &found, slot));
+    if (found) return RP_OK;
+    MDB_val v;
+    const rp_status st = rpi_ix_get(c->ix, c->txn, DB_TERMS, id, &v);
+    if (st != RP_OK && st != RP_DONE) return st;
+    uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
+    if (df < 1) df = 1;
+    const double n = c->n_units > 0 ? c->n_units : 1;
+    const float idf = (float)log((n + 1.0) / ((double)df + 0.5));
+    const uint32_t d32 = df > UINT32_MAX ? UINT32_MAX : (uint32_t)df;
+    RP_TRY(rpi_vec_push(&c->idf, &idf));
+    return rpi_vec_push(&c->df, &d32);
+}
+
+static rp_status svec_new(struct sctx *c, struct svec *v, uint32_t n)
+{
+    memset(v, 0, sizeof *v);
+    v->term = rpi_arena_alloc(&c->ar, (n ? n : 1) * sizeof *v->term, 4);
+    v->w = rpi_arena_alloc(&c->ar, (n ? n : 1) * sizeof *v->w, 4);
+    return v->term && v->w ? RP_OK : RP_E_NOMEM;
+}
+
+/* The three vectors of S3 from raw features, in slot order: terms (1 + ln tf) * idf of unit
+ * length, terms of one content left out but counted in the norm; names and numbers weighted
+ * by IDF, their sum over all flagged terms. */
+static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, struct uvec *out)
+{
+    c->scratch.len = 0;
+    RP_TRY(rpi_vec_reserve(&c->scratch, n));
+    uint64_t *ord = c->scratch.ptr;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s;
+        RP_TRY(term_slot(c, t[i].id, &s));
+        ord = c->scratch.ptr;
+        ord[i] = (uint64_t)s << 32 | i;
+    }
+    rpi_qsort_u64(ord, n);
+    struct svec *v = &out->v[0], *nm = &out->v[1], *nb = &out->v[2];
+    RP_TRY(svec_new(c, v, n));
+    RP_TRY(svec_new(c, nm, n));
+    RP_TRY(svec_new(c, nb, n));
+    const float *idfs = c->idf.ptr;
+    const uint32_t *dfs = c->df.ptr;
+    double norm = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        const uint32_t slot = (uint32_t)(ord[k] >> 32);
+        const struct sterm *x = &t[(uint32_t)ord[k]];
+        const double idf = idfs[slot], w = (1.0 + log((double)x->tf)) * idf;
+        const int shared = dfs[slot] >= 2;
+        norm += w * w;
+        if (shared) {
+            v->term[v->n] = slot;
+            v->w[v->n++] = (float)w;
+        }
+        struct svec *set = x->flags & RPI_TOK_NAME ? nm : NULL;
+        for (int pass = 0; pass < 2; pass++, set = x->flags & RPI_TOK_NUMBER ? nb : NULL) {
+            if (!set) continue;
+            set->sum += (float)idf;
+            if (!shared) continue;
+            set->term[set->n] = slot;
+            set->w[set->n++] = (float)idf;
+        }
+    }
+    const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
+    for (uint32_t i = 0; i < v->n; i++)
+        v->w[i] = (float)(v->w[i] * inv);
+    v->sum = 1;
+    return RP_OK;
+}
+
+/* Parse a DB_SFEAT record into terms (malloc'd; caller frees). */
+static rp_status sfeat_parse(const MDB_val *v, struct sterm **terms, uint32_t *n, uint32_t *n_top,
+                             int64_t *date)
+{
+    const unsigned char *p = v->mv_data;
+    if (v->mv_size < SFEAT_HEADER) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sfeat");
+    *n = get_le32(p);
+    *n_top = get_le32(p + 4);
+    *date = (int64_t)get_le64(p + 8);
+    if (v->mv_size != SFEAT_HEADER + (size_t)*n * SFEAT_TERM + (size_t)*n_top * 8)
+        return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sfeat");
+    *terms = malloc((*n ? *n : 1) * sizeof **terms);
+    if (!*terms) return RP_E_NOMEM;
+    for (uint32_t i = 0; i < *n; i++) {
+        const unsigned char *q = p + SFEAT_HEADER + (size_t)i * SFEAT_TERM;
+        const uint32_t x = get_le32(q + 8);
+        (*terms)[i] = (struct sterm){get_le64(q), x >> 8, (uint8_t)x};
+    }
+    return RP_OK;
+}
+
+/* The vectors of stored content u (cached in the context); RP_DONE when it has none. */
+static rp_status unit_vec(struct sctx *c, uint64_t u, const struct uvec **out)
+{
+    uint32_t i;
+    if (rpi_umap_get(&c->uidx, u, &i)) {
+        *out = &RPI_VEC_AT(&c->units, struct uvec, i);
+        return RP_OK;
+    }
+    MDB_val v;
+    RP_TRY(rpi_ix_get(c->ix, c->txn, DB_SFEAT, u, &v));
+    struct sterm *t;
+    uint32_t n;
+    struct uvec uv;
+    memset(&uv, 0, sizeof uv);
+    RP_TRY(sfeat_parse(&v, &t, &n, &uv.n_top, &uv.date));
+    rp_status st = build_uvec(c, t, n, &uv);
+    free(t);
+    RP_TRY(st);
+    RP_TRY(rpi_umap_put(&c->uidx, u, (uint32_t)c->units.len, NULL, NULL));
+    RP_TRY(rpi_vec_push(&c->units, &uv));
+    *out = &RPI_VEC_AT(&c->units, struct uvec, c->units.len - 1);
+    return RP_OK;
+}
+
+static int outside_window(const rp_index *ix, int64_t a, int64_t b)
+{
+    if (ix->cfg.window_days <= 0 || a == INT64_MIN || b == INT64_MIN) return 0;
+    const double d = a > b ? (double)(a - b) : (double)(b - a);
+    return d > ix->cfg.window_days * 86400.0;
+}
+
+/* S5 without passages: the story score of two contents (0 outside the window). */
+static double pair_score(const struct sctx *c, const struct uvec *a, const struct uvec *b)
+{
+    if (outside_window(c->ix, a->date, b->date)) return 0;
+    const double cosine = rpi_svec_cosine(&a->v[0], &b->v[0], c->idf.ptr);
+    const double ev = rpi_story_evidence(cosine, rpi_svec_overlap(&a->v[1], &b->v[1]),
+                                         rpi_svec_overlap(&a->v[2], &b->v[2]));
+    return rpi_story_combine(ev, 0.0);
+}
+
+/* Relation of a linked pair: `near` when their MinHash estimate says so, else `rewrite`. */
+static rp_relation pair_relation(rp_index *ix, MDB_txn *txn, uint64_t a, uint64_t b)
+{
+    MDB_val sa, sb;
+    const size_t k = ix->cfg.num_perm;
+    if (rpi_ix_get(ix, txn, DB_SIGS, a, &sa) != RP_OK || sa.mv_size != k * 4 ||
+        rpi_ix_get(ix, txn, DB_SIGS, b, &sb) != RP_OK || sb.mv_size != k * 4)
+        return RP_REL_REWRITE;
+    size_t same = 0;
+    for (size_t i = 0; i < k; i++)
+        same += !memcmp((const unsigned char *)sa.mv_data + 4 * i,
+                        (const unsigned char *)sb.mv_data + 4 * i, 4);
+    return (double)same / (double)k >= RPI_IX_NEAR_JACCARD ? RP_REL_NEAR : RP_REL_REWRITE;
+}
+
+/* ---- unit records and clusters ------------------------------------------------------------ */
+
+static rp_status unit_rec(rp_index *ix, MDB_txn *txn, uint64_t u, unsigned char rec[UNIT_SIZE])
+{
+    MDB_val v;
+    if (rpi_ix_get(ix, txn, DB_UNITS, u, &v) != RP_OK || v.mv_size < UNIT_SIZE)
+        return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "unit %llu missing",
+                           (unsigned long long)u);
+    memcpy(rec, v.mv_data, UNIT_SIZE);
+    return RP_OK;
+}
+
+rp_status rpi_ixs_docs_delta(rp_index *ix, MDB_txn *txn, uint64_t u, int delta)
+{
+    unsigned char rec[UNIT_SIZE] = {0};
+    RP_TRY(unit_rec(ix, txn, u, rec));
+    const uint64_t c = get_le64(rec + UNIT_CENTER);
+    if (c != u) RP_TRY(unit_rec(ix, txn, c, rec));
+    put_le64(rec + UNIT_CLUSTER_DOCS, get_le64(rec + UNIT_CLUSTER_DOCS) + (uint64_t)(int64_t)delta);
+    TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, c, rec, UNIT_SIZE), "unit");
+    return RP_OK;
+}
+
+rp_status rpi_ixs_of(rp_index *ix, MDB_txn *txn, uint64_t u, uint64_t *of, rp_relation *rel)
+{
+    MDB_val v;
+    RP_TRY(rpi_ix_get(ix, txn, DB_SOF, u, &v));
+    if (v.mv_size != 12) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sof");
+    *of = get_le64(v.mv_data);
+    *rel = (rp_relation)get_le32((const unsigned char *)v.mv_data + 8);
+    return RP_OK;
+}
+
+/* The units of the cluster centred on c (centre first, then in unit order), at most cap. */
+static rp_status cluster_units(rp_index *ix, MDB_txn *txn, uint64_t c, struct rpi_vec *out,
+                               size_t cap)
+{
+    out->len = 0;
+    RP_TRY(rpi_vec_push(out, &c));
+    MDB_cursor *cur;
+    TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_STARS], &cur), "cursor");
+    unsigned char kb[8];
+    put_be64(kb, c);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    rp_status st = RP_OK;
+    while (rc == 0 && st == RP_OK && out->len < cap) {
+        const uint64_t w = get_be64(v.mv_data);
+        if (w != c) st = rpi_vec_push(out, &w);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "stars");
+    return st;
+}
+
+/* Where a content goes: the centre it joins (itself: a new cluster), the member it is most
+ * strongly linked to (the centre when linked to it), and that link's score. */
+struct place {
+    uint64_t centre, of;
+    double score;
+};
+
+/* S6 for content x against clusters given by their units (units[off[i]..off[i+1]), centre
+ * first): the eligible cluster with the highest mean link score over its members. */
+static rp_status choose(struct sctx *c, const struct uvec *xv, const uint64_t *units,
+                        const size_t *off, size_t n_clusters, struct place *out)
+{
+    const double thr = c->ix->cfg.threshold;
+    double best_mean = -1;
+    for (size_t i = 0; i < n_clusters; i++) {
+        const size_t n = off[i + 1] - off[i];
+        size_t linked = 0;
+        int centre_linked = 0;
+        double sum = 0, top = -1;
+        uint64_t top_of = units[off[i]];
+        for (size_t j = off[i]; j < off[i + 1]; j++) {
+            const struct uvec *mv;
+            const rp_status st = unit_vec(c, units[j], &mv);
+            if (st == RP_DONE) continue;
+            RP_TRY(st);
+            const double s = pair_score(c, xv, mv);
+            if (s < thr) continue;
+            linked++;
+            sum += s;
+            if (j == off[i]) centre_linked = 1;
+            if (j == off[i] || (!centre_linked && s > top)) {
+                top = s;
+                top_of = units[j];
+            }
+        }
+        const double mean = sum / (double)n;
+        if ((centre_linked || (linked >= 2 && 2 * linked >= n)) &&
+            (mean > best_mean || (mean == best_mean && units[off[i]] < out->centre))) {
+            best_mean = mean;
+            *out = (struct place){units[off[i]], top_of, top};
+        }
+    }
+    return RP_OK;
+}
+
+/* Write x's place: unit record (centre, score, cluster documents), star, `of`. */
+static rp_status write_place(rp_index *ix, MDB_txn *txn, uint64_t x, const struct place *p,
+                             rp_relation rel)
+{
+    unsigned char rec[UNIT_SIZE] = {0}, xb[8];
+    RP_TRY(unit_rec(ix, txn, x, rec));
+    const uint64_t old = get_le64(rec + UNIT_CENTER);
+    put_be64(xb, x);
+    if (old != p->centre) {
+        TRY_MDB(rpi_ix_del(ix, txn, DB_STARS, old, xb, 8), "stars");
+        TRY_MDB(rpi_ix_put(ix, txn, DB_STARS, p->centre, xb, 8), "stars");
+    }
+    put_le64(rec + UNIT_CENTER, p->centre);
+    put_f32(rec + UNIT_SCORE, p->centre == x ? 0.0f : (float)p->score);
+    const uint64_t nd = get_le64(rec + UNIT_N_DOCS);
+    if (p->centre == x)
+        put_le64(rec + UNIT_CLUSTER_DOCS, nd);
+    else
+        put_le64(rec + UNIT_CLUSTER_DOCS, 0);
+    TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, x, rec, UNIT_SIZE), "unit");
+    if (p->centre == x) {
+        TRY_MDB(rpi_ix_del(ix, txn, DB_SOF, x, NULL, 0), "sof");
+        return RP_OK;
+    }
+    unsigned char ob[12];
+    put_le64(ob, p->of);
+    put_le32(ob + 8, (uint32_t)rel);
+    TRY_MDB(rpi_ix_put(ix, txn, DB_SOF, x, ob, 12), "sof");
+    return rpi_ixs_docs_delta(ix, txn, x, (int)nd);
+}
+
+/* ---- lines ------------------------------------------------------------------------------- */
+
+static rp_status count_add(rp_index *ix, MDB_txn *txn, int db, uint64_t key, int delta,
+                           uint32_t *after)
+{
+    MDB_val v;
+    const rp_status st = rpi_ix_get(ix, txn, db, key, &v);
+    if (st != RP_OK && st != RP_DONE) return st;
+    const uint32_t n = st == RP_OK && v.mv_size == 4 ? get_le32(v.mv_data) : 0;
+    const uint32_t m = delta < 0 ? (n ? n - 1 : 0) : n + 1;
+    *after = m;
+    if (m == 0) {
+        TRY_MDB(rpi_ix_del(ix, txn, db, key, NULL, 0), "lines");
+        return RP_OK;
+    }
+    unsigned char b4[4];
+    put_le32(b4, m);
+    TRY_MDB(rpi_ix_put(ix, txn, db, key, b4, 4), "lines");
+    return RP_OK;
+}
+
+/* One content's distinct line keys counted in (delta 1) or out (-1): a (line, context) key
+ * new to the index, or gone from it, changes its line's count of distinct contexts. */
+static rp_status lines_count(rp_index *ix, MDB_txn *txn, const uint64_t *keys, size_t n, int delta)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ctx, lines;
+        RP_TRY(count_add(ix, txn, DB_LINECTX, keys[i], delta, &ctx));
+        if ((delta > 0 && ctx == 1) || (delta < 0 && ctx == 0))
+            RP_TRY(count_add(ix, txn, DB_LINES, keys[i] & RPI_LINE_MASK, delta, &lines));
+    }
+    return RP_OK;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- adding -------------------------------------------------------------------------------- */
+
+struct wtop {
+    double w;
+    uint64_t id;
+};
+
+static int cmp_wtop(const void *pa, const void *pb)
+{
+    const struct wtop *a = pa, *b = pb;
+    if (a->w != b->w) return a->w > b->w ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The features of a new content: its lines counted (and stored), then the terms of its
+ * non-boilerplate lines and its title with frequencies and flags, sorted by id. */
+static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_sdoc *sd,
+                              struct sterm **out, uint32_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    uint64_t *keys = malloc(((size_t)sd->n_lines + 1) * sizeof *keys);
+    uint64_t *tk = malloc(((size_t)sd->n_tok + sd->n_title + 1) * sizeof *tk);
+    uint8_t *boiler = calloc((size_t)sd->n_lines + 1, 1);
+    rp_status st = RP_E_NOMEM;
+    if (!keys || !tk || !boiler) goto done;
+    for (uint32_t l = 0; l < sd->n_lines; l++)
+        keys[l] = rpi_sdoc_line_key(sd, l);
+    size_t nk = sd->n_lines;
+    qsort(keys, nk, sizeof *keys, cmp_u64);
+    size_t m = 0;
+    for (size_t i = 0; i < nk; i++)
+        if (m == 0 || keys[m - 1] != keys[i]) keys[m++] = keys[i];
+    RP_TRY_GOTO(st, lines_count(ix, txn, keys, m, 1), done);
+    if (m) {
+        for (size_t i = 0; i < m; i++)
+            put_le64((unsigned char *)&keys[i], keys[i]);
+        const int rc = rpi_ix_put(ix, txn, DB_ULINES, u, keys, m * 8);
+        if (rc) {
+            st = rpi_ix_mdb(rc, "lines");
+            goto done;
+        }
+    }
+    /* boilerplate lines with the counts of now, this content included (as S1) */
+    const unsigned bmin = ix->cfg.boilerplate_min;
+    for (uint32_t l = 0; l < sd->n_lines && bmin; l++) {
+        MDB_val v;
+        const uint64_t line = sd->lines[l].hash & RPI_LINE_MASK;
+        const rp_status g = rpi_ix_get(ix, txn, DB_LINES, line, &v);
+        if (g != RP_OK && g != RP_DONE) {
+            st = g;
+            goto done;
+        }
+        boiler[l] = g == RP_OK && v.mv_size == 4 && get_le32(v.mv_data) >= bmin;
+    }
+    size_t nt = 0;
+    for (uint32_t l = 0; l < sd->n_lines; l++)
+        for (uint32_t t = sd->lines[l].tok_start; t < sd->lines[l].tok_end && !boiler[l]; t++)
+            tk[nt++] = (uint64_t)sd->tok[t] << 8 | sd->tflags[t];
+    for (uint32_t t = 0; t < sd->n_title; t++)
+        tk[nt++] = (uint64_t)sd->title_tok[t] << 8 | sd->title_flags[t];
+    qsort(tk, nt, sizeof *tk, cmp_u64);
+    struct sterm *terms = malloc((nt ? nt : 1) * sizeof *terms);
+    if (!terms) goto done;
+    uint32_t n = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (n && terms[n - 1].id == tk[i] >> 8) {
+            terms[n - 1].tf++;
+            terms[n - 1].flags |= (uint8_t)tk[i];
+        } else {
+            terms[n++] = (struct sterm){tk[i] >> 8, 1, (uint8_t)tk[i]};
+        }
+    }
+    *out = terms;
+    *n_out = n;
+    st = RP_OK;
+done:
+    free(keys);
+    free(tk);
+    free(boiler);
+    return st;
+}
+
+/* The RPI_IX_TOP heaviest terms with the frequencies of now (terms in more than
+ * RPI_IX_MAX_POSTING contents skipped; terms of this content only kept: later contents may
+ * share them). */
+static rp_status top_terms(struct sctx *c, const struct sterm *t, uint32_t n, uint64_t *top,
+                           uint32_t *n_top)
+{
+    struct wtop w[RPI_IX_TOP + 1];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s;
+        RP_TRY(term_slot(c, t[i].id, &s));
+        if (((const uint32_t *)c->df.ptr)[s] > RPI_IX_MAX_POSTING) continue;
+        const struct wtop x = {(1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s],
+                               t[i].id};
+        if (m == RPI_IX_TOP && cmp_wtop(&x, &w[m - 1]) >= 0) continue;
+        uint32_t k = m < RPI_IX_TOP ? m++ : m - 1;
+        while (k > 0 && cmp_wtop(&x, &w[k - 1]) < 0) {
+            w[k] = w[k - 1];
+            k--;
+        }
+        w[k] = x;
+    }
+    for (uint32_t i = 0; i < m; i++)
+        top[i] = w[i].id;
+    *n_top = m;
+    return RP_OK;
+}
+
+static rp_status sfeat_put(rp_index *ix, MDB_txn *txn, uint64_t u, const struct sterm *t,
+                           uint32_t n, const uint64_t *top, uint32_t n_top, int64_t date)
+{
+    const size_t size = SFEAT_HEADER + (size_t)n * SFEAT_TERM + (size_t)n_top * 8;
+    unsigned char *p = malloc(size);
+    if (!p) return RP_E_NOMEM;
+    put_le32(p, n);
+    put_le32(p + 4, n_top);
+    put_le64(p + 8, (uint64_t)date);
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned char *q = p + SFEAT_HEADER + (size_t)i * SFEAT_TERM;
+        put_le64(q, t[i].id);
+        put_le32(q + 8, (t[i].tf > 0xFFFFFFu ? 0xFFFFFFu : t[i].tf) << 8 | t[i].flags);
+    }
+    for (uint32_t i = 0; i < n_top; i++)
+        put_le64(p + SFEAT_HEADER + (size_t)n * SFEAT_TERM + 8 * (size_t)i, top[i]);
+    const int rc = rpi_ix_put(ix, txn, DB_SFEAT, u, p, size);
+    free(p);
+    TRY_MDB(rc, "features");
+    return RP_OK;
+}
+
+/* Posting of (term -> unit, date) entries: put (delta 1) or delete. */
+static rp_status postings(rp_index *ix, MDB_txn *txn, uint64_t u, int64_t date, const uint64_t *top,
+                          uint32_t n_top, int put)
+{
+    unsigned char val[16];
+    put_be64(val, u);
+    put_le64(val + 8, (uint64_t)date);
+    for (uint32_t i = 0; i < n_top; i++) {
+        const int rc = put ? rpi_ix_put(ix, txn, DB_SPOST, top[i], val, 16)
+                           : rpi_ix_del(ix, txn, DB_SPOST, top[i], val, 16);
+        TRY_MDB(rc, "postings");
+    }
+    return RP_OK;
+}
+
+/* Units sharing top terms with the new content (counted in *count), within the window. */
+static rp_status posted_units(struct sctx *c, const uint64_t *top, uint32_t n_top, int64_t date,
+                              struct rpi_umap *count)
+{
+    MDB_cursor *cur;
+    TRY_MDB(mdb_cursor_open(c->txn, c->ix->dbi[DB_SPOST], &cur), "cursor");
+    rp_status st = RP_OK;
+    for (uint32_t i = 0; i < n_top && st == RP_OK; i++) {
+        unsigned char kb[8];
+        put_be64(kb, top[i]);
+        MDB_val k = {8, kb}, v;
+        int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+        for (size_t seen = 0; rc == 0 && st == RP_OK && seen < RPI_IX_MAX_POSTING; seen++) {
+            const unsigned char *p = v.mv_data;
+            if (!outside_window(c->ix, date, (int64_t)get_le64(p + 8))) {
+                uint32_t *n;
+                st = rpi_umap_ref(count, get_be64(p), &n);
+                if (st == RP_OK) (*n)++;
+            }
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+        }
+        if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "postings");
+    }
+    mdb_cursor_close(cur);
+    return st;
+}
+
+rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_ixdoc *d,
+                           const uint64_t *band, size_t n_band)
+{
+    if (!ix->has_story) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "no story tables");
+    struct sterm *t = NULL;
+    uint32_t n = 0, n_top = 0;
+    uint64_t top[RPI_IX_TOP], *ids = NULL;
+    struct rpi_umap count = {0};
+    struct rpi_vec units, all;
+    rpi_vec_init(&units, sizeof(uint64_t), NULL);
+    rpi_vec_init(&all, sizeof(uint64_t), NULL);
+    size_t *off = NULL;
+    struct sctx c;
+    sctx_init(&c, ix, txn);
+    rp_status st = new_features(ix, txn, u, d->sd, &t, &n);
+    if (st != RP_OK) goto done;
+    /* document frequencies (and DB_UTERMS for removal) over the features */
+    ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids) {
+        st = RP_E_NOMEM;
+        goto done;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = t[i].id;
+    RP_TRY_GOTO(st, rpi_ix_terms_add(ix, txn, u, ids, n), done);
+    c.n_units += 1; /* this content, counted in the frequencies now */
+    RP_TRY_GOTO(st, top_terms(&c, t, n, top, &n_top), done);
+    RP_TRY_GOTO(st, sfeat_put(ix, txn, u, t, n, top, n_top, d->date), done);
+    /* candidates: shared top terms (before this content's own postings), shared bands */
+    RP_TRY_GOTO(st, posted_units(&c, top, n_top, d->date, &count), done);
+    RP_TRY_GOTO(st, postings(ix, txn, u, d->date, top, n_top, 1), done);
+    const struct uvec *xv;
+    RP_TRY_GOTO(st, unit_vec(&c, u, &xv), done);
+    const struct uvec x = *xv; /* the cache may move */
+    for (size_t i = 0; i < n_band; i++)
+        if (band[i] != u) {
+            uint32_t *k;
+            RP_TRY_GOTO(st, rpi_umap_ref(&count, band[i], &k), done);
+            *k += 2;
+        }
+    /* linked candidates and the clusters they are in */
+    struct rpi_umap centres = {0};
+    for (size_t i = 0; i < count.cap && st == RP_OK; i++) {
+        const uint64_t w = count.keys[i];
+        if (w == RPI_IX_NONE || w == u) continue;
+        const struct uvec *wv;
+        const rp_status g = unit_vec(&c, w, &wv);
+        if (g == RP_DONE) continue;
+        RP_TRY_GOTO(st, g, cdone);
+        const unsigned need = n_top <= 6 || wv->n_top <= 6 ? 1u : 2u;
+        if (count.vals[i] < need || pair_score(&c, &x, wv) < ix->cfg.threshold) continue;
+        unsigned char rec[UNIT_SIZE] = {0};
+        RP_TRY_GOTO(st, unit_rec(ix, txn, w, rec), cdone);
+        RP_TRY_GOTO(st, rpi_umap_put(&centres, get_le64(rec + UNIT_CENTER), 0, NULL, NULL), cdone);
+    }
+    /* the clusters in centre order (deterministic), each with its members */
+    for (size_t i = 0; i < centres.cap && st == RP_OK; i++)
+        if (centres.keys[i] != RPI_IX_NONE) st = rpi_vec_push(&all, &centres.keys[i]);
+    if (st == RP_OK && all.len) qsort(all.ptr, all.len, sizeof(uint64_t), cmp_u64);
+    const size_t nc = all.len;
+    off = malloc((nc + 1) * sizeof *off);
+    if (!off && st == RP_OK) st = RP_E_NOMEM;
+    struct rpi_vec flat;
+    rpi_vec_init(&flat, sizeof(uint64_t), NULL);
+    for (size_t i = 0; i < nc && st == RP_OK; i++) {
+        off[i] = flat.len;
+        st = cluster_units(ix, txn, RPI_VEC_AT(&all, uint64_t, i), &units, RPI_IX_MAX_MEMBERS);
+        for (size_t j = 0; j < units.len && st == RP_OK; j++)
+            st = rpi_vec_push(&flat, &RPI_VEC_AT(&units, uint64_t, j));
+    }
+    if (st == RP_OK) {
+        off[nc] = flat.len;
+        struct place p = {u, u, 0};
+        st = choose(&c, &x, flat.ptr, off, nc, &p);
+        if (st == RP_OK && p.centre != u)
+            st = write_place(ix, txn, u, &p, pair_relation(ix, txn, u, p.of));
+    }
+    rpi_vec_free(&flat);
+cdone:
+    rpi_umap_free(&centres);
+done:
+    sctx_free(&c);
+    rpi_umap_free(&count);
+    rpi_vec_free(&units);
+    rpi_vec_free(&all);
+    free(off);
+    free(ids);
+    free(t);
+    return st;
+}
+
+/* ---- removing ----------------------------------------------------------------------------- */
+
+/* Place the units again (sorted, in arrival order) as if they arrived now, each joining one
+ * of the clusters formed among them by the rule of S6 or starting one. */
+static rp_status replace_units(rp_index *ix, MDB_txn *txn, const uint64_t *units, size_t n)
+{
+    struct sctx c;
+    sctx_init(&c, ix, txn);
+    /* clusters formed so far: their units, grouped per cluster, centre first */
+    uint64_t *cu = malloc((n ? n : 1) * sizeof *cu), *grp = malloc((n ? n : 1) * sizeof *grp);
+    size_t *off = malloc((n + 1) * sizeof *off);
+    struct place *pl = malloc((n ? n : 1) * sizeof *pl);
+    rp_status st = cu && grp && off && pl ? RP_OK : RP_E_NOMEM;
+    size_t nc = 0;
+    for (size_t i = 0; i < n && st == RP_OK; i++) {
+        /* flatten the clusters so far for choose() */
+        size_t m = 0;
+        for (size_t k = 0; k < nc; k++) {
+            off[k] = m;
+            for (size_t j = 0; j < i; j++)
+                if (grp[j] == k && m < off[k] + RPI_IX_MAX_MEMBERS) cu[m++] = units[j];
+        }
+        off[nc] = m;
+        const struct uvec *xv;
+        pl[i] = (struct place){units[i], units[i], 0};
+        const rp_status g = unit_vec(&c, units[i], &xv);
+        if (g != RP_OK && g != RP_DONE) st = g;
+        if (g == RP_OK) {
+            const struct uvec x = *xv;
+            st = choose(&c, &x, cu, off, nc, &pl[i]);
+        }
+        size_t k = nc;
+        for (size_t q = 0; q < nc; q++)
+            if (cu[off[q]] == pl[i].centre) k = q;
+        if (k == nc) nc++;
+        grp[i] = k;
+    }
+    for (size_t i = 0; i < n && st == RP_OK; i++) {
+        /* reset to a cluster of its own, then join */
+        const struct place self = {units[i], units[i], 0};
+        st = write_place(ix, txn, units[i], &self, RP_REL_UNIQUE);
+        if (st == RP_OK && pl[i].centre != units[i])
+            st = write_place(ix, txn, units[i], &pl[i], pair_relation(ix, txn, units[i], pl[i].of));
+    }
+    free(cu);
+    free(grp);
+    free(off);
+    free(pl);
+    sctx_free(&c);
+    return st;
+}
+
+rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsigned char *urec)
+{
+    if (!ix->has_story) return RP_OK;
+    MDB_val v;
+    rp_status st = rpi_ix_get(ix, txn, DB_ULINES, u, &v);
+    if (st == RP_OK) {
+        const size_t n = v.mv_size / 8;
+        uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+        if (!keys) return RP_E_NOMEM;
+        for (size_t i = 0; i < n; i++)
+            keys[i] = get_le64((const unsigned char *)v.mv_data + 8 * i);
+        st = lines_count(ix, txn, keys, n, -1);
+        free(keys);
+        RP_TRY(st);
+        TRY_MDB(rpi_ix_del(ix, txn, DB_ULINES, u, NULL, 0), "lines");
+    } else if (st != RP_DONE) {
+        return st;
+    }
+    st = rpi_ix_get(ix, txn, DB_SFEAT, u, &v);
+    if (st == RP_OK) {
+        struct sterm *t;
+        uint32_t n, n_top;
+        int64_t date;
+        RP_TRY(sfeat_parse(&v, &t, &n, &n_top, &date));
+        free(t);
+        uint64_t top[RPI_IX_TOP];
+        const unsigned char *p = (const unsigned char *)v.mv_data + SFEAT_HEADER + n * SFEAT_TERM;
+        for (uint32_t i = 0; i < n_top && i < RPI_IX_TOP; i++)
+            top[i] = get_le64(p + 8 * i);
+        RP_TRY(postings(ix, txn, u, date, top, n_top < RPI_IX_TOP ? n_top : RPI_IX_TOP, 0));
+        TRY_MDB(rpi_ix_del(ix, txn, DB_SFEAT, u, NULL, 0), "features");
+    } else if (st != RP_DONE) {
+        return st;
+    }
+    TRY_MDB(rpi_ix_del(ix, txn, DB_SOF, u, NULL, 0), "sof");
+    /* its cluster without it: the other members placed again */
+    const uint64_t centre = get_le64(urec + UNIT_CENTER);
+    struct rpi_vec rest;
+    rpi_vec_init(&rest, sizeof(uint64_t), NULL);
+    st = cluster_units(ix, txn, centre, &rest, SIZE_MAX);
+    size_t m = 0;
+    for (size_t i = 0; i < rest.len && st == RP_OK; i++)
+        if (RPI_VEC_AT(&rest, uint64_t, i) != u)
+            RPI_VEC_AT(&rest, uint64_t, m++) = RPI_VEC_AT(&rest, uint64_t, i);
+    if (st == RP_OK && m) {
+        unsigned char ub[8];
+        put_be64(ub, u);
+        const int rc = rpi_ix_del(ix, txn, DB_STARS, centre, ub, 8);
+        if (rc) st = rpi_ix_mdb(rc, "stars");
+        if (st == RP_OK) {
+            /* u is a star of its own while deleted (delete_unit removes that star) */
+            st = rpi_ix_put(ix, txn, DB_STARS, centre, ub, 8) ? RP_E_IO : RP_OK;
+        }
+        qsort(rest.ptr, m, sizeof(uint64_t), cmp_u64);
+        if (st == RP_OK) st = replace_units(ix, txn, rest.ptr, m);
+    }
+    rpi_vec_free(&rest);
+    return st;
+}
+
+rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_t *n_lines,
+                        uint64_t *n_boiler)
+{
+    MDB_stat ms;
+    *n_counted = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? ms.ms_entries : 0;
+    *n_lines = mdb_stat(txn, ix->dbi[DB_LINES], &ms) == 0 ? ms.ms_entries : 0;
+    *n_boiler = 0;
+    const unsigned bmin = ix->cfg.boilerplate_min;
+    if (!bmin) return RP_OK;
+    MDB_cursor *cur;
+    TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_LINES], &cur), "cursor");
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        *n_boiler += v.mv_size == 4 && get_le32(v.mv_data) >= bmin;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? RP_OK : rpi_ix_mdb(rc, "lines");
+}
