@@ -95,17 +95,25 @@ static uint32_t word_key(const char *w, size_t n)
     return h ? h : 1;
 }
 
+#define HASH_SLOTS (2 * MAX_NAMES) /* open addressing over the names of one cluster */
+
 struct diff_ctx {
     rp_engine *e;
     struct name *v;
     size_t n, cap;
     struct rpi_arena *ar;
+    uint16_t *slot; /* HASH_SLOTS: 0 empty, else index into v + 1 */
 };
 
 static struct name *get_name(struct diff_ctx *c, uint32_t id, uint32_t key)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].id == id && c->v[i].key == key) return &c->v[i];
+    uint32_t h = (id ^ (key * 0x9E3779B9u)) * 0x85EBCA6Bu;
+    h ^= h >> 15;
+    size_t i = h & (HASH_SLOTS - 1);
+    for (; c->slot[i]; i = (i + 1) & (HASH_SLOTS - 1)) {
+        struct name *x = &c->v[c->slot[i] - 1];
+        if (x->id == id && x->key == key) return x;
+    }
     if (c->n >= MAX_NAMES) return NULL;
     if (c->n == c->cap) {
         void *p = c->v;
@@ -117,6 +125,7 @@ static struct name *get_name(struct diff_ctx *c, uint32_t id, uint32_t key)
     x->id = id;
     x->key = key;
     x->parent = (uint32_t)c->n++;
+    c->slot[i] = (uint16_t)c->n;
     return x;
 }
 
@@ -200,6 +209,7 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
 {
     const struct rpi_story *s = c->e->story;
     c->n = 0;
+    memset(c->slot, 0, HASH_SLOTS * sizeof *c->slot);
     size_t cap_out = 0;
     *out = NULL;
     *n_out = 0;
@@ -279,10 +289,15 @@ rp_status rpi_story_disagreements(rp_engine *e)
     if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
     for (size_t i = 0; i < e->n_docs; i++)
         s->dis_of_doc[i] = UINT32_MAX;
-    struct diff_ctx c = {e, NULL, 0, 0, &s->arena};
+    struct diff_ctx c = {e, NULL, 0, 0, &s->arena, NULL};
     rp_status st = RP_OK;
     size_t *units = rpi_malloc(e->alloc, MAX_MEMBERS * sizeof *units);
-    if (!units) return RP_E_NOMEM;
+    c.slot = rpi_malloc(e->alloc, HASH_SLOTS * sizeof *c.slot);
+    if (!units || !c.slot) {
+        rpi_free(e->alloc, units);
+        rpi_free(e->alloc, c.slot);
+        return RP_E_NOMEM;
+    }
     for (size_t k = 0; k < nc && st == RP_OK; k++) {
         const size_t *mem = e->cl_members + e->cl_off[k];
         const size_t nm = e->cl_off[k + 1] - e->cl_off[k];
@@ -309,6 +324,7 @@ rp_status rpi_story_disagreements(rp_engine *e)
         rpi_free(e->alloc, d);
     }
     rpi_free(e->alloc, units);
+    rpi_free(e->alloc, c.slot);
     rpi_free(e->alloc, c.v);
     e->sum.t_story += rpi_now() - t0;
     return st;
