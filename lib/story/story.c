@@ -25,6 +25,7 @@
 #include <string.h>  /* memset */
 #include <pthread.h> /* pthread_create */
 #include "story_internal.h"
+#include "sdoc_internal.h" /* rpi_sdoc_line_key */
 #include "align_internal.h"
 
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index */
@@ -52,6 +53,10 @@ static uint64_t mix64(uint64_t h)
 
 /* ---- S1: boilerplate -------------------------------------------------------------------- */
 
+typedef rp_status (*range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
+static unsigned range_threads(const rp_engine *e, size_t n, size_t min_n);
+static rp_status run_ranges(rp_engine *e, size_t n, unsigned nt, range_fn fn, const void *ctx);
+
 static int is_boiler(const struct rpi_story *s, uint64_t h)
 {
     size_t lo = 0, hi = s->n_boiler;
@@ -65,26 +70,62 @@ static int is_boiler(const struct rpi_story *s, uint64_t h)
     return lo < s->n_boiler && s->boiler[lo] == h;
 }
 
+/* Line keys of units [lo, hi) into ctx's array at each unit's offset. */
+struct line_keys {
+    uint64_t *lc;
+    const size_t *first; /* unit -> its first key */
+};
+
+static rp_status line_keys_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+{
+    (void)t;
+    const struct line_keys *k = ctx;
+    for (size_t u = lo; u < hi; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
+        for (uint32_t l = 0; l < sd->n_lines; l++)
+            k->lc[k->first[u] + l] = rpi_sdoc_line_key(sd, l);
+    }
+    return RP_OK;
+}
+
+/* Zero the tokens of the boilerplate lines of documents [lo, hi). */
+static rp_status strip_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+{
+    (void)t;
+    const struct rpi_story *s = ctx;
+    for (size_t i = lo; i < hi; i++) {
+        struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+        if (!sd) continue;
+        for (uint32_t l = 0; l < sd->n_lines; l++) {
+            if (!is_boiler(s, sd->lines[l].hash & RPI_LINE_MASK)) continue;
+            for (uint32_t x = sd->lines[l].tok_start; x < sd->lines[l].tok_end; x++) {
+                sd->tok[x] = 0;
+                sd->tflags[x] |= RPI_TOK_BOILER;
+            }
+        }
+    }
+    return RP_OK;
+}
+
 static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
 {
     const unsigned bmin = e->cfg.boilerplate_min;
+    const uint32_t nu = e->n_units;
     if (bmin == 0) return RP_OK;
+    size_t *first = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *first);
+    if (!first) return RP_E_NOMEM;
     size_t n = 0;
-    for (uint32_t u = 0; u < e->n_units; u++)
+    for (uint32_t u = 0; u < nu; u++) {
+        first[u] = n;
         n += unit_sd(e, u)->n_lines;
+    }
     /* one key per line occurrence: 40 bits of the line hash, 24 of its context's */
     uint64_t *lc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *lc);
-    if (!lc) return RP_E_NOMEM;
-    n = 0;
-    for (uint32_t u = 0; u < e->n_units; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, u);
-        for (uint32_t l = 0; l < sd->n_lines; l++) {
-            const uint64_t prev = l ? sd->lines[l - 1].hash : 0;
-            const uint64_t next = l + 1 < sd->n_lines ? sd->lines[l + 1].hash : 0;
-            lc[n++] = (sd->lines[l].hash & ~0xFFFFFFull) | mix64(prev * 31 + next) >> 40;
-        }
-    }
-    rp_status st = rpi_sort_u64(e->alloc, lc, n);
+    rp_status st = lc ? RP_OK : RP_E_NOMEM;
+    const struct line_keys k = {lc, first};
+    if (st == RP_OK) st = run_ranges(e, nu, range_threads(e, nu, 4096), line_keys_range, &k);
+    rpi_free(e->alloc, first);
+    if (st == RP_OK) st = rpi_sort_u64(e->alloc, lc, n);
     if (st != RP_OK) {
         rpi_free(e->alloc, lc);
         return st;
@@ -96,7 +137,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
             if (j == i || lc[j] != lc[j - 1]) ctxs++;
             j++;
         }
-        if (ctxs >= bmin) lc[nb++] = lc[i] & ~0xFFFFFFull;
+        if (ctxs >= bmin) lc[nb++] = lc[i] & RPI_LINE_MASK;
         i = j;
     }
     s->boiler = rpi_malloc(e->alloc, (nb ? nb : 1) * sizeof *s->boiler);
@@ -110,18 +151,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
     rpi_free(e->alloc, lc);
     e->sum.n_boilerplate_lines = nb;
     if (nb == 0) return RP_OK;
-    for (size_t i = 0; i < e->n_docs; i++) {
-        struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
-        if (!sd) continue;
-        for (uint32_t l = 0; l < sd->n_lines; l++) {
-            if (!is_boiler(s, sd->lines[l].hash & ~0xFFFFFFull)) continue;
-            for (uint32_t t = sd->lines[l].tok_start; t < sd->lines[l].tok_end; t++) {
-                sd->tok[t] = 0;
-                sd->tflags[t] |= RPI_TOK_BOILER;
-            }
-        }
-    }
-    return RP_OK;
+    return run_ranges(e, e->n_docs, range_threads(e, e->n_docs, 4096), strip_range, s);
 }
 
 /* ---- S2: document frequencies ----------------------------------------------------------- */
@@ -225,8 +255,6 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
  * table is fixed once build_df is done, and counting by slot needs no per-document sort of
  * tokens, only of the distinct slots. */
 /* ---- running a step over ranges on all threads --------------------------------------- */
-
-typedef rp_status (*range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
 
 struct range_job {
     rp_engine *e;
