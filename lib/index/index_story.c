@@ -16,7 +16,7 @@
  * scored with the batch stage's own functions (story_score.c). No passages: the index keeps no
  * text, so the passage cover is 0.
  *
- * Candidates, as S4: the RPI_IX_TOP heaviest terms of each content at its arrival are posted
+ * Candidates, as S4: the RPI_TOP heaviest terms of each content at its arrival are posted
  * (DB_SPOST, with the date for the window); a new content meets the contents sharing two of
  * its top terms (one when either has at most six), and those sharing an LSH band bucket.
  *
@@ -32,8 +32,6 @@
 #include "story/sdoc_internal.h"  /* struct rpi_sdoc, rpi_sdoc_line_key */
 #include "story/story_internal.h" /* struct svec, rpi_svec_*, rpi_story_* */
 
-#define RPI_IX_TOP 10u           /* posted terms per content (story.c RPI_TOP) */
-#define RPI_IX_MAX_POSTING 1000u /* terms in more contents are not posted or looked up */
 #define RPI_IX_MAX_MEMBERS 64u   /* members of a cluster scored when a content may join it */
 #define RPI_IX_NEAR_JACCARD 0.5  /* a linked pair at this MinHash estimate is `near` */
 #define SFEAT_HEADER 16u         /* n_terms u32, n_top u32, date i64 */
@@ -508,22 +506,22 @@ done:
     return st;
 }
 
-/* The RPI_IX_TOP heaviest terms with the frequencies of now (terms in more than
- * RPI_IX_MAX_POSTING contents skipped; terms of this content only kept: later contents may
+/* The RPI_TOP heaviest terms with the frequencies of now (terms in more than
+ * RPI_MAX_POSTING contents skipped; terms of this content only kept: later contents may
  * share them). */
 static rp_status top_terms(struct sctx *c, const struct sterm *t, uint32_t n, uint64_t *top,
                            uint32_t *n_top)
 {
-    struct wtop w[RPI_IX_TOP + 1];
+    struct wtop w[RPI_TOP + 1];
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t s;
         RP_TRY(term_slot(c, t[i].id, &s));
-        if (((const uint32_t *)c->df.ptr)[s] > RPI_IX_MAX_POSTING) continue;
+        if (((const uint32_t *)c->df.ptr)[s] > RPI_MAX_POSTING) continue;
         const struct wtop x = {(1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s],
                                t[i].id};
-        if (m == RPI_IX_TOP && cmp_wtop(&x, &w[m - 1]) >= 0) continue;
-        uint32_t k = m < RPI_IX_TOP ? m++ : m - 1;
+        if (m == RPI_TOP && cmp_wtop(&x, &w[m - 1]) >= 0) continue;
+        uint32_t k = m < RPI_TOP ? m++ : m - 1;
         while (k > 0 && cmp_wtop(&x, &w[k - 1]) < 0) {
             w[k] = w[k - 1];
             k--;
@@ -585,7 +583,7 @@ static rp_status posted_units(struct sctx *c, const uint64_t *top, uint32_t n_to
         put_be64(kb, top[i]);
         MDB_val k = {8, kb}, v;
         int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-        for (size_t seen = 0; rc == 0 && st == RP_OK && seen < RPI_IX_MAX_POSTING; seen++) {
+        for (size_t seen = 0; rc == 0 && st == RP_OK && seen < RPI_MAX_POSTING; seen++) {
             const unsigned char *p = v.mv_data;
             if (!outside_window(c->ix, date, (int64_t)get_le64(p + 8))) {
                 uint32_t *n;
@@ -606,7 +604,7 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
     if (!ix->has_story) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "no story tables");
     struct sterm *t = NULL;
     uint32_t n = 0, n_top = 0;
-    uint64_t top[RPI_IX_TOP], *ids = NULL;
+    uint64_t top[RPI_TOP], *ids = NULL;
     struct rpi_umap count = {0};
     struct rpi_vec units, all;
     rpi_vec_init(&units, sizeof(uint64_t), NULL);
@@ -768,11 +766,11 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
         int64_t date;
         RP_TRY(sfeat_parse(&v, &t, &n, &n_top, &date));
         free(t);
-        uint64_t top[RPI_IX_TOP];
+        uint64_t top[RPI_TOP];
         const unsigned char *p = (const unsigned char *)v.mv_data + SFEAT_HEADER + n * SFEAT_TERM;
-        for (uint32_t i = 0; i < n_top && i < RPI_IX_TOP; i++)
+        for (uint32_t i = 0; i < n_top && i < RPI_TOP; i++)
             top[i] = get_le64(p + 8 * i);
-        RP_TRY(postings(ix, txn, u, date, top, n_top < RPI_IX_TOP ? n_top : RPI_IX_TOP, 0));
+        RP_TRY(postings(ix, txn, u, date, top, n_top < RPI_TOP ? n_top : RPI_TOP, 0));
         TRY_MDB(rpi_ix_del(ix, txn, DB_SFEAT, u, NULL, 0), "features");
     } else if (st != RP_DONE) {
         return st;

@@ -28,8 +28,6 @@
 #include "sdoc_internal.h" /* rpi_sdoc_line_key */
 #include "align_internal.h"
 
-#define RPI_TOP 10u           /* salient terms per unit in the candidate index */
-#define RPI_MAX_POSTING 1000u /* a top term shared by more units carries no story signal */
 #define RPI_GRAM 4u           /* tokens per passage fingerprint */
 #define RPI_MAX_GRAM_DF 16u   /* fingerprints in more units are boilerplate-like; skipped */
 #define RPI_ALIGN_MIN 0.2     /* story: pairs with less evidence are not aligned */
@@ -39,16 +37,6 @@
 static struct rpi_sdoc *unit_sd(const rp_engine *e, uint32_t u)
 {
     return rpi_doc(e, e->unit_doc[u])->sd;
-}
-
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 33;
-    return h;
 }
 
 /* ---- S1: boilerplate -------------------------------------------------------------------- */
@@ -158,7 +146,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
 
 static size_t df_slot(const struct rpi_story *s, uint32_t term)
 {
-    size_t m = s->df_cap - 1, i = (size_t)mix64(term) & m;
+    size_t m = s->df_cap - 1, i = (size_t)rpi_mix64(term) & m;
     while (s->df_key[i] && s->df_key[i] != term)
         i = (i + 1) & m;
     return i;
@@ -191,7 +179,7 @@ static rp_status df_grow(rp_engine *e, struct rpi_story *s, uint32_t **last)
     }
     for (size_t i = 0; i < s->df_cap; i++) {
         if (!s->df_key[i]) continue;
-        size_t j = (size_t)mix64(s->df_key[i]) & (cap - 1);
+        size_t j = (size_t)rpi_mix64(s->df_key[i]) & (cap - 1);
         while (k[j])
             j = (j + 1) & (cap - 1);
         k[j] = s->df_key[i];
@@ -693,7 +681,7 @@ static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
             for (unsigned k = 0; k < RPI_GRAM; k++) {
                 const uint32_t tk = sd->tok[i + k];
                 zero |= tk == 0;
-                h = mix64(h ^ tk);
+                h = rpi_mix64(h ^ tk);
             }
             gh[i] = zero ? UINT64_MAX : h;
         }

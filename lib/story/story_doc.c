@@ -8,22 +8,18 @@
 #include "story_internal.h"
 #include "sdoc_internal.h"
 
-#define W(s)                                                                                       \
-    {                                                                                              \
-        s, sizeof(s) - 1                                                                           \
-    }
-static const struct {
-    const char *w;
-    unsigned char n;
-} NUMBER_WORDS[] = {W("one"),       W("two"),       W("three"),    W("four"),     W("five"),
-                    W("six"),       W("seven"),     W("eight"),    W("nine"),     W("ten"),
-                    W("eleven"),    W("twelve"),    W("thirteen"), W("fourteen"), W("fifteen"),
-                    W("sixteen"),   W("seventeen"), W("eighteen"), W("nineteen"), W("twenty"),
-                    W("thirty"),    W("forty"),     W("fifty"),    W("sixty"),    W("seventy"),
-                    W("eighty"),    W("ninety"),    W("hundred"),  W("hundreds"), W("thousand"),
-                    W("thousands"), W("million"),   W("millions"), W("billion"),  W("billions"),
-                    W("dozen"),     W("dozens")};
-#undef W
+/* Number words by length (3 to 9 letters), so a word is compared with a handful of them:
+ * this test runs on every token. */
+static const char *const NUMBER_WORDS[10][9] = {
+    [3] = {"one", "two", "six", "ten"},
+    [4] = {"four", "five", "nine"},
+    [5] = {"three", "seven", "eight", "forty", "fifty", "sixty", "dozen"},
+    [6] = {"eleven", "twelve", "twenty", "thirty", "eighty", "ninety", "dozens"},
+    [7] = {"fifteen", "sixteen", "seventy", "hundred", "million", "billion"},
+    [8] = {"thirteen", "fourteen", "eighteen", "nineteen", "hundreds", "thousand", "millions",
+           "billions"},
+    [9] = {"seventeen", "thousands"},
+};
 
 static int is_number(const char *s, size_t n)
 {
@@ -32,10 +28,8 @@ static int is_number(const char *s, size_t n)
         if (s[i] < '0' || s[i] > '9') digits = 0;
     if (digits) return 1;
     if (n < 3 || n > 9) return 0;
-    for (size_t k = 0; k < sizeof NUMBER_WORDS / sizeof *NUMBER_WORDS; k++)
-        if (NUMBER_WORDS[k].n == n && NUMBER_WORDS[k].w[0] == s[0] &&
-            !memcmp(NUMBER_WORDS[k].w, s, n))
-            return 1;
+    for (const char *const *w = NUMBER_WORDS[n]; *w; w++)
+        if ((*w)[0] == s[0] && !memcmp(*w, s, n)) return 1;
     return 0;
 }
 
@@ -150,24 +144,14 @@ static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_norm
     return RP_OK;
 }
 
-/* Same finaliser as story.c's mix64 (MurmurHash3 fmix64), so rpi_sdoc_line_key gives the
- * keys of S1. */
-static uint64_t fmix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 33;
-    return h;
-}
-
 uint64_t rpi_sdoc_line_key(const struct rpi_sdoc *sd, uint32_t l)
 {
     const uint64_t prev = l ? sd->lines[l - 1].hash : 0;
     const uint64_t next = l + 1 < sd->n_lines ? sd->lines[l + 1].hash : 0;
-    return (sd->lines[l].hash & RPI_LINE_MASK) | fmix64(prev * 31 + next) >> 40;
+    return (sd->lines[l].hash & RPI_LINE_MASK) | rpi_mix64(prev * 31 + next) >> 40;
 }
+
+#define LINE_START 0x80u /* while building: the token starts a line (not an RPI_TOK_ flag) */
 
 rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_result *nr,
                          rp_normalizer *title_norm, struct rpi_sdoc **out)
@@ -203,15 +187,17 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
         sd->off[2 * i] = t->start;
         sd->off[2 * i + 1] = t->end;
         sd->tflags[i] = token_flags(text, nr, t, 0);
-        if (i == 0 || memchr(text + sd->off[2 * i - 1], '\n', t->start - sd->off[2 * i - 1]))
+        if (i == 0 || memchr(text + sd->off[2 * i - 1], '\n', t->start - sd->off[2 * i - 1])) {
             n_lines++;
+            sd->tflags[i] |= LINE_START;
+        }
     }
     sd->lines = rpi_arena_alloc(ar, n_lines * sizeof *sd->lines, 8);
     if (!sd->lines) return RP_E_NOMEM;
     uint32_t l = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i == 0 ||
-            memchr(text + sd->off[2 * i - 1], '\n', sd->off[2 * i] - sd->off[2 * i - 1])) {
+        if (sd->tflags[i] & LINE_START) {
+            sd->tflags[i] &= (uint8_t)~LINE_START;
             sd->lines[l].hash = 0x84222325CBF29CE4ull;
             sd->lines[l].tok_start = (uint32_t)i;
             sd->lines[l].byte_start = sd->off[2 * i];

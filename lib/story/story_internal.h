@@ -5,6 +5,20 @@
 #include <stdint.h> /* uint32_t */
 #include "engine/engine_internal.h"
 
+#define RPI_TOP 10u           /* salient terms per unit in the candidate index (batch and index) */
+#define RPI_MAX_POSTING 1000u /* a top term shared by more units carries no story signal */
+
+/* MurmurHash3's 64-bit finaliser: the mixing of line keys, term table slots and grams. */
+static inline uint64_t rpi_mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
+
 /* A weighted term vector, sorted by term. */
 struct svec {
     uint32_t *term; /* slots of the term table (see build_vectors) */
