@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* rp_cli.c -- the reprint command line: argument parsing, progress, summaries, and the
  * cluster / pairs / dedup / eval commands. Uses only the public API in include/reprint/. */
-#include <errno.h>    /* errno */
-#include <getopt.h>   /* getopt_long */
+#include <errno.h>  /* errno */
+#include <getopt.h> /* getopt_long */
 #if defined(__GLIBC__)
 #include <malloc.h> /* mallopt */
 #endif

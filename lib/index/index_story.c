@@ -32,10 +32,10 @@
 #include "story/sdoc_internal.h"  /* struct rpi_sdoc, rpi_sdoc_line_key */
 #include "story/story_internal.h" /* struct svec, rpi_svec_*, rpi_story_* */
 
-#define RPI_IX_MAX_MEMBERS 64u   /* members of a cluster scored when a content may join it */
-#define RPI_IX_NEAR_JACCARD 0.5  /* a linked pair at this MinHash estimate is `near` */
-#define SFEAT_HEADER 16u         /* n_terms u32, n_top u32, date i64 */
-#define SFEAT_TERM 12u           /* id u64 LE, tf << 8 | flags u32 LE */
+#define RPI_IX_MAX_MEMBERS 64u  /* members of a cluster scored when a content may join it */
+#define RPI_IX_NEAR_JACCARD 0.5 /* a linked pair at this MinHash estimate is `near` */
+#define SFEAT_HEADER 16u        /* n_terms u32, n_top u32, date i64 */
+#define SFEAT_TERM 12u          /* id u64 LE, tf << 8 | flags u32 LE */
 
 #define TRY_MDB(expr, what)                                                                        \
     do {                                                                                           \

@@ -28,9 +28,9 @@
 #include "sdoc_internal.h" /* rpi_sdoc_line_key */
 #include "align_internal.h"
 
-#define RPI_GRAM 4u           /* tokens per passage fingerprint */
-#define RPI_MAX_GRAM_DF 16u   /* fingerprints in more units are boilerplate-like; skipped */
-#define RPI_ALIGN_MIN 0.2     /* story: pairs with less evidence are not aligned */
+#define RPI_GRAM 4u         /* tokens per passage fingerprint */
+#define RPI_MAX_GRAM_DF 16u /* fingerprints in more units are boilerplate-like; skipped */
+#define RPI_ALIGN_MIN 0.2   /* story: pairs with less evidence are not aligned */
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
@@ -709,8 +709,8 @@ static rp_status gram_pairs(rp_engine *e, struct keys *ks)
     const unsigned nt = range_threads(e, nu, 4096);
     struct keys fp[64];
     memset(fp, 0, sizeof fp);
-    const struct gram_ctx g = {
-        fp, e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1};
+    const struct gram_ctx g = {fp, e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1
+                                                                 : 1};
     uint64_t *dd = NULL;
     size_t dcap = 0;
     rp_status st = run_ranges(e, nu, nt, gram_range, &g);
