@@ -363,6 +363,10 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
     uint32_t *touched = NULL;
     size_t cap = 0;
     rp_status st = RP_E_NOMEM;
+    double ltf[64]; /* 1 + ln tf for the common small counts */
+    for (unsigned f = 1; f < 64; f++)
+        ltf[f] = 1.0 + log((double)f);
+    ltf[0] = 0;
     if (!tf || !fl) goto done;
     for (uint32_t u = (uint32_t)lo; u < hi; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
@@ -397,7 +401,8 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
             const double idf = s->idf[slot];
-            const double w = (1.0 + log((double)tf[slot])) * idf;
+            const uint32_t f = tf[slot];
+            const double w = (f < 64 ? ltf[f] : 1.0 + log((double)f)) * idf;
             const int shared = s->df_val[slot] >= 2; /* a term of one unit is never shared */
             norm += w * w;
             if (shared) {
