@@ -144,6 +144,25 @@ static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_norm
     return RP_OK;
 }
 
+/* A headline's case says little (all capitals, Title Case): a capitalised title word stays a
+ * name unless the text uses the same word and always spells it in lower case ("REPURCHASING
+ * SHARES" over "...repurchasing its shares"). A word the text never uses keeps the flag (the
+ * company in an earnings headline over a table of figures). Runs after the text's tokens. */
+static void title_case_from_text(struct rpi_sdoc *sd)
+{
+    for (uint32_t i = 0; i < sd->n_title; i++) {
+        if (!(sd->title_flags[i] & RPI_TOK_NAME)) continue;
+        int used = 0, upper = 0;
+        for (uint32_t t = 0; t < sd->n_tok && !upper; t++) {
+            if (sd->tok[t] != sd->title_tok[i]) continue;
+            const unsigned char c = (unsigned char)sd->text[sd->off[2 * t]];
+            used = 1;
+            upper = !(c >= 'a' && c <= 'z'); /* upper case, digits or non-ASCII: keep */
+        }
+        if (used && !upper) sd->title_flags[i] &= (uint8_t) ~(RPI_TOK_NAME | RPI_TOK_ACRONYM);
+    }
+}
+
 uint64_t rpi_sdoc_line_key(const struct rpi_sdoc *sd, uint32_t l)
 {
     const uint64_t prev = l ? sd->lines[l - 1].hash : 0;
@@ -210,6 +229,7 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
         ln->byte_end = sd->off[2 * i + 1];
     }
     sd->n_lines = n_lines;
+    title_case_from_text(sd);
     return RP_OK;
 }
 
