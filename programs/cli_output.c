@@ -140,8 +140,14 @@ void cli_json_str(FILE *f, const char *str)
         break;
     }
     putc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char c = s[i];
+    for (size_t i = 0; i < n;) {
+        size_t j = i; /* a run that needs no escape goes out in one write */
+        while (j < n && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && (s[j] < 0x80 || fixed))
+            j++;
+        if (j > i) fwrite(s + i, 1, j - i, f);
+        if (j == n) break;
+        const unsigned char c = s[j];
+        i = j + 1;
         if (c == '"' || c == '\\') {
             putc('\\', f);
             putc(c, f);
@@ -152,10 +158,8 @@ void cli_json_str(FILE *f, const char *str)
             case '\r': fputs("\\r", f); break;
             default: fprintf(f, "\\u%04x", c);
             }
-        } else if (c >= 0x80 && !fixed) {
-            fputs("\\ufffd", f); /* out of memory for the repair: stay valid JSON */
         } else {
-            putc(c, f);
+            fputs("\\ufffd", f); /* out of memory for the repair: stay valid JSON */
         }
     }
     putc('"', f);
