@@ -450,17 +450,29 @@ static uint32_t live_tokens(const struct rpi_sdoc *sd)
     return n;
 }
 
+static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, const rp_passage **ps,
+                              size_t *np, int always_align);
+
 rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, struct link *out,
                           const rp_passage **ps, size_t *np, int always_align)
 {
     const struct rpi_story *s = e->story;
-    const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
     memset(out, 0, sizeof *out);
     out->a = u;
     out->b = v;
     out->cosine = (float)rpi_svec_cosine(&s->vec[u], &s->vec[v], s->idf);
     out->names = (float)rpi_svec_overlap(&s->names[u], &s->names[v]);
     out->numbers = (float)rpi_svec_overlap(&s->nums[u], &s->nums[v]);
+    return finish_score(e, al, out, ps, np, always_align);
+}
+
+/* Passages, score and relation of a pair whose term, name and number signals are in out. */
+static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, const rp_passage **ps,
+                              size_t *np, int always_align)
+{
+    const struct rpi_story *s = e->story;
+    const uint32_t u = out->a, v = out->b;
+    const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
     const double ev = rpi_story_evidence(out->cosine, out->names, out->numbers);
     *ps = NULL;
     *np = 0;
@@ -803,6 +815,15 @@ static int wants_alignment(const rp_engine *e, const struct cand *c, const struc
            rpi_story_evidence(l->cosine, l->names, l->numbers) >= RPI_ALIGN_MIN;
 }
 
+/* Scatter (or clear) unit u's term, name and number vectors into dense arrays. */
+static void scatter3(const struct rpi_story *s, uint32_t u, float *dv, float *dn, float *dd,
+                     int clear)
+{
+    rpi_svec_scatter(&s->vec[u], dv, clear);
+    rpi_svec_scatter(&s->names[u], dn, clear);
+    rpi_svec_scatter(&s->nums[u], dd, clear);
+}
+
 /* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */
 static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
@@ -814,6 +835,11 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
     ap.min_words = e->cfg.min_passage;
     rp_aligner *al = NULL;
     rp_status st = x->idx ? rp_aligner_create(&al, &ap, e->alloc) : RP_OK;
+    /* pass 1: candidates come sorted by a, so a's vectors are scattered once per run */
+    float *dense = x->idx ? NULL : rpi_calloc(e->alloc, 3 * s->df_cap, sizeof *dense);
+    float *dv = dense, *dn = dense + s->df_cap, *dd = dense + 2 * s->df_cap;
+    if (!x->idx && !dense) st = RP_E_NOMEM;
+    uint32_t cur = UINT32_MAX; /* unit scattered */
     const double thr = e->cfg.threshold;
     for (size_t k = lo; k < hi && st == RP_OK; k++) {
         const size_t i = x->idx ? x->idx[k] : k;
@@ -821,13 +847,28 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
         const rp_passage *ps;
         size_t np;
         struct link *l = &s->links[i];
-        st = rpi_story_score(e, al, a, b, l, &ps, &np, 0);
+        if (dense) {
+            if (a != cur) {
+                if (cur != UINT32_MAX) scatter3(s, cur, dv, dn, dd, 1);
+                scatter3(s, cur = a, dv, dn, dd, 0);
+            }
+            memset(l, 0, sizeof *l);
+            l->a = a;
+            l->b = b;
+            l->cosine = (float)rpi_svec_cosine_dense(dv, &s->vec[b], s->idf);
+            l->names = (float)rpi_svec_overlap_dense(dn, &s->names[a], &s->names[b]);
+            l->numbers = (float)rpi_svec_overlap_dense(dd, &s->nums[a], &s->nums[b]);
+            st = finish_score(e, NULL, l, &ps, &np, 0);
+        } else {
+            st = rpi_story_score(e, al, a, b, l, &ps, &np, 0);
+        }
         if (e->cfg.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
         else
             l->linked = l->score >= thr;
     }
     rp_aligner_free(al);
+    rpi_free(e->alloc, dense);
     return st;
 }
 

@@ -86,6 +86,11 @@ RPI_FUNC double rpi_svec_dot(const struct svec *a, const struct svec *b, int use
 RPI_FUNC double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf);
 /* weighted Dice of two IDF-weighted sets, -1 when either has too little mass */
 RPI_FUNC double rpi_svec_overlap(const struct svec *a, const struct svec *b);
+/* The same two with a scattered in a dense array indexed by term (equal results, faster
+ * when one vector meets many): scatter sets dense[term] = weight, or 0 when clear. */
+RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
+RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf);
+RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
 /* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine */
 RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers);
 /* the story score from the evidence and the larger passage cover, in [0, 1] */

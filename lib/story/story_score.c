@@ -52,16 +52,53 @@ double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *
     return m >= RPI_MIN_SHARED ? d : d * m / RPI_MIN_SHARED;
 }
 
+/* The same cosine with a's weights scattered in a dense array by term (rpi_svec_scatter):
+ * one pass over b, no merge. Shared terms are met in the same order, so the sums are the
+ * same. */
+double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf)
+{
+    double d = 0, m = 0;
+    for (uint32_t j = 0; j < b->n; j++) {
+        const uint32_t x = b->term[j];
+        if (da[x] == 0) continue;
+        d += (double)da[x] * b->w[j];
+        m += idf[x];
+    }
+    return m >= RPI_MIN_SHARED ? d : d * m / RPI_MIN_SHARED;
+}
+
+void rpi_svec_scatter(const struct svec *a, float *dense, int clear)
+{
+    for (uint32_t i = 0; i < a->n; i++)
+        dense[a->term[i]] = clear ? 0.0f : a->w[i];
+}
+
 /* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
  * when either side has too little mass to say anything (a month name alone is not a name
  * signal). */
 #define RPI_MIN_MASS 4.0
 
+static double dice(const struct svec *a, const struct svec *b, double shared)
+{
+    const double o = 2.0 * shared / ((double)a->sum + b->sum);
+    return o > 1.0 ? 1.0 : o;
+}
+
 double rpi_svec_overlap(const struct svec *a, const struct svec *b)
 {
     if (a->sum < RPI_MIN_MASS || b->sum < RPI_MIN_MASS) return -1.0;
-    const double o = 2.0 * rpi_svec_dot(a, b, 1) / ((double)a->sum + b->sum);
-    return o > 1.0 ? 1.0 : o;
+    return dice(a, b, rpi_svec_dot(a, b, 1));
+}
+
+double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b)
+{
+    if (a->sum < RPI_MIN_MASS || b->sum < RPI_MIN_MASS) return -1.0;
+    double d = 0;
+    for (uint32_t j = 0; j < b->n; j++) {
+        const float w = da[b->term[j]];
+        if (w != 0) d += w < b->w[j] ? w : b->w[j];
+    }
+    return dice(a, b, d);
 }
 
 /* Story evidence without passages: 0.55 cosine + 0.25 names + 0.20 numbers; the cosine
