@@ -120,6 +120,23 @@ start_server --token-file "$T/token"
     fail "200 with token"
 kill -TERM $PID
 wait $PID
+# a story-level index: GET /v1/stats carries the story statistics, which grow with an add
+ix=$T/ix-story
+"$REPRINT" index create "$ix" --level story
+start_server
+curl -s "$B/v1/stats" > "$T/s0"
+head -n 20 "$T/c.jsonl" > "$T/h3"
+[ "$(code -X POST --data-binary @"$T/h3" "$B/v1/documents")" = 201 ] || fail "POST story"
+curl -s "$B/v1/stats" > "$T/s1"
+python3 - "$T/s0" "$T/s1" << 'PY' || fail "story stats over HTTP"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["term_contents"] == 0 and a["lines"] == 0, a
+assert b["documents"] == 20 and b["term_contents"] > 0 and b["lines"] > 0, b
+assert b["terms"] > 0 and "boilerplate_lines" in b, b
+PY
+kill -TERM $PID
+wait $PID
 # usage
 expect_exit 2 "$REPRINT" serve --listen nowhere "$ix"
 expect_exit 2 "$REPRINT" serve
