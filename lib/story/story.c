@@ -41,10 +41,6 @@ static struct rpi_sdoc *unit_sd(const rp_engine *e, uint32_t u)
 
 /* ---- S1: boilerplate -------------------------------------------------------------------- */
 
-typedef rp_status (*range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
-static unsigned range_threads(const rp_engine *e, size_t n, size_t min_n);
-static rp_status run_ranges(rp_engine *e, size_t n, unsigned nt, range_fn fn, const void *ctx);
-
 static int is_boiler(const struct rpi_story *s, uint64_t h)
 {
     size_t lo = 0, hi = s->n_boiler;
@@ -111,7 +107,8 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
     uint64_t *lc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *lc);
     rp_status st = lc ? RP_OK : RP_E_NOMEM;
     const struct line_keys k = {lc, first};
-    if (st == RP_OK) st = run_ranges(e, nu, range_threads(e, nu, 4096), line_keys_range, &k);
+    if (st == RP_OK)
+        st = rpi_story_ranges(e, nu, rpi_story_threads(e, nu, 4096), line_keys_range, &k);
     rpi_free(e->alloc, first);
     if (st == RP_OK) st = rpi_sort_u64(e->alloc, lc, n);
     if (st != RP_OK) {
@@ -139,7 +136,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
     rpi_free(e->alloc, lc);
     e->sum.n_boilerplate_lines = nb;
     if (nb == 0) return RP_OK;
-    return run_ranges(e, e->n_docs, range_threads(e, e->n_docs, 4096), strip_range, s);
+    return rpi_story_ranges(e, e->n_docs, rpi_story_threads(e, e->n_docs, 4096), strip_range, s);
 }
 
 /* ---- S2: document frequencies ----------------------------------------------------------- */
@@ -166,44 +163,38 @@ double rpi_story_idf(const struct rpi_story *s, uint32_t term)
     return log((n + 1.0) / ((df ? df : 1) + 0.5));
 }
 
-static rp_status df_grow(rp_engine *e, struct rpi_story *s, uint32_t **last)
+/* While counting, each slot packs its term, count and the last unit counted (one cache line
+ * visit a token); grown at half load by re-inserting in slot order. */
+struct dfe {
+    uint32_t key, val, last;
+};
+
+static rp_status df_grow(rp_engine *e, struct dfe **tab, size_t *cap_io)
 {
-    const size_t cap = s->df_cap ? s->df_cap * 2 : 1u << 16;
-    uint32_t *k = rpi_calloc(e->alloc, cap, sizeof *k), *v = rpi_calloc(e->alloc, cap, sizeof *v);
-    uint32_t *l = rpi_calloc(e->alloc, cap, sizeof *l);
-    if (!k || !v || !l) {
-        rpi_free(e->alloc, k);
-        rpi_free(e->alloc, v);
-        rpi_free(e->alloc, l);
-        return RP_E_NOMEM;
-    }
-    for (size_t i = 0; i < s->df_cap; i++) {
-        if (!s->df_key[i]) continue;
-        size_t j = (size_t)rpi_mix64(s->df_key[i]) & (cap - 1);
-        while (k[j])
+    const size_t old = *cap_io, cap = old ? old * 2 : 1u << 16;
+    struct dfe *t = rpi_calloc(e->alloc, cap, sizeof *t);
+    if (!t) return RP_E_NOMEM;
+    for (size_t i = 0; i < old; i++) {
+        const struct dfe *x = &(*tab)[i];
+        if (!x->key) continue;
+        size_t j = (size_t)rpi_mix64(x->key) & (cap - 1);
+        while (t[j].key)
             j = (j + 1) & (cap - 1);
-        k[j] = s->df_key[i];
-        v[j] = s->df_val[i];
-        l[j] = (*last)[i];
+        t[j] = *x;
     }
-    rpi_free(e->alloc, s->df_key);
-    rpi_free(e->alloc, s->df_val);
-    rpi_free(e->alloc, s->idf);
-    rpi_free(e->alloc, *last);
-    s->df_key = k;
-    s->df_val = v;
-    *last = l;
-    s->df_cap = cap;
+    rpi_free(e->alloc, *tab);
+    *tab = t;
+    *cap_io = cap;
     return RP_OK;
 }
 
 /* Document frequency of every term (text and title tokens) over the units, in a hash table
- * grown at half load; last[] remembers the last unit counted per term. */
+ * grown at half load; then split into the key and count arrays that df_slot probes. */
 static rp_status build_df(rp_engine *e, struct rpi_story *s)
 {
-    uint32_t *last = NULL;
-    size_t used = 0;
-    rp_status st = df_grow(e, s, &last);
+    struct dfe *tab = NULL;
+    size_t cap = 0, used = 0;
+    rp_status st = df_grow(e, &tab, &cap);
     for (uint32_t u = 0; u < e->n_units && st == RP_OK; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         if (!sd->n_tok) continue;
@@ -211,19 +202,32 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
         for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
             const uint32_t id = t < sd->n_tok ? sd->tok[t] : sd->title_tok[t - sd->n_tok];
             if (!id) continue;
-            const size_t i = df_slot(s, id);
-            if (!s->df_key[i]) {
-                s->df_key[i] = id;
-                s->df_val[i] = 1;
-                last[i] = u;
-                if (++used * 2 > s->df_cap && (st = df_grow(e, s, &last)) != RP_OK) break;
-            } else if (last[i] != u) {
-                s->df_val[i]++;
-                last[i] = u;
+            size_t i = (size_t)rpi_mix64(id) & (cap - 1);
+            while (tab[i].key && tab[i].key != id)
+                i = (i + 1) & (cap - 1);
+            struct dfe *x = &tab[i];
+            if (!x->key) {
+                *x = (struct dfe){id, 1, u};
+                if (++used * 2 > cap && (st = df_grow(e, &tab, &cap)) != RP_OK) break;
+            } else if (x->last != u) {
+                x->val++;
+                x->last = u;
             }
         }
     }
-    rpi_free(e->alloc, last);
+    if (st == RP_OK) {
+        s->df_key = rpi_malloc(e->alloc, cap * sizeof *s->df_key);
+        s->df_val = rpi_malloc(e->alloc, cap * sizeof *s->df_val);
+        if (!s->df_key || !s->df_val) st = RP_E_NOMEM;
+    }
+    if (st == RP_OK) {
+        for (size_t i = 0; i < cap; i++) {
+            s->df_key[i] = tab[i].key;
+            s->df_val[i] = tab[i].val;
+        }
+        s->df_cap = cap;
+    }
+    rpi_free(e->alloc, tab);
     return st;
 }
 
@@ -246,7 +250,7 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
 
 struct range_job {
     rp_engine *e;
-    range_fn fn;
+    rpi_range_fn fn;
     const void *ctx;
     size_t lo, hi;
     unsigned t;
@@ -262,7 +266,7 @@ static void *range_thread(void *arg)
 }
 
 /* Threads for n items: the engine's count (at most 64), one below min_n items. */
-static unsigned range_threads(const rp_engine *e, size_t n, size_t min_n)
+unsigned rpi_story_threads(const rp_engine *e, size_t n, size_t min_n)
 {
     unsigned nt = e->sum.threads ? e->sum.threads : 1;
     if (nt > 64) nt = 64;
@@ -270,7 +274,7 @@ static unsigned range_threads(const rp_engine *e, size_t n, size_t min_n)
 }
 
 /* fn over [0, n) split in nt equal ranges, range t on thread t (the caller takes range 0). */
-static rp_status run_ranges(rp_engine *e, size_t n, unsigned nt, range_fn fn, const void *ctx)
+rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn, const void *ctx)
 {
     struct range_job jobs[64];
     unsigned started = 0;
@@ -343,13 +347,13 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
         s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
-    const unsigned nt = range_threads(e, nu, 4096);
+    const unsigned nt = rpi_story_threads(e, nu, 4096);
     s->tarenas = rpi_calloc(e->alloc, nt, sizeof *s->tarenas);
     if (!s->tarenas) return RP_E_NOMEM;
     for (unsigned t = 0; t < nt; t++)
         rpi_arena_init(&s->tarenas[t], e->alloc);
     s->n_tarenas = nt;
-    return run_ranges(e, nu, nt, vectors_range, NULL);
+    return rpi_story_ranges(e, nu, nt, vectors_range, NULL);
 }
 
 /* Vectors of units [lo, hi), in thread t's arena. */
@@ -723,14 +727,14 @@ done:
 static rp_status gram_pairs(rp_engine *e, struct keys *ks)
 {
     const uint32_t nu = e->n_units;
-    const unsigned nt = range_threads(e, nu, 4096);
+    const unsigned nt = rpi_story_threads(e, nu, 4096);
     struct keys fp[64];
     memset(fp, 0, sizeof fp);
     const struct gram_ctx g = {fp, e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1
                                                                  : 1};
     uint64_t *dd = NULL;
     size_t dcap = 0;
-    rp_status st = run_ranges(e, nu, nt, gram_range, &g);
+    rp_status st = rpi_story_ranges(e, nu, nt, gram_range, &g);
     /* one list: thread 0's, then the others appended */
     for (unsigned t = 1; t < nt && st == RP_OK; t++)
         for (size_t i = 0; i < fp[t].n && st == RP_OK; i++)
@@ -906,9 +910,9 @@ static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand 
     s->n_links = n;
     e->sum.n_story_candidates = n;
     /* pass 1: signals without passages (live counts first: relations use them) */
-    RP_TRY(run_ranges(e, nu, range_threads(e, nu, 4096), seeds_range, NULL));
+    RP_TRY(rpi_story_ranges(e, nu, rpi_story_threads(e, nu, 4096), seeds_range, NULL));
     struct score_ctx x = {c, NULL};
-    RP_TRY(run_ranges(e, n, range_threads(e, n, 1024), score_range, &x));
+    RP_TRY(rpi_story_ranges(e, n, rpi_story_threads(e, n, 1024), score_range, &x));
     /* pass 2: the pairs worth aligning, and the seeds of their units */
     size_t na = 0;
     for (size_t i = 0; i < n; i++)
@@ -922,9 +926,9 @@ static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand 
             s->n_seeds[c[i].key >> 32] = 1;
             s->n_seeds[(uint32_t)c[i].key] = 1;
         }
-    rp_status st = run_ranges(e, nu, range_threads(e, nu, 4096), seeds_range, NULL);
+    rp_status st = rpi_story_ranges(e, nu, rpi_story_threads(e, nu, 4096), seeds_range, NULL);
     x.idx = idx;
-    if (st == RP_OK) st = run_ranges(e, na, range_threads(e, na, 256), score_range, &x);
+    if (st == RP_OK) st = rpi_story_ranges(e, na, rpi_story_threads(e, na, 256), score_range, &x);
     rpi_free(e->alloc, idx);
     for (uint32_t u = 0; u < nu; u++)
         rpi_free(e->alloc, s->seeds[u]);

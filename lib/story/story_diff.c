@@ -279,26 +279,16 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
     return st;
 }
 
-rp_status rpi_story_disagreements(rp_engine *e)
+/* Disagreements of clusters [lo, hi) with thread t's scratch and arena (s->tarenas[t]). */
+static rp_status diff_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
+    (void)ctx;
     struct rpi_story *s = e->story;
-    const double t0 = rpi_now();
-    const size_t nc = e->n_clusters; /* rpi_engine_clusters ran before */
-    s->dis_of_doc = rpi_malloc(e->alloc, (e->n_docs ? e->n_docs : 1) * sizeof *s->dis_of_doc);
-    s->dis_list = rpi_calloc(e->alloc, nc ? nc : 1, sizeof *s->dis_list);
-    if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
-    for (size_t i = 0; i < e->n_docs; i++)
-        s->dis_of_doc[i] = UINT32_MAX;
-    struct diff_ctx c = {e, NULL, 0, 0, &s->arena, NULL};
-    rp_status st = RP_OK;
+    struct diff_ctx c = {e, NULL, 0, 0, &s->tarenas[t], NULL};
     size_t *units = rpi_malloc(e->alloc, MAX_MEMBERS * sizeof *units);
     c.slot = rpi_malloc(e->alloc, HASH_SLOTS * sizeof *c.slot);
-    if (!units || !c.slot) {
-        rpi_free(e->alloc, units);
-        rpi_free(e->alloc, c.slot);
-        return RP_E_NOMEM;
-    }
-    for (size_t k = 0; k < nc && st == RP_OK; k++) {
+    rp_status st = units && c.slot ? RP_OK : RP_E_NOMEM;
+    for (size_t k = lo; k < hi && st == RP_OK; k++) {
         const size_t *mem = e->cl_members + e->cl_off[k];
         const size_t nm = e->cl_off[k + 1] - e->cl_off[k];
         /* one version per unit: exact copies say nothing new */
@@ -312,13 +302,13 @@ rp_status rpi_story_disagreements(rp_engine *e)
         st = cluster_diff(&c, units, nu, &d, &nd);
         if (st == RP_OK && nd) {
             /* the list lives in the arena so that rp_cluster_info can point at it */
-            rp_disagreement *keep = rpi_arena_alloc(&s->arena, nd * sizeof *keep, 8);
+            rp_disagreement *keep = rpi_arena_alloc(c.ar, nd * sizeof *keep, 8);
             if (!keep)
                 st = RP_E_NOMEM;
             else {
                 memcpy(keep, d, nd * sizeof *keep);
-                s->dis_list[s->n_dis_list] = (struct dis_entry){keep, nd};
-                s->dis_of_doc[mem[0]] = (uint32_t)s->n_dis_list++;
+                s->dis_list[k] = (struct dis_entry){keep, nd};
+                s->dis_of_doc[mem[0]] = (uint32_t)k;
             }
         }
         rpi_free(e->alloc, d);
@@ -326,6 +316,24 @@ rp_status rpi_story_disagreements(rp_engine *e)
     rpi_free(e->alloc, units);
     rpi_free(e->alloc, c.slot);
     rpi_free(e->alloc, c.v);
+    return st;
+}
+
+rp_status rpi_story_disagreements(rp_engine *e)
+{
+    struct rpi_story *s = e->story;
+    const double t0 = rpi_now();
+    const size_t nc = e->n_clusters; /* rpi_engine_clusters ran before */
+    s->dis_of_doc = rpi_malloc(e->alloc, (e->n_docs ? e->n_docs : 1) * sizeof *s->dis_of_doc);
+    s->dis_list = rpi_calloc(e->alloc, nc ? nc : 1, sizeof *s->dis_list);
+    if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
+    for (size_t i = 0; i < e->n_docs; i++)
+        s->dis_of_doc[i] = UINT32_MAX;
+    s->n_dis_list = nc; /* one entry per cluster, empty when its versions agree */
+    /* one arena per thread of build_vectors (at least one) keeps the lists */
+    unsigned nt = rpi_story_threads(e, nc, 256);
+    if (nt > s->n_tarenas) nt = s->n_tarenas;
+    const rp_status st = rpi_story_ranges(e, nc, nt ? nt : 1, diff_range, NULL);
     e->sum.t_story += rpi_now() - t0;
     return st;
 }

@@ -96,6 +96,13 @@ RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers);
 /* the story score from the evidence and the larger passage cover, in [0, 1] */
 RPI_FUNC double rpi_story_combine(double evidence, double cover);
 
+/* Running a step over [0, n) on nt threads, range t on thread t (story.c). */
+typedef rp_status (*rpi_range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
+/* the engine's threads (at most 64), or 1 below min_n items */
+RPI_FUNC unsigned rpi_story_threads(const rp_engine *e, size_t n, size_t min_n);
+RPI_FUNC rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn,
+                                    const void *ctx);
+
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 /* Score units u and v: every signal, passages through al (may be NULL: no passages). */
