@@ -57,14 +57,22 @@ void rpi_arena_free(struct rpi_arena *a)
     a->total = 0;
 }
 
+/* Offset in b's data of the first address at or after used that is a multiple of align
+ * (aligned as an address: the data does not start at a multiple of every alignment). */
+static size_t aligned_off(const struct arena_block *b, size_t used, size_t align)
+{
+    const uintptr_t at = (uintptr_t)(b->data + used);
+    return used + (size_t)((align - at % align) % align);
+}
+
 void *rpi_arena_alloc(struct rpi_arena *a, size_t size, size_t align)
 {
     struct arena_block *b = a->head;
-    size_t off = 0;
-    if (b) off = (b->used + (align - 1)) & ~(align - 1);
-    if (!b || off + size > b->cap) {
+    size_t off = b ? aligned_off(b, b->used, align) : 0;
+    if (!b || off > b->cap || size > b->cap - off) {
         size_t want = b ? 2 * b->cap : ARENA_BLOCK_MIN;
         if (want > ARENA_BLOCK_MAX) want = ARENA_BLOCK_MAX;
+        if (size > SIZE_MAX - sizeof *b - align) return NULL;
         size_t cap = size + align > want ? size + align : want;
         struct arena_block *nb = rpi_malloc(a->alloc, sizeof *nb + cap);
         if (!nb) return NULL;
@@ -75,7 +83,7 @@ void *rpi_arena_alloc(struct rpi_arena *a, size_t size, size_t align)
         a->head = nb;
         a->total += sizeof *nb + cap;
         b = nb;
-        off = 0;
+        off = aligned_off(b, 0, align); /* < align: cap holds size + align */
     }
     b->used = off + size;
     return b->data + off;
