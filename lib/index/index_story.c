@@ -55,6 +55,7 @@ struct uvec {
     struct svec v[3]; /* TF-IDF (unit length), names, numbers */
     int64_t date;
     uint32_t n_top;
+    float ndens; /* share of its term occurrences that are numbers (S5's figure density) */
 };
 
 /* Scoring context: one per add or re-placement, with the frequencies of that moment. */
@@ -147,10 +148,12 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
     RP_TRY(svec_new(c, nb, n));
     const float *idfs = c->idf.ptr;
     const uint32_t *dfs = c->df.ptr;
-    double norm = 0;
+    double norm = 0, occ = 0, numocc = 0;
     for (uint32_t k = 0; k < n; k++) {
         const uint32_t slot = (uint32_t)(ord[k] >> 32);
         const struct sterm *x = &t[(uint32_t)ord[k]];
+        occ += x->tf;
+        if (x->flags & RPI_TOK_NUMBER) numocc += x->tf;
         const double idf = idfs[slot], w = (1.0 + log((double)x->tf)) * idf;
         const int shared = dfs[slot] >= 2;
         norm += w * w;
@@ -171,6 +174,7 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
     for (uint32_t i = 0; i < v->n; i++)
         v->w[i] = (float)(v->w[i] * inv);
     v->sum = 1;
+    out->ndens = occ > 0 ? (float)(numocc / occ) : 0.0f;
     return RP_OK;
 }
 
@@ -232,7 +236,8 @@ static double pair_score(const struct sctx *c, const struct uvec *a, const struc
     if (outside_window(c->ix, a->date, b->date)) return 0;
     const double cosine = rpi_svec_cosine(&a->v[0], &b->v[0], c->idf.ptr);
     const double ev = rpi_story_evidence(cosine, rpi_svec_overlap(&a->v[1], &b->v[1]),
-                                         rpi_svec_overlap(&a->v[2], &b->v[2]));
+                                         rpi_svec_overlap(&a->v[2], &b->v[2]),
+                                         a->ndens < b->ndens ? a->ndens : b->ndens);
     return rpi_story_combine(ev, 0.0);
 }
 

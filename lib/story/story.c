@@ -34,6 +34,13 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
+/* The smaller share of number tokens of units u and v (0 before the vectors exist). */
+static double density(const struct rpi_story *s, uint32_t u, uint32_t v)
+{
+    if (!s->ndens) return 0;
+    return s->ndens[u] < s->ndens[v] ? s->ndens[u] : s->ndens[v];
+}
+
 static struct rpi_sdoc *unit_sd(const rp_engine *e, uint32_t u)
 {
     return rpi_doc(e, e->unit_doc[u])->sd;
@@ -343,6 +350,8 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     s->idf = rpi_malloc(e->alloc, s->df_cap * sizeof *s->idf);
     s->top = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
     s->n_top = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_top);
+    s->ndens = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->ndens);
+    if (!s->ndens) return RP_E_NOMEM;
     if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
@@ -402,8 +411,11 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             goto done;
         }
         double norm = 0;
+        uint32_t occ = 0, numocc = 0;
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
+            occ += tf[slot];
+            if (fl[slot] & RPI_TOK_NUMBER) numocc += tf[slot];
             const double idf = s->idf[slot];
             const uint32_t f = tf[slot];
             const double w = (f < 64 ? ltf[f] : 1.0 + log((double)f)) * idf;
@@ -435,6 +447,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             v->w[i] = (float)(v->w[i] * inv);
         v->sum = 1;
         s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
+        s->ndens[u] = occ ? (float)numocc / (float)occ : 0.0f;
     }
     st = RP_OK;
 done:
@@ -477,7 +490,7 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
     const struct rpi_story *s = e->story;
     const uint32_t u = out->a, v = out->b;
     const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
-    const double ev = rpi_story_evidence(out->cosine, out->names, out->numbers);
+    const double ev = rpi_story_evidence(out->cosine, out->names, out->numbers, density(s, u, v));
     *ps = NULL;
     *np = 0;
     /* a pair with half a text in common has a clear term overlap: below RPI_ALIGN_MIN the
@@ -816,7 +829,8 @@ static int wants_alignment(const rp_engine *e, const struct cand *c, const struc
 {
     if (!(c->flags & CAND_GRAM)) return 0;
     return e->cfg.level == RP_LEVEL_REUSE ||
-           rpi_story_evidence(l->cosine, l->names, l->numbers) >= RPI_ALIGN_MIN;
+           rpi_story_evidence(l->cosine, l->names, l->numbers, density(e->story, l->a, l->b)) >=
+               RPI_ALIGN_MIN;
 }
 
 /* Scatter (or clear) unit u's term, name and number vectors into dense arrays. */
@@ -951,8 +965,10 @@ struct adj {
  * merges (at most RPI_MERGE_ROUNDS). A single strong link between two stories is not enough:
  * the evidence is story against story. */
 #define RPI_MERGE_ROUNDS 8
-#define RPI_MERGE_FACTOR 0.5 /* of the threshold, for centroids of texts without names */
-#define RPI_MERGE_NAMES 0.4  /* mean names overlap of the cross pairs that counts as agreeing */
+#define RPI_MERGE_FACTOR 0.5  /* of the threshold, for centroids in a collection without case */
+#define RPI_CASELESS 0.05     /* a collection where fewer units carry names has no case */
+#define RPI_MIN_NAME_MASS 4.0 /* names mass below which a text has no names signal */
+#define RPI_MERGE_NAMES 0.4   /* mean names overlap of the cross pairs that counts as agreeing */
 
 struct xsum {
     uint64_t key; /* cluster a << 32 | cluster b, a < b */
@@ -994,6 +1010,13 @@ static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep
         st = RP_OK;
         goto done;
     }
+    /* a collection without case (lower-cased, normalized headlines) has no names at all: its
+     * centroids merge at RPI_MERGE_FACTOR of the threshold; in a collection with names, a
+     * text without any (a table of figures) is held to the full threshold */
+    size_t with_names = 0;
+    for (uint32_t u = 0; u < nu; u++)
+        with_names += s->names[u].sum >= RPI_MIN_NAME_MASS;
+    const double lone = (double)with_names < RPI_CASELESS * nu ? RPI_MERGE_FACTOR : 1.0;
     for (int round = 0; round < RPI_MERGE_ROUNDS; round++) {
         memset(intra, 0, nu * sizeof *intra);
         memset(n, 0, nu * sizeof *n);
@@ -1028,10 +1051,9 @@ static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep
             const double na = n[a] + 2 * intra[a], nb = n[b] + 2 * intra[b];
             const double sim = sum / sqrt(na * nb);
             /* different actors are different stories: the names of the cross pairs must
-             * agree; texts without names (normalized headlines) have only their words, and
-             * their centroids merge at half the threshold */
+             * agree; texts without names have only their words */
             const int names_ok = n_names == 0 || names / n_names >= RPI_MERGE_NAMES;
-            if (names_ok && sim >= (n_names ? thr : RPI_MERGE_FACTOR * thr))
+            if (names_ok && sim >= (n_names ? thr : lone * thr))
                 xm[nm++] = (struct xmerge){sim, a, b};
             i = j;
         }
@@ -1351,6 +1373,7 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->seeds);
     rpi_free(e->alloc, s->n_seeds);
     rpi_free(e->alloc, s->top);
+    rpi_free(e->alloc, s->ndens);
     rpi_free(e->alloc, s->udate);
     rpi_free(e->alloc, s->urank);
     rpi_free(e->alloc, s->n_top);

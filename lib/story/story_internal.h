@@ -70,6 +70,7 @@ struct rpi_story {
     uint64_t **seeds; /* while scoring: unit -> alignment seeds (or NULL) */
     uint32_t *n_seeds;
     uint32_t *live; /* unit -> tokens that are not boilerplate */
+    float *ndens;   /* unit -> share of its non-boilerplate tokens that are numbers */
     /* rp_engine_compare scratch */
     rp_aligner *aligner;
     rp_span *spans;
@@ -92,7 +93,8 @@ RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
 RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
 /* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine */
-RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers);
+/* density: the smaller share of number tokens of the two texts (0 when unknown) */
+RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density);
 /* the story score from the evidence and the larger passage cover, in [0, 1] */
 RPI_FUNC double rpi_story_combine(double evidence, double cover);
 

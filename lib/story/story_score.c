@@ -102,8 +102,14 @@ double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struc
 }
 
 /* Story evidence without passages: 0.55 cosine + 0.25 names + 0.20 numbers; the cosine
- * carries the weight of any signal a pair cannot show (no capitalised terms, no numbers). */
-double rpi_story_evidence(double cosine, double names, double numbers)
+ * carries the weight of any signal a pair cannot show (no capitalised terms, no numbers).
+ * Between two texts made mostly of figures (both above RPI_DENSE_NUMBERS of number tokens:
+ * results tables, price lists) the figures are what tells one report from another written
+ * from the same template, so up to RPI_DENSE_SHIFT of the cosine's weight goes to them. */
+#define RPI_DENSE_NUMBERS 0.10
+#define RPI_DENSE_SHIFT 0.30
+
+double rpi_story_evidence(double cosine, double names, double numbers, double density)
 {
     double wc = 0.55, wn = 0.25, wd = 0.20;
     if (names < 0) {
@@ -113,6 +119,12 @@ double rpi_story_evidence(double cosine, double names, double numbers)
     if (numbers < 0) {
         wc += wd;
         wd = 0;
+    } else if (density > RPI_DENSE_NUMBERS) {
+        const double shift = density - RPI_DENSE_NUMBERS < RPI_DENSE_SHIFT
+                                 ? density - RPI_DENSE_NUMBERS
+                                 : RPI_DENSE_SHIFT;
+        wc -= shift;
+        wd += shift;
     }
     return wc * cosine + wn * (names > 0 ? names : 0) + wd * (numbers > 0 ? numbers : 0);
 }
