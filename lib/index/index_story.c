@@ -237,7 +237,7 @@ static double pair_score(const struct sctx *c, const struct uvec *a, const struc
     const double cosine = rpi_svec_cosine(&a->v[0], &b->v[0], c->idf.ptr);
     const double ev = rpi_story_evidence(cosine, rpi_svec_overlap(&a->v[1], &b->v[1]),
                                          rpi_svec_overlap(&a->v[2], &b->v[2]),
-                                         a->ndens < b->ndens ? a->ndens : b->ndens);
+                                         a->ndens < b->ndens ? a->ndens : b->ndens, 1);
     return rpi_story_combine(ev, 0.0);
 }
 

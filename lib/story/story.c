@@ -362,7 +362,12 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     for (unsigned t = 0; t < nt; t++)
         rpi_arena_init(&s->tarenas[t], e->alloc);
     s->n_tarenas = nt;
-    return rpi_story_ranges(e, nu, nt, vectors_range, NULL);
+    RP_TRY(rpi_story_ranges(e, nu, nt, vectors_range, NULL));
+    size_t with_names = 0;
+    for (uint32_t u = 0; u < nu; u++)
+        with_names += s->names[u].sum >= RPI_MIN_NAME_MASS;
+    s->caseless = (double)with_names < RPI_CASELESS * nu;
+    return RP_OK;
 }
 
 /* Vectors of units [lo, hi), in thread t's arena. */
@@ -490,7 +495,8 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
     const struct rpi_story *s = e->story;
     const uint32_t u = out->a, v = out->b;
     const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
-    const double ev = rpi_story_evidence(out->cosine, out->names, out->numbers, density(s, u, v));
+    const double ev =
+        rpi_story_evidence(out->cosine, out->names, out->numbers, density(s, u, v), s->caseless);
     *ps = NULL;
     *np = 0;
     /* a pair with half a text in common has a clear term overlap: below RPI_ALIGN_MIN the
@@ -829,8 +835,8 @@ static int wants_alignment(const rp_engine *e, const struct cand *c, const struc
 {
     if (!(c->flags & CAND_GRAM)) return 0;
     return e->cfg.level == RP_LEVEL_REUSE ||
-           rpi_story_evidence(l->cosine, l->names, l->numbers, density(e->story, l->a, l->b)) >=
-               RPI_ALIGN_MIN;
+           rpi_story_evidence(l->cosine, l->names, l->numbers, density(e->story, l->a, l->b),
+                              e->story->caseless) >= RPI_ALIGN_MIN;
 }
 
 /* Scatter (or clear) unit u's term, name and number vectors into dense arrays. */
@@ -1013,10 +1019,7 @@ static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep
     /* a collection without case (lower-cased, normalized headlines) has no names at all: its
      * centroids merge at RPI_MERGE_FACTOR of the threshold; in a collection with names, a
      * text without any (a table of figures) is held to the full threshold */
-    size_t with_names = 0;
-    for (uint32_t u = 0; u < nu; u++)
-        with_names += s->names[u].sum >= RPI_MIN_NAME_MASS;
-    const double lone = (double)with_names < RPI_CASELESS * nu ? RPI_MERGE_FACTOR : 1.0;
+    const double lone = s->caseless ? RPI_MERGE_FACTOR : 1.0;
     for (int round = 0; round < RPI_MERGE_ROUNDS; round++) {
         memset(intra, 0, nu * sizeof *intra);
         memset(n, 0, nu * sizeof *n);

@@ -71,6 +71,7 @@ struct rpi_story {
     uint32_t *n_seeds;
     uint32_t *live; /* unit -> tokens that are not boilerplate */
     float *ndens;   /* unit -> share of its non-boilerplate tokens that are numbers */
+    int caseless;   /* fewer than RPI_CASELESS of the units have names */
     /* rp_engine_compare scratch */
     rp_aligner *aligner;
     rp_span *spans;
@@ -93,8 +94,12 @@ RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
 RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
 /* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine */
-/* density: the smaller share of number tokens of the two texts (0 when unknown) */
-RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density);
+/* density: the smaller share of number tokens of the two texts (0 when unknown); caseless:
+ * the collection has no names at all (their weight goes to the cosine) */
+RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density,
+                                   int caseless);
+#define RPI_CASELESS 0.05     /* a collection where fewer texts carry names has no case */
+#define RPI_MIN_NAME_MASS 4.0 /* names mass below which a text has no names signal */
 /* the story score from the evidence and the larger passage cover, in [0, 1] */
 RPI_FUNC double rpi_story_combine(double evidence, double cover);
 
