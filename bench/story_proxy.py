@@ -56,7 +56,8 @@ def versions(text, rng):
 def build(args):
     rng = random.Random(args.seed)
     docs = mutate.load_reuters(min_words=60)
-    long = [d for d in docs if len(d["text"].split()) >= 150 and d.get("topics")]
+    long = [d for d in docs
+            if len(d["text"].split()) >= 150 and d.get("topics") and len(sentences(d["text"])) >= 4]
     seeds = rng.sample(long, args.stories)
     seed_ids = {d["id"] for d in seeds}
     topics = set(t for d in seeds for t in d["topics"])
@@ -72,12 +73,18 @@ def build(args):
         others.append(d)
     others = rng.sample(others, min(args.others, len(others)))
     out, gold = [], []
+    def rec(i, text, d):
+        r = {"id": i, "text": text}
+        if args.dates and d.get("date"):
+            r["date"] = d["date"]
+        return r
+
     for k, d in enumerate(seeds):
-        out.append({"id": d["id"], "text": d["text"]})
+        out.append(rec(d["id"], d["text"], d))
         gold.append((d["id"], "s%d" % k))
         for name, t in versions(d["text"], rng):
             vid = "%s-%s" % (d["id"], name)
-            out.append({"id": vid, "text": t})
+            out.append(rec(vid, t, d))
             gold.append((vid, "s%d" % k))
     # Reuters' own copies and corrections among the others are one story: grouped by word
     # 5-gram Jaccard >= 0.5
@@ -95,7 +102,7 @@ def build(args):
         if inter and inter >= 0.5 * len(osh[i] | osh[j]):
             parent[find(i)] = find(j)
     for k, d in enumerate(others):
-        out.append({"id": d["id"], "text": d["text"]})
+        out.append(rec(d["id"], d["text"], d))
         gold.append((d["id"], others[find(k)]["id"]))
     rng.shuffle(out)
     with open(args.corpus, "w") as f:
@@ -187,6 +194,7 @@ def main():
     ap.add_argument("gold")
     ap.add_argument("--pred")
     ap.add_argument("--pairs")
+    ap.add_argument("--dates", action="store_true", help="keep Reuters dates (the --window)")
     ap.add_argument("--stories", type=int, default=60)
     ap.add_argument("--others", type=int, default=800)
     ap.add_argument("--seed", type=int, default=7)
