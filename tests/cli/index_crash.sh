@@ -56,7 +56,14 @@ while [ $killed -lt "$RUNS" ] && [ $i -lt $((RUNS * 4)) ]; do
     pid=$!
     d=$((RANDOM % (ms + 3)))
     sleep "$(printf '0.%03d' "$d")"
-    kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
+    # the delay range follows the add's duration on this build and machine: shorter after
+    # an add that ended before its kill, longer after a kill
+    if kill -9 "$pid" 2>/dev/null; then
+        killed=$((killed + 1))
+        ms=$((ms + ms / 8 + 1))
+    else
+        ms=$((ms * 3 / 4))
+    fi
     wait "$pid" 2>/dev/null || true
     # all or nothing: count this batch's ids in the index
     n_in=$("$REPRINT" index export "$ix" | grep -c "\"id\":\"$(printf 'b%03d-' $k)" || true)
