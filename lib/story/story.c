@@ -351,7 +351,8 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     s->top = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
     s->n_top = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_top);
     s->ndens = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->ndens);
-    if (!s->ndens) return RP_E_NOMEM;
+    s->live = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->live);
+    if (!s->ndens || !s->live) return RP_E_NOMEM;
     if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
@@ -365,7 +366,7 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     RP_TRY(rpi_story_ranges(e, nu, nt, vectors_range, NULL));
     size_t with_names = 0;
     for (uint32_t u = 0; u < nu; u++)
-        with_names += s->names[u].sum >= RPI_MIN_NAME_MASS;
+        with_names += s->names[u].sum >= RPI_MIN_MASS;
     s->caseless = (double)with_names < RPI_CASELESS * nu;
     return RP_OK;
 }
@@ -393,11 +394,12 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             st, rpi_array_reserve(e->alloc, &p, &cap, sizeof *touched, sd->n_tok + sd->n_title + 1),
             done);
         touched = p;
-        uint32_t m = 0;
+        uint32_t m = 0, live = 0;
         for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
             const int title = t >= sd->n_tok;
             const uint32_t id = title ? sd->title_tok[t - sd->n_tok] : sd->tok[t];
             if (!id) continue;
+            live += !title;
             const uint32_t slot = (uint32_t)df_slot(s, id);
             if (tf[slot]++ == 0) touched[m++] = slot;
             fl[slot] |= title ? sd->title_flags[t - sd->n_tok] : sd->tflags[t];
@@ -453,6 +455,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
         v->sum = 1;
         s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
         s->ndens[u] = occ ? (float)numocc / (float)occ : 0.0f;
+        s->live[u] = live;
     }
     st = RP_OK;
 done:
@@ -896,8 +899,7 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
     return st;
 }
 
-/* Tokens that are not boilerplate of units [lo, hi), and the seeds of those marked in
- * s->n_seeds (1 = takes part in a pair to align). */
+/* Seeds of units [lo, hi) marked in s->n_seeds (1 = takes part in a pair to align). */
 static rp_status seeds_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
     (void)t;
@@ -905,9 +907,8 @@ static rp_status seeds_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
     struct rpi_story *s = e->story;
     const unsigned k = rpi_aligner_seed(s->aligner);
     for (size_t u = lo; u < hi; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
-        s->live[u] = live_tokens(sd);
         if (!s->n_seeds[u]) continue;
+        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
         s->n_seeds[u] = 0;
         if (sd->n_tok == 0) continue;
         s->seeds[u] = rpi_malloc(e->alloc, sd->n_tok * sizeof **s->seeds);
@@ -925,12 +926,10 @@ static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand 
     s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
     s->seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->seeds);
     s->n_seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_seeds);
-    s->live = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->live);
-    if (!s->links || !s->seeds || !s->n_seeds || !s->live) return RP_E_NOMEM;
+    if (!s->links || !s->seeds || !s->n_seeds) return RP_E_NOMEM;
     s->n_links = n;
     e->sum.n_story_candidates = n;
-    /* pass 1: signals without passages (live counts first: relations use them) */
-    RP_TRY(rpi_story_ranges(e, nu, rpi_story_threads(e, nu, 4096), seeds_range, NULL));
+    /* pass 1: signals without passages */
     struct score_ctx x = {c, NULL};
     RP_TRY(rpi_story_ranges(e, n, rpi_story_threads(e, n, 1024), score_range, &x));
     /* pass 2: the pairs worth aligning, and the seeds of their units */
@@ -971,10 +970,8 @@ struct adj {
  * merges (at most RPI_MERGE_ROUNDS). A single strong link between two stories is not enough:
  * the evidence is story against story. */
 #define RPI_MERGE_ROUNDS 8
-#define RPI_MERGE_FACTOR 0.5  /* of the threshold, for centroids in a collection without case */
-#define RPI_CASELESS 0.05     /* a collection where fewer units carry names has no case */
-#define RPI_MIN_NAME_MASS 4.0 /* names mass below which a text has no names signal */
-#define RPI_MERGE_NAMES 0.4   /* mean names overlap of the cross pairs that counts as agreeing */
+#define RPI_MERGE_FACTOR 0.5 /* of the threshold, for centroids in a collection without case */
+#define RPI_MERGE_NAMES 0.4  /* mean names overlap of the cross pairs that counts as agreeing */
 
 struct xsum {
     uint64_t key; /* cluster a << 32 | cluster b, a < b */

@@ -329,7 +329,7 @@ rp_status rpi_story_disagreements(rp_engine *e)
     if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
     for (size_t i = 0; i < e->n_docs; i++)
         s->dis_of_doc[i] = UINT32_MAX;
-    s->n_dis_list = nc; /* one entry per cluster, empty when its versions agree */
+    /* dis_list: one entry per cluster, empty when its versions agree */
     /* one arena per thread of build_vectors (at least one) keeps the lists */
     unsigned nt = rpi_story_threads(e, nc, 256);
     if (nt > s->n_tarenas) nt = s->n_tarenas;

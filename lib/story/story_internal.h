@@ -66,7 +66,6 @@ struct rpi_story {
         const rp_disagreement *d;
         size_t n;
     } * dis_list;
-    size_t n_dis_list;
     uint64_t **seeds; /* while scoring: unit -> alignment seeds (or NULL) */
     uint32_t *n_seeds;
     uint32_t *live; /* unit -> tokens that are not boilerplate */
@@ -82,7 +81,6 @@ struct rpi_story {
 };
 
 /* story_score.c: the pair score from its signals (vectors sorted by term). */
-RPI_FUNC double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min);
 /* cosine of two unit vectors scaled by the IDF mass of their shared terms (a factor in
  * [0, 1] reached at RPI_MIN_SHARED); idf is indexed by term */
 RPI_FUNC double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf);
@@ -98,8 +96,8 @@ RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, co
  * the collection has no names at all (their weight goes to the cosine) */
 RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density,
                                    int caseless);
-#define RPI_CASELESS 0.05     /* a collection where fewer texts carry names has no case */
-#define RPI_MIN_NAME_MASS 4.0 /* names mass below which a text has no names signal */
+#define RPI_CASELESS 0.05 /* a collection where fewer texts carry names has no case */
+#define RPI_MIN_MASS 4.0  /* names or numbers mass below which a text has no such signal */
 /* the story score from the evidence and the larger passage cover, in [0, 1] */
 RPI_FUNC double rpi_story_combine(double evidence, double cover);
 

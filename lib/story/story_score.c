@@ -8,8 +8,8 @@
  * why. */
 #include "story_internal.h"
 
-/* Weighted overlap of two sorted vectors: sum of products, or of min weights, shared. */
-double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min)
+/* Sum of the smaller weight of every term two sorted vectors share. */
+static double shared_min(const struct svec *a, const struct svec *b)
 {
     double d = 0;
     uint32_t i = 0, j = 0;
@@ -19,7 +19,7 @@ double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min)
         else if (a->term[i] > b->term[j])
             j++;
         else {
-            d += use_min ? (a->w[i] < b->w[j] ? a->w[i] : b->w[j]) : (double)a->w[i] * b->w[j];
+            d += a->w[i] < b->w[j] ? a->w[i] : b->w[j];
             i++;
             j++;
         }
@@ -31,6 +31,12 @@ double rpi_svec_dot(const struct svec *a, const struct svec *b, int use_min)
  * the evidence behind it, the IDF mass of the shared terms, up to RPI_MIN_SHARED (about two
  * rare terms or three ordinary ones). Long texts always have more. */
 #define RPI_MIN_SHARED 10.0
+
+/* The cosine d scaled by m, the IDF mass of the shared terms. */
+static double mass_scaled(double d, double m)
+{
+    return m >= RPI_MIN_SHARED ? d : d * m / RPI_MIN_SHARED;
+}
 
 double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf)
 {
@@ -49,7 +55,7 @@ double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *
             j++;
         }
     }
-    return m >= RPI_MIN_SHARED ? d : d * m / RPI_MIN_SHARED;
+    return mass_scaled(d, m);
 }
 
 /* The same cosine with a's weights scattered in a dense array by term (rpi_svec_scatter):
@@ -64,7 +70,7 @@ double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float 
         d += (double)da[x] * b->w[j];
         m += idf[x];
     }
-    return m >= RPI_MIN_SHARED ? d : d * m / RPI_MIN_SHARED;
+    return mass_scaled(d, m);
 }
 
 void rpi_svec_scatter(const struct svec *a, float *dense, int clear)
@@ -75,9 +81,7 @@ void rpi_svec_scatter(const struct svec *a, float *dense, int clear)
 
 /* Weighted Dice coefficient of two IDF-weighted sets: 2 * shared / (mass a + mass b); -1
  * when either side has too little mass to say anything (a month name alone is not a name
- * signal). */
-#define RPI_MIN_MASS 4.0
-
+ * signal; RPI_MIN_MASS in story_internal.h). */
 static double dice(const struct svec *a, const struct svec *b, double shared)
 {
     const double o = 2.0 * shared / ((double)a->sum + b->sum);
@@ -87,7 +91,7 @@ static double dice(const struct svec *a, const struct svec *b, double shared)
 double rpi_svec_overlap(const struct svec *a, const struct svec *b)
 {
     if (a->sum < RPI_MIN_MASS || b->sum < RPI_MIN_MASS) return -1.0;
-    return dice(a, b, rpi_svec_dot(a, b, 1));
+    return dice(a, b, shared_min(a, b));
 }
 
 double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b)
