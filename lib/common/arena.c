@@ -3,34 +3,18 @@
  * that live until the arena is freed, in large blocks, with stable addresses.
  *
  * Blocks start at 256 KiB and double up to 8 MiB, so a small arena stays small and a large one
- * makes few system allocations. Blocks of 4 MiB and more ask the kernel for transparent huge
- * pages over their 2 MiB-aligned interior (madvise; a hint, ignored where unsupported): the
- * story level fills ~100 MB of arena on Reuters, and first-touch page faults on 4 KiB pages
- * were measured at ~20% of its run time on a virtual machine (docs/benchmarks.md). */
+ * makes few system allocations. Blocks of 2 MiB and more are whole transparent huge pages
+ * (rpi_malloc_huge: 2 MiB-aligned, advised): the story level fills ~100 MB of arena on
+ * Reuters, and first-touch page faults on 4 KiB pages were measured at ~20% of its run time
+ * on a virtual machine (docs/benchmarks.md). */
 #include <stdint.h> /* uintptr_t */
 #include <string.h> /* memcpy */
-#if defined(__linux__)
-#include <sys/mman.h> /* madvise */
-#endif
 #include "common_internal.h"
 #include "arena_internal.h"
 
 #define ARENA_BLOCK_MIN (256u * 1024u)
 #define ARENA_BLOCK_MAX (8u * 1024u * 1024u)
-#define HUGE_PAGE (2u * 1024u * 1024u)
-
-/* Advise huge pages over the 2 MiB-aligned pages inside [p, p + n). */
-static void advise_huge(void *p, size_t n)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
-    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
+#define HUGE_BLOCK ((size_t)2 << 20)
 
 struct arena_block {
     struct arena_block *next;
@@ -74,9 +58,15 @@ void *rpi_arena_alloc(struct rpi_arena *a, size_t size, size_t align)
         if (want > ARENA_BLOCK_MAX) want = ARENA_BLOCK_MAX;
         if (size > SIZE_MAX - sizeof *b - align) return NULL;
         size_t cap = size + align > want ? size + align : want;
-        struct arena_block *nb = rpi_malloc(a->alloc, sizeof *nb + cap);
+        struct arena_block *nb;
+        if (cap >= HUGE_BLOCK) { /* whole huge pages: round the block up to 2 MiB */
+            if (cap > SIZE_MAX - 2 * HUGE_BLOCK) return NULL;
+            cap = ((sizeof *nb + cap + HUGE_BLOCK - 1) & ~(HUGE_BLOCK - 1)) - sizeof *nb;
+            nb = rpi_malloc_huge(a->alloc, sizeof *nb + cap);
+        } else {
+            nb = rpi_malloc(a->alloc, sizeof *nb + cap);
+        }
         if (!nb) return NULL;
-        if (cap >= 2 * HUGE_PAGE) advise_huge(nb, sizeof *nb + cap);
         nb->next = a->head;
         nb->used = 0;
         nb->cap = cap;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* sort.c -- LSD radix sort of 64-bit keys (stable), for the large sorts of the later stages
- * (candidate pairs, postings, fingerprints). 16-bit digits; a pass whose digit is the same
- * for every key is skipped. Measured on Reuters (800k candidate keys): qsort with a
- * comparison function took several times longer. */
-#include <string.h> /* memset */
+ * (candidate pairs, postings, fingerprints: 16-bit digits) and the small and medium ones
+ * (alignment seeds, records keyed by their first 8 bytes: 8-bit digits), one loop for all; a
+ * pass whose digit is the same for every key is skipped. Measured on Reuters (800k candidate
+ * keys): qsort with a comparison function took several times longer. */
+#include <string.h> /* memset, memcpy */
 #include "common/common_internal.h"
 
 /* Small arrays: quicksort (median of three) with insertion sort below 16 elements, inlined
@@ -48,6 +49,49 @@
 SMALL_SORT(uint64_t, rpi_qsort_u64)
 SMALL_SORT(uint32_t, rpi_qsort_u32)
 
+/* Stable LSD radix sort of n records of `size` bytes, each starting with its uint64_t key, by
+ * the `bits`-wide digits of bits [from_bit, 64); a digit shared by every key is skipped. tmp
+ * holds n records, count 2^bits counters. Inlined with constant size and bits, so each caller
+ * gets its own specialised loop. */
+static inline uint64_t rec_key(const unsigned char *r)
+{
+    uint64_t k;
+    memcpy(&k, r, sizeof k);
+    return k;
+}
+
+static inline void radix_records(unsigned char *a, unsigned char *tmp, size_t n, size_t size,
+                                 unsigned from_bit, unsigned bits, size_t *count)
+{
+    if (n < 2) return;
+    const size_t nd = (size_t)1 << bits, mask = nd - 1;
+    const uint64_t k0 = rec_key(a);
+    uint64_t diff = 0; /* bits that differ between keys */
+    for (size_t i = 1; i < n; i++)
+        diff |= rec_key(a + i * size) ^ k0;
+    unsigned char *src = a, *dst = tmp;
+    for (unsigned shift = from_bit; shift < 64; shift += bits) {
+        if (((diff >> shift) & mask) == 0) continue;
+        memset(count, 0, nd * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(rec_key(src + i * size) >> shift) & mask]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < nd; d++) {
+            const size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char *r = src + i * size;
+            memcpy(dst + count[(rec_key(r) >> shift) & mask]++ * size, r, size);
+        }
+        unsigned char *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, n * size);
+}
+
 rp_status rpi_sort_u64(const rp_alloc *alloc, uint64_t *a, size_t n)
 {
     if (n < 2) return RP_OK;
@@ -62,29 +106,20 @@ rp_status rpi_sort_u64(const rp_alloc *alloc, uint64_t *a, size_t n)
         rpi_free(alloc, count);
         return RP_E_NOMEM;
     }
-    uint64_t *src = a, *dst = tmp;
-    uint64_t diff = 0; /* bits that differ between keys */
-    for (size_t i = 1; i < n; i++)
-        diff |= a[i] ^ a[0];
-    for (unsigned shift = 0; shift < 64; shift += 16) {
-        if (((diff >> shift) & 0xFFFF) == 0) continue;
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(src[i] >> shift) & 0xFFFF]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            const size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[count[(src[i] >> shift) & 0xFFFF]++] = src[i];
-        uint64_t *t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != a) memcpy(a, src, n * sizeof *a);
+    radix_records((unsigned char *)a, (unsigned char *)tmp, n, sizeof *a, 0, 16, count);
     rpi_free(alloc, tmp);
     rpi_free(alloc, count);
     return RP_OK;
+}
+
+void rpi_radix_u64(uint64_t *a, uint64_t *tmp, size_t n, unsigned from_bit)
+{
+    size_t count[256];
+    radix_records((unsigned char *)a, (unsigned char *)tmp, n, sizeof *a, from_bit, 8, count);
+}
+
+void rpi_radix_rec(void *a, void *tmp, size_t n, size_t size)
+{
+    size_t count[256];
+    radix_records(a, tmp, n, size, 0, 8, count);
 }
