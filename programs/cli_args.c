@@ -191,7 +191,7 @@ int cli_engine_check(const char *prog, const rp_config *g)
 {
     if ((g->bands == 0) != (g->rows == 0))
         return cli_usage_error(prog, "%s", "--bands and --rows go together");
-    if (g->bands && (unsigned long)g->bands * g->rows > g->num_perm)
+    if (g->bands && (unsigned long)g->bands * g->rows > RP_CONFIG_NUM_PERM(g))
         return cli_usage_error(prog, "%s", "--bands x --rows must not exceed --num-perm");
     return 0;
 }

@@ -62,7 +62,7 @@ static const char USAGE2[] =
     "  --boilerplate-min N     reuse/story: a line in N or more distinct contexts is\n"
     "                          boilerplate and ignored (default 4; 0 = off)\n"
     "  --ngram N               words per shingle (default 5)\n"
-    "  --num-perm K            MinHash signature length (default 128)\n"
+    "  --num-perm K            MinHash signature length (default 128; 64 at reuse/story)\n"
     "  --bands B --rows R      LSH banding (default: derived from the threshold)\n"
     "  --verify signature|exact  check candidates by MinHash estimate (default) or exact\n"
     "                          Jaccard of the shingle sets (spilled to a temp file)\n"
@@ -258,14 +258,21 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "verify=%s threads=%u\n"
                 "reprint: stages: read+sketch %.3f s, group %.3f s, candidates+verify %.3f s "
                 "(%llu candidates, %llu verified), cluster %.3f s\n",
-                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, s->threshold, c->cfg.num_perm, s->bands,
-                s->rows, c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature", s->threads,
-                s->t_read, s->t_group, s->t_candidates, (unsigned long long)s->n_candidates,
-                (unsigned long long)s->n_verified, s->t_cluster);
+                LEVEL_NAMES[c->cfg.level], c->cfg.ngram, s->threshold, RP_CONFIG_NUM_PERM(&c->cfg),
+                s->bands, s->rows, c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature",
+                s->threads, s->t_read, s->t_group, s->t_candidates,
+                (unsigned long long)s->n_candidates, (unsigned long long)s->n_verified,
+                s->t_cluster);
     if (c->verbose && c->cfg.level >= RP_LEVEL_REUSE)
         fprintf(stderr, "reprint: story stage %.3f s (%llu pairs scored, %llu linked)\n",
                 s->t_story, (unsigned long long)s->n_story_candidates,
                 (unsigned long long)s->n_story_links);
+    if (c->verbose && c->cfg.level >= RP_LEVEL_REUSE)
+        fprintf(stderr,
+                "reprint: story steps: boilerplate %.3f s, term statistics %.3f s, vectors %.3f "
+                "s, candidates %.3f s, scoring %.3f s, clusters %.3f s, relations %.3f s\n",
+                s->t_story_steps[0], s->t_story_steps[1], s->t_story_steps[2], s->t_story_steps[3],
+                s->t_story_steps[4], s->t_story_steps[5], s->t_story_steps[6]);
     if (c->verbose)
         fprintf(stderr,
                 "reprint: peak RSS after read %.1f MiB, candidates %.1f MiB, "

@@ -60,7 +60,10 @@ typedef struct rp_config {
     double threshold;        /* the level's threshold; 0 = the level's default. near: 5-gram
                                 Jaccard (0.5); reuse: share of the shorter document covered by
                                 shared passages (0.05); story: story score (RP_STORY_THRESHOLD) */
-    unsigned num_perm;       /* MinHash signature length; default 128 */
+    unsigned num_perm;       /* MinHash signature length; 0 = the level's default:
+                                RP_NEAR_NUM_PERM (exact, near), RP_STORY_NUM_PERM (reuse,
+                                story: there signatures only find near copies as candidates
+                                and hint at the relation; docs/internals/story.md) */
     unsigned bands, rows;    /* LSH banding; 0 = derived from threshold (rp_lsh_params) */
     rp_verify verify;        /* default RP_VERIFY_SIGNATURE */
     rp_keep keep;            /* default RP_KEEP_LONGEST */
@@ -83,6 +86,12 @@ typedef struct rp_config {
 } rp_config;
 #define RP_REUSE_THRESHOLD 0.05
 #define RP_STORY_THRESHOLD 0.35
+#define RP_NEAR_NUM_PERM 128
+#define RP_STORY_NUM_PERM 64
+/* num_perm in effect for a configuration: its own, else the level's default. */
+#define RP_CONFIG_NUM_PERM(c)                                                                     \
+    ((c)->num_perm ? (c)->num_perm                                                                \
+                   : (c)->level >= RP_LEVEL_REUSE ? RP_STORY_NUM_PERM : RP_NEAR_NUM_PERM)
 
 RP_API void rp_config_default(rp_config *c);
 
@@ -231,6 +240,7 @@ RP_API size_t rp_engine_n_clusters(const rp_engine *e);
 RP_API rp_status rp_engine_cluster(const rp_engine *e, size_t k, rp_cluster_info *out);
 
 #define RP_SKIP_REASONS 16
+#define RP_STORY_STEPS 7 /* rp_summary.t_story_steps */
 typedef struct rp_summary {
     uint64_t n_docs;        /* documents (including skipped) */
     uint64_t n_skipped;
@@ -251,6 +261,9 @@ typedef struct rp_summary {
     uint64_t n_story_candidates;  /* pairs scored at the reuse/story level */
     uint64_t n_story_links;       /* of them, at or above the threshold */
     double t_story;               /* seconds in the reuse/story stages */
+    double t_story_steps[RP_STORY_STEPS]; /* of them, per step: boilerplate, term statistics,
+                                             vectors, candidates, scoring, clusters,
+                                             relations and disagreements */
     unsigned bands, rows, threads;
     double threshold;       /* the level's threshold in effect (defaults resolved) */
     double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */

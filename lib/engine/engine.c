@@ -2,13 +2,13 @@
 /* engine.c -- rp_engine lifecycle, configuration and result accessors. The stages themselves
  * are in engine_read.c (read, normalize, sketch) and engine_cluster.c (group, LSH, verify,
  * cluster). */
-#include <stdarg.h>  /* va_list */
-#include <stdio.h>   /* vsnprintf */
-#include <stdlib.h>  /* qsort */
-#include <string.h>  /* memset, strlen */
-#include <time.h>    /* clock_gettime */
-#include <unistd.h>  /* close */
-#include <sys/mman.h> /* munmap */
+#include <stdarg.h>       /* va_list */
+#include <stdio.h>        /* vsnprintf */
+#include <stdlib.h>       /* qsort */
+#include <string.h>       /* memset, strlen */
+#include <time.h>         /* clock_gettime */
+#include <unistd.h>       /* close */
+#include <sys/mman.h>     /* munmap */
 #include <sys/resource.h> /* getrusage */
 #include "engine_internal.h"
 
@@ -33,7 +33,7 @@ void rp_config_default(rp_config *c)
     c->level = RP_LEVEL_NEAR;
     c->ngram = 5;
     c->threshold = 0.0; /* the level's default */
-    c->num_perm = 128;
+    c->num_perm = 0;    /* the level's default */
     c->verify = RP_VERIFY_SIGNATURE;
     c->keep = RP_KEEP_LONGEST;
     c->max_bucket = 512;
@@ -76,12 +76,13 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
 {
     *out = NULL;
     if (!c) return RP_E_INVALID;
-    if (c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM) return RP_E_INVALID;
+    const unsigned num_perm = RP_CONFIG_NUM_PERM(c);
+    if (num_perm < RP_MINHASH_MIN_PERM || num_perm > RP_MINHASH_MAX_PERM) return RP_E_INVALID;
     if (c->ngram < 1 || c->ngram > 64) return RP_E_INVALID;
     if (!(c->threshold >= 0.0 && c->threshold <= 1.0)) return RP_E_INVALID;
     if (c->min_passage < 2 || c->min_passage > 1000) return RP_E_INVALID;
     if (!(c->window_days >= 0.0 && c->window_days <= 1e6)) return RP_E_INVALID;
-    if (c->bands && c->rows && (uint64_t)c->bands * c->rows > c->num_perm) return RP_E_INVALID;
+    if (c->bands && c->rows && (uint64_t)c->bands * c->rows > num_perm) return RP_E_INVALID;
     if (c->level < RP_LEVEL_EXACT || c->level > RP_LEVEL_STORY) return RP_E_INVALID;
     rp_engine *e = rpi_calloc(alloc, 1, sizeof *e);
     if (!e) return RP_E_NOMEM;
@@ -90,6 +91,7 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
         e->alloc = &e->alloc_copy;
     }
     e->cfg = *c;
+    e->cfg.num_perm = num_perm;
     if (e->cfg.threshold == 0.0)
         e->cfg.threshold = c->level == RP_LEVEL_REUSE   ? RP_REUSE_THRESHOLD
                            : c->level == RP_LEVEL_STORY ? RP_STORY_THRESHOLD
@@ -99,8 +101,8 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
     e->mem_limit = c->max_memory;
     if (!e->mem_limit) {
         const long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-        e->mem_limit = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize / 4 * 3
-                                              : (uint64_t)8 << 30;
+        e->mem_limit =
+            pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize / 4 * 3 : (uint64_t)8 << 30;
     }
     /* arena 0: engine-owned strings; worker arenas are added by the reading stage */
     e->arenas = rpi_calloc(e->alloc, 1, sizeof *e->arenas);
@@ -141,14 +143,16 @@ void rp_engine_free(rp_engine *e)
         rpi_free(e->alloc, e->chunks[i]);
         rpi_free(e->alloc, e->sig_chunks[i]);
     }
-    for (unsigned i = 0; i < e->n_arenas; i++) rpi_arena_free(&e->arenas[i]);
+    for (unsigned i = 0; i < e->n_arenas; i++)
+        rpi_arena_free(&e->arenas[i]);
     rpi_free(e->alloc, e->arenas);
     for (unsigned i = 0; i < e->n_spills; i++) {
         if (e->spills[i].map) munmap((void *)e->spills[i].map, e->spills[i].size);
         if (e->spills[i].fd >= 0) close(e->spills[i].fd);
     }
     rpi_free(e->alloc, e->spills);
-    for (size_t i = 0; i < e->n_inputs; i++) rpi_free(e->alloc, e->inputs[i]);
+    for (size_t i = 0; i < e->n_inputs; i++)
+        rpi_free(e->alloc, e->inputs[i]);
     rpi_free(e->alloc, e->inputs);
     rpi_free(e->alloc, e->unit_of);
     rpi_free(e->alloc, e->unit_doc);
@@ -180,8 +184,8 @@ void rp_engine_set_log(rp_engine *e, rp_log_fn fn, void *user)
 rp_status rp_engine_add_input(rp_engine *e, const char *path)
 {
     if (!path || e->ran) return RP_E_INVALID;
-    char **n = rpi_realloc(e->alloc, e->inputs, e->n_inputs * sizeof *n,
-                           (e->n_inputs + 1) * sizeof *n);
+    char **n =
+        rpi_realloc(e->alloc, e->inputs, e->n_inputs * sizeof *n, (e->n_inputs + 1) * sizeof *n);
     if (!n) return RP_E_NOMEM;
     e->inputs = n;
     e->inputs[e->n_inputs] = rpi_strndup(e->alloc, path, strlen(path));
@@ -215,8 +219,7 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
     out->date_epoch = d->date;
     out->of_doc = SIZE_MAX;
     out->cluster_doc = i;
-    out->cluster_index =
-        e->cl_of_doc && e->cl_of_doc[i] != UINT32_MAX ? e->cl_of_doc[i] : SIZE_MAX;
+    out->cluster_index = e->cl_of_doc && e->cl_of_doc[i] != UINT32_MAX ? e->cl_of_doc[i] : SIZE_MAX;
     if (d->sd) {
         out->title = d->sd->title;
         out->text_size = d->sd->text_size;
@@ -344,15 +347,15 @@ rp_status rpi_engine_clusters(rp_engine *e)
     for (size_t i = 0; i < n; i++) {
         rp_doc_result r;
         rp_engine_doc(e, i, &r);
-        if (r.relation == RP_REL_SKIPPED || cnt[r.cluster_doc] < 2 || i == r.cluster_doc)
-            continue;
+        if (r.relation == RP_REL_SKIPPED || cnt[r.cluster_doc] < 2 || i == r.cluster_doc) continue;
         e->cl_members[slot[r.cluster_doc]++] = i;
     }
     e->n_clusters = nc;
     rpi_free(e->alloc, e->cl_of_doc);
     e->cl_of_doc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *e->cl_of_doc);
     if (!e->cl_of_doc) goto done;
-    for (size_t i = 0; i < n; i++) e->cl_of_doc[i] = UINT32_MAX;
+    for (size_t i = 0; i < n; i++)
+        e->cl_of_doc[i] = UINT32_MAX;
     for (size_t k = 0; k < nc; k++)
         for (size_t x = e->cl_off[k]; x < e->cl_off[k + 1]; x++)
             e->cl_of_doc[e->cl_members[x]] = (uint32_t)k;

@@ -34,6 +34,8 @@ struct rp_aligner {
     size_t cap_sa, cap_sb;
     uint64_t *hits; /* i << 32 | j */
     size_t cap_hits;
+    uint64_t *tmp; /* sort scratch */
+    size_t cap_tmp;
     struct chain *chains;
     size_t cap_chains;
     uint32_t *open; /* indices of open chains */
@@ -78,18 +80,13 @@ void rp_aligner_free(rp_aligner *al)
     rpi_free(al->alloc, al->sa);
     rpi_free(al->alloc, al->sb);
     rpi_free(al->alloc, al->hits);
+    rpi_free(al->alloc, al->tmp);
     rpi_free(al->alloc, al->chains);
     rpi_free(al->alloc, al->open);
     rpi_free(al->alloc, al->out);
     rpi_free(al->alloc, al->used_a);
     rpi_free(al->alloc, al->used_b);
     rpi_free(al->alloc, al);
-}
-
-/* Small arrays by qsort, large ones by radix (common/sort.c). */
-static rp_status sort_keys(const rp_alloc *alloc, uint64_t *a, size_t n)
-{
-    return rpi_sort_u64(alloc, a, n);
 }
 
 static int cmp_matched(const void *pa, const void *pb)
@@ -107,13 +104,13 @@ static int cmp_astart(const void *pa, const void *pb)
 }
 
 /* Seeds of a token sequence: (32-bit hash of every k-gram without a 0 token) << 32 |
- * position, sorted. out holds n entries. */
-rp_status rpi_align_seeds(const rp_alloc *alloc, const uint32_t *t, size_t n, unsigned k,
-                          uint64_t *out, size_t *m_out)
+ * position, sorted. out and tmp hold n entries. */
+void rpi_align_seeds(const uint32_t *t, size_t n, unsigned k, uint64_t *out, uint64_t *tmp,
+                     size_t *m_out)
 {
     size_t m = 0;
     *m_out = 0;
-    if (n < k) return RP_OK;
+    if (n < k) return;
     size_t zero_until = 0; /* first position whose window holds no 0 */
     for (size_t i = 0; i < n; i++)
         if (t[i] == 0) {
@@ -128,7 +125,11 @@ rp_status rpi_align_seeds(const rp_alloc *alloc, const uint32_t *t, size_t n, un
             out[m++] = (h & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1 - k);
         }
     *m_out = m;
-    return sort_keys(alloc, out, m);
+    /* positions rise in out: a stable sort by hash sorts the keys */
+    if (m < 32)
+        rpi_qsort_u64(out, m);
+    else
+        rpi_radix_u64(out, tmp, m, 32);
 }
 
 /* Grow one of the aligner's arrays to hold need elements (common/buf.c). */
@@ -178,7 +179,12 @@ static rp_status chain_hits(rp_aligner *al, size_t nh, size_t *n_chains)
 {
     const unsigned k = al->p.seed, reach = al->p.max_gap + k;
     size_t nc = 0, no = 0;
-    RP_TRY(sort_keys(al->alloc, al->hits, nh));
+    if (nh < 32) {
+        rpi_qsort_u64(al->hits, nh);
+    } else {
+        GROW(al, al->tmp, al->cap_tmp, nh);
+        rpi_radix_u64(al->hits, al->tmp, nh, 0);
+    }
     for (size_t h = 0; h < nh; h++) {
         const uint32_t i = (uint32_t)(al->hits[h] >> 32), j = (uint32_t)al->hits[h];
         /* drop chains that can no longer be extended (their last i is too far behind) */
@@ -228,9 +234,10 @@ rp_status rp_align(rp_aligner *al, const uint32_t *a, size_t na, const uint32_t 
     if (na < k || nb < k) return RP_OK;
     GROW(al, al->sa, al->cap_sa, na);
     GROW(al, al->sb, al->cap_sb, nb);
+    GROW(al, al->tmp, al->cap_tmp, na > nb ? na : nb);
     size_t ma, mb;
-    RP_TRY(rpi_align_seeds(al->alloc, a, na, k, al->sa, &ma));
-    RP_TRY(rpi_align_seeds(al->alloc, b, nb, k, al->sb, &mb));
+    rpi_align_seeds(a, na, k, al->sa, al->tmp, &ma);
+    rpi_align_seeds(b, nb, k, al->sb, al->tmp, &mb);
     return rpi_align_sorted(al, al->sa, ma, na, al->sb, mb, nb, out, n);
 }
 

@@ -34,10 +34,9 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-/* The smaller share of number tokens of units u and v (0 before the vectors exist). */
+/* The smaller share of number tokens of units u and v (build_vectors). */
 static double density(const struct rpi_story *s, uint32_t u, uint32_t v)
 {
-    if (!s->ndens) return 0;
     return s->ndens[u] < s->ndens[v] ? s->ndens[u] : s->ndens[v];
 }
 
@@ -115,7 +114,8 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
     rp_status st = lc ? RP_OK : RP_E_NOMEM;
     const struct line_keys k = {lc, first};
     if (st == RP_OK)
-        st = rpi_story_ranges(e, nu, rpi_story_threads(e, nu, 4096), line_keys_range, &k);
+        st = rpi_story_ranges_by(e, nu, rpi_story_threads(e, nu, 4096), s->unit_w, line_keys_range,
+                                 &k);
     rpi_free(e->alloc, first);
     if (st == RP_OK) st = rpi_sort_u64(e->alloc, lc, n);
     if (st != RP_OK) {
@@ -143,7 +143,8 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
     rpi_free(e->alloc, lc);
     e->sum.n_boilerplate_lines = nb;
     if (nb == 0) return RP_OK;
-    return rpi_story_ranges(e, e->n_docs, rpi_story_threads(e, e->n_docs, 4096), strip_range, s);
+    return rpi_story_ranges_by(e, e->n_docs, rpi_story_threads(e, e->n_docs, 4096), s->doc_w,
+                               strip_range, s);
 }
 
 /* ---- S2: document frequencies ----------------------------------------------------------- */
@@ -151,7 +152,7 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
 static size_t df_slot(const struct rpi_story *s, uint32_t term)
 {
     size_t m = s->df_cap - 1, i = (size_t)rpi_mix64(term) & m;
-    while (s->df_key[i] && s->df_key[i] != term)
+    while (s->df[i].key && s->df[i].key != term)
         i = (i + 1) & m;
     return i;
 }
@@ -160,7 +161,7 @@ uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term)
 {
     if (!term || !s->df_cap) return 0;
     const size_t i = df_slot(s, term);
-    return s->df_key[i] ? s->df_val[i] : 0;
+    return s->df[i].key ? s->df[i].val : 0;
 }
 
 double rpi_story_idf(const struct rpi_story *s, uint32_t term)
@@ -196,7 +197,7 @@ static rp_status df_grow(rp_engine *e, struct dfe **tab, size_t *cap_io)
 }
 
 /* Document frequency of every term (text and title tokens) over the units, in a hash table
- * grown at half load; then split into the key and count arrays that df_slot probes. */
+ * grown at half load; then packed (term, count) as df_slot probes them. */
 static rp_status build_df(rp_engine *e, struct rpi_story *s)
 {
     struct dfe *tab = NULL;
@@ -223,14 +224,12 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
         }
     }
     if (st == RP_OK) {
-        s->df_key = rpi_malloc(e->alloc, cap * sizeof *s->df_key);
-        s->df_val = rpi_malloc(e->alloc, cap * sizeof *s->df_val);
-        if (!s->df_key || !s->df_val) st = RP_E_NOMEM;
+        s->df = rpi_malloc(e->alloc, cap * sizeof *s->df);
+        if (!s->df) st = RP_E_NOMEM;
     }
     if (st == RP_OK) {
         for (size_t i = 0; i < cap; i++) {
-            s->df_key[i] = tab[i].key;
-            s->df_val[i] = tab[i].val;
+            s->df[i] = (struct rpi_dfent){tab[i].key, tab[i].val};
         }
         s->df_cap = cap;
     }
@@ -251,8 +250,9 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
 }
 
 /* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
- * table is fixed once build_df is done, and counting by slot needs no per-document sort of
- * tokens, only of the distinct slots. */
+ * table is fixed once build_df is done, and counting by slot needs no per-document sort. The
+ * terms of a vector stay in order of first use: every pair is scored with one side scattered
+ * into dense arrays by slot (signals()), so nothing merges sorted lists. */
 /* ---- running a step over ranges on all threads --------------------------------------- */
 
 struct range_job {
@@ -280,14 +280,33 @@ unsigned rpi_story_threads(const rp_engine *e, size_t n, size_t min_n)
     return n < min_n ? 1 : nt;
 }
 
-/* fn over [0, n) split in nt equal ranges, range t on thread t (the caller takes range 0). */
-rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn, const void *ctx)
+/* The first i in [0, n] with prefix[i] >= w. */
+static size_t weight_split(const uint64_t *prefix, size_t n, uint64_t w)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (prefix[mid] < w)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* fn over [0, n) split in nt ranges of equal count (prefix NULL) or weight, range t on thread
+ * t (the caller takes range 0). */
+rp_status rpi_story_ranges_by(rp_engine *e, size_t n, unsigned nt, const uint64_t *prefix,
+                              rpi_range_fn fn, const void *ctx)
 {
     struct range_job jobs[64];
     unsigned started = 0;
     rp_status st = RP_OK;
+    size_t cut[65];
+    for (unsigned t = 0; t <= nt; t++) /* total weights stay far below 2^58 */
+        cut[t] = !prefix || t == nt ? n * t / nt : weight_split(prefix, n, prefix[n] * t / nt);
     for (unsigned t = 0; t < nt; t++) {
-        jobs[t] = (struct range_job){e, fn, ctx, n * t / nt, n * (t + 1) / nt, t, RP_OK, 0};
+        jobs[t] = (struct range_job){e, fn, ctx, cut[t], cut[t + 1], t, RP_OK, 0};
         if (t == 0) continue;
         if (pthread_create(&jobs[t].tid, NULL, range_thread, &jobs[t]) != 0) {
             rpi_engine_error(e, "cannot start a thread");
@@ -302,6 +321,11 @@ rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn,
     for (unsigned t = 0; t <= started && st == RP_OK; t++)
         st = jobs[t].st;
     return st;
+}
+
+rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn, const void *ctx)
+{
+    return rpi_story_ranges_by(e, n, nt, NULL, fn, ctx);
 }
 
 struct wtop {
@@ -323,7 +347,7 @@ static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint3
     struct wtop wt[RPI_TOP];
     uint32_t m = 0;
     for (uint32_t i = 0; i < v->n; i++) {
-        if (s->df_val[v->term[i]] > RPI_MAX_POSTING) continue; /* terms are table slots */
+        if (s->df[v->term[i]].val > RPI_MAX_POSTING) continue; /* terms are table slots */
         const struct wtop x = {v->w[i], v->term[i]};
         if (m == RPI_TOP && cmp_wtop(&x, &wt[m - 1]) >= 0) continue;
         uint32_t k = m < RPI_TOP ? m++ : m - 1;
@@ -356,14 +380,14 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
     if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
-        s->idf[i] = s->df_key[i] ? (float)log((n + 1.0) / (s->df_val[i] + 0.5)) : 0.0f;
+        s->idf[i] = s->df[i].key ? (float)log((n + 1.0) / (s->df[i].val + 0.5)) : 0.0f;
     const unsigned nt = rpi_story_threads(e, nu, 4096);
     s->tarenas = rpi_calloc(e->alloc, nt, sizeof *s->tarenas);
     if (!s->tarenas) return RP_E_NOMEM;
     for (unsigned t = 0; t < nt; t++)
         rpi_arena_init(&s->tarenas[t], e->alloc);
     s->n_tarenas = nt;
-    RP_TRY(rpi_story_ranges(e, nu, nt, vectors_range, NULL));
+    RP_TRY(rpi_story_ranges_by(e, nu, nt, s->unit_w, vectors_range, NULL));
     size_t with_names = 0;
     for (uint32_t u = 0; u < nu; u++)
         with_names += s->names[u].sum >= RPI_MIN_MASS;
@@ -372,13 +396,16 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
 }
 
 /* Vectors of units [lo, hi), in thread t's arena. */
+#define TF_SHIFT 24u
+#define TF_MASK 0xFFFFFFu
 static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thread, const void *ctx)
 {
     (void)ctx;
     struct rpi_story *s = e->story;
     struct rpi_arena *ar = &s->tarenas[thread];
+    /* per slot while a unit is counted: its count (low 24 bits) and token flags (high 8):
+     * one random access a token */
     uint32_t *tf = rpi_calloc(e->alloc, s->df_cap, sizeof *tf);
-    uint8_t *fl = rpi_calloc(e->alloc, s->df_cap, 1);
     uint32_t *touched = NULL;
     size_t cap = 0;
     rp_status st = RP_E_NOMEM;
@@ -386,7 +413,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
     for (unsigned f = 1; f < 64; f++)
         ltf[f] = 1.0 + log((double)f);
     ltf[0] = 0;
-    if (!tf || !fl) goto done;
+    if (!tf) goto done;
     for (uint32_t u = (uint32_t)lo; u < hi; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, u);
         void *p = touched;
@@ -401,16 +428,17 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             if (!id) continue;
             live += !title;
             const uint32_t slot = (uint32_t)df_slot(s, id);
-            if (tf[slot]++ == 0) touched[m++] = slot;
-            fl[slot] |= title ? sd->title_flags[t - sd->n_tok] : sd->tflags[t];
+            const uint32_t f = title ? sd->title_flags[t - sd->n_tok] : sd->tflags[t];
+            const uint32_t c = tf[slot];
+            if (c == 0) touched[m++] = slot;
+            tf[slot] = ((c & TF_MASK) < TF_MASK ? c + 1 : c) | f << TF_SHIFT; /* saturates */
         }
-        rpi_qsort_u32(touched, m);
         uint32_t nv = 0, nn = 0, nd = 0;
         for (uint32_t i = 0; i < m; i++) {
-            const int shared = s->df_val[touched[i]] >= 2;
+            const int shared = s->df[touched[i]].val >= 2;
             nv += shared;
-            nn += shared && (fl[touched[i]] & RPI_TOK_NAME);
-            nd += shared && (fl[touched[i]] & RPI_TOK_NUMBER);
+            nn += shared && (tf[touched[i]] >> TF_SHIFT & RPI_TOK_NAME);
+            nd += shared && (tf[touched[i]] >> TF_SHIFT & RPI_TOK_NUMBER);
         }
         struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
         if (svec_alloc(e, ar, v, nv) || svec_alloc(e, ar, nm, nn) || svec_alloc(e, ar, nb, nd)) {
@@ -421,25 +449,25 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
         uint32_t occ = 0, numocc = 0;
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
-            occ += tf[slot];
-            if (fl[slot] & RPI_TOK_NUMBER) numocc += tf[slot];
+            const uint32_t f = tf[slot] & TF_MASK, flags = tf[slot] >> TF_SHIFT;
+            occ += f;
+            if (flags & RPI_TOK_NUMBER) numocc += f;
             const double idf = s->idf[slot];
-            const uint32_t f = tf[slot];
             const double w = (f < 64 ? ltf[f] : 1.0 + log((double)f)) * idf;
-            const int shared = s->df_val[slot] >= 2; /* a term of one unit is never shared */
+            const int shared = s->df[slot].val >= 2; /* a term of one unit is never shared */
             norm += w * w;
             if (shared) {
                 v->term[v->n] = slot;
                 v->w[v->n++] = (float)w;
             }
-            if (fl[slot] & RPI_TOK_NAME) {
+            if (flags & RPI_TOK_NAME) {
                 nm->sum += (float)idf;
                 if (shared) {
                     nm->term[nm->n] = slot;
                     nm->w[nm->n++] = (float)idf;
                 }
             }
-            if (fl[slot] & RPI_TOK_NUMBER) {
+            if (flags & RPI_TOK_NUMBER) {
                 nb->sum += (float)idf;
                 if (shared) {
                     nb->term[nb->n] = slot;
@@ -447,7 +475,6 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
                 }
             }
             tf[slot] = 0;
-            fl[slot] = 0;
         }
         const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
         for (uint32_t i = 0; i < v->n; i++)
@@ -460,34 +487,50 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
     st = RP_OK;
 done:
     rpi_free(e->alloc, tf);
-    rpi_free(e->alloc, fl);
     rpi_free(e->alloc, touched);
     return st;
 }
 
 /* ---- S5: scoring ------------------------------------------------------------------------ */
 
-static uint32_t live_tokens(const struct rpi_sdoc *sd)
-{
-    uint32_t n = 0;
-    for (uint32_t t = 0; t < sd->n_tok; t++)
-        n += sd->tok[t] != 0;
-    return n;
-}
-
 static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, const rp_passage **ps,
                               size_t *np, int always_align);
+
+/* Scatter (or clear) unit u's term, name and number vectors into dense arrays. */
+static void scatter3(const struct rpi_story *s, uint32_t u, float *dv, float *dn, float *dd,
+                     int clear)
+{
+    rpi_svec_scatter(&s->vec[u], dv, clear);
+    rpi_svec_scatter(&s->names[u], dn, clear);
+    rpi_svec_scatter(&s->nums[u], dd, clear);
+}
+
+/* The term, name and number signals of units a < b, with a scattered in dv, dn, dd. The
+ * summation follows b's terms, so a pair gets the same floats on every path. */
+static void signals(const struct rpi_story *s, const float *dv, const float *dn, const float *dd,
+                    uint32_t a, uint32_t b, struct link *l)
+{
+    l->cosine = (float)rpi_svec_cosine_dense(dv, &s->vec[b], s->idf);
+    l->names = (float)rpi_svec_overlap_dense(dn, &s->names[a], &s->names[b]);
+    l->numbers = (float)rpi_svec_overlap_dense(dd, &s->nums[a], &s->nums[b]);
+}
 
 rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, struct link *out,
                           const rp_passage **ps, size_t *np, int always_align)
 {
-    const struct rpi_story *s = e->story;
+    struct rpi_story *s = e->story;
     memset(out, 0, sizeof *out);
     out->a = u;
     out->b = v;
-    out->cosine = (float)rpi_svec_cosine(&s->vec[u], &s->vec[v], s->idf);
-    out->names = (float)rpi_svec_overlap(&s->names[u], &s->names[v]);
-    out->numbers = (float)rpi_svec_overlap(&s->nums[u], &s->nums[v]);
+    if (!s->dense) {
+        s->dense = rpi_calloc(e->alloc, 3 * (s->df_cap ? s->df_cap : 1), sizeof *s->dense);
+        if (!s->dense) return RP_E_NOMEM;
+    }
+    float *dv = s->dense, *dn = dv + s->df_cap, *dd = dn + s->df_cap;
+    const uint32_t a = u < v ? u : v, b = u < v ? v : u;
+    scatter3(s, a, dv, dn, dd, 0);
+    signals(s, dv, dn, dd, a, b, out);
+    scatter3(s, a, dv, dn, dd, 1);
     return finish_score(e, al, out, ps, np, always_align);
 }
 
@@ -498,6 +541,7 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
     const struct rpi_story *s = e->story;
     const uint32_t u = out->a, v = out->b;
     const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
+    const uint32_t la = s->live[u], lb = s->live[v]; /* tokens outside boilerplate */
     const double ev =
         rpi_story_evidence(out->cosine, out->names, out->numbers, density(s, u, v), s->caseless);
     *ps = NULL;
@@ -515,8 +559,6 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
             wa += (*ps)[k].a_end - (*ps)[k].a_start;
             wb += (*ps)[k].b_end - (*ps)[k].b_start;
         }
-        const uint32_t la = s->live ? s->live[u] : live_tokens(a);
-        const uint32_t lb = s->live ? s->live[v] : live_tokens(b);
         out->cover_a = la ? (float)wa / (float)la : 0.0f;
         out->cover_b = lb ? (float)wb / (float)lb : 0.0f;
         if (out->cover_a > 1) out->cover_a = 1;
@@ -539,8 +581,6 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
     const double cmax = cover;
     /* a cut or an extension: the shorter mostly inside the longer, which is a quarter
      * longer or more; else near when the 5-gram Jaccard or both covers say so */
-    const uint32_t la = s->live ? s->live[u] : live_tokens(a);
-    const uint32_t lb = s->live ? s->live[v] : live_tokens(b);
     const uint32_t lmin = la < lb ? la : lb, lmax = la < lb ? lb : la;
     if (cmax >= 0.8 && cmin < 0.8 && (double)lmax >= 1.25 * lmin)
         out->relation = RP_REL_PARTIAL;
@@ -653,46 +693,93 @@ static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_
     return RP_OK;
 }
 
-/* Units sharing two of their RPI_TOP most salient terms (one, when either has at most
- * three): an inverted index of the top terms only, so the cost follows the postings of rare
- * terms, not the collection squared. */
+/* Units sharing two of their RPI_TOP most salient terms (one, when either has at most six),
+ * dated ones within the window: an inverted index of the top terms only (a term's units in
+ * date order), joined unit by unit with a counter per partner, so the cost follows the
+ * postings of rare terms, not the collection squared, and needs no global sort. */
+static size_t first_at_or_after(const int64_t *udate, const uint32_t *l, size_t n, int64_t d)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (udate[l[mid]] < d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *ks)
 {
     const uint32_t nu = e->n_units;
     const uint8_t *ntop = s->n_top;
-    uint64_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
-    size_t np = 0;
-    struct keys tk = {NULL, 0, 0};
-    uint64_t *dd = NULL;
-    size_t dcap = 0;
+    const double wsec = e->cfg.window_days * 86400.0;
+    /* postings: start[slot] .. start[slot + 1] in post, units in (date, unit) order */
+    uint32_t *start = rpi_calloc(e->alloc, s->df_cap + 1, sizeof *start);
+    uint32_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
+    uint32_t *order = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *order);
+    uint16_t *cnt = rpi_calloc(e->alloc, (size_t)nu + 1, sizeof *cnt);
+    uint32_t *touched = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *touched);
     rp_status st = RP_E_NOMEM;
-    if (!post) goto done;
-    for (uint32_t u = 0; u < nu; u++)
+    if (!start || !post || !order || !cnt || !touched) goto done;
+    for (uint32_t u = 0; u < nu; u++) {
+        order[s->urank[u]] = u;
         for (uint32_t i = 0; i < ntop[u]; i++)
-            post[np++] = (uint64_t)s->top[(size_t)u * RPI_TOP + i] << 32 | u;
-    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, post, np), done);
-    for (size_t i = 0; i < np;) {
-        size_t j = i;
-        while (j < np && post[j] >> 32 == post[i] >> 32)
-            j++;
-        RP_TRY_GOTO(st, emit_group(e, post, i, j, 0, &tk, &dd, &dcap), done);
-        i = j;
+            start[s->top[(size_t)u * RPI_TOP + i] + 1]++;
     }
-    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, tk.k, tk.n), done);
-    for (size_t i = 0; i < tk.n;) {
-        size_t j = i;
-        while (j < tk.n && tk.k[j] == tk.k[i])
-            j++;
-        const uint32_t a = (uint32_t)(tk.k[i] >> 32), b = (uint32_t)tk.k[i] >> 1;
-        const unsigned need = (ntop[a] <= 6 || ntop[b] <= 6) ? 1u : 2u;
-        if (j - i >= need) RP_TRY_GOTO(st, push_key(e, ks, tk.k[i]), done);
-        i = j;
+    for (size_t x = 0; x < s->df_cap; x++)
+        start[x + 1] += start[x];
+    for (uint32_t r = 0; r < nu; r++) { /* fill in date order; start[x] moves to the end */
+        const uint32_t u = order[r];
+        for (uint32_t i = 0; i < ntop[u]; i++)
+            post[start[s->top[(size_t)u * RPI_TOP + i]]++] = u;
     }
+    for (size_t x = s->df_cap; x > 0; x--) /* back to the starts */
+        start[x] = start[x - 1];
+    start[0] = 0;
     st = RP_OK;
+    for (uint32_t u = 0; u < nu && st == RP_OK; u++) {
+        const int64_t du = s->udate[u];
+        size_t nt = 0;
+        for (uint32_t i = 0; i < ntop[u]; i++) {
+            const uint32_t x = s->top[(size_t)u * RPI_TOP + i];
+            const uint32_t *l = post + start[x];
+            const size_t n = start[x + 1] - start[x];
+            /* partners: the undated (first in date order) and, for a dated u, the dated
+             * within the window; everyone without a window or when u is undated */
+            size_t undated = n, lo = 0, hi = n;
+            if (wsec > 0 && du != INT64_MIN) {
+                undated = first_at_or_after(s->udate, l, n, INT64_MIN + 1);
+                /* [du - w, du + w], saturated (dates come from the input) */
+                const int64_t w = (int64_t)wsec;
+                const int64_t from = du < INT64_MIN + 1 + w ? INT64_MIN + 1 : du - w;
+                const int64_t to = du > INT64_MAX - 1 - w ? INT64_MAX : du + w + 1;
+                lo = first_at_or_after(s->udate, l, n, from);
+                hi = first_at_or_after(s->udate, l, n, to);
+                if (lo < undated) lo = undated;
+            }
+            for (size_t k = 0; k < n; k++) {
+                if (k == undated) k = lo;
+                if (k >= hi) break;
+                const uint32_t v = l[k];
+                if (v <= u) continue;
+                if (cnt[v]++ == 0) touched[nt++] = v;
+            }
+        }
+        for (size_t k = 0; k < nt; k++) {
+            const uint32_t v = touched[k];
+            const unsigned need = (ntop[u] <= 6 || ntop[v] <= 6) ? 1u : 2u;
+            if (cnt[v] >= need && st == RP_OK) st = push_key(e, ks, CKEY(u, v, 0));
+            cnt[v] = 0;
+        }
+    }
 done:
+    rpi_free(e->alloc, start);
     rpi_free(e->alloc, post);
-    rpi_free(e->alloc, tk.k);
-    rpi_free(e->alloc, dd);
+    rpi_free(e->alloc, order);
+    rpi_free(e->alloc, cnt);
+    rpi_free(e->alloc, touched);
     return st;
 }
 
@@ -709,14 +796,20 @@ static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
     const struct gram_ctx *g = ctx;
     struct keys *fp = &g->fp[t];
     uint64_t *gh = NULL;
-    size_t gcap = 0;
+    uint32_t *dq = NULL;
+    size_t gcap = 0, dcap = 0;
     rp_status st = RP_OK;
     for (size_t u = lo; u < hi; u++) {
         const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
+        if (u + 2 < hi) __builtin_prefetch(unit_sd(e, (uint32_t)u + 2));
+        if (u + 1 < hi) __builtin_prefetch(unit_sd(e, (uint32_t)u + 1)->tok);
         if (sd->n_tok < RPI_GRAM) continue;
         void *p = gh;
         RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &gcap, sizeof *gh, sd->n_tok), done);
         gh = p;
+        p = dq;
+        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &dcap, sizeof *dq, sd->n_tok), done);
+        dq = p;
         const size_t ng = sd->n_tok - RPI_GRAM + 1;
         for (size_t i = 0; i < ng; i++) {
             uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -728,13 +821,20 @@ static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
             }
             gh[i] = zero ? UINT64_MAX : h;
         }
-        size_t last = SIZE_MAX;
+        /* the rightmost minimum of each window, from a deque of positions whose hashes rise
+         * from front to back (amortised O(1) a window) */
+        size_t last = SIZE_MAX, head = 0, tail = 0, next = 0;
         const size_t nwin = ng > g->w ? ng - g->w + 1 : 1;
         for (size_t i = 0; i < nwin; i++) {
-            size_t best = i;
             const size_t end = i + g->w < ng ? i + g->w : ng;
-            for (size_t k = i; k < end; k++)
-                if (gh[k] <= gh[best]) best = k;
+            for (; next < end; next++) {
+                while (tail > head && gh[dq[tail - 1]] >= gh[next])
+                    tail--;
+                dq[tail++] = (uint32_t)next;
+            }
+            while (dq[head] < i)
+                head++;
+            const size_t best = dq[head];
             if (best != last && gh[best] != UINT64_MAX) {
                 RP_TRY_GOTO(st, push_key(e, fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
                 last = best;
@@ -743,24 +843,25 @@ static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
     }
 done:
     rpi_free(e->alloc, gh);
+    rpi_free(e->alloc, dq);
     return st;
 }
 
-static rp_status gram_pairs(rp_engine *e, struct keys *ks)
+/* Pairs of units sharing a fingerprint (at most RPI_MAX_GRAM_DF units have it), from the
+ * threads' lists of fingerprints (freed here). */
+static rp_status fingerprint_pairs(rp_engine *e, struct keys *fp, unsigned nfp, struct keys *ks)
 {
-    const uint32_t nu = e->n_units;
-    const unsigned nt = rpi_story_threads(e, nu, 4096);
-    struct keys fp[64];
-    memset(fp, 0, sizeof fp);
-    const struct gram_ctx g = {fp, e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1
-                                                                 : 1};
     uint64_t *dd = NULL;
     size_t dcap = 0;
-    rp_status st = rpi_story_ranges(e, nu, nt, gram_range, &g);
+    rp_status st = RP_OK;
     /* one list: thread 0's, then the others appended */
-    for (unsigned t = 1; t < nt && st == RP_OK; t++)
+    for (unsigned t = 1; t < nfp && st == RP_OK; t++)
         for (size_t i = 0; i < fp[t].n && st == RP_OK; i++)
             st = push_key(e, &fp[0], fp[t].k[i]);
+    for (unsigned t = 1; t < nfp; t++) {
+        rpi_free(e->alloc, fp[t].k);
+        fp[t] = (struct keys){NULL, 0, 0};
+    }
     if (st == RP_OK) st = rpi_sort_u64(e->alloc, fp[0].k, fp[0].n);
     for (size_t i = 0; i < fp[0].n && st == RP_OK;) {
         size_t j = i;
@@ -770,10 +871,29 @@ static rp_status gram_pairs(rp_engine *e, struct keys *ks)
             st = emit_group(e, fp[0].k, i, j, CAND_GRAM, ks, &dd, &dcap);
         i = j;
     }
-    for (unsigned t = 0; t < nt; t++)
-        rpi_free(e->alloc, fp[t].k);
     rpi_free(e->alloc, dd);
     return st;
+}
+
+/* The two sources of candidate pairs as two tasks, one a thread: task 0 the shared top terms
+ * (story level), task 1 the shared fingerprints. */
+struct pair_tasks {
+    struct keys *fp; /* the threads' fingerprint lists */
+    unsigned nfp;
+    struct keys *out; /* [2]: the pairs of each task */
+};
+
+static rp_status pair_task(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+{
+    (void)t;
+    const struct pair_tasks *x = ctx;
+    for (size_t k = lo; k < hi; k++) {
+        if (k == 1)
+            RP_TRY(fingerprint_pairs(e, x->fp, x->nfp, &x->out[1]));
+        else if (e->cfg.level == RP_LEVEL_STORY)
+            RP_TRY(top_term_pairs(e, e->story, &x->out[0]));
+    }
+    return RP_OK;
 }
 
 static int outside_window(const rp_engine *e, uint32_t a, uint32_t b)
@@ -796,8 +916,23 @@ static rp_status candidates(rp_engine *e, struct rpi_story *s, struct cand **out
         return RP_E_TOO_BIG;
     }
     RP_TRY(date_ranks(e, s));
-    if (e->cfg.level == RP_LEVEL_STORY) RP_TRY_GOTO(st, top_term_pairs(e, s, &ks), fail);
-    RP_TRY_GOTO(st, gram_pairs(e, &ks), fail);
+    /* fingerprints on all threads, then the two sources of pairs side by side */
+    const unsigned nt = rpi_story_threads(e, e->n_units, 4096);
+    struct keys fp[64], src[2];
+    memset(fp, 0, sizeof fp);
+    memset(src, 0, sizeof src);
+    const unsigned w = e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1;
+    const struct gram_ctx g = {fp, w};
+    const struct pair_tasks pt = {fp, nt, src};
+    st = rpi_story_ranges_by(e, e->n_units, nt, s->unit_w, gram_range, &g);
+    if (st == RP_OK) st = rpi_story_ranges(e, 2, nt < 2 ? nt : 2, pair_task, &pt);
+    for (unsigned t = 0; t < nt; t++)
+        rpi_free(e->alloc, fp[t].k);
+    ks = src[0];
+    for (size_t i = 0; i < src[1].n && st == RP_OK; i++)
+        st = push_key(e, &ks, src[1].k[i]);
+    rpi_free(e->alloc, src[1].k);
+    if (st != RP_OK) goto fail;
     for (size_t k = 0; k < e->n_edges; k++)
         RP_TRY_GOTO(st, push_key(e, &ks, CKEY(e->edges[k].u, e->edges[k].v, CAND_GRAM)), fail);
     RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, ks.k, ks.n), fail);
@@ -842,15 +977,6 @@ static int wants_alignment(const rp_engine *e, const struct cand *c, const struc
                               e->story->caseless) >= RPI_ALIGN_MIN;
 }
 
-/* Scatter (or clear) unit u's term, name and number vectors into dense arrays. */
-static void scatter3(const struct rpi_story *s, uint32_t u, float *dv, float *dn, float *dd,
-                     int clear)
-{
-    rpi_svec_scatter(&s->vec[u], dv, clear);
-    rpi_svec_scatter(&s->names[u], dn, clear);
-    rpi_svec_scatter(&s->nums[u], dd, clear);
-}
-
 /* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */
 static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
@@ -882,12 +1008,10 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
             memset(l, 0, sizeof *l);
             l->a = a;
             l->b = b;
-            l->cosine = (float)rpi_svec_cosine_dense(dv, &s->vec[b], s->idf);
-            l->names = (float)rpi_svec_overlap_dense(dn, &s->names[a], &s->names[b]);
-            l->numbers = (float)rpi_svec_overlap_dense(dd, &s->nums[a], &s->nums[b]);
+            signals(s, dv, dn, dd, a, b, l);
             st = finish_score(e, NULL, l, &ps, &np, 0);
-        } else {
-            st = rpi_story_score(e, al, a, b, l, &ps, &np, 0);
+        } else { /* pass 2: the signals of pass 1, now with passages */
+            st = finish_score(e, al, l, &ps, &np, 0);
         }
         if (e->cfg.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
@@ -899,25 +1023,32 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
     return st;
 }
 
-/* Seeds of units [lo, hi) marked in s->n_seeds (1 = takes part in a pair to align). */
+/* Seeds of units [lo, hi) marked in s->n_seeds (1 = takes part in a pair to align), each at
+ * its place in s->seed_buf (s->seeds[u], laid out by score_all). */
 static rp_status seeds_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
 {
     (void)t;
     (void)ctx;
     struct rpi_story *s = e->story;
     const unsigned k = rpi_aligner_seed(s->aligner);
-    for (size_t u = lo; u < hi; u++) {
+    uint64_t *tmp = NULL;
+    size_t cap = 0;
+    rp_status st = RP_OK;
+    for (size_t u = lo; u < hi && st == RP_OK; u++) {
         if (!s->n_seeds[u]) continue;
         const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
         s->n_seeds[u] = 0;
         if (sd->n_tok == 0) continue;
-        s->seeds[u] = rpi_malloc(e->alloc, sd->n_tok * sizeof **s->seeds);
-        if (!s->seeds[u]) return RP_E_NOMEM;
+        void *p = tmp;
+        st = rpi_array_reserve(e->alloc, &p, &cap, sizeof *tmp, sd->n_tok);
+        tmp = p;
+        if (st != RP_OK) break;
         size_t m;
-        RP_TRY(rpi_align_seeds(e->alloc, sd->tok, sd->n_tok, k, s->seeds[u], &m));
+        rpi_align_seeds(sd->tok, sd->n_tok, k, s->seeds[u], tmp, &m);
         s->n_seeds[u] = (uint32_t)m;
     }
-    return RP_OK;
+    rpi_free(e->alloc, tmp);
+    return st;
 }
 
 static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
@@ -931,13 +1062,28 @@ static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand 
     e->sum.n_story_candidates = n;
     /* pass 1: signals without passages */
     struct score_ctx x = {c, NULL};
-    RP_TRY(rpi_story_ranges(e, n, rpi_story_threads(e, n, 1024), score_range, &x));
+    /* weights: a pass-1 pair costs about b's vectors, a pass-2 pair both texts' tokens */
+    uint64_t *w = rpi_malloc(e->alloc, (n + 1) * sizeof *w);
+    if (!w) return RP_E_NOMEM;
+    w[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t b = (uint32_t)c[i].key;
+        w[i + 1] = w[i] + s->vec[b].n + s->names[b].n + s->nums[b].n + 16;
+    }
+    rp_status st = rpi_story_ranges_by(e, n, rpi_story_threads(e, n, 1024), w, score_range, &x);
+    if (st != RP_OK) {
+        rpi_free(e->alloc, w);
+        return st;
+    }
     /* pass 2: the pairs worth aligning, and the seeds of their units */
     size_t na = 0;
     for (size_t i = 0; i < n; i++)
         na += (size_t)wants_alignment(e, &c[i], &s->links[i]);
     size_t *idx = rpi_malloc(e->alloc, (na ? na : 1) * sizeof *idx);
-    if (!idx) return RP_E_NOMEM;
+    if (!idx) {
+        rpi_free(e->alloc, w);
+        return RP_E_NOMEM;
+    }
     na = 0;
     for (size_t i = 0; i < n; i++)
         if (wants_alignment(e, &c[i], &s->links[i])) {
@@ -945,12 +1091,41 @@ static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand 
             s->n_seeds[c[i].key >> 32] = 1;
             s->n_seeds[(uint32_t)c[i].key] = 1;
         }
-    rp_status st = rpi_story_ranges(e, nu, rpi_story_threads(e, nu, 4096), seeds_range, NULL);
+    /* seeds of the units marked, laid out in one buffer; the threads split them by tokens */
+    uint64_t *sw = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *sw);
+    st = sw ? RP_OK : RP_E_NOMEM;
+    if (sw) {
+        size_t total = 0;
+        sw[0] = 0;
+        for (uint32_t u = 0; u < nu; u++) {
+            const uint32_t nt = s->n_seeds[u] ? unit_sd(e, u)->n_tok : 0;
+            sw[u + 1] = sw[u] + (nt ? nt + 256 : 1); /* + a marked unit's fixed cost */
+            total += nt;
+        }
+        s->seed_buf = rpi_malloc(e->alloc, (total ? total : 1) * sizeof *s->seed_buf);
+        st = s->seed_buf ? RP_OK : RP_E_NOMEM;
+        size_t at = 0;
+        for (uint32_t u = 0; u < nu && st == RP_OK; u++)
+            if (s->n_seeds[u]) {
+                s->seeds[u] = s->seed_buf + at;
+                at += unit_sd(e, u)->n_tok;
+            }
+        if (st == RP_OK)
+            st = rpi_story_ranges_by(e, nu, rpi_story_threads(e, nu, 4096), sw, seeds_range, NULL);
+        rpi_free(e->alloc, sw);
+    }
     x.idx = idx;
-    if (st == RP_OK) st = rpi_story_ranges(e, na, rpi_story_threads(e, na, 256), score_range, &x);
+    for (size_t k = 0; k < na; k++) {
+        const struct rpi_sdoc *a = unit_sd(e, c[idx[k]].key >> 32);
+        const struct rpi_sdoc *b = unit_sd(e, (uint32_t)c[idx[k]].key);
+        w[k + 1] = w[k] + a->n_tok + b->n_tok + 16;
+    }
+    if (st == RP_OK)
+        st = rpi_story_ranges_by(e, na, rpi_story_threads(e, na, 256), w, score_range, &x);
     rpi_free(e->alloc, idx);
-    for (uint32_t u = 0; u < nu; u++)
-        rpi_free(e->alloc, s->seeds[u]);
+    rpi_free(e->alloc, w);
+    rpi_free(e->alloc, s->seed_buf);
+    s->seed_buf = NULL;
     rpi_free(e->alloc, s->seeds);
     s->seeds = NULL;
     return st;
@@ -974,16 +1149,10 @@ struct adj {
 #define RPI_MERGE_NAMES 0.4  /* mean names overlap of the cross pairs that counts as agreeing */
 
 struct xsum {
-    uint64_t key; /* cluster a << 32 | cluster b, a < b */
+    uint64_t key; /* cluster a << 32 | cluster b, a < b; first: rpi_radix_rec's sort key */
     double sum;
     float names; /* the link's names overlap, -1 when not available */
 };
-
-static int cmp_xsum(const void *pa, const void *pb)
-{
-    const struct xsum *a = pa, *b = pb;
-    return a->key < b->key ? -1 : a->key > b->key;
-}
 
 struct xmerge {
     double sim;
@@ -1006,9 +1175,10 @@ static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep
     uint32_t *n = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *n);
     uint8_t *used = rpi_malloc(e->alloc, nu ? nu : 1);
     struct xsum *xs = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xs);
+    struct xsum *xt = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xt);
     struct xmerge *xm = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xm);
     rp_status st = RP_E_NOMEM;
-    if (!intra || !n || !used || !xs || !xm) goto done;
+    if (!intra || !n || !used || !xs || !xt || !xm) goto done;
     if (e->cfg.level != RP_LEVEL_STORY) { /* reuse: links are passages, not similarities */
         st = RP_OK;
         goto done;
@@ -1034,7 +1204,8 @@ static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep
                     (struct xsum){ra < rb ? (uint64_t)ra << 32 | rb : (uint64_t)rb << 32 | ra,
                                   l->score, l->names};
         }
-        qsort(xs, nx, sizeof *xs, cmp_xsum);
+        /* stably: the scores of a cluster pair are summed in link order */
+        rpi_radix_rec(xs, xt, nx, sizeof *xs);
         size_t nm = 0;
         for (size_t i = 0; i < nx;) {
             size_t j = i;
@@ -1078,6 +1249,7 @@ done:
     rpi_free(e->alloc, n);
     rpi_free(e->alloc, used);
     rpi_free(e->alloc, xs);
+    rpi_free(e->alloc, xt);
     rpi_free(e->alloc, xm);
     return st;
 }
@@ -1318,6 +1490,28 @@ done:
 
 /* ---- the stage -------------------------------------------------------------------------- */
 
+/* Prefix sums of weights by unit and by document, which split the per-unit and per-document
+ * steps between the threads: tokens plus 64 for what a unit costs whatever its length
+ * (measured on Reuters: with + 1 the thread of short texts took 1.5x longer in the vectors). */
+static rp_status weights(rp_engine *e, struct rpi_story *s)
+{
+    const uint32_t nu = e->n_units;
+    const size_t nd = e->n_docs;
+    s->unit_w = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *s->unit_w);
+    s->doc_w = rpi_malloc(e->alloc, (nd + 1) * sizeof *s->doc_w);
+    if (!s->unit_w || !s->doc_w) return RP_E_NOMEM;
+    s->unit_w[0] = s->doc_w[0] = 0;
+    for (uint32_t u = 0; u < nu; u++) {
+        const struct rpi_sdoc *sd = unit_sd(e, u);
+        s->unit_w[u + 1] = s->unit_w[u] + sd->n_tok + sd->n_title + 64;
+    }
+    for (size_t i = 0; i < nd; i++) {
+        const struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+        s->doc_w[i + 1] = s->doc_w[i] + (sd ? sd->n_tok : 0) + 64;
+    }
+    return RP_OK;
+}
+
 rp_status rpi_story_run(rp_engine *e)
 {
     const double t0 = rpi_now();
@@ -1330,21 +1524,32 @@ rp_status rpi_story_run(rp_engine *e)
     ap.min_words = e->cfg.min_passage;
     RP_TRY(rp_aligner_create(&s->aligner, &ap, e->alloc));
     s->n_units = e->n_units;
+    RP_TRY(weights(e, s));
+    double *ts = e->sum.t_story_steps, tk = t0;
+#define STEP(i) (ts[i] = rpi_now() - tk, tk += ts[i])
     RP_TRY(learn_boilerplate(e, s));
+    STEP(0);
     RP_TRY(build_df(e, s));
+    STEP(1);
     RP_TRY(build_vectors(e, s));
+    STEP(2);
     struct cand *c = NULL;
     size_t nc = 0;
     RP_TRY(candidates(e, s, &c, &nc));
+    STEP(3);
     rp_status st = score_all(e, s, c, nc);
     rpi_free(e->alloc, c);
     RP_TRY(st);
+    STEP(4);
     uint32_t *rep = rpi_malloc(e->alloc, (e->n_units ? e->n_units : 1) * sizeof *rep);
     if (!rep) return RP_E_NOMEM;
     st = cluster_units(e, s, rep);
+    STEP(5);
     if (st == RP_OK) st = relations(e, s, rep);
     rpi_free(e->alloc, rep);
     RP_TRY(st);
+    STEP(6);
+#undef STEP
     /* pairs API: the engine's exact copies (e->exact_docs), then the linked unit pairs */
     s->linked = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);
     if (!s->linked) return RP_E_NOMEM;
@@ -1363,13 +1568,11 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->nums);
     rpi_free(e->alloc, s->links);
     rpi_free(e->alloc, s->linked);
-    rpi_free(e->alloc, s->df_key);
-    rpi_free(e->alloc, s->df_val);
+    rpi_free(e->alloc, s->df);
     rpi_free(e->alloc, s->idf);
+    rpi_free(e->alloc, s->dense);
     rpi_free(e->alloc, s->boiler);
-    if (s->seeds)
-        for (uint32_t u = 0; u < s->n_units; u++)
-            rpi_free(e->alloc, s->seeds[u]);
+    rpi_free(e->alloc, s->seed_buf);
     rpi_free(e->alloc, s->seeds);
     rpi_free(e->alloc, s->n_seeds);
     rpi_free(e->alloc, s->top);
@@ -1378,6 +1581,8 @@ void rpi_story_free(rp_engine *e)
     rpi_free(e->alloc, s->urank);
     rpi_free(e->alloc, s->n_top);
     rpi_free(e->alloc, s->live);
+    rpi_free(e->alloc, s->unit_w);
+    rpi_free(e->alloc, s->doc_w);
     rpi_free(e->alloc, s->dis_of_doc);
     rpi_free(e->alloc, s->dis_list);
     rpi_free(e->alloc, s->spans);

@@ -30,6 +30,9 @@ struct name {
     uint64_t gdocs;  /* at a root: versions carrying any name of its group */
     uint32_t *ctx;   /* context token ids, sorted */
     uint32_t n_ctx;
+    size_t cap_ctx;
+    double ctx_idf; /* IDF mass of the context, -1 until needed */
+    uint32_t slot;  /* its slot in diff_ctx.slot */
 };
 
 static uint32_t find(struct name *v, uint32_t i)
@@ -62,14 +65,21 @@ static unsigned edit_distance(const char *a, size_t na, const char *b, size_t nb
     return row[nb];
 }
 
-static double ctx_overlap(const struct rpi_story *s, const struct name *a, const struct name *b)
+static double ctx_mass(const struct rpi_story *s, struct name *a)
 {
-    double shared = 0, ta = 0, tb = 0;
+    if (a->ctx_idf < 0) {
+        a->ctx_idf = 0;
+        for (uint32_t k = 0; k < a->n_ctx; k++)
+            a->ctx_idf += rpi_story_idf(s, a->ctx[k]);
+    }
+    return a->ctx_idf;
+}
+
+static double ctx_overlap(const struct rpi_story *s, struct name *a, struct name *b)
+{
+    double shared = 0;
+    const double ta = ctx_mass(s, a), tb = ctx_mass(s, b);
     uint32_t i = 0, j = 0;
-    for (uint32_t k = 0; k < a->n_ctx; k++)
-        ta += rpi_story_idf(s, a->ctx[k]);
-    for (uint32_t k = 0; k < b->n_ctx; k++)
-        tb += rpi_story_idf(s, b->ctx[k]);
     while (i < a->n_ctx && j < b->n_ctx) {
         if (a->ctx[i] < b->ctx[j])
             i++;
@@ -124,6 +134,8 @@ static struct name *get_name(struct diff_ctx *c, uint32_t id, uint32_t key)
     memset(x, 0, sizeof *x);
     x->id = id;
     x->key = key;
+    x->ctx_idf = -1;
+    x->slot = (uint32_t)i;
     x->parent = (uint32_t)c->n++;
     c->slot[i] = (uint16_t)c->n;
     return x;
@@ -154,13 +166,12 @@ static rp_status collect(struct diff_ctx *c, const struct rpi_sdoc *sd, unsigned
         x->docs |= (uint64_t)1 << m;
         x->gdocs = x->docs;
         x->count++;
-        if (key) continue;
-        /* context: CTX words each side */
+        if (key || !x->acronym) continue;
+        /* context (only acronyms are compared by it): CTX words each side */
         const uint32_t lo = t > CTX ? t - CTX : 0,
                        hi = t + CTX + 1 < sd->n_tok ? t + CTX + 1 : sd->n_tok;
         void *p = x->ctx;
-        size_t cap = x->n_ctx;
-        if (rpi_array_reserve(c->e->alloc, &p, &cap, sizeof *x->ctx, x->n_ctx + (hi - lo)))
+        if (rpi_array_reserve(c->e->alloc, &p, &x->cap_ctx, sizeof *x->ctx, x->n_ctx + (hi - lo)))
             return RP_E_NOMEM;
         x->ctx = p;
         for (uint32_t k = lo; k < hi; k++)
@@ -208,8 +219,9 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
                               rp_disagreement **out, size_t *n_out)
 {
     const struct rpi_story *s = c->e->story;
+    for (size_t i = 0; i < c->n; i++) /* the previous cluster's slots */
+        c->slot[c->v[i].slot] = 0;
     c->n = 0;
-    memset(c->slot, 0, HASH_SLOTS * sizeof *c->slot);
     size_t cap_out = 0;
     *out = NULL;
     *n_out = 0;
@@ -231,24 +243,24 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
             double w = 0;
             if (a->key) {
                 w = 1; /* same following word, different number, disjoint versions */
-            } else {
-                const unsigned ed = edit_distance(a->text, a->len, b->text, b->len);
+            } else if (!(a->acronym && b->acronym)) {
+                /* spelt alike: the same first letter, and the edit distance (at least the
+                 * difference in length) at most a third of the longer, not a plural */
                 const unsigned longer = a->len > b->len ? a->len : b->len;
                 const unsigned shorter = a->len < b->len ? a->len : b->len;
+                if (tolower((unsigned char)a->text[0]) != tolower((unsigned char)b->text[0]) ||
+                    (longer - shorter) * 3 > longer)
+                    continue;
+                const unsigned ed = edit_distance(a->text, a->len, b->text, b->len);
                 const char *lng = a->len > b->len ? a->text : b->text;
                 const int plural = ed == 1 && longer == shorter + 1 &&
                                    tolower((unsigned char)lng[longer - 1]) == 's';
-                const int spelt =
-                    ed * 3 <= longer && ed > 0 && !plural && !(a->acronym && b->acronym) &&
-                    tolower((unsigned char)a->text[0]) == tolower((unsigned char)b->text[0]);
-                if (spelt)
-                    w = 2;
-                else if (a->acronym && b->acronym) {
-                    const double o = ctx_overlap(s, a, b);
-                    /* a story's actor is named repeatedly: weigh by the rarer one's count */
-                    const uint32_t mc = a->count < b->count ? a->count : b->count;
-                    if (o >= 0.15 && mc >= 2) w = o * (mc < 5 ? mc : 5) / 5.0;
-                }
+                if (ed * 3 <= longer && ed > 0 && !plural) w = 2;
+            } else {
+                const double o = ctx_overlap(s, a, b);
+                /* a story's actor is named repeatedly: weigh by the rarer one's count */
+                const uint32_t mc = a->count < b->count ? a->count : b->count;
+                if (o >= 0.15 && mc >= 2) w = o * (mc < 5 ? mc : 5) / 5.0;
             }
             if (w <= 0) continue;
             void *p = alts;
@@ -286,7 +298,7 @@ static rp_status diff_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
     struct rpi_story *s = e->story;
     struct diff_ctx c = {e, NULL, 0, 0, &s->tarenas[t], NULL};
     size_t *units = rpi_malloc(e->alloc, MAX_MEMBERS * sizeof *units);
-    c.slot = rpi_malloc(e->alloc, HASH_SLOTS * sizeof *c.slot);
+    c.slot = rpi_calloc(e->alloc, HASH_SLOTS, sizeof *c.slot);
     rp_status st = units && c.slot ? RP_OK : RP_E_NOMEM;
     for (size_t k = lo; k < hi && st == RP_OK; k++) {
         const size_t *mem = e->cl_members + e->cl_off[k];
@@ -333,7 +345,24 @@ rp_status rpi_story_disagreements(rp_engine *e)
     /* one arena per thread of build_vectors (at least one) keeps the lists */
     unsigned nt = rpi_story_threads(e, nc, 256);
     if (nt > s->n_tarenas) nt = s->n_tarenas;
-    const rp_status st = rpi_story_ranges(e, nc, nt ? nt : 1, diff_range, NULL);
+    /* split by weight: the tokens of the versions examined (a cluster's names meet pairwise,
+     * so a few large clusters would leave one thread with most of the work) */
+    uint64_t *w = rpi_malloc(e->alloc, (nc + 1) * sizeof *w);
+    if (!w) return RP_E_NOMEM;
+    w[0] = 0;
+    for (size_t k = 0; k < nc; k++) {
+        const size_t *mem = e->cl_members + e->cl_off[k];
+        const size_t nm = e->cl_off[k + 1] - e->cl_off[k];
+        uint64_t x = 16;
+        for (size_t i = 0; i < nm && i < MAX_MEMBERS; i++) {
+            const struct rpi_sdoc *sd = rpi_doc(e, mem[i])->sd;
+            x += sd ? sd->n_tok : 0;
+        }
+        w[k + 1] = w[k] + x;
+    }
+    const rp_status st = rpi_story_ranges_by(e, nc, nt ? nt : 1, w, diff_range, NULL);
+    rpi_free(e->alloc, w);
     e->sum.t_story += rpi_now() - t0;
+    e->sum.t_story_steps[6] += rpi_now() - t0;
     return st;
 }

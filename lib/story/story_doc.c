@@ -21,13 +21,29 @@ static const char *const NUMBER_WORDS[10][9] = {
     [9] = {"seventeen", "thousands"},
 };
 
+/* By length, the initials of the number words above (bit c - 'a'): most words are rejected
+ * on their first letter. Keep in step with NUMBER_WORDS. */
+#define B(c) (1u << ((c) - 'a'))
+static const uint32_t NUMBER_INITIALS[10] = {
+    [3] = B('o') | B('t') | B('s'),
+    [4] = B('f') | B('n'),
+    [5] = B('t') | B('s') | B('e') | B('f') | B('d'),
+    [6] = B('e') | B('t') | B('n') | B('d'),
+    [7] = B('f') | B('s') | B('h') | B('m') | B('b'),
+    [8] = B('t') | B('f') | B('e') | B('n') | B('h') | B('m') | B('b'),
+    [9] = B('s') | B('t'),
+};
+#undef B
+
 static int is_number(const char *s, size_t n)
 {
-    int digits = 1;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9') digits = 0;
-    if (digits) return 1;
-    if (n < 3 || n > 9) return 0;
+    size_t i = 0;
+    while (i < n && (unsigned char)(s[i] - '0') < 10u)
+        i++;
+    if (i == n) return 1;
+    if (i > 0 || n < 3 || n > 9) return 0;
+    const unsigned c = (unsigned char)s[0] - 'a';
+    if (c >= 26 || !(NUMBER_INITIALS[n] >> c & 1u)) return 0;
     for (const char *const *w = NUMBER_WORDS[n]; *w; w++)
         if ((*w)[0] == s[0] && !memcmp(*w, s, n)) return 1;
     return 0;
@@ -41,16 +57,17 @@ static void letter_case(const char *s, size_t n, unsigned *letters, unsigned *up
     *first_upper = 0;
     size_t i = 0;
     unsigned char any = 0;
-    for (size_t k = 0; k < n; k++)
-        any |= (unsigned char)s[k];
-    if (any < 0x80) { /* ASCII: no table lookups */
-        for (size_t k = 0; k < n; k++) {
-            const unsigned char c = (unsigned char)s[k];
-            const int up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
-            if (k == 0) *first_upper = up;
-            *letters += up || lo;
-            *upper += up;
-        }
+    unsigned up = 0, lo = 0;
+    for (size_t k = 0; k < n; k++) { /* ASCII first: no table lookups */
+        const unsigned char c = (unsigned char)s[k];
+        any |= c;
+        up += (unsigned char)(c - 'A') < 26u;
+        lo += (unsigned char)(c - 'a') < 26u;
+    }
+    if (any < 0x80) {
+        *first_upper = n && (unsigned char)(s[0] - 'A') < 26u;
+        *letters = up + lo;
+        *upper = up;
         return;
     }
     while (i < n) {
@@ -170,6 +187,15 @@ uint64_t rpi_sdoc_line_key(const struct rpi_sdoc *sd, uint32_t l)
     return (sd->lines[l].hash & RPI_LINE_MASK) | rpi_mix64(prev * 31 + next) >> 40;
 }
 
+/* A line break in text[from, to): the gaps between tokens are short, so a plain loop beats a
+ * memchr call per token. */
+static int has_newline(const char *text, uint32_t from, uint32_t to)
+{
+    for (uint32_t p = from; p < to; p++)
+        if (text[p] == '\n') return 1;
+    return 0;
+}
+
 #define LINE_START 0x80u /* while building: the token starts a line (not an RPI_TOK_ flag) */
 
 rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_result *nr,
@@ -206,7 +232,7 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
         sd->off[2 * i] = t->start;
         sd->off[2 * i + 1] = t->end;
         sd->tflags[i] = token_flags(text, nr, t, 0);
-        if (i == 0 || memchr(text + sd->off[2 * i - 1], '\n', t->start - sd->off[2 * i - 1])) {
+        if (i == 0 || has_newline(text, sd->off[2 * i - 1], t->start)) {
             n_lines++;
             sd->tflags[i] |= LINE_START;
         }

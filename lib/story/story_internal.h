@@ -19,7 +19,8 @@ static inline uint64_t rpi_mix64(uint64_t h)
     return h;
 }
 
-/* A weighted term vector, sorted by term. */
+/* A weighted term vector: sorted by term in the index (merged by rpi_svec_cosine and
+ * rpi_svec_overlap), in order of first use in the batch stage (scored through dense arrays). */
 struct svec {
     uint32_t *term; /* slots of the term table (see build_vectors) */
     float *w;
@@ -38,7 +39,8 @@ struct link {
 
 struct rpi_story {
     uint32_t n_units;
-    struct svec *vec;   /* unit -> TF-IDF vector (unit length) */
+    struct svec *vec;   /* unit -> TF-IDF vector (unit length); terms in order of first use,
+                           not sorted: pairs are scored through dense arrays */
     struct svec *names; /* unit -> capitalised terms, IDF weights */
     struct svec *nums;  /* unit -> numbers, IDF weights */
     uint32_t *top;      /* unit -> its RPI_TOP most salient terms (slots), from build_vectors */
@@ -50,7 +52,9 @@ struct rpi_story {
     uint32_t *linked; /* indices into links of the pairs at or above the threshold */
     size_t n_linked;
     /* term statistics */
-    uint32_t *df_key, *df_val; /* open addressing, power-of-two capacity */
+    struct rpi_dfent {
+        uint32_t key, val; /* term (0: empty slot), units it is in */
+    } * df;                /* open addressing, power-of-two capacity; a probe reads one line */
     float *idf;                /* per slot: ln((N + 1) / (df + 0.5)); vectors index slots */
     size_t df_cap;
     uint32_t n_docs_df; /* documents counted */
@@ -66,13 +70,16 @@ struct rpi_story {
         const rp_disagreement *d;
         size_t n;
     } * dis_list;
-    uint64_t **seeds; /* while scoring: unit -> alignment seeds (or NULL) */
+    uint64_t **seeds; /* while scoring: unit -> alignment seeds in seed_buf (or NULL) */
+    uint64_t *seed_buf;
     uint32_t *n_seeds;
     uint32_t *live; /* unit -> tokens that are not boilerplate */
+    uint64_t *unit_w, *doc_w; /* prefix sums of weights (tokens + 64) by unit, by document */
     float *ndens;   /* unit -> share of its non-boilerplate tokens that are numbers */
     int caseless;   /* fewer than RPI_CASELESS of the units have names */
-    /* rp_engine_compare scratch */
+    /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
+    float *dense; /* 3 * df_cap, all 0 between uses (rpi_story_score) */
     rp_span *spans;
     size_t cap_spans;
     rp_range *ranges;
@@ -80,7 +87,7 @@ struct rpi_story {
     char why[256];
 };
 
-/* story_score.c: the pair score from its signals (vectors sorted by term). */
+/* story_score.c: the pair score from its signals. */
 /* cosine of two unit vectors scaled by the IDF mass of their shared terms (a factor in
  * [0, 1] reached at RPI_MIN_SHARED); idf is indexed by term */
 RPI_FUNC double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf);
@@ -91,7 +98,8 @@ RPI_FUNC double rpi_svec_overlap(const struct svec *a, const struct svec *b);
 RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
 RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
-/* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine */
+/* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine;
+ * times 0.6 when both texts have figures but share under 0.2 of them (story_score.c) */
 /* density: the smaller share of number tokens of the two texts (0 when unknown); caseless:
  * the collection has no names at all (their weight goes to the cosine) */
 RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density,
@@ -107,6 +115,11 @@ typedef rp_status (*rpi_range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t
 RPI_FUNC unsigned rpi_story_threads(const rp_engine *e, size_t n, size_t min_n);
 RPI_FUNC rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn,
                                     const void *ctx);
+/* The same with ranges of equal weight: item i weighs prefix[i + 1] - prefix[i] (the
+ * tokens of a unit or document: Reuters' first half has four times the words of its second,
+ * and equal counts left one thread doing 80% of the work). */
+RPI_FUNC rp_status rpi_story_ranges_by(rp_engine *e, size_t n, unsigned nt, const uint64_t *prefix,
+                                       rpi_range_fn fn, const void *ctx);
 
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* test_story_doc.c -- story/story_doc.c: the token flags read from the original spelling
+ * (numbers and number words, names, acronyms, sentence starts, headline case), token offsets
+ * and lines, as rpi_sdoc_build gives them to the story level and the index. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "common/common_internal.h"
+#include "common/arena_internal.h"
+#include "story/sdoc_internal.h"
+
+struct built {
+    struct rpi_arena arena;
+    rp_normalizer *norm, *tnorm;
+    struct rpi_sdoc *sd;
+};
+
+static void build(struct built *b, const char *text, const char *title)
+{
+    rp_norm_params np;
+    rp_norm_params_default(&np);
+    rpi_arena_init(&b->arena, NULL);
+    assert_int_equal(rp_normalizer_create(&b->norm, &np, NULL), RP_OK);
+    assert_int_equal(rp_normalizer_create(&b->tnorm, &np, NULL), RP_OK);
+    rp_doc doc;
+    memset(&doc, 0, sizeof doc);
+    doc.text = text;
+    doc.text_size = strlen(text);
+    doc.title = title;
+    rp_norm_result nr;
+    assert_int_equal(rp_normalizer_run(b->norm, text, doc.text_size, &nr), RP_OK);
+    assert_int_equal(rpi_sdoc_build(&b->arena, &doc, &nr, b->tnorm, &b->sd), RP_OK);
+}
+
+static void release(struct built *b)
+{
+    rp_normalizer_free(b->norm);
+    rp_normalizer_free(b->tnorm);
+    rpi_arena_free(&b->arena);
+}
+
+/* The flags of the token spelled w in the text (its first occurrence); fails if absent. */
+static unsigned flags_of(const struct rpi_sdoc *sd, const char *w)
+{
+    const size_t n = strlen(w);
+    for (uint32_t t = 0; t < sd->n_tok; t++) {
+        const uint32_t s = sd->off[2 * t], e = sd->off[2 * t + 1];
+        if (e - s == n && !memcmp(sd->text + s, w, n)) return sd->tflags[t];
+    }
+    fail_msg("token %s not found", w);
+    return 0;
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    struct built b;
+    build(&b,
+          "they sold 1987 cars for 12 million dollars, six of them twelve times and "
+          "seventeen thousands more; often a tone or a fifth, 3rd or eleventh, but not none",
+          NULL);
+    const char *num[] = {"1987", "12", "million", "six", "twelve", "seventeen", "thousands"};
+    for (size_t i = 0; i < sizeof num / sizeof *num; i++)
+        assert_true(flags_of(b.sd, num[i]) & RPI_TOK_NUMBER);
+    /* same lengths and initials as number words, or digits with letters: not numbers */
+    const char *not_num[] = {"often", "tone", "fifth", "3rd", "eleventh", "none", "sold", "times"};
+    for (size_t i = 0; i < sizeof not_num / sizeof *not_num; i++)
+        assert_false(flags_of(b.sd, not_num[i]) & RPI_TOK_NUMBER);
+    release(&b);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    struct built b;
+    build(&b,
+          "The ministers met in Paris with NATO officials. Officials said: \"Talks went on\" "
+          "and the \xC3\x89lys\xC3\xA9\x65 agreed with \xC3\xA9tats and A.",
+          NULL);
+    assert_true(flags_of(b.sd, "Paris") & RPI_TOK_NAME);
+    assert_true(flags_of(b.sd, "NATO") & RPI_TOK_ACRONYM);
+    assert_true(flags_of(b.sd, "NATO") & RPI_TOK_NAME);
+    /* capitalised at a sentence start (also after a colon and an opening quote): no name */
+    assert_false(flags_of(b.sd, "The") & RPI_TOK_NAME);
+    assert_false(flags_of(b.sd, "Officials") & RPI_TOK_NAME);
+    assert_false(flags_of(b.sd, "Talks") & RPI_TOK_NAME);
+    /* non-ASCII capital mid-sentence is a name; lower case non-ASCII is not */
+    assert_true(flags_of(b.sd, "\xC3\x89lys\xC3\xA9\x65") & RPI_TOK_NAME);
+    assert_false(flags_of(b.sd, "\xC3\xA9tats") & RPI_TOK_NAME);
+    /* one capital letter is not an acronym */
+    assert_false(flags_of(b.sd, "A") & RPI_TOK_ACRONYM);
+    assert_false(flags_of(b.sd, "ministers") & (RPI_TOK_NAME | RPI_TOK_NUMBER));
+    release(&b);
+}
+
+static void test_title_case(void **state)
+{
+    (void)state;
+    struct built b;
+    /* an all-capitals headline: words the text writes in lower case are no names there;
+     * a word the text never uses, or writes capitalised, keeps the flag */
+    build(&b, "The board approved repurchasing its shares, Acme said on Monday.",
+          "ACME APPROVES REPURCHASING SHARES IN ZURICH");
+    assert_int_equal(b.sd->n_title, 6);
+    const unsigned acme = b.sd->title_flags[0], repurch = b.sd->title_flags[2];
+    const unsigned shares = b.sd->title_flags[3], zurich = b.sd->title_flags[5];
+    assert_true(acme & RPI_TOK_NAME);
+    assert_false(repurch & (RPI_TOK_NAME | RPI_TOK_ACRONYM));
+    assert_false(shares & (RPI_TOK_NAME | RPI_TOK_ACRONYM));
+    assert_true(zurich & RPI_TOK_NAME);
+    release(&b);
+}
+
+static void test_offsets_and_lines(void **state)
+{
+    (void)state;
+    struct built b;
+    const char *text = "Advertisement\n\nFirst line here\r\nsecond  line\n";
+    build(&b, text, NULL);
+    assert_int_equal(b.sd->n_tok, 6);
+    assert_int_equal(b.sd->n_lines, 3);
+    /* offsets point at the original bytes */
+    assert_int_equal(b.sd->off[0], 0);
+    assert_int_equal(b.sd->off[1], 13);
+    assert_memory_equal(text + b.sd->off[2 * 5], "line", 4);
+    /* lines by token and by byte */
+    assert_int_equal(b.sd->lines[0].tok_start, 0);
+    assert_int_equal(b.sd->lines[0].tok_end, 1);
+    assert_int_equal(b.sd->lines[1].tok_start, 1);
+    assert_int_equal(b.sd->lines[1].tok_end, 4);
+    assert_int_equal(b.sd->lines[2].tok_start, 4);
+    assert_int_equal(b.sd->lines[2].byte_start, strstr(text, "second") - text);
+    assert_int_equal(b.sd->lines[2].byte_end, strstr(text, "line\n") - text + 4);
+    /* the same words on a line give the same hash, other words another */
+    struct built c;
+    build(&c, "Advertisement\nother words\n", NULL);
+    assert_true(c.sd->lines[0].hash == b.sd->lines[0].hash);
+    assert_true(c.sd->lines[1].hash != b.sd->lines[1].hash);
+    release(&c);
+    release(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_title_case),
+        cmocka_unit_test(test_offsets_and_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
