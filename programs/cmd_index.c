@@ -139,6 +139,28 @@ void index_cluster_line(FILE *f, const rp_doc_result *r)
     cli_cluster_line_end(f, r);
 }
 
+void index_stats_counts(FILE *f, const rp_index_stats *s)
+{
+    fprintf(f,
+            "\"documents\":%llu,\"contents\":%llu,\"empty\":%llu,\"edges\":%llu,"
+            "\"clusters\":%llu,\"terms\":%llu,\"next_document\":%llu,\"bytes_used\":%llu,"
+            "\"map_size\":%llu",
+            (unsigned long long)s->n_docs, (unsigned long long)s->n_units,
+            (unsigned long long)s->n_empty, (unsigned long long)s->n_edges,
+            (unsigned long long)s->n_clusters, (unsigned long long)s->n_terms,
+            (unsigned long long)s->next_doc, (unsigned long long)s->bytes_used,
+            (unsigned long long)s->map_size);
+}
+
+void index_stats_story(FILE *f, const rp_index_stats *s)
+{
+    fprintf(f, ",\"term_contents\":%llu,\"lines\":%llu,\"boilerplate_lines\":%llu",
+            (unsigned long long)s->n_term_units, (unsigned long long)s->n_lines,
+            (unsigned long long)s->n_boiler_lines);
+    if (s->n_named != UINT64_MAX)
+        fprintf(f, ",\"named_contents\":%llu", (unsigned long long)s->n_named);
+}
+
 int index_exit_status(const rp_index *ix)
 {
     switch (rp_index_errkind(ix)) {
@@ -308,25 +330,19 @@ static int cmd_stats(const struct icli *c)
     rp_config cfg;
     rp_index_config(ix, &cfg);
     static const char *const KEEP[] = {"longest", "first", "earliest"};
-    printf("{\"documents\":%llu,\"contents\":%llu,\"empty\":%llu,\"edges\":%llu,"
-           "\"clusters\":%llu,\"terms\":%llu,\"next_document\":%llu,\"bytes_used\":%llu,"
-           "\"map_size\":%llu,\"level\":\"%s\",\"threshold\":%.4f,\"ngram\":%u,"
+    putchar('{');
+    index_stats_counts(stdout, &s);
+    printf(",\"level\":\"%s\",\"threshold\":%.4f,\"ngram\":%u,"
            "\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu",
-           (unsigned long long)s.n_docs, (unsigned long long)s.n_units,
-           (unsigned long long)s.n_empty, (unsigned long long)s.n_edges,
-           (unsigned long long)s.n_clusters, (unsigned long long)s.n_terms,
-           (unsigned long long)s.next_doc, (unsigned long long)s.bytes_used,
-           (unsigned long long)s.map_size,
            cfg.level == RP_LEVEL_EXACT   ? "exact"
            : cfg.level == RP_LEVEL_STORY ? "story"
                                          : "near",
            cfg.threshold, cfg.ngram, cfg.num_perm, s.bands, s.rows,
            KEEP[cfg.keep <= RP_KEEP_EARLIEST ? cfg.keep : 0], (unsigned long long)cfg.seed);
-    if (cfg.level == RP_LEVEL_STORY)
-        printf(",\"window\":%g,\"boilerplate_min\":%u,\"term_contents\":%llu,\"lines\":%llu,"
-               "\"boilerplate_lines\":%llu",
-               cfg.window_days, cfg.boilerplate_min, (unsigned long long)s.n_term_units,
-               (unsigned long long)s.n_lines, (unsigned long long)s.n_boiler_lines);
+    if (cfg.level == RP_LEVEL_STORY) {
+        printf(",\"window\":%g,\"boilerplate_min\":%u", cfg.window_days, cfg.boilerplate_min);
+        index_stats_story(stdout, &s);
+    }
     printf("}\n");
     rp_index_close(ix);
     return fflush(stdout) ? EXIT_FATAL : EXIT_OK;

@@ -343,22 +343,13 @@ static enum MHD_Result get_stats(struct server *s, struct MHD_Connection *conn)
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
     if (!f) return MHD_NO;
-    fprintf(f,
-            "{\"documents\":%llu,\"contents\":%llu,\"empty\":%llu,\"edges\":%llu,"
-            "\"clusters\":%llu,\"terms\":%llu,\"next_document\":%llu,\"bytes_used\":%llu,"
-            "\"map_size\":%llu,\"requests\":%ld,\"in_flight\":%ld",
-            (unsigned long long)st.n_docs, (unsigned long long)st.n_units,
-            (unsigned long long)st.n_empty, (unsigned long long)st.n_edges,
-            (unsigned long long)st.n_clusters, (unsigned long long)st.n_terms,
-            (unsigned long long)st.next_doc, (unsigned long long)st.bytes_used,
-            (unsigned long long)st.map_size, atomic_load(&s->n_requests),
+    fputc('{', f);
+    index_stats_counts(f, &st);
+    fprintf(f, ",\"requests\":%ld,\"in_flight\":%ld", atomic_load(&s->n_requests),
             atomic_load(&s->in_flight));
     rp_config cfg;
     rp_index_config(s->ix, &cfg);
-    if (cfg.level == RP_LEVEL_STORY) /* the corpus statistics of the story level */
-        fprintf(f, ",\"term_contents\":%llu,\"lines\":%llu,\"boilerplate_lines\":%llu",
-                (unsigned long long)st.n_term_units, (unsigned long long)st.n_lines,
-                (unsigned long long)st.n_boiler_lines);
+    if (cfg.level == RP_LEVEL_STORY) index_stats_story(f, &st); /* its corpus statistics */
     fputs("}\n", f);
     fclose(f);
     return send_json(conn, MHD_HTTP_OK, buf, size);

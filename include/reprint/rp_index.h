@@ -145,6 +145,9 @@ typedef struct rp_index_stats {
     uint64_t n_term_units;   /* contents counted in the term document frequencies */
     uint64_t n_lines;        /* story: distinct lines seen (with any context) */
     uint64_t n_boiler_lines; /* story: lines seen in boilerplate_min or more contexts */
+    uint64_t n_named;        /* story: contents with names (two capitalised terms or more),
+                                which tell a collection with case from one without;
+                                UINT64_MAX for an index made before they were counted */
 } rp_index_stats;
 RP_API rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out);
 

@@ -38,6 +38,9 @@ enum {
     DB_COUNT
 };
 #define DB_FIRST_STORY DB_SFEAT
+/* DB_META key of a story index: contents with names (u64 LE), kept with every add and
+ * remove; an index made before it has no such key and scores as a collection without case */
+#define RPI_IX_NAMED_KEY "withname"
 
 struct rp_index {
     MDB_env *env;
@@ -206,9 +209,10 @@ RPI_FUNC rp_status rpi_ixs_docs_delta(rp_index *ix, MDB_txn *txn, uint64_t u, in
 /* The `of` unit and relation of cluster member u; RP_DONE when it has none. */
 RPI_FUNC rp_status rpi_ixs_of(rp_index *ix, MDB_txn *txn, uint64_t u, uint64_t *of,
                               rp_relation *rel);
-/* Story statistics: contents counted, distinct lines, lines at boilerplate_min or more. */
+/* Story statistics: contents counted, distinct lines, lines at boilerplate_min or more,
+ * contents with names (UINT64_MAX when the index does not count them). */
 RPI_FUNC rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_t *n_lines,
-                                 uint64_t *n_boiler);
+                                 uint64_t *n_boiler, uint64_t *n_named);
 
 /* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
 struct rpi_counters {

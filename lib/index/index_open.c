@@ -307,6 +307,7 @@ rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_
                          "sets the index does not store)");
         goto out;
     }
+    c.num_perm = RP_CONFIG_NUM_PERM(&c);
     if (c.num_perm < RP_MINHASH_MIN_PERM || c.num_perm > RP_MINHASH_MAX_PERM || c.ngram < 1 ||
         !(c.threshold >= 0 && c.threshold <= 1) || c.max_bucket < 2 ||
         (c.bands && (uint64_t)c.bands * c.rows > c.num_perm)) {
@@ -355,6 +356,12 @@ rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_
             k = (MDB_val){6, (void *)"config"};
             v = (MDB_val){(size_t)n, text};
             if (!rc) rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+            if (!rc && c.level == RP_LEVEL_STORY) { /* contents with names: none yet */
+                unsigned char zero[8] = {0};
+                k = (MDB_val){8, (void *)RPI_IX_NAMED_KEY};
+                v = (MDB_val){8, zero};
+                rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+            }
             if (!rc)
                 rc = mdb_txn_commit(txn);
             else
@@ -430,8 +437,8 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
     out->bands = ix->cfg.bands;
     out->rows = ix->cfg.rows;
     if (ix->has_story) {
-        const rp_status st =
-            rpi_ixs_stats(ix, txn, &out->n_term_units, &out->n_lines, &out->n_boiler_lines);
+        const rp_status st = rpi_ixs_stats(ix, txn, &out->n_term_units, &out->n_lines,
+                                           &out->n_boiler_lines, &out->n_named);
         if (st != RP_OK) {
             mdb_txn_abort(txn);
             return st;

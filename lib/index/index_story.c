@@ -70,7 +70,52 @@ struct sctx {
     struct rpi_vec units;   /* struct uvec */
     struct rpi_arena ar;    /* vectors */
     struct rpi_vec scratch; /* uint64_t */
+    uint64_t named;         /* contents with names, UINT64_MAX when the index does not count */
+    rp_status named_st;     /* reading it: RP_OK, RP_DONE (not counted) or the error */
+    int caseless;           /* the collection has no case (story_score.c's names rule) */
 };
+
+/* A content has names when it holds two distinct capitalised terms (the batch stage asks
+ * for an IDF mass of RPI_MIN_MASS, about the same; a count does not change as frequencies
+ * move, so a content counted in at arrival is counted out the same way at removal). */
+#define NAMED_TERMS 2u
+
+static int has_names(const struct sterm *t, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && k < NAMED_TERMS; i++)
+        k += (t[i].flags & RPI_TOK_NAME) != 0;
+    return k >= NAMED_TERMS;
+}
+
+/* Contents with names (*out), or RP_DONE for an index made before they were counted. */
+static rp_status named_get(rp_index *ix, MDB_txn *txn, uint64_t *out)
+{
+    MDB_val k = {8, (void *)RPI_IX_NAMED_KEY}, v;
+    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    if (rc == MDB_NOTFOUND) return RP_DONE;
+    if (rc) return rpi_ix_mdb(rc, "names count");
+    if (v.mv_size != 8) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad names count");
+    *out = get_le64(v.mv_data);
+    return RP_OK;
+}
+
+static rp_status named_put(rp_index *ix, MDB_txn *txn, uint64_t n)
+{
+    unsigned char b[8];
+    put_le64(b, n);
+    MDB_val k = {8, (void *)RPI_IX_NAMED_KEY}, v = {8, b};
+    const int rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+    return rc ? rpi_ix_mdb(rc, "names count") : RP_OK;
+}
+
+/* The batch rule (story.c): a collection where fewer than RPI_CASELESS of the contents have
+ * names has no case. An index made before names were counted keeps the rule it had then: no
+ * case. */
+static int caseless_of(uint64_t named, double n_units)
+{
+    return named == UINT64_MAX || (double)named < RPI_CASELESS * n_units;
+}
 
 static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
 {
@@ -84,6 +129,11 @@ static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
     rpi_arena_init(&c->ar, NULL);
     MDB_stat ms;
     c->n_units = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? (double)ms.ms_entries : 0;
+    /* an error is reported by the add that needs the count; scoring alone keeps the rule of
+     * an index made before the count (caseless) */
+    c->named_st = named_get(ix, txn, &c->named);
+    if (c->named_st != RP_OK) c->named = UINT64_MAX;
+    c->caseless = caseless_of(c->named, c->n_units);
 }
 
 static void sctx_free(struct sctx *c)
@@ -237,7 +287,7 @@ static double pair_score(const struct sctx *c, const struct uvec *a, const struc
     const double cosine = rpi_svec_cosine(&a->v[0], &b->v[0], c->idf.ptr);
     const double ev = rpi_story_evidence(cosine, rpi_svec_overlap(&a->v[1], &b->v[1]),
                                          rpi_svec_overlap(&a->v[2], &b->v[2]),
-                                         a->ndens < b->ndens ? a->ndens : b->ndens, 1);
+                                         a->ndens < b->ndens ? a->ndens : b->ndens, c->caseless);
     return rpi_story_combine(ev, 0.0);
 }
 
@@ -629,6 +679,13 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
         ids[i] = t[i].id;
     RP_TRY_GOTO(st, rpi_ix_terms_add(ix, txn, u, ids, n), done);
     c.n_units += 1; /* this content, counted in the frequencies now */
+    if (c.named_st != RP_OK && c.named_st != RP_DONE) {
+        st = c.named_st;
+        goto done;
+    }
+    if (c.named != UINT64_MAX && has_names(t, n))
+        RP_TRY_GOTO(st, named_put(ix, txn, ++c.named), done);
+    c.caseless = caseless_of(c.named, c.n_units);
     RP_TRY_GOTO(st, top_terms(&c, t, n, top, &n_top), done);
     RP_TRY_GOTO(st, sfeat_put(ix, txn, u, t, n, top, n_top, d->date), done);
     /* candidates: shared top terms (before this content's own postings), shared bands */
@@ -770,7 +827,12 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
         uint32_t n, n_top;
         int64_t date;
         RP_TRY(sfeat_parse(&v, &t, &n, &n_top, &date));
+        const int named = has_names(t, n);
         free(t);
+        uint64_t count;
+        const rp_status sn = named ? named_get(ix, txn, &count) : RP_DONE;
+        if (sn == RP_OK) RP_TRY(named_put(ix, txn, count ? count - 1 : 0));
+        if (sn != RP_OK && sn != RP_DONE) return sn;
         uint64_t top[RPI_TOP];
         const unsigned char *p = (const unsigned char *)v.mv_data + SFEAT_HEADER + n * SFEAT_TERM;
         for (uint32_t i = 0; i < n_top && i < RPI_TOP; i++)
@@ -807,9 +869,12 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
 }
 
 rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_t *n_lines,
-                        uint64_t *n_boiler)
+                        uint64_t *n_boiler, uint64_t *n_named)
 {
     MDB_stat ms;
+    const rp_status sn = named_get(ix, txn, n_named);
+    if (sn == RP_DONE) *n_named = UINT64_MAX;
+    if (sn != RP_OK && sn != RP_DONE) return sn;
     *n_counted = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? ms.ms_entries : 0;
     *n_lines = mdb_stat(txn, ix->dbi[DB_LINES], &ms) == 0 ? ms.ms_entries : 0;
     *n_boiler = 0;

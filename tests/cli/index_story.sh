@@ -90,14 +90,19 @@ assert sum(1 for o in ex.values() if o["relation"] == "original") == 5
 q = json.loads(open(t + "/query.jsonl").read())
 assert q["cluster"] == ex["s1-v0"]["cluster"] and q["relation"] in ("rewrite", "near"), q
 assert st[0]["level"] == "story" and st[0]["terms"] == 0 and st[0]["lines"] == 0
+assert st[0]["named_contents"] == 0, st[0]
 # statistics grew with the adds: every content counted, its lines, boilerplate learnt
 assert st[1]["term_contents"] == 61 and st[1]["terms"] > 1000, st[1]
+# str.capitalize() lowers every word but a sentence's first: no page has names (capitals at
+# a sentence or line start are not names), so the collection has no case
+assert st[1]["named_contents"] == 0, st[1]
 # distinct lines: the share line, the ad, the byline (in many contexts: boilerplate) and six
 # paragraphs per page
 assert st[1]["lines"] == 3 + 6 * 61 and st[1]["boilerplate_lines"] == 3, st[1]
 assert st[2] == st[1], "a query changed the index"
 # and shrank with the removals
 assert st[3]["term_contents"] == 56 and st[3]["documents"] == 56, st[3]
+assert st[3]["named_contents"] == 0, st[3]
 assert st[3]["terms"] < st[1]["terms"] and st[3]["lines"] == 3 + 6 * 56, st[3]
 assert st[3]["clusters"] == 5, st[3]
 PY

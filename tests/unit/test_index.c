@@ -158,6 +158,8 @@ static void test_story_statistics_and_clusters(void **state)
     static char text[16384];
     rp_index_result *res;
     rp_index_stats s0, s1;
+    stats(ix, &s0);
+    assert_int_equal(s0.n_named, 0); /* counted from the start */
     /* background: other stories, other names */
     for (unsigned k = 0; k < 12; k++) {
         char id[16], n0[16], n1[16], n2[16], uq[16];
@@ -174,6 +176,7 @@ static void test_story_statistics_and_clusters(void **state)
         stats(ix, &s1);
         /* every content counted; new terms (at least its unique word) */
         assert_int_equal(s1.n_term_units, s0.n_term_units + 1);
+        assert_int_equal(s1.n_named, s0.n_named + 1); /* its three names */
         assert_true(s1.n_terms > s0.n_terms);
         assert_true(s1.n_lines > s0.n_lines);
         /* the share line, the ad and the byline recur in new contexts: boilerplate from the
@@ -210,6 +213,16 @@ static void test_story_statistics_and_clusters(void **state)
     assert_int_equal(s1.n_docs, s0.n_docs);
     assert_int_equal(s1.n_terms, s0.n_terms);
     assert_int_equal(s1.n_lines, s0.n_lines);
+    assert_int_equal(s1.n_named, s0.n_named);
+    /* a text without capitalised words is not counted as having names */
+    uint64_t n;
+    put(ix, "plain", "the council met on tuesday and agreed to repair the old bridge by june", 0,
+        &res);
+    rp_index_result_free(res);
+    stats(ix, &s1);
+    assert_int_equal(s1.n_named, s0.n_named);
+    assert_int_equal(s1.n_term_units, s0.n_term_units + 1);
+    assert_int_equal(rp_index_remove_id(ix, "plain", &n), RP_OK);
     /* an exact copy joins its content */
     page(text, sizeof text, &S, 1, "uniqs");
     r = put(ix, "S-copy", text, 0, &res);
@@ -221,13 +234,13 @@ static void test_story_statistics_and_clusters(void **state)
     assert_int_equal(rp_index_cluster(ix, "S", &res), RP_OK);
     assert_int_equal(res->n_docs, 3);
     rp_index_result_free(res);
-    /* removing a content decrements its terms and lines */
-    uint64_t n;
+    /* removing a content decrements its terms, lines and names count */
     stats(ix, &s0);
     assert_int_equal(rp_index_remove_id(ix, "D", &n), RP_OK);
     assert_int_equal(n, 1);
     stats(ix, &s1);
     assert_int_equal(s1.n_term_units, s0.n_term_units - 1);
+    assert_int_equal(s1.n_named, s0.n_named - 1);
     assert_true(s1.n_terms < s0.n_terms);
     assert_true(s1.n_lines < s0.n_lines);
     /* the centre's content leaves (both its documents): the rewrite is alone again */
@@ -253,6 +266,7 @@ static void test_story_statistics_and_clusters(void **state)
     assert_int_equal(s1.n_term_units, 0);
     assert_int_equal(s1.n_lines, 0);
     assert_int_equal(s1.n_boiler_lines, 0);
+    assert_int_equal(s1.n_named, 0);
     assert_int_equal(s1.n_clusters, 0);
     rp_index_close(ix);
 }
