@@ -9,6 +9,7 @@ make_copy() picks a recipe and returns (text, recipe_name).
 
 import gzip
 import json
+import os
 import re
 import string
 import zlib
@@ -245,7 +246,10 @@ def make_copy(text, rng, title=""):
 
 # ---- helpers for the corpus builders ------------------------------------------------------
 
-REUTERS = "/work/shared/eval/reuters21578/reuters21578.jsonl.gz"
+# ../shared beside the checkout, or $REUTERS
+REUTERS = os.environ.get("REUTERS") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "eval", "reuters21578",
+    "reuters21578.jsonl.gz")
 
 
 def load_reuters(path=REUTERS, min_words=40):
