@@ -22,9 +22,10 @@
  *
  * Clusters, as S6: the new content joins, among the clusters of the candidates it is linked
  * to, the one with the highest mean link score over its members, but only when it is linked
- * to its representative (centre) or to at least two members and half of them; else it starts
- * a cluster. A cluster is not reclustered when later contents arrive; when a member leaves,
- * the remaining members are placed again by the same rule in arrival order. */
+ * to at least half of its members, among them its representative (centre) or at least
+ * two; else it starts a cluster. A cluster is not reclustered when later contents arrive;
+ * when a member leaves, the remaining members are placed again by the same rule in arrival
+ * order. */
 #include <math.h>   /* log, sqrt */
 #include <stdlib.h> /* malloc, qsort */
 #include <string.h> /* memcpy, memset */
@@ -398,7 +399,7 @@ static rp_status choose(struct sctx *c, const struct uvec *xv, const uint64_t *u
             }
         }
         const double mean = sum / (double)n;
-        if ((centre_linked || (linked >= 2 && 2 * linked >= n)) &&
+        if ((centre_linked || linked >= 2) && 2 * linked >= n &&
             (mean > best_mean || (mean == best_mean && units[off[i]] < out->centre))) {
             best_mean = mean;
             *out = (struct place){units[off[i]], top_of, top};
