@@ -38,8 +38,9 @@ def drop_words(sent, rng, rate):
     return " ".join(keep or words[:1])
 
 
-def versions(text, rng):
-    """(name, text) of four derived versions."""
+def versions(text, rng, hard=False):
+    """(name, text) of four derived versions; hard: the heavy rewrite keeps 45% of the
+    sentences with 60% of their words dropped (70% and 35% otherwise)."""
     s = sentences(text)
     n = len(s)
     cut = " ".join(s[: max(2, int(n * 0.55))])
@@ -49,7 +50,8 @@ def versions(text, rng):
     for i in range(0, n - 1, 3):  # swap every third pair of sentences
         light[i], light[i + 1] = light[i + 1], light[i]
     light = mutate.add_typos(" ".join(drop_words(x, rng, 0.12) for x in light), rng)
-    heavy = [drop_words(x, rng, 0.35) for x in rng.sample(s, max(2, int(n * 0.7)))]
+    keep, drop = (0.45, 0.6) if hard else (0.7, 0.35)
+    heavy = [drop_words(x, rng, drop) for x in rng.sample(s, max(2, int(n * keep)))]
     return [("cut", cut), ("excerpt", excerpt), ("light", light), ("heavy", " ".join(heavy))]
 
 
@@ -82,7 +84,7 @@ def build(args):
     for k, d in enumerate(seeds):
         out.append(rec(d["id"], d["text"], d))
         gold.append((d["id"], "s%d" % k))
-        for name, t in versions(d["text"], rng):
+        for name, t in versions(d["text"], rng, args.hard):
             vid = "%s-%s" % (d["id"], name)
             out.append(rec(vid, t, d))
             gold.append((vid, "s%d" % k))
@@ -195,6 +197,8 @@ def main():
     ap.add_argument("--pred")
     ap.add_argument("--pairs")
     ap.add_argument("--dates", action="store_true", help="keep Reuters dates (the --window)")
+    ap.add_argument("--hard", action="store_true",
+                    help="heavier heavy rewrites (45%% of the sentences, 60%% of words dropped)")
     ap.add_argument("--stories", type=int, default=60)
     ap.add_argument("--others", type=int, default=800)
     ap.add_argument("--seed", type=int, default=7)
