@@ -264,6 +264,7 @@ static void write_overview(FILE *f, rp_engine *e, const rp_config *cfg, const rp
     row(f, "unique", s->n_unique, "unique");
     if (s->n_truncated) row(f, "truncated", s->n_truncated, "truncated");
     if (s->n_repaired) row(f, "invalid UTF-8 repaired", s->n_repaired, "repaired");
+    if (s->n_bad_dates) row(f, "dates not understood (undated)", s->n_bad_dates, "bad-dates");
     fputs("</table><table class=\"stats\"><caption>Duplicates by relation</caption>", f);
     row(f, "exact", s->n_exact, "exact");
     row(f, "near", s->n_near, "near");

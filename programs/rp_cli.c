@@ -73,7 +73,10 @@ static const char USAGE2[] =
     "Input options:\n"
     "  --format auto|text|jsonl|json|warc   force the input format (default auto)\n"
     "  --id-field F --text-field F          JSON keys (default id, text)\n"
-    "  --date-field F --title-field F --url-field F   optional JSON keys\n"
+    "  --date-field F --title-field F --url-field F   optional JSON keys (reuse, story:\n"
+    "                          date and title by default). Dates: 2022-04-25[T10:54Z],\n"
+    "                          2022/04/25, Mon, 25 Apr 2022 10:54 GMT, April 25, 2022\n"
+    "                          10:54 AM, 25th April 2022, 25-APR-2022, epoch seconds\n"
     "  --max-doc-size SIZE     largest document, e.g. 64M (default 64M)\n"
     "  --truncate-large        cut larger documents to --max-doc-size (default: skip them)\n"
     "Normalization (all on by default):\n"
@@ -252,6 +255,12 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "texts, %llu invalid UTF-8 sequences repaired\n",
                 (unsigned long long)s->n_blank, (unsigned long long)s->n_ignored,
                 (unsigned long long)s->n_truncated, (unsigned long long)s->n_repaired);
+    if (s->n_bad_dates)
+        fprintf(stderr,
+                "reprint: %llu dates not understood, those documents are undated (first: %s; "
+                "formats: reprint --help)\n",
+                (unsigned long long)s->n_bad_dates,
+                s->bad_date_first ? s->bad_date_first : "?");
     if (c->verbose)
         fprintf(stderr,
                 "reprint: level=%s ngram=%u threshold=%.3f num_perm=%u bands=%u rows=%u "

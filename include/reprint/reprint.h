@@ -269,6 +269,9 @@ typedef struct rp_summary {
     double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */
     double rss_read, rss_candidates, rss_cluster; /* process peak RSS in MiB at the end of
                                                      each stage (getrusage) */
+    uint64_t n_bad_dates; /* documents whose date was given but not understood: undated */
+    const char *bad_date_first; /* the first of them, "path:line: date \"...\"" (the date
+                                   cut at 64 bytes), or NULL; valid while the engine lives */
 } rp_summary;
 
 RP_API void rp_engine_summary(const rp_engine *e, rp_summary *out);

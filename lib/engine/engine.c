@@ -212,7 +212,7 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
     out->id = d->id;
     out->cluster = d->id;
     out->skip = (rp_skip)d->skip;
-    out->detail = d->detail;
+    out->detail = d->skip != RP_SKIP_NONE ? d->detail : NULL; /* else a date message */
     out->source = d->source;
     out->line = d->line;
     out->n_tokens = d->n_tokens;

@@ -476,6 +476,10 @@ rp_status rpi_engine_cluster(rp_engine *e)
         }
         if (d->flags & RPI_DOC_EMPTY) e->sum.n_empty++;
         if (d->flags & RPI_DOC_TRUNCATED) e->sum.n_truncated++;
+        if (d->flags & RPI_DOC_BAD_DATE) {
+            if (!e->sum.n_bad_dates) e->sum.bad_date_first = d->detail;
+            e->sum.n_bad_dates++;
+        }
         if (r.relation == RP_REL_UNIQUE)
             e->sum.n_unique++;
         else if (r.relation == RP_REL_ORIGINAL)

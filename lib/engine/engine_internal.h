@@ -59,6 +59,8 @@ struct rpi_res {
 };
 #define RPI_DOC_TRUNCATED 0x01u
 #define RPI_DOC_EMPTY 0x02u
+#define RPI_DOC_BAD_DATE 0x04u /* a date was given but not understood: the document is undated */
+#define RPI_BAD_DATES_NOTED 1u  /* per reading thread: messages kept (file, line, the date) */
 
 #define RPI_CHUNK_SHIFT 16u
 #define RPI_CHUNK_DOCS (1u << RPI_CHUNK_SHIFT)

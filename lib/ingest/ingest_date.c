@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ingest_date.c -- rp_parse_date: ISO 8601 / RFC 3339, RFC 2822, Reuters-21578 and epoch
- * seconds to UTC seconds, with our own civil-to-days arithmetic (no locale, no timegm). */
+/* ingest_date.c -- rp_parse_date: ISO 8601 / RFC 3339, RFC 2822, Reuters-21578, the long
+ * English forms of news pages ("April 25, 2022", "25th April 2022") and epoch seconds to UTC
+ * seconds, with our own civil-to-days arithmetic (no locale, no timegm). */
 #include <stdint.h> /* int64_t, INT64_MIN */
 #include <string.h> /* memcmp */
 #include "reprint/rp_ingest.h"
@@ -122,13 +123,15 @@ static int64_t iso_zone(struct cur *c)
     return neg ? -z : z;
 }
 
-/* RFC 3339 / ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.f]][zone]] */
+/* RFC 3339 / ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.f]][zone]]; also YYYY/MM/DD (year first
+ * is never ambiguous; D/M/Y and M/D/Y are, and are not read). */
 static int64_t parse_iso(struct cur c)
 {
     const int64_t y = digits(&c, 4, 4);
-    if (y < 0 || !eat(&c, '-')) return INT64_MIN;
+    if (y < 0 || c.p == c.e || (*c.p != '-' && *c.p != '/')) return INT64_MIN;
+    const char sep = *c.p++;
     const int64_t mo = digits(&c, 2, 2);
-    if (mo < 0 || !eat(&c, '-')) return INT64_MIN;
+    if (mo < 0 || !eat(&c, sep)) return INT64_MIN;
     const int64_t d = digits(&c, 2, 2);
     if (d < 0) return INT64_MIN;
     int h = 0, mi = 0, s = 0;
@@ -163,7 +166,119 @@ static int64_t parse_reuters(struct cur c)
     return make(y, mo, (int)d, h, mi, s, 0);
 }
 
-/* RFC 2822 section 3.3 (with the obsolete zones of 4.3): [Wkd,] D Mon YYYY hh:mm[:ss] zone */
+/* The rest of an RFC 2822 date after its time: [+hhmm | -hhmm | obsolete zone name]
+ * [(comment)] and the end of the string -> seconds east of UTC, INT64_MIN when malformed. */
+static int64_t rfc_zone(struct cur *c)
+{
+    spaces(c);
+    int64_t tz = 0;
+    if (c->p < c->e && (*c->p == '+' || *c->p == '-')) {
+        const int neg = *c->p++ == '-';
+        const int64_t hhmm = digits(c, 4, 4);
+        if (hhmm < 0 || hhmm % 100 > 59) return INT64_MIN;
+        tz = (hhmm / 100) * 3600 + (hhmm % 100) * 60;
+        if (neg) tz = -tz;
+    } else if (c->p < c->e && *c->p != '(') {
+        static const struct {
+            const char *name;
+            int hours;
+        } zones[] = {{"ut", 0},   {"utc", 0},  {"gmt", 0},  {"z", 0},    {"est", -5},
+                     {"edt", -4}, {"cst", -6}, {"cdt", -5}, {"mst", -7}, {"mdt", -6},
+                     {"pst", -8}, {"pdt", -7}};
+        char z[4] = {0};
+        size_t n = 0;
+        while (c->p < c->e && n < 3 && is_alpha(*c->p))
+            z[n++] = lower(*c->p++);
+        size_t i = 0;
+        for (; i < sizeof zones / sizeof zones[0]; i++)
+            if (strlen(zones[i].name) == n && memcmp(zones[i].name, z, n) == 0) break;
+        if (n == 0 || i == sizeof zones / sizeof zones[0]) return INT64_MIN;
+        tz = (int64_t)zones[i].hours * 3600;
+    }
+    spaces(c);
+    if (c->p < c->e && *c->p == '(') { /* trailing comment, e.g. "(UTC)" */
+        while (c->p < c->e && *c->p != ')')
+            c->p++;
+        eat(c, ')');
+        spaces(c);
+    }
+    return c->p == c->e ? tz : INT64_MIN;
+}
+
+/* An English ordinal suffix after a day of the month: 1st, 2nd, 3rd, 25th. */
+static void ordinal(struct cur *c)
+{
+    if (c->e - c->p < 2) return;
+    const char a = lower(c->p[0]), b = lower(c->p[1]);
+    if ((a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') ||
+        (a == 't' && b == 'h'))
+        c->p += 2;
+}
+
+/* A clock time with an optional 12-hour marker (am, pm, a.m., p.m.); 1 when absent. */
+static int clock_ampm(struct cur *c, int *h, int *mi, int *s)
+{
+    *h = *mi = *s = 0;
+    if (c->p == c->e || !is_digit(*c->p)) return 1;
+    if (!clock_time(c, h, mi, s)) return 0;
+    spaces(c);
+    if (c->e - c->p >= 2 && (lower(*c->p) == 'a' || lower(*c->p) == 'p') &&
+        (lower(c->p[1]) == 'm' || (c->p[1] == '.' && c->e - c->p >= 4 && lower(c->p[2]) == 'm'))) {
+        const int pm = lower(*c->p) == 'p';
+        c->p += c->p[1] == '.' ? 3 : 2;
+        eat(c, '.');
+        if (*h < 1 || *h > 12) return 0;
+        *h = *h % 12 + (pm ? 12 : 0);
+    }
+    return 1;
+}
+
+/* The long English form of news sites and US style: [Weekday,] Month D[th][,] YYYY
+ * [[,] [at] hh:mm[:ss] [am|pm]] [zone] ("April 25, 2022", "Monday, Apr. 25, 2022 10:54 AM
+ * EDT"). The zone is as RFC 2822's (a number or a US/UTC name); none = UTC. */
+static int64_t parse_long(struct cur c)
+{
+    int mo = month_name(&c);
+    if (!mo) { /* a weekday first: Mon, Monday */
+        static const char days[] = "montuewedthufrisatsun";
+        const char *w = c.p;
+        while (c.p < c.e && is_alpha(*c.p))
+            c.p++;
+        if (c.p - w < 3) return INT64_MIN;
+        const char k[3] = {lower(w[0]), lower(w[1]), lower(w[2])};
+        int i = 0;
+        while (i < 7 && memcmp(days + 3 * i, k, 3) != 0)
+            i++;
+        if (i == 7) return INT64_MIN;
+        eat(&c, ',');
+        spaces(&c);
+        mo = month_name(&c);
+        if (!mo) return INT64_MIN;
+    }
+    eat(&c, '.');
+    spaces(&c);
+    const int64_t d = digits(&c, 1, 2);
+    if (d < 0) return INT64_MIN;
+    ordinal(&c);
+    eat(&c, ',');
+    spaces(&c);
+    const int64_t y = digits(&c, 4, 4);
+    if (y < 0) return INT64_MIN;
+    eat(&c, ',');
+    spaces(&c);
+    if (c.e - c.p > 3 && lower(c.p[0]) == 'a' && lower(c.p[1]) == 't' && is_space(c.p[2])) {
+        c.p += 2;
+        spaces(&c);
+    }
+    int h, mi, s;
+    if (!clock_ampm(&c, &h, &mi, &s)) return INT64_MIN;
+    const int64_t tz = rfc_zone(&c);
+    if (tz == INT64_MIN) return INT64_MIN;
+    return make(y, mo, (int)d, h, mi, s, tz);
+}
+
+/* RFC 2822 section 3.3 (with the obsolete zones of 4.3): [Wkd,] D Mon YYYY hh:mm[:ss] zone;
+ * also the day-first form of news sites: "25th April 2022", "25 April 2022, 10:54 pm". */
 static int64_t parse_rfc2822(struct cur c)
 {
     if (c.e - c.p >= 4 && !is_digit(*c.p)) { /* day of week, ignored */
@@ -173,49 +288,23 @@ static int64_t parse_rfc2822(struct cur c)
     }
     const int64_t d = digits(&c, 1, 2);
     if (d < 0) return INT64_MIN;
+    ordinal(&c);
     spaces(&c);
     const int mo = month_name(&c);
     if (!mo) return INT64_MIN;
+    eat(&c, '.');
     spaces(&c);
     const char *ys = c.p;
     int64_t y = digits(&c, 2, 4);
     if (y < 0) return INT64_MIN;
     if (c.p - ys == 2) y += y < 50 ? 2000 : 1900; /* RFC 2822 4.3 */
     else if (c.p - ys == 3) y += 1900;
+    eat(&c, ',');
     spaces(&c);
-    int h = 0, mi = 0, s = 0;
-    if (c.p < c.e && !clock_time(&c, &h, &mi, &s)) return INT64_MIN;
-    spaces(&c);
-    int64_t tz = 0;
-    if (c.p < c.e && (*c.p == '+' || *c.p == '-')) {
-        const int neg = *c.p++ == '-';
-        const int64_t hhmm = digits(&c, 4, 4);
-        if (hhmm < 0 || hhmm % 100 > 59) return INT64_MIN;
-        tz = (hhmm / 100) * 3600 + (hhmm % 100) * 60;
-        if (neg) tz = -tz;
-    } else if (c.p < c.e) {
-        static const struct {
-            const char *name;
-            int hours;
-        } zones[] = {{"ut", 0},   {"utc", 0},  {"gmt", 0},  {"z", 0},    {"est", -5},
-                     {"edt", -4}, {"cst", -6}, {"cdt", -5}, {"mst", -7}, {"mdt", -6},
-                     {"pst", -8}, {"pdt", -7}};
-        char z[4] = {0};
-        size_t n = 0;
-        while (c.p < c.e && n < 3 && is_alpha(*c.p)) z[n++] = lower(*c.p++);
-        size_t i = 0;
-        for (; i < sizeof zones / sizeof zones[0]; i++)
-            if (strlen(zones[i].name) == n && memcmp(zones[i].name, z, n) == 0) break;
-        if (n == 0 || i == sizeof zones / sizeof zones[0]) return INT64_MIN;
-        tz = (int64_t)zones[i].hours * 3600;
-    }
-    spaces(&c);
-    if (c.p < c.e && *c.p == '(') { /* trailing comment, e.g. "(UTC)" */
-        while (c.p < c.e && *c.p != ')') c.p++;
-        eat(&c, ')');
-        spaces(&c);
-    }
-    if (c.p != c.e) return INT64_MIN;
+    int h, mi, s;
+    if (!clock_ampm(&c, &h, &mi, &s)) return INT64_MIN;
+    const int64_t tz = rfc_zone(&c);
+    if (tz == INT64_MIN) return INT64_MIN;
     return make(y, mo, (int)d, h, mi, s, tz);
 }
 
@@ -247,5 +336,7 @@ int64_t rp_parse_date(const char *s, size_t size)
     if (t != INT64_MIN) return t;
     t = parse_reuters(c);
     if (t != INT64_MIN) return t;
-    return parse_rfc2822(c);
+    t = parse_rfc2822(c);
+    if (t != INT64_MIN) return t;
+    return parse_long(c);
 }

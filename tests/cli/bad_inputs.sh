@@ -42,4 +42,17 @@ expect_exit 2 "$REPRINT" cluster
 # output into a missing directory: exit 3, nothing left behind
 expect_exit 3 "$REPRINT" cluster --quiet -o "$T/nodir/out.jsonl" "$T/bad.jsonl"
 [ ! -e "$T/nodir" ] || fail "output dir created"
+# dates: the long English forms of news pages are read (--keep earliest picks 9 am over
+# 10:54 am the same day), a date not understood is counted and named with file and line, and
+# its document stays, undated (so never the earliest); exit 0: nothing was skipped
+w="a river bridge reopened on monday after two years of repairs said the council"
+printf '{"id":"late","text":"%s","date":"April 25, 2022 10:54 AM"}\n' "$w" > "$T/dates.jsonl"
+printf '{"id":"odd","text":"%s","date":"25/04/2022"}\n' "$w" >> "$T/dates.jsonl"
+printf '{"id":"early","text":"%s","date":"Monday, 25th April 2022, 9:00 am"}\n' "$w" >> "$T/dates.jsonl"
+printf '{"id":"blank","text":"%s","date":" "}\n' "$w" >> "$T/dates.jsonl"
+"$REPRINT" cluster --keep earliest --date-field date -o "$T/d.jsonl" "$T/dates.jsonl" 2> "$T/derr"
+[ "$(field "$T/d.jsonl" late cluster)" = early ] || { cat "$T/d.jsonl"; fail "long-form dates not read"; }
+[ "$(field "$T/d.jsonl" odd cluster)" = early ] || fail "the undated document left its cluster"
+grep -q '1 dates not understood.*dates.jsonl:2: date "25/04/2022"' "$T/derr" ||
+    { cat "$T/derr"; fail "bad date not counted and named"; }
 echo "bad_inputs: ok"

@@ -1321,6 +1321,24 @@ static void test_parse_date(void **state)
         {"32-JAN-1987", INT64_MIN},
         {"26-XYZ-1987", INT64_MIN},
         {"Mon, 04 Apr 2022 10:00:00 XYZ", INT64_MIN},
+        /* long English forms of news pages; year-first with slashes */
+        {"April 4, 2022", 1649030400},
+        {"Apr. 4, 2022 10:00 AM", 1649066400},
+        {"Monday, April 4th, 2022 at 6:00 a.m. EDT", 1649066400},
+        {"April 4 2022, 12:00 pm +0200", 1649066400},
+        {"4th April 2022, 10:00 am", 1649066400},
+        {"4 April 2022 10:00 PM", 1649066400 + 12 * 3600},
+        {"April 4, 2022 12:30 am", 1649030400 + 30 * 60},
+        {"2022/04/04", 1649030400},
+        {"2022/04/04 10:00:00", 1649066400},
+        {"2022/04-04", INT64_MIN},
+        {"April 31, 2022", INT64_MIN},
+        {"Feb 29, 2023", INT64_MIN},
+        {"April 4, 2022 13:00 pm", INT64_MIN},
+        {"April 4, 2022 0:30 am", INT64_MIN},
+        {"Updated April 4, 2022", INT64_MIN},
+        {"April 4, 2022 10:00 IST", INT64_MIN}, /* ambiguous zone names are not guessed */
+        {"04/04/2022", INT64_MIN},              /* D/M/Y or M/D/Y: ambiguous */
     };
     for (size_t i = 0; i < N_OF(cases); i++) {
         const int64_t got = rp_parse_date(cases[i].s, strlen(cases[i].s));
