@@ -233,6 +233,23 @@ static int clock_ampm(struct cur *c, int *h, int *mi, int *s)
     return 1;
 }
 
+/* After the date y-mo-d of an RFC 2822 or long English form: [,] [at] [time [am|pm]]
+ * [zone] to the end of the string -> UTC seconds, INT64_MIN when malformed. */
+static int64_t time_and_zone(struct cur *c, int64_t y, int mo, int d)
+{
+    eat(c, ',');
+    spaces(c);
+    if (c->e - c->p > 3 && lower(c->p[0]) == 'a' && lower(c->p[1]) == 't' && is_space(c->p[2])) {
+        c->p += 2;
+        spaces(c);
+    }
+    int h, mi, s;
+    if (!clock_ampm(c, &h, &mi, &s)) return INT64_MIN;
+    const int64_t tz = rfc_zone(c);
+    if (tz == INT64_MIN) return INT64_MIN;
+    return make(y, mo, d, h, mi, s, tz);
+}
+
 /* The long English form of news sites and US style: [Weekday,] Month D[th][,] YYYY
  * [[,] [at] hh:mm[:ss] [am|pm]] [zone] ("April 25, 2022", "Monday, Apr. 25, 2022 10:54 AM
  * EDT"). The zone is as RFC 2822's (a number or a US/UTC name); none = UTC. */
@@ -264,17 +281,7 @@ static int64_t parse_long(struct cur c)
     spaces(&c);
     const int64_t y = digits(&c, 4, 4);
     if (y < 0) return INT64_MIN;
-    eat(&c, ',');
-    spaces(&c);
-    if (c.e - c.p > 3 && lower(c.p[0]) == 'a' && lower(c.p[1]) == 't' && is_space(c.p[2])) {
-        c.p += 2;
-        spaces(&c);
-    }
-    int h, mi, s;
-    if (!clock_ampm(&c, &h, &mi, &s)) return INT64_MIN;
-    const int64_t tz = rfc_zone(&c);
-    if (tz == INT64_MIN) return INT64_MIN;
-    return make(y, mo, (int)d, h, mi, s, tz);
+    return time_and_zone(&c, y, mo, (int)d);
 }
 
 /* RFC 2822 section 3.3 (with the obsolete zones of 4.3): [Wkd,] D Mon YYYY hh:mm[:ss] zone;
@@ -299,13 +306,7 @@ static int64_t parse_rfc2822(struct cur c)
     if (y < 0) return INT64_MIN;
     if (c.p - ys == 2) y += y < 50 ? 2000 : 1900; /* RFC 2822 4.3 */
     else if (c.p - ys == 3) y += 1900;
-    eat(&c, ',');
-    spaces(&c);
-    int h, mi, s;
-    if (!clock_ampm(&c, &h, &mi, &s)) return INT64_MIN;
-    const int64_t tz = rfc_zone(&c);
-    if (tz == INT64_MIN) return INT64_MIN;
-    return make(y, mo, (int)d, h, mi, s, tz);
+    return time_and_zone(&c, y, mo, (int)d);
 }
 
 /* [+-]digits: epoch seconds. */
