@@ -481,18 +481,6 @@ static int cmp_u64(const void *a, const void *b)
 
 /* ---- adding -------------------------------------------------------------------------------- */
 
-struct wtop {
-    double w;
-    uint64_t id;
-};
-
-static int cmp_wtop(const void *pa, const void *pb)
-{
-    const struct wtop *a = pa, *b = pb;
-    if (a->w != b->w) return a->w > b->w ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
-}
-
 /* The features of a new content: its lines counted (and stored), then the terms of its
  * non-boilerplate lines and its title with frequencies and flags, sorted by id. */
 static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_sdoc *sd,
@@ -568,21 +556,14 @@ done:
 static rp_status top_terms(struct sctx *c, const struct sterm *t, uint32_t n, uint64_t *top,
                            uint32_t *n_top)
 {
-    struct wtop w[RPI_TOP + 1];
+    struct rpi_topk w[RPI_TOP];
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t s;
         RP_TRY(term_slot(c, t[i].id, &s));
         if (((const uint32_t *)c->df.ptr)[s] > RPI_MAX_POSTING) continue;
-        const struct wtop x = {(1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s],
-                               t[i].id};
-        if (m == RPI_TOP && cmp_wtop(&x, &w[m - 1]) >= 0) continue;
-        uint32_t k = m < RPI_TOP ? m++ : m - 1;
-        while (k > 0 && cmp_wtop(&x, &w[k - 1]) < 0) {
-            w[k] = w[k - 1];
-            k--;
-        }
-        w[k] = x;
+        rpi_topk_push(w, &m, RPI_TOP,
+                      (1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s], t[i].id);
     }
     for (uint32_t i = 0; i < m; i++)
         top[i] = w[i].id;

@@ -328,37 +328,17 @@ rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn,
     return rpi_story_ranges_by(e, n, nt, NULL, fn, ctx);
 }
 
-struct wtop {
-    float w;
-    uint32_t term;
-};
-
-static int cmp_wtop(const void *pa, const void *pb)
-{
-    const struct wtop *a = pa, *b = pb;
-    if (a->w != b->w) return a->w > b->w ? -1 : 1;
-    return a->term < b->term ? -1 : a->term > b->term;
-}
-
 /* The RPI_TOP heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
  * than RPI_MAX_POSTING units: the unit's entries in the candidate index. */
 static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint32_t *out)
 {
-    struct wtop wt[RPI_TOP];
+    struct rpi_topk wt[RPI_TOP];
     uint32_t m = 0;
-    for (uint32_t i = 0; i < v->n; i++) {
-        if (s->df[v->term[i]].val > RPI_MAX_POSTING) continue; /* terms are table slots */
-        const struct wtop x = {v->w[i], v->term[i]};
-        if (m == RPI_TOP && cmp_wtop(&x, &wt[m - 1]) >= 0) continue;
-        uint32_t k = m < RPI_TOP ? m++ : m - 1;
-        while (k > 0 && cmp_wtop(&x, &wt[k - 1]) < 0) {
-            wt[k] = wt[k - 1];
-            k--;
-        }
-        wt[k] = x;
-    }
+    for (uint32_t i = 0; i < v->n; i++)
+        if (s->df[v->term[i]].val <= RPI_MAX_POSTING) /* terms are table slots */
+            rpi_topk_push(wt, &m, RPI_TOP, v->w[i], v->term[i]);
     for (uint32_t i = 0; i < m; i++)
-        out[i] = wt[i].term;
+        out[i] = (uint32_t)wt[i].id;
     return m;
 }
 

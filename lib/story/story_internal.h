@@ -19,6 +19,28 @@ static inline uint64_t rpi_mix64(uint64_t h)
     return h;
 }
 
+/* The k heaviest of a stream of (weight, id), weight descending, ties by id ascending: an
+ * insertion into t[0..*m) (at most k entries); the salient terms of a unit (batch, index). */
+struct rpi_topk {
+    double w;
+    uint64_t id;
+};
+static inline int rpi_topk_before(double w, uint64_t id, const struct rpi_topk *x)
+{
+    return w > x->w || (w == x->w && id < x->id);
+}
+static inline void rpi_topk_push(struct rpi_topk *t, uint32_t *m, uint32_t k, double w,
+                                 uint64_t id)
+{
+    if (*m == k && !rpi_topk_before(w, id, &t[k - 1])) return;
+    uint32_t i = *m < k ? (*m)++ : k - 1;
+    while (i > 0 && rpi_topk_before(w, id, &t[i - 1])) {
+        t[i] = t[i - 1];
+        i--;
+    }
+    t[i] = (struct rpi_topk){w, id};
+}
+
 /* A weighted term vector: sorted by term in the index (merged by rpi_svec_cosine and
  * rpi_svec_overlap), in order of first use in the batch stage (scored through dense arrays). */
 struct svec {
