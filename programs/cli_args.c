@@ -133,6 +133,8 @@ int cli_engine_opt(const char *prog, int opt, const char *arg, rp_config *g)
             g->ingest.format = RP_FORMAT_JSON;
         else if (!strcmp(arg, "warc"))
             g->ingest.format = RP_FORMAT_WARC;
+        else if (!strcmp(arg, "html"))
+            g->ingest.format = RP_FORMAT_HTML;
         else
             return cli_usage_error(prog, "unknown --format '%s'", arg);
         break;

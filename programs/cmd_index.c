@@ -46,7 +46,7 @@ static const char USAGE[] =
     "  --no-nfkc --no-casefold --no-strip-accents --no-punct --no-cjk-chars\n"
     "  --map-size SIZE         largest size the index may grow to (default 16G)\n"
     "Input options (add, query; as for 'reprint cluster'):\n"
-    "  --format auto|text|jsonl|json|warc  --id-field F --text-field F --date-field F\n"
+    "  --format auto|text|jsonl|json|warc|html  --id-field F --text-field F --date-field F\n"
     "  --title-field F --url-field F  --max-doc-size SIZE  --truncate-large\n"
     "Other options:\n"
     "  --batch N               add: commit every N documents (default: all inputs in one\n"

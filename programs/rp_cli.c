@@ -45,7 +45,9 @@ static const char USAGE[] =
     "\n"
     "INPUT is a file, a directory (read recursively) or - for standard input. Formats: plain\n"
     "text (.txt .md, one document per file), JSON Lines (.jsonl .ndjson), JSON (.json array or\n"
-    "lines), WARC/WET (.warc .wet); each optionally .gz or .zst. Unknown extensions are sniffed.\n"
+    "lines), WARC/WET (.warc .wet), HTML pages (.html .htm .xhtml, one document per file: the\n"
+    "text without tags, <title> as title); each optionally .gz or .zst. Unknown extensions\n"
+    "are sniffed.\n"
     "\n";
 /* second half: one string literal may not exceed 4095 bytes in ISO C */
 static const char USAGE2[] =
@@ -71,7 +73,7 @@ static const char USAGE2[] =
     "  --max-bucket N          LSH bucket members paired exhaustively (default 512)\n"
     "  --seed S                hashing seed (default 0)\n"
     "Input options:\n"
-    "  --format auto|text|jsonl|json|warc   force the input format (default auto)\n"
+    "  --format auto|text|jsonl|json|warc|html   force the input format (default auto)\n"
     "  --id-field F --text-field F          JSON keys (default id, text)\n"
     "  --date-field F --title-field F --url-field F   optional JSON keys (reuse, story:\n"
     "                          date and title by default). Dates: 2022-04-25[T10:54Z],\n"
@@ -380,7 +382,7 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
                 if (r.skip == RP_SKIP_NONE) (*removed)++;
                 continue;
             }
-            if (rec.format == RP_FORMAT_TEXT) {
+            if (rec.format == RP_FORMAT_TEXT || rec.format == RP_FORMAT_HTML) {
                 if (!c->output || !strcmp(c->output, "-")) {
                     fprintf(stderr, "reprint: dedup of text files needs -o DIRECTORY\n");
                     rc = EXIT_USAGE;

@@ -22,7 +22,9 @@ typedef enum rp_format {
     RP_FORMAT_TEXT = 1, /* one document per file (.txt, .md, anything unrecognised) */
     RP_FORMAT_JSONL = 2, /* one JSON object per line (.jsonl, .ndjson) */
     RP_FORMAT_JSON = 3,  /* a JSON array of objects, or JSON Lines (.json) */
-    RP_FORMAT_WARC = 4   /* WARC/WET records (.warc, .wet) */
+    RP_FORMAT_WARC = 4,  /* WARC/WET records (.warc, .wet) */
+    RP_FORMAT_HTML = 5   /* one HTML page per file (.html, .htm, .xhtml, or starting with
+                            <!doctype html or <html): text without tags, <title> as title */
 } rp_format;
 
 typedef enum rp_codec {
@@ -66,9 +68,11 @@ typedef struct rp_record {
     const char *data;   /* raw bytes (decompressed); not NUL-terminated */
     size_t size;
     const char *path;   /* file the record came from ("-" for stdin); NUL-terminated */
-    const char *rel_id; /* for RP_FORMAT_TEXT: path relative to the argument; else NULL */
+    const char *rel_id; /* for RP_FORMAT_TEXT and _HTML: path relative to the argument;
+                           else NULL */
     rp_format format;   /* resolved format */
-    uint64_t line;      /* 1-based line of the record start (JSONL/JSON/WARC); 0 for text */
+    uint64_t line;      /* 1-based line of the record start (JSONL/JSON/WARC); 0 for text
+                           and HTML */
     uint64_t offset;    /* byte offset of the record start in the decompressed stream */
     uint64_t number;    /* 1-based record number within its file */
     rp_skip skip;       /* set when framing already failed (open error, truncated, too big) */

@@ -114,11 +114,29 @@ rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *doc)
     case RP_FORMAT_JSON: return rpi_parse_json(ps, rec, doc);
     case RP_FORMAT_WARC: return rpi_parse_warc(ps, rec, doc);
     case RP_FORMAT_AUTO:
-    case RP_FORMAT_TEXT: break;
+    case RP_FORMAT_TEXT:
+    case RP_FORMAT_HTML: break;
     }
     doc->id = rec->rel_id ? rec->rel_id : path;
     doc->id_size = strlen(doc->id);
     doc->text = size ? rec->data : "";
     doc->text_size = size;
+    if (rec->format == RP_FORMAT_HTML && size) { /* room: 2 * size reserved above */
+        struct rpi_buf *sc = &ps->scratch;
+        char *out = sc->ptr + sc->size;
+        size_t toff = 0, tlen = 0;
+        const size_t k = rpi_html_to_text(rec->data, size, out, &toff, &tlen);
+        out[k] = '\0';
+        sc->size += k + 1;
+        doc->text = out;
+        doc->text_size = k;
+        if (tlen > 0) {
+            char *t = sc->ptr + sc->size;
+            const size_t tk = rpi_html_title(rec->data + toff, tlen, t);
+            t[tk] = '\0';
+            sc->size += tk + 1;
+            doc->title = t;
+        }
+    }
     return RP_OK;
 }

@@ -123,12 +123,15 @@ uint64_t rpi_count_lines(const char *p, size_t n)
     return k;
 }
 
+/* Formats where a file is one document: its id is its path, it has no lines. */
+static int whole_file(rp_format f) { return f == RP_FORMAT_TEXT || f == RP_FORMAT_HTML; }
+
 void rpi_reader_rec(rp_reader *r, rp_record *rec, uint64_t off, uint64_t line)
 {
     memset(rec, 0, sizeof *rec);
     rec->data = "";
     rec->path = r->cur->path;
-    rec->rel_id = r->fmt == RP_FORMAT_TEXT ? r->cur->rel : NULL;
+    rec->rel_id = whole_file(r->fmt) ? r->cur->rel : NULL;
     rec->format = r->fmt;
     rec->line = line;
     rec->offset = off;
@@ -245,7 +248,27 @@ static rp_format format_by_ext(const char *path, size_t stem)
         return RP_FORMAT_JSONL;
     if (has_suffix(path, stem, ".json")) return RP_FORMAT_JSON;
     if (has_suffix(path, stem, ".warc") || has_suffix(path, stem, ".wet")) return RP_FORMAT_WARC;
+    if (has_suffix(path, stem, ".html") || has_suffix(path, stem, ".htm") ||
+        has_suffix(path, stem, ".xhtml"))
+        return RP_FORMAT_HTML;
     return RP_FORMAT_AUTO;
+}
+
+/* An HTML page by its first bytes: <!doctype html or <html, any case (a reduced form of the
+ * WHATWG MIME Sniffing "text/html" pattern, as for WARC payloads). */
+static int sniff_html(const char *p, size_t n)
+{
+    static const char *const tags[] = {"<!doctype html", "<html"};
+    for (size_t t = 0; t < 2; t++) {
+        const size_t k = strlen(tags[t]);
+        size_t i = 0;
+        while (i < k && i < n && (p[i] | 0x20) == tags[t][i])
+            i++;
+        if (i == k && (n == k || p[k] == ' ' || p[k] == '>' || p[k] == '\t' || p[k] == '\r' ||
+                       p[k] == '\n'))
+            return 1;
+    }
+    return 0;
 }
 
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -332,6 +355,8 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
             r->json_array = 1;
         } else if (r->end - at >= 5 && memcmp(r->win + at, "WARC/", 5) == 0) {
             fmt = RP_FORMAT_WARC;
+        } else if (sniff_html(r->win + at, r->end - at)) {
+            fmt = RP_FORMAT_HTML;
         } else {
             fmt = RP_FORMAT_TEXT;
         }
@@ -427,13 +452,13 @@ rp_status rp_reader_next(rp_reader *r, rp_record *rec)
         }
         /* The framer is done: report a stream error no record carried, then trailing bytes. */
         if (r->serr != RP_OK && !r->serr_reported) {
-            rpi_reader_rec(r, rec, r->win_off + r->pos, r->fmt == RP_FORMAT_TEXT ? 0 : r->line);
+            rpi_reader_rec(r, rec, r->win_off + r->pos, whole_file(r->fmt) ? 0 : r->line);
             rpi_reader_stream_skip(r, rec);
             return RP_OK;
         }
         if (r->codec.trailing == 1) {
             r->codec.trailing = 2;
-            rpi_reader_rec(r, rec, r->win_off + r->pos, r->fmt == RP_FORMAT_TEXT ? 0 : r->line);
+            rpi_reader_rec(r, rec, r->win_off + r->pos, whole_file(r->fmt) ? 0 : r->line);
             rpi_reader_skip(r, rec, RP_SKIP_CORRUPT, "%s", r->codec.msg);
             return RP_OK;
         }

@@ -13,6 +13,15 @@ with open(t + "/c.ndjson", "w", newline="") as f:
 os.makedirs(t + "/dir/sub")
 for i, d in enumerate(docs):
     open("%s/dir/%s%s.txt" % (t, "sub/" if i % 2 else "", d["id"]), "w").write(d["text"])
+# HTML pages: paragraphs in <p>, a script and a navigation menu that is not text; half
+# .html, half without an extension (sniffed by <!doctype html>)
+import html
+os.makedirs(t + "/web")
+for i, d in enumerate(docs):
+    paras = "".join("<p>%s</p>\n" % html.escape(p) for p in d["text"].split("\n") if p.strip())
+    page = ("<!DOCTYPE html>\n<html><head><title>%s</title><script>var ad = 'buy now';</script>"
+            "</head><body><nav><a href=/>Home</a></nav>\n%s</body></html>" % (d["id"], paras))
+    open("%s/web/%s%s" % (t, d["id"], ".html" if i % 2 else ""), "w").write(page)
 with open(t + "/c.warc", "wb") as f:
     f.write(b"WARC/1.0\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n")
     for d in docs:
@@ -30,8 +39,8 @@ import json, sys, collections, re
 g = collections.defaultdict(list)
 for l in open(sys.argv[1]):
     o = json.loads(l)
-    i = re.sub(r"^(sub/)?(.*?)(\.txt)?$", r"\2", o["id"])
-    c = re.sub(r"^(sub/)?(.*?)(\.txt)?$", r"\2", o["cluster"])
+    i = re.sub(r"^(sub/)?(.*?)(\.txt|\.html)?$", r"\2", o["id"])
+    c = re.sub(r"^(sub/)?(.*?)(\.txt|\.html)?$", r"\2", o["cluster"])
     g[c].append(i)
 print(sorted(sorted(v) for v in g.values()))
 PY
@@ -47,4 +56,14 @@ done
 [ "$(canon "$T/o.jsonl")" = "$ref" ] || fail "stdin gives other clusters"
 # WARC ids are record ids
 grep -q '"id":"s0"' "$T/o.jsonl" || fail "id"
+# HTML pages: the same clusters as their texts (the menu adds one word to every page)
+"$REPRINT" cluster --quiet -o "$T/h.jsonl" "$T/web"
+[ "$(canon "$T/h.jsonl")" = "$ref" ] || fail "HTML pages give other clusters"
+grep -q 'var ad\|buy now' "$T/h.jsonl" && fail "script text in the output"
+"$REPRINT" cluster --quiet --level story -o "$T/hs.jsonl" "$T/web"
+python3 - "$T/hs.jsonl" <<'PY' || fail "HTML titles"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert all(r["title"] == r["id"].replace(".html", "") for r in rows), rows[:3]
+PY
 echo "formats: ok"

@@ -254,6 +254,42 @@ static void test_text_file(void **state)
     run_free(r);
 }
 
+/* An HTML page: one document, its text without tags, scripts or styles, its <title> as
+ * title, the path as id; dedup gets the page verbatim (the record). */
+static void test_html_file(void **state)
+{
+    (void)state;
+    rp_ingest_params p;
+    params(&p);
+    const char *html = "<!doctype html><html><head><title>Bridge &amp; road</title>"
+                       "<script>var bridge = 1;</script><style>p {}</style></head>"
+                       "<body><p>The bridge&nbsp;reopened.</p><div>Second block</div></body></html>";
+    const char *path = write_str("page.html", html);
+    struct run *r = run_reader(path, &p);
+    assert_int_equal(r->st, RP_DONE);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->v[0].format, RP_FORMAT_HTML);
+    assert_string_equal(r->v[0].data, html);
+    assert_string_equal(r->v[0].rel, path);
+    rp_parser *ps;
+    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
+    rp_record rec = {r->v[0].data, r->v[0].size, path, r->v[0].rel, RP_FORMAT_HTML, 0, 0, 1,
+                     RP_SKIP_NONE, NULL, 0};
+    rp_doc d;
+    assert_int_equal(rp_record_parse(ps, &rec, &d), RP_OK);
+    assert_string_equal(d.id, path);
+    assert_non_null(d.title);
+    assert_string_equal(d.title, "Bridge & road");
+    assert_null(strchr(d.text, '<'));
+    assert_null(strstr(d.text, "var bridge"));
+    assert_non_null(strstr(d.text, "The bridge reopened.")); /* &nbsp; is a space */
+    assert_non_null(strstr(d.text, "Second block"));
+    assert_true(strchr(d.text, '\n') < strstr(d.text, "Second")); /* blocks are lines */
+    assert_int_equal(strlen(d.text), d.text_size);
+    rp_parser_free(ps);
+    run_free(r);
+}
+
 static void test_text_too_big(void **state)
 {
     (void)state;
@@ -1262,6 +1298,10 @@ static void test_sniff(void **state)
         {"s7.wet", "x", RP_FORMAT_WARC, 1},
         {"s8", "", RP_FORMAT_TEXT, 1},
         {"s9", "\xEF\xBB\xBF{\"text\":\"bom\"}\n", RP_FORMAT_JSONL, 1},
+        {"s10", "\n  <!DOCTYPE html>\n<p>x</p>", RP_FORMAT_HTML, 1},
+        {"s11", "<HTML lang=en><p>x</p>", RP_FORMAT_HTML, 1},
+        {"s12", "<htmlish> is not a tag we know", RP_FORMAT_TEXT, 1},
+        {"s13.HTM", "plain words", RP_FORMAT_HTML, 1},
     };
     for (size_t i = 0; i < N_OF(cases); i++) {
         struct run *r = run_reader(write_str(cases[i].name, cases[i].body), &p);
@@ -1495,6 +1535,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_parse_date),
+        cmocka_unit_test(test_html_file),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_fault_injection),
     };
