@@ -99,6 +99,45 @@ static void excerpt(FILE *f, const char *text, size_t start, size_t end, size_t 
     fputs(cut ? "...\"" : "\"", f);
 }
 
+#define EXPLAIN_MAX_MEMBERS 200 /* versions of a story compared for the membership lines */
+
+/* Why document x is not in the story of document y although the two are linked: how many
+ * versions of y's story x is linked to, the original among them or not (a document joins a
+ * story when linked to half of its versions, the original among them or at least two; the
+ * rule counts distinct texts, these lines count documents). */
+static void story_membership(FILE *f, rp_engine *e, size_t x, const char *xname, size_t y)
+{
+    rp_doc_result ry;
+    if (rp_engine_doc(e, y, &ry) != RP_OK) return;
+    if (ry.cluster_index == SIZE_MAX) {
+        fprintf(f, "  %s is linked to %s, which has no other version\n", xname, ry.id);
+        return;
+    }
+    rp_cluster_info ci;
+    if (rp_engine_cluster(e, ry.cluster_index, &ci) != RP_OK) return;
+    size_t linked = 0, unseen = 0, n = 0;
+    int original = 0;
+    for (size_t k = 0; k < ci.n_members && n < EXPLAIN_MAX_MEMBERS; k++, n++) {
+        rp_comparison c;
+        if (rp_engine_compare(e, x, ci.members[k], &c) != RP_OK || !c.linked) continue;
+        if (!c.candidate) { /* would link, but the candidate stage never paired them */
+            unseen++;
+            continue;
+        }
+        linked++;
+        if (ci.members[k] == ci.original) original = 1;
+    }
+    rp_doc_result ro;
+    rp_engine_doc(e, ci.original, &ro);
+    fprintf(f, "  %s is linked to %zu of the %zu%s versions of the story of %s (original %s: %s)",
+            xname, linked, n, n < ci.n_members ? " first" : "", ry.id, ro.id,
+            original ? "linked" : "not linked");
+    if (unseen)
+        fprintf(f, "; %zu more would link but were never candidates (no shared salient term "
+                   "or passage fingerprint)", unseen);
+    fputc('\n', f);
+}
+
 int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
 {
     rp_comparison c;
@@ -114,9 +153,13 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
     fprintf(f, "A: %s (%llu words)\nB: %s (%llu words)\n", ra.id, (unsigned long long)ra.n_tokens,
             rb.id, (unsigned long long)rb.n_tokens);
     fprintf(f, "verdict: %s (%s)\n",
-            c.linked ? (c.same_cluster ? "linked, same cluster" : "linked, different clusters")
-                     : (c.same_cluster ? "not linked directly, same cluster through others"
-                                       : "not one story"),
+            c.linked && !c.candidate
+                ? (c.same_cluster ? "would be linked, same cluster through others"
+                                  : "would be linked, but the run never compared them (not a "
+                                    "candidate: no shared salient term or passage fingerprint)")
+            : c.linked ? (c.same_cluster ? "linked, same cluster" : "linked, different clusters")
+                       : (c.same_cluster ? "not linked directly, same cluster through others"
+                                         : "not one story"),
             c.why);
     fprintf(f, "relation: %s\n", rp_relation_str(c.relation));
     fprintf(f, "signals:\n");
@@ -148,5 +191,12 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
     }
     (void)na;
     (void)nb;
+    if (c.linked && c.candidate && !c.same_cluster) { /* c is overwritten from here on */
+        fputs("stories: a document joins a story when linked to at least half of its versions,\n"
+              "  the original among them or at least two\n",
+              f);
+        story_membership(f, e, a, "A", b);
+        story_membership(f, e, b, "B", a);
+    }
     return 0;
 }

@@ -212,6 +212,8 @@ typedef struct rp_comparison {
     const char *why;          /* one line: the deciding rule, e.g. "outside the 3-day window" */
     const rp_span *passages;  /* sorted by a_start */
     size_t n_passages;
+    int candidate;            /* the run scored this pair (its candidate stage found it, or
+                                 the two share one text); clusters only see such pairs */
 } rp_comparison;
 RP_API rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out);
 

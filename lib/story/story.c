@@ -1243,6 +1243,49 @@ done:
     return st;
 }
 
+/* The state of S6 while units join stories; cnt, acc and rep_link are zero between calls. */
+struct join {
+    const size_t *off;     /* unit u's links: adj[off[u], off[u + 1]) */
+    const struct adj *adj;
+    const uint32_t *rep;   /* unit -> its cluster's representative (UINT32_MAX: not placed) */
+    const uint32_t *size;  /* representative -> members */
+    uint32_t *cnt;         /* scratch per representative: links of the unit to the cluster */
+    uint32_t *touched;
+    double *acc;           /* scratch: their scores */
+    uint8_t *rep_link;     /* scratch: linked to the representative */
+};
+
+/* The cluster unit u joins (its representative), UINT32_MAX for none: among those where u
+ * is linked to half of the members, the representative among them or at least two, the one
+ * with the highest mean link score over its members (ties: lower representative). */
+static uint32_t join_story(struct join *j, uint32_t u)
+{
+    size_t nt = 0;
+    for (size_t k = j->off[u]; k < j->off[u + 1]; k++) {
+        const uint32_t v = j->adj[k].other, r = j->rep[v];
+        if (r == UINT32_MAX) continue;
+        if (j->cnt[r] == 0) j->touched[nt++] = r;
+        j->acc[r] += j->adj[k].score;
+        j->cnt[r]++;
+        if (v == r) j->rep_link[r] = 1;
+    }
+    uint32_t best = UINT32_MAX;
+    double best_mean = -1;
+    for (size_t t = 0; t < nt; t++) {
+        const uint32_t r = j->touched[t];
+        const double mean = j->acc[r] / j->size[r];
+        if ((j->rep_link[r] || j->cnt[r] >= 2) && 2 * j->cnt[r] >= j->size[r] &&
+            (mean > best_mean || (mean == best_mean && r < best))) {
+            best_mean = mean;
+            best = r;
+        }
+        j->acc[r] = 0;
+        j->cnt[r] = 0;
+        j->rep_link[r] = 0;
+    }
+    return best;
+}
+
 /* Units by degree (links at the threshold), ties in keep order; each joins the cluster with
  * the highest mean link score over its members when it is linked to at least half of them,
  * the representative among them or at least two (a cluster of one: its representative).
@@ -1306,33 +1349,23 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
     }
     for (uint32_t u = 0; u < nu; u++)
         rep[u] = UINT32_MAX;
+    struct join j = {off, adj, rep, size, cnt, touched, acc, rep_link};
     for (uint32_t x = 0; x < nu; x++) {
-        const uint32_t u = order[x];
-        size_t nt = 0;
-        for (size_t k = off[u]; k < off[u + 1]; k++) {
-            const uint32_t v = adj[k].other, r = rep[v];
-            if (r == UINT32_MAX) continue;
-            if (cnt[r] == 0 && !rep_link[r] && acc[r] == 0) touched[nt++] = r;
-            acc[r] += adj[k].score;
-            cnt[r]++;
-            if (v == r) rep_link[r] = 1;
-        }
-        uint32_t best = UINT32_MAX;
-        double best_mean = -1;
-        for (size_t t = 0; t < nt; t++) {
-            const uint32_t r = touched[t];
-            const double mean = acc[r] / size[r];
-            if ((rep_link[r] || cnt[r] >= 2) && 2 * cnt[r] >= size[r] &&
-                (mean > best_mean || (mean == best_mean && r < best))) {
-                best_mean = mean;
-                best = r;
-            }
-            acc[r] = 0;
-            cnt[r] = 0;
-            rep_link[r] = 0;
-        }
+        const uint32_t u = order[x], best = join_story(&j, u);
         rep[u] = best == UINT32_MAX ? u : best;
         size[rep[u]]++;
+    }
+    /* A unit met a story before all its versions had joined (units go by degree: a heavy
+     * rewrite, linked to few, comes late, but a cut of the original may come later still):
+     * each unit still alone is held once more against the stories as they ended. */
+    for (uint32_t x = 0; x < nu; x++) {
+        const uint32_t u = order[x];
+        if (rep[u] != u || size[u] != 1) continue;
+        const uint32_t best = join_story(&j, u);
+        if (best == UINT32_MAX) continue;
+        rep[u] = best;
+        size[u] = 0;
+        size[best]++;
     }
     st = merge_clusters(e, s, rep);
 done:
@@ -1348,7 +1381,7 @@ done:
 }
 
 /* Find the scored link of units a, b (binary search; links sorted by key). */
-static const struct link *find_link(const struct rpi_story *s, uint32_t a, uint32_t b)
+const struct link *rpi_story_find_link(const struct rpi_story *s, uint32_t a, uint32_t b)
 {
     if (a > b) {
         const uint32_t t = a;
@@ -1454,7 +1487,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
         }
         /* derives from: the original when linked to it, else the member it is most strongly
          * linked to, else (joined as part of a merged story) the original, compared now */
-        const struct link *l = find_link(s, u, o);
+        const struct link *l = rpi_story_find_link(s, u, o);
         struct link tmp;
         uint32_t of = o;
         if (!l || !l->linked) {

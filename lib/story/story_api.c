@@ -140,6 +140,7 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
         out->signals.days_apart = -1;
         out->relation = RP_REL_EXACT;
         out->linked = 1;
+        out->candidate = 1;
         out->why = "identical normalized text";
         return RP_OK;
     }
@@ -160,6 +161,7 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
                                 ps[k].a_end - ps[k].a_start};
     out->passages = s->spans;
     out->n_passages = np;
+    out->candidate = rpi_story_find_link(s, ua, ub) != NULL;
     const int window = e->cfg.window_days > 0 && out->signals.days_apart >= 0 &&
                        (double)out->signals.days_apart > e->cfg.window_days;
     int linked = e->cfg.level == RP_LEVEL_REUSE ? np > 0 && l.score >= out->threshold

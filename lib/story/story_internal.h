@@ -144,6 +144,10 @@ RPI_FUNC rp_status rpi_story_ranges_by(rp_engine *e, size_t n, unsigned nt, cons
                                        rpi_range_fn fn, const void *ctx);
 
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
+/* The scored pair of units a and b (either order), NULL when the run never scored it (it was
+ * not a candidate); binary search over the links sorted by (a, b). */
+RPI_FUNC const struct link *rpi_story_find_link(const struct rpi_story *s, uint32_t a,
+                                                uint32_t b);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 /* Score units u and v: every signal, passages through al (may be NULL: no passages). */
 RPI_FUNC rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v,
