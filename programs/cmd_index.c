@@ -204,7 +204,8 @@ static int cmd_add(const struct icli *c, int dry_run)
         return EXIT_FATAL;
     }
     rp_index_batch *b = NULL;
-    unsigned long long n_docs = 0, n_skipped = 0, n_batches = 0;
+    unsigned long long n_docs = 0, n_skipped = 0, n_batches = 0, n_bad_dates = 0;
+    char bad_date_first[256] = "";
     rp_status st = RP_OK;
     int failed_commit = 0;
     for (int a = 0; a <= c->n_inputs && st == RP_OK; a++) {
@@ -236,6 +237,10 @@ static int cmd_add(const struct icli *c, int dry_run)
                 flush = b && rp_index_batch_n_docs(b) > 0; /* after the last input */
             }
             if (flush) {
+                const char *first;
+                const uint64_t nb = rp_index_batch_bad_dates(b, &first);
+                if (nb && !n_bad_dates) snprintf(bad_date_first, sizeof bad_date_first, "%s", first);
+                n_bad_dates += nb;
                 rp_index_result *res;
                 st = rp_index_commit(ix, b, dry_run, &res);
                 rp_index_batch_free(b);
@@ -285,6 +290,11 @@ static int cmd_add(const struct icli *c, int dry_run)
     if (!c->quiet)
         fprintf(stderr, "reprint index: %s %llu documents (%llu skipped) in %llu batch(es)\n",
                 dry_run ? "queried" : "added", n_docs, n_skipped, n_batches);
+    if (!c->quiet && n_bad_dates)
+        fprintf(stderr,
+                "reprint index: %llu dates not understood, those documents are undated "
+                "(first: %s)\n",
+                n_bad_dates, bad_date_first);
     if (rc == EXIT_OK && n_skipped) rc = EXIT_INPUT;
     return rc;
 }

@@ -213,8 +213,11 @@ static void result_object(FILE *f, const rp_doc_result *r, uint64_t num)
     free(line);
 }
 
+/* {"key":[results]}; for an add or query with dates not understood, also
+ * "dates_not_understood" (how many documents are undated for it) and "first_bad_date". */
 static enum MHD_Result send_results(struct MHD_Connection *conn, unsigned status,
-                                    const rp_index_result *res, const char *key)
+                                    const rp_index_result *res, const char *key,
+                                    uint64_t n_bad_dates, const char *bad_date_first)
 {
     char *buf = NULL;
     size_t size = 0;
@@ -225,7 +228,13 @@ static enum MHD_Result send_results(struct MHD_Connection *conn, unsigned status
         if (i) fputc(',', f);
         result_object(f, &res->docs[i], res->doc_numbers[i]);
     }
-    fputs("]}\n", f);
+    fputc(']', f);
+    if (n_bad_dates) {
+        fprintf(f, ",\"dates_not_understood\":%llu,\"first_bad_date\":",
+                (unsigned long long)n_bad_dates);
+        cli_json_str(f, bad_date_first ? bad_date_first : "");
+    }
+    fputs("}\n", f);
     fclose(f);
     return send_json(conn, status, buf, size);
 }
@@ -326,10 +335,15 @@ static enum MHD_Result post_docs(struct server *s, struct MHD_Connection *conn,
     enum MHD_Result ret = MHD_NO;
     if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
     rp_index_result *res;
+    const char *first;
+    const uint64_t n_bad = rp_index_batch_bad_dates(b, &first);
+    char first_copy[256];
+    snprintf(first_copy, sizeof first_copy, "%s", first ? first : "");
     const rp_status st = rp_index_commit(s->ix, b, dry_run, &res);
     rp_index_batch_free(b);
     if (st != RP_OK) return send_error(conn, status_of(s->ix, st), rp_index_errmsg(s->ix), 0, 0);
-    ret = send_results(conn, dry_run ? MHD_HTTP_OK : MHD_HTTP_CREATED, res, "results");
+    ret = send_results(conn, dry_run ? MHD_HTTP_OK : MHD_HTTP_CREATED, res, "results", n_bad,
+                       first_copy);
     rp_index_result_free(res);
     return ret;
 }
@@ -397,7 +411,7 @@ static enum MHD_Result route(struct server *s, struct MHD_Connection *conn, cons
         if (st != RP_OK)
             return send_error(conn, status_of(s->ix, st), rp_index_errmsg(s->ix), 0, 0);
         const enum MHD_Result ret =
-            send_results(conn, MHD_HTTP_OK, res, is_doc ? "documents" : "members");
+            send_results(conn, MHD_HTTP_OK, res, is_doc ? "documents" : "members", 0, NULL);
         rp_index_result_free(res);
         return ret;
     }

@@ -84,6 +84,9 @@ RP_API rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *r
 RP_API rp_status rp_index_batch_add_json(rp_index_batch *b, const char *json, size_t size,
                                          uint64_t line);
 RP_API size_t rp_index_batch_n_docs(const rp_index_batch *b);
+/* Documents of the batch whose date was given but not understood (they are stored undated);
+ * *first (may be NULL) gets the first one's "path:line: date \"...\"", valid with b. */
+RP_API uint64_t rp_index_batch_bad_dates(const rp_index_batch *b, const char **first);
 
 /* Results of a commit or a lookup: documents with their cluster, in batch order. Strings
  * belong to the result and live until rp_index_result_free. of_doc/cluster_doc are index

@@ -183,31 +183,16 @@ static rp_status spill_write(struct worker *w, struct rpi_docslot *d, uint64_t *
 
 /* A date that is there but not understood: the document stays undated (no window, not a
  * candidate for the earliest version), counted in the summary; the first RPI_BAD_DATES_NOTED
- * of each thread keep a message "path:line: date "..."" (a thread reads its batches in
- * document order, so the first of the run is among them). Blank dates are absent. */
-static rp_status bad_date(struct worker *w, struct rpi_docslot *d, const struct batch_rec *r,
-                          const char *date)
+ * of each thread keep their message (a thread reads its batches in document order, so the
+ * first of the run is among them). */
+static rp_status bad_date(struct worker *w, struct rpi_docslot *d, const rp_doc *doc,
+                          const rp_record *rec)
 {
-    size_t n = strlen(date);
-    while (n && (date[n - 1] == ' ' || date[n - 1] == '\t'))
-        n--;
-    while (n && (*date == ' ' || *date == '\t')) {
-        date++;
-        n--;
-    }
-    if (n == 0) return RP_OK;
+    char msg[1024];
+    if (!rp_doc_bad_date(doc, rec, msg, sizeof msg)) return RP_OK;
     d->flags |= RPI_DOC_BAD_DATE;
     if (w->bad_dates_noted >= RPI_BAD_DATES_NOTED) return RP_OK;
     w->bad_dates_noted++;
-    char q[3 * 64 + 4]; /* rp_utf8_repair writes at most 3 bytes per input byte */
-    const size_t nq = rp_utf8_repair(date, n < 64 ? n : 64, q, NULL);
-    memcpy(q + nq, n > 64 ? "..." : "", n > 64 ? 4 : 1);
-    char msg[1024];
-    if (r->line)
-        snprintf(msg, sizeof msg, "%s:%llu: date \"%s\"", r->path, (unsigned long long)r->line,
-                 q);
-    else
-        snprintf(msg, sizeof msg, "%s: date \"%s\"", r->path, q);
     d->detail = rpi_arena_strndup(&w->e->arenas[w->index + 1], msg, strlen(msg));
     return d->detail ? RP_OK : RP_E_NOMEM;
 }
@@ -243,7 +228,7 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     if (!d->id) return RP_E_NOMEM;
     d->date = doc.date_epoch;
     if (r->truncated) d->flags |= RPI_DOC_TRUNCATED;
-    if (d->date == INT64_MIN && doc.date) RP_TRY(bad_date(w, d, r, doc.date));
+    RP_TRY(bad_date(w, d, &doc, &rec));
 
     rp_norm_result nr;
     RP_TRY(rp_normalizer_run(w->norm, doc.text, doc.text_size, &nr));

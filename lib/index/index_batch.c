@@ -84,6 +84,12 @@ static rp_status skipped(rp_index_batch *b, struct rpi_ixdoc *d, const rp_record
     return rpi_vec_push(&b->docs, d);
 }
 
+uint64_t rp_index_batch_bad_dates(const rp_index_batch *b, const char **first)
+{
+    if (first) *first = b->n_bad_dates ? b->bad_date_first : NULL;
+    return b->n_bad_dates;
+}
+
 rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
 {
     if (rec->skip == RP_SKIP_BLANK) return RP_OK; /* not a document, as in a batch run */
@@ -99,6 +105,9 @@ rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
     d.id = rpi_arena_strndup(&b->arena, doc.id, doc.id_size);
     if (!d.id) return RP_E_NOMEM;
     d.date = doc.date_epoch;
+    if (rp_doc_bad_date(&doc, rec, b->n_bad_dates ? NULL : b->bad_date_first,
+                        b->n_bad_dates ? 0 : sizeof b->bad_date_first))
+        b->n_bad_dates++;
     d.text_size = doc.text_size;
     if (rec->truncated_text) d.flags |= DOC_F_TRUNCATED;
     rp_norm_result nr;

@@ -146,6 +146,8 @@ struct rp_index_batch {
     struct rpi_vec docs;     /* struct rpi_ixdoc */
     struct rpi_vec shingles; /* uint64_t scratch */
     struct rpi_vec terms;    /* uint64_t scratch */
+    uint64_t n_bad_dates;    /* documents whose date was not understood (undated) */
+    char bad_date_first[256]; /* the first one's message (rp_doc_bad_date) */
 };
 
 /* errors: thread-local message and kind of the last call */

@@ -3,7 +3,8 @@
  * English forms of news pages ("April 25, 2022", "25th April 2022") and epoch seconds to UTC
  * seconds, with our own civil-to-days arithmetic (no locale, no timegm). */
 #include <stdint.h> /* int64_t, INT64_MIN */
-#include <string.h> /* memcmp */
+#include <stdio.h>  /* snprintf */
+#include <string.h> /* memcmp, memcpy, strlen */
 #include "reprint/rp_ingest.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date: H. Hinnant, "chrono-Compatible
@@ -322,6 +323,31 @@ static int64_t parse_epoch(struct cur c)
         v = v * 10 + (*c.p - '0');
     }
     return neg ? -v : v;
+}
+
+int rp_doc_bad_date(const rp_doc *doc, const rp_record *rec, char *msg, size_t cap)
+{
+    if (!doc->date || doc->date_epoch != INT64_MIN) return 0;
+    struct cur c = {doc->date, doc->date + strlen(doc->date)};
+    spaces(&c);
+    while (c.e > c.p && is_space(c.e[-1]))
+        c.e--;
+    if (c.p == c.e) return 0;
+    char q[68];
+    size_t n = (size_t)(c.e - c.p) < 64 ? (size_t)(c.e - c.p) : 64;
+    if (n < (size_t)(c.e - c.p)) /* do not cut a UTF-8 sequence */
+        while (n > 0 && ((unsigned char)c.p[n] & 0xC0) == 0x80)
+            n--;
+    for (size_t i = 0; i < n; i++)
+        q[i] = (unsigned char)c.p[i] < 0x20 || c.p[i] == 0x7F ? '?' : c.p[i];
+    memcpy(q + n, n < (size_t)(c.e - c.p) ? "..." : "", n < (size_t)(c.e - c.p) ? 4 : 1);
+    const char *path = rec && rec->path ? rec->path : "-";
+    if (cap == 0) return 1;
+    if (rec && rec->line)
+        snprintf(msg, cap, "%s:%llu: date \"%s\"", path, (unsigned long long)rec->line, q);
+    else
+        snprintf(msg, cap, "%s: date \"%s\"", path, q);
+    return 1;
 }
 
 int64_t rp_parse_date(const char *s, size_t size)

@@ -122,4 +122,10 @@ expect_exit 3 "$REPRINT" index export "$T/none"        # no index
 expect_exit 2 "$REPRINT" index remove "$ix"
 expect_exit 2 "$REPRINT" index frobnicate "$ix"
 "$REPRINT" index --help | grep -q "reprint index create" || fail "index --help"
+# dates not understood are counted and the first named (the document is stored undated)
+"$REPRINT" index create "$T/ixd" > /dev/null
+printf '{"id":"a","text":"one two three four five","date":"April 2, 2022"}\n{"id":"b","text":"six seven eight nine ten","date":"2/4/2022"}\n' > "$T/d.jsonl"
+"$REPRINT" index add --date-field date "$T/ixd" "$T/d.jsonl" > /dev/null 2> "$T/derr"
+grep -q '1 dates not understood.*d.jsonl:2: date "2/4/2022"' "$T/derr" ||
+    fail "index add: bad date not reported: $(cat "$T/derr")"
 echo "index_batch: ok"

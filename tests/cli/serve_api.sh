@@ -47,7 +47,7 @@ wait $PID || fail "SIGTERM: exit status"
 grep -q "stopped by signal 15" "$T/srv.log" || fail "no graceful stop"
 "$REPRINT" index export "$ix" | cmp - "$T/ref" || fail "served adds differ from cluster"
 
-start_server --max-body 256K --timeout 2 --max-header 4K
+start_server --max-body 256K --timeout 2 --max-header 4K --date-field date
 # query: the same answer, nothing stored
 docs0=$(curl -s "$B/v1/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['documents'])")
 first=$(sed -n 1p "$T/c.jsonl" | sed 's/"id": "\([^"]*\)"/"id": "zz-\1"/')
@@ -56,6 +56,14 @@ grep -q '"relation":"exact"' "$T/body" || fail "query: an exact copy: $(cat "$T/
 grep -q '"doc_number"' "$T/body" && fail "query: stored documents have numbers, queries not"
 docs1=$(curl -s "$B/v1/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['documents'])")
 [ "$docs0" = "$docs1" ] || fail "query stored a document ($docs0 -> $docs1)"
+# a date not understood is answered with the count and the first one, not dropped silently
+[ "$(code -X POST --data-binary '{"id":"d1","text":"a b c d e f","date":"31/12/2022"}' \
+    "$B/v1/query")" = 200 ] || fail "query with a bad date"
+python3 -c "
+import json
+b = json.load(open('$T/body'))
+assert b['dates_not_understood'] == 1 and '31/12/2022' in b['first_bad_date'], b" ||
+    fail "bad date not reported: $(cat "$T/body")"
 # documents and clusters
 id=$(sed -n 1p "$T/c.jsonl" | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
 [ "$(code "$B/v1/documents/$id")" = 200 ] || fail "GET document"
