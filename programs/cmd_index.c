@@ -239,7 +239,8 @@ static int cmd_add(const struct icli *c, int dry_run)
             if (flush) {
                 const char *first;
                 const uint64_t nb = rp_index_batch_bad_dates(b, &first);
-                if (nb && !n_bad_dates) snprintf(bad_date_first, sizeof bad_date_first, "%s", first);
+                if (nb && !n_bad_dates)
+                    snprintf(bad_date_first, sizeof bad_date_first, "%s", first);
                 n_bad_dates += nb;
                 rp_index_result *res;
                 st = rp_index_commit(ix, b, dry_run, &res);
