@@ -121,7 +121,8 @@ RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
 RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
 /* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine;
- * times 0.6 when both texts have figures but share under 0.2 of them (story_score.c) */
+ * times 0.6 when both texts have figures but share under 0.2 of them, and again when both
+ * name actors but share under 0.1 of the names (story_score.c) */
 /* density: the smaller share of number tokens of the two texts (0 when unknown); caseless:
  * the collection has no names at all (their weight goes to the cosine) */
 RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density,
