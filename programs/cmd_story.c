@@ -49,11 +49,11 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
 static void signals_json(FILE *f, const rp_signals *s)
 {
     fprintf(f,
-            "\"score\":%.4f,\"signals\":{\"cosine\":%.4f,\"names\":%.4f,\"numbers\":%.4f,"
-            "\"cover_a\":%.4f,\"cover_b\":%.4f,\"jaccard\":%.4f,\"passages\":%u,"
-            "\"days_apart\":%lld}",
-            s->score, s->cosine, s->names, s->numbers, s->cover_a, s->cover_b, s->jaccard,
-            s->n_passages, (long long)s->days_apart);
+            "\"score\":%.4f,\"signals\":{\"cosine\":%.4f,\"words\":%.4f,\"names\":%.4f,"
+            "\"numbers\":%.4f,\"cover_a\":%.4f,\"cover_b\":%.4f,\"jaccard\":%.4f,"
+            "\"passages\":%u,\"days_apart\":%lld}",
+            s->score, s->cosine, s->words, s->names, s->numbers, s->cover_a, s->cover_b,
+            s->jaccard, s->n_passages, (long long)s->days_apart);
 }
 
 void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p)
@@ -166,6 +166,9 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
     fprintf(f, "  score          %.4f   (threshold %.4f)\n", s->score, c.threshold);
     fprintf(f, "  cosine         %.4f   TF-IDF of salient terms, boilerplate left out\n",
             s->cosine);
+    fprintf(f, "  words          %.4f   the same without names (under 0.2 with names on both "
+               "sides: same actors, another event)\n",
+            s->words);
     if (s->names >= 0)
         fprintf(f, "  names          %.4f   IDF-weighted overlap of capitalised terms\n", s->names);
     else

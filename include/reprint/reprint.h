@@ -165,6 +165,8 @@ typedef struct rp_signals {
     uint32_t n_passages; /* shared passages of >= min_passage words */
     uint32_t shared_words; /* words of a inside them */
     int64_t days_apart;  /* |date a - date b| in days, -1 when either is undated */
+    double words;        /* cosine of the salient terms neither text writes as a name: what
+                            the two say beyond who is in it (story level) */
 } rp_signals;
 
 typedef struct rp_pair {

@@ -199,7 +199,7 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
     RP_TRY(svec_new(c, nb, n));
     const float *idfs = c->idf.ptr;
     const uint32_t *dfs = c->df.ptr;
-    double norm = 0, occ = 0, numocc = 0;
+    double norm = 0, wnorm = 0, occ = 0, numocc = 0;
     for (uint32_t k = 0; k < n; k++) {
         const uint32_t slot = (uint32_t)(ord[k] >> 32);
         const struct sterm *x = &t[(uint32_t)ord[k]];
@@ -208,9 +208,10 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
         const double idf = idfs[slot], w = (1.0 + log((double)x->tf)) * idf;
         const int shared = dfs[slot] >= 2;
         norm += w * w;
-        if (shared) {
+        if (!(x->flags & RPI_TOK_NAME)) wnorm += w * w;
+        if (shared) { /* names negative, as in the batch stage (struct svec) */
             v->term[v->n] = slot;
-            v->w[v->n++] = (float)w;
+            v->w[v->n++] = (float)(x->flags & RPI_TOK_NAME ? -w : w);
         }
         struct svec *set = x->flags & RPI_TOK_NAME ? nm : NULL;
         for (int pass = 0; pass < 2; pass++, set = x->flags & RPI_TOK_NUMBER ? nb : NULL) {
@@ -224,7 +225,7 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
     const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
     for (uint32_t i = 0; i < v->n; i++)
         v->w[i] = (float)(v->w[i] * inv);
-    v->sum = 1;
+    v->sum = (float)(sqrt(wnorm) * inv); /* the words' norm */
     out->ndens = occ > 0 ? (float)(numocc / occ) : 0.0f;
     return RP_OK;
 }
@@ -285,8 +286,9 @@ static int outside_window(const rp_index *ix, int64_t a, int64_t b)
 static double pair_score(const struct sctx *c, const struct uvec *a, const struct uvec *b)
 {
     if (outside_window(c->ix, a->date, b->date)) return 0;
-    const double cosine = rpi_svec_cosine(&a->v[0], &b->v[0], c->idf.ptr);
-    const double ev = rpi_story_evidence(cosine, rpi_svec_overlap(&a->v[1], &b->v[1]),
+    double words;
+    const double cosine = rpi_svec_cosine(&a->v[0], &b->v[0], c->idf.ptr, &words);
+    const double ev = rpi_story_evidence(cosine, words, rpi_svec_overlap(&a->v[1], &b->v[1]),
                                          rpi_svec_overlap(&a->v[2], &b->v[2]),
                                          a->ndens < b->ndens ? a->ndens : b->ndens, c->caseless);
     return rpi_story_combine(ev, 0.0);

@@ -336,7 +336,7 @@ static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint3
     uint32_t m = 0;
     for (uint32_t i = 0; i < v->n; i++)
         if (s->df[v->term[i]].val <= RPI_MAX_POSTING) /* terms are table slots */
-            rpi_topk_push(wt, &m, RPI_TOP, v->w[i], v->term[i]);
+            rpi_topk_push(wt, &m, RPI_TOP, fabsf(v->w[i]), v->term[i]);
     for (uint32_t i = 0; i < m; i++)
         out[i] = (uint32_t)wt[i].id;
     return m;
@@ -425,7 +425,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             st = RP_E_NOMEM;
             goto done;
         }
-        double norm = 0;
+        double norm = 0, wnorm = 0;
         uint32_t occ = 0, numocc = 0;
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
@@ -436,9 +436,10 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             const double w = (f < 64 ? ltf[f] : 1.0 + log((double)f)) * idf;
             const int shared = s->df[slot].val >= 2; /* a term of one unit is never shared */
             norm += w * w;
+            if (!(flags & RPI_TOK_NAME)) wnorm += w * w;
             if (shared) {
                 v->term[v->n] = slot;
-                v->w[v->n++] = (float)w;
+                v->w[v->n++] = (float)(flags & RPI_TOK_NAME ? -w : w); /* names: negative */
             }
             if (flags & RPI_TOK_NAME) {
                 nm->sum += (float)idf;
@@ -459,7 +460,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
         const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
         for (uint32_t i = 0; i < v->n; i++)
             v->w[i] = (float)(v->w[i] * inv);
-        v->sum = 1;
+        v->sum = (float)(sqrt(wnorm) * inv); /* the words' norm */
         s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
         s->ndens[u] = occ ? (float)numocc / (float)occ : 0.0f;
         s->live[u] = live;
@@ -490,7 +491,9 @@ static void scatter3(const struct rpi_story *s, uint32_t u, float *dv, float *dn
 static void signals(const struct rpi_story *s, const float *dv, const float *dn, const float *dd,
                     uint32_t a, uint32_t b, struct link *l)
 {
-    l->cosine = (float)rpi_svec_cosine_dense(dv, &s->vec[b], s->idf);
+    double words;
+    l->cosine = (float)rpi_svec_cosine_dense(dv, &s->vec[a], &s->vec[b], s->idf, &words);
+    l->words = (float)words;
     l->names = (float)rpi_svec_overlap_dense(dn, &s->names[a], &s->names[b]);
     l->numbers = (float)rpi_svec_overlap_dense(dd, &s->nums[a], &s->nums[b]);
 }
@@ -523,7 +526,8 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
     const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
     const uint32_t la = s->live[u], lb = s->live[v]; /* tokens outside boilerplate */
     const double ev =
-        rpi_story_evidence(out->cosine, out->names, out->numbers, density(s, u, v), s->caseless);
+        rpi_story_evidence(out->cosine, out->words, out->names, out->numbers, density(s, u, v),
+                           s->caseless);
     *ps = NULL;
     *np = 0;
     /* a pair with half a text in common has a clear term overlap: below RPI_ALIGN_MIN the
@@ -953,8 +957,8 @@ static int wants_alignment(const rp_engine *e, const struct cand *c, const struc
 {
     if (!(c->flags & CAND_GRAM)) return 0;
     return e->cfg.level == RP_LEVEL_REUSE ||
-           rpi_story_evidence(l->cosine, l->names, l->numbers, density(e->story, l->a, l->b),
-                              e->story->caseless) >= RPI_ALIGN_MIN;
+           rpi_story_evidence(l->cosine, l->words, l->names, l->numbers,
+                              density(e->story, l->a, l->b), e->story->caseless) >= RPI_ALIGN_MIN;
 }
 
 /* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */

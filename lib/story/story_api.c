@@ -46,6 +46,7 @@ static void fill_signals(const rp_engine *e, const struct link *l, size_t a, siz
     const int swap = e->unit_of[a] != l->a; /* link is stored unit-ordered */
     sg->score = l->score;
     sg->cosine = l->cosine;
+    sg->words = l->words;
     sg->names = l->names;
     sg->numbers = l->numbers;
     sg->cover_a = swap ? l->cover_b : l->cover_a;

@@ -45,15 +45,17 @@ static inline void rpi_topk_push(struct rpi_topk *t, uint32_t *m, uint32_t k, do
  * rpi_svec_overlap), in order of first use in the batch stage (scored through dense arrays). */
 struct svec {
     uint32_t *term; /* slots of the term table (see build_vectors) */
-    float *w;
+    float *w;       /* TF-IDF vectors: negative for a term the text writes as a name */
     uint32_t n;
-    float sum; /* sum of weights (names, numbers) or 1 (cosine vectors: unit) */
+    float sum; /* names, numbers: sum of weights; TF-IDF vectors (unit length): the norm of
+                  the part that is not names, for the words signal */
 };
 
 /* One scored pair of units (a < b). */
 struct link {
     uint32_t a, b; /* units */
     float score, cosine, names, numbers, cover_a, cover_b;
+    float words; /* cosine of the terms neither text writes as a name */
     uint16_t n_passages;
     uint8_t relation; /* rp_relation b would have to a */
     uint8_t linked;   /* score >= threshold, within the window */
@@ -111,22 +113,26 @@ struct rpi_story {
 
 /* story_score.c: the pair score from its signals. */
 /* cosine of two unit vectors scaled by the IDF mass of their shared terms (a factor in
- * [0, 1] reached at RPI_MIN_SHARED); idf is indexed by term */
-RPI_FUNC double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf);
+ * [0, 1] reached at RPI_MIN_SHARED); idf is indexed by term. *words (may be NULL): the cosine
+ * of the terms neither writes as a name (negative weights), unscaled */
+RPI_FUNC double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf,
+                                double *words);
 /* weighted Dice of two IDF-weighted sets, -1 when either has too little mass */
 RPI_FUNC double rpi_svec_overlap(const struct svec *a, const struct svec *b);
 /* The same two with a scattered in a dense array indexed by term (equal results, faster
  * when one vector meets many): scatter sets dense[term] = weight, or 0 when clear. */
 RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
-RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *b, const float *idf);
+RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *a,
+                                      const struct svec *b, const float *idf, double *words);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
 /* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine;
- * times 0.6 when both texts have figures but share under 0.2 of them, and again when both
- * name actors but share under 0.1 of the names (story_score.c) */
+ * times 0.6 when both texts have figures but share under 0.2 of them, again when both name
+ * actors but share under 0.1 of the names, and again when they have names and their words
+ * (the cosine without names) are under 0.2 (story_score.c) */
 /* density: the smaller share of number tokens of the two texts (0 when unknown); caseless:
  * the collection has no names at all (their weight goes to the cosine) */
-RPI_FUNC double rpi_story_evidence(double cosine, double names, double numbers, double density,
-                                   int caseless);
+RPI_FUNC double rpi_story_evidence(double cosine, double words, double names, double numbers,
+                                   double density, int caseless);
 #define RPI_CASELESS 0.05 /* a collection where fewer texts carry names has no case */
 #define RPI_MIN_MASS 4.0  /* names or numbers mass below which a text has no such signal */
 /* the story score from the evidence and the larger passage cover, in [0, 1] */
