@@ -258,3 +258,21 @@ size_t rpi_html_to_text(const char *h, size_t n, char *out, size_t *title_off, s
 }
 
 size_t rpi_html_title(const char *h, size_t len, char *dst) { return decode_text(h, len, dst); }
+
+void rpi_html_doc(struct rpi_buf *sc, const char *html, size_t size, rp_doc *doc)
+{
+    char *out = sc->ptr + sc->size;
+    size_t toff = 0, tlen = 0;
+    const size_t k = rpi_html_to_text(html, size, out, &toff, &tlen);
+    out[k] = '\0';
+    sc->size += k + 1;
+    doc->text = out;
+    doc->text_size = k;
+    if (tlen > 0) {
+        char *t = sc->ptr + sc->size;
+        const size_t tk = rpi_html_title(html + toff, tlen, t);
+        t[tk] = '\0';
+        sc->size += tk + 1;
+        doc->title = t;
+    }
+}

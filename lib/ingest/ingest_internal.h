@@ -123,6 +123,9 @@ RPI_FUNC size_t rpi_html_to_text(const char *html, size_t size, char *out, size_
                                  size_t *title_len);
 /* Decode a raw title span (entities, whitespace runs to one space) into dst (room for len). */
 RPI_FUNC size_t rpi_html_title(const char *raw, size_t len, char *dst);
+/* doc->text (and doc->title when the page has a <title>) from an HTML page, carved from the
+ * parser scratch sc, which must have room for 2 * size + 2 more bytes. */
+RPI_FUNC void rpi_html_doc(struct rpi_buf *sc, const char *html, size_t size, rp_doc *doc);
 /* Append the UTF-8 encoding of cp (invalid code points become U+FFFD); returns bytes. */
 RPI_FUNC size_t rpi_utf8_put(uint32_t cp, char *out);
 

@@ -121,22 +121,7 @@ rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *doc)
     doc->id_size = strlen(doc->id);
     doc->text = size ? rec->data : "";
     doc->text_size = size;
-    if (rec->format == RP_FORMAT_HTML && size) { /* room: 2 * size reserved above */
-        struct rpi_buf *sc = &ps->scratch;
-        char *out = sc->ptr + sc->size;
-        size_t toff = 0, tlen = 0;
-        const size_t k = rpi_html_to_text(rec->data, size, out, &toff, &tlen);
-        out[k] = '\0';
-        sc->size += k + 1;
-        doc->text = out;
-        doc->text_size = k;
-        if (tlen > 0) {
-            char *t = sc->ptr + sc->size;
-            const size_t tk = rpi_html_title(rec->data + toff, tlen, t);
-            t[tk] = '\0';
-            sc->size += tk + 1;
-            doc->title = t;
-        }
-    }
+    if (rec->format == RP_FORMAT_HTML && size) /* room: 2 * size reserved above */
+        rpi_html_doc(&ps->scratch, rec->data, size, doc);
     return RP_OK;
 }

@@ -385,20 +385,7 @@ rp_status rpi_parse_warc(rp_parser *ps, const rp_record *rec, rp_doc *doc)
         bn -= hh ? hh : bn;
     }
     if (!is_conversion && is_html(ctype, ctype_len, block, bn)) {
-        char *out = sc->ptr + sc->size;
-        size_t toff = 0, tlen = 0;
-        const size_t k = rpi_html_to_text(block, bn, out, &toff, &tlen);
-        out[k] = '\0';
-        sc->size += k + 1;
-        doc->text = out;
-        doc->text_size = k;
-        if (tlen > 0) {
-            char *t = sc->ptr + sc->size;
-            const size_t tk = rpi_html_title(block + toff, tlen, t);
-            t[tk] = '\0';
-            sc->size += tk + 1;
-            doc->title = t;
-        }
+        rpi_html_doc(sc, block, bn, doc);
     } else {
         doc->text = bn ? block : "";
         doc->text_size = bn;
