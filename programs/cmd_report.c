@@ -395,7 +395,9 @@ static void emit_pair(size_t a, size_t b, void *u)
         fprintf(f, "%s%u,%u,%u,%u,%u", w++ ? "," : "", ma[p->a_start], ma[p->a_end], mb[p->b_start],
                 mb[p->b_end], p->words);
     }
-    fputs("]]", f);
+    fputs("],", f);
+    jnum(f, s->words);
+    fputc(']', f);
     free(ma);
     free(mb);
 }
@@ -581,7 +583,8 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         pair_at += np;
     }
     /* pairs: [a, b, score, linked, relation, cosine, names, numbers, cover_a, cover_b,
-     * days_apart, why, [a0,a1,b0,b1,words, ...]] in the order the clusters reference them */
+     * days_apart, why, [a0,a1,b0,b1,words, ...], words signal] in the order the clusters
+     * reference them */
     fputs("],\n\"pairs\":[", f);
     struct pairctx pc = {f, e, p->loc, 1};
     for (size_t k = 0; k < p->n_emb; k++) {

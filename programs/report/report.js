@@ -394,13 +394,14 @@
     } else if (!pr) {
       sig.textContent = 'Passages are embedded for each member against the original, and ' +
         'for every pair only in clusters of up to 12 members: pick the original as A or B.';
-    } else if (pr[2] === null || pr.length < 13) {
+    } else if (pr[2] === null || pr.length < 14) {
       sig.textContent = 'This pair could not be compared.';
     } else {
       var ca = swap ? pr[9] : pr[8], cb = swap ? pr[8] : pr[9];
       var parts = [['score', fmt(pr[2]) + ' (threshold ' + D.threshold + ', ' +
         (pr[3] ? 'linked' : 'not linked') + ')'], ['relation', REL[pr[4]]],
-        ['cosine', fmt(pr[5])], ['names', fmt(pr[6])], ['numbers', fmt(pr[7])],
+        ['cosine', fmt(pr[5])], ['words', fmt(pr[13])], ['names', fmt(pr[6])],
+        ['numbers', fmt(pr[7])],
         ['cover A', fmt(ca)], ['cover B', fmt(cb)], ['shared passages', ma.length]];
       if (pr[10] >= 0) parts.push(['days apart', pr[10]]);
       parts.forEach(function (q2, i2) {
