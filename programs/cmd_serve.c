@@ -335,15 +335,16 @@ static enum MHD_Result post_docs(struct server *s, struct MHD_Connection *conn,
     enum MHD_Result ret = MHD_NO;
     if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
     rp_index_result *res;
-    const char *first;
-    const uint64_t n_bad = rp_index_batch_bad_dates(b, &first);
-    char first_copy[256];
-    snprintf(first_copy, sizeof first_copy, "%s", first ? first : "");
     const rp_status st = rp_index_commit(s->ix, b, dry_run, &res);
-    rp_index_batch_free(b);
-    if (st != RP_OK) return send_error(conn, status_of(s->ix, st), rp_index_errmsg(s->ix), 0, 0);
+    if (st != RP_OK) {
+        rp_index_batch_free(b);
+        return send_error(conn, status_of(s->ix, st), rp_index_errmsg(s->ix), 0, 0);
+    }
+    const char *first;
+    const uint64_t n_bad = rp_index_batch_bad_dates(b, &first); /* first lives with b */
     ret = send_results(conn, dry_run ? MHD_HTTP_OK : MHD_HTTP_CREATED, res, "results", n_bad,
-                       first_copy);
+                       first);
+    rp_index_batch_free(b);
     rp_index_result_free(res);
     return ret;
 }

@@ -134,7 +134,8 @@ RP_API rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *do
 RP_API int64_t rp_parse_date(const char *s, size_t size);
 /* Whether doc (parsed from rec) carries a date that rp_parse_date did not understand (a
  * blank date is no date): then msg gets "path:line: date \"...\"" (the date cut at 64 bytes,
- * control bytes as '?'), NUL-terminated within cap bytes. Such a document is undated. */
+ * control bytes as '?'), NUL-terminated within cap bytes; cap 0 only tests (msg may be NULL).
+ * Such a document is undated. */
 RP_API int rp_doc_bad_date(const rp_doc *doc, const rp_record *rec, char *msg, size_t cap);
 
 /* Number of WARC records read so far that are not documents (warcinfo, request, metadata,

@@ -10,7 +10,8 @@
 /* Per-document state. Text is never kept: only what later stages need. */
 struct rpi_docslot {
     const char *id;        /* arena */
-    const char *detail;    /* arena; skip detail or NULL */
+    const char *detail;    /* arena; skip detail, or for a document whose date was not
+                              understood (RPI_DOC_BAD_DATE) its message, or NULL */
     const char *source;    /* interned path (engine->paths arena) */
     uint64_t line;
     uint64_t content_hash[2];

@@ -189,9 +189,10 @@ static rp_status bad_date(struct worker *w, struct rpi_docslot *d, const rp_doc 
                           const rp_record *rec)
 {
     char msg[1024];
-    if (!rp_doc_bad_date(doc, rec, msg, sizeof msg)) return RP_OK;
+    const int note = w->bad_dates_noted < RPI_BAD_DATES_NOTED; /* else only counted */
+    if (!rp_doc_bad_date(doc, rec, note ? msg : NULL, note ? sizeof msg : 0)) return RP_OK;
     d->flags |= RPI_DOC_BAD_DATE;
-    if (w->bad_dates_noted >= RPI_BAD_DATES_NOTED) return RP_OK;
+    if (!note) return RP_OK;
     w->bad_dates_noted++;
     d->detail = rpi_arena_strndup(&w->e->arenas[w->index + 1], msg, strlen(msg));
     return d->detail ? RP_OK : RP_E_NOMEM;

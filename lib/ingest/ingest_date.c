@@ -333,6 +333,7 @@ int rp_doc_bad_date(const rp_doc *doc, const rp_record *rec, char *msg, size_t c
     while (c.e > c.p && is_space(c.e[-1]))
         c.e--;
     if (c.p == c.e) return 0;
+    if (cap == 0) return 1; /* counted only */
     char q[68];
     size_t n = (size_t)(c.e - c.p) < 64 ? (size_t)(c.e - c.p) : 64;
     if (n < (size_t)(c.e - c.p)) /* do not cut a UTF-8 sequence */
@@ -342,7 +343,6 @@ int rp_doc_bad_date(const rp_doc *doc, const rp_record *rec, char *msg, size_t c
         q[i] = (unsigned char)c.p[i] < 0x20 || c.p[i] == 0x7F ? '?' : c.p[i];
     memcpy(q + n, n < (size_t)(c.e - c.p) ? "..." : "", n < (size_t)(c.e - c.p) ? 4 : 1);
     const char *path = rec && rec->path ? rec->path : "-";
-    if (cap == 0) return 1;
     if (rec && rec->line)
         snprintf(msg, cap, "%s:%llu: date \"%s\"", path, (unsigned long long)rec->line, q);
     else

@@ -35,6 +35,14 @@ static const uint32_t NUMBER_INITIALS[10] = {
 };
 #undef B
 
+/* Whether s[0, n) is one of the words of a NULL-terminated list of words n bytes long. */
+static int in_words(const char *const *w, const char *s, size_t n)
+{
+    for (; *w; w++)
+        if ((*w)[0] == s[0] && !memcmp(*w, s, n)) return 1;
+    return 0;
+}
+
 static int is_number(const char *s, size_t n)
 {
     size_t i = 0;
@@ -43,10 +51,7 @@ static int is_number(const char *s, size_t n)
     if (i == n) return 1;
     if (i > 0 || n < 3 || n > 9) return 0;
     const unsigned c = (unsigned char)s[0] - 'a';
-    if (c >= 26 || !(NUMBER_INITIALS[n] >> c & 1u)) return 0;
-    for (const char *const *w = NUMBER_WORDS[n]; *w; w++)
-        if ((*w)[0] == s[0] && !memcmp(*w, s, n)) return 1;
-    return 0;
+    return c < 26 && (NUMBER_INITIALS[n] >> c & 1u) && in_words(NUMBER_WORDS[n], s, n);
 }
 
 /* Letters and upper-case letters of the original token bytes. */
@@ -143,10 +148,7 @@ static const char *const CALENDAR_WORDS[10][8] = {
 
 static int is_calendar_word(const char *s, size_t n)
 {
-    if (n < 3 || n > 9) return 0;
-    for (const char *const *w = CALENDAR_WORDS[n]; *w; w++)
-        if ((*w)[0] == s[0] && !memcmp(*w, s, n)) return 1;
-    return 0;
+    return n >= 3 && n <= 9 && in_words(CALENDAR_WORDS[n], s, n);
 }
 
 /* Token flags of one token from its original spelling. A capitalised word at a sentence

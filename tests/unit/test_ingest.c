@@ -225,6 +225,17 @@ static void test_defaults(void **state)
         assert_string_equal(rp_skip_reason_str((rp_skip)i), names[i]);
 }
 
+/* Parse the first record of a reader run as a whole-file document (text, HTML); *ps must be
+ * freed by the caller, d points into it and into r. */
+static void parse_first(const struct run *r, const char *path, const rp_ingest_params *p,
+                        rp_parser **ps, rp_doc *d)
+{
+    assert_int_equal(rp_parser_create(ps, p, NULL), RP_OK);
+    rp_record rec = {r->v[0].data, r->v[0].size, path, r->v[0].rel, r->v[0].format, 0, 0, 1,
+                     RP_SKIP_NONE, NULL, 0};
+    assert_int_equal(rp_record_parse(*ps, &rec, d), RP_OK);
+}
+
 static void test_text_file(void **state)
 {
     (void)state;
@@ -242,11 +253,8 @@ static void test_text_file(void **state)
     assert_int_equal(r->done, r->size_total);
     assert_int_equal(r->size_total, 26);
     rp_parser *ps;
-    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
-    rp_record rec = {r->v[0].data, r->v[0].size, path, r->v[0].rel, RP_FORMAT_TEXT, 0, 0, 1,
-                     RP_SKIP_NONE, NULL, 0};
     rp_doc d;
-    assert_int_equal(rp_record_parse(ps, &rec, &d), RP_OK);
+    parse_first(r, path, &p, &ps, &d);
     assert_string_equal(d.id, path);
     assert_int_equal(d.text_size, 26);
     assert_int_equal(d.date_epoch, INT64_MIN);
@@ -272,11 +280,8 @@ static void test_html_file(void **state)
     assert_string_equal(r->v[0].data, html);
     assert_string_equal(r->v[0].rel, path);
     rp_parser *ps;
-    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
-    rp_record rec = {r->v[0].data, r->v[0].size, path, r->v[0].rel, RP_FORMAT_HTML, 0, 0, 1,
-                     RP_SKIP_NONE, NULL, 0};
     rp_doc d;
-    assert_int_equal(rp_record_parse(ps, &rec, &d), RP_OK);
+    parse_first(r, path, &p, &ps, &d);
     assert_string_equal(d.id, path);
     assert_non_null(d.title);
     assert_string_equal(d.title, "Bridge & road");
