@@ -25,14 +25,12 @@ static int fault_now(void)
     return atomic_fetch_sub(&g_fault_countdown, 1) == 1;
 }
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
 void rpi_advise_huge(void *p, size_t n)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (!p || n < 2 * HUGE_PAGE) return;
-    const uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    const uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (!p || n < 2 * RPI_HUGE_PAGE) return;
+    const uintptr_t lo = ((uintptr_t)p + RPI_HUGE_PAGE - 1) & ~(uintptr_t)(RPI_HUGE_PAGE - 1);
+    const uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(RPI_HUGE_PAGE - 1);
     if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #else
     (void)p;
@@ -43,11 +41,11 @@ void rpi_advise_huge(void *p, size_t n)
 void *rpi_malloc_huge(const rp_alloc *alloc, size_t size)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (size >= HUGE_PAGE && !(alloc && alloc->alloc)) {
+    if (size >= RPI_HUGE_PAGE && !(alloc && alloc->alloc)) {
         if (fault_now()) return NULL;
         void *p = NULL;
-        if (posix_memalign(&p, HUGE_PAGE, size) != 0) return NULL;
-        const size_t whole = size & ~(HUGE_PAGE - 1);
+        if (posix_memalign(&p, RPI_HUGE_PAGE, size) != 0) return NULL;
+        const size_t whole = size & ~(RPI_HUGE_PAGE - 1);
         (void)madvise(p, whole, MADV_HUGEPAGE);
         return p;
     }

@@ -14,7 +14,6 @@
 
 #define ARENA_BLOCK_MIN (256u * 1024u)
 #define ARENA_BLOCK_MAX (8u * 1024u * 1024u)
-#define HUGE_BLOCK ((size_t)2 << 20)
 
 struct arena_block {
     struct arena_block *next;
@@ -59,9 +58,9 @@ void *rpi_arena_alloc(struct rpi_arena *a, size_t size, size_t align)
         if (size > SIZE_MAX - sizeof *b - align) return NULL;
         size_t cap = size + align > want ? size + align : want;
         struct arena_block *nb;
-        if (cap >= HUGE_BLOCK) { /* whole huge pages: round the block up to 2 MiB */
-            if (cap > SIZE_MAX - 2 * HUGE_BLOCK) return NULL;
-            cap = ((sizeof *nb + cap + HUGE_BLOCK - 1) & ~(HUGE_BLOCK - 1)) - sizeof *nb;
+        if (cap >= RPI_HUGE_PAGE) { /* whole huge pages: round the block up to 2 MiB */
+            if (cap > SIZE_MAX - 2 * RPI_HUGE_PAGE) return NULL;
+            cap = ((sizeof *nb + cap + RPI_HUGE_PAGE - 1) & ~(RPI_HUGE_PAGE - 1)) - sizeof *nb;
             nb = rpi_malloc_huge(a->alloc, sizeof *nb + cap);
         } else {
             nb = rpi_malloc(a->alloc, sizeof *nb + cap);

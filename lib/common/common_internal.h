@@ -23,6 +23,7 @@ RPI_FUNC void rpi_free(const rp_alloc *alloc, void *ptr);
 /* realloc emulated through alloc/free when a custom allocator is set: old_size is needed. */
 RPI_FUNC void *rpi_realloc(const rp_alloc *alloc, void *ptr, size_t old_size, size_t new_size);
 RPI_FUNC char *rpi_strndup(const rp_alloc *alloc, const char *s, size_t n);
+#define RPI_HUGE_PAGE ((size_t)2 << 20) /* a transparent huge page (x86-64, arm64 4K) */
 /* Advise transparent huge pages over the 2 MiB-aligned pages inside [p, p + n) when n is at
  * least 4 MiB (one fault per 2 MiB instead of 512); a no-op elsewhere than Linux. rpi_malloc,
  * rpi_calloc and rpi_realloc do it for their large blocks (without a custom allocator). */
