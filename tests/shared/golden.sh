@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Golden outputs: `cluster`, `pairs` and `report` at every level (exact, near, reuse, story) on
+# four corpora written by others -- the five seeds mixed into 3,000 Reuters-21578 stories, all
+# of Reuters-21578, Clough & Stevenson, MStream News -- must hash to the SHA-256 sums in
+# tests/shared/golden.sha256, produced by the binary before the stage restructuring (issue
+# "One stage pipeline"). A restructuring step keeps every output byte-identical; a step that
+# fixes a real bug and so changes an output regenerates the sums in that commit alone and
+# says which bug: GOLDEN_UPDATE=1 ctest -R shared_golden (or REPRINT=... SRCDIR=... bash
+# tests/shared/golden.sh with GOLDEN_UPDATE=1) rewrites the file.
+source "$(dirname "$0")/common.bash"
+SUMS=$SRCDIR/tests/shared/golden.sha256
+python3 - "$SHARED" "$T/mix.jsonl" <<'PY'
+import gzip, json, os, sys
+shared, out = sys.argv[1], open(sys.argv[2], "w", encoding="utf-8")
+with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
+    for n, line in enumerate(f):
+        if n == 3000: break
+        out.write(line)
+seeds = shared + "/seeds"
+for name in sorted(os.listdir(seeds)):
+    text = open(os.path.join(seeds, name), encoding="utf-8").read()
+    out.write(json.dumps({"id": name, "text": text}) + "\n")
+PY
+# fixed relative names: paths appear in the outputs (ids of text files, sources)
+ln -s "$SHARED/eval/reuters21578/reuters21578.jsonl.gz" "$T/reuters.jsonl.gz"
+ln -s "$SHARED/eval/clough-stevenson" "$T/clough"
+ln -s "$SHARED/eval/mstream-news/News.jsonl" "$T/mstream.jsonl"
+cd "$T"
+: >got.sha256
+for c in mix.jsonl reuters.jsonl.gz clough mstream.jsonl; do
+    fields=()
+    [ "$c" = mstream.jsonl ] && fields=(--id-field Id --text-field textCleaned)
+    for l in exact near reuse story; do
+        for cmd in cluster pairs report; do
+            "$REPRINT" "$cmd" --quiet --level "$l" "${fields[@]}" -o "out.$cmd" "$c" ||
+                fail "$cmd --level $l $c"
+            printf '%s  %s %s %s\n' "$(sha256sum <"out.$cmd" | cut -c1-64)" "$c" "$l" "$cmd" >>got.sha256
+        done
+    done
+done
+if [ "${GOLDEN_UPDATE:-0}" = 1 ]; then
+    cp got.sha256 "$SUMS"
+    echo "golden: rewrote $SUMS ($(wc -l <got.sha256) outputs)"
+    exit 0
+fi
+[ -f "$SUMS" ] || fail "$SUMS is missing"
+if ! diff -u "$SUMS" got.sha256 >diff.txt; then
+    cat diff.txt >&2
+    fail "outputs differ from the golden sums (lines with - are expected, + got)"
+fi
+echo "golden: $(wc -l <got.sha256) outputs byte-identical"
