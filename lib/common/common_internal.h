@@ -80,6 +80,22 @@ RPI_FUNC void rpi_radix_u64(uint64_t *a, uint64_t *tmp, size_t n, unsigned from_
  * uint64_t key (records with equal keys keep their order); tmp holds n records. */
 RPI_FUNC void rpi_radix_rec(void *a, void *tmp, size_t n, size_t size);
 
+/* ---- clock (clock.c) ---------------------------------------------------------------------- */
+RPI_FUNC double rpi_now(void);          /* monotonic seconds */
+RPI_FUNC double rpi_peak_rss_mib(void); /* the process's peak resident set, MiB */
+
+/* ---- hashing ---------------------------------------------------------------------------- */
+/* MurmurHash3's 64-bit finaliser: the mixing of line keys, term table slots and grams. */
+static inline uint64_t rpi_mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ull;
+    h ^= h >> 33;
+    return h;
+}
+
 /* ---- error propagation (zstd error_private.h) --------------------------------------------- */
 #define RP_TRY(expr)                                                                           \
     do {                                                                                       \

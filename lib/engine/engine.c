@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* engine.c -- rp_engine lifecycle, configuration and result accessors. The stages themselves
- * are in engine_read.c (read, normalize, sketch) and engine_cluster.c (group, LSH, verify,
- * cluster). */
+/* engine.c -- rp_engine, the batch driver: lifecycle, configuration, the run (stage doc over
+ * every input in engine_read.c, then stages near and story over the whole collection) and the
+ * result accessors. */
 #include <stdarg.h>       /* va_list */
 #include <stdio.h>        /* vsnprintf */
 #include <stdlib.h>       /* qsort */
@@ -44,20 +44,6 @@ void rp_config_default(rp_config *c)
     rp_norm_params_default(&c->norm);
 }
 
-double rpi_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-double rpi_peak_rss_mib(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0.0;
-    return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
-}
-
 void rpi_engine_error(rp_engine *e, const char *fmt, ...)
 {
     va_list ap;
@@ -92,6 +78,8 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
     }
     e->cfg = *c;
     e->cfg.num_perm = num_perm;
+    e->docs.alloc = e->alloc;
+    e->docs.num_perm = c->level != RP_LEVEL_EXACT ? num_perm : 0;
     if (e->cfg.threshold == 0.0)
         e->cfg.threshold = c->level == RP_LEVEL_REUSE   ? RP_REUSE_THRESHOLD
                            : c->level == RP_LEVEL_STORY ? RP_STORY_THRESHOLD
@@ -139,30 +127,18 @@ rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *
 void rp_engine_free(rp_engine *e)
 {
     if (!e) return;
-    for (size_t i = 0; i < RPI_MAX_CHUNKS && e->chunks[i]; i++) {
-        rpi_free(e->alloc, e->chunks[i]);
-        rpi_free(e->alloc, e->sig_chunks[i]);
-    }
+    rpi_doctab_free(&e->docs);
     for (unsigned i = 0; i < e->n_arenas; i++)
         rpi_arena_free(&e->arenas[i]);
     rpi_free(e->alloc, e->arenas);
-    for (unsigned i = 0; i < e->n_spills; i++) {
-        if (e->spills[i].map) munmap((void *)e->spills[i].map, e->spills[i].size);
-        if (e->spills[i].fd >= 0) close(e->spills[i].fd);
-    }
+    for (unsigned i = 0; i < e->n_spills; i++)
+        rpi_spill_close(&e->spills[i]);
     rpi_free(e->alloc, e->spills);
     for (size_t i = 0; i < e->n_inputs; i++)
         rpi_free(e->alloc, e->inputs[i]);
     rpi_free(e->alloc, e->inputs);
-    rpi_free(e->alloc, e->unit_of);
-    rpi_free(e->alloc, e->unit_doc);
-    rpi_free(e->alloc, e->center);
-    rpi_free(e->alloc, e->center_score);
-    rpi_free(e->alloc, e->cluster_size);
-    rpi_free(e->alloc, e->edges);
-    rpi_free(e->alloc, e->exact_docs);
-    rpi_story_free(e);
-    rpi_free(e->alloc, e->res);
+    rpi_near_free(&e->near, e->alloc);
+    rpi_story_free(e->story);
     rpi_free(e->alloc, e->cl_members);
     rpi_free(e->alloc, e->cl_off);
     rpi_free(e->alloc, e->cl_of_doc);
@@ -194,20 +170,144 @@ rp_status rp_engine_add_input(rp_engine *e, const char *path)
     return RP_OK;
 }
 
+static void progress(rp_engine *e, const char *stage, double t0)
+{
+    if (!e->progress_fn) return;
+    rp_progress p = {stage, e->docs.n_docs, e->sum.bytes, 0, rpi_now() - t0};
+    e->progress_fn(&p, e->progress_user);
+}
+
+static rp_status clusters(rp_engine *e);
+
+/* Stage story over the units and edges of stage near. */
+static rp_status run_story(rp_engine *e)
+{
+    const struct rpi_story_in in = {
+        .p = {e->cfg.level, e->cfg.threshold, e->cfg.window_days, e->cfg.min_passage,
+              e->cfg.boilerplate_min, e->cfg.num_perm, e->sum.threads},
+        .alloc = e->alloc,
+        .docs = &e->docs,
+        .unit_of = e->near.unit_of,
+        .unit_doc = e->near.unit_doc,
+        .n_units = e->near.n_units,
+        .edges = e->near.edges,
+        .n_edges = e->near.n_edges,
+    };
+    const rp_status st = rpi_story_run(&in, &e->story);
+    if (e->story) {
+        const struct rpi_story_stats *x = &e->story->stats;
+        e->sum.n_boilerplate_lines = x->n_boilerplate_lines;
+        e->sum.n_story_candidates = x->n_candidates;
+        e->sum.n_story_links = x->n_links;
+        e->sum.t_story = x->t_total;
+        for (unsigned i = 0; i < RP_STORY_STEPS && i < RPI_STORY_STEPS; i++)
+            e->sum.t_story_steps[i] = x->t_steps[i];
+        if (st != RP_OK && e->story->errmsg[0]) rpi_engine_error(e, "%s", e->story->errmsg);
+    }
+    if (st == RP_E_INTERNAL && !e->errmsg[0]) rpi_engine_error(e, "cannot start a thread");
+    return st;
+}
+
+/* Counts by skip reason and relation, and the skip details through the log callback. */
+static void summarize(rp_engine *e)
+{
+    for (size_t i = 0; i < e->docs.n_docs; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, i, &r);
+        const struct rpi_docslot *d = rpi_doc(&e->docs, i);
+        if (d->skip != RP_SKIP_NONE) {
+            e->sum.n_skipped++;
+            if (d->skip < RP_SKIP_REASONS) e->sum.skipped_by[d->skip]++;
+            if (e->log_fn && d->detail) e->log_fn(d->detail, e->log_user);
+            continue;
+        }
+        if (d->flags & RPI_DOC_EMPTY) e->sum.n_empty++;
+        if (d->flags & RPI_DOC_TRUNCATED) e->sum.n_truncated++;
+        if (d->flags & RPI_DOC_BAD_DATE) {
+            if (!e->sum.n_bad_dates) e->sum.bad_date_first = d->detail;
+            e->sum.n_bad_dates++;
+        }
+        if (r.relation == RP_REL_UNIQUE)
+            e->sum.n_unique++;
+        else if (r.relation == RP_REL_ORIGINAL)
+            e->sum.n_clusters++;
+        else if (r.relation == RP_REL_EXACT)
+            e->sum.n_exact++;
+        else if (r.relation == RP_REL_NEAR)
+            e->sum.n_near++;
+        else if (r.relation == RP_REL_PARTIAL)
+            e->sum.n_partial++;
+        else if (r.relation == RP_REL_REUSE)
+            e->sum.n_reuse++;
+        else if (r.relation == RP_REL_REWRITE)
+            e->sum.n_rewrite++;
+    }
+    e->sum.n_docs = e->docs.n_docs;
+}
+
+/* Stages near and story over the documents read. */
+static rp_status run_stages(rp_engine *e)
+{
+    const double t0 = rpi_now();
+    const struct rpi_near_params np = {
+        .level = e->cfg.level,
+        .keep = e->cfg.keep,
+        .verify = e->cfg.verify,
+        .threshold = e->near_threshold,
+        .num_perm = e->cfg.num_perm,
+        .bands = e->cfg.bands,
+        .rows = e->cfg.rows,
+        .threads = e->sum.threads,
+        .max_bucket = e->cfg.max_bucket,
+        .mem_limit = e->mem_limit,
+        .mem_used = e->mem_used,
+    };
+    RP_TRY(rpi_near_units(&e->near, &np, &e->docs, e->alloc));
+    e->sum.t_group = rpi_now() - t0;
+    progress(e, "candidates", t0);
+    const double t1 = rpi_now();
+    const rp_status st = rpi_near_cluster(&e->near, &np, &e->docs, e->spills, e->alloc);
+    e->sum.n_candidates = e->near.n_candidates;
+    e->sum.bands = e->near.bands;
+    e->sum.rows = e->near.rows;
+    if (st != RP_OK) {
+        if (e->near.errmsg[0]) rpi_engine_error(e, "%s", e->near.errmsg);
+        return st;
+    }
+    e->sum.n_verified = e->near.n_edges;
+    e->sum.t_candidates = rpi_now() - t1;
+    e->sum.rss_candidates = rpi_peak_rss_mib();
+    const double t2 = rpi_now();
+    e->n_pairs = e->near.n_exact_pairs + e->near.n_edges;
+    if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(run_story(e));
+    RP_TRY(clusters(e));
+    if (e->story) {
+        /* disagreements need the cluster list */
+        RP_TRY(rpi_story_disagreements(e->story, e->cl_members, e->cl_off, e->n_clusters));
+        e->sum.t_story = e->story->stats.t_total;
+        e->sum.t_story_steps[RP_STORY_STEPS - 1] = e->story->stats.t_steps[RPI_STORY_STEPS - 1];
+    }
+    summarize(e);
+    e->sum.t_cluster = rpi_now() - t2;
+    e->sum.rss_cluster = rpi_peak_rss_mib();
+    progress(e, "cluster", t0);
+    return RP_OK;
+}
+
 rp_status rp_engine_run(rp_engine *e)
 {
     if (e->ran) return RP_E_INVALID;
     e->ran = 1;
     RP_TRY(rpi_engine_read(e));
-    return rpi_engine_cluster(e);
+    return run_stages(e);
 }
 
-size_t rp_engine_n_docs(const rp_engine *e) { return e->n_docs; }
+size_t rp_engine_n_docs(const rp_engine *e) { return e->docs.n_docs; }
 
 rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
 {
-    if (i >= e->n_docs || !e->unit_of) return RP_E_INVALID;
-    const struct rpi_docslot *d = rpi_doc(e, i);
+    if (i >= e->docs.n_docs || !e->near.unit_of) return RP_E_INVALID;
+    const struct rpi_docslot *d = rpi_doc(&e->docs, i);
     memset(out, 0, sizeof *out);
     out->id = d->id;
     out->cluster = d->id;
@@ -228,59 +328,59 @@ rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
         out->relation = RP_REL_SKIPPED;
         return RP_OK;
     }
-    if (e->res) {
-        const struct rpi_res *r = &e->res[i];
+    if (e->story && e->story->res) {
+        const struct rpi_res *r = &e->story->res[i];
         out->relation = (rp_relation)r->relation;
         out->cluster_doc = r->cluster_doc;
-        out->cluster = rpi_doc(e, r->cluster_doc)->id;
+        out->cluster = rpi_doc(&e->docs, r->cluster_doc)->id;
         out->score = r->score;
         if (r->of_doc != UINT32_MAX) {
             out->of_doc = r->of_doc;
-            out->of = rpi_doc(e, r->of_doc)->id;
+            out->of = rpi_doc(&e->docs, r->of_doc)->id;
         }
         out->kept = out->relation == RP_REL_UNIQUE || out->relation == RP_REL_ORIGINAL;
         return RP_OK;
     }
-    const uint32_t u = e->unit_of[i];
+    const uint32_t u = e->near.unit_of[i];
     if (u == UINT32_MAX) { /* empty document: never clustered */
         out->relation = RP_REL_UNIQUE;
         out->kept = 1;
         return RP_OK;
     }
-    const uint32_t leader = e->unit_doc[u];
-    const uint32_t c = e->center[u];
-    out->cluster_doc = e->unit_doc[c];
-    out->cluster = rpi_doc(e, e->unit_doc[c])->id;
+    const uint32_t leader = e->near.unit_doc[u];
+    const uint32_t c = e->near.center[u];
+    out->cluster_doc = e->near.unit_doc[c];
+    out->cluster = rpi_doc(&e->docs, e->near.unit_doc[c])->id;
     if (leader != i) { /* an exact copy of its unit's leader */
         out->relation = RP_REL_EXACT;
         out->of_doc = leader;
-        out->of = rpi_doc(e, leader)->id;
+        out->of = rpi_doc(&e->docs, leader)->id;
         out->score = 1.0;
     } else if (u == c) { /* the representative */
-        out->relation = e->cluster_size[c] > 1 ? RP_REL_ORIGINAL : RP_REL_UNIQUE;
+        out->relation = e->near.cluster_size[c] > 1 ? RP_REL_ORIGINAL : RP_REL_UNIQUE;
         out->kept = 1;
     } else { /* verified against the representative */
         out->relation = RP_REL_NEAR;
         out->of_doc = out->cluster_doc;
         out->of = out->cluster;
-        out->score = e->center_score[u];
+        out->score = e->near.center_score[u];
     }
     return RP_OK;
 }
 
 size_t rp_engine_n_pairs(const rp_engine *e)
 {
-    return e->story ? rpi_story_n_pairs(e) : e->n_pairs;
+    return e->story ? rpi_engine_story_n_pairs(e) : e->n_pairs;
 }
 
 rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
 {
-    if (e->story) return rpi_story_pair(e, k, out);
+    if (e->story) return rpi_engine_story_pair(e, k, out);
     if (k >= e->n_pairs) return RP_E_INVALID;
     memset(out, 0, sizeof *out);
     out->from = SIZE_MAX;
-    if (k < e->n_exact_pairs) {
-        const size_t m = e->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
+    if (k < e->near.n_exact_pairs) {
+        const size_t m = e->near.exact_docs[k], l = e->near.unit_doc[e->near.unit_of[m]];
         out->a = l < m ? l : m;
         out->b = l < m ? m : l;
         out->relation = RP_REL_EXACT;
@@ -289,14 +389,15 @@ rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
         out->same_cluster = 1;
         return RP_OK;
     }
-    const struct edge *ed = &e->edges[k - e->n_exact_pairs];
-    const size_t a = e->unit_doc[ed->u], b = e->unit_doc[ed->v];
+    const struct rpi_edge *ed = &e->near.edges[k - e->near.n_exact_pairs];
+    const size_t a = e->near.unit_doc[ed->u], b = e->near.unit_doc[ed->v];
     out->a = a < b ? a : b;
     out->b = a < b ? b : a;
     out->relation = RP_REL_NEAR;
-    out->estimate = rp_minhash_similarity(rpi_sig(e, a), rpi_sig(e, b), e->cfg.num_perm);
+    out->estimate =
+        rp_minhash_similarity(rpi_sig(&e->docs, a), rpi_sig(&e->docs, b), e->cfg.num_perm);
     out->jaccard = e->cfg.verify == RP_VERIFY_EXACT ? ed->score : -1.0;
-    out->same_cluster = e->center[ed->u] == e->center[ed->v];
+    out->same_cluster = e->near.center[ed->u] == e->near.center[ed->v];
     return RP_OK;
 }
 
@@ -313,9 +414,9 @@ static int cmp_cl(const void *pa, const void *pb)
     return a->rep < b->rep ? -1 : a->rep > b->rep;
 }
 
-rp_status rpi_engine_clusters(rp_engine *e)
+static rp_status clusters(rp_engine *e)
 {
-    const size_t n = e->n_docs;
+    const size_t n = e->docs.n_docs;
     size_t *cnt = rpi_calloc(e->alloc, n ? n : 1, sizeof *cnt);
     size_t *slot = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *slot);
     struct cl_key *keys = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *keys);
@@ -376,7 +477,7 @@ rp_status rp_engine_cluster(const rp_engine *e, size_t k, rp_cluster_info *out)
     out->members = e->cl_members + e->cl_off[k];
     out->n_members = e->cl_off[k + 1] - e->cl_off[k];
     out->original = out->members[0];
-    if (e->story) return rpi_story_cluster_extra(e, k, out);
+    if (e->story) return rpi_engine_story_cluster(e, out);
     return RP_OK;
 }
 

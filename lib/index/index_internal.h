@@ -10,6 +10,7 @@
 #include "reprint/rp_index.h"
 #include "common/common_internal.h"
 #include "common/arena_internal.h"
+#include "doc/doc_internal.h" /* struct rpi_prep, struct rpi_sdoc */
 
 #define RPI_IX_FORMAT 1u
 #define RPI_IX_NONE UINT64_MAX
@@ -139,12 +140,9 @@ struct rpi_ixdoc {
 
 struct rp_index_batch {
     rp_index *ix;
-    rp_parser *parser;
-    rp_normalizer *norm;
-    rp_normalizer *tnorm; /* story level: titles */
+    struct rpi_prep prep; /* stage doc, as the batch engine prepares its documents */
     struct rpi_arena arena;
     struct rpi_vec docs;     /* struct rpi_ixdoc */
-    struct rpi_vec shingles; /* uint64_t scratch */
     struct rpi_vec terms;    /* uint64_t scratch */
     uint64_t n_bad_dates;    /* documents whose date was not understood (undated) */
     char bad_date_first[256]; /* the first one's message (rp_doc_bad_date) */

@@ -30,7 +30,7 @@
 #include <stdlib.h> /* malloc, qsort */
 #include <string.h> /* memcpy, memset */
 #include "index_internal.h"
-#include "story/sdoc_internal.h"  /* struct rpi_sdoc, rpi_sdoc_line_key */
+#include "doc/doc_internal.h"      /* struct rpi_sdoc, rpi_sdoc_line_key */
 #include "story/story_internal.h" /* struct svec, rpi_svec_*, rpi_story_* */
 
 #define RPI_IX_MAX_MEMBERS 64u  /* members of a cluster scored when a content may join it */

@@ -17,7 +17,7 @@
 #include <string.h> /* memcpy, strlen */
 #include <xxhash.h> /* XXH3_64bits_withSeed */
 #include "index_internal.h"
-#include "engine/cluster_internal.h" /* rpi_cluster_star, rpi_cluster_keep_cmp */
+#include "near/near_internal.h" /* rpi_cluster_star, rpi_cluster_keep_cmp */
 
 /* ---- LMDB helpers -------------------------------------------------------------------------- */
 
@@ -114,7 +114,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
     uint64_t *ndocs = NULL;
     uint32_t *rank = NULL, *center = NULL;
     float *cscore = NULL;
-    struct edge *edges = NULL;
+    struct rpi_edge *edges = NULL;
     size_t *idoff = NULL;
     MDB_cursor *cur = NULL;
     rp_status st = RP_OK;
@@ -204,7 +204,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         rpi_umap_get(&loc, e->a, &la);
         rpi_umap_get(&loc, e->b, &lb);
         const uint32_t ra = rank[la], rb = rank[lb];
-        edges[j] = (struct edge){ra < rb ? ra : rb, ra < rb ? rb : ra, e->score};
+        edges[j] = (struct rpi_edge){ra < rb ? ra : rb, ra < rb ? rb : ra, e->score};
     }
     st = rpi_cluster_star(NULL, (uint32_t)n, edges, raw.len, center, cscore);
     if (st != RP_OK) {

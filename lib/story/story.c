@@ -20,13 +20,13 @@
  *     its members, among them the representative or at least two.
  * S7. Original and relations: the earliest dated member, else the one whose passages cover
  *     most of the others; every other member is compared with it. */
-#include <math.h>    /* log, sqrt */
-#include <stdlib.h>  /* qsort */
-#include <string.h>  /* memset */
-#include <pthread.h> /* pthread_create */
+#include <math.h>   /* log, sqrt */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memset */
+#include <stdarg.h> /* va_list */
+#include <stdio.h>  /* vsnprintf */
 #include "story_internal.h"
-#include "sdoc_internal.h" /* rpi_sdoc_line_key */
-#include "align_internal.h"
+#include "common/parallel_internal.h"
 
 #define RPI_GRAM 4u         /* tokens per passage fingerprint */
 #define RPI_MAX_GRAM_DF 16u /* fingerprints in more units are boilerplate-like; skipped */
@@ -40,9 +40,9 @@ static double density(const struct rpi_story *s, uint32_t u, uint32_t v)
     return s->ndens[u] < s->ndens[v] ? s->ndens[u] : s->ndens[v];
 }
 
-static struct rpi_sdoc *unit_sd(const rp_engine *e, uint32_t u)
+static struct rpi_sdoc *unit_sd(const struct rpi_story *s, uint32_t u)
 {
-    return rpi_doc(e, e->unit_doc[u])->sd;
+    return rpi_doc(s->in.docs, s->in.unit_doc[u])->sd;
 }
 
 /* ---- S1: boilerplate -------------------------------------------------------------------- */
@@ -62,16 +62,18 @@ static int is_boiler(const struct rpi_story *s, uint64_t h)
 
 /* Line keys of units [lo, hi) into ctx's array at each unit's offset. */
 struct line_keys {
+    struct rpi_story *s;
     uint64_t *lc;
     const size_t *first; /* unit -> its first key */
 };
 
-static rp_status line_keys_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status line_keys_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
     const struct line_keys *k = ctx;
+    const struct rpi_story *s = k->s;
     for (size_t u = lo; u < hi; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
+        const struct rpi_sdoc *sd = unit_sd(s, (uint32_t)u);
         for (uint32_t l = 0; l < sd->n_lines; l++)
             k->lc[k->first[u] + l] = rpi_sdoc_line_key(sd, l);
     }
@@ -79,12 +81,12 @@ static rp_status line_keys_range(rp_engine *e, size_t lo, size_t hi, unsigned t,
 }
 
 /* Zero the tokens of the boilerplate lines of documents [lo, hi). */
-static rp_status strip_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status strip_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
     const struct rpi_story *s = ctx;
     for (size_t i = lo; i < hi; i++) {
-        struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+        struct rpi_sdoc *sd = rpi_doc(s->in.docs, i)->sd;
         if (!sd) continue;
         for (uint32_t l = 0; l < sd->n_lines; l++) {
             if (!is_boiler(s, sd->lines[l].hash & RPI_LINE_MASK)) continue;
@@ -97,29 +99,29 @@ static rp_status strip_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
     return RP_OK;
 }
 
-static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
+static rp_status learn_boilerplate(struct rpi_story *s)
 {
-    const unsigned bmin = e->cfg.boilerplate_min;
-    const uint32_t nu = e->n_units;
+    const unsigned bmin = s->in.p.boilerplate_min;
+    const uint32_t nu = s->in.n_units;
     if (bmin == 0) return RP_OK;
-    size_t *first = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *first);
+    size_t *first = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *first);
     if (!first) return RP_E_NOMEM;
     size_t n = 0;
     for (uint32_t u = 0; u < nu; u++) {
         first[u] = n;
-        n += unit_sd(e, u)->n_lines;
+        n += unit_sd(s, u)->n_lines;
     }
     /* one key per line occurrence: 40 bits of the line hash, 24 of its context's */
-    uint64_t *lc = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *lc);
+    uint64_t *lc = rpi_malloc(s->in.alloc, (n ? n : 1) * sizeof *lc);
     rp_status st = lc ? RP_OK : RP_E_NOMEM;
-    const struct line_keys k = {lc, first};
+    struct line_keys k = {s, lc, first};
     if (st == RP_OK)
-        st = rpi_story_ranges_by(e, nu, rpi_story_threads(e, nu, 4096), s->unit_w, line_keys_range,
-                                 &k);
-    rpi_free(e->alloc, first);
-    if (st == RP_OK) st = rpi_sort_u64(e->alloc, lc, n);
+        st = rpi_parallel_for(nu, rpi_threads_for(s->in.p.threads, nu, 4096), s->unit_w,
+                              line_keys_range, &k);
+    rpi_free(s->in.alloc, first);
+    if (st == RP_OK) st = rpi_sort_u64(s->in.alloc, lc, n);
     if (st != RP_OK) {
-        rpi_free(e->alloc, lc);
+        rpi_free(s->in.alloc, lc);
         return st;
     }
     size_t nb = 0;
@@ -132,19 +134,20 @@ static rp_status learn_boilerplate(rp_engine *e, struct rpi_story *s)
         if (ctxs >= bmin) lc[nb++] = lc[i] & RPI_LINE_MASK;
         i = j;
     }
-    s->boiler = rpi_malloc(e->alloc, (nb ? nb : 1) * sizeof *s->boiler);
+    s->boiler = rpi_malloc(s->in.alloc, (nb ? nb : 1) * sizeof *s->boiler);
     if (!s->boiler) {
-        rpi_free(e->alloc, lc);
+        rpi_free(s->in.alloc, lc);
         return RP_E_NOMEM;
     }
     for (size_t i = 0; i < nb; i++)
         s->boiler[i] = lc[i];
     s->n_boiler = nb;
-    rpi_free(e->alloc, lc);
-    e->sum.n_boilerplate_lines = nb;
+    rpi_free(s->in.alloc, lc);
+    s->stats.n_boilerplate_lines = nb;
     if (nb == 0) return RP_OK;
-    return rpi_story_ranges_by(e, e->n_docs, rpi_story_threads(e, e->n_docs, 4096), s->doc_w,
-                               strip_range, s);
+    return rpi_parallel_for(s->in.docs->n_docs,
+                            rpi_threads_for(s->in.p.threads, s->in.docs->n_docs, 4096), s->doc_w,
+                            strip_range, s);
 }
 
 /* ---- S2: document frequencies ----------------------------------------------------------- */
@@ -177,10 +180,10 @@ struct dfe {
     uint32_t key, val, last;
 };
 
-static rp_status df_grow(rp_engine *e, struct dfe **tab, size_t *cap_io)
+static rp_status df_grow(struct rpi_story *s, struct dfe **tab, size_t *cap_io)
 {
     const size_t old = *cap_io, cap = old ? old * 2 : 1u << 16;
-    struct dfe *t = rpi_calloc(e->alloc, cap, sizeof *t);
+    struct dfe *t = rpi_calloc(s->in.alloc, cap, sizeof *t);
     if (!t) return RP_E_NOMEM;
     for (size_t i = 0; i < old; i++) {
         const struct dfe *x = &(*tab)[i];
@@ -190,7 +193,7 @@ static rp_status df_grow(rp_engine *e, struct dfe **tab, size_t *cap_io)
             j = (j + 1) & (cap - 1);
         t[j] = *x;
     }
-    rpi_free(e->alloc, *tab);
+    rpi_free(s->in.alloc, *tab);
     *tab = t;
     *cap_io = cap;
     return RP_OK;
@@ -198,13 +201,13 @@ static rp_status df_grow(rp_engine *e, struct dfe **tab, size_t *cap_io)
 
 /* Document frequency of every term (text and title tokens) over the units, in a hash table
  * grown at half load; then packed (term, count) as df_slot probes them. */
-static rp_status build_df(rp_engine *e, struct rpi_story *s)
+static rp_status build_df(struct rpi_story *s)
 {
     struct dfe *tab = NULL;
     size_t cap = 0, used = 0;
-    rp_status st = df_grow(e, &tab, &cap);
-    for (uint32_t u = 0; u < e->n_units && st == RP_OK; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, u);
+    rp_status st = df_grow(s, &tab, &cap);
+    for (uint32_t u = 0; u < s->in.n_units && st == RP_OK; u++) {
+        const struct rpi_sdoc *sd = unit_sd(s, u);
         if (!sd->n_tok) continue;
         s->n_docs_df++;
         for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
@@ -216,7 +219,7 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
             struct dfe *x = &tab[i];
             if (!x->key) {
                 *x = (struct dfe){id, 1, u};
-                if (++used * 2 > cap && (st = df_grow(e, &tab, &cap)) != RP_OK) break;
+                if (++used * 2 > cap && (st = df_grow(s, &tab, &cap)) != RP_OK) break;
             } else if (x->last != u) {
                 x->val++;
                 x->last = u;
@@ -224,7 +227,7 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
         }
     }
     if (st == RP_OK) {
-        s->df = rpi_malloc(e->alloc, cap * sizeof *s->df);
+        s->df = rpi_malloc(s->in.alloc, cap * sizeof *s->df);
         if (!s->df) st = RP_E_NOMEM;
     }
     if (st == RP_OK) {
@@ -233,19 +236,18 @@ static rp_status build_df(rp_engine *e, struct rpi_story *s)
         }
         s->df_cap = cap;
     }
-    rpi_free(e->alloc, tab);
+    rpi_free(s->in.alloc, tab);
     return st;
 }
 
 /* ---- S3: vectors ------------------------------------------------------------------------ */
 
-static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, uint32_t n)
+static rp_status svec_alloc(struct rpi_arena *ar, struct svec *v, uint32_t n)
 {
     v->n = 0;
     v->sum = 0;
     v->term = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->term, 4);
     v->w = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->w, 4);
-    (void)e;
     return v->term && v->w ? RP_OK : RP_E_NOMEM;
 }
 
@@ -253,81 +255,6 @@ static rp_status svec_alloc(rp_engine *e, struct rpi_arena *ar, struct svec *v, 
  * table is fixed once build_df is done, and counting by slot needs no per-document sort. The
  * terms of a vector stay in order of first use: every pair is scored with one side scattered
  * into dense arrays by slot (signals()), so nothing merges sorted lists. */
-/* ---- running a step over ranges on all threads --------------------------------------- */
-
-struct range_job {
-    rp_engine *e;
-    rpi_range_fn fn;
-    const void *ctx;
-    size_t lo, hi;
-    unsigned t;
-    rp_status st;
-    pthread_t tid;
-};
-
-static void *range_thread(void *arg)
-{
-    struct range_job *j = arg;
-    j->st = j->fn(j->e, j->lo, j->hi, j->t, j->ctx);
-    return NULL;
-}
-
-/* Threads for n items: the engine's count (at most 64), one below min_n items. */
-unsigned rpi_story_threads(const rp_engine *e, size_t n, size_t min_n)
-{
-    unsigned nt = e->sum.threads ? e->sum.threads : 1;
-    if (nt > 64) nt = 64;
-    return n < min_n ? 1 : nt;
-}
-
-/* The first i in [0, n] with prefix[i] >= w. */
-static size_t weight_split(const uint64_t *prefix, size_t n, uint64_t w)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (prefix[mid] < w)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* fn over [0, n) split in nt ranges of equal count (prefix NULL) or weight, range t on thread
- * t (the caller takes range 0). */
-rp_status rpi_story_ranges_by(rp_engine *e, size_t n, unsigned nt, const uint64_t *prefix,
-                              rpi_range_fn fn, const void *ctx)
-{
-    struct range_job jobs[64];
-    unsigned started = 0;
-    rp_status st = RP_OK;
-    size_t cut[65];
-    for (unsigned t = 0; t <= nt; t++) /* total weights stay far below 2^58 */
-        cut[t] = !prefix || t == nt ? n * t / nt : weight_split(prefix, n, prefix[n] * t / nt);
-    for (unsigned t = 0; t < nt; t++) {
-        jobs[t] = (struct range_job){e, fn, ctx, cut[t], cut[t + 1], t, RP_OK, 0};
-        if (t == 0) continue;
-        if (pthread_create(&jobs[t].tid, NULL, range_thread, &jobs[t]) != 0) {
-            rpi_engine_error(e, "cannot start a thread");
-            st = RP_E_INTERNAL;
-            break;
-        }
-        started = t;
-    }
-    if (st == RP_OK) range_thread(&jobs[0]);
-    for (unsigned t = 1; t <= started; t++)
-        pthread_join(jobs[t].tid, NULL);
-    for (unsigned t = 0; t <= started && st == RP_OK; t++)
-        st = jobs[t].st;
-    return st;
-}
-
-rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn, const void *ctx)
-{
-    return rpi_story_ranges_by(e, n, nt, NULL, fn, ctx);
-}
-
 /* The RPI_TOP heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
  * than RPI_MAX_POSTING units: the unit's entries in the candidate index. */
 static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint32_t *out)
@@ -342,32 +269,32 @@ static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint3
     return m;
 }
 
-static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
+static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned t);
 
 /* Vectors of all units, split over the threads (each with its own arena and scratch). */
-static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
+static rp_status build_vectors(struct rpi_story *s)
 {
-    const uint32_t nu = e->n_units;
-    s->vec = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->vec);
-    s->names = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->names);
-    s->nums = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->nums);
-    s->idf = rpi_malloc(e->alloc, s->df_cap * sizeof *s->idf);
-    s->top = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
-    s->n_top = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_top);
-    s->ndens = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->ndens);
-    s->live = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->live);
+    const uint32_t nu = s->in.n_units;
+    s->vec = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->vec);
+    s->names = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->names);
+    s->nums = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->nums);
+    s->idf = rpi_malloc(s->in.alloc, s->df_cap * sizeof *s->idf);
+    s->top = rpi_malloc(s->in.alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
+    s->n_top = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->n_top);
+    s->ndens = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->ndens);
+    s->live = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->live);
     if (!s->ndens || !s->live) return RP_E_NOMEM;
     if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
     const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
         s->idf[i] = s->df[i].key ? (float)log((n + 1.0) / (s->df[i].val + 0.5)) : 0.0f;
-    const unsigned nt = rpi_story_threads(e, nu, 4096);
-    s->tarenas = rpi_calloc(e->alloc, nt, sizeof *s->tarenas);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nu, 4096);
+    s->tarenas = rpi_calloc(s->in.alloc, nt, sizeof *s->tarenas);
     if (!s->tarenas) return RP_E_NOMEM;
     for (unsigned t = 0; t < nt; t++)
-        rpi_arena_init(&s->tarenas[t], e->alloc);
+        rpi_arena_init(&s->tarenas[t], s->in.alloc);
     s->n_tarenas = nt;
-    RP_TRY(rpi_story_ranges_by(e, nu, nt, s->unit_w, vectors_range, NULL));
+    RP_TRY(rpi_parallel_for(nu, nt, s->unit_w, vectors_range, s));
     size_t with_names = 0;
     for (uint32_t u = 0; u < nu; u++)
         with_names += s->names[u].sum >= RPI_MIN_MASS;
@@ -378,14 +305,13 @@ static rp_status build_vectors(rp_engine *e, struct rpi_story *s)
 /* Vectors of units [lo, hi), in thread t's arena. */
 #define TF_SHIFT 24u
 #define TF_MASK 0xFFFFFFu
-static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thread, const void *ctx)
+static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
 {
-    (void)ctx;
-    struct rpi_story *s = e->story;
+    struct rpi_story *s = ctx;
     struct rpi_arena *ar = &s->tarenas[thread];
     /* per slot while a unit is counted: its count (low 24 bits) and token flags (high 8):
      * one random access a token */
-    uint32_t *tf = rpi_calloc(e->alloc, s->df_cap, sizeof *tf);
+    uint32_t *tf = rpi_calloc(s->in.alloc, s->df_cap, sizeof *tf);
     uint32_t *touched = NULL;
     size_t cap = 0;
     rp_status st = RP_E_NOMEM;
@@ -395,10 +321,11 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
     ltf[0] = 0;
     if (!tf) goto done;
     for (uint32_t u = (uint32_t)lo; u < hi; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, u);
+        const struct rpi_sdoc *sd = unit_sd(s, u);
         void *p = touched;
         RP_TRY_GOTO(
-            st, rpi_array_reserve(e->alloc, &p, &cap, sizeof *touched, sd->n_tok + sd->n_title + 1),
+            st,
+            rpi_array_reserve(s->in.alloc, &p, &cap, sizeof *touched, sd->n_tok + sd->n_title + 1),
             done);
         touched = p;
         uint32_t m = 0, live = 0;
@@ -421,7 +348,7 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
             nd += shared && (tf[touched[i]] >> TF_SHIFT & RPI_TOK_NUMBER);
         }
         struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
-        if (svec_alloc(e, ar, v, nv) || svec_alloc(e, ar, nm, nn) || svec_alloc(e, ar, nb, nd)) {
+        if (svec_alloc(ar, v, nv) || svec_alloc(ar, nm, nn) || svec_alloc(ar, nb, nd)) {
             st = RP_E_NOMEM;
             goto done;
         }
@@ -467,15 +394,15 @@ static rp_status vectors_range(rp_engine *e, size_t lo, size_t hi, unsigned thre
     }
     st = RP_OK;
 done:
-    rpi_free(e->alloc, tf);
-    rpi_free(e->alloc, touched);
+    rpi_free(s->in.alloc, tf);
+    rpi_free(s->in.alloc, touched);
     return st;
 }
 
 /* ---- S5: scoring ------------------------------------------------------------------------ */
 
-static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, const rp_passage **ps,
-                              size_t *np, int always_align);
+static rp_status finish_score(struct rpi_story *s, rp_aligner *al, struct link *out,
+                              const rp_passage **ps, size_t *np, int always_align);
 
 /* Scatter (or clear) unit u's term, name and number vectors into dense arrays. */
 static void scatter3(const struct rpi_story *s, uint32_t u, float *dv, float *dn, float *dd,
@@ -498,15 +425,14 @@ static void signals(const struct rpi_story *s, const float *dv, const float *dn,
     l->numbers = (float)rpi_svec_overlap_dense(dd, &s->nums[a], &s->nums[b]);
 }
 
-rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, struct link *out,
-                          const rp_passage **ps, size_t *np, int always_align)
+rp_status rpi_story_score(struct rpi_story *s, rp_aligner *al, uint32_t u, uint32_t v,
+                          struct link *out, const rp_passage **ps, size_t *np, int always_align)
 {
-    struct rpi_story *s = e->story;
     memset(out, 0, sizeof *out);
     out->a = u;
     out->b = v;
     if (!s->dense) {
-        s->dense = rpi_calloc(e->alloc, 3 * (s->df_cap ? s->df_cap : 1), sizeof *s->dense);
+        s->dense = rpi_calloc(s->in.alloc, 3 * (s->df_cap ? s->df_cap : 1), sizeof *s->dense);
         if (!s->dense) return RP_E_NOMEM;
     }
     float *dv = s->dense, *dn = dv + s->df_cap, *dd = dn + s->df_cap;
@@ -514,25 +440,23 @@ rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v, 
     scatter3(s, a, dv, dn, dd, 0);
     signals(s, dv, dn, dd, a, b, out);
     scatter3(s, a, dv, dn, dd, 1);
-    return finish_score(e, al, out, ps, np, always_align);
+    return finish_score(s, al, out, ps, np, always_align);
 }
 
 /* Passages, score and relation of a pair whose term, name and number signals are in out. */
-static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, const rp_passage **ps,
-                              size_t *np, int always_align)
+static rp_status finish_score(struct rpi_story *s, rp_aligner *al, struct link *out,
+                              const rp_passage **ps, size_t *np, int always_align)
 {
-    const struct rpi_story *s = e->story;
     const uint32_t u = out->a, v = out->b;
-    const struct rpi_sdoc *a = unit_sd(e, u), *b = unit_sd(e, v);
+    const struct rpi_sdoc *a = unit_sd(s, u), *b = unit_sd(s, v);
     const uint32_t la = s->live[u], lb = s->live[v]; /* tokens outside boilerplate */
-    const double ev =
-        rpi_story_evidence(out->cosine, out->words, out->names, out->numbers, density(s, u, v),
-                           s->caseless);
+    const double ev = rpi_story_evidence(out->cosine, out->words, out->names, out->numbers,
+                                         density(s, u, v), s->caseless);
     *ps = NULL;
     *np = 0;
     /* a pair with half a text in common has a clear term overlap: below RPI_ALIGN_MIN the
      * alignment cannot change the story verdict, so it is skipped (story level only) */
-    if (al && (always_align || e->cfg.level == RP_LEVEL_REUSE || ev >= RPI_ALIGN_MIN)) {
+    if (al && (always_align || s->in.p.level == RP_LEVEL_REUSE || ev >= RPI_ALIGN_MIN)) {
         if (s->seeds && s->seeds[u] && s->seeds[v])
             RP_TRY(rpi_align_sorted(al, s->seeds[u], s->n_seeds[u], a->n_tok, s->seeds[v],
                                     s->n_seeds[v], b->n_tok, ps, np));
@@ -550,17 +474,18 @@ static rp_status finish_score(rp_engine *e, rp_aligner *al, struct link *out, co
         out->n_passages = (uint16_t)(*np > 65535 ? 65535 : *np);
     }
     const double cover = out->cover_a > out->cover_b ? out->cover_a : out->cover_b;
-    if (e->cfg.level == RP_LEVEL_REUSE) {
+    if (s->in.p.level == RP_LEVEL_REUSE) {
         out->score = (float)cover;
     } else {
         out->score = (float)rpi_story_combine(ev, cover);
     }
     /* relation of the later/shorter to the other (only a linked pair's relation is used) */
-    const int need_rel = always_align || out->score >= e->cfg.threshold;
-    const double jac = need_rel || out->cosine >= 0.3
-                           ? rp_minhash_similarity(rpi_sig(e, e->unit_doc[u]),
-                                                   rpi_sig(e, e->unit_doc[v]), e->cfg.num_perm)
-                           : 0.0;
+    const int need_rel = always_align || out->score >= s->in.p.threshold;
+    const double jac =
+        need_rel || out->cosine >= 0.3
+            ? rp_minhash_similarity(rpi_sig(s->in.docs, s->in.unit_doc[u]),
+                                    rpi_sig(s->in.docs, s->in.unit_doc[v]), s->in.p.num_perm)
+            : 0.0;
     const double cmin = out->cover_a < out->cover_b ? out->cover_a : out->cover_b;
     const double cmax = cover;
     /* a cut or an extension: the shorter mostly inside the longer, which is a quarter
@@ -598,11 +523,11 @@ struct keys {
     size_t n, cap;
 };
 
-static rp_status push_key(rp_engine *e, struct keys *ks, uint64_t key)
+static rp_status push_key(struct rpi_story *s, struct keys *ks, uint64_t key)
 {
     if (ks->n == ks->cap) {
         void *p = ks->k;
-        RP_TRY(rpi_array_reserve(e->alloc, &p, &ks->cap, sizeof *ks->k, ks->n + 1));
+        RP_TRY(rpi_array_reserve(s->in.alloc, &p, &ks->cap, sizeof *ks->k, ks->n + 1));
         ks->k = p;
     }
     ks->k[ks->n++] = key;
@@ -621,49 +546,48 @@ static int cmp_dated(const void *pa, const void *pb)
     return a->unit < b->unit ? -1 : a->unit > b->unit;
 }
 
-static int64_t unit_date(const rp_engine *e, uint32_t u)
+static int64_t unit_date(const struct rpi_story *s, uint32_t u)
 {
-    return rpi_doc(e, e->unit_doc[u])->date;
+    return rpi_doc(s->in.docs, s->in.unit_doc[u])->date;
 }
 
 /* Every unit's date (INT64_MIN undated) and its rank in (date, unit) order, so that a run
  * of units sorts by date as plain integers. */
-static rp_status date_ranks(rp_engine *e, struct rpi_story *s)
+static rp_status date_ranks(struct rpi_story *s)
 {
-    const uint32_t nu = e->n_units;
-    s->udate = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *s->udate);
-    s->urank = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *s->urank);
-    struct dated *d = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *d);
+    const uint32_t nu = s->in.n_units;
+    s->udate = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *s->udate);
+    s->urank = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *s->urank);
+    struct dated *d = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *d);
     if (!s->udate || !s->urank || !d) {
-        rpi_free(e->alloc, d);
+        rpi_free(s->in.alloc, d);
         return RP_E_NOMEM;
     }
     for (uint32_t u = 0; u < nu; u++)
-        d[u] = (struct dated){s->udate[u] = unit_date(e, u), u};
+        d[u] = (struct dated){s->udate[u] = unit_date(s, u), u};
     qsort(d, nu, sizeof *d, cmp_dated);
     for (uint32_t r = 0; r < nu; r++)
         s->urank[d[r].unit] = r;
-    rpi_free(e->alloc, d);
+    rpi_free(s->in.alloc, d);
     return RP_OK;
 }
 
 /* Every pair of distinct units in a run of (x << 32 | unit) entries, except dated pairs
  * further apart than the window: the run is sorted by date so each unit meets only the
  * units within the window after it (undated units sort first and meet everyone). */
-static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_t hi,
+static rp_status emit_group(struct rpi_story *s, const uint64_t *post, size_t lo, size_t hi,
                             uint32_t flags, struct keys *ks, uint64_t **scratch, size_t *scap)
 {
-    const struct rpi_story *s = e->story;
     const size_t n = hi - lo;
     void *p = *scratch;
-    RP_TRY(rpi_array_reserve(e->alloc, &p, scap, sizeof **scratch, n));
+    RP_TRY(rpi_array_reserve(s->in.alloc, &p, scap, sizeof **scratch, n));
     uint64_t *d = *scratch = p;
-    const double wsec = e->cfg.window_days * 86400.0;
+    const double wsec = s->in.p.window_days * 86400.0;
     for (size_t x = 0; x < n; x++) {
         const uint32_t u = (uint32_t)post[lo + x];
         d[x] = wsec > 0 ? (uint64_t)s->urank[u] << 32 | u : u;
     }
-    if (wsec > 0) RP_TRY(rpi_sort_u64(e->alloc, d, n));
+    if (wsec > 0) RP_TRY(rpi_sort_u64(s->in.alloc, d, n));
     for (size_t x = 0; x < n; x++) {
         const uint32_t ux = (uint32_t)d[x];
         const int64_t dx = s->udate[ux];
@@ -671,7 +595,7 @@ static rp_status emit_group(rp_engine *e, const uint64_t *post, size_t lo, size_
             const uint32_t uy = (uint32_t)d[y];
             if (wsec > 0 && dx != INT64_MIN && (double)(s->udate[uy] - dx) > wsec)
                 break; /* sorted: every later unit is further away */
-            if (ux != uy) RP_TRY(push_key(e, ks, CKEY(ux, uy, flags)));
+            if (ux != uy) RP_TRY(push_key(s, ks, CKEY(ux, uy, flags)));
         }
     }
     return RP_OK;
@@ -694,17 +618,17 @@ static size_t first_at_or_after(const int64_t *udate, const uint32_t *l, size_t 
     return lo;
 }
 
-static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *ks)
+static rp_status top_term_pairs(struct rpi_story *s, struct keys *ks)
 {
-    const uint32_t nu = e->n_units;
+    const uint32_t nu = s->in.n_units;
     const uint8_t *ntop = s->n_top;
-    const double wsec = e->cfg.window_days * 86400.0;
+    const double wsec = s->in.p.window_days * 86400.0;
     /* postings: start[slot] .. start[slot + 1] in post, units in (date, unit) order */
-    uint32_t *start = rpi_calloc(e->alloc, s->df_cap + 1, sizeof *start);
-    uint32_t *post = rpi_malloc(e->alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
-    uint32_t *order = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *order);
-    uint16_t *cnt = rpi_calloc(e->alloc, (size_t)nu + 1, sizeof *cnt);
-    uint32_t *touched = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *touched);
+    uint32_t *start = rpi_calloc(s->in.alloc, s->df_cap + 1, sizeof *start);
+    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
+    uint32_t *order = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *order);
+    uint16_t *cnt = rpi_calloc(s->in.alloc, (size_t)nu + 1, sizeof *cnt);
+    uint32_t *touched = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *touched);
     rp_status st = RP_E_NOMEM;
     if (!start || !post || !order || !cnt || !touched) goto done;
     for (uint32_t u = 0; u < nu; u++) {
@@ -754,16 +678,16 @@ static rp_status top_term_pairs(rp_engine *e, struct rpi_story *s, struct keys *
         for (size_t k = 0; k < nt; k++) {
             const uint32_t v = touched[k];
             const unsigned need = (ntop[u] <= 6 || ntop[v] <= 6) ? 1u : 2u;
-            if (cnt[v] >= need && st == RP_OK) st = push_key(e, ks, CKEY(u, v, 0));
+            if (cnt[v] >= need && st == RP_OK) st = push_key(s, ks, CKEY(u, v, 0));
             cnt[v] = 0;
         }
     }
 done:
-    rpi_free(e->alloc, start);
-    rpi_free(e->alloc, post);
-    rpi_free(e->alloc, order);
-    rpi_free(e->alloc, cnt);
-    rpi_free(e->alloc, touched);
+    rpi_free(s->in.alloc, start);
+    rpi_free(s->in.alloc, post);
+    rpi_free(s->in.alloc, order);
+    rpi_free(s->in.alloc, cnt);
+    rpi_free(s->in.alloc, touched);
     return st;
 }
 
@@ -771,28 +695,30 @@ done:
  * consecutive grams; two texts sharing a run of w + RPI_GRAM - 1 tokens share one. Entries
  * are (high 32 bits of the hash << 32 | unit), one list per thread. */
 struct gram_ctx {
+    struct rpi_story *s;
     struct keys *fp; /* per thread */
     unsigned w;
 };
 
-static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     const struct gram_ctx *g = ctx;
+    struct rpi_story *s = g->s;
     struct keys *fp = &g->fp[t];
     uint64_t *gh = NULL;
     uint32_t *dq = NULL;
     size_t gcap = 0, dcap = 0;
     rp_status st = RP_OK;
     for (size_t u = lo; u < hi; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
-        if (u + 2 < hi) __builtin_prefetch(unit_sd(e, (uint32_t)u + 2));
-        if (u + 1 < hi) __builtin_prefetch(unit_sd(e, (uint32_t)u + 1)->tok);
+        const struct rpi_sdoc *sd = unit_sd(s, (uint32_t)u);
+        if (u + 2 < hi) __builtin_prefetch(unit_sd(s, (uint32_t)u + 2));
+        if (u + 1 < hi) __builtin_prefetch(unit_sd(s, (uint32_t)u + 1)->tok);
         if (sd->n_tok < RPI_GRAM) continue;
         void *p = gh;
-        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &gcap, sizeof *gh, sd->n_tok), done);
+        RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &gcap, sizeof *gh, sd->n_tok), done);
         gh = p;
         p = dq;
-        RP_TRY_GOTO(st, rpi_array_reserve(e->alloc, &p, &dcap, sizeof *dq, sd->n_tok), done);
+        RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &dcap, sizeof *dq, sd->n_tok), done);
         dq = p;
         const size_t ng = sd->n_tok - RPI_GRAM + 1;
         for (size_t i = 0; i < ng; i++) {
@@ -820,20 +746,21 @@ static rp_status gram_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
                 head++;
             const size_t best = dq[head];
             if (best != last && gh[best] != UINT64_MAX) {
-                RP_TRY_GOTO(st, push_key(e, fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
+                RP_TRY_GOTO(st, push_key(s, fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
                 last = best;
             }
         }
     }
 done:
-    rpi_free(e->alloc, gh);
-    rpi_free(e->alloc, dq);
+    rpi_free(s->in.alloc, gh);
+    rpi_free(s->in.alloc, dq);
     return st;
 }
 
 /* Pairs of units sharing a fingerprint (at most RPI_MAX_GRAM_DF units have it), from the
  * threads' lists of fingerprints (freed here). */
-static rp_status fingerprint_pairs(rp_engine *e, struct keys *fp, unsigned nfp, struct keys *ks)
+static rp_status fingerprint_pairs(struct rpi_story *s, struct keys *fp, unsigned nfp,
+                                   struct keys *ks)
 {
     uint64_t *dd = NULL;
     size_t dcap = 0;
@@ -841,86 +768,89 @@ static rp_status fingerprint_pairs(rp_engine *e, struct keys *fp, unsigned nfp, 
     /* one list: thread 0's, then the others appended */
     for (unsigned t = 1; t < nfp && st == RP_OK; t++)
         for (size_t i = 0; i < fp[t].n && st == RP_OK; i++)
-            st = push_key(e, &fp[0], fp[t].k[i]);
+            st = push_key(s, &fp[0], fp[t].k[i]);
     for (unsigned t = 1; t < nfp; t++) {
-        rpi_free(e->alloc, fp[t].k);
+        rpi_free(s->in.alloc, fp[t].k);
         fp[t] = (struct keys){NULL, 0, 0};
     }
-    if (st == RP_OK) st = rpi_sort_u64(e->alloc, fp[0].k, fp[0].n);
+    if (st == RP_OK) st = rpi_sort_u64(s->in.alloc, fp[0].k, fp[0].n);
     for (size_t i = 0; i < fp[0].n && st == RP_OK;) {
         size_t j = i;
         while (j < fp[0].n && fp[0].k[j] >> 32 == fp[0].k[i] >> 32)
             j++;
         if (j - i >= 2 && j - i <= RPI_MAX_GRAM_DF)
-            st = emit_group(e, fp[0].k, i, j, CAND_GRAM, ks, &dd, &dcap);
+            st = emit_group(s, fp[0].k, i, j, CAND_GRAM, ks, &dd, &dcap);
         i = j;
     }
-    rpi_free(e->alloc, dd);
+    rpi_free(s->in.alloc, dd);
     return st;
 }
 
 /* The two sources of candidate pairs as two tasks, one a thread: task 0 the shared top terms
  * (story level), task 1 the shared fingerprints. */
 struct pair_tasks {
+    struct rpi_story *s;
     struct keys *fp; /* the threads' fingerprint lists */
     unsigned nfp;
     struct keys *out; /* [2]: the pairs of each task */
 };
 
-static rp_status pair_task(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status pair_task(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
     const struct pair_tasks *x = ctx;
+    struct rpi_story *s = x->s;
     for (size_t k = lo; k < hi; k++) {
         if (k == 1)
-            RP_TRY(fingerprint_pairs(e, x->fp, x->nfp, &x->out[1]));
-        else if (e->cfg.level == RP_LEVEL_STORY)
-            RP_TRY(top_term_pairs(e, e->story, &x->out[0]));
+            RP_TRY(fingerprint_pairs(s, x->fp, x->nfp, &x->out[1]));
+        else if (s->in.p.level == RP_LEVEL_STORY)
+            RP_TRY(top_term_pairs(s, &x->out[0]));
     }
     return RP_OK;
 }
 
-static int outside_window(const rp_engine *e, uint32_t a, uint32_t b)
+static int outside_window(const struct rpi_story *s, uint32_t a, uint32_t b)
 {
-    if (e->cfg.window_days <= 0) return 0;
-    const int64_t da = unit_date(e, a), db = unit_date(e, b);
+    if (s->in.p.window_days <= 0) return 0;
+    const int64_t da = unit_date(s, a), db = unit_date(s, b);
     if (da == INT64_MIN || db == INT64_MIN) return 0;
     const double d = da > db ? (double)(da - db) : (double)(db - da);
-    return d > e->cfg.window_days * 86400.0;
+    return d > s->in.p.window_days * 86400.0;
 }
 
-static rp_status candidates(rp_engine *e, struct rpi_story *s, struct cand **out, size_t *n_out)
+static rp_status candidates(struct rpi_story *s, struct cand **out, size_t *n_out)
 {
     struct keys ks = {NULL, 0, 0};
     rp_status st = RP_OK;
     *out = NULL;
     *n_out = 0;
-    if (e->n_units >= (1u << 31)) {
-        rpi_engine_error(e, "the story levels handle at most 2^31 distinct texts");
+    if (s->in.n_units >= (1u << 31)) {
+        rpi_story_error(s, "the story levels handle at most 2^31 distinct texts");
         return RP_E_TOO_BIG;
     }
-    RP_TRY(date_ranks(e, s));
+    RP_TRY(date_ranks(s));
     /* fingerprints on all threads, then the two sources of pairs side by side */
-    const unsigned nt = rpi_story_threads(e, e->n_units, 4096);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, s->in.n_units, 4096);
     struct keys fp[64], src[2];
     memset(fp, 0, sizeof fp);
     memset(src, 0, sizeof src);
-    const unsigned w = e->cfg.min_passage > RPI_GRAM ? e->cfg.min_passage - RPI_GRAM + 1 : 1;
-    const struct gram_ctx g = {fp, w};
-    const struct pair_tasks pt = {fp, nt, src};
-    st = rpi_story_ranges_by(e, e->n_units, nt, s->unit_w, gram_range, &g);
-    if (st == RP_OK) st = rpi_story_ranges(e, 2, nt < 2 ? nt : 2, pair_task, &pt);
+    const unsigned w = s->in.p.min_passage > RPI_GRAM ? s->in.p.min_passage - RPI_GRAM + 1 : 1;
+    struct gram_ctx g = {s, fp, w};
+    struct pair_tasks pt = {s, fp, nt, src};
+    st = rpi_parallel_for(s->in.n_units, nt, s->unit_w, gram_range, &g);
+    if (st == RP_OK) st = rpi_parallel_for(2, nt < 2 ? nt : 2, NULL, pair_task, &pt);
     for (unsigned t = 0; t < nt; t++)
-        rpi_free(e->alloc, fp[t].k);
+        rpi_free(s->in.alloc, fp[t].k);
     ks = src[0];
     for (size_t i = 0; i < src[1].n && st == RP_OK; i++)
-        st = push_key(e, &ks, src[1].k[i]);
-    rpi_free(e->alloc, src[1].k);
+        st = push_key(s, &ks, src[1].k[i]);
+    rpi_free(s->in.alloc, src[1].k);
     if (st != RP_OK) goto fail;
-    for (size_t k = 0; k < e->n_edges; k++)
-        RP_TRY_GOTO(st, push_key(e, &ks, CKEY(e->edges[k].u, e->edges[k].v, CAND_GRAM)), fail);
-    RP_TRY_GOTO(st, rpi_sort_u64(e->alloc, ks.k, ks.n), fail);
-    struct cand *c = rpi_malloc(e->alloc, (ks.n ? ks.n : 1) * sizeof *c);
+    for (size_t k = 0; k < s->in.n_edges; k++)
+        RP_TRY_GOTO(st, push_key(s, &ks, CKEY(s->in.edges[k].u, s->in.edges[k].v, CAND_GRAM)),
+                    fail);
+    RP_TRY_GOTO(st, rpi_sort_u64(s->in.alloc, ks.k, ks.n), fail);
+    struct cand *c = rpi_malloc(s->in.alloc, (ks.n ? ks.n : 1) * sizeof *c);
     if (!c) {
         st = RP_E_NOMEM;
         goto fail;
@@ -932,13 +862,13 @@ static rp_status candidates(rp_engine *e, struct rpi_story *s, struct cand **out
         while (j < ks.n && ks.k[j] >> 1 == ks.k[i] >> 1)
             fl |= (uint32_t)(ks.k[j++] & 1);
         const uint32_t a = (uint32_t)(ks.k[i] >> 32), b = (uint32_t)ks.k[i] >> 1;
-        if (!outside_window(e, a, b)) c[m++] = (struct cand){(uint64_t)a << 32 | b, fl};
+        if (!outside_window(s, a, b)) c[m++] = (struct cand){(uint64_t)a << 32 | b, fl};
         i = j;
     }
     *out = c;
     *n_out = m;
 fail:
-    rpi_free(e->alloc, ks.k);
+    rpi_free(s->in.alloc, ks.k);
     return st;
 }
 
@@ -949,35 +879,36 @@ fail:
  * evidence for it (RPI_ALIGN_MIN; every such pair at the reuse level), with the seeds of only
  * the units those pairs touch. */
 struct score_ctx {
+    struct rpi_story *s;
     const struct cand *c;
     const size_t *idx; /* pass 2: indices into c of the pairs to align; NULL in pass 1 */
 };
 
-static int wants_alignment(const rp_engine *e, const struct cand *c, const struct link *l)
+static int wants_alignment(const struct rpi_story *s, const struct cand *c, const struct link *l)
 {
     if (!(c->flags & CAND_GRAM)) return 0;
-    return e->cfg.level == RP_LEVEL_REUSE ||
-           rpi_story_evidence(l->cosine, l->words, l->names, l->numbers,
-                              density(e->story, l->a, l->b), e->story->caseless) >= RPI_ALIGN_MIN;
+    return s->in.p.level == RP_LEVEL_REUSE ||
+           rpi_story_evidence(l->cosine, l->words, l->names, l->numbers, density(s, l->a, l->b),
+                              s->caseless) >= RPI_ALIGN_MIN;
 }
 
 /* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */
-static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status score_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
     const struct score_ctx *x = ctx;
-    struct rpi_story *s = e->story;
+    struct rpi_story *s = x->s;
     rp_align_params ap;
     rp_align_params_default(&ap);
-    ap.min_words = e->cfg.min_passage;
+    ap.min_words = s->in.p.min_passage;
     rp_aligner *al = NULL;
-    rp_status st = x->idx ? rp_aligner_create(&al, &ap, e->alloc) : RP_OK;
+    rp_status st = x->idx ? rp_aligner_create(&al, &ap, s->in.alloc) : RP_OK;
     /* pass 1: candidates come sorted by a, so a's vectors are scattered once per run */
-    float *dense = x->idx ? NULL : rpi_calloc(e->alloc, 3 * s->df_cap, sizeof *dense);
+    float *dense = x->idx ? NULL : rpi_calloc(s->in.alloc, 3 * s->df_cap, sizeof *dense);
     float *dv = dense, *dn = dense + s->df_cap, *dd = dense + 2 * s->df_cap;
     if (!x->idx && !dense) st = RP_E_NOMEM;
     uint32_t cur = UINT32_MAX; /* unit scattered */
-    const double thr = e->cfg.threshold;
+    const double thr = s->in.p.threshold;
     for (size_t k = lo; k < hi && st == RP_OK; k++) {
         const size_t i = x->idx ? x->idx[k] : k;
         const uint32_t a = (uint32_t)(x->c[i].key >> 32), b = (uint32_t)x->c[i].key;
@@ -993,124 +924,125 @@ static rp_status score_range(rp_engine *e, size_t lo, size_t hi, unsigned t, con
             l->a = a;
             l->b = b;
             signals(s, dv, dn, dd, a, b, l);
-            st = finish_score(e, NULL, l, &ps, &np, 0);
+            st = finish_score(s, NULL, l, &ps, &np, 0);
         } else { /* pass 2: the signals of pass 1, now with passages */
-            st = finish_score(e, al, l, &ps, &np, 0);
+            st = finish_score(s, al, l, &ps, &np, 0);
         }
-        if (e->cfg.level == RP_LEVEL_REUSE)
+        if (s->in.p.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
         else
             l->linked = l->score >= thr;
     }
     rp_aligner_free(al);
-    rpi_free(e->alloc, dense);
+    rpi_free(s->in.alloc, dense);
     return st;
 }
 
 /* Seeds of units [lo, hi) marked in s->n_seeds (1 = takes part in a pair to align), each at
  * its place in s->seed_buf (s->seeds[u], laid out by score_all). */
-static rp_status seeds_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status seeds_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
-    (void)ctx;
-    struct rpi_story *s = e->story;
+    struct rpi_story *s = ctx;
     const unsigned k = rpi_aligner_seed(s->aligner);
     uint64_t *tmp = NULL;
     size_t cap = 0;
     rp_status st = RP_OK;
     for (size_t u = lo; u < hi && st == RP_OK; u++) {
         if (!s->n_seeds[u]) continue;
-        const struct rpi_sdoc *sd = unit_sd(e, (uint32_t)u);
+        const struct rpi_sdoc *sd = unit_sd(s, (uint32_t)u);
         s->n_seeds[u] = 0;
         if (sd->n_tok == 0) continue;
         void *p = tmp;
-        st = rpi_array_reserve(e->alloc, &p, &cap, sizeof *tmp, sd->n_tok);
+        st = rpi_array_reserve(s->in.alloc, &p, &cap, sizeof *tmp, sd->n_tok);
         tmp = p;
         if (st != RP_OK) break;
         size_t m;
         rpi_align_seeds(sd->tok, sd->n_tok, k, s->seeds[u], tmp, &m);
         s->n_seeds[u] = (uint32_t)m;
     }
-    rpi_free(e->alloc, tmp);
+    rpi_free(s->in.alloc, tmp);
     return st;
 }
 
-static rp_status score_all(rp_engine *e, struct rpi_story *s, const struct cand *c, size_t n)
+static rp_status score_all(struct rpi_story *s, const struct cand *c, size_t n)
 {
-    const uint32_t nu = e->n_units;
-    s->links = rpi_malloc(e->alloc, (n ? n : 1) * sizeof *s->links);
-    s->seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->seeds);
-    s->n_seeds = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *s->n_seeds);
+    const uint32_t nu = s->in.n_units;
+    s->links = rpi_malloc(s->in.alloc, (n ? n : 1) * sizeof *s->links);
+    s->seeds = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->seeds);
+    s->n_seeds = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->n_seeds);
     if (!s->links || !s->seeds || !s->n_seeds) return RP_E_NOMEM;
     s->n_links = n;
-    e->sum.n_story_candidates = n;
+    s->stats.n_candidates = n;
     /* pass 1: signals without passages */
-    struct score_ctx x = {c, NULL};
+    struct score_ctx x = {s, c, NULL};
     /* weights: a pass-1 pair costs about b's vectors, a pass-2 pair both texts' tokens */
-    uint64_t *w = rpi_malloc(e->alloc, (n + 1) * sizeof *w);
+    uint64_t *w = rpi_malloc(s->in.alloc, (n + 1) * sizeof *w);
     if (!w) return RP_E_NOMEM;
     w[0] = 0;
     for (size_t i = 0; i < n; i++) {
         const uint32_t b = (uint32_t)c[i].key;
         w[i + 1] = w[i] + s->vec[b].n + s->names[b].n + s->nums[b].n + 16;
     }
-    rp_status st = rpi_story_ranges_by(e, n, rpi_story_threads(e, n, 1024), w, score_range, &x);
+    rp_status st =
+        rpi_parallel_for(n, rpi_threads_for(s->in.p.threads, n, 1024), w, score_range, &x);
     if (st != RP_OK) {
-        rpi_free(e->alloc, w);
+        rpi_free(s->in.alloc, w);
         return st;
     }
     /* pass 2: the pairs worth aligning, and the seeds of their units */
     size_t na = 0;
     for (size_t i = 0; i < n; i++)
-        na += (size_t)wants_alignment(e, &c[i], &s->links[i]);
-    size_t *idx = rpi_malloc(e->alloc, (na ? na : 1) * sizeof *idx);
+        na += (size_t)wants_alignment(s, &c[i], &s->links[i]);
+    size_t *idx = rpi_malloc(s->in.alloc, (na ? na : 1) * sizeof *idx);
     if (!idx) {
-        rpi_free(e->alloc, w);
+        rpi_free(s->in.alloc, w);
         return RP_E_NOMEM;
     }
     na = 0;
     for (size_t i = 0; i < n; i++)
-        if (wants_alignment(e, &c[i], &s->links[i])) {
+        if (wants_alignment(s, &c[i], &s->links[i])) {
             idx[na++] = i;
             s->n_seeds[c[i].key >> 32] = 1;
             s->n_seeds[(uint32_t)c[i].key] = 1;
         }
     /* seeds of the units marked, laid out in one buffer; the threads split them by tokens */
-    uint64_t *sw = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *sw);
+    uint64_t *sw = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *sw);
     st = sw ? RP_OK : RP_E_NOMEM;
     if (sw) {
         size_t total = 0;
         sw[0] = 0;
         for (uint32_t u = 0; u < nu; u++) {
-            const uint32_t nt = s->n_seeds[u] ? unit_sd(e, u)->n_tok : 0;
+            const uint32_t nt = s->n_seeds[u] ? unit_sd(s, u)->n_tok : 0;
             sw[u + 1] = sw[u] + (nt ? nt + 256 : 1); /* + a marked unit's fixed cost */
             total += nt;
         }
-        s->seed_buf = rpi_malloc(e->alloc, (total ? total : 1) * sizeof *s->seed_buf);
+        s->seed_buf = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *s->seed_buf);
         st = s->seed_buf ? RP_OK : RP_E_NOMEM;
         size_t at = 0;
         for (uint32_t u = 0; u < nu && st == RP_OK; u++)
             if (s->n_seeds[u]) {
                 s->seeds[u] = s->seed_buf + at;
-                at += unit_sd(e, u)->n_tok;
+                at += unit_sd(s, u)->n_tok;
             }
         if (st == RP_OK)
-            st = rpi_story_ranges_by(e, nu, rpi_story_threads(e, nu, 4096), sw, seeds_range, NULL);
-        rpi_free(e->alloc, sw);
+            st = rpi_parallel_for(nu, rpi_threads_for(s->in.p.threads, nu, 4096), sw, seeds_range,
+                                  s);
+        rpi_free(s->in.alloc, sw);
     }
     x.idx = idx;
     for (size_t k = 0; k < na; k++) {
-        const struct rpi_sdoc *a = unit_sd(e, c[idx[k]].key >> 32);
-        const struct rpi_sdoc *b = unit_sd(e, (uint32_t)c[idx[k]].key);
+        const struct rpi_sdoc *a = unit_sd(s, c[idx[k]].key >> 32);
+        const struct rpi_sdoc *b = unit_sd(s, (uint32_t)c[idx[k]].key);
         w[k + 1] = w[k] + a->n_tok + b->n_tok + 16;
     }
     if (st == RP_OK)
-        st = rpi_story_ranges_by(e, na, rpi_story_threads(e, na, 256), w, score_range, &x);
-    rpi_free(e->alloc, idx);
-    rpi_free(e->alloc, w);
-    rpi_free(e->alloc, s->seed_buf);
+        st = rpi_parallel_for(na, rpi_threads_for(s->in.p.threads, na, 256), w, score_range, &x);
+    rpi_free(s->in.alloc, idx);
+    rpi_free(s->in.alloc, w);
+    rpi_free(s->in.alloc, s->seed_buf);
     s->seed_buf = NULL;
-    rpi_free(e->alloc, s->seeds);
+    rpi_free(s->in.alloc, s->seeds);
     s->seeds = NULL;
     return st;
 }
@@ -1135,7 +1067,7 @@ struct adj {
 struct xsum {
     uint64_t key; /* cluster a << 32 | cluster b, a < b; first: rpi_radix_rec's sort key */
     double sum;
-    float names;    /* the link's names overlap, -1 when not available */
+    float names;     /* the link's names overlap, -1 when not available */
     uint32_t linked; /* 1 when the link is at the threshold */
 };
 
@@ -1152,19 +1084,19 @@ static int cmp_xmerge(const void *pa, const void *pb)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
-static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep)
+static rp_status merge_clusters(struct rpi_story *s, uint32_t *rep)
 {
-    const uint32_t nu = e->n_units;
-    const double thr = e->cfg.threshold;
-    double *intra = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *intra);
-    uint32_t *n = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *n);
-    uint8_t *used = rpi_malloc(e->alloc, nu ? nu : 1);
-    struct xsum *xs = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xs);
-    struct xsum *xt = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xt);
-    struct xmerge *xm = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *xm);
+    const uint32_t nu = s->in.n_units;
+    const double thr = s->in.p.threshold;
+    double *intra = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *intra);
+    uint32_t *n = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *n);
+    uint8_t *used = rpi_malloc(s->in.alloc, nu ? nu : 1);
+    struct xsum *xs = rpi_malloc(s->in.alloc, (s->n_links ? s->n_links : 1) * sizeof *xs);
+    struct xsum *xt = rpi_malloc(s->in.alloc, (s->n_links ? s->n_links : 1) * sizeof *xt);
+    struct xmerge *xm = rpi_malloc(s->in.alloc, (s->n_links ? s->n_links : 1) * sizeof *xm);
     rp_status st = RP_E_NOMEM;
     if (!intra || !n || !used || !xs || !xt || !xm) goto done;
-    if (e->cfg.level != RP_LEVEL_STORY) { /* reuse: links are passages, not similarities */
+    if (s->in.p.level != RP_LEVEL_STORY) { /* reuse: links are passages, not similarities */
         st = RP_OK;
         goto done;
     }
@@ -1238,25 +1170,25 @@ static rp_status merge_clusters(rp_engine *e, struct rpi_story *s, uint32_t *rep
     }
     st = RP_OK;
 done:
-    rpi_free(e->alloc, intra);
-    rpi_free(e->alloc, n);
-    rpi_free(e->alloc, used);
-    rpi_free(e->alloc, xs);
-    rpi_free(e->alloc, xt);
-    rpi_free(e->alloc, xm);
+    rpi_free(s->in.alloc, intra);
+    rpi_free(s->in.alloc, n);
+    rpi_free(s->in.alloc, used);
+    rpi_free(s->in.alloc, xs);
+    rpi_free(s->in.alloc, xt);
+    rpi_free(s->in.alloc, xm);
     return st;
 }
 
 /* The state of S6 while units join stories; cnt, acc and rep_link are zero between calls. */
 struct join {
-    const size_t *off;     /* unit u's links: adj[off[u], off[u + 1]) */
+    const size_t *off; /* unit u's links: adj[off[u], off[u + 1]) */
     const struct adj *adj;
-    const uint32_t *rep;   /* unit -> its cluster's representative (UINT32_MAX: not placed) */
-    const uint32_t *size;  /* representative -> members */
-    uint32_t *cnt;         /* scratch per representative: links of the unit to the cluster */
+    const uint32_t *rep;  /* unit -> its cluster's representative (UINT32_MAX: not placed) */
+    const uint32_t *size; /* representative -> members */
+    uint32_t *cnt;        /* scratch per representative: links of the unit to the cluster */
     uint32_t *touched;
-    double *acc;           /* scratch: their scores */
-    uint8_t *rep_link;     /* scratch: linked to the representative */
+    double *acc;       /* scratch: their scores */
+    uint8_t *rep_link; /* scratch: linked to the representative */
 };
 
 /* The cluster unit u joins (its representative), UINT32_MAX for none: among those where u
@@ -1298,16 +1230,16 @@ static uint32_t join_story(struct join *j, uint32_t u)
  * original without matching its other versions (Reuters proxy: pairwise precision
  * 0.924 / 0.902 -> 0.934 / 0.917 dated, 0.807 / 0.687 -> 0.828 / 0.758 undated, recall 1.0
  * unchanged; docs/internals/story.md). Then merge_clusters. */
-static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
+static rp_status cluster_units(struct rpi_story *s, uint32_t *rep)
 {
-    const uint32_t nu = e->n_units;
-    size_t *off = rpi_calloc(e->alloc, (size_t)nu + 1, sizeof *off);
-    uint32_t *order = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *order);
-    uint32_t *size = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *size);
-    double *acc = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *acc);
-    uint32_t *cnt = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *cnt);
-    uint8_t *rep_link = rpi_calloc(e->alloc, nu ? nu : 1, 1);
-    uint32_t *touched = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *touched);
+    const uint32_t nu = s->in.n_units;
+    size_t *off = rpi_calloc(s->in.alloc, (size_t)nu + 1, sizeof *off);
+    uint32_t *order = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *order);
+    uint32_t *size = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *size);
+    double *acc = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *acc);
+    uint32_t *cnt = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *cnt);
+    uint8_t *rep_link = rpi_calloc(s->in.alloc, nu ? nu : 1, 1);
+    uint32_t *touched = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *touched);
     struct adj *adj = NULL;
     rp_status st = RP_E_NOMEM;
     if (!off || !order || !size || !acc || !cnt || !rep_link || !touched) goto done;
@@ -1318,10 +1250,10 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
             off[s->links[k].b + 1]++;
             nl++;
         }
-    e->sum.n_story_links = nl;
+    s->stats.n_links = nl;
     for (uint32_t u = 0; u < nu; u++)
         off[u + 1] += off[u];
-    adj = rpi_malloc(e->alloc, (2 * nl + 1) * sizeof *adj);
+    adj = rpi_malloc(s->in.alloc, (2 * nl + 1) * sizeof *adj);
     if (!adj) goto done;
     {
         size_t *pos = (size_t *)acc; /* scratch: fill positions (acc is re-zeroed below) */
@@ -1339,17 +1271,17 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
     for (uint32_t u = 0; u < nu; u++)
         order[u] = u;
     {
-        uint64_t *keys = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *keys);
+        uint64_t *keys = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *keys);
         if (!keys) goto done;
         for (uint32_t u = 0; u < nu; u++)
             keys[u] = (uint64_t)(UINT32_MAX - (uint32_t)(off[u + 1] - off[u])) << 32 | u;
-        if (rpi_sort_u64(e->alloc, keys, nu) != RP_OK) {
-            rpi_free(e->alloc, keys);
+        if (rpi_sort_u64(s->in.alloc, keys, nu) != RP_OK) {
+            rpi_free(s->in.alloc, keys);
             goto done;
         }
         for (uint32_t u = 0; u < nu; u++)
             order[u] = (uint32_t)keys[u];
-        rpi_free(e->alloc, keys);
+        rpi_free(s->in.alloc, keys);
     }
     for (uint32_t u = 0; u < nu; u++)
         rep[u] = UINT32_MAX;
@@ -1371,16 +1303,16 @@ static rp_status cluster_units(rp_engine *e, struct rpi_story *s, uint32_t *rep)
         size[u] = 0;
         size[best]++;
     }
-    st = merge_clusters(e, s, rep);
+    st = merge_clusters(s, rep);
 done:
-    rpi_free(e->alloc, off);
-    rpi_free(e->alloc, order);
-    rpi_free(e->alloc, size);
-    rpi_free(e->alloc, acc);
-    rpi_free(e->alloc, cnt);
-    rpi_free(e->alloc, rep_link);
-    rpi_free(e->alloc, touched);
-    rpi_free(e->alloc, adj);
+    rpi_free(s->in.alloc, off);
+    rpi_free(s->in.alloc, order);
+    rpi_free(s->in.alloc, size);
+    rpi_free(s->in.alloc, acc);
+    rpi_free(s->in.alloc, cnt);
+    rpi_free(s->in.alloc, rep_link);
+    rpi_free(s->in.alloc, touched);
+    rpi_free(s->in.alloc, adj);
     return st;
 }
 
@@ -1406,21 +1338,22 @@ const struct link *rpi_story_find_link(const struct rpi_story *s, uint32_t a, ui
 
 /* ---- S7: original and relations --------------------------------------------------------- */
 
-static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *rep)
+static rp_status relations(struct rpi_story *s, const uint32_t *rep)
 {
-    const uint32_t nu = e->n_units;
-    const size_t nd = e->n_docs;
+    const uint32_t nu = s->in.n_units;
+    const size_t nd = s->in.docs->n_docs;
     /* members of each cluster, grouped: sort units by (rep, unit) */
-    uint64_t *mem = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *mem);
-    uint32_t *orig = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *orig); /* rep -> original unit */
-    double *contain = rpi_calloc(e->alloc, nu ? nu : 1, sizeof *contain);
+    uint64_t *mem = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *mem);
+    uint32_t *orig =
+        rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *orig); /* rep -> original unit */
+    double *contain = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *contain);
     uint32_t *best = NULL; /* unit -> index of its strongest linked pair in its cluster */
-    e->res = rpi_malloc(e->alloc, (nd ? nd : 1) * sizeof *e->res);
+    s->res = rpi_malloc(s->in.alloc, (nd ? nd : 1) * sizeof *s->res);
     rp_status st = RP_E_NOMEM;
-    if (!mem || !orig || !contain || !e->res) goto done;
+    if (!mem || !orig || !contain || !s->res) goto done;
     for (uint32_t u = 0; u < nu; u++)
         mem[u] = (uint64_t)rep[u] << 32 | u;
-    if (rpi_sort_u64(e->alloc, mem, nu) != RP_OK) goto done;
+    if (rpi_sort_u64(s->in.alloc, mem, nu) != RP_OK) goto done;
     /* containment: sum over links inside the cluster of the share of the other unit covered */
     for (size_t k = 0; k < s->n_links; k++) {
         const struct link *l = &s->links[k];
@@ -1434,7 +1367,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
         uint32_t cand = r;
         while (j < nu && (uint32_t)(mem[j] >> 32) == r) {
             const uint32_t u = (uint32_t)mem[j];
-            const int64_t du = unit_date(e, u), db = unit_date(e, cand);
+            const int64_t du = unit_date(s, u), db = unit_date(s, cand);
             int better;
             if (du != INT64_MIN && db != INT64_MIN && du != db)
                 better = du < db;
@@ -1451,7 +1384,7 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
         i = j;
     }
     /* each unit's strongest linked pair inside its cluster */
-    best = rpi_malloc(e->alloc, (nu ? nu : 1) * sizeof *best);
+    best = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *best);
     if (!best) goto done;
     for (uint32_t u = 0; u < nu; u++)
         best[u] = UINT32_MAX;
@@ -1465,23 +1398,23 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
     }
     /* per-document results */
     for (size_t i = 0; i < nd; i++) {
-        struct rpi_res *r = &e->res[i];
+        struct rpi_res *r = &s->res[i];
         r->cluster_doc = (uint32_t)i;
         r->of_doc = UINT32_MAX;
         r->score = 0;
         r->relation = RP_REL_UNIQUE;
-        const struct rpi_docslot *d = rpi_doc(e, i);
+        const struct rpi_docslot *d = rpi_doc(s->in.docs, i);
         if (d->skip != RP_SKIP_NONE) {
             r->relation = RP_REL_SKIPPED;
             continue;
         }
-        const uint32_t u = e->unit_of[i];
+        const uint32_t u = s->in.unit_of[i];
         if (u == UINT32_MAX) continue;
-        const uint32_t o = orig[rep[u]], od = e->unit_doc[o];
+        const uint32_t o = orig[rep[u]], od = s->in.unit_doc[o];
         r->cluster_doc = od;
-        if (e->unit_doc[u] != i) { /* an exact copy of its unit's leader */
+        if (s->in.unit_doc[u] != i) { /* an exact copy of its unit's leader */
             r->relation = RP_REL_EXACT;
-            r->of_doc = e->unit_doc[u];
+            r->of_doc = s->in.unit_doc[u];
             r->score = 1;
             continue;
         }
@@ -1501,24 +1434,24 @@ static rp_status relations(rp_engine *e, struct rpi_story *s, const uint32_t *re
         if (!l) {
             const rp_passage *ps;
             size_t np;
-            RP_TRY_GOTO(st, rpi_story_score(e, s->aligner, o, u, &tmp, &ps, &np, 1), done);
+            RP_TRY_GOTO(st, rpi_story_score(s, s->aligner, o, u, &tmp, &ps, &np, 1), done);
             l = &tmp;
         }
         r->relation = l->relation;
         r->score = l->score;
-        r->of_doc = e->unit_doc[of];
+        r->of_doc = s->in.unit_doc[of];
     }
     for (size_t i = 0; i < nd; i++) {
-        const struct rpi_res *r = &e->res[i];
+        const struct rpi_res *r = &s->res[i];
         if (r->relation != RP_REL_UNIQUE && r->relation != RP_REL_SKIPPED)
-            e->res[r->cluster_doc].relation = RP_REL_ORIGINAL;
+            s->res[r->cluster_doc].relation = RP_REL_ORIGINAL;
     }
     st = RP_OK;
 done:
-    rpi_free(e->alloc, mem);
-    rpi_free(e->alloc, best);
-    rpi_free(e->alloc, orig);
-    rpi_free(e->alloc, contain);
+    rpi_free(s->in.alloc, mem);
+    rpi_free(s->in.alloc, best);
+    rpi_free(s->in.alloc, orig);
+    rpi_free(s->in.alloc, contain);
     return st;
 }
 
@@ -1527,105 +1460,115 @@ done:
 /* Prefix sums of weights by unit and by document, which split the per-unit and per-document
  * steps between the threads: tokens plus 64 for what a unit costs whatever its length
  * (measured on Reuters: with + 1 the thread of short texts took 1.5x longer in the vectors). */
-static rp_status weights(rp_engine *e, struct rpi_story *s)
+static rp_status weights(struct rpi_story *s)
 {
-    const uint32_t nu = e->n_units;
-    const size_t nd = e->n_docs;
-    s->unit_w = rpi_malloc(e->alloc, ((size_t)nu + 1) * sizeof *s->unit_w);
-    s->doc_w = rpi_malloc(e->alloc, (nd + 1) * sizeof *s->doc_w);
+    const uint32_t nu = s->in.n_units;
+    const size_t nd = s->in.docs->n_docs;
+    s->unit_w = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *s->unit_w);
+    s->doc_w = rpi_malloc(s->in.alloc, (nd + 1) * sizeof *s->doc_w);
     if (!s->unit_w || !s->doc_w) return RP_E_NOMEM;
     s->unit_w[0] = s->doc_w[0] = 0;
     for (uint32_t u = 0; u < nu; u++) {
-        const struct rpi_sdoc *sd = unit_sd(e, u);
+        const struct rpi_sdoc *sd = unit_sd(s, u);
         s->unit_w[u + 1] = s->unit_w[u] + sd->n_tok + sd->n_title + 64;
     }
     for (size_t i = 0; i < nd; i++) {
-        const struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+        const struct rpi_sdoc *sd = rpi_doc(s->in.docs, i)->sd;
         s->doc_w[i + 1] = s->doc_w[i] + (sd ? sd->n_tok : 0) + 64;
     }
     return RP_OK;
 }
 
-rp_status rpi_story_run(rp_engine *e)
+void rpi_story_error(struct rpi_story *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
 {
     const double t0 = rpi_now();
-    struct rpi_story *s = rpi_calloc(e->alloc, 1, sizeof *s);
+    struct rpi_story *s = rpi_calloc(in->alloc, 1, sizeof *s);
+    *out = s;
     if (!s) return RP_E_NOMEM;
-    e->story = s;
-    rpi_arena_init(&s->arena, e->alloc);
+    s->in = *in;
+    if (!s->in.p.threads) s->in.p.threads = rpi_cpu_count();
+    if (s->in.p.threads > RPI_STORY_THREADS) s->in.p.threads = RPI_STORY_THREADS;
+    rpi_arena_init(&s->arena, s->in.alloc);
     rp_align_params ap;
     rp_align_params_default(&ap);
-    ap.min_words = e->cfg.min_passage;
-    RP_TRY(rp_aligner_create(&s->aligner, &ap, e->alloc));
-    s->n_units = e->n_units;
-    RP_TRY(weights(e, s));
-    double *ts = e->sum.t_story_steps, tk = t0;
+    ap.min_words = s->in.p.min_passage;
+    RP_TRY(rp_aligner_create(&s->aligner, &ap, s->in.alloc));
+    s->n_units = s->in.n_units;
+    RP_TRY(weights(s));
+    double *ts = s->stats.t_steps, tk = t0;
 #define STEP(i) (ts[i] = rpi_now() - tk, tk += ts[i])
-    RP_TRY(learn_boilerplate(e, s));
+    RP_TRY(learn_boilerplate(s));
     STEP(0);
-    RP_TRY(build_df(e, s));
+    RP_TRY(build_df(s));
     STEP(1);
-    RP_TRY(build_vectors(e, s));
+    RP_TRY(build_vectors(s));
     STEP(2);
     struct cand *c = NULL;
     size_t nc = 0;
-    RP_TRY(candidates(e, s, &c, &nc));
+    RP_TRY(candidates(s, &c, &nc));
     STEP(3);
-    rp_status st = score_all(e, s, c, nc);
-    rpi_free(e->alloc, c);
+    rp_status st = score_all(s, c, nc);
+    rpi_free(s->in.alloc, c);
     RP_TRY(st);
     STEP(4);
-    uint32_t *rep = rpi_malloc(e->alloc, (e->n_units ? e->n_units : 1) * sizeof *rep);
+    uint32_t *rep = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *rep);
     if (!rep) return RP_E_NOMEM;
-    st = cluster_units(e, s, rep);
+    st = cluster_units(s, rep);
     STEP(5);
-    if (st == RP_OK) st = relations(e, s, rep);
-    rpi_free(e->alloc, rep);
+    if (st == RP_OK) st = relations(s, rep);
+    rpi_free(s->in.alloc, rep);
     RP_TRY(st);
     STEP(6);
 #undef STEP
-    /* pairs API: the engine's exact copies (e->exact_docs), then the linked unit pairs */
-    s->linked = rpi_malloc(e->alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);
+    /* for the drivers' pairs: the linked unit pairs (after their exact copies) */
+    s->linked = rpi_malloc(s->in.alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);
     if (!s->linked) return RP_E_NOMEM;
     for (size_t k = 0; k < s->n_links; k++)
         if (s->links[k].linked) s->linked[s->n_linked++] = (uint32_t)k;
-    e->sum.t_story = rpi_now() - t0;
+    s->stats.t_total = rpi_now() - t0;
     return RP_OK;
 }
 
-void rpi_story_free(rp_engine *e)
+void rpi_story_free(struct rpi_story *s)
 {
-    struct rpi_story *s = e->story;
     if (!s) return;
-    rpi_free(e->alloc, s->vec);
-    rpi_free(e->alloc, s->names);
-    rpi_free(e->alloc, s->nums);
-    rpi_free(e->alloc, s->links);
-    rpi_free(e->alloc, s->linked);
-    rpi_free(e->alloc, s->df);
-    rpi_free(e->alloc, s->idf);
-    rpi_free(e->alloc, s->dense);
-    rpi_free(e->alloc, s->boiler);
-    rpi_free(e->alloc, s->seed_buf);
-    rpi_free(e->alloc, s->seeds);
-    rpi_free(e->alloc, s->n_seeds);
-    rpi_free(e->alloc, s->top);
-    rpi_free(e->alloc, s->ndens);
-    rpi_free(e->alloc, s->udate);
-    rpi_free(e->alloc, s->urank);
-    rpi_free(e->alloc, s->n_top);
-    rpi_free(e->alloc, s->live);
-    rpi_free(e->alloc, s->unit_w);
-    rpi_free(e->alloc, s->doc_w);
-    rpi_free(e->alloc, s->dis_of_doc);
-    rpi_free(e->alloc, s->dis_list);
-    rpi_free(e->alloc, s->spans);
-    rpi_free(e->alloc, s->ranges);
+    rpi_free(s->in.alloc, s->vec);
+    rpi_free(s->in.alloc, s->names);
+    rpi_free(s->in.alloc, s->nums);
+    rpi_free(s->in.alloc, s->links);
+    rpi_free(s->in.alloc, s->linked);
+    rpi_free(s->in.alloc, s->df);
+    rpi_free(s->in.alloc, s->idf);
+    rpi_free(s->in.alloc, s->dense);
+    rpi_free(s->in.alloc, s->boiler);
+    rpi_free(s->in.alloc, s->seed_buf);
+    rpi_free(s->in.alloc, s->seeds);
+    rpi_free(s->in.alloc, s->n_seeds);
+    rpi_free(s->in.alloc, s->top);
+    rpi_free(s->in.alloc, s->ndens);
+    rpi_free(s->in.alloc, s->udate);
+    rpi_free(s->in.alloc, s->urank);
+    rpi_free(s->in.alloc, s->n_top);
+    rpi_free(s->in.alloc, s->live);
+    rpi_free(s->in.alloc, s->unit_w);
+    rpi_free(s->in.alloc, s->doc_w);
+    rpi_free(s->in.alloc, s->dis_of_doc);
+    rpi_free(s->in.alloc, s->dis_list);
+    rpi_free(s->in.alloc, s->spans);
+    rpi_free(s->in.alloc, s->ranges);
     rp_aligner_free(s->aligner);
     for (unsigned t = 0; t < s->n_tarenas; t++)
         rpi_arena_free(&s->tarenas[t]);
-    rpi_free(e->alloc, s->tarenas);
+    rpi_free(s->in.alloc, s->tarenas);
     rpi_arena_free(&s->arena);
-    rpi_free(e->alloc, s);
-    e->story = NULL;
+    rpi_free(s->in.alloc, s->res);
+    rpi_free(s->in.alloc, s);
 }

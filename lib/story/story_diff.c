@@ -13,6 +13,7 @@
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memcmp */
 #include "story_internal.h"
+#include "common/parallel_internal.h"
 
 #define CTX 5u          /* words on each side forming a name's context */
 #define MAX_NAMES 4096u /* names per cluster considered */
@@ -108,7 +109,7 @@ static uint32_t word_key(const char *w, size_t n)
 #define HASH_SLOTS (2 * MAX_NAMES) /* open addressing over the names of one cluster */
 
 struct diff_ctx {
-    rp_engine *e;
+    struct rpi_story *s;
     struct name *v;
     size_t n, cap;
     struct rpi_arena *ar;
@@ -127,7 +128,7 @@ static struct name *get_name(struct diff_ctx *c, uint32_t id, uint32_t key)
     if (c->n >= MAX_NAMES) return NULL;
     if (c->n == c->cap) {
         void *p = c->v;
-        if (rpi_array_reserve(c->e->alloc, &p, &c->cap, sizeof *c->v, c->n + 1)) return NULL;
+        if (rpi_array_reserve(c->s->in.alloc, &p, &c->cap, sizeof *c->v, c->n + 1)) return NULL;
         c->v = p;
     }
     struct name *x = &c->v[c->n];
@@ -153,7 +154,7 @@ static rp_status collect(struct diff_ctx *c, const struct rpi_sdoc *sd, unsigned
                 continue;
             const uint32_t ws = sd->off[2 * (t + 1)], we = sd->off[2 * (t + 1) + 1];
             /* only before a content word ("five days"), not "hundreds of" */
-            if (rpi_story_idf(c->e->story, sd->tok[t + 1]) < 2.5) continue;
+            if (rpi_story_idf(c->s, sd->tok[t + 1]) < 2.5) continue;
             key = word_key(sd->text + ws, we - ws);
         }
         struct name *x = get_name(c, id, key);
@@ -171,7 +172,8 @@ static rp_status collect(struct diff_ctx *c, const struct rpi_sdoc *sd, unsigned
         const uint32_t lo = t > CTX ? t - CTX : 0,
                        hi = t + CTX + 1 < sd->n_tok ? t + CTX + 1 : sd->n_tok;
         void *p = x->ctx;
-        if (rpi_array_reserve(c->e->alloc, &p, &x->cap_ctx, sizeof *x->ctx, x->n_ctx + (hi - lo)))
+        if (rpi_array_reserve(c->s->in.alloc, &p, &x->cap_ctx, sizeof *x->ctx,
+                              x->n_ctx + (hi - lo)))
             return RP_E_NOMEM;
         x->ctx = p;
         for (uint32_t k = lo; k < hi; k++)
@@ -208,7 +210,7 @@ static rp_status emit(struct diff_ctx *c, const size_t *docs, rp_disagreement **
             vars[k++] = (rp_variant){txt, d, nd};
         }
         void *p = *out;
-        RP_TRY(rpi_array_reserve(c->e->alloc, &p, cap_out, sizeof **out, *n_out + 1));
+        RP_TRY(rpi_array_reserve(c->s->in.alloc, &p, cap_out, sizeof **out, *n_out + 1));
         *out = p;
         (*out)[(*n_out)++] = (rp_disagreement){c->v[r].key ? "number" : "name", vars, nv};
     }
@@ -218,7 +220,7 @@ static rp_status emit(struct diff_ctx *c, const size_t *docs, rp_disagreement **
 static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_docs,
                               rp_disagreement **out, size_t *n_out)
 {
-    const struct rpi_story *s = c->e->story;
+    const struct rpi_story *s = c->s;
     for (size_t i = 0; i < c->n; i++) /* the previous cluster's slots */
         c->slot[c->v[i].slot] = 0;
     c->n = 0;
@@ -226,7 +228,7 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
     *out = NULL;
     *n_out = 0;
     for (unsigned m = 0; m < n_docs && m < MAX_MEMBERS; m++)
-        RP_TRY(collect(c, rpi_doc(c->e, docs[m])->sd, m));
+        RP_TRY(collect(c, rpi_doc(c->s->in.docs, docs[m])->sd, m));
     for (size_t i = 0; i < c->n; i++)
         if (c->v[i].n_ctx) rpi_qsort_u32(c->v[i].ctx, c->v[i].n_ctx);
     /* candidate alternatives with a strength, strongest first; a group never holds two
@@ -264,8 +266,8 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
             }
             if (w <= 0) continue;
             void *p = alts;
-            if (rpi_array_reserve(c->e->alloc, &p, &cap_a, sizeof *alts, na + 1)) {
-                rpi_free(c->e->alloc, alts);
+            if (rpi_array_reserve(c->s->in.alloc, &p, &cap_a, sizeof *alts, na + 1)) {
+                rpi_free(c->s->in.alloc, alts);
                 return RP_E_NOMEM;
             }
             alts = p;
@@ -284,29 +286,36 @@ static rp_status cluster_diff(struct diff_ctx *c, const size_t *docs, size_t n_d
         c->v[hi].parent = lo;
         c->v[lo].gdocs |= c->v[hi].gdocs;
     }
-    rpi_free(c->e->alloc, alts);
+    rpi_free(c->s->in.alloc, alts);
     rp_status st = emit(c, docs, out, n_out, &cap_out);
     for (size_t i = 0; i < c->n; i++)
-        rpi_free(c->e->alloc, c->v[i].ctx);
+        rpi_free(c->s->in.alloc, c->v[i].ctx);
     return st;
 }
 
+/* The clusters the driver listed (members[off[k], off[k + 1]), the original first). */
+struct clusters {
+    struct rpi_story *s;
+    const size_t *members, *off;
+};
+
 /* Disagreements of clusters [lo, hi) with thread t's scratch and arena (s->tarenas[t]). */
-static rp_status diff_range(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx)
+static rp_status diff_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
-    (void)ctx;
-    struct rpi_story *s = e->story;
-    struct diff_ctx c = {e, NULL, 0, 0, &s->tarenas[t], NULL};
-    size_t *units = rpi_malloc(e->alloc, MAX_MEMBERS * sizeof *units);
-    c.slot = rpi_calloc(e->alloc, HASH_SLOTS, sizeof *c.slot);
+    const struct clusters *cl = ctx;
+    struct rpi_story *s = cl->s;
+    struct diff_ctx c = {s, NULL, 0, 0, &s->tarenas[t], NULL};
+    size_t *units = rpi_malloc(s->in.alloc, MAX_MEMBERS * sizeof *units);
+    c.slot = rpi_calloc(s->in.alloc, HASH_SLOTS, sizeof *c.slot);
     rp_status st = units && c.slot ? RP_OK : RP_E_NOMEM;
     for (size_t k = lo; k < hi && st == RP_OK; k++) {
-        const size_t *mem = e->cl_members + e->cl_off[k];
-        const size_t nm = e->cl_off[k + 1] - e->cl_off[k];
+        const size_t *mem = cl->members + cl->off[k];
+        const size_t nm = cl->off[k + 1] - cl->off[k];
         /* one version per unit: exact copies say nothing new */
         size_t nu = 0;
         for (size_t i = 0; i < nm && nu < MAX_MEMBERS; i++)
-            if (e->unit_of[mem[i]] != UINT32_MAX && e->unit_doc[e->unit_of[mem[i]]] == mem[i])
+            if (s->in.unit_of[mem[i]] != UINT32_MAX &&
+                s->in.unit_doc[s->in.unit_of[mem[i]]] == mem[i])
                 units[nu++] = mem[i];
         if (nu < 2) continue;
         rp_disagreement *d = NULL;
@@ -323,46 +332,48 @@ static rp_status diff_range(rp_engine *e, size_t lo, size_t hi, unsigned t, cons
                 s->dis_of_doc[mem[0]] = (uint32_t)k;
             }
         }
-        rpi_free(e->alloc, d);
+        rpi_free(s->in.alloc, d);
     }
-    rpi_free(e->alloc, units);
-    rpi_free(e->alloc, c.slot);
-    rpi_free(e->alloc, c.v);
+    rpi_free(s->in.alloc, units);
+    rpi_free(s->in.alloc, c.slot);
+    rpi_free(s->in.alloc, c.v);
     return st;
 }
 
-rp_status rpi_story_disagreements(rp_engine *e)
+rp_status rpi_story_disagreements(struct rpi_story *s, const size_t *members, const size_t *off,
+                                  size_t nc)
 {
-    struct rpi_story *s = e->story;
     const double t0 = rpi_now();
-    const size_t nc = e->n_clusters; /* rpi_engine_clusters ran before */
-    s->dis_of_doc = rpi_malloc(e->alloc, (e->n_docs ? e->n_docs : 1) * sizeof *s->dis_of_doc);
-    s->dis_list = rpi_calloc(e->alloc, nc ? nc : 1, sizeof *s->dis_list);
+    struct clusters cls = {s, members, off};
+    const struct clusters *cl = &cls;
+    s->dis_of_doc = rpi_malloc(s->in.alloc, (s->in.docs->n_docs ? s->in.docs->n_docs : 1) *
+                                                sizeof *s->dis_of_doc);
+    s->dis_list = rpi_calloc(s->in.alloc, nc ? nc : 1, sizeof *s->dis_list);
     if (!s->dis_of_doc || !s->dis_list) return RP_E_NOMEM;
-    for (size_t i = 0; i < e->n_docs; i++)
+    for (size_t i = 0; i < s->in.docs->n_docs; i++)
         s->dis_of_doc[i] = UINT32_MAX;
     /* dis_list: one entry per cluster, empty when its versions agree */
     /* one arena per thread of build_vectors (at least one) keeps the lists */
-    unsigned nt = rpi_story_threads(e, nc, 256);
+    unsigned nt = rpi_threads_for(s->in.p.threads, nc, 256);
     if (nt > s->n_tarenas) nt = s->n_tarenas;
     /* split by weight: the tokens of the versions examined (a cluster's names meet pairwise,
      * so a few large clusters would leave one thread with most of the work) */
-    uint64_t *w = rpi_malloc(e->alloc, (nc + 1) * sizeof *w);
+    uint64_t *w = rpi_malloc(s->in.alloc, (nc + 1) * sizeof *w);
     if (!w) return RP_E_NOMEM;
     w[0] = 0;
     for (size_t k = 0; k < nc; k++) {
-        const size_t *mem = e->cl_members + e->cl_off[k];
-        const size_t nm = e->cl_off[k + 1] - e->cl_off[k];
+        const size_t *mem = cl->members + cl->off[k];
+        const size_t nm = cl->off[k + 1] - cl->off[k];
         uint64_t x = 16;
         for (size_t i = 0; i < nm && i < MAX_MEMBERS; i++) {
-            const struct rpi_sdoc *sd = rpi_doc(e, mem[i])->sd;
+            const struct rpi_sdoc *sd = rpi_doc(s->in.docs, mem[i])->sd;
             x += sd ? sd->n_tok : 0;
         }
         w[k + 1] = w[k] + x;
     }
-    const rp_status st = rpi_story_ranges_by(e, nc, nt ? nt : 1, w, diff_range, NULL);
-    rpi_free(e->alloc, w);
-    e->sum.t_story += rpi_now() - t0;
-    e->sum.t_story_steps[6] += rpi_now() - t0;
+    const rp_status st = rpi_parallel_for(nc, nt ? nt : 1, w, diff_range, &cls);
+    rpi_free(s->in.alloc, w);
+    s->stats.t_total += rpi_now() - t0;
+    s->stats.t_steps[6] += rpi_now() - t0;
     return st;
 }

@@ -1,23 +1,65 @@
 /* SPDX-License-Identifier: MIT */
-/* story_internal.h -- private state of the reuse and story stages (lib/story/). */
+/* story_internal.h -- stage "story": the reuse and story levels over the units of stage
+ * "near". Takes a plain input (struct rpi_story_in: the documents with their story tokens,
+ * dates and signatures, the exact groups, the verified near edges, the parameters) and gives a
+ * plain result (struct rpi_story: per-document cluster, relation and `of`, the scored links,
+ * boilerplate, disagreements). It knows nothing of its drivers: the batch engine
+ * (lib/engine/) and the index (lib/index/) call it, the index through the scoring core below
+ * (vectors, IDF, evidence, the join rule), which is the batch's own.
+ * Depends on common, ingest, normalize, sketch, doc, near. */
 #ifndef RP_STORY_INTERNAL_H
 #define RP_STORY_INTERNAL_H
 #include <stdint.h> /* uint32_t */
-#include "engine/engine_internal.h"
+#include "doc/doc_internal.h"
+#include "near/near_internal.h"
+#include "align_internal.h"
+
+/* ---- input and result ----------------------------------------------------------------- */
+
+struct rpi_story_params {
+    rp_level level;           /* RP_LEVEL_REUSE or RP_LEVEL_STORY */
+    double threshold;         /* the level's threshold (resolved) */
+    double window_days;       /* dated units further apart are never linked; 0 = none */
+    unsigned min_passage;     /* shortest shared passage, in tokens */
+    unsigned boilerplate_min; /* contexts that make a line boilerplate; 0 = off */
+    unsigned num_perm;        /* signature length (relations: the 5-gram Jaccard estimate) */
+    unsigned threads;         /* threads for the parallel steps (capped at RPI_STORY_THREADS) */
+};
+#define RPI_STORY_THREADS 64u
+
+struct rpi_story_in {
+    struct rpi_story_params p;
+    const rp_alloc *alloc;
+    /* every document: skip, date, story tokens (sd: S1 zeroes the tokens of boilerplate
+     * lines in place), signature */
+    const struct rpi_doctab *docs;
+    const uint32_t *unit_of;   /* doc -> unit, UINT32_MAX for none (skipped, empty) */
+    const uint32_t *unit_doc;  /* unit -> leader doc, units in keep order */
+    uint32_t n_units;
+    const struct rpi_edge *edges; /* verified near edges (candidates that are always scored) */
+    size_t n_edges;
+};
+
+/* Figures of a run (for the summary). */
+#define RPI_STORY_STEPS 7 /* boilerplate, term statistics, vectors, candidates, scoring,
+                             clusters, relations and disagreements */
+struct rpi_story_stats {
+    uint64_t n_boilerplate_lines; /* distinct lines learnt as boilerplate */
+    uint64_t n_candidates;        /* pairs scored */
+    uint64_t n_links;             /* of them, at or above the threshold */
+    double t_total, t_steps[RPI_STORY_STEPS];
+};
+
+/* Per-document result. */
+struct rpi_res {
+    uint32_t cluster_doc; /* original of its cluster (itself when alone) */
+    uint32_t of_doc;      /* UINT32_MAX when none */
+    float score;
+    uint8_t relation;     /* rp_relation */
+};
 
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index (batch and index) */
 #define RPI_MAX_POSTING 1000u /* a top term shared by more units carries no story signal */
-
-/* MurmurHash3's 64-bit finaliser: the mixing of line keys, term table slots and grams. */
-static inline uint64_t rpi_mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53ull;
-    h ^= h >> 33;
-    return h;
-}
 
 /* The k heaviest of a stream of (weight, id), weight descending, ties by id ascending: an
  * insertion into t[0..*m) (at most k entries); the salient terms of a unit (batch, index). */
@@ -62,6 +104,10 @@ struct link {
 };
 
 struct rpi_story {
+    struct rpi_story_in in;
+    struct rpi_story_stats stats;
+    struct rpi_res *res; /* per document */
+    char errmsg[256];
     uint32_t n_units;
     struct svec *vec;   /* unit -> TF-IDF vector (unit length); terms in order of first use,
                            not sorted: pairs are scored through dense arrays */
@@ -138,18 +184,6 @@ RPI_FUNC double rpi_story_evidence(double cosine, double words, double names, do
 /* the story score from the evidence and the larger passage cover, in [0, 1] */
 RPI_FUNC double rpi_story_combine(double evidence, double cover);
 
-/* Running a step over [0, n) on nt threads, range t on thread t (story.c). */
-typedef rp_status (*rpi_range_fn)(rp_engine *e, size_t lo, size_t hi, unsigned t, const void *ctx);
-/* the engine's threads (at most 64), or 1 below min_n items */
-RPI_FUNC unsigned rpi_story_threads(const rp_engine *e, size_t n, size_t min_n);
-RPI_FUNC rp_status rpi_story_ranges(rp_engine *e, size_t n, unsigned nt, rpi_range_fn fn,
-                                    const void *ctx);
-/* The same with ranges of equal weight: item i weighs prefix[i + 1] - prefix[i] (the
- * tokens of a unit or document: Reuters' first half has four times the words of its second,
- * and equal counts left one thread doing 80% of the work). */
-RPI_FUNC rp_status rpi_story_ranges_by(rp_engine *e, size_t n, unsigned nt, const uint64_t *prefix,
-                                       rpi_range_fn fn, const void *ctx);
-
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
 /* The scored pair of units a and b (either order), NULL when the run never scored it (it was
  * not a candidate); binary search over the links sorted by (a, b). */
@@ -157,7 +191,19 @@ RPI_FUNC const struct link *rpi_story_find_link(const struct rpi_story *s, uint3
                                                 uint32_t b);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 /* Score units u and v: every signal, passages through al (may be NULL: no passages). */
-RPI_FUNC rp_status rpi_story_score(rp_engine *e, rp_aligner *al, uint32_t u, uint32_t v,
+RPI_FUNC rp_status rpi_story_score(struct rpi_story *s, rp_aligner *al, uint32_t u, uint32_t v,
                                    struct link *out, const rp_passage **ps, size_t *np,
                                    int always_align);
+
+/* ---- the stage ------------------------------------------------------------------------ */
+
+/* Run S1-S7 over in (copied). *out is set even on failure (its errmsg may say why; free it
+ * with rpi_story_free). */
+RPI_FUNC rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out);
+/* After the driver listed the clusters of two or more documents (members of cluster k:
+ * members[off[k], off[k + 1]), the original first): where their versions disagree. */
+RPI_FUNC rp_status rpi_story_disagreements(struct rpi_story *s, const size_t *members,
+                                           const size_t *off, size_t n_clusters);
+RPI_FUNC void rpi_story_free(struct rpi_story *s); /* accepts NULL */
+RPI_FUNC void rpi_story_error(struct rpi_story *s, const char *fmt, ...);
 #endif

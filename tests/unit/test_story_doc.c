@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include "common/common_internal.h"
 #include "common/arena_internal.h"
-#include "story/sdoc_internal.h"
+#include "doc/doc_internal.h"
 
 struct built {
     struct rpi_arena arena;

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* story_doc.c -- what the reuse and story levels keep per document, computed in the worker
- * threads right after normalization: the original text (for passages and disagreements),
- * 32-bit token ids with their byte offsets, token flags (name, acronym, number) read from
- * the original spelling, and the lines (for boilerplate learning). */
+/* doc_story.c -- the story tokens of a document (struct rpi_sdoc): what the reuse and story
+ * levels keep per document, computed right after normalization: the original text (for
+ * passages and disagreements), 32-bit token ids with their byte offsets, token flags (name,
+ * acronym, number) read from the original spelling, and the lines (for boilerplate
+ * learning). */
 #include <string.h>   /* memcpy */
 #include <utf8proc.h> /* utf8proc_iterate, utf8proc_category */
-#include "story_internal.h"
-#include "sdoc_internal.h"
+#include "doc_internal.h"
 
 /* Number words by length (3 to 9 letters), so a word is compared with a handful of them:
  * this test runs on every token. */
@@ -285,24 +285,4 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
     sd->n_lines = n_lines;
     title_case_from_text(sd);
     return RP_OK;
-}
-
-rp_status rpi_story_doc(rp_engine *e, unsigned arena, struct rpi_docslot *d, const rp_doc *doc,
-                        const rp_norm_result *nr, rp_normalizer *title_norm)
-{
-    if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
-    const uint64_t bytes = doc->text_size + 1 + nr->n_tokens * 13u + 64u;
-    const uint64_t used =
-        __atomic_add_fetch(&e->story_bytes, bytes, __ATOMIC_RELAXED) + e->mem_used;
-    if (used > e->mem_limit) {
-        rpi_engine_error(e,
-                         "the reuse/story working set (texts and tokens) would exceed the "
-                         "memory cap (%llu MiB); raise --max-memory",
-                         (unsigned long long)(e->mem_limit >> 20));
-        return RP_E_TOO_BIG;
-    }
-    struct rpi_sdoc *sd = NULL;
-    const rp_status st = rpi_sdoc_build(&e->arenas[arena], doc, nr, title_norm, &sd);
-    d->sd = sd;
-    return st;
 }

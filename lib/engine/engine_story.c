@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* story_api.c -- public accessors of the reuse and story levels: texts, boilerplate ranges,
- * pairs with their signals, cluster extras, and rp_engine_compare (used by `reprint explain`
- * and the HTML report). */
+/* engine_story.c -- the public accessors of the reuse and story levels over the story stage's
+ * result: texts, boilerplate ranges, pairs with their signals, disagreements, and
+ * rp_engine_compare (used by `reprint explain` and the HTML report). */
 #include <stdio.h>  /* snprintf */
 #include <string.h> /* memset */
-#include "story_internal.h"
+#include "engine_internal.h"
 
 const char *rp_engine_text(const rp_engine *e, size_t i, size_t *size)
 {
     if (size) *size = 0;
-    if (i >= e->n_docs) return NULL;
-    const struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+    if (i >= e->docs.n_docs) return NULL;
+    const struct rpi_sdoc *sd = rpi_doc(&e->docs, i)->sd;
     if (!sd) return NULL;
     if (size) *size = sd->text_size;
     return sd->text;
@@ -21,8 +21,8 @@ rp_status rp_engine_boilerplate(const rp_engine *e, size_t i, const rp_range **o
     *out = NULL;
     *n = 0;
     if (!e->story) return RP_E_UNSUPPORTED;
-    if (i >= e->n_docs) return RP_E_INVALID;
-    const struct rpi_sdoc *sd = rpi_doc(e, i)->sd;
+    if (i >= e->docs.n_docs) return RP_E_INVALID;
+    const struct rpi_sdoc *sd = rpi_doc(&e->docs, i)->sd;
     if (!sd) return RP_OK;
     struct rpi_story *s = e->story;
     size_t m = 0;
@@ -43,7 +43,7 @@ static void fill_signals(const rp_engine *e, const struct link *l, size_t a, siz
                          rp_signals *sg)
 {
     memset(sg, 0, sizeof *sg);
-    const int swap = e->unit_of[a] != l->a; /* link is stored unit-ordered */
+    const int swap = e->near.unit_of[a] != l->a; /* link is stored unit-ordered */
     sg->score = l->score;
     sg->cosine = l->cosine;
     sg->words = l->words;
@@ -51,9 +51,10 @@ static void fill_signals(const rp_engine *e, const struct link *l, size_t a, siz
     sg->numbers = l->numbers;
     sg->cover_a = swap ? l->cover_b : l->cover_a;
     sg->cover_b = swap ? l->cover_a : l->cover_b;
-    sg->jaccard = rp_minhash_similarity(rpi_sig(e, a), rpi_sig(e, b), e->cfg.num_perm);
+    sg->jaccard =
+        rp_minhash_similarity(rpi_sig(&e->docs, a), rpi_sig(&e->docs, b), e->cfg.num_perm);
     sg->n_passages = l->n_passages;
-    const int64_t da = rpi_doc(e, a)->date, db = rpi_doc(e, b)->date;
+    const int64_t da = rpi_doc(&e->docs, a)->date, db = rpi_doc(&e->docs, b)->date;
     sg->days_apart =
         da == INT64_MIN || db == INT64_MIN ? -1 : (da > db ? da - db : db - da) / 86400;
 }
@@ -62,28 +63,28 @@ static void fill_signals(const rp_engine *e, const struct link *l, size_t a, siz
  * the longer, else the first. */
 static size_t direction(const rp_engine *e, size_t a, size_t b, const rp_signals *sg)
 {
-    const int64_t da = rpi_doc(e, a)->date, db = rpi_doc(e, b)->date;
+    const int64_t da = rpi_doc(&e->docs, a)->date, db = rpi_doc(&e->docs, b)->date;
     if (da != INT64_MIN && db != INT64_MIN && da != db) return da < db ? a : b;
     if (sg->cover_b > sg->cover_a + 0.05) return a; /* b is mostly inside a */
     if (sg->cover_a > sg->cover_b + 0.05) return b;
-    const uint64_t na = rpi_doc(e, a)->n_tokens, nb = rpi_doc(e, b)->n_tokens;
+    const uint64_t na = rpi_doc(&e->docs, a)->n_tokens, nb = rpi_doc(&e->docs, b)->n_tokens;
     if (na != nb) return na > nb ? a : b;
     return a;
 }
 
-size_t rpi_story_n_pairs(const rp_engine *e)
+size_t rpi_engine_story_n_pairs(const rp_engine *e)
 {
-    return e->n_exact_pairs + e->story->n_linked; /* exact copies first */
+    return e->near.n_exact_pairs + e->story->n_linked; /* exact copies first */
 }
 
-rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out)
+rp_status rpi_engine_story_pair(const rp_engine *e, size_t k, rp_pair *out)
 {
     const struct rpi_story *s = e->story;
-    if (k >= rpi_story_n_pairs(e)) return RP_E_INVALID;
+    if (k >= rpi_engine_story_n_pairs(e)) return RP_E_INVALID;
     memset(out, 0, sizeof *out);
     out->jaccard = -1.0;
-    if (k < e->n_exact_pairs) {
-        const size_t m = e->exact_docs[k], l = e->unit_doc[e->unit_of[m]];
+    if (k < e->near.n_exact_pairs) {
+        const size_t m = e->near.exact_docs[k], l = e->near.unit_doc[e->near.unit_of[m]];
         out->a = l < m ? l : m;
         out->b = l < m ? m : l;
         out->relation = RP_REL_EXACT;
@@ -96,21 +97,20 @@ rp_status rpi_story_pair(const rp_engine *e, size_t k, rp_pair *out)
         out->from = l;
         return RP_OK;
     }
-    const struct link *l = &s->links[s->linked[k - e->n_exact_pairs]];
-    const size_t a = e->unit_doc[l->a], b = e->unit_doc[l->b];
+    const struct link *l = &s->links[s->linked[k - e->near.n_exact_pairs]];
+    const size_t a = e->near.unit_doc[l->a], b = e->near.unit_doc[l->b];
     out->a = a < b ? a : b;
     out->b = a < b ? b : a;
     out->relation = (rp_relation)l->relation;
     fill_signals(e, l, out->a, out->b, &out->signals);
     out->estimate = out->signals.jaccard;
-    out->same_cluster = e->res[out->a].cluster_doc == e->res[out->b].cluster_doc;
+    out->same_cluster = e->story->res[out->a].cluster_doc == e->story->res[out->b].cluster_doc;
     out->from = direction(e, out->a, out->b, &out->signals);
     return RP_OK;
 }
 
-rp_status rpi_story_cluster_extra(const rp_engine *e, size_t k, rp_cluster_info *out)
+rp_status rpi_engine_story_cluster(const rp_engine *e, rp_cluster_info *out)
 {
-    (void)k;
     const struct rpi_story *s = e->story;
     if (!s->dis_of_doc) return RP_OK;
     const uint32_t x = s->dis_of_doc[out->original];
@@ -125,12 +125,12 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     memset(out, 0, sizeof *out);
     struct rpi_story *s = e->story;
     if (!s) return RP_E_UNSUPPORTED;
-    if (a >= e->n_docs || b >= e->n_docs || a == b) return RP_E_INVALID;
-    const struct rpi_docslot *da = rpi_doc(e, a), *db = rpi_doc(e, b);
+    if (a >= e->docs.n_docs || b >= e->docs.n_docs || a == b) return RP_E_INVALID;
+    const struct rpi_docslot *da = rpi_doc(&e->docs, a), *db = rpi_doc(&e->docs, b);
     if (da->skip != RP_SKIP_NONE || db->skip != RP_SKIP_NONE) return RP_E_INVALID;
     out->threshold = e->cfg.threshold;
-    out->same_cluster = e->res[a].cluster_doc == e->res[b].cluster_doc;
-    const uint32_t ua = e->unit_of[a], ub = e->unit_of[b];
+    out->same_cluster = e->story->res[a].cluster_doc == e->story->res[b].cluster_doc;
+    const uint32_t ua = e->near.unit_of[a], ub = e->near.unit_of[b];
     if (ua == UINT32_MAX || ub == UINT32_MAX) {
         out->why = "a document without words is never compared";
         return RP_OK;
@@ -148,7 +148,7 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     struct link l;
     const rp_passage *ps;
     size_t np;
-    RP_TRY(rpi_story_score(e, s->aligner, ua, ub, &l, &ps, &np, 1));
+    RP_TRY(rpi_story_score(s, s->aligner, ua, ub, &l, &ps, &np, 1));
     /* link fields are unit-ordered as (ua, ub): a is l.a */
     l.a = ua;
     fill_signals(e, &l, a, b, &out->signals);
