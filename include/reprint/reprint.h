@@ -12,47 +12,10 @@
 #include "rp_sketch.h"   /* rp_minhash */
 #include "rp_eval.h"     /* rp_eval_labels */
 #include "rp_align.h"    /* rp_aligner */
+#include "rp_cluster.h"  /* rp_level, rp_keep, rp_verify, rp_relation, rp_span, rp_disagreement */
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum rp_level {
-    RP_LEVEL_EXACT = 0, /* identical normalized content (XXH3-128) */
-    RP_LEVEL_NEAR = 1,  /* MinHash/LSH + verification, Jaccard >= threshold */
-    RP_LEVEL_REUSE = 2, /* documents sharing passages of >= min_passage words (seed-and-extend
-                           alignment over normalized tokens; boilerplate learnt and ignored) */
-    RP_LEVEL_STORY = 3  /* one story told in different words: salient terms (IDF), names,
-                           numbers and shared passages combined into one score */
-} rp_level;
-
-/* Tie-break order of the clustering. Documents are visited by decreasing number of verified
- * near-duplicate edges (the most connected version becomes a representative first); among
- * equally connected documents, and for choosing the leader of a group of exact copies, this
- * order decides. The representative is kept by dedup. */
-typedef enum rp_keep {
-    RP_KEEP_LONGEST = 0,  /* most normalized bytes; ties: smaller content hash, then id */
-    RP_KEEP_FIRST = 1,    /* first in input order */
-    RP_KEEP_EARLIEST = 2  /* earliest date; undated last; ties as LONGEST */
-} rp_keep;
-
-typedef enum rp_verify {
-    RP_VERIFY_SIGNATURE = 0, /* estimated Jaccard from the MinHash signatures */
-    RP_VERIFY_EXACT = 1      /* exact Jaccard of the shingle sets (spilled to a temp file) */
-} rp_verify;
-
-typedef enum rp_relation {
-    RP_REL_UNIQUE = 0,   /* no duplicate found */
-    RP_REL_ORIGINAL = 1, /* representative of a cluster with duplicates */
-    RP_REL_EXACT = 2,    /* identical normalized content to `of` */
-    RP_REL_NEAR = 3,     /* verified near-duplicate of `of` (the representative) */
-    RP_REL_SKIPPED = 4,  /* could not be read; see skip */
-    RP_REL_PARTIAL = 5,  /* reuse/story: a cut or an extension of `of` (the shorter one is
-                            mostly contained in the other) */
-    RP_REL_REUSE = 6,    /* reuse/story: shares passages with `of` */
-    RP_REL_REWRITE = 7   /* story: the same story as `of` in other words */
-} rp_relation;
-
-RP_API const char *rp_relation_str(rp_relation r); /* "unique", "original", ... */
 
 typedef struct rp_config {
     rp_level level;          /* default RP_LEVEL_NEAR */
@@ -84,10 +47,6 @@ typedef struct rp_config {
     unsigned boilerplate_min; /* a line seen in at least this many distinct contexts (its
                                 neighbouring lines) is boilerplate; default 4; 0 = off */
 } rp_config;
-#define RP_REUSE_THRESHOLD 0.05
-#define RP_STORY_THRESHOLD 0.35
-#define RP_NEAR_NUM_PERM 128
-#define RP_STORY_NUM_PERM 64
 /* num_perm in effect for a configuration: its own, else the level's default. */
 #define RP_CONFIG_NUM_PERM(c)                                                                     \
     ((c)->num_perm ? (c)->num_perm                                                                \
@@ -185,18 +144,10 @@ RP_API rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out);
 
 /* ---- reuse and story levels: texts, passages, clusters, disagreements ---- */
 
-/* A shared passage: byte ranges into the two original texts (rp_engine_text). */
-typedef struct rp_span {
-    size_t a_start, a_end;
-    size_t b_start, b_end;
-    uint32_t words;        /* words of a in the passage */
-} rp_span;
-
 /* The original text of document i (reuse/story levels keep texts); NULL otherwise. */
 RP_API const char *rp_engine_text(const rp_engine *e, size_t i, size_t *size);
 
 /* Byte ranges [start, end) of document i's lines learnt as boilerplate; *n = 0 if none. */
-typedef struct rp_range { size_t start, end; } rp_range;
 RP_API rp_status rp_engine_boilerplate(const rp_engine *e, size_t i, const rp_range **out,
                                        size_t *n);
 
@@ -218,19 +169,6 @@ typedef struct rp_comparison {
                                  the two share one text); clusters only see such pairs */
 } rp_comparison;
 RP_API rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out);
-
-/* Where the versions of one story disagree: values of one kind (names, numbers) that fill the
- * same role but differ, each with the documents that carry it. */
-typedef struct rp_variant {
-    const char *text;      /* as written in the first document carrying it */
-    const size_t *docs;    /* document numbers */
-    size_t n_docs;
-} rp_variant;
-typedef struct rp_disagreement {
-    const char *kind;      /* "name" or "number" */
-    const rp_variant *variants;
-    size_t n_variants;     /* >= 2 */
-} rp_disagreement;
 
 /* Clusters with at least two members, largest first (ties: lower original document). */
 typedef struct rp_cluster_info {
@@ -286,5 +224,4 @@ RP_API const char *rp_engine_errmsg(const rp_engine *e);
 #ifdef __cplusplus
 }
 #endif
-#include "rp_index.h" /* the persistent index (needs rp_config, so after it) */
 #endif /* REPRINT_H */

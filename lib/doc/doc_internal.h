@@ -10,7 +10,9 @@
 #ifndef RP_DOC_INTERNAL_H
 #define RP_DOC_INTERNAL_H
 #include <stdint.h> /* uint64_t */
-#include "reprint/reprint.h"       /* rp_level, rp_record, rp_doc, rp_norm_result */
+#include "reprint/rp_ingest.h"    /* rp_record, rp_doc */
+#include "reprint/rp_normalize.h" /* rp_normalizer, rp_norm_result */
+#include "reprint/rp_sketch.h"    /* rp_minhash */
 #include "common/common_internal.h"
 #include "common/arena_internal.h"
 
@@ -135,7 +137,8 @@ static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,
 /* ---- preparing a record (doc_prep.c) ---------------------------------------------------- */
 
 struct rpi_prep_params {
-    rp_level level;     /* signatures unless exact; story tokens at reuse and story */
+    int sketch;         /* signatures (every level but exact) */
+    int story;          /* story tokens (reuse and story levels) */
     unsigned ngram;     /* shingle size */
     unsigned num_perm;  /* signature length */
     uint64_t seed;

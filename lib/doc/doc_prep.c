@@ -16,8 +16,8 @@ rp_status rpi_prep_init(struct rpi_prep *pr, const struct rpi_prep_params *p,
     rpi_buf_init(&pr->scratch, 0, alloc);
     RP_TRY(rp_parser_create(&pr->parser, ip, alloc));
     RP_TRY(rp_normalizer_create(&pr->norm, np, alloc));
-    if (p->level >= RP_LEVEL_REUSE) RP_TRY(rp_normalizer_create(&pr->tnorm, np, alloc));
-    if (p->level != RP_LEVEL_EXACT) RP_TRY(rpi_vec_reserve(&pr->sig, p->num_perm));
+    if (p->story) RP_TRY(rp_normalizer_create(&pr->tnorm, np, alloc));
+    if (p->sketch) RP_TRY(rpi_vec_reserve(&pr->sig, p->num_perm));
     return RP_OK;
 }
 
@@ -91,7 +91,7 @@ rp_status rpi_prep_record(struct rpi_prep *pr, const rp_record *rec, uint32_t *s
     out->content_hash[1] = nr->content_hash[1];
     out->norm_size = nr->norm_size;
     out->n_tokens = nr->n_tokens;
-    if (pr->p.level >= RP_LEVEL_REUSE) {
+    if (pr->p.story) {
         if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
         RP_TRY(rpi_sdoc_build(ar, doc, nr, pr->tnorm, &out->sd));
     }
@@ -99,7 +99,7 @@ rp_status rpi_prep_record(struct rpi_prep *pr, const rp_record *rec, uint32_t *s
         out->flags |= RPI_DOC_EMPTY;
         return RP_OK;
     }
-    if (pr->p.level == RP_LEVEL_EXACT) return RP_OK;
+    if (!pr->p.sketch) return RP_OK;
     pr->shingles.len = 0;
     RP_TRY(rpi_vec_reserve(&pr->shingles, nr->n_tokens));
     uint64_t *sh = pr->shingles.ptr;

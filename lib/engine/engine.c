@@ -6,26 +6,8 @@
 #include <stdio.h>        /* vsnprintf */
 #include <stdlib.h>       /* qsort */
 #include <string.h>       /* memset, strlen */
-#include <time.h>         /* clock_gettime */
-#include <unistd.h>       /* close */
-#include <sys/mman.h>     /* munmap */
-#include <sys/resource.h> /* getrusage */
+#include <unistd.h>       /* sysconf */
 #include "engine_internal.h"
-
-const char *rp_relation_str(rp_relation r)
-{
-    switch (r) {
-    case RP_REL_UNIQUE: return "unique";
-    case RP_REL_ORIGINAL: return "original";
-    case RP_REL_EXACT: return "exact";
-    case RP_REL_NEAR: return "near";
-    case RP_REL_SKIPPED: return "skipped";
-    case RP_REL_PARTIAL: return "partial";
-    case RP_REL_REUSE: return "reuse";
-    case RP_REL_REWRITE: return "rewrite";
-    }
-    return "unknown";
-}
 
 void rp_config_default(rp_config *c)
 {

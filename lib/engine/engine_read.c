@@ -377,7 +377,11 @@ rp_status rpi_engine_read(rp_engine *e)
         rpi_buf_init(&batches[i].data, 0, e->alloc);
         q.free_list[q.n_free++] = &batches[i];
     }
-    const struct rpi_prep_params pp = {e->cfg.level, e->cfg.ngram, e->cfg.num_perm, e->cfg.seed,
+    const struct rpi_prep_params pp = {e->cfg.level != RP_LEVEL_EXACT,
+                                       e->cfg.level >= RP_LEVEL_REUSE,
+                                       e->cfg.ngram,
+                                       e->cfg.num_perm,
+                                       e->cfg.seed,
                                        spill};
     for (unsigned i = 0; i < nt; i++) {
         struct worker *w = &ws[i];

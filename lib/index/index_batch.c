@@ -26,7 +26,8 @@ rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix, const rp_ing
     const int story = c->level == RP_LEVEL_STORY;
     if (story && !def.date_field) def.date_field = "date"; /* as rp_engine at this level */
     if (story && !def.title_field) def.title_field = "title";
-    const struct rpi_prep_params pp = {c->level, c->ngram, c->num_perm, c->seed, 0};
+    const struct rpi_prep_params pp = {
+        c->level != RP_LEVEL_EXACT, story, c->ngram, c->num_perm, c->seed, 0};
     const rp_status st = rpi_prep_init(&b->prep, &pp, &def, &c->norm, NULL);
     if (st != RP_OK) {
         rp_index_batch_free(b);

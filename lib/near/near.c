@@ -23,6 +23,21 @@
 #include "near_internal.h"
 #include "common/parallel_internal.h"
 
+const char *rp_relation_str(rp_relation r)
+{
+    switch (r) {
+    case RP_REL_UNIQUE: return "unique";
+    case RP_REL_ORIGINAL: return "original";
+    case RP_REL_EXACT: return "exact";
+    case RP_REL_NEAR: return "near";
+    case RP_REL_SKIPPED: return "skipped";
+    case RP_REL_PARTIAL: return "partial";
+    case RP_REL_REUSE: return "reuse";
+    case RP_REL_REWRITE: return "rewrite";
+    }
+    return "unknown";
+}
+
 static int cmp_tiebreak(const struct order_key *a, const struct order_key *b)
 {
     if (a->size != b->size) return a->size > b->size ? -1 : 1; /* longer first */

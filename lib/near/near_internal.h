@@ -10,6 +10,7 @@
 #ifndef RP_NEAR_INTERNAL_H
 #define RP_NEAR_INTERNAL_H
 #include <stdint.h> /* uint32_t */
+#include "reprint/rp_cluster.h" /* rp_level, rp_keep, rp_verify */
 #include "doc/doc_internal.h"
 
 /* A verified near-duplicate edge between two units. */

@@ -13,6 +13,7 @@
 #include "doc/doc_internal.h"
 #include "near/near_internal.h"
 #include "align_internal.h"
+#include "reprint/rp_cluster.h" /* rp_relation, rp_disagreement, rp_span */
 
 /* ---- input and result ----------------------------------------------------------------- */
 
