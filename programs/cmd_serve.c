@@ -18,6 +18,7 @@
 #include "reprint/rp_index.h"
 #include "cli_args.h"
 #include "cli_output.h"
+#include "json_out.h" /* jout_str */
 #include "cmd_index.h"
 #include "cmd_serve.h"
 
@@ -146,7 +147,7 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
     FILE *f = open_memstream(&buf, &size);
     if (!f) return MHD_NO;
     fputs("{\"error\":", f);
-    cli_json_str(f, msg);
+    jout_str(f, msg);
     fprintf(f, ",\"status\":%u", status);
     if (line > 0) fprintf(f, ",\"line\":%ld,\"column\":%ld", line, column);
     fputs("}\n", f);
@@ -232,7 +233,7 @@ static enum MHD_Result send_results(struct MHD_Connection *conn, unsigned status
     if (n_bad_dates) {
         fprintf(f, ",\"dates_not_understood\":%llu,\"first_bad_date\":",
                 (unsigned long long)n_bad_dates);
-        cli_json_str(f, bad_date_first ? bad_date_first : "");
+        jout_str(f, bad_date_first ? bad_date_first : "");
     }
     fputs("}\n", f);
     fclose(f);
