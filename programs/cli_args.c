@@ -5,7 +5,7 @@
 #include <stdlib.h> /* strtod, strtoul */
 #include <string.h> /* strcmp */
 #include "cli_args.h"
-#include "cli_output.h"
+#include "json_out.h" /* jout_str */
 
 int cli_usage_error(const char *prog, const char *fmt, const char *arg)
 {
@@ -201,15 +201,13 @@ int cli_engine_check(const char *prog, const rp_config *g)
 void cli_cluster_line_begin(FILE *f, const rp_doc_result *r)
 {
     fputs("{\"id\":", f);
-    cli_json_str(f, r->id);
+    jout_str(f, r->id);
     fputs(",\"cluster\":", f);
-    cli_json_str(f, r->cluster);
+    jout_str(f, r->cluster);
     fprintf(f, ",\"relation\":\"%s\",\"of\":", rp_relation_str(r->relation));
-    if (r->of)
-        cli_json_str(f, r->of);
-    else
-        fputs("null", f);
-    fprintf(f, ",\"score\":%.4f", r->score);
+    jout_str(f, r->of); /* null for originals and unique documents */
+    fputs(",\"score\":", f);
+    jout_score(f, r->score);
 }
 
 void cli_cluster_line_end(FILE *f, const rp_doc_result *r)
@@ -218,7 +216,7 @@ void cli_cluster_line_end(FILE *f, const rp_doc_result *r)
         fprintf(f, ",\"skipped\":\"%s\"", rp_skip_reason_str(r->skip));
         if (r->detail) {
             fputs(",\"detail\":", f);
-            cli_json_str(f, r->detail);
+            jout_str(f, r->detail);
         }
     }
     fputs("}\n", f);

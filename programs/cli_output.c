@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* cli_output.c -- atomic output (write temp, fsync, rename: no half-written result ever looks
- * complete) and JSON string escaping for the CLI's JSON Lines output. */
+ * complete). */
 #include <errno.h>    /* errno */
 #include <stdio.h>    /* FILE, fprintf */
 #include <stdlib.h>   /* malloc, free, mkstemp */
 #include <string.h>   /* strlen, strerror */
 #include <unistd.h>   /* fsync, unlink */
 #include <sys/stat.h> /* stat, fchmod, umask */
-#include "reprint/reprint.h" /* rp_utf8_repair */
 #include "cli_output.h"
 
 int cli_out_open(struct cli_out *o, const char *path)
@@ -122,46 +121,4 @@ void cli_out_abort(struct cli_out *o)
     free(o->final_path);
     o->f = NULL;
     o->tmp_path = o->final_path = NULL;
-}
-
-void cli_json_str(FILE *f, const char *str)
-{
-    size_t n = strlen(str);
-    const unsigned char *s = (const unsigned char *)str;
-    char *fixed = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x80) continue;
-        /* non-ASCII: let the library's UTF-8 repair replace invalid sequences by U+FFFD */
-        fixed = malloc(3 * n + 1);
-        if (fixed) {
-            n = rp_utf8_repair(str, n, fixed, NULL);
-            s = (const unsigned char *)fixed;
-        }
-        break;
-    }
-    putc('"', f);
-    for (size_t i = 0; i < n;) {
-        size_t j = i; /* a run that needs no escape goes out in one write */
-        while (j < n && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' && (s[j] < 0x80 || fixed))
-            j++;
-        if (j > i) fwrite(s + i, 1, j - i, f);
-        if (j == n) break;
-        const unsigned char c = s[j];
-        i = j + 1;
-        if (c == '"' || c == '\\') {
-            putc('\\', f);
-            putc(c, f);
-        } else if (c < 0x20) {
-            switch (c) {
-            case '\n': fputs("\\n", f); break;
-            case '\t': fputs("\\t", f); break;
-            case '\r': fputs("\\r", f); break;
-            default: fprintf(f, "\\u%04x", c);
-            }
-        } else {
-            fputs("\\ufffd", f); /* out of memory for the repair: stay valid JSON */
-        }
-    }
-    putc('"', f);
-    free(fixed);
 }

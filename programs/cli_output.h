@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cli_output.h -- atomic output files (temp + fsync + rename) and JSON string writing. */
+/* cli_output.h -- atomic output files (temp + fsync + rename). */
 #ifndef RP_CLI_OUTPUT_H
 #define RP_CLI_OUTPUT_H
 #include <stdio.h> /* FILE */
@@ -18,7 +18,4 @@ int cli_out_commit(struct cli_out *o);
 /* Discard: close and remove the temporary file. */
 void cli_out_abort(struct cli_out *o);
 
-/* Write s as a JSON string literal: escapes quotes, backslashes and control characters, and
- * replaces invalid UTF-8 with U+FFFD so the output is always valid JSON. */
-void cli_json_str(FILE *f, const char *s);
 #endif

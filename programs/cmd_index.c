@@ -16,6 +16,7 @@
 #include "cli_args.h"
 #include "cli_output.h"
 #include "cmd_index.h"
+#include "json_out.h" /* jout_score */
 
 enum {
     EXIT_OK = 0,
@@ -343,12 +344,13 @@ static int cmd_stats(const struct icli *c)
     static const char *const KEEP[] = {"longest", "first", "earliest"};
     putchar('{');
     index_stats_counts(stdout, &s);
-    printf(",\"level\":\"%s\",\"threshold\":%.4f,\"ngram\":%u,"
-           "\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu",
+    printf(",\"level\":\"%s\",\"threshold\":",
            cfg.level == RP_LEVEL_EXACT   ? "exact"
            : cfg.level == RP_LEVEL_STORY ? "story"
-                                         : "near",
-           cfg.threshold, cfg.ngram, cfg.num_perm, s.bands, s.rows,
+                                         : "near");
+    jout_score(stdout, cfg.threshold);
+    printf(",\"ngram\":%u,\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu",
+           cfg.ngram, cfg.num_perm, s.bands, s.rows,
            KEEP[cfg.keep <= RP_KEEP_EARLIEST ? cfg.keep : 0], (unsigned long long)cfg.seed);
     if (cfg.level == RP_LEVEL_STORY) {
         printf(",\"window\":%g,\"boilerplate_min\":%u", cfg.window_days, cfg.boilerplate_min);

@@ -8,17 +8,18 @@
  * <!--@OVERVIEW@-->, the JSON in place of @DATA@ inside <script type="application/json">.
  *
  * Offsets: the library gives byte offsets into UTF-8 texts; the page indexes JavaScript
- * strings, which count UTF-16 code units. The JSON writer below decodes each text itself
- * (an invalid byte becomes one U+FFFD) and u16_map uses the same decoder, so every byte
- * offset is converted here into the exact index of the string JSON.parse will produce.
- * In JSON strings `<`, `>` and `&` are written as \u003c \u003e \u0026: a document holding
- * "</script>" cannot end the data block. */
+ * strings, which count UTF-16 code units. The JSON writer (json_out.c, JOUT_HTML) decodes
+ * each text itself (an invalid byte becomes one U+FFFD) and u16_map uses the same decoder
+ * (jout_utf8_next), so every byte offset is converted here into the exact index of the string
+ * JSON.parse will produce. In JSON strings `<`, `>` and `&` are written as \u003c \u003e
+ * \u0026: a document holding "</script>" cannot end the data block. */
 #include <stdint.h> /* uint32_t, int64_t */
 #include <stdio.h>  /* FILE, fprintf */
 #include <stdlib.h> /* malloc, calloc, free */
 #include <string.h> /* strstr, strlen */
 #include "cmd_report.h"
 #include "cli_output.h"
+#include "json_out.h" /* jout_str_html, jout_num4, jout_utf8_next */
 
 extern const unsigned char report_template[]; /* generated: programs/report/embed.cmake */
 extern const size_t report_template_size;
@@ -32,40 +33,6 @@ extern const size_t report_template_size;
 
 static const char *const LEVELS[] = {"exact", "near", "reuse", "story"};
 
-/* ---- UTF-8 decoding shared by the JSON writer and the offset map ------------------------ */
-
-/* Decode one code point at s (n > 0 bytes left). Returns the bytes consumed; an invalid or
- * truncated sequence consumes one byte and yields U+FFFD (RFC 3629 well-formedness). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    const unsigned c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, v = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, v = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, v = c & 0x07, min = 0x10000;
-    else
-        goto bad;
-    if (len > n) goto bad;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) goto bad;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) goto bad;
-    *cp = v;
-    return len;
-bad:
-    *cp = 0xFFFD;
-    return 1;
-}
-
 /* map[i] = UTF-16 index of byte offset i (i in 0..n); an offset inside a sequence maps to the
  * start of the next character. Caller frees. */
 static uint32_t *u16_map(const char *text, size_t n)
@@ -77,7 +44,7 @@ static uint32_t *u16_map(const char *text, size_t n)
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
-        const size_t k = utf8_next(s + i, n - i, &cp);
+        const size_t k = jout_utf8_next(s + i, n - i, &cp);
         map[i] = u;
         u += cp >= 0x10000 ? 2 : 1;
         for (size_t j = 1; j < k; j++)
@@ -86,61 +53,6 @@ static uint32_t *u16_map(const char *text, size_t n)
     }
     map[n] = u;
     return map;
-}
-
-/* A JSON string safe inside <script>: see the file comment. */
-static void jstr_n(FILE *f, const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    putc('"', f);
-    size_t i = 0;
-    while (i < n) {
-        const unsigned char c = s[i];
-        if (c >= 0x80) {
-            uint32_t cp;
-            const size_t k = utf8_next(s + i, n - i, &cp);
-            if (cp == 0x2028 || cp == 0x2029)
-                fprintf(f, "\\u%04x", (unsigned)cp);
-            else if (cp == 0xFFFD && k == 1)
-                fputs("\\ufffd", f);
-            else
-                fwrite(s + i, 1, k, f);
-            i += k;
-            continue;
-        }
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '<': fputs("\\u003c", f); break;
-        case '>': fputs("\\u003e", f); break;
-        case '&': fputs("\\u0026", f); break;
-        default:
-            if (c < 0x20 || c == 0x7F)
-                fprintf(f, "\\u%04x", c);
-            else
-                putc(c, f);
-        }
-        i++;
-    }
-    putc('"', f);
-}
-
-static void jstr(FILE *f, const char *s)
-{
-    if (s)
-        jstr_n(f, s, strlen(s));
-    else
-        fputs("null", f);
-}
-
-/* Numbers: 4 significant digits are plenty for scores; never NaN/inf in JSON. */
-static void jnum(FILE *f, double v)
-{
-    if (v != v || v > 1e300 || v < -1e300) v = 0;
-    fprintf(f, "%.4g", v);
 }
 
 /* Text for HTML element content or attribute values (the overview is written here). */
@@ -369,19 +281,19 @@ static void emit_pair(size_t a, size_t b, void *u)
     }
     const rp_signals *s = &c.signals;
     fputc(',', f);
-    jnum(f, s->score);
+    jout_num4(f, s->score);
     fprintf(f, ",%d,%d,", c.linked, (int)c.relation);
-    jnum(f, s->cosine);
+    jout_num4(f, s->cosine);
     fputc(',', f);
-    jnum(f, s->names);
+    jout_num4(f, s->names);
     fputc(',', f);
-    jnum(f, s->numbers);
+    jout_num4(f, s->numbers);
     fputc(',', f);
-    jnum(f, s->cover_a);
+    jout_num4(f, s->cover_a);
     fputc(',', f);
-    jnum(f, s->cover_b);
+    jout_num4(f, s->cover_b);
     fprintf(f, ",%lld,", (long long)s->days_apart);
-    jstr(f, c.why);
+    jout_str_html(f, c.why);
     fputs(",[", f);
     uint32_t *ma = map_of(pc->e, a), *mb = map_of(pc->e, b);
     size_t na = 0, nb = 0;
@@ -396,7 +308,7 @@ static void emit_pair(size_t a, size_t b, void *u)
                 mb[p->b_end], p->words);
     }
     fputs("],", f);
-    jnum(f, s->words);
+    jout_num4(f, s->words);
     fputc(']', f);
     free(ma);
     free(mb);
@@ -501,16 +413,16 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
     {
         char g[64];
         snprintf(g, sizeof g, "reprint %s", rp_version());
-        jstr(f, g);
+        jout_str_html(f, g);
     }
     fprintf(f, ",\"level\":\"%s\",\"threshold\":", LEVELS[cfg->level]);
-    jnum(f, s->threshold);
+    jout_num4(f, s->threshold);
     fprintf(f, ",\"texts\":%d,\"n_clusters\":%zu,\"n_embedded\":%zu,\"n_docs\":%zu", p->texts,
             rp_engine_n_clusters(e), p->n_emb, p->n_docs);
     fputs(",\"inputs\":[", f);
     for (int i = 0; i < n_inputs; i++) {
         if (i) putc(',', f);
-        jstr(f, inputs[i]);
+        jout_str_html(f, inputs[i]);
     }
     fputs("],\"rels\":[", f);
     for (int r = 0; r <= RP_REL_REWRITE; r++)
@@ -522,12 +434,12 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         rp_doc_result r;
         rp_engine_doc(e, p->docs[l], &r);
         fputs(l ? ",\n[" : "[", f);
-        jstr(f, r.id);
+        jout_str_html(f, r.id);
         putc(',', f);
-        jstr(f, r.title);
+        jout_str_html(f, r.title);
         const size_t of = r.of_doc < p->n_docs ? p->loc[r.of_doc] : SIZE_MAX;
         fprintf(f, ",%d,%lld,", (int)r.relation, of == SIZE_MAX ? -1LL : (long long)of);
-        jnum(f, r.score);
+        jout_num4(f, r.score);
         if (r.date_epoch == INT64_MIN)
             fputs(",null", f);
         else
@@ -548,11 +460,11 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         for (size_t d = 0; d < ci.n_disagreements; d++) {
             const rp_disagreement *dg = &ci.disagreements[d];
             fputs(d ? ",[" : "[", f);
-            jstr(f, dg->kind);
+            jout_str_html(f, dg->kind);
             fputs(",[", f);
             for (size_t v = 0; v < dg->n_variants; v++) {
                 fputs(v ? ",[" : "[", f);
-                jstr(f, dg->variants[v].text);
+                jout_str_html(f, dg->variants[v].text);
                 fputs(",[", f);
                 for (size_t x = 0; x < dg->variants[v].n_docs; x++) {
                     const size_t dd = dg->variants[v].docs[x];
@@ -573,7 +485,7 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
             const struct edge *ed = &p->edges[g];
             fprintf(f, "%s[%zu,%zu,%d,", ne++ ? "," : "", p->loc[ed->src], p->loc[ed->dst],
                     (int)ed->rel);
-            jnum(f, ed->score);
+            jout_num4(f, ed->score);
             putc(']', f);
         }
         fprintf(f, "],\"ne\":%zu", total);
@@ -601,11 +513,11 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         rp_doc_result r;
         if (rp_engine_doc(e, i, &r) != RP_OK || r.skip == RP_SKIP_NONE) continue;
         fputs(ns++ ? ",[" : "[", f);
-        jstr(f, r.id);
+        jout_str_html(f, r.id);
         putc(',', f);
-        jstr(f, rp_skip_reason_str(r.skip));
+        jout_str_html(f, rp_skip_reason_str(r.skip));
         putc(',', f);
-        jstr(f, r.detail);
+        jout_str_html(f, r.detail);
         putc(']', f);
     }
     fputs("]}", f);
@@ -630,7 +542,7 @@ static void write_texts(FILE *f, rp_engine *e, const struct plan *p)
                 fputs("null,0]", f);
                 continue;
             }
-            jstr_n(f, t, n);
+            jout_str_n(f, t, n, JOUT_HTML);
             const rp_range *rg;
             uint32_t *map = NULL;
             if (rp_engine_boilerplate(e, d, &rg, &nr) != RP_OK || nr == 0 ||

@@ -3,7 +3,7 @@
 #include <string.h> /* memcpy */
 #include <stdlib.h> /* malloc */
 #include "cmd_story.h"
-#include "cli_output.h"
+#include "json_out.h" /* jout_str */
 
 static void json_doc_ids(FILE *f, const rp_engine *e, const size_t *docs, size_t n)
 {
@@ -12,7 +12,7 @@ static void json_doc_ids(FILE *f, const rp_engine *e, const size_t *docs, size_t
         rp_doc_result r;
         rp_engine_doc(e, docs[i], &r);
         if (i) fputc(',', f);
-        cli_json_str(f, r.id);
+        jout_str(f, r.id);
     }
     fputc(']', f);
 }
@@ -23,7 +23,7 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
     rp_engine_doc(e, k, &r);
     if (r.title) {
         fputs(",\"title\":", f);
-        cli_json_str(f, r.title);
+        jout_str(f, r.title);
     }
     if (r.relation != RP_REL_ORIGINAL) return;
     const size_t c = r.cluster_index;
@@ -36,7 +36,7 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
         fprintf(f, "%s{\"kind\":\"%s\",\"variants\":[", d ? "," : "", g->kind);
         for (size_t v = 0; v < g->n_variants; v++) {
             fputs(v ? ",{\"text\":" : "{\"text\":", f);
-            cli_json_str(f, g->variants[v].text);
+            jout_str(f, g->variants[v].text);
             fputs(",\"docs\":", f);
             json_doc_ids(f, e, g->variants[v].docs, g->variants[v].n_docs);
             fputc('}', f);
@@ -48,12 +48,18 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
 
 static void signals_json(FILE *f, const rp_signals *s)
 {
-    fprintf(f,
-            "\"score\":%.4f,\"signals\":{\"cosine\":%.4f,\"words\":%.4f,\"names\":%.4f,"
-            "\"numbers\":%.4f,\"cover_a\":%.4f,\"cover_b\":%.4f,\"jaccard\":%.4f,"
-            "\"passages\":%u,\"days_apart\":%lld}",
-            s->score, s->cosine, s->words, s->names, s->numbers, s->cover_a, s->cover_b,
-            s->jaccard, s->n_passages, (long long)s->days_apart);
+    const struct {
+        const char *key;
+        double v;
+    } sig[] = {{"\"score\":", s->score},         {",\"signals\":{\"cosine\":", s->cosine},
+               {",\"words\":", s->words},         {",\"names\":", s->names},
+               {",\"numbers\":", s->numbers},     {",\"cover_a\":", s->cover_a},
+               {",\"cover_b\":", s->cover_b},     {",\"jaccard\":", s->jaccard}};
+    for (size_t i = 0; i < sizeof sig / sizeof sig[0]; i++) {
+        fputs(sig[i].key, f);
+        jout_score(f, sig[i].v);
+    }
+    fprintf(f, ",\"passages\":%u,\"days_apart\":%lld}", s->n_passages, (long long)s->days_apart);
 }
 
 void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p)
@@ -62,13 +68,13 @@ void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p)
     rp_engine_doc(e, p->a, &a);
     rp_engine_doc(e, p->b, &b);
     fputs("{\"a\":", f);
-    cli_json_str(f, a.id);
+    jout_str(f, a.id);
     fputs(",\"b\":", f);
-    cli_json_str(f, b.id);
+    jout_str(f, b.id);
     fprintf(f, ",\"relation\":\"%s\",", rp_relation_str(p->relation));
     signals_json(f, &p->signals);
     fputs(",\"from\":", f);
-    cli_json_str(f, p->from == p->a ? a.id : b.id);
+    jout_str(f, p->from == p->a ? a.id : b.id);
     fprintf(f, ",\"same_cluster\":%s,\"passages\":[", p->same_cluster ? "true" : "false");
     rp_comparison cmp;
     if (p->relation != RP_REL_EXACT && rp_engine_compare(e, p->a, p->b, &cmp) == RP_OK) {

@@ -16,6 +16,7 @@
 #include "reprint/reprint.h"
 #include "cli_args.h"
 #include "cli_output.h"
+#include "json_out.h" /* jout_str */
 #include "cmd_eval.h"
 #include "cmd_index.h"
 #include "cmd_report.h"
@@ -329,12 +330,15 @@ static int write_pairs(const struct cli *c, rp_engine *e)
         rp_engine_doc(e, p.a, &a);
         rp_engine_doc(e, p.b, &b);
         fputs("{\"a\":", o.f);
-        cli_json_str(o.f, a.id);
+        jout_str(o.f, a.id);
         fputs(",\"b\":", o.f);
-        cli_json_str(o.f, b.id);
-        fprintf(o.f, ",\"relation\":\"%s\",\"estimate\":%.4f", rp_relation_str(p.relation),
-                p.estimate);
-        if (p.jaccard >= 0) fprintf(o.f, ",\"jaccard\":%.4f", p.jaccard);
+        jout_str(o.f, b.id);
+        fprintf(o.f, ",\"relation\":\"%s\",\"estimate\":", rp_relation_str(p.relation));
+        jout_score(o.f, p.estimate);
+        if (p.jaccard >= 0) {
+            fputs(",\"jaccard\":", o.f);
+            jout_score(o.f, p.jaccard);
+        }
         fprintf(o.f, ",\"same_cluster\":%s}\n", p.same_cluster ? "true" : "false");
     }
     return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* rp_ingest.h -- reading collections (stage 1 of 7): files, directories, stdin; plain text,
- * JSON Lines / JSON arrays, WARC/WET; each optionally gzip- or zstd-compressed, streamed.
+/* rp_ingest.h -- reading collections (stage 1 of 7): files, directories, stdin or a memory
+ * buffer; plain text, JSON Lines / JSON arrays, WARC/WET; files optionally gzip- or
+ * zstd-compressed, streamed.
  *
  * Reading is split in two so that it parallelises:
  *   framing (rp_reader_next): sequential; decompresses and cuts the stream into raw records
@@ -21,7 +22,8 @@ typedef enum rp_format {
     RP_FORMAT_AUTO = 0, /* by extension, then by sniffing the first bytes */
     RP_FORMAT_TEXT = 1, /* one document per file (.txt, .md, anything unrecognised) */
     RP_FORMAT_JSONL = 2, /* one JSON object per line (.jsonl, .ndjson) */
-    RP_FORMAT_JSON = 3,  /* a JSON array of objects, or JSON Lines (.json) */
+    RP_FORMAT_JSON = 3,  /* a JSON array of objects, one JSON object (which may span lines:
+                            its first line leaves it open), or JSON Lines (.json) */
     RP_FORMAT_WARC = 4,  /* WARC/WET records (.warc, .wet) */
     RP_FORMAT_HTML = 5   /* one HTML page per file (.html, .htm, .xhtml, or starting with
                             <!doctype html or <html): text without tags, <title> as title */
@@ -88,6 +90,16 @@ typedef struct rp_reader rp_reader; /* opaque; single-threaded */
  * resolved per file. The reader copies params and path. */
 RP_API rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_params *p,
                                 const rp_alloc *alloc);
+/* Create a reader over data[0, size), read as one file named name: name plays the role of
+ * the path (rec->path, fallback ids "<name>:<line>", messages) and of its extension for
+ * RP_FORMAT_AUTO. Records, skip reasons, details, lines and offsets are those of a file with
+ * the same bytes, except that memory is never decompressed. A server typically forces
+ * RP_FORMAT_JSON: one JSON object, a JSON array of objects, or JSON Lines. data is borrowed:
+ * it must stay unchanged until rp_reader_free (records are copied out of it as from a file, a
+ * window at a time, so memory beyond size stays bounded); name and params are copied. */
+RP_API rp_status rp_reader_open_memory(rp_reader **out, const void *data, size_t size,
+                                       const char *name, const rp_ingest_params *p,
+                                       const rp_alloc *alloc);
 RP_API void rp_reader_free(rp_reader *r); /* accepts NULL */
 
 /* Next raw record: RP_OK with *rec filled, RP_DONE at the end. A damaged file yields records

@@ -10,10 +10,13 @@
 
 #define RPI_CODEC_IN_CAP ((size_t)64 * 1024) /* raw input buffer per open file */
 
-/* One open stream. The owner fills fd and alloc through rpi_codec_init; everything else is
- * private to codec_*.c. Single-threaded. */
+/* One open stream. The owner fills fd and alloc through rpi_codec_init (or the memory source
+ * through rpi_codec_init_memory); everything else is private to codec_*.c. Single-threaded. */
 struct rpi_codec {
-    int fd;
+    int fd;                   /* -1 when reading memory */
+    const unsigned char *mem; /* raw bytes come from mem[0, mem_size) instead of fd; borrowed */
+    size_t mem_size;
+    size_t mem_pos;           /* raw bytes of mem handed out so far */
     const rp_alloc *alloc;
     rp_codec kind;
     unsigned char *in;   /* raw input buffer, RPI_CODEC_IN_CAP bytes */
@@ -32,6 +35,10 @@ struct rpi_codec {
 };
 
 RPI_FUNC void rpi_codec_init(struct rpi_codec *c, int fd, const rp_alloc *alloc);
+/* A stream whose raw bytes are data[0, size) (kept, not copied: data must outlive the stream).
+ * Reads stop at its end as at the end of a file. */
+RPI_FUNC void rpi_codec_init_memory(struct rpi_codec *c, const void *data, size_t size,
+                                    const rp_alloc *alloc);
 
 /* Read raw bytes until at least want bytes are buffered (or EOF), for sniffing magic bytes.
  * Returns RP_OK (even at a short EOF), RP_E_NOMEM or RP_E_IO (c->msg set). */

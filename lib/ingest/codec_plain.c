@@ -16,6 +16,28 @@ void rpi_codec_init(struct rpi_codec *c, int fd, const rp_alloc *alloc)
     c->kind = RP_CODEC_NONE;
 }
 
+void rpi_codec_init_memory(struct rpi_codec *c, const void *data, size_t size,
+                           const rp_alloc *alloc)
+{
+    rpi_codec_init(c, -1, alloc);
+    c->mem = data;
+    c->mem_size = size;
+}
+
+/* The raw source: read(2) on the descriptor, or the next bytes of the memory buffer. Returns
+ * the bytes read, 0 at the end, -1 with errno set. */
+static ssize_t raw_read(struct rpi_codec *c, void *dst, size_t cap)
+{
+    if (c->mem) {
+        size_t k = c->mem_size - c->mem_pos;
+        if (k > cap) k = cap;
+        if (k) memcpy(dst, c->mem + c->mem_pos, k);
+        c->mem_pos += k;
+        return (ssize_t)k;
+    }
+    return read(c->fd, dst, cap);
+}
+
 rp_status rpi_codec_fail(struct rpi_codec *c, rp_status err, const char *fmt, ...)
 {
     if (c->err == RP_OK) {
@@ -45,7 +67,7 @@ rp_status rpi_codec_fill_raw(struct rpi_codec *c)
     }
     if (c->in_end == RPI_CODEC_IN_CAP) return RP_OK; /* already full */
     for (;;) {
-        const ssize_t k = read(c->fd, c->in + c->in_end, RPI_CODEC_IN_CAP - c->in_end);
+        const ssize_t k = raw_read(c, c->in + c->in_end, RPI_CODEC_IN_CAP - c->in_end);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
         if (k == 0) {
@@ -95,7 +117,7 @@ static rp_status plain_read(struct rpi_codec *c, void *dst, size_t cap, size_t *
     }
     if (c->in_eof) return RP_DONE;
     for (;;) {
-        const ssize_t k = read(c->fd, dst, cap);
+        const ssize_t k = raw_read(c, dst, cap);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
         if (k == 0) {

@@ -38,6 +38,8 @@ struct rp_reader {
     uint64_t bytes_total;  /* sum of sizes of regular files */
     uint64_t bytes_prev;   /* bytes of files already finished */
     uint64_t n_ignored;    /* WARC records that are not documents */
+    const void *mem;       /* rp_reader_open_memory: the one "file" is mem[0, mem_size) */
+    size_t mem_size;
 
     /* the file being read */
     const struct rpi_file *cur; /* NULL between files */
@@ -46,6 +48,8 @@ struct rp_reader {
     struct rpi_codec codec;
     rp_format fmt;
     int json_array;  /* RP_FORMAT_JSON whose first byte is '[' */
+    int json_whole;  /* RP_FORMAT_JSON whose first line does not close its first value: the
+                        stream is one JSON document (e.g. a pretty-printed object) */
     int file_done;   /* the framer has nothing more */
     char *win;       /* decoded bytes; RPI_WIN_CAP + 1 (room for a NUL) */
     size_t pos, end; /* unread bytes are win[pos, end) */
@@ -88,6 +92,12 @@ RPI_FUNC uint64_t rpi_count_lines(const char *p, size_t n);
 /* ---- framers: RP_OK with *rec, RP_DONE when the file has no more records, RP_E_NOMEM ------- */
 RPI_FUNC rp_status rpi_frame_jsonl(struct rp_reader *r, rp_record *rec);
 RPI_FUNC rp_status rpi_frame_json_array(struct rp_reader *r, rp_record *rec);
+RPI_FUNC rp_status rpi_frame_json_whole(struct rp_reader *r, rp_record *rec);
+/* *spans = whether the JSON value starting at win[at] ('{') is still open at the end of its
+ * first line (decoding more of the stream as needed): then the stream is one document
+ * spanning lines, framed by rpi_frame_json_whole. A first line that fills the window counts
+ * as closed (JSON Lines). RP_OK or RP_E_NOMEM. */
+RPI_FUNC rp_status rpi_json_spans_lines(struct rp_reader *r, size_t at, int *spans);
 RPI_FUNC rp_status rpi_frame_warc(struct rp_reader *r, rp_record *rec);
 
 /* ---- walk ----------------------------------------------------------------------------------- */

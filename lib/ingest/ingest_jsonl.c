@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* ingest_jsonl.c -- framing of JSON Lines (one record per line, RFC 7464-style LF or CRLF) and
- * of JSON arrays (one record per top-level element, found by an iterative scanner). */
+/* ingest_jsonl.c -- framing of JSON Lines (one record per line, RFC 7464-style LF or CRLF), of
+ * JSON arrays (one record per top-level element, found by an iterative scanner) and of one JSON
+ * document spanning lines. */
+#include <assert.h> /* assert */
 #include <string.h> /* memchr, memcmp */
 #include "ingest_internal.h"
 
@@ -217,6 +219,96 @@ rp_status rpi_frame_json_array(struct rp_reader *r, rp_record *rec)
     } else if (len == 0) {
         rpi_reader_skip(r, rec, RP_SKIP_BAD_JSON, "line %llu: expected a value before '%c'",
                         (unsigned long long)start_line, term);
+    }
+    return RP_OK;
+}
+
+/* ---- one JSON document spanning lines ---------------------------------------------------------
+ * RP_FORMAT_JSON (a .json file, a request body) may hold a single pretty-printed object. JSON
+ * Lines cannot span lines, so a first line that leaves its value open decides: the whole stream
+ * is one record, and the parser reports any error at its line and column in the whole text (a
+ * broken first line of JSON Lines in such a stream makes the whole stream one bad record, which
+ * is what a JSON document with that line would be). */
+
+rp_status rpi_json_spans_lines(struct rp_reader *r, size_t at, int *spans)
+{
+    *spans = 0;
+    uint64_t depth = 0;
+    int in_str = 0, esc = 0;
+    size_t i = at;
+    for (;;) {
+        for (; i < r->end; i++) {
+            const char c = r->win[i];
+            if (c == '\n') {
+                *spans = 1;
+                return RP_OK;
+            }
+            if (in_str) {
+                if (esc) esc = 0;
+                else if (c == '\\') esc = 1;
+                else if (c == '"') in_str = 0;
+            } else if (c == '"') {
+                in_str = 1;
+            } else if (c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ']' || c == '}') && depth > 0 && --depth == 0) {
+                return RP_OK; /* closed on its first line: JSON Lines */
+            }
+        }
+        if (r->eof || (r->pos == 0 && r->end == RPI_WIN_CAP)) return RP_OK;
+        assert(r->pos == 0); /* at open: filling does not move win[at] */
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_E_NOMEM) return st;
+    }
+}
+
+rp_status rpi_frame_json_whole(struct rp_reader *r, rp_record *rec)
+{
+    RP_TRY(rpi_reader_skip_bom(r));
+    /* the record starts at the first non-blank byte, so its line is the document's */
+    for (;;) {
+        while (r->pos < r->end && is_blank(r->win[r->pos])) {
+            if (r->win[r->pos] == '\n') r->line++;
+            r->pos++;
+        }
+        if (r->pos < r->end) break;
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_E_NOMEM) return st;
+        if (st == RP_DONE) {
+            r->file_done = 1;
+            return RP_DONE;
+        }
+    }
+    const size_t max = r->p.max_doc_size;
+    const uint64_t start_off = r->win_off + r->pos, line = r->line;
+    uint64_t size = 0;
+    int too_big = 0;
+    rpi_buf_reset(&r->rb);
+    for (;;) {
+        const size_t n = r->end - r->pos;
+        if (n) {
+            size += n;
+            if (!too_big && size <= max) RP_TRY(rpi_buf_append(&r->rb, r->win + r->pos, n));
+            else too_big = 1;
+            r->line += rpi_count_lines(r->win + r->pos, n);
+            r->pos = r->end;
+        }
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_E_NOMEM) return st;
+        if (st == RP_DONE) break;
+    }
+    r->file_done = 1;
+    size_t len = too_big ? 0 : r->rb.size;
+    while (len > 0 && is_blank(r->rb.ptr[len - 1])) len--;
+    rpi_reader_rec(r, rec, start_off, line);
+    rec->data = len ? r->rb.ptr : "";
+    rec->size = len;
+    if (r->serr != RP_OK) {
+        rpi_reader_stream_skip(r, rec);
+    } else if (too_big) {
+        rpi_reader_skip(r, rec, RP_SKIP_TOO_BIG, "line %llu: %llu bytes, more than max_doc_size "
+                        "%llu", (unsigned long long)line, (unsigned long long)size,
+                        (unsigned long long)max);
     }
     return RP_OK;
 }

@@ -38,12 +38,9 @@ const char *rp_skip_reason_str(rp_skip s)
     return "unknown";
 }
 
-rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_params *p,
-                         const rp_alloc *alloc)
+/* The reader without its files: params copied, window allocated. */
+static rp_status reader_new(rp_reader **out, const rp_ingest_params *p, const rp_alloc *alloc)
 {
-    if (!out) return RP_E_INVALID;
-    *out = NULL;
-    if (!path) return RP_E_INVALID;
     rp_reader *r = rpi_malloc(alloc, sizeof *r);
     if (!r) return RP_E_NOMEM;
     memset(r, 0, sizeof *r);
@@ -64,12 +61,50 @@ rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_para
     rpi_buf_init(&r->rb, r->p.max_doc_size > RPI_WARC_HEADER_MAX ? r->p.max_doc_size
                                                                   : RPI_WARC_HEADER_MAX,
                  r->alloc);
-    rp_status st = rpi_walk(path, &r->files, &r->bytes_total, r->alloc);
-    if (st == RP_OK) {
-        r->win = rpi_malloc(r->alloc, RPI_WIN_CAP + 1);
-        if (!r->win) st = RP_E_NOMEM;
+    r->win = rpi_malloc(r->alloc, RPI_WIN_CAP + 1);
+    if (!r->win) {
+        rp_reader_free(r);
+        return RP_E_NOMEM;
     }
+    *out = r;
+    return RP_OK;
+}
+
+rp_status rp_reader_open(rp_reader **out, const char *path, const rp_ingest_params *p,
+                         const rp_alloc *alloc)
+{
+    if (!out) return RP_E_INVALID;
+    *out = NULL;
+    if (!path) return RP_E_INVALID;
+    rp_reader *r;
+    RP_TRY(reader_new(&r, p, alloc));
+    const rp_status st = rpi_walk(path, &r->files, &r->bytes_total, r->alloc);
     if (st != RP_OK) {
+        rp_reader_free(r);
+        return st;
+    }
+    *out = r;
+    return RP_OK;
+}
+
+rp_status rp_reader_open_memory(rp_reader **out, const void *data, size_t size,
+                                const char *name, const rp_ingest_params *p,
+                                const rp_alloc *alloc)
+{
+    if (!out) return RP_E_INVALID;
+    *out = NULL;
+    if ((!data && size) || !name) return RP_E_INVALID;
+    rp_reader *r;
+    RP_TRY(reader_new(&r, p, alloc));
+    r->mem = size ? data : "";
+    r->mem_size = size;
+    r->bytes_total = size;
+    struct rpi_file f = {rpi_strndup(r->alloc, name, strlen(name)),
+                         rpi_strndup(r->alloc, name, strlen(name)), size, 0};
+    rp_status st = f.path && f.rel ? rpi_vec_push(&r->files, &f) : RP_E_NOMEM;
+    if (st != RP_OK) {
+        rpi_free(r->alloc, f.path);
+        rpi_free(r->alloc, f.rel);
         rp_reader_free(r);
         return st;
     }
@@ -83,7 +118,7 @@ static void close_file(rp_reader *r)
     const uint64_t used = r->codec.in_total;
     r->bytes_prev += r->cur->size > used ? r->cur->size : used;
     rpi_codec_end(&r->codec);
-    if (r->fd_owned) close(r->fd); /* never close stdin */
+    if (r->fd_owned) close(r->fd); /* never close stdin (nor memory: fd -1, not owned) */
     r->fd = -1;
     r->fd_owned = 0;
     r->cur = NULL;
@@ -301,6 +336,7 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
     r->cur = f;
     r->fmt = r->p.format != RP_FORMAT_AUTO ? r->p.format : RP_FORMAT_TEXT;
     r->json_array = 0;
+    r->json_whole = 0;
     r->file_done = 0;
     r->pos = r->end = 0;
     r->win_off = 0;
@@ -313,7 +349,11 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
     r->warc_resync = 0;
     rpi_codec_init(&r->codec, -1, r->alloc);
     int err = f->err;
-    if (!err) {
+    if (r->mem) {
+        /* memory is read as it is: no codec (a caller that accepts compressed bodies would
+         * otherwise let a few MiB expand into gigabytes of documents) */
+        rpi_codec_init_memory(&r->codec, r->mem, r->mem_size, r->alloc);
+    } else if (!err) {
         const int is_stdin = strcmp(f->path, "-") == 0;
         r->fd = is_stdin ? 0 : open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (r->fd < 0) err = errno;
@@ -327,11 +367,12 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
         r->file_done = 1;
         return RP_OK;
     }
-    r->codec.fd = r->fd;
+    if (!r->mem) r->codec.fd = r->fd;
     rp_status st = rpi_codec_prime(&r->codec, 4);
     if (st == RP_E_NOMEM) return st;
-    size_t stem;
-    const rp_codec codec = pick_codec(f->path, &stem, r->codec.in, r->codec.in_end);
+    size_t stem = strlen(f->path);
+    const rp_codec codec =
+        r->mem ? RP_CODEC_NONE : pick_codec(f->path, &stem, r->codec.in, r->codec.in_end);
     if (st == RP_OK) st = rpi_codec_start(&r->codec, codec);
     if (st == RP_E_NOMEM) return st;
     if (st != RP_OK) {
@@ -348,6 +389,7 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
         const char c = at < r->end ? r->win[at] : 0;
         if (fmt == RP_FORMAT_JSON) {
             r->json_array = c == '[';
+            if (c == '{') RP_TRY(rpi_json_spans_lines(r, at, &r->json_whole));
         } else if (c == '{') {
             fmt = RP_FORMAT_JSONL;
         } else if (c == '[') {
@@ -436,7 +478,9 @@ rp_status rp_reader_next(rp_reader *r, rp_record *rec)
             switch (r->fmt) {
             case RP_FORMAT_JSONL: st = rpi_frame_jsonl(r, rec); break;
             case RP_FORMAT_JSON:
-                st = r->json_array ? rpi_frame_json_array(r, rec) : rpi_frame_jsonl(r, rec);
+                st = r->json_array   ? rpi_frame_json_array(r, rec)
+                     : r->json_whole ? rpi_frame_json_whole(r, rec)
+                                     : rpi_frame_jsonl(r, rec);
                 break;
             case RP_FORMAT_WARC: st = rpi_frame_warc(r, rec); break;
             default: st = frame_text(r, rec); break;

@@ -91,6 +91,13 @@ grep -q '"line":2,"column":' "$T/body" || fail "400 without line/column: $(cat "
 [ "$(code -X POST --data-binary $'{"id": "a",\n  "text": }' "$B/v1/documents")" = 400 ] ||
     fail "malformed document"
 grep -q '"line":2' "$T/body" || fail "400 multi-line: $(cat "$T/body")"
+[ "$(code -X POST --data-binary $'\n{\n  "id": "pp",\n  "text": "one pretty document"\n}\n' \
+    "$B/v1/query")" = 200 ] || fail "a pretty-printed document: $(cat "$T/body")"
+grep -q '"id":"pp"' "$T/body" || fail "pretty-printed document: $(cat "$T/body")"
+[ "$(code -X POST --data-binary '  [{"id":"a","text":"x"}, {"id":"b","text":}]' \
+    "$B/v1/query")" = 400 ] || fail "malformed array element"
+grep -q '"line":1,"column":44' "$T/body" || fail "array element: column in the body: $(cat "$T/body")"
+[ "$(code -X POST --data-binary '[]' "$B/v1/query")" = 200 ] || fail "empty array"
 [ "$(code -X POST --data-binary '' "$B/v1/documents")" = 400 ] || fail "empty body"
 [ "$(code -X POST --data-binary '42' "$B/v1/documents")" = 400 ] || fail "not an object"
 head -c 300000 /dev/zero | tr '\0' 'a' > "$T/big"

@@ -20,6 +20,7 @@
 #include "reprint/rp_ingest.h"      /* rp_reader_*, rp_record_parse, rp_parse_date */
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define RPI_TEST_WIN ((size_t)256 * 1024) /* the reader's window (RPI_WIN_CAP) */
 
 static char g_dir[256];
 
@@ -121,12 +122,15 @@ static void run_free(struct run *r)
     free(r);
 }
 
-static struct run *run_reader(const char *path, const rp_ingest_params *p)
+/* Every record of a reader (mem: NULL for a path, else the bytes read as the file path). */
+static struct run *run_source(const char *path, const char *mem, size_t mem_size,
+                              const rp_ingest_params *p)
 {
     struct run *r = calloc(1, sizeof *r);
     assert_non_null(r);
     rp_reader *rd;
-    r->st = rp_reader_open(&rd, path, p, NULL);
+    r->st = mem ? rp_reader_open_memory(&rd, mem, mem_size, path, p, NULL)
+                : rp_reader_open(&rd, path, p, NULL);
     if (r->st != RP_OK) return r;
     rp_record rec;
     while ((r->st = rp_reader_next(rd, &rec)) == RP_OK) {
@@ -153,6 +157,11 @@ static struct run *run_reader(const char *path, const rp_ingest_params *p)
     rp_reader_progress(rd, &r->done, &r->size_total);
     rp_reader_free(rd);
     return r;
+}
+
+static struct run *run_reader(const char *path, const rp_ingest_params *p)
+{
+    return run_source(path, NULL, 0, p);
 }
 
 static void params(rp_ingest_params *p)
@@ -1491,6 +1500,197 @@ static void fault_run(const char *path, size_t want_docs)
     assert_true(completed);
 }
 
+/* ---- memory buffers ------------------------------------------------------------------------ */
+
+/* A kept record parsed again: its skip and detail after parsing. */
+static void parse_got(rp_parser *ps, const struct got *g, rp_skip *skip, char *detail, size_t cap)
+{
+    rp_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.data = g->data;
+    rec.size = g->size;
+    rec.path = g->path;
+    rec.rel_id = g->rel;
+    rec.format = g->format;
+    rec.line = g->line;
+    rec.offset = g->offset;
+    rec.number = g->number;
+    rec.skip = g->skip;
+    rec.detail = g->detail;
+    *skip = g->skip;
+    snprintf(detail, cap, "%s", g->detail ? g->detail : "");
+    if (g->skip != RP_SKIP_NONE) return;
+    rp_doc d;
+    assert_int_equal(rp_record_parse(ps, &rec, &d), RP_OK);
+    *skip = d.skip;
+    snprintf(detail, cap, "%s", d.detail ? d.detail : "");
+}
+
+/* The same bytes from memory and from a file give the same records, skips, details, lines and
+ * offsets, before and after parsing. */
+static void same_as_file(const char *name, const char *bytes, size_t n, const rp_ingest_params *p)
+{
+    const char *path = write_file(name, bytes, n);
+    struct run *f = run_reader(path, p);
+    struct run *m = run_source(path, bytes, n, p);
+    assert_int_equal(f->st, RP_DONE);
+    assert_int_equal(m->st, RP_DONE);
+    assert_int_equal(m->total, f->total);
+    assert_int_equal(m->n, f->n);
+    assert_int_equal(m->done, f->done);
+    assert_int_equal(m->size_total, f->size_total);
+    rp_parser *ps;
+    assert_int_equal(rp_parser_create(&ps, p, NULL), RP_OK);
+    for (size_t i = 0; i < f->n; i++) {
+        const struct got *a = &f->v[i], *b = &m->v[i];
+        assert_int_equal(b->skip, a->skip);
+        assert_int_equal(b->size, a->size);
+        assert_memory_equal(b->data, a->data, a->size);
+        assert_int_equal(b->line, a->line);
+        assert_int_equal(b->offset, a->offset);
+        assert_int_equal(b->number, a->number);
+        assert_int_equal(b->format, a->format);
+        assert_int_equal(b->truncated, a->truncated);
+        assert_string_equal(b->path, a->path);
+        assert_string_equal(b->detail ? b->detail : "-", a->detail ? a->detail : "-");
+        assert_string_equal(b->rel ? b->rel : "-", a->rel ? a->rel : "-");
+        rp_skip sa, sb;
+        char da[600], db[600];
+        parse_got(ps, a, &sa, da, sizeof da);
+        parse_got(ps, b, &sb, db, sizeof db);
+        assert_int_equal(sb, sa);
+        assert_string_equal(db, da);
+    }
+    rp_parser_free(ps);
+    run_free(f);
+    run_free(m);
+}
+
+static void test_memory_vs_file(void **state)
+{
+    (void)state;
+    static const char *const inputs[] = {
+        "{\"id\":\"a\",\"text\":\"one\"}",
+        "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\r\n\n  \n",
+        "\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"bom\"}\n",
+        "[{\"id\":\"a\",\"text\":\"one\"},\n {\"id\":\"b\",\"text\":\"two\"}, 42]\n",
+        "[]",
+        "",
+        "\n\n   \n",
+        "{\"id\": \"p\",\n  \"text\": \"pretty\"\n}\n",   /* one object over lines */
+        "\n\n{\"id\": \"a\",\n  \"text\": }",              /* malformed, line 4 */
+        "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\": \"b\", \"text\" \"c\"}\n", /* line 2 */
+        "{\"id\":\"a\",\"text\":\"x\"\n{\"id\":\"b\",\"text\":\"y\"}\n", /* open 1st line */
+        "{\"id\": \"p\",\n \"text\": \"x\"}\n{\"id\":\"q\",\"text\":\"y\"}\n",
+        "42",
+        "42\n\"s\"\n[1]\n",
+        "[{\"id\":\"a\",\"text\":\"x\"}",                   /* missing ] */
+        "[{\"id\":\"a\",\"text\":\"x\"},,{}]",
+        "[{\"id\":\"a\",\"text\":\"x\"}] trailing",
+        "[{\"id\":\"a\",\"text\":}]",
+        "{\"id\":\"a\",\"text\":\"\xff\xfe bad utf-8\"}\n",
+        "{\"text\":\"no id\"}\n{\"id\":\"x\"}\n",
+        "hello, not JSON\n",
+        "{\"id\":\"s\",\"text\":\"a \\\" quote\\\\\n\"}\n",       /* string open at EOL */
+    };
+    static const rp_format formats[] = {RP_FORMAT_JSON, RP_FORMAT_AUTO, RP_FORMAT_JSONL};
+    for (size_t f = 0; f < N_OF(formats); f++) {
+        for (size_t i = 0; i < N_OF(inputs); i++) {
+            rp_ingest_params p;
+            params(&p);
+            p.format = formats[f];
+            char name[64];
+            snprintf(name, sizeof name, "mem_%zu_%zu", f, i);
+            same_as_file(name, inputs[i], strlen(inputs[i]), &p);
+            p.max_doc_size = 16; /* too_big everywhere */
+            snprintf(name, sizeof name, "mem_%zu_%zu_small", f, i);
+            same_as_file(name, inputs[i], strlen(inputs[i]), &p);
+        }
+    }
+    /* longer than the window: lines copied out, an array element over several windows */
+    const size_t big = 3 * RPI_TEST_WIN;
+    char *b = malloc(big + 64);
+    assert_non_null(b);
+    size_t n = (size_t)sprintf(b, "[{\"id\":\"long\",\"text\":\"");
+    memset(b + n, 'w', big);
+    n += big;
+    n += (size_t)sprintf(b + n, "\"},{\"id\":\"z\",\"text\":\"z\"}]\n");
+    rp_ingest_params p;
+    params(&p);
+    same_as_file("mem_big.json", b, n, &p);
+    b[0] = '\n'; /* JSON Lines: a blank line, a broken long line, one more line */
+    same_as_file("mem_big.jsonl", b, n, &p);
+    p.format = RP_FORMAT_TEXT;
+    same_as_file("mem_big.txt", b, n, &p);
+    p.format = RP_FORMAT_JSON;
+    b[0] = '{'; /* the first line is open: one document over the whole stream, too big */
+    b[1] = '\n';
+    p.max_doc_size = big / 2;
+    same_as_file("mem_big2.json", b, n, &p);
+    free(b);
+    size_t wn;
+    char *w = warc_fixture(&wn);
+    params(&p);
+    same_as_file("mem.warc", w, wn, &p);
+    free(w);
+}
+
+/* What the server relies on: a pretty-printed object is one document, errors in it are at
+ * their line in the whole text; JSON Lines errors at their own line; memory is not
+ * decompressed; bad arguments. */
+static void test_memory_json(void **state)
+{
+    (void)state;
+    rp_ingest_params p;
+    params(&p);
+    p.format = RP_FORMAT_JSON;
+    static const char pretty[] = "\n{\n  \"id\": \"p\",\n  \"text\": \"pretty doc\"\n}\n\n";
+    struct run *r = run_source("request", pretty, strlen(pretty), &p);
+    assert_int_equal(r->n, 1);
+    assert_int_equal(r->v[0].skip, RP_SKIP_NONE);
+    assert_int_equal(r->v[0].line, 2);
+    assert_string_equal(r->v[0].path, "request");
+    run_free(r);
+    static const char bad[] = "{\"id\": \"a\",\n  \"text\": }";
+    r = run_source("request", bad, strlen(bad), &p);
+    assert_int_equal(r->n, 1);
+    rp_parser *ps;
+    assert_int_equal(rp_parser_create(&ps, &p, NULL), RP_OK);
+    rp_skip sk;
+    char d[600];
+    parse_got(ps, &r->v[0], &sk, d, sizeof d);
+    assert_int_equal(sk, RP_SKIP_BAD_JSON);
+    assert_true(strncmp(d, "line 2, column ", 15) == 0);
+    run_free(r);
+    static const char lines[] = "{\"id\":\"a\",\"text\":\"x y\"}\n"
+                                "{\"id\": \"b\", \"text\" \"c\"}\n";
+    r = run_source("request", lines, strlen(lines), &p);
+    assert_int_equal(r->n, 2);
+    parse_got(ps, &r->v[1], &sk, d, sizeof d);
+    assert_int_equal(sk, RP_SKIP_BAD_JSON);
+    assert_true(strncmp(d, "line 2, column ", 15) == 0);
+    run_free(r);
+    rp_parser_free(ps);
+    size_t gn;
+    unsigned char *gz = gz_member(k_three, strlen(k_three), &gn);
+    params(&p);
+    r = run_source("x.jsonl.gz", (const char *)gz, gn, &p);
+    assert_int_equal(r->n, 1); /* one line of binary: not decompressed */
+    run_free(r);
+    free(gz);
+    rp_reader *rd;
+    assert_int_equal(rp_reader_open_memory(&rd, NULL, 1, "x", &p, NULL), RP_E_INVALID);
+    assert_null(rd);
+    assert_int_equal(rp_reader_open_memory(&rd, "x", 1, NULL, &p, NULL), RP_E_INVALID);
+    assert_int_equal(rp_reader_open_memory(&rd, NULL, 0, "empty", NULL, NULL), RP_OK);
+    rp_record rec; /* as an empty file: one empty text document */
+    assert_int_equal(rp_reader_next(rd, &rec), RP_OK);
+    assert_int_equal(rec.size, 0);
+    assert_string_equal(rec.path, "empty");
+    assert_int_equal(rp_reader_next(rd, &rec), RP_DONE);
+    rp_reader_free(rd);
+}
+
 static void test_fault_injection(void **state)
 {
     (void)state;
@@ -1542,6 +1742,8 @@ int main(void)
         cmocka_unit_test(test_parse_date),
         cmocka_unit_test(test_html_file),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_memory_vs_file),
+        cmocka_unit_test(test_memory_json),
         cmocka_unit_test(test_fault_injection),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* serve_http.h -- `reprint serve` inside: the HTTP plumbing (serve_http.c: libmicrohttpd,
+ * bodies, auth, limits, graceful stop) and the routes over the index API (serve_routes.c).
+ * Private to programs/; only built with RP_WITH_SERVER. */
+#ifndef RP_SERVE_HTTP_H
+#define RP_SERVE_HTTP_H
+#include <stdatomic.h>        /* atomic_long */
+#include <stddef.h>           /* size_t */
+#include <stdint.h>           /* uint16_t */
+#include <sys/socket.h>       /* struct sockaddr_storage */
+#include <microhttpd.h>       /* struct MHD_Connection, enum MHD_Result */
+#include "reprint/rp_index.h" /* rp_index, rp_ingest_params */
+
+/* One server: set by cmd_serve.c, then shared read-only by the pool threads (but counters). */
+struct server {
+    rp_index *ix;
+    rp_ingest_params ingest; /* field names of the documents */
+    char *token;             /* NULL: loopback clients only */
+    size_t token_len;
+    size_t max_body;
+    unsigned timeout;
+    int quiet;
+    /* listening */
+    struct sockaddr_storage addr;
+    int v6;
+    uint16_t port;
+    const char *listen_at; /* as given, for messages */
+    const char *host;      /* address part, for the "listening on" line */
+    unsigned threads, max_conn;
+    size_t max_header;
+    atomic_long in_flight;
+    atomic_long n_requests;
+};
+
+/* One request's body as it arrived (NUL-terminated when not NULL). */
+struct request {
+    char *body;
+    size_t size, cap;
+    double start;
+    int rejected;  /* a response was queued at the headers: discard the body */
+    unsigned late; /* status to answer once the body has ended (413, 408, 503) */
+    const char *late_msg;
+    size_t discarded;
+};
+
+/* ---- serve_http.c ------------------------------------------------------------------------ */
+/* Listen, serve until SIGTERM or SIGINT, then stop gracefully. Returns the exit status (0, or
+ * 3 when the daemon cannot start; message on stderr). */
+int serve_http_run(struct server *s);
+/* Queue body (malloc'ed; freed here in every case) as an application/json answer. */
+enum MHD_Result serve_send_json(struct MHD_Connection *conn, unsigned status, char *body,
+                                size_t size);
+/* {"error":msg,"status":code} plus "line" and "column" when line > 0. */
+enum MHD_Result serve_send_error(struct MHD_Connection *conn, unsigned status, const char *msg,
+                                 long line, long column);
+
+/* ---- serve_routes.c ---------------------------------------------------------------------- */
+/* Answer a complete request (headers checked, body in rq). */
+enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const char *url,
+                            const char *method, const struct request *rq);
+#endif

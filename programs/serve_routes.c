@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/* serve_routes.c -- the routes of `reprint serve`, each a thin wrapper over the index API
+ * (rp_index.h): a request body is read by the library's memory reader (one JSON object, a JSON
+ * array of objects, or JSON Lines: the framing and errors of `reprint index add` on a .json
+ * file) into a batch; answers are the cluster lines of `reprint cluster` in JSON. Endpoints and
+ * status codes: docs/index.md. */
+#include <stdio.h>  /* open_memstream, snprintf, sscanf */
+#include <stdlib.h> /* free, malloc */
+#include <string.h> /* strcmp, strlen, strncmp */
+
+#if RP_WITH_SERVER
+#include "cmd_index.h" /* index_cluster_line, index_stats_counts */
+#include "json_out.h"  /* jout_str, jout_u64 */
+#include "serve_http.h"
+
+#define BODY_NAME "request" /* the body's name in skip details and fallback ids */
+
+static unsigned status_of(const rp_index *ix, rp_status st)
+{
+    switch (rp_index_errkind(ix)) {
+    case RP_INDEX_E_FULL: return 507; /* Insufficient Storage */
+    case RP_INDEX_E_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
+    case RP_INDEX_E_LOCKED: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return st == RP_E_NOMEM ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+static enum MHD_Result index_error(struct server *s, struct MHD_Connection *conn, rp_status st)
+{
+    return serve_send_error(conn, status_of(s->ix, st), rp_index_errmsg(s->ix), 0, 0);
+}
+
+static void result_object(FILE *f, const rp_doc_result *r, uint64_t num)
+{
+    /* the cluster line without its newline, plus the document number */
+    char *line = NULL;
+    size_t size = 0;
+    FILE *g = open_memstream(&line, &size);
+    if (!g) return;
+    index_cluster_line(g, r);
+    fclose(g);
+    if (size && line[size - 1] == '\n') line[--size] = '\0';
+    if (size && line[size - 1] == '}') line[--size] = '\0';
+    fputs(line, f);
+    if (num != UINT64_MAX) {
+        fputs(",\"doc_number\":", f);
+        jout_u64(f, num);
+    }
+    fputc('}', f);
+    free(line);
+}
+
+/* {"key":[results]}; for an add or query with dates not understood, also
+ * "dates_not_understood" (how many documents are undated for it) and "first_bad_date". */
+static enum MHD_Result send_results(struct MHD_Connection *conn, unsigned status,
+                                    const rp_index_result *res, const char *key,
+                                    uint64_t n_bad_dates, const char *bad_date_first)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f) return MHD_NO;
+    fputc('{', f);
+    jout_str(f, key);
+    fputs(":[", f);
+    for (size_t i = 0; i < res->n_docs; i++) {
+        if (i) fputc(',', f);
+        result_object(f, &res->docs[i], res->doc_numbers[i]);
+    }
+    fputc(']', f);
+    if (n_bad_dates) {
+        fputs(",\"dates_not_understood\":", f);
+        jout_u64(f, n_bad_dates);
+        fputs(",\"first_bad_date\":", f);
+        jout_str(f, bad_date_first ? bad_date_first : "");
+    }
+    fputs("}\n", f);
+    fclose(f);
+    return serve_send_json(conn, status, buf, size);
+}
+
+/* ---- POST bodies --------------------------------------------------------------------------- */
+
+/* 1-based column of byte off of the body (on its line). */
+static long column_at(const char *body, size_t off)
+{
+    size_t i = off;
+    while (i > 0 && body[i - 1] != '\n')
+        i--;
+    return (long)(off - i) + 1;
+}
+
+/* 400 for a record that is not JSON, at its line and column in the body. The parser's detail
+ * is "line L, column C: what", with C counted from the record's start on its first line (an
+ * array element may start mid-line); the array framer's is "request: line L: what", and then
+ * the column is where the record starts. */
+static enum MHD_Result bad_json(struct MHD_Connection *conn, const char *body,
+                                const rp_record *rec, const char *detail, int framed)
+{
+    const long start_col = column_at(body, (size_t)rec->offset);
+    long line = (long)rec->line, col = start_col;
+    const char *what = detail ? detail : "";
+    int k = 0;
+    if (framed && !strncmp(what, BODY_NAME ": ", sizeof BODY_NAME + 1))
+        what += sizeof BODY_NAME + 1;
+    if (!framed && sscanf(what, "line %ld, column %ld: %n", &line, &col, &k) == 2 && k > 0) {
+        what += k;
+        if (line == (long)rec->line) col += start_col - 1;
+    } else if (framed && sscanf(what, "line %ld: %n", &line, &k) == 1 && k > 0) {
+        what += k;
+    }
+    char msg[700];
+    snprintf(msg, sizeof msg, "malformed JSON at line %ld, column %ld: %s", line, col, what);
+    return serve_send_error(conn, MHD_HTTP_BAD_REQUEST, msg, line, col);
+}
+
+/* The body starts with '[' (after a byte order mark and blanks): a JSON array. */
+static int is_array(const char *body, size_t size)
+{
+    size_t i = size >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < size && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        i++;
+    return i < size && body[i] == '[';
+}
+
+/* Read the body into a batch: body -> rp_reader_open_memory -> rp_reader_next ->
+ * rp_index_batch_add_record. The body is rejected as a whole (400, nothing added) when a
+ * record is not JSON, when it is a single JSON value that is neither an object nor an array,
+ * or when it holds no document. Each record is parsed here once to find bad JSON before the
+ * batch parses it again (JSON parsing is a small part of adding a document). Returns 0, or an
+ * HTTP status with the answer already queued in *ret. */
+static int prepare(struct server *s, struct MHD_Connection *conn, const char *body, size_t size,
+                   rp_index_batch **out, enum MHD_Result *ret)
+{
+    *out = NULL;
+    rp_ingest_params ip = s->ingest;
+    ip.format = RP_FORMAT_JSON;
+    rp_index_batch *b = NULL;
+    rp_reader *rd = NULL;
+    rp_parser *ps = NULL;
+    rp_status st = rp_index_batch_create(&b, s->ix, &s->ingest);
+    if (st == RP_OK) st = rp_reader_open_memory(&rd, body, size, BODY_NAME, &ip, NULL);
+    if (st == RP_OK) st = rp_parser_create(&ps, &ip, NULL);
+    unsigned http = 0;
+    size_t n_docs = 0;
+    rp_skip first = RP_SKIP_NONE;
+    rp_record rec;
+    while (st == RP_OK && (st = rp_reader_next(rd, &rec)) == RP_OK) {
+        if (rec.skip == RP_SKIP_BLANK) continue; /* counted, not a document */
+        rp_doc doc;
+        rp_skip skip = rec.skip;
+        if (skip == RP_SKIP_NONE) {
+            st = rp_record_parse(ps, &rec, &doc);
+            if (st != RP_OK) break;
+            skip = doc.skip;
+        }
+        if (n_docs++ == 0) first = skip;
+        if (skip == RP_SKIP_BAD_JSON) {
+            http = MHD_HTTP_BAD_REQUEST;
+            *ret = bad_json(conn, body, &rec, rec.skip ? rec.detail : doc.detail, rec.skip != 0);
+            break;
+        }
+        st = rp_index_batch_add_record(b, &rec);
+    }
+    if (st == RP_DONE) st = RP_OK;
+    if (!http && st == RP_OK && !is_array(body, size)) {
+        if (n_docs == 0) {
+            http = MHD_HTTP_BAD_REQUEST;
+            *ret = serve_send_error(conn, http, "empty body: no document", 0, 0);
+        } else if (n_docs == 1 && first == RP_SKIP_NOT_OBJECT) {
+            http = MHD_HTTP_BAD_REQUEST;
+            *ret = serve_send_error(conn, http,
+                                    "expected a JSON object, an array of objects or JSON Lines",
+                                    1, 1);
+        }
+    }
+    if (!http && st != RP_OK) {
+        http = MHD_HTTP_SERVICE_UNAVAILABLE;
+        *ret = serve_send_error(conn, http, rp_strerror(st), 0, 0);
+    }
+    rp_parser_free(ps);
+    rp_reader_free(rd);
+    if (http) {
+        rp_index_batch_free(b);
+        return (int)http;
+    }
+    *out = b;
+    return 0;
+}
+
+/* ---- routes: (s, conn, method, id, request) -------------------------------------------- */
+
+enum { M_GET = 1, M_POST = 2, M_DELETE = 4 };
+
+static enum MHD_Result route_health(struct server *s, struct MHD_Connection *conn, int m,
+                                    const char *id, const struct request *rq)
+{
+    (void)s, (void)m, (void)id, (void)rq;
+    char *ok = strdup("{\"status\":\"ok\"}\n");
+    return ok ? serve_send_json(conn, MHD_HTTP_OK, ok, strlen(ok)) : MHD_NO;
+}
+
+static enum MHD_Result route_stats(struct server *s, struct MHD_Connection *conn, int m,
+                                   const char *id, const struct request *rq)
+{
+    (void)m, (void)id, (void)rq;
+    rp_index_stats st;
+    if (rp_index_stats_get(s->ix, &st) != RP_OK)
+        return serve_send_error(conn, 500, rp_index_errmsg(s->ix), 0, 0);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f) return MHD_NO;
+    fputc('{', f);
+    index_stats_counts(f, &st);
+    fprintf(f, ",\"requests\":%ld,\"in_flight\":%ld", atomic_load(&s->n_requests),
+            atomic_load(&s->in_flight));
+    rp_config cfg;
+    rp_index_config(s->ix, &cfg);
+    if (cfg.level == RP_LEVEL_STORY) index_stats_story(f, &st); /* its corpus statistics */
+    fputs("}\n", f);
+    fclose(f);
+    return serve_send_json(conn, MHD_HTTP_OK, buf, size);
+}
+
+/* POST /v1/documents (add) and /v1/query (dry run): one batch, one commit. */
+static enum MHD_Result post_docs(struct server *s, struct MHD_Connection *conn,
+                                 const struct request *rq, int dry_run)
+{
+    rp_index_batch *b;
+    enum MHD_Result ret = MHD_NO;
+    if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
+    rp_index_result *res;
+    const rp_status st = rp_index_commit(s->ix, b, dry_run, &res);
+    if (st != RP_OK) {
+        rp_index_batch_free(b);
+        return index_error(s, conn, st);
+    }
+    const char *first;
+    const uint64_t n_bad = rp_index_batch_bad_dates(b, &first); /* first lives with b */
+    ret = send_results(conn, dry_run ? MHD_HTTP_OK : MHD_HTTP_CREATED, res, "results", n_bad,
+                       first);
+    rp_index_batch_free(b);
+    rp_index_result_free(res);
+    return ret;
+}
+
+static enum MHD_Result route_add(struct server *s, struct MHD_Connection *conn, int m,
+                                 const char *id, const struct request *rq)
+{
+    (void)m, (void)id;
+    return post_docs(s, conn, rq, 0);
+}
+
+static enum MHD_Result route_query(struct server *s, struct MHD_Connection *conn, int m,
+                                   const char *id, const struct request *rq)
+{
+    (void)m, (void)id;
+    return post_docs(s, conn, rq, 1);
+}
+
+/* GET: every stored document with this id and its cluster; DELETE: remove them. */
+static enum MHD_Result route_document(struct server *s, struct MHD_Connection *conn, int m,
+                                      const char *id, const struct request *rq)
+{
+    (void)rq;
+    rp_status st;
+    if (m == M_DELETE) {
+        uint64_t n = 0;
+        st = rp_index_remove_id(s->ix, id, &n);
+        if (st != RP_OK) return index_error(s, conn, st);
+        char *buf = malloc(64);
+        if (!buf) return MHD_NO;
+        const int len = snprintf(buf, 64, "{\"removed\":%llu}\n", (unsigned long long)n);
+        return serve_send_json(conn, MHD_HTTP_OK, buf, (size_t)len);
+    }
+    rp_index_result *res = NULL;
+    st = rp_index_doc(s->ix, id, &res);
+    if (st != RP_OK) return index_error(s, conn, st);
+    const enum MHD_Result ret = send_results(conn, MHD_HTTP_OK, res, "documents", 0, NULL);
+    rp_index_result_free(res);
+    return ret;
+}
+
+/* GET: the cluster of document id, representative first. */
+static enum MHD_Result route_cluster(struct server *s, struct MHD_Connection *conn, int m,
+                                     const char *id, const struct request *rq)
+{
+    (void)m, (void)rq;
+    rp_index_result *res = NULL;
+    const rp_status st = rp_index_cluster(s->ix, id, &res);
+    if (st != RP_OK) return index_error(s, conn, st);
+    const enum MHD_Result ret = send_results(conn, MHD_HTTP_OK, res, "members", 0, NULL);
+    rp_index_result_free(res);
+    return ret;
+}
+
+typedef enum MHD_Result (*route_fn)(struct server *s, struct MHD_Connection *conn, int method,
+                                    const char *id, const struct request *rq);
+
+/* A path ending in '/' is a prefix followed by a non-empty id. HEAD is served as GET. */
+static const struct route {
+    const char *path;
+    int methods;       /* M_* accepted */
+    const char *allow; /* the 405 message */
+    route_fn fn;
+} ROUTES[] = {
+    {"/healthz", M_GET, "use GET", route_health},
+    {"/v1/stats", M_GET, "use GET", route_stats},
+    {"/v1/documents", M_POST, "use POST", route_add},
+    {"/v1/query", M_POST, "use POST", route_query},
+    {"/v1/documents/", M_GET | M_DELETE, "use GET or DELETE", route_document},
+    {"/v1/clusters/", M_GET, "use GET", route_cluster},
+};
+
+enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const char *url,
+                            const char *method, const struct request *rq)
+{
+    const int m = !strcmp(method, "GET") || !strcmp(method, "HEAD") ? M_GET
+                  : !strcmp(method, "POST")                        ? M_POST
+                  : !strcmp(method, "DELETE")                      ? M_DELETE
+                                                                   : 0;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+        const struct route *r = &ROUTES[i];
+        const size_t n = strlen(r->path);
+        const char *id = NULL;
+        if (r->path[n - 1] == '/') {
+            if (strncmp(url, r->path, n) != 0 || !url[n]) continue;
+            id = url + n;
+        } else if (strcmp(url, r->path) != 0) {
+            continue;
+        }
+        if (!(m & r->methods))
+            return serve_send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r->allow, 0, 0);
+        return r->fn(s, conn, m, id, rq);
+    }
+    return serve_send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint", 0, 0);
+}
+#else
+typedef int serve_routes_unused; /* ISO C wants a declaration in every file */
+#endif
