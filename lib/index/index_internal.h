@@ -214,6 +214,17 @@ RPI_FUNC rp_status rpi_ixs_of(rp_index *ix, MDB_txn *txn, uint64_t u, uint64_t *
 RPI_FUNC rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_t *n_lines,
                                  uint64_t *n_boiler, uint64_t *n_named);
 
+/* The story score and relation the index gives stored documents doc_a and doc_b with its
+ * statistics of now (the parity test holds them against the batch stage's). RP_DONE when
+ * either has no story features (no words). */
+RPI_FUNC rp_status rpi_ixs_compare(rp_index *ix, uint64_t doc_a, uint64_t doc_b, double *score,
+                                   rp_relation *rel);
+
+/* Place every stored content again, in arrival order, with the statistics of now (as
+ * rpi_ixs_delete_unit re-places a cluster): the clusters the index would have formed had it
+ * known the whole collection from the start. One write transaction. */
+RPI_FUNC rp_status rpi_ixs_replace_all(rp_index *ix);
+
 /* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
 struct rpi_counters {
     uint64_t next_doc, next_unit, n_empty;

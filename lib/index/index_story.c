@@ -30,13 +30,12 @@
 #include <stdlib.h> /* malloc, qsort */
 #include <string.h> /* memcpy, memset */
 #include "index_internal.h"
-#include "doc/doc_internal.h"      /* struct rpi_sdoc, rpi_sdoc_line_key */
+#include "doc/doc_internal.h"     /* struct rpi_sdoc, rpi_sdoc_line_key */
 #include "story/story_internal.h" /* struct svec, rpi_svec_*, rpi_story_* */
 
-#define RPI_IX_MAX_MEMBERS 64u  /* members of a cluster scored when a content may join it */
-#define RPI_IX_NEAR_JACCARD 0.5 /* a linked pair at this MinHash estimate is `near` */
-#define SFEAT_HEADER 16u        /* n_terms u32, n_top u32, date i64 */
-#define SFEAT_TERM 12u          /* id u64 LE, tf << 8 | flags u32 LE */
+#define RPI_IX_MAX_MEMBERS 64u /* members of a cluster scored when a content may join it */
+#define SFEAT_HEADER 16u       /* n_terms u32, n_top u32, date i64 */
+#define SFEAT_TERM 12u         /* id u64 LE, tf << 8 | flags u32 LE */
 
 #define TRY_MDB(expr, what)                                                                        \
     do {                                                                                           \
@@ -71,9 +70,10 @@ struct sctx {
     struct rpi_vec units;   /* struct uvec */
     struct rpi_arena ar;    /* vectors */
     struct rpi_vec scratch; /* uint64_t */
-    uint64_t named;         /* contents with names, UINT64_MAX when the index does not count */
-    rp_status named_st;     /* reading it: RP_OK, RP_DONE (not counted) or the error */
-    int caseless;           /* the collection has no case (story_score.c's names rule) */
+    struct rpi_vecbuild vb;
+    uint64_t named;     /* contents with names, UINT64_MAX when the index does not count */
+    rp_status named_st; /* reading it: RP_OK, RP_DONE (not counted) or the error */
+    int caseless;       /* the collection has no case (story_score.c's names rule) */
 };
 
 /* A content has names when it holds two distinct capitalised terms (the batch stage asks
@@ -128,6 +128,7 @@ static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
     rpi_vec_init(&c->units, sizeof(struct uvec), NULL);
     rpi_vec_init(&c->scratch, sizeof(uint64_t), NULL);
     rpi_arena_init(&c->ar, NULL);
+    rpi_vecbuild_init(&c->vb);
     MDB_stat ms;
     c->n_units = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? (double)ms.ms_entries : 0;
     /* an error is reported by the add that needs the count; scoring alone keeps the rule of
@@ -163,24 +164,14 @@ static rp_status term_slot(struct sctx *c, uint64_t id, uint32_t *slot)
     if (st != RP_OK && st != RP_DONE) return st;
     uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
     if (df < 1) df = 1;
-    const double n = c->n_units > 0 ? c->n_units : 1;
-    const float idf = (float)log((n + 1.0) / ((double)df + 0.5));
+    const float idf = (float)rpi_story_idf_of(c->n_units, (double)df);
     const uint32_t d32 = df > UINT32_MAX ? UINT32_MAX : (uint32_t)df;
     RP_TRY(rpi_vec_push(&c->idf, &idf));
     return rpi_vec_push(&c->df, &d32);
 }
 
-static rp_status svec_new(struct sctx *c, struct svec *v, uint32_t n)
-{
-    memset(v, 0, sizeof *v);
-    v->term = rpi_arena_alloc(&c->ar, (n ? n : 1) * sizeof *v->term, 4);
-    v->w = rpi_arena_alloc(&c->ar, (n ? n : 1) * sizeof *v->w, 4);
-    return v->term && v->w ? RP_OK : RP_E_NOMEM;
-}
-
-/* The three vectors of S3 from raw features, in slot order: terms (1 + ln tf) * idf of unit
- * length, terms of one content left out but counted in the norm; names and numbers weighted
- * by IDF, their sum over all flagged terms. */
+/* The three vectors of S3 from raw features, through the batch stage's builder, terms in
+ * slot order (the index merges sorted vectors). */
 static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, struct uvec *out)
 {
     c->scratch.len = 0;
@@ -193,41 +184,19 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
         ord[i] = (uint64_t)s << 32 | i;
     }
     rpi_qsort_u64(ord, n);
-    struct svec *v = &out->v[0], *nm = &out->v[1], *nb = &out->v[2];
-    RP_TRY(svec_new(c, v, n));
-    RP_TRY(svec_new(c, nm, n));
-    RP_TRY(svec_new(c, nb, n));
+    struct rpi_tf *tf = malloc((n ? n : 1) * sizeof *tf);
+    if (!tf) return RP_E_NOMEM;
     const float *idfs = c->idf.ptr;
     const uint32_t *dfs = c->df.ptr;
-    double norm = 0, wnorm = 0, occ = 0, numocc = 0;
     for (uint32_t k = 0; k < n; k++) {
         const uint32_t slot = (uint32_t)(ord[k] >> 32);
         const struct sterm *x = &t[(uint32_t)ord[k]];
-        occ += x->tf;
-        if (x->flags & RPI_TOK_NUMBER) numocc += x->tf;
-        const double idf = idfs[slot], w = (1.0 + log((double)x->tf)) * idf;
-        const int shared = dfs[slot] >= 2;
-        norm += w * w;
-        if (!(x->flags & RPI_TOK_NAME)) wnorm += w * w;
-        if (shared) { /* names negative, as in the batch stage (struct svec) */
-            v->term[v->n] = slot;
-            v->w[v->n++] = (float)(x->flags & RPI_TOK_NAME ? -w : w);
-        }
-        struct svec *set = x->flags & RPI_TOK_NAME ? nm : NULL;
-        for (int pass = 0; pass < 2; pass++, set = x->flags & RPI_TOK_NUMBER ? nb : NULL) {
-            if (!set) continue;
-            set->sum += (float)idf;
-            if (!shared) continue;
-            set->term[set->n] = slot;
-            set->w[set->n++] = (float)idf;
-        }
+        tf[k] = (struct rpi_tf){slot, x->tf, dfs[slot], idfs[slot], x->flags};
     }
-    const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
-    for (uint32_t i = 0; i < v->n; i++)
-        v->w[i] = (float)(v->w[i] * inv);
-    v->sum = (float)(sqrt(wnorm) * inv); /* the words' norm */
-    out->ndens = occ > 0 ? (float)(numocc / occ) : 0.0f;
-    return RP_OK;
+    const rp_status st =
+        rpi_story_vectors(&c->vb, &c->ar, tf, n, &out->v[0], &out->v[1], &out->v[2], &out->ndens);
+    free(tf);
+    return st;
 }
 
 /* Parse a DB_SFEAT record into terms (malloc'd; caller frees). */
@@ -277,12 +246,11 @@ static rp_status unit_vec(struct sctx *c, uint64_t u, const struct uvec **out)
 
 static int outside_window(const rp_index *ix, int64_t a, int64_t b)
 {
-    if (ix->cfg.window_days <= 0 || a == INT64_MIN || b == INT64_MIN) return 0;
-    const double d = a > b ? (double)(a - b) : (double)(b - a);
-    return d > ix->cfg.window_days * 86400.0;
+    return rpi_story_outside_window(ix->cfg.window_days, a, b);
 }
 
-/* S5 without passages: the story score of two contents (0 outside the window). */
+/* S5 without passages (the index keeps no text: covers 0): the story score of two contents
+ * (0 outside the window). */
 static double pair_score(const struct sctx *c, const struct uvec *a, const struct uvec *b)
 {
     if (outside_window(c->ix, a->date, b->date)) return 0;
@@ -291,22 +259,25 @@ static double pair_score(const struct sctx *c, const struct uvec *a, const struc
     const double ev = rpi_story_evidence(cosine, words, rpi_svec_overlap(&a->v[1], &b->v[1]),
                                          rpi_svec_overlap(&a->v[2], &b->v[2]),
                                          a->ndens < b->ndens ? a->ndens : b->ndens, c->caseless);
-    return rpi_story_combine(ev, 0.0);
+    return rpi_story_level_score(RP_LEVEL_STORY, ev, 0.0);
 }
 
-/* Relation of a linked pair: `near` when their MinHash estimate says so, else `rewrite`. */
+/* Relation of a linked pair by S5's rule without passages: `near` when their MinHash estimate
+ * says so, else `rewrite`. */
 static rp_relation pair_relation(rp_index *ix, MDB_txn *txn, uint64_t a, uint64_t b)
 {
     MDB_val sa, sb;
     const size_t k = ix->cfg.num_perm;
-    if (rpi_ix_get(ix, txn, DB_SIGS, a, &sa) != RP_OK || sa.mv_size != k * 4 ||
-        rpi_ix_get(ix, txn, DB_SIGS, b, &sb) != RP_OK || sb.mv_size != k * 4)
-        return RP_REL_REWRITE;
-    size_t same = 0;
-    for (size_t i = 0; i < k; i++)
-        same += !memcmp((const unsigned char *)sa.mv_data + 4 * i,
-                        (const unsigned char *)sb.mv_data + 4 * i, 4);
-    return (double)same / (double)k >= RPI_IX_NEAR_JACCARD ? RP_REL_NEAR : RP_REL_REWRITE;
+    double jac = 0;
+    if (rpi_ix_get(ix, txn, DB_SIGS, a, &sa) == RP_OK && sa.mv_size == k * 4 &&
+        rpi_ix_get(ix, txn, DB_SIGS, b, &sb) == RP_OK && sb.mv_size == k * 4) {
+        size_t same = 0; /* values compared as bytes: LMDB data need not be aligned */
+        for (size_t i = 0; i < k; i++)
+            same += !memcmp((const unsigned char *)sa.mv_data + 4 * i,
+                            (const unsigned char *)sb.mv_data + 4 * i, 4);
+        jac = (double)same / (double)k;
+    }
+    return rpi_story_relation(jac, 0, 0, 0, 0, 0);
 }
 
 /* ---- unit records and clusters ------------------------------------------------------------ */
@@ -401,7 +372,7 @@ static rp_status choose(struct sctx *c, const struct uvec *xv, const uint64_t *u
             }
         }
         const double mean = sum / (double)n;
-        if ((centre_linked || linked >= 2) && 2 * linked >= n &&
+        if (rpi_story_joins((uint32_t)linked, (uint32_t)n, centre_linked) &&
             (mean > best_mean || (mean == best_mean && units[off[i]] < out->centre))) {
             best_mean = mean;
             *out = (struct place){units[off[i]], top_of, top};
@@ -564,8 +535,8 @@ static rp_status top_terms(struct sctx *c, const struct sterm *t, uint32_t n, ui
         uint32_t s;
         RP_TRY(term_slot(c, t[i].id, &s));
         if (((const uint32_t *)c->df.ptr)[s] > RPI_MAX_POSTING) continue;
-        rpi_topk_push(w, &m, RPI_TOP,
-                      (1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s], t[i].id);
+        rpi_topk_push(w, &m, RPI_TOP, (1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s],
+                      t[i].id);
     }
     for (uint32_t i = 0; i < m; i++)
         top[i] = w[i].id;
@@ -874,4 +845,66 @@ rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_
     }
     mdb_cursor_close(cur);
     return rc == MDB_NOTFOUND ? RP_OK : rpi_ix_mdb(rc, "lines");
+}
+
+rp_status rpi_ixs_compare(rp_index *ix, uint64_t doc_a, uint64_t doc_b, double *score,
+                          rp_relation *rel)
+{
+    if (!ix->has_story) return RP_E_UNSUPPORTED;
+    MDB_txn *txn;
+    TRY_MDB(mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn), "begin");
+    uint64_t unit[2];
+    const uint64_t docs[2] = {doc_a, doc_b};
+    rp_status st = RP_OK;
+    for (int i = 0; i < 2 && st == RP_OK; i++) {
+        MDB_val v;
+        st = rpi_ix_get(ix, txn, DB_DOCS, docs[i], &v);
+        if (st == RP_OK && v.mv_size < DOC_HEADER) st = RP_E_FORMAT;
+        if (st == RP_OK) unit[i] = get_le64((const unsigned char *)v.mv_data + DOC_UNIT);
+    }
+    struct sctx c;
+    sctx_init(&c, ix, txn);
+    const struct uvec *va = NULL, *vb = NULL;
+    if (st == RP_OK) st = unit_vec(&c, unit[0], &va);
+    if (st == RP_OK) {
+        const struct uvec a = *va; /* the cache may move */
+        st = unit_vec(&c, unit[1], &vb);
+        if (st == RP_OK) {
+            *score = pair_score(&c, &a, vb);
+            *rel = pair_relation(ix, txn, unit[0], unit[1]);
+        }
+    }
+    sctx_free(&c);
+    mdb_txn_abort(txn);
+    return st;
+}
+
+rp_status rpi_ixs_replace_all(rp_index *ix)
+{
+    if (!ix->has_story) return RP_E_UNSUPPORTED;
+    MDB_txn *txn;
+    TRY_MDB(mdb_txn_begin(ix->env, NULL, 0, &txn), "begin");
+    struct rpi_vec units;
+    rpi_vec_init(&units, sizeof(uint64_t), NULL);
+    MDB_cursor *cur;
+    rp_status st = RP_OK;
+    int rc = mdb_cursor_open(txn, ix->dbi[DB_SFEAT], &cur);
+    if (rc) st = rpi_ix_mdb(rc, "cursor");
+    MDB_val k, v;
+    for (rc = st == RP_OK ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : MDB_NOTFOUND;
+         rc == 0 && st == RP_OK; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint64_t u = get_be64(k.mv_data);
+        st = rpi_vec_push(&units, &u);
+    }
+    if (st == RP_OK) {
+        mdb_cursor_close(cur);
+        st = replace_units(ix, txn, units.ptr, units.len);
+    }
+    rpi_vec_free(&units);
+    if (st == RP_OK) {
+        rc = mdb_txn_commit(txn);
+        return rc ? rpi_ix_mdb(rc, "commit") : RP_OK;
+    }
+    mdb_txn_abort(txn);
+    return st;
 }

@@ -169,9 +169,7 @@ uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term)
 
 double rpi_story_idf(const struct rpi_story *s, uint32_t term)
 {
-    const uint32_t df = rpi_story_df(s, term);
-    const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
-    return log((n + 1.0) / ((df ? df : 1) + 0.5));
+    return rpi_story_idf_of(s->n_docs_df, rpi_story_df(s, term));
 }
 
 /* While counting, each slot packs its term, count and the last unit counted (one cache line
@@ -242,15 +240,6 @@ static rp_status build_df(struct rpi_story *s)
 
 /* ---- S3: vectors ------------------------------------------------------------------------ */
 
-static rp_status svec_alloc(struct rpi_arena *ar, struct svec *v, uint32_t n)
-{
-    v->n = 0;
-    v->sum = 0;
-    v->term = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->term, 4);
-    v->w = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->w, 4);
-    return v->term && v->w ? RP_OK : RP_E_NOMEM;
-}
-
 /* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
  * table is fixed once build_df is done, and counting by slot needs no per-document sort. The
  * terms of a vector stay in order of first use: every pair is scored with one side scattered
@@ -285,9 +274,8 @@ static rp_status build_vectors(struct rpi_story *s)
     s->live = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->live);
     if (!s->ndens || !s->live) return RP_E_NOMEM;
     if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
-    const double n = s->n_docs_df > 0 ? s->n_docs_df : 1;
     for (size_t i = 0; i < s->df_cap; i++)
-        s->idf[i] = s->df[i].key ? (float)log((n + 1.0) / (s->df[i].val + 0.5)) : 0.0f;
+        s->idf[i] = s->df[i].key ? (float)rpi_story_idf_of(s->n_docs_df, s->df[i].val) : 0.0f;
     const unsigned nt = rpi_threads_for(s->in.p.threads, nu, 4096);
     s->tarenas = rpi_calloc(s->in.alloc, nt, sizeof *s->tarenas);
     if (!s->tarenas) return RP_E_NOMEM;
@@ -313,21 +301,21 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
      * one random access a token */
     uint32_t *tf = rpi_calloc(s->in.alloc, s->df_cap, sizeof *tf);
     uint32_t *touched = NULL;
-    size_t cap = 0;
+    struct rpi_tf *terms = NULL;
+    size_t cap = 0, tcap = 0;
     rp_status st = RP_E_NOMEM;
-    double ltf[64]; /* 1 + ln tf for the common small counts */
-    for (unsigned f = 1; f < 64; f++)
-        ltf[f] = 1.0 + log((double)f);
-    ltf[0] = 0;
+    struct rpi_vecbuild vb;
+    rpi_vecbuild_init(&vb);
     if (!tf) goto done;
     for (uint32_t u = (uint32_t)lo; u < hi; u++) {
         const struct rpi_sdoc *sd = unit_sd(s, u);
+        const size_t need = (size_t)sd->n_tok + sd->n_title + 1;
         void *p = touched;
-        RP_TRY_GOTO(
-            st,
-            rpi_array_reserve(s->in.alloc, &p, &cap, sizeof *touched, sd->n_tok + sd->n_title + 1),
-            done);
+        RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &cap, sizeof *touched, need), done);
         touched = p;
+        p = terms;
+        RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &tcap, sizeof *terms, need), done);
+        terms = p;
         uint32_t m = 0, live = 0;
         for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
             const int title = t >= sd->n_tok;
@@ -340,62 +328,25 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
             if (c == 0) touched[m++] = slot;
             tf[slot] = ((c & TF_MASK) < TF_MASK ? c + 1 : c) | f << TF_SHIFT; /* saturates */
         }
-        uint32_t nv = 0, nn = 0, nd = 0;
-        for (uint32_t i = 0; i < m; i++) {
-            const int shared = s->df[touched[i]].val >= 2;
-            nv += shared;
-            nn += shared && (tf[touched[i]] >> TF_SHIFT & RPI_TOK_NAME);
-            nd += shared && (tf[touched[i]] >> TF_SHIFT & RPI_TOK_NUMBER);
-        }
-        struct svec *v = &s->vec[u], *nm = &s->names[u], *nb = &s->nums[u];
-        if (svec_alloc(ar, v, nv) || svec_alloc(ar, nm, nn) || svec_alloc(ar, nb, nd)) {
-            st = RP_E_NOMEM;
-            goto done;
-        }
-        double norm = 0, wnorm = 0;
-        uint32_t occ = 0, numocc = 0;
+        /* the distinct terms in order of first use */
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
-            const uint32_t f = tf[slot] & TF_MASK, flags = tf[slot] >> TF_SHIFT;
-            occ += f;
-            if (flags & RPI_TOK_NUMBER) numocc += f;
-            const double idf = s->idf[slot];
-            const double w = (f < 64 ? ltf[f] : 1.0 + log((double)f)) * idf;
-            const int shared = s->df[slot].val >= 2; /* a term of one unit is never shared */
-            norm += w * w;
-            if (!(flags & RPI_TOK_NAME)) wnorm += w * w;
-            if (shared) {
-                v->term[v->n] = slot;
-                v->w[v->n++] = (float)(flags & RPI_TOK_NAME ? -w : w); /* names: negative */
-            }
-            if (flags & RPI_TOK_NAME) {
-                nm->sum += (float)idf;
-                if (shared) {
-                    nm->term[nm->n] = slot;
-                    nm->w[nm->n++] = (float)idf;
-                }
-            }
-            if (flags & RPI_TOK_NUMBER) {
-                nb->sum += (float)idf;
-                if (shared) {
-                    nb->term[nb->n] = slot;
-                    nb->w[nb->n++] = (float)idf;
-                }
-            }
+            terms[i] = (struct rpi_tf){slot, tf[slot] & TF_MASK, s->df[slot].val, s->idf[slot],
+                                       (uint8_t)(tf[slot] >> TF_SHIFT)};
             tf[slot] = 0;
         }
-        const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
-        for (uint32_t i = 0; i < v->n; i++)
-            v->w[i] = (float)(v->w[i] * inv);
-        v->sum = (float)(sqrt(wnorm) * inv); /* the words' norm */
+        struct svec *v = &s->vec[u];
+        RP_TRY_GOTO(
+            st, rpi_story_vectors(&vb, ar, terms, m, v, &s->names[u], &s->nums[u], &s->ndens[u]),
+            done);
         s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
-        s->ndens[u] = occ ? (float)numocc / (float)occ : 0.0f;
         s->live[u] = live;
     }
     st = RP_OK;
 done:
     rpi_free(s->in.alloc, tf);
     rpi_free(s->in.alloc, touched);
+    rpi_free(s->in.alloc, terms);
     return st;
 }
 
@@ -474,33 +425,17 @@ static rp_status finish_score(struct rpi_story *s, rp_aligner *al, struct link *
         out->n_passages = (uint16_t)(*np > 65535 ? 65535 : *np);
     }
     const double cover = out->cover_a > out->cover_b ? out->cover_a : out->cover_b;
-    if (s->in.p.level == RP_LEVEL_REUSE) {
-        out->score = (float)cover;
-    } else {
-        out->score = (float)rpi_story_combine(ev, cover);
-    }
-    /* relation of the later/shorter to the other (only a linked pair's relation is used) */
+    out->score = (float)rpi_story_level_score(s->in.p.level, ev, cover);
+    /* relation of the later/shorter to the other (only a linked pair's relation is used; the
+     * Jaccard estimate is computed where it can matter) */
     const int need_rel = always_align || out->score >= s->in.p.threshold;
     const double jac =
         need_rel || out->cosine >= 0.3
             ? rp_minhash_similarity(rpi_sig(s->in.docs, s->in.unit_doc[u]),
                                     rpi_sig(s->in.docs, s->in.unit_doc[v]), s->in.p.num_perm)
             : 0.0;
-    const double cmin = out->cover_a < out->cover_b ? out->cover_a : out->cover_b;
-    const double cmax = cover;
-    /* a cut or an extension: the shorter mostly inside the longer, which is a quarter
-     * longer or more; else near when the 5-gram Jaccard or both covers say so */
-    const uint32_t lmin = la < lb ? la : lb, lmax = la < lb ? lb : la;
-    if (cmax >= 0.8 && cmin < 0.8 && (double)lmax >= 1.25 * lmin)
-        out->relation = RP_REL_PARTIAL;
-    else if (jac >= 0.5 || cmin >= 0.8)
-        out->relation = RP_REL_NEAR;
-    else if (cmax >= 0.8)
-        out->relation = RP_REL_PARTIAL;
-    else if (out->n_passages > 0 && cmax >= RP_REUSE_THRESHOLD)
-        out->relation = RP_REL_REUSE;
-    else
-        out->relation = RP_REL_REWRITE;
+    out->relation =
+        (uint8_t)rpi_story_relation(jac, out->cover_a, out->cover_b, la, lb, out->n_passages);
     return RP_OK;
 }
 
@@ -811,11 +746,7 @@ static rp_status pair_task(void *ctx, size_t lo, size_t hi, unsigned t)
 
 static int outside_window(const struct rpi_story *s, uint32_t a, uint32_t b)
 {
-    if (s->in.p.window_days <= 0) return 0;
-    const int64_t da = unit_date(s, a), db = unit_date(s, b);
-    if (da == INT64_MIN || db == INT64_MIN) return 0;
-    const double d = da > db ? (double)(da - db) : (double)(db - da);
-    return d > s->in.p.window_days * 86400.0;
+    return rpi_story_outside_window(s->in.p.window_days, unit_date(s, a), unit_date(s, b));
 }
 
 static rp_status candidates(struct rpi_story *s, struct cand **out, size_t *n_out)
@@ -1210,7 +1141,7 @@ static uint32_t join_story(struct join *j, uint32_t u)
     for (size_t t = 0; t < nt; t++) {
         const uint32_t r = j->touched[t];
         const double mean = j->acc[r] / j->size[r];
-        if ((j->rep_link[r] || j->cnt[r] >= 2) && 2 * j->cnt[r] >= j->size[r] &&
+        if (rpi_story_joins(j->cnt[r], j->size[r], j->rep_link[r]) &&
             (mean > best_mean || (mean == best_mean && r < best))) {
             best_mean = mean;
             best = r;

@@ -9,6 +9,7 @@
  * Depends on common, ingest, normalize, sketch, doc, near. */
 #ifndef RP_STORY_INTERNAL_H
 #define RP_STORY_INTERNAL_H
+#include <math.h>   /* log */
 #include <stdint.h> /* uint32_t */
 #include "doc/doc_internal.h"
 #include "near/near_internal.h"
@@ -195,6 +196,65 @@ RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 RPI_FUNC rp_status rpi_story_score(struct rpi_story *s, rp_aligner *al, uint32_t u, uint32_t v,
                                    struct link *out, const rp_passage **ps, size_t *np,
                                    int always_align);
+
+/* ---- the scoring core: one for the batch stage and the index ---------------------------- */
+
+/* S2: the IDF of a term found in df of n texts, ln((n + 1) / (df + 0.5)); n and df below 1
+ * count as 1 (Robertson-Sparck Jones smoothing without the negative weights of very common
+ * terms). The batch stage counts n and df over its units, the index over its contents. */
+static inline double rpi_story_idf_of(double n, double df)
+{
+    return log(((n > 0 ? n : 1) + 1.0) / ((df >= 1 ? df : 1) + 0.5));
+}
+
+/* S3: one distinct term of a text, as the vector builder takes it. */
+struct rpi_tf {
+    uint32_t slot;  /* the term's number in the caller's table (what vectors hold) */
+    uint32_t tf;    /* occurrences in the text (title included) */
+    uint32_t df;    /* texts of the collection holding it */
+    float idf;      /* rpi_story_idf_of(n, df) */
+    uint8_t flags;  /* RPI_TOK_NAME, RPI_TOK_NUMBER of any occurrence */
+};
+/* 1 + ln tf for the common small counts (a log per term and text was measurable). */
+struct rpi_vecbuild {
+    double ltf[64];
+};
+RPI_FUNC void rpi_vecbuild_init(struct rpi_vecbuild *vb);
+/* S3: the TF-IDF vector ((1 + ln tf) idf, unit length; names negative; terms of one text
+ * left out but counted in the norm; sum = the norm of the part that is not names), the names
+ * and numbers vectors (IDF weights; sum over every flagged term) and the share of number
+ * occurrences, from the m distinct terms t of a text; vectors in arena ar. (story_score.c) */
+RPI_FUNC rp_status rpi_story_vectors(const struct rpi_vecbuild *vb, struct rpi_arena *ar,
+                                     const struct rpi_tf *t, uint32_t m, struct svec *v,
+                                     struct svec *names, struct svec *nums, float *ndens);
+
+/* Dated texts further apart than the window are never one story (window 0: no window). */
+static inline int rpi_story_outside_window(double window_days, int64_t a, int64_t b)
+{
+    if (window_days <= 0 || a == INT64_MIN || b == INT64_MIN) return 0;
+    const double d = a > b ? (double)(a - b) : (double)(b - a);
+    return d > window_days * 86400.0;
+}
+
+/* S5: the level's score of a pair from its evidence (rpi_story_evidence) and its larger
+ * passage cover: reuse scores the cover, story combines both (rpi_story_combine). */
+RPI_FUNC double rpi_story_level_score(rp_level level, double evidence, double cover);
+/* S5: the relation of a linked pair from its 5-gram Jaccard estimate, the shares of each text
+ * inside shared passages, the texts' lengths outside boilerplate and the passages: partial (a
+ * cut or an extension), near, reuse or rewrite. The index has no passages: covers 0. */
+#define RPI_REL_CONTAINED 0.8    /* a cover that makes a text contained in the other */
+#define RPI_REL_LONGER 1.25      /* a cut: the longer text is a quarter longer or more */
+#define RPI_REL_NEAR_JACCARD 0.5 /* a 5-gram Jaccard that makes a pair near */
+RPI_FUNC rp_relation rpi_story_relation(double jaccard, double cover_a, double cover_b, uint32_t la,
+                                        uint32_t lb, uint32_t n_passages);
+
+/* S6, the join rule: a text joins a story only when linked to at least half of its members,
+ * its representative among them or at least two (a link to the representative alone once
+ * sufficed, and the versions of a developing story joined through the original). */
+static inline int rpi_story_joins(uint32_t n_linked, uint32_t size, int rep_linked)
+{
+    return (rep_linked || n_linked >= 2) && 2 * n_linked >= size;
+}
 
 /* ---- the stage ------------------------------------------------------------------------ */
 

@@ -46,8 +46,7 @@ static double words_cosine(double dw, const struct svec *a, const struct svec *b
     return a->sum > 0 && b->sum > 0 ? dw / ((double)a->sum * b->sum) : 0.0;
 }
 
-double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf,
-                       double *words)
+double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *idf, double *words)
 {
     double d = 0, dw = 0, m = 0;
     uint32_t i = 0, j = 0;
@@ -73,7 +72,7 @@ double rpi_svec_cosine(const struct svec *a, const struct svec *b, const float *
 /* The same cosine with a's weights scattered in a dense array by term (rpi_svec_scatter):
  * one pass over b in b's order, no merge, so b's terms need no sorting. */
 double rpi_svec_cosine_dense(const float *da, const struct svec *a, const struct svec *b,
-                              const float *idf, double *words)
+                             const float *idf, double *words)
 {
     double d = 0, dw = 0, m = 0;
     for (uint32_t j = 0; j < b->n; j++) {
@@ -156,8 +155,8 @@ double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struc
 #define RPI_WORDS_CONFLICT 0.2
 #define RPI_WORDS_DISCOUNT 0.75
 
-double rpi_story_evidence(double cosine, double words, double names, double numbers,
-                          double density, int caseless)
+double rpi_story_evidence(double cosine, double words, double names, double numbers, double density,
+                          int caseless)
 {
     double wc = 0.55, wn = 0.25, wd = 0.20;
     if (names < 0) {
@@ -191,4 +190,99 @@ double rpi_story_combine(double evidence, double cover)
 {
     double sc = cover >= 0.5 ? (cover > evidence ? cover : evidence) : evidence + 0.25 * cover;
     return sc > 1 ? 1 : sc;
+}
+
+/* ---- the scoring core shared by the batch stage and the index ---------------------------- */
+
+void rpi_vecbuild_init(struct rpi_vecbuild *vb)
+{
+    vb->ltf[0] = 0;
+    for (unsigned f = 1; f < 64; f++)
+        vb->ltf[f] = 1.0 + log((double)f);
+}
+
+static rp_status svec_alloc(struct rpi_arena *ar, struct svec *v, uint32_t n)
+{
+    v->n = 0;
+    v->sum = 0;
+    v->term = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->term, 4);
+    v->w = rpi_arena_alloc(ar, (n ? n : 1) * sizeof *v->w, 4);
+    return v->term && v->w ? RP_OK : RP_E_NOMEM;
+}
+
+/* The order of t is the order of the vectors' terms: the batch stage passes first use (its
+ * pairs are scored through dense arrays), the index slot order (merged by rpi_svec_cosine).
+ * The sums follow that order, so each driver keeps its floats. */
+rp_status rpi_story_vectors(const struct rpi_vecbuild *vb, struct rpi_arena *ar,
+                            const struct rpi_tf *t, uint32_t m, struct svec *v, struct svec *nm,
+                            struct svec *nb, float *ndens)
+{
+    uint32_t nv = 0, nn = 0, nd = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        const int shared = t[i].df >= 2; /* a term of one text is never shared */
+        nv += shared;
+        nn += shared && (t[i].flags & RPI_TOK_NAME);
+        nd += shared && (t[i].flags & RPI_TOK_NUMBER);
+    }
+    RP_TRY(svec_alloc(ar, v, nv));
+    RP_TRY(svec_alloc(ar, nm, nn));
+    RP_TRY(svec_alloc(ar, nb, nd));
+    double norm = 0, wnorm = 0;
+    uint32_t occ = 0, numocc = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        const uint32_t f = t[i].tf, flags = t[i].flags, slot = t[i].slot;
+        occ += f;
+        if (flags & RPI_TOK_NUMBER) numocc += f;
+        const double idf = t[i].idf;
+        const double w = (f < 64 ? vb->ltf[f] : 1.0 + log((double)f)) * idf;
+        const int shared = t[i].df >= 2;
+        norm += w * w;
+        if (!(flags & RPI_TOK_NAME)) wnorm += w * w;
+        if (shared) {
+            v->term[v->n] = slot;
+            v->w[v->n++] = (float)(flags & RPI_TOK_NAME ? -w : w); /* names: negative */
+        }
+        if (flags & RPI_TOK_NAME) {
+            nm->sum += (float)idf;
+            if (shared) {
+                nm->term[nm->n] = slot;
+                nm->w[nm->n++] = (float)idf;
+            }
+        }
+        if (flags & RPI_TOK_NUMBER) {
+            nb->sum += (float)idf;
+            if (shared) {
+                nb->term[nb->n] = slot;
+                nb->w[nb->n++] = (float)idf;
+            }
+        }
+    }
+    const double inv = norm > 0 ? 1.0 / sqrt(norm) : 0.0;
+    for (uint32_t i = 0; i < v->n; i++)
+        v->w[i] = (float)(v->w[i] * inv);
+    v->sum = (float)(sqrt(wnorm) * inv); /* the words' norm */
+    *ndens = occ ? (float)numocc / (float)occ : 0.0f;
+    return RP_OK;
+}
+
+double rpi_story_level_score(rp_level level, double evidence, double cover)
+{
+    return level == RP_LEVEL_REUSE ? cover : rpi_story_combine(evidence, cover);
+}
+
+rp_relation rpi_story_relation(double jaccard, double cover_a, double cover_b, uint32_t la,
+                               uint32_t lb, uint32_t n_passages)
+{
+    const double cmin = cover_a < cover_b ? cover_a : cover_b;
+    const double cmax = cover_a < cover_b ? cover_b : cover_a;
+    /* a cut or an extension: the shorter mostly inside the longer, which is a quarter longer
+     * or more; else near when the 5-gram Jaccard or both covers say so */
+    const uint32_t lmin = la < lb ? la : lb, lmax = la < lb ? lb : la;
+    if (cmax >= RPI_REL_CONTAINED && cmin < RPI_REL_CONTAINED &&
+        (double)lmax >= RPI_REL_LONGER * lmin)
+        return RP_REL_PARTIAL;
+    if (jaccard >= RPI_REL_NEAR_JACCARD || cmin >= RPI_REL_CONTAINED) return RP_REL_NEAR;
+    if (cmax >= RPI_REL_CONTAINED) return RP_REL_PARTIAL;
+    if (n_passages > 0 && cmax >= RP_REUSE_THRESHOLD) return RP_REL_REUSE;
+    return RP_REL_REWRITE;
 }
