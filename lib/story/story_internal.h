@@ -173,10 +173,15 @@ RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
 RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *a,
                                       const struct svec *b, const float *idf, double *words);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
-/* 0.55 cosine + 0.25 names + 0.20 numbers; a missing (-1) signal's weight goes to cosine;
- * times 0.6 when both texts have figures but share under 0.2 of them, again when both name
- * actors but share under 0.1 of the names, and again when they have names and their words
- * (the cosine without names) are under 0.2 (story_score.c) */
+/* The evidence of a pair (story_score.c, where each constant says why): 0.55 cosine + 0.25
+ * names + 0.20 numbers. A missing (-1) numbers signal gives its weight to the cosine; a
+ * missing names signal only in a collection without case (else that evidence is missing).
+ * Between figure-dense texts up to RPI_DENSE_SHIFT (0.3) of the cosine's weight goes to the
+ * numbers. Then times RPI_NUM_DISCOUNT (0.6) when both texts have figures but share under
+ * RPI_NUM_CONFLICT (0.2) of them, times RPI_NAME_DISCOUNT (0.6) when both name actors but
+ * share under RPI_NAME_CONFLICT (0.1) of the names, and times RPI_WORDS_DISCOUNT (0.75) when
+ * they have names and their words (the cosine without names) are under RPI_WORDS_CONFLICT
+ * (0.2). */
 /* density: the smaller share of number tokens of the two texts (0 when unknown); caseless:
  * the collection has no names at all (their weight goes to the cosine) */
 RPI_FUNC double rpi_story_evidence(double cosine, double words, double names, double numbers,

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* steps_internal.h -- the steps of stage story, one file each, and what they share; private
+ * to lib/story/ (drivers include story_internal.h). docs/internals/story.md explains each step
+ * and its parameters.
+ *
+ * S1. Boilerplate: every line is hashed with its context (the hashes of the lines before and
+ *     after it). A line seen in boilerplate_min or more distinct contexts is boilerplate
+ *     ("Advertisement", bylines, navigation): a syndicated paragraph recurs with the same
+ *     neighbours, a page template line with different ones. Its tokens become 0 (never
+ *     matched, never counted).
+ * S2. Term statistics: document frequency of every token (text and title) over the N units
+ *     with words; IDF ln((N + 1) / (df + 0.5)) (rpi_story_idf_of).
+ * S3. Vectors (rpi_story_vectors): TF-IDF (1 + ln tf) * IDF of the terms in two units or
+ *     more, unit length, names negative; names (capitalised terms and acronyms) and numbers
+ *     as IDF-weighted sets.
+ * S4. Candidates (sub-quadratic): units sharing two of their top salient terms (an inverted
+ *     index of each unit's RPI_TOP highest-weight terms), units sharing a winnowed passage
+ *     fingerprint (a shared stretch of min_passage words always shares one), and verified
+ *     near pairs. Dated units further apart than the window are dropped.
+ * S5. Scores: every signal, passages by rp_align; the level's score against its threshold.
+ * S6. Clusters without chaining: units visited by degree; a unit joins the cluster with the
+ *     highest mean link score over its members, but only if it is linked to at least half of
+ *     its members, among them the representative or at least two.
+ * S7. Original and relations: the earliest dated member, else the one whose passages cover
+ *     most of the others; every other member is compared with it. */
+#ifndef RP_STEPS_INTERNAL_H
+#define RP_STEPS_INTERNAL_H
+#include "story_internal.h"
+
+/* The smaller share of number tokens of units u and v (S3). */
+static inline double rpi_unit_density(const struct rpi_story *s, uint32_t u, uint32_t v)
+{
+    return s->ndens[u] < s->ndens[v] ? s->ndens[u] : s->ndens[v];
+}
+/* The story tokens and the date of unit u (its leader document's). */
+static inline struct rpi_sdoc *rpi_unit_sd(const struct rpi_story *s, uint32_t u)
+{
+    return rpi_doc(s->in.docs, s->in.unit_doc[u])->sd;
+}
+static inline int64_t rpi_unit_date(const struct rpi_story *s, uint32_t u)
+{
+    return rpi_doc(s->in.docs, s->in.unit_doc[u])->date;
+}
+
+/* A candidate pair of units a < b < 2^31: key a << 32 | b. */
+struct cand {
+    uint64_t key;
+    uint32_t flags;
+};
+#define CAND_GRAM 1u /* the pair shares a passage fingerprint: align it */
+
+/* S1 (story_boiler.c): learn boilerplate lines, zero their tokens in every document. */
+RPI_FUNC rp_status rpi_story_boilerplate(struct rpi_story *s);
+/* S2 and S3 (story_terms.c): document frequencies and IDF; every unit's vectors and salient
+ * terms; whether the collection has case. */
+RPI_FUNC rp_status rpi_story_terms(struct rpi_story *s);
+RPI_FUNC rp_status rpi_story_build_vectors(struct rpi_story *s);
+/* S4 (story_cand.c): candidate pairs, sorted by key, within the window. */
+RPI_FUNC rp_status rpi_story_candidates(struct rpi_story *s, struct cand **out, size_t *n_out);
+/* S5 (story_pairs.c): score every candidate into s->links. */
+RPI_FUNC rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t n);
+/* S6 (story_cluster.c): rep[u] = the representative unit of u's story. */
+RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep);
+/* S7 (story_relations.c): originals and per-document results into s->res. */
+RPI_FUNC rp_status rpi_story_relations(struct rpi_story *s, const uint32_t *rep);
+#endif

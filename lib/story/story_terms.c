@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* story_terms.c -- S2 and S3 of stage story: document frequencies, IDF, and every
+ * unit's vectors and salient terms through the scoring core (steps_internal.h). */
+#include <math.h> /* fabsf */
+#include "common/parallel_internal.h"
+#include "steps_internal.h"
+
+/* ---- S2: document frequencies ----------------------------------------------------------- */
+
+static size_t df_slot(const struct rpi_story *s, uint32_t term)
+{
+    size_t m = s->df_cap - 1, i = (size_t)rpi_mix64(term) & m;
+    while (s->df[i].key && s->df[i].key != term)
+        i = (i + 1) & m;
+    return i;
+}
+
+uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term)
+{
+    if (!term || !s->df_cap) return 0;
+    const size_t i = df_slot(s, term);
+    return s->df[i].key ? s->df[i].val : 0;
+}
+
+double rpi_story_idf(const struct rpi_story *s, uint32_t term)
+{
+    return rpi_story_idf_of(s->n_docs_df, rpi_story_df(s, term));
+}
+
+/* While counting, each slot packs its term, count and the last unit counted (one cache line
+ * visit a token); grown at half load by re-inserting in slot order. */
+struct dfe {
+    uint32_t key, val, last;
+};
+
+static rp_status df_grow(struct rpi_story *s, struct dfe **tab, size_t *cap_io)
+{
+    const size_t old = *cap_io, cap = old ? old * 2 : 1u << 16;
+    struct dfe *t = rpi_calloc(s->in.alloc, cap, sizeof *t);
+    if (!t) return RP_E_NOMEM;
+    for (size_t i = 0; i < old; i++) {
+        const struct dfe *x = &(*tab)[i];
+        if (!x->key) continue;
+        size_t j = (size_t)rpi_mix64(x->key) & (cap - 1);
+        while (t[j].key)
+            j = (j + 1) & (cap - 1);
+        t[j] = *x;
+    }
+    rpi_free(s->in.alloc, *tab);
+    *tab = t;
+    *cap_io = cap;
+    return RP_OK;
+}
+
+/* Document frequency of every term (text and title tokens) over the units, in a hash table
+ * grown at half load; then packed (term, count) as df_slot probes them. */
+rp_status rpi_story_terms(struct rpi_story *s)
+{
+    struct dfe *tab = NULL;
+    size_t cap = 0, used = 0;
+    rp_status st = df_grow(s, &tab, &cap);
+    for (uint32_t u = 0; u < s->in.n_units && st == RP_OK; u++) {
+        const struct rpi_sdoc *sd = rpi_unit_sd(s, u);
+        if (!sd->n_tok) continue;
+        s->n_docs_df++;
+        for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
+            const uint32_t id = t < sd->n_tok ? sd->tok[t] : sd->title_tok[t - sd->n_tok];
+            if (!id) continue;
+            size_t i = (size_t)rpi_mix64(id) & (cap - 1);
+            while (tab[i].key && tab[i].key != id)
+                i = (i + 1) & (cap - 1);
+            struct dfe *x = &tab[i];
+            if (!x->key) {
+                *x = (struct dfe){id, 1, u};
+                if (++used * 2 > cap && (st = df_grow(s, &tab, &cap)) != RP_OK) break;
+            } else if (x->last != u) {
+                x->val++;
+                x->last = u;
+            }
+        }
+    }
+    if (st == RP_OK) {
+        s->df = rpi_malloc(s->in.alloc, cap * sizeof *s->df);
+        if (!s->df) st = RP_E_NOMEM;
+    }
+    if (st == RP_OK) {
+        for (size_t i = 0; i < cap; i++) {
+            s->df[i] = (struct rpi_dfent){tab[i].key, tab[i].val};
+        }
+        s->df_cap = cap;
+    }
+    rpi_free(s->in.alloc, tab);
+    return st;
+}
+
+/* ---- S3: vectors ------------------------------------------------------------------------ */
+
+/* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
+ * table is fixed once build_df is done, and counting by slot needs no per-document sort. The
+ * terms of a vector stay in order of first use: every pair is scored with one side scattered
+ * into dense arrays by slot (signals()), so nothing merges sorted lists. */
+/* The RPI_TOP heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
+ * than RPI_MAX_POSTING units: the unit's entries in the candidate index. */
+static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint32_t *out)
+{
+    struct rpi_topk wt[RPI_TOP];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (s->df[v->term[i]].val <= RPI_MAX_POSTING) /* terms are table slots */
+            rpi_topk_push(wt, &m, RPI_TOP, fabsf(v->w[i]), v->term[i]);
+    for (uint32_t i = 0; i < m; i++)
+        out[i] = (uint32_t)wt[i].id;
+    return m;
+}
+
+static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned t);
+
+/* Vectors of all units, split over the threads (each with its own arena and scratch). */
+rp_status rpi_story_build_vectors(struct rpi_story *s)
+{
+    const uint32_t nu = s->in.n_units;
+    s->vec = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->vec);
+    s->names = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->names);
+    s->nums = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->nums);
+    s->idf = rpi_malloc(s->in.alloc, s->df_cap * sizeof *s->idf);
+    s->top = rpi_malloc(s->in.alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
+    s->n_top = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->n_top);
+    s->ndens = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->ndens);
+    s->live = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->live);
+    if (!s->ndens || !s->live) return RP_E_NOMEM;
+    if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
+    for (size_t i = 0; i < s->df_cap; i++)
+        s->idf[i] = s->df[i].key ? (float)rpi_story_idf_of(s->n_docs_df, s->df[i].val) : 0.0f;
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nu, 4096);
+    s->tarenas = rpi_calloc(s->in.alloc, nt, sizeof *s->tarenas);
+    if (!s->tarenas) return RP_E_NOMEM;
+    for (unsigned t = 0; t < nt; t++)
+        rpi_arena_init(&s->tarenas[t], s->in.alloc);
+    s->n_tarenas = nt;
+    RP_TRY(rpi_parallel_for(nu, nt, s->unit_w, vectors_range, s));
+    size_t with_names = 0;
+    for (uint32_t u = 0; u < nu; u++)
+        with_names += s->names[u].sum >= RPI_MIN_MASS;
+    s->caseless = (double)with_names < RPI_CASELESS * nu;
+    return RP_OK;
+}
+
+/* Vectors of units [lo, hi), in thread t's arena. */
+#define TF_SHIFT 24u
+#define TF_MASK 0xFFFFFFu
+static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
+{
+    struct rpi_story *s = ctx;
+    struct rpi_arena *ar = &s->tarenas[thread];
+    /* per slot while a unit is counted: its count (low 24 bits) and token flags (high 8):
+     * one random access a token */
+    uint32_t *tf = rpi_calloc(s->in.alloc, s->df_cap, sizeof *tf);
+    uint32_t *touched = NULL;
+    struct rpi_tf *terms = NULL;
+    size_t cap = 0, tcap = 0;
+    rp_status st = RP_E_NOMEM;
+    struct rpi_vecbuild vb;
+    rpi_vecbuild_init(&vb);
+    if (!tf) goto done;
+    for (uint32_t u = (uint32_t)lo; u < hi; u++) {
+        const struct rpi_sdoc *sd = rpi_unit_sd(s, u);
+        const size_t need = (size_t)sd->n_tok + sd->n_title + 1;
+        void *p = touched;
+        RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &cap, sizeof *touched, need), done);
+        touched = p;
+        p = terms;
+        RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &tcap, sizeof *terms, need), done);
+        terms = p;
+        uint32_t m = 0, live = 0;
+        for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
+            const int title = t >= sd->n_tok;
+            const uint32_t id = title ? sd->title_tok[t - sd->n_tok] : sd->tok[t];
+            if (!id) continue;
+            live += !title;
+            const uint32_t slot = (uint32_t)df_slot(s, id);
+            const uint32_t f = title ? sd->title_flags[t - sd->n_tok] : sd->tflags[t];
+            const uint32_t c = tf[slot];
+            if (c == 0) touched[m++] = slot;
+            tf[slot] = ((c & TF_MASK) < TF_MASK ? c + 1 : c) | f << TF_SHIFT; /* saturates */
+        }
+        /* the distinct terms in order of first use */
+        for (uint32_t i = 0; i < m; i++) {
+            const uint32_t slot = touched[i];
+            terms[i] = (struct rpi_tf){slot, tf[slot] & TF_MASK, s->df[slot].val, s->idf[slot],
+                                       (uint8_t)(tf[slot] >> TF_SHIFT)};
+            tf[slot] = 0;
+        }
+        struct svec *v = &s->vec[u];
+        RP_TRY_GOTO(
+            st, rpi_story_vectors(&vb, ar, terms, m, v, &s->names[u], &s->nums[u], &s->ndens[u]),
+            done);
+        s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
+        s->live[u] = live;
+    }
+    st = RP_OK;
+done:
+    rpi_free(s->in.alloc, tf);
+    rpi_free(s->in.alloc, touched);
+    rpi_free(s->in.alloc, terms);
+    return st;
+}
