@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* rp_cli.c -- the reprint command line: argument parsing, progress, summaries, and the
  * cluster / pairs / dedup / eval commands. Uses only the public API in include/reprint/. */
-#include <errno.h>  /* errno */
-#include <getopt.h> /* getopt_long */
+#define RP_STATIC_LINKING_ONLY /* rp_timings: --verbose prints where the time went */
+#include <errno.h>             /* errno */
+#include <getopt.h>            /* getopt_long */
 #if defined(__GLIBC__)
 #include <malloc.h> /* mallopt */
 #endif
@@ -226,7 +227,8 @@ static void on_log(const char *msg, void *user)
 
 static const char *const LEVEL_NAMES[] = {"exact", "near", "reuse", "story"};
 
-static void print_summary(const struct cli *c, const rp_summary *s, double secs)
+static void print_summary(const struct cli *c, const rp_summary *s, const rp_timings *tm,
+                          double secs)
 {
     if (c->progress) fputs("\r\033[K", stderr);
     if (c->quiet) return;
@@ -262,8 +264,7 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
         fprintf(stderr,
                 "reprint: %llu dates not understood, those documents are undated (first: %s; "
                 "formats: reprint --help)\n",
-                (unsigned long long)s->n_bad_dates,
-                s->bad_date_first ? s->bad_date_first : "?");
+                (unsigned long long)s->n_bad_dates, s->bad_date_first ? s->bad_date_first : "?");
     if (c->verbose)
         fprintf(stderr,
                 "reprint: level=%s ngram=%u threshold=%.3f num_perm=%u bands=%u rows=%u "
@@ -272,24 +273,25 @@ static void print_summary(const struct cli *c, const rp_summary *s, double secs)
                 "(%llu candidates, %llu verified), cluster %.3f s\n",
                 LEVEL_NAMES[c->cfg.level], c->cfg.ngram, s->threshold, RP_CONFIG_NUM_PERM(&c->cfg),
                 s->bands, s->rows, c->cfg.verify == RP_VERIFY_EXACT ? "exact" : "signature",
-                s->threads, s->t_read, s->t_group, s->t_candidates,
+                s->threads, tm->t_read, tm->t_group, tm->t_candidates,
                 (unsigned long long)s->n_candidates, (unsigned long long)s->n_verified,
-                s->t_cluster);
+                tm->t_cluster);
     if (c->verbose && c->cfg.level >= RP_LEVEL_REUSE)
         fprintf(stderr, "reprint: story stage %.3f s (%llu pairs scored, %llu linked)\n",
-                s->t_story, (unsigned long long)s->n_story_candidates,
+                tm->t_story, (unsigned long long)s->n_story_candidates,
                 (unsigned long long)s->n_story_links);
     if (c->verbose && c->cfg.level >= RP_LEVEL_REUSE)
         fprintf(stderr,
                 "reprint: story steps: boilerplate %.3f s, term statistics %.3f s, vectors %.3f "
                 "s, candidates %.3f s, scoring %.3f s, clusters %.3f s, relations %.3f s\n",
-                s->t_story_steps[0], s->t_story_steps[1], s->t_story_steps[2], s->t_story_steps[3],
-                s->t_story_steps[4], s->t_story_steps[5], s->t_story_steps[6]);
+                tm->t_story_steps[0], tm->t_story_steps[1], tm->t_story_steps[2],
+                tm->t_story_steps[3], tm->t_story_steps[4], tm->t_story_steps[5],
+                tm->t_story_steps[6]);
     if (c->verbose)
         fprintf(stderr,
                 "reprint: peak RSS after read %.1f MiB, candidates %.1f MiB, "
                 "cluster %.1f MiB\n",
-                s->rss_read, s->rss_candidates, s->rss_cluster);
+                tm->rss_read, tm->rss_candidates, tm->rss_cluster);
 }
 
 /* ---- commands ----------------------------------------------------------------------------- */
@@ -542,6 +544,8 @@ static int run_engine_cmd(struct cli *c)
     }
     rp_summary s;
     rp_engine_summary(e, &s);
+    rp_timings tm;
+    rp_engine_timings(e, &tm);
     unsigned long long removed = 0;
     if (!strcmp(c->cmd, "explain"))
         rc = run_explain(c, e);
@@ -558,7 +562,8 @@ static int run_engine_cmd(struct cli *c)
         report_write(e, &c->cfg, c->report, c->report_max, c->inputs, c->n_inputs))
         rc = EXIT_FATAL;
     clock_gettime(CLOCK_MONOTONIC, &b);
-    print_summary(c, &s, (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9);
+    print_summary(c, &s, &tm,
+                  (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9);
     if (ls.more) fprintf(stderr, "reprint: ... and %llu more skipped documents\n", ls.more);
     if (!strcmp(c->cmd, "dedup") && rc == EXIT_OK && !c->quiet)
         fprintf(stderr, "reprint: dedup kept %llu documents, removed %llu duplicates\n",

@@ -1,8 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* reprint.h -- the reprint library: find exact and near-duplicate documents in a collection.
- * Includes every stage header; the rp_engine object runs the whole pipeline:
- *   ingest -> normalize -> sketch -> exact groups -> LSH candidates -> verify -> cluster.
- * The CLI (programs/) and the server use only this API. */
+/* reprint.h -- the reprint library: find every copy of a text in a collection, at four levels
+ * (rp_level): exact copies (identical normalized text), near duplicates (MinHash/LSH, verified
+ * 5-gram Jaccard), reuse (documents sharing passages: partial reprints, quotations) and story
+ * (one story told in other words: rewrites, translations, cut versions), with the original of
+ * each cluster, every member's relation to the version it derives from, the shared passages
+ * and where versions disagree. Includes every stage header; the rp_engine object runs the
+ * batch pipeline over a whole collection:
+ *   ingest -> normalize -> sketch -> doc -> near (exact groups, LSH, verify, star clusters)
+ *   -> story (reuse and story levels: boilerplate, terms, candidates, scores, clusters,
+ *      relations, disagreements).
+ * The persistent index (incremental, same stages) is rp_index.h, included on its own.
+ *
+ * Stable API and growth: structs gain fields only at their end. rp_config, rp_doc_result and
+ * rp_summary are passed through macros that give the library sizeof of the caller's struct,
+ * so a program built against an older header works with a newer shared library (the library
+ * reads or writes only that many bytes; a shorter rp_config gets the defaults for the rest).
+ * Declarations that may change between minor versions (per-stage timings) are visible only
+ * with RP_STATIC_LINKING_ONLY defined, as in zstd. The CLI (programs/) and the server use only
+ * the public headers. */
 #ifndef REPRINT_H
 #define REPRINT_H
 #include <stdint.h>      /* uint64_t */
@@ -18,7 +33,7 @@ extern "C" {
 #endif
 
 typedef struct rp_config {
-    rp_level level;          /* default RP_LEVEL_NEAR */
+    rp_level level;          /* default RP_LEVEL_NEAR (rp_config_default) */
     unsigned ngram;          /* word n-gram size of shingles; default 5 */
     double threshold;        /* the level's threshold; 0 = the level's default. near: 5-gram
                                 Jaccard (0.5); reuse: share of the shorter document covered by
@@ -52,6 +67,7 @@ typedef struct rp_config {
     ((c)->num_perm ? (c)->num_perm                                                                \
                    : (c)->level >= RP_LEVEL_REUSE ? RP_STORY_NUM_PERM : RP_NEAR_NUM_PERM)
 
+/* Every field's default. Start from it: fields added later are set here. */
 RP_API void rp_config_default(rp_config *c);
 
 /* Progress snapshot passed to the progress callback (from the reading thread). */
@@ -69,8 +85,11 @@ typedef void (*rp_log_fn)(const char *msg, void *user);
 
 typedef struct rp_engine rp_engine; /* opaque; not thread-safe (it runs its own threads) */
 
-/* Create an engine for one run. The config is copied (its strings too). */
-RP_API rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *alloc);
+/* Create an engine for one run. The config is copied (its strings too). c_size: sizeof the
+ * caller's rp_config (the macro passes it). */
+RP_API rp_status rp_engine_create_sized(rp_engine **out, const rp_config *c, size_t c_size,
+                                        const rp_alloc *alloc);
+#define rp_engine_create(out, c, alloc) rp_engine_create_sized((out), (c), sizeof *(c), (alloc))
 RP_API void rp_engine_free(rp_engine *e); /* accepts NULL */
 RP_API void rp_engine_set_progress(rp_engine *e, rp_progress_fn fn, void *user);
 RP_API void rp_engine_set_log(rp_engine *e, rp_log_fn fn, void *user);
@@ -106,7 +125,10 @@ typedef struct rp_doc_result {
 } rp_doc_result;
 
 RP_API size_t rp_engine_n_docs(const rp_engine *e);
-RP_API rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out);
+/* out_size: sizeof the caller's rp_doc_result (the macro passes it). */
+RP_API rp_status rp_engine_doc_sized(const rp_engine *e, size_t i, rp_doc_result *out,
+                                     size_t out_size);
+#define rp_engine_doc(e, i, out) rp_engine_doc_sized((e), (i), (out), sizeof *(out))
 
 /* Verified pairs (a < b are document numbers): first every exact duplicate linked to its
  * exact group's leader, in document order; then every verified near pair between distinct
@@ -182,7 +204,6 @@ RP_API size_t rp_engine_n_clusters(const rp_engine *e);
 RP_API rp_status rp_engine_cluster(const rp_engine *e, size_t k, rp_cluster_info *out);
 
 #define RP_SKIP_REASONS 16
-#define RP_STORY_STEPS 7 /* rp_summary.t_story_steps */
 typedef struct rp_summary {
     uint64_t n_docs;        /* documents (including skipped) */
     uint64_t n_skipped;
@@ -202,21 +223,18 @@ typedef struct rp_summary {
     uint64_t n_boilerplate_lines; /* distinct lines learnt as boilerplate */
     uint64_t n_story_candidates;  /* pairs scored at the reuse/story level */
     uint64_t n_story_links;       /* of them, at or above the threshold */
-    double t_story;               /* seconds in the reuse/story stages */
-    double t_story_steps[RP_STORY_STEPS]; /* of them, per step: boilerplate, term statistics,
-                                             vectors, candidates, scoring, clusters,
-                                             relations and disagreements */
     unsigned bands, rows, threads;
     double threshold;       /* the level's threshold in effect (defaults resolved) */
-    double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */
-    double rss_read, rss_candidates, rss_cluster; /* process peak RSS in MiB at the end of
-                                                     each stage (getrusage) */
     uint64_t n_bad_dates; /* documents whose date was given but not understood: undated */
     const char *bad_date_first; /* the first of them, "path:line: date \"...\"" (the date
                                    cut at 64 bytes), or NULL; valid while the engine lives */
 } rp_summary;
 
-RP_API void rp_engine_summary(const rp_engine *e, rp_summary *out);
+/* out_size: sizeof the caller's rp_summary (the macro passes it). */
+RP_API void rp_engine_summary_sized(const rp_engine *e, rp_summary *out, size_t out_size);
+#define rp_engine_summary(e, out) rp_engine_summary_sized((e), (out), sizeof *(out))
+
+
 
 /* Last error message of the engine (file names, offsets), "" if none. */
 RP_API const char *rp_engine_errmsg(const rp_engine *e);
@@ -225,3 +243,28 @@ RP_API const char *rp_engine_errmsg(const rp_engine *e);
 }
 #endif
 #endif /* REPRINT_H */
+
+/* ---- RP_STATIC_LINKING_ONLY: outside the include guard, so that a later include with the
+ * macro defined still sees it (zstd.h does the same) ---- */
+#if defined(RP_STATIC_LINKING_ONLY) && !defined(RP_TIMINGS_DEFINED)
+#define RP_TIMINGS_DEFINED
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Where a run spent its time and memory: for profiling, not a stable interface (the steps
+ * follow the implementation). */
+#define RP_STORY_STEPS 7 /* rp_timings.t_story_steps */
+typedef struct rp_timings {
+    double t_read, t_group, t_candidates, t_cluster; /* seconds per stage */
+    double t_story;                                  /* seconds in the reuse/story stages */
+    double t_story_steps[RP_STORY_STEPS]; /* of them, per step: boilerplate, term statistics,
+                                             vectors, candidates, scoring, clusters,
+                                             relations and disagreements */
+    double rss_read, rss_candidates, rss_cluster; /* process peak RSS in MiB at the end of
+                                                     each stage (getrusage) */
+} rp_timings;
+RP_API void rp_engine_timings(const rp_engine *e, rp_timings *out);
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -44,8 +44,9 @@ typedef struct rp_alloc {
     void *opaque;
 } rp_alloc;
 
-/* Free memory the library allocated and handed to the caller (strings, arrays). */
-RP_API void rp_free(void *ptr);
+/* Free memory the library allocated with alloc (NULL: malloc) and handed to the caller:
+ * through the same allocator, never plain free() behind a custom one. */
+RP_API void rp_free(const rp_alloc *alloc, void *ptr);
 
 /* Library version as "MAJOR.MINOR.PATCH". */
 RP_API const char *rp_version(void);

@@ -113,6 +113,6 @@ char *rpi_strndup(const rp_alloc *alloc, const char *s, size_t n)
     return d;
 }
 
-void rp_free(void *ptr) { free(ptr); }
+void rp_free(const rp_alloc *alloc, void *ptr) { rpi_free(alloc, ptr); }
 
 const char *rp_version(void) { return RP_VERSION_STRING; }

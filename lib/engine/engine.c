@@ -2,11 +2,12 @@
 /* engine.c -- rp_engine, the batch driver: lifecycle, configuration, the run (stage doc over
  * every input in engine_read.c, then stages near and story over the whole collection) and the
  * result accessors. */
-#include <stdarg.h>       /* va_list */
-#include <stdio.h>        /* vsnprintf */
-#include <stdlib.h>       /* qsort */
-#include <string.h>       /* memset, strlen */
-#include <unistd.h>       /* sysconf */
+#include <stdarg.h> /* va_list */
+#include <stddef.h> /* offsetof */
+#include <stdio.h>  /* vsnprintf */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memset, strlen */
+#include <unistd.h> /* sysconf */
 #include "engine_internal.h"
 
 void rp_config_default(rp_config *c)
@@ -40,10 +41,16 @@ static const char *dup_opt(rp_engine *e, const char *s)
     return rpi_arena_strndup(&e->arenas[0], s, strlen(s));
 }
 
-rp_status rp_engine_create(rp_engine **out, const rp_config *c, const rp_alloc *alloc)
+rp_status rp_engine_create_sized(rp_engine **out, const rp_config *cfg, size_t c_size,
+                                 const rp_alloc *alloc)
 {
     *out = NULL;
-    if (!c) return RP_E_INVALID;
+    /* a caller's rp_config from an older header: its fields, the defaults for the rest */
+    if (!cfg || c_size < offsetof(rp_config, level) + sizeof cfg->level) return RP_E_INVALID;
+    rp_config full;
+    rp_config_default(&full);
+    memcpy(&full, cfg, c_size < sizeof full ? c_size : sizeof full);
+    const rp_config *c = &full;
     const unsigned num_perm = RP_CONFIG_NUM_PERM(c);
     if (num_perm < RP_MINHASH_MIN_PERM || num_perm > RP_MINHASH_MAX_PERM) return RP_E_INVALID;
     if (c->ngram < 1 || c->ngram > 64) return RP_E_INVALID;
@@ -181,9 +188,9 @@ static rp_status run_story(rp_engine *e)
         e->sum.n_boilerplate_lines = x->n_boilerplate_lines;
         e->sum.n_story_candidates = x->n_candidates;
         e->sum.n_story_links = x->n_links;
-        e->sum.t_story = x->t_total;
+        e->tm.t_story = x->t_total;
         for (unsigned i = 0; i < RP_STORY_STEPS && i < RPI_STORY_STEPS; i++)
-            e->sum.t_story_steps[i] = x->t_steps[i];
+            e->tm.t_story_steps[i] = x->t_steps[i];
         if (st != RP_OK && e->story->errmsg[0]) rpi_engine_error(e, "%s", e->story->errmsg);
     }
     if (st == RP_E_INTERNAL && !e->errmsg[0]) rpi_engine_error(e, "cannot start a thread");
@@ -245,7 +252,7 @@ static rp_status run_stages(rp_engine *e)
         .mem_used = e->mem_used,
     };
     RP_TRY(rpi_near_units(&e->near, &np, &e->docs, e->alloc));
-    e->sum.t_group = rpi_now() - t0;
+    e->tm.t_group = rpi_now() - t0;
     progress(e, "candidates", t0);
     const double t1 = rpi_now();
     const rp_status st = rpi_near_cluster(&e->near, &np, &e->docs, e->spills, e->alloc);
@@ -257,8 +264,8 @@ static rp_status run_stages(rp_engine *e)
         return st;
     }
     e->sum.n_verified = e->near.n_edges;
-    e->sum.t_candidates = rpi_now() - t1;
-    e->sum.rss_candidates = rpi_peak_rss_mib();
+    e->tm.t_candidates = rpi_now() - t1;
+    e->tm.rss_candidates = rpi_peak_rss_mib();
     const double t2 = rpi_now();
     e->n_pairs = e->near.n_exact_pairs + e->near.n_edges;
     if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(run_story(e));
@@ -266,12 +273,12 @@ static rp_status run_stages(rp_engine *e)
     if (e->story) {
         /* disagreements need the cluster list */
         RP_TRY(rpi_story_disagreements(e->story, e->cl_members, e->cl_off, e->n_clusters));
-        e->sum.t_story = e->story->stats.t_total;
-        e->sum.t_story_steps[RP_STORY_STEPS - 1] = e->story->stats.t_steps[RPI_STORY_STEPS - 1];
+        e->tm.t_story = e->story->stats.t_total;
+        e->tm.t_story_steps[RP_STORY_STEPS - 1] = e->story->stats.t_steps[RPI_STORY_STEPS - 1];
     }
     summarize(e);
-    e->sum.t_cluster = rpi_now() - t2;
-    e->sum.rss_cluster = rpi_peak_rss_mib();
+    e->tm.t_cluster = rpi_now() - t2;
+    e->tm.rss_cluster = rpi_peak_rss_mib();
     progress(e, "cluster", t0);
     return RP_OK;
 }
@@ -286,7 +293,19 @@ rp_status rp_engine_run(rp_engine *e)
 
 size_t rp_engine_n_docs(const rp_engine *e) { return e->docs.n_docs; }
 
-rp_status rp_engine_doc(const rp_engine *e, size_t i, rp_doc_result *out)
+/* The result of document i into out, whole. */
+static rp_status doc_result(const rp_engine *e, size_t i, rp_doc_result *out);
+
+rp_status rp_engine_doc_sized(const rp_engine *e, size_t i, rp_doc_result *out, size_t out_size)
+{
+    if (out_size >= sizeof *out) return doc_result(e, i, out);
+    rp_doc_result full; /* a caller's struct from an older header: its prefix */
+    const rp_status st = doc_result(e, i, &full);
+    if (st == RP_OK) memcpy(out, &full, out_size);
+    return st;
+}
+
+static rp_status doc_result(const rp_engine *e, size_t i, rp_doc_result *out)
 {
     if (i >= e->docs.n_docs || !e->near.unit_of) return RP_E_INVALID;
     const struct rpi_docslot *d = rpi_doc(&e->docs, i);
@@ -463,6 +482,11 @@ rp_status rp_engine_cluster(const rp_engine *e, size_t k, rp_cluster_info *out)
     return RP_OK;
 }
 
-void rp_engine_summary(const rp_engine *e, rp_summary *out) { *out = e->sum; }
+void rp_engine_summary_sized(const rp_engine *e, rp_summary *out, size_t out_size)
+{
+    memcpy(out, &e->sum, out_size < sizeof e->sum ? out_size : sizeof e->sum);
+}
+
+void rp_engine_timings(const rp_engine *e, rp_timings *out) { *out = e->tm; }
 
 const char *rp_engine_errmsg(const rp_engine *e) { return e->errmsg; }

@@ -6,6 +6,7 @@
 #ifndef RP_ENGINE_INTERNAL_H
 #define RP_ENGINE_INTERNAL_H
 #include <stdint.h> /* uint64_t */
+#define RP_STATIC_LINKING_ONLY /* rp_timings */
 #include "reprint/reprint.h"
 #include "common/common_internal.h"
 #include "common/arena_internal.h"
@@ -44,6 +45,7 @@ struct rp_engine {
     size_t n_clusters;
     uint32_t *cl_of_doc;  /* doc -> cluster index, UINT32_MAX when alone */
     rp_summary sum;
+    rp_timings tm;
     uint64_t mem_limit;   /* resolved max_memory */
     uint64_t mem_used;    /* bytes of slots and signatures allocated so far */
     uint64_t story_bytes; /* reuse/story: bytes of texts and tokens kept (atomic) */

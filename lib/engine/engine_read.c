@@ -417,10 +417,10 @@ done:
     pthread_cond_destroy(&q.free_avail);
     for (unsigned i = 0; i < e->n_spills && st == RP_OK; i++)
         st = rpi_spill_map(&e->spills[i], e->errmsg, sizeof e->errmsg);
-    e->sum.t_read = rpi_now() - t0;
-    e->sum.rss_read = rpi_peak_rss_mib();
+    e->tm.t_read = rpi_now() - t0;
+    e->tm.rss_read = rpi_peak_rss_mib();
     if (e->progress_fn && st == RP_OK) {
-        rp_progress p = {"read", e->docs.n_docs, e->sum.bytes, 0, e->sum.t_read};
+        rp_progress p = {"read", e->docs.n_docs, e->sum.bytes, 0, e->tm.t_read};
         e->progress_fn(&p, e->progress_user);
     }
     return st;

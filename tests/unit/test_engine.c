@@ -186,6 +186,59 @@ static void test_bad_config(void **state)
 
 /* Fail the k-th allocation for every k: the run fails cleanly with RP_E_NOMEM (no crash, and
  * no leak under ASan) or succeeds with the same results. */
+/* Structs that grow: a caller built against an older, shorter rp_config, rp_doc_result or
+ * rp_summary gets the defaults for the fields it does not know and never has bytes written
+ * past the end of its own struct. */
+static void test_struct_sizes(void **state)
+{
+    (void)state;
+    rp_config c;
+    rp_config_default(&c);
+    c.threads = 1;
+    c.level = RP_LEVEL_NEAR;
+    /* an "older" config that ends before min_passage: garbage after it must be ignored */
+    const size_t old = offsetof(rp_config, min_passage);
+    memset((char *)&c + old, 0xFF, sizeof c - old);
+    rp_engine *e = NULL;
+    assert_int_equal(rp_engine_create_sized(&e, &c, old, NULL), RP_OK);
+    assert_int_equal(rp_engine_add_input(e, g_path), RP_OK);
+    assert_int_equal(rp_engine_run(e), RP_OK);
+    /* the same clusters as with the whole default config */
+    rp_engine *ref;
+    assert_int_equal(run(&ref, 1, RP_LEVEL_NEAR), RP_OK);
+    assert_int_equal(rp_engine_n_docs(e), rp_engine_n_docs(ref));
+    for (size_t i = 0; i < rp_engine_n_docs(e); i++) {
+        const rp_doc_result a = doc(e, i), b = doc(ref, i);
+        assert_string_equal(a.cluster, b.cluster);
+        assert_int_equal(a.relation, b.relation);
+    }
+    /* a shorter rp_doc_result: its prefix is filled, the bytes after it untouched */
+    unsigned char buf[sizeof(rp_doc_result) + 16];
+    const size_t short_doc = offsetof(rp_doc_result, title);
+    memset(buf, 0xAB, sizeof buf);
+    assert_int_equal(rp_engine_doc_sized(e, 0, (rp_doc_result *)buf, short_doc), RP_OK);
+    for (size_t k = short_doc; k < sizeof buf; k++)
+        assert_int_equal(buf[k], 0xAB);
+    const rp_doc_result full = doc(e, 0);
+    assert_memory_equal(buf, &full, offsetof(rp_doc_result, n_tokens));
+    /* a shorter rp_summary likewise */
+    unsigned char sb[sizeof(rp_summary) + 16];
+    const size_t short_sum = offsetof(rp_summary, n_clusters);
+    memset(sb, 0xCD, sizeof sb);
+    rp_engine_summary_sized(e, (rp_summary *)sb, short_sum);
+    for (size_t k = short_sum; k < sizeof sb; k++)
+        assert_int_equal(sb[k], 0xCD);
+    uint64_t n_docs;
+    memcpy(&n_docs, sb + offsetof(rp_summary, n_docs), sizeof n_docs);
+    assert_int_equal(n_docs, rp_engine_n_docs(e));
+    /* a config too short to hold even the level is refused */
+    rp_engine *bad = NULL;
+    assert_int_equal(rp_engine_create_sized(&bad, &c, 2, NULL), RP_E_INVALID);
+    assert_null(bad);
+    rp_engine_free(e);
+    rp_engine_free(ref);
+}
+
 static void test_alloc_failure(void **state)
 {
     (void)state;
@@ -221,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_relations),
         cmocka_unit_test(test_exact_level_and_threads),
         cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_struct_sizes),
         cmocka_unit_test(test_alloc_failure),
     };
     int rc = cmocka_run_group_tests_name("engine", tests, NULL, NULL);
