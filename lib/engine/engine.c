@@ -374,22 +374,29 @@ size_t rp_engine_n_pairs(const rp_engine *e)
     return e->story ? rpi_engine_story_n_pairs(e) : e->n_pairs;
 }
 
+void rpi_engine_exact_pair(const rp_engine *e, size_t k, rp_pair *out)
+{
+    const size_t m = e->near.exact_docs[k], l = e->near.unit_doc[e->near.unit_of[m]];
+    memset(out, 0, sizeof *out);
+    out->a = l < m ? l : m;
+    out->b = l < m ? m : l;
+    out->relation = RP_REL_EXACT;
+    out->estimate = 1.0;
+    out->jaccard = -1.0;
+    out->same_cluster = 1;
+    out->from = SIZE_MAX;
+}
+
 rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
 {
     if (e->story) return rpi_engine_story_pair(e, k, out);
     if (k >= e->n_pairs) return RP_E_INVALID;
-    memset(out, 0, sizeof *out);
-    out->from = SIZE_MAX;
     if (k < e->near.n_exact_pairs) {
-        const size_t m = e->near.exact_docs[k], l = e->near.unit_doc[e->near.unit_of[m]];
-        out->a = l < m ? l : m;
-        out->b = l < m ? m : l;
-        out->relation = RP_REL_EXACT;
-        out->estimate = 1.0;
-        out->jaccard = -1.0;
-        out->same_cluster = 1;
+        rpi_engine_exact_pair(e, k, out);
         return RP_OK;
     }
+    memset(out, 0, sizeof *out);
+    out->from = SIZE_MAX;
     const struct rpi_edge *ed = &e->near.edges[k - e->near.n_exact_pairs];
     const size_t a = e->near.unit_doc[ed->u], b = e->near.unit_doc[ed->v];
     out->a = a < b ? a : b;

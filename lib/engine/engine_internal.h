@@ -53,6 +53,8 @@ struct rp_engine {
 
 RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
 RPI_FUNC rp_status rpi_engine_read(rp_engine *e); /* engine_read.c: stage doc over the inputs */
+/* Exact pair k (k < near.n_exact_pairs): an exact copy and its group's leader. */
+RPI_FUNC void rpi_engine_exact_pair(const rp_engine *e, size_t k, rp_pair *out);
 /* engine_story.c: the story stage's results behind the public accessors */
 RPI_FUNC size_t rpi_engine_story_n_pairs(const rp_engine *e);
 RPI_FUNC rp_status rpi_engine_story_pair(const rp_engine *e, size_t k, rp_pair *out);

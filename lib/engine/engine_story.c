@@ -81,22 +81,17 @@ rp_status rpi_engine_story_pair(const rp_engine *e, size_t k, rp_pair *out)
 {
     const struct rpi_story *s = e->story;
     if (k >= rpi_engine_story_n_pairs(e)) return RP_E_INVALID;
-    memset(out, 0, sizeof *out);
-    out->jaccard = -1.0;
-    if (k < e->near.n_exact_pairs) {
-        const size_t m = e->near.exact_docs[k], l = e->near.unit_doc[e->near.unit_of[m]];
-        out->a = l < m ? l : m;
-        out->b = l < m ? m : l;
-        out->relation = RP_REL_EXACT;
-        out->estimate = 1.0;
-        out->same_cluster = 1;
+    if (k < e->near.n_exact_pairs) { /* an exact copy and its group's leader */
+        rpi_engine_exact_pair(e, k, out);
         out->signals.score = 1.0;
         out->signals.jaccard = 1.0;
         out->signals.cover_a = out->signals.cover_b = 1.0;
         out->signals.days_apart = -1;
-        out->from = l;
+        out->from = e->near.unit_doc[e->near.unit_of[e->near.exact_docs[k]]];
         return RP_OK;
     }
+    memset(out, 0, sizeof *out);
+    out->jaccard = -1.0;
     const struct link *l = &s->links[s->linked[k - e->near.n_exact_pairs]];
     const size_t a = e->near.unit_doc[l->a], b = e->near.unit_doc[l->b];
     out->a = a < b ? a : b;

@@ -9,18 +9,7 @@
 # tests/shared/golden.sh with GOLDEN_UPDATE=1) rewrites the file.
 source "$(dirname "$0")/common.bash"
 SUMS=$SRCDIR/tests/shared/golden.sha256
-python3 - "$SHARED" "$T/mix.jsonl" <<'PY'
-import gzip, json, os, sys
-shared, out = sys.argv[1], open(sys.argv[2], "w", encoding="utf-8")
-with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
-    for n, line in enumerate(f):
-        if n == 3000: break
-        out.write(line)
-seeds = shared + "/seeds"
-for name in sorted(os.listdir(seeds)):
-    text = open(os.path.join(seeds, name), encoding="utf-8").read()
-    out.write(json.dumps({"id": name, "text": text}) + "\n")
-PY
+seeds_mix "$T/mix.jsonl"
 # fixed relative names: paths appear in the outputs (ids of text files, sources)
 ln -s "$SHARED/eval/reuters21578/reuters21578.jsonl.gz" "$T/reuters.jsonl.gz"
 ln -s "$SHARED/eval/clough-stevenson" "$T/clough"

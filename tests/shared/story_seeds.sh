@@ -4,18 +4,7 @@
 # are related as partial or reuse with shared passages reported (byte offsets that point at
 # the same words in both texts); the cluster lists the names the versions disagree on.
 source "$(dirname "$0")/common.bash"
-python3 - "$SHARED" "$T/mix.jsonl" <<'PY'
-import gzip, json, os, sys
-shared, out = sys.argv[1], open(sys.argv[2], "w", encoding="utf-8")
-with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
-    for n, line in enumerate(f):
-        if n == 3000: break
-        out.write(line)
-seeds = shared + "/seeds"
-for name in sorted(os.listdir(seeds)):
-    text = open(os.path.join(seeds, name), encoding="utf-8").read()
-    out.write(json.dumps({"id": name, "text": text}) + "\n")
-PY
+seeds_mix "$T/mix.jsonl"
 "$REPRINT" cluster --quiet --level story -o "$T/c.jsonl" "$T/mix.jsonl"
 "$REPRINT" pairs --quiet --level story -o "$T/p.jsonl" "$T/mix.jsonl"
 "$REPRINT" explain --quiet -o "$T/x.txt" 001_02203d8443b8ee9e.txt 002_9ee4c7d27894c3a3.txt \
