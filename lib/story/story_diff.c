@@ -353,7 +353,7 @@ rp_status rpi_story_disagreements(struct rpi_story *s, const size_t *members, co
     for (size_t i = 0; i < s->in.docs->n_docs; i++)
         s->dis_of_doc[i] = UINT32_MAX;
     /* dis_list: one entry per cluster, empty when its versions agree */
-    /* one arena per thread of build_vectors (at least one) keeps the lists */
+    /* one arena per thread of S3 (at least one) keeps the lists */
     unsigned nt = rpi_threads_for(s->in.p.threads, nc, 256);
     if (nt > s->n_tarenas) nt = s->n_tarenas;
     /* split by weight: the tokens of the versions examined (a cluster's names meet pairwise,

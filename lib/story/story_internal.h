@@ -88,7 +88,7 @@ static inline void rpi_topk_push(struct rpi_topk *t, uint32_t *m, uint32_t k, do
 /* A weighted term vector: sorted by term in the index (merged by rpi_svec_cosine and
  * rpi_svec_overlap), in order of first use in the batch stage (scored through dense arrays). */
 struct svec {
-    uint32_t *term; /* slots of the term table (see build_vectors) */
+    uint32_t *term; /* slots of the term table (rpi_story_vectors) */
     float *w;       /* TF-IDF vectors: negative for a term the text writes as a name */
     uint32_t n;
     float sum; /* names, numbers: sum of weights; TF-IDF vectors (unit length): the norm of
@@ -115,7 +115,7 @@ struct rpi_story {
                            not sorted: pairs are scored through dense arrays */
     struct svec *names; /* unit -> capitalised terms, IDF weights */
     struct svec *nums;  /* unit -> numbers, IDF weights */
-    uint32_t *top;      /* unit -> its RPI_TOP most salient terms (slots), from build_vectors */
+    uint32_t *top;      /* unit -> its RPI_TOP most salient terms (slots), from S3 */
     uint8_t *n_top;     /* unit -> how many of them */
     int64_t *udate;     /* unit -> date (INT64_MIN undated), for the window */
     uint32_t *urank;    /* unit -> rank in (date, unit) order */
@@ -135,7 +135,7 @@ struct rpi_story {
     size_t n_boiler;
     /* per cluster (by original doc): disagreements */
     struct rpi_arena arena;
-    struct rpi_arena *tarenas; /* one per thread of build_vectors */
+    struct rpi_arena *tarenas; /* one per thread of S3 (vectors), reused for disagreements */
     unsigned n_tarenas;
     uint32_t *dis_of_doc; /* doc -> index into dis_list, UINT32_MAX none (original docs) */
     struct dis_entry {

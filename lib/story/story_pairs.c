@@ -163,7 +163,7 @@ static rp_status score_range(void *ctx, size_t lo, size_t hi, unsigned t)
 }
 
 /* Seeds of units [lo, hi) marked in s->n_seeds (1 = takes part in a pair to align), each at
- * its place in s->seed_buf (s->seeds[u], laid out by score_all). */
+ * its place in s->seed_buf (s->seeds[u], laid out by rpi_story_score_all). */
 static rp_status seeds_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;

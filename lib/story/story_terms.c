@@ -96,7 +96,7 @@ rp_status rpi_story_terms(struct rpi_story *s)
 /* ---- S3: vectors ------------------------------------------------------------------------ */
 
 /* Vectors are over table slots (a dense, collection-wide term number), not token ids: the
- * table is fixed once build_df is done, and counting by slot needs no per-document sort. The
+ * table is fixed once S2 is done, and counting by slot needs no per-document sort. The
  * terms of a vector stay in order of first use: every pair is scored with one side scattered
  * into dense arrays by slot (signals()), so nothing merges sorted lists. */
 /* The RPI_TOP heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
