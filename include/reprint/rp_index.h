@@ -34,6 +34,12 @@ typedef struct rp_index_options {
     uint64_t map_size; /* create/open: LMDB map size, the largest the index may grow; default
                            16 GiB (address space only; the file grows as it fills) */
     int read_only;     /* open: no writes, no writer lock */
+    /* create/open: every allocation of the index, its batches, results and scratch; NULL:
+     * malloc/free. Copied at open (the struct may go; its opaque must outlive the index and
+     * its results). Called from every thread using the index, so it must be thread-safe when
+     * the index is shared. LMDB's memory (its environment, transactions, page buffers)
+     * and jansson's (records the JSON fast path leaves to it) are their own, not routed. */
+    const rp_alloc *alloc;
 } rp_index_options;
 RP_API void rp_index_options_default(rp_index_options *o);
 
@@ -71,7 +77,8 @@ RP_API rp_index_error rp_index_errkind(const rp_index *ix);
  * (one batch per thread). The batch keeps no text, only what the index stores. */
 typedef struct rp_index_batch rp_index_batch;
 
-/* ip: input fields and format (NULL = defaults). ix must outlive the batch. */
+/* ip: input fields and format (NULL = defaults). ix must outlive the batch, which allocates
+ * through ix's allocator. */
 RP_API rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix,
                                        const rp_ingest_params *ip);
 RP_API void rp_index_batch_free(rp_index_batch *b); /* accepts NULL */
@@ -98,7 +105,9 @@ typedef struct rp_index_result {
                               (skipped, or a query) */
     void *priv_;           /* string storage */
 } rp_index_result;
-RP_API void rp_index_result_free(rp_index_result *r); /* accepts NULL */
+/* Accepts NULL. Freed with the allocator of the index that made it (the result keeps a copy,
+ * so it may be freed after rp_index_close). */
+RP_API void rp_index_result_free(rp_index_result *r);
 
 /* Add the batch in one LMDB write transaction: every document is stored, its candidates found
  * through the stored LSH bands and verified, the new edges stored, and the clustering of the

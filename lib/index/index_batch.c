@@ -4,19 +4,19 @@
  * same ids, content hashes and signatures as `reprint cluster`; at the story level also the
  * story tokens (with a copy of the text in the batch arena until the batch is freed). The
  * index keeps no text. */
-#include <stdlib.h> /* calloc, qsort */
+#include <stdlib.h> /* qsort */
 #include <string.h> /* memset, strlen */
 #include "index_internal.h"
 
 rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix, const rp_ingest_params *ip)
 {
     *out = NULL;
-    rp_index_batch *b = calloc(1, sizeof *b);
+    rp_index_batch *b = rpi_calloc(ix->alloc, 1, sizeof *b);
     if (!b) return RP_E_NOMEM;
     b->ix = ix;
-    rpi_arena_init(&b->arena, NULL);
-    rpi_vec_init(&b->docs, sizeof(struct rpi_ixdoc), NULL);
-    rpi_vec_init(&b->terms, sizeof(uint64_t), NULL);
+    rpi_arena_init(&b->arena, ix->alloc);
+    rpi_vec_init(&b->docs, sizeof(struct rpi_ixdoc), ix->alloc);
+    rpi_vec_init(&b->terms, sizeof(uint64_t), ix->alloc);
     rp_ingest_params def;
     if (!ip)
         rp_ingest_params_default(&def);
@@ -28,7 +28,7 @@ rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix, const rp_ing
     if (story && !def.title_field) def.title_field = "title";
     const struct rpi_prep_params pp = {
         c->level != RP_LEVEL_EXACT, story, c->ngram, c->num_perm, c->seed, 0};
-    const rp_status st = rpi_prep_init(&b->prep, &pp, &def, &c->norm, NULL);
+    const rp_status st = rpi_prep_init(&b->prep, &pp, &def, &c->norm, ix->alloc);
     if (st != RP_OK) {
         rp_index_batch_free(b);
         return st;
@@ -44,7 +44,7 @@ void rp_index_batch_free(rp_index_batch *b)
     rpi_arena_free(&b->arena);
     rpi_vec_free(&b->docs);
     rpi_vec_free(&b->terms);
-    free(b);
+    rpi_free(b->ix->alloc, b);
 }
 
 size_t rp_index_batch_n_docs(const rp_index_batch *b) { return b->docs.len; }

@@ -52,6 +52,9 @@ struct rp_index {
     int lock_fd;   /* writer.lock, -1 when read-only */
     pthread_mutex_t write_mu;
     char *dir;
+    rp_alloc alloc_copy;   /* rp_index_options.alloc, copied at open */
+    const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free: every allocation of
+                              lib/index/ goes through it (batches, results, scratch) */
 };
 
 /* doc record: fixed header then the id bytes */
@@ -156,9 +159,10 @@ RPI_FUNC void rpi_ix_clear(void);
  * limit nearly exhausted, so that the error is really "full"? */
 RPI_FUNC int rpi_ix_disk_short(const rp_index *ix);
 
-/* result building (index_read.c) */
+/* result building (index_read.c): the result object is allocated with the builder, so that
+ * rpi_res_finish cannot fail after a commit; the result keeps a copy of ix's allocator */
 struct rpi_resbuild;
-RPI_FUNC rp_status rpi_res_new(struct rpi_resbuild **out, size_t cap);
+RPI_FUNC rp_status rpi_res_new(struct rpi_resbuild **out, const rp_index *ix, size_t cap);
 RPI_FUNC rp_status rpi_res_add_doc(struct rpi_resbuild *rb, rp_index *ix, MDB_txn *txn,
                                    uint64_t docno, int stored);
 RPI_FUNC rp_status rpi_res_add_skipped(struct rpi_resbuild *rb, const struct rpi_ixdoc *d);
@@ -177,8 +181,10 @@ struct rpi_umap {
     uint64_t *keys; /* RPI_IX_NONE = empty */
     uint32_t *vals;
     size_t cap, len;
+    const rp_alloc *alloc;
 };
-RPI_FUNC void rpi_umap_free(struct rpi_umap *m);
+RPI_FUNC void rpi_umap_init(struct rpi_umap *m, const rp_alloc *alloc); /* empty */
+RPI_FUNC void rpi_umap_free(struct rpi_umap *m); /* empty again, same allocator */
 /* Insert k -> v unless present. *found (may be NULL) gets whether it was there; *val its value */
 RPI_FUNC rp_status rpi_umap_put(struct rpi_umap *m, uint64_t k, uint32_t v, int *found,
                                 uint32_t *val);

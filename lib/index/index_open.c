@@ -155,23 +155,23 @@ static int config_parse(const char *s, size_t n, rp_config *c)
     return 0;
 }
 
-static char *path_join(const char *dir, const char *name)
+static char *path_join(const rp_alloc *alloc, const char *dir, const char *name)
 {
     const size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
+    char *p = rpi_malloc(alloc, n);
     if (p) snprintf(p, n, "%s/%s", dir, name);
     return p;
 }
 
 /* flock the writer lock file; the holder writes its pid into it for the message. */
-static rp_status take_lock(const char *dir, int *fd_out)
+static rp_status take_lock(const rp_alloc *alloc, const char *dir, int *fd_out)
 {
-    char *path = path_join(dir, "writer.lock");
+    char *path = path_join(alloc, dir, "writer.lock");
     if (!path) return rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
     const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         rp_status st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: %s", path, strerror(errno));
-        free(path);
+        rpi_free(alloc, path);
         return st;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -184,7 +184,7 @@ static rp_status take_lock(const char *dir, int *fd_out)
                                    "at a time (readers may run)",
                                    dir, *pid ? " (pid " : "", pid, *pid ? ")" : "");
         close(fd);
-        free(path);
+        rpi_free(alloc, path);
         return st;
     }
     char pid[32];
@@ -192,7 +192,7 @@ static rp_status take_lock(const char *dir, int *fd_out)
     if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) {
         /* the pid is only for messages */
     }
-    free(path);
+    rpi_free(alloc, path);
     *fd_out = fd;
     return RP_OK;
 }
@@ -270,22 +270,28 @@ static void ix_free(rp_index *ix)
     if (ix->env) mdb_env_close(ix->env);
     if (ix->lock_fd >= 0) close(ix->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&ix->write_mu);
-    free(ix->dir);
-    free(ix);
+    const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
+    rpi_free(&alloc, ix->dir);
+    rpi_free(&alloc, ix);
 }
 
-static rp_index *ix_new(const char *dir)
+/* The index keeps a copy of the caller's allocator (as rp_engine_create), so the options
+ * may go once open returns. */
+static rp_index *ix_new(const char *dir, const rp_alloc *alloc)
 {
-    rp_index *ix = calloc(1, sizeof *ix);
+    rp_index *ix = rpi_calloc(alloc, 1, sizeof *ix);
     if (!ix) return NULL;
+    if (alloc) {
+        ix->alloc_copy = *alloc;
+        ix->alloc = &ix->alloc_copy;
+    }
     ix->lock_fd = -1;
     pthread_mutex_init(&ix->write_mu, NULL);
-    ix->dir = malloc(strlen(dir) + 1);
+    ix->dir = rpi_strndup(ix->alloc, dir, strlen(dir));
     if (!ix->dir) {
         ix_free(ix);
         return NULL;
     }
-    memcpy(ix->dir, dir, strlen(dir) + 1);
     return ix;
 }
 
@@ -324,20 +330,25 @@ rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_
         st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_NONE, "%s: cannot create: %s", dir, strerror(errno));
         goto out;
     }
-    char *data = path_join(dir, "data.mdb");
+    const rp_alloc *alloc = opt ? opt->alloc : NULL;
+    char *data = path_join(alloc, dir, "data.mdb");
     struct stat sb;
     const int exists = data && stat(data, &sb) == 0;
-    free(data);
+    rpi_free(alloc, data);
+    if (!data) {
+        st = rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+        goto out;
+    }
     if (exists) {
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_EXISTS, "%s already holds an index", dir);
         goto out;
     }
-    rp_index *ix = ix_new(dir);
+    rp_index *ix = ix_new(dir, alloc);
     if (!ix) {
         st = rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
         goto out;
     }
-    st = take_lock(dir, &ix->lock_fd);
+    st = take_lock(ix->alloc, dir, &ix->lock_fd);
     if (st == RP_OK)
         st = env_open(ix, dir, opt && opt->map_size ? opt->map_size : DEFAULT_MAP_SIZE, 1,
                       c.level == RP_LEVEL_STORY);
@@ -381,22 +392,26 @@ rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options 
     rpi_ix_clear();
     *out = NULL;
     rp_status st = RP_OK;
-    rp_index *ix = ix_new(dir);
+    rp_index *ix = ix_new(dir, opt ? opt->alloc : NULL);
     if (!ix) {
         st = rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
         goto out;
     }
     ix->read_only = opt && opt->read_only;
-    char *data = path_join(dir, "data.mdb");
+    char *data = path_join(ix->alloc, dir, "data.mdb");
     struct stat sb;
     const int exists = data && stat(data, &sb) == 0;
-    free(data);
+    rpi_free(ix->alloc, data);
+    if (!data) {
+        st = rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+        goto out;
+    }
     if (!exists) {
         st = rpi_ix_fail(RP_E_IO, RP_INDEX_E_MISSING,
                          "%s: no index here (create one with 'reprint index create')", dir);
         goto out;
     }
-    if (!ix->read_only) RP_TRY_GOTO(st, take_lock(dir, &ix->lock_fd), out);
+    if (!ix->read_only) RP_TRY_GOTO(st, take_lock(ix->alloc, dir, &ix->lock_fd), out);
     RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0, 0), out);
     RP_TRY_GOTO(st, read_meta(ix, dir), out);
     *out = ix;

@@ -98,21 +98,32 @@ rp_status rpi_ix_doc_view(rp_index *ix, MDB_txn *txn, uint64_t docno, const MDB_
 
 /* ---- result objects ------------------------------------------------------------------------ */
 
+/* The private part of a result (priv_). It keeps its own copy of the index's allocator: a
+ * result may be freed after the index is closed. */
 struct rpi_resbuild {
+    rp_alloc alloc_copy;
+    const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free */
+    rp_index_result *res;  /* allocated up front: finishing cannot fail after a commit */
     struct rpi_arena arena;
     struct rpi_vec docs; /* rp_doc_result */
     struct rpi_vec nums; /* uint64_t */
 };
 
-rp_status rpi_res_new(struct rpi_resbuild **out, size_t cap)
+rp_status rpi_res_new(struct rpi_resbuild **out, const rp_index *ix, size_t cap)
 {
-    struct rpi_resbuild *rb = calloc(1, sizeof *rb);
+    struct rpi_resbuild *rb = rpi_calloc(ix->alloc, 1, sizeof *rb);
     *out = rb;
     if (!rb) return RP_E_NOMEM;
-    rpi_arena_init(&rb->arena, NULL);
-    rpi_vec_init(&rb->docs, sizeof(rp_doc_result), NULL);
-    rpi_vec_init(&rb->nums, sizeof(uint64_t), NULL);
-    if (rpi_vec_reserve(&rb->docs, cap) != RP_OK || rpi_vec_reserve(&rb->nums, cap) != RP_OK)
+    if (ix->alloc) {
+        rb->alloc_copy = *ix->alloc;
+        rb->alloc = &rb->alloc_copy;
+    }
+    rpi_arena_init(&rb->arena, rb->alloc);
+    rpi_vec_init(&rb->docs, sizeof(rp_doc_result), rb->alloc);
+    rpi_vec_init(&rb->nums, sizeof(uint64_t), rb->alloc);
+    rb->res = rpi_calloc(rb->alloc, 1, sizeof *rb->res);
+    if (!rb->res || rpi_vec_reserve(&rb->docs, cap) != RP_OK ||
+        rpi_vec_reserve(&rb->nums, cap) != RP_OK)
         return RP_E_NOMEM;
     return RP_OK;
 }
@@ -120,10 +131,12 @@ rp_status rpi_res_new(struct rpi_resbuild **out, size_t cap)
 void rpi_res_abort(struct rpi_resbuild *rb)
 {
     if (!rb) return;
+    const rp_alloc alloc = rb->alloc ? *rb->alloc : (rp_alloc){0}; /* rb holds the copy */
     rpi_arena_free(&rb->arena);
     rpi_vec_free(&rb->docs);
     rpi_vec_free(&rb->nums);
-    free(rb);
+    rpi_free(&alloc, rb->res);
+    rpi_free(&alloc, rb);
 }
 
 static const char *keep_str(struct rpi_resbuild *rb, const char *s)
@@ -176,11 +189,7 @@ rp_status rpi_res_add_skipped(struct rpi_resbuild *rb, const struct rpi_ixdoc *d
 
 rp_index_result *rpi_res_finish(struct rpi_resbuild *rb)
 {
-    rp_index_result *res = calloc(1, sizeof *res);
-    if (!res) {
-        rpi_res_abort(rb);
-        return NULL;
-    }
+    rp_index_result *res = rb->res;
     res->n_docs = rb->docs.len;
     res->docs = rb->docs.ptr;
     res->doc_numbers = rb->nums.ptr;
@@ -191,8 +200,8 @@ rp_index_result *rpi_res_finish(struct rpi_resbuild *rb)
 void rp_index_result_free(rp_index_result *r)
 {
     if (!r) return;
-    rpi_res_abort(r->priv_); /* owns docs and doc_numbers too */
-    free(r);
+    assert(((struct rpi_resbuild *)r->priv_)->res == r);
+    rpi_res_abort(r->priv_); /* owns r, docs and doc_numbers too */
 }
 
 /* ---- lookups ------------------------------------------------------------------------------ */
@@ -238,12 +247,12 @@ rp_status rp_index_doc(rp_index *ix, const char *id, rp_index_result **res)
     MDB_txn *txn;
     RP_TRY(begin_read(ix, &txn));
     struct rpi_vec nums;
-    rpi_vec_init(&nums, sizeof(uint64_t), NULL);
+    rpi_vec_init(&nums, sizeof(uint64_t), ix->alloc);
     struct rpi_resbuild *rb = NULL;
     rp_status st = find_id(ix, txn, id, &nums);
     if (st == RP_OK && nums.len == 0)
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
-    if (st == RP_OK) st = rpi_res_new(&rb, nums.len);
+    if (st == RP_OK) st = rpi_res_new(&rb, ix, nums.len);
     for (size_t i = 0; st == RP_OK && i < nums.len; i++)
         st = rpi_res_add_doc(rb, ix, txn, RPI_VEC_AT(&nums, uint64_t, i), 1);
     mdb_txn_abort(txn);
@@ -253,7 +262,7 @@ rp_status rp_index_doc(rp_index *ix, const char *id, rp_index_result **res)
         return st;
     }
     *res = rpi_res_finish(rb);
-    return *res ? RP_OK : RP_E_NOMEM;
+    return RP_OK;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -307,8 +316,8 @@ rp_status rp_index_cluster(rp_index *ix, const char *id, rp_index_result **res)
     MDB_txn *txn;
     RP_TRY(begin_read(ix, &txn));
     struct rpi_vec nums, docs;
-    rpi_vec_init(&nums, sizeof(uint64_t), NULL);
-    rpi_vec_init(&docs, sizeof(uint64_t), NULL);
+    rpi_vec_init(&nums, sizeof(uint64_t), ix->alloc);
+    rpi_vec_init(&docs, sizeof(uint64_t), ix->alloc);
     struct rpi_resbuild *rb = NULL;
     rp_status st = find_id(ix, txn, id, &nums);
     if (st == RP_OK && nums.len == 0)
@@ -325,7 +334,7 @@ rp_status rp_index_cluster(rp_index *ix, const char *id, rp_index_result **res)
             cluster_docs(ix, txn, get_le64((const unsigned char *)uv.mv_data + UNIT_CENTER), &docs);
     else if (st == RP_OK)
         st = rpi_vec_push(&docs, &first); /* an empty document is a cluster of one */
-    if (st == RP_OK) st = rpi_res_new(&rb, docs.len);
+    if (st == RP_OK) st = rpi_res_new(&rb, ix, docs.len);
     for (size_t i = 0; st == RP_OK && i < docs.len; i++)
         st = rpi_res_add_doc(rb, ix, txn, RPI_VEC_AT(&docs, uint64_t, i), 1);
     mdb_txn_abort(txn);
@@ -336,7 +345,7 @@ rp_status rp_index_cluster(rp_index *ix, const char *id, rp_index_result **res)
         return st;
     }
     *res = rpi_res_finish(rb);
-    return *res ? RP_OK : RP_E_NOMEM;
+    return RP_OK;
 }
 
 rp_status rp_index_foreach_doc(rp_index *ix, rp_index_doc_fn fn, void *user)
@@ -367,8 +376,8 @@ rp_status rp_index_foreach_cluster(rp_index *ix, size_t min_size, rp_index_clust
     MDB_txn *txn;
     RP_TRY(begin_read(ix, &txn));
     struct rpi_vec docs, views;
-    rpi_vec_init(&docs, sizeof(uint64_t), NULL);
-    rpi_vec_init(&views, sizeof(rp_doc_result), NULL);
+    rpi_vec_init(&docs, sizeof(uint64_t), ix->alloc);
+    rpi_vec_init(&views, sizeof(rp_doc_result), ix->alloc);
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, ix->dbi[DB_STARS], &cur);
     rp_status st = rc ? rpi_ix_mdb(rc, "cursor") : RP_OK;

@@ -27,7 +27,7 @@
  * when a member leaves, the remaining members are placed again by the same rule in arrival
  * order. */
 #include <math.h>   /* log, sqrt */
-#include <stdlib.h> /* malloc, qsort */
+#include <stdlib.h> /* qsort */
 #include <string.h> /* memcpy, memset */
 #include "index_internal.h"
 #include "doc/doc_internal.h"     /* struct rpi_sdoc, rpi_sdoc_line_key */
@@ -123,11 +123,13 @@ static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
     memset(c, 0, sizeof *c);
     c->ix = ix;
     c->txn = txn;
-    rpi_vec_init(&c->idf, sizeof(float), NULL);
-    rpi_vec_init(&c->df, sizeof(uint32_t), NULL);
-    rpi_vec_init(&c->units, sizeof(struct uvec), NULL);
-    rpi_vec_init(&c->scratch, sizeof(uint64_t), NULL);
-    rpi_arena_init(&c->ar, NULL);
+    rpi_umap_init(&c->slot, ix->alloc);
+    rpi_umap_init(&c->uidx, ix->alloc);
+    rpi_vec_init(&c->idf, sizeof(float), ix->alloc);
+    rpi_vec_init(&c->df, sizeof(uint32_t), ix->alloc);
+    rpi_vec_init(&c->units, sizeof(struct uvec), ix->alloc);
+    rpi_vec_init(&c->scratch, sizeof(uint64_t), ix->alloc);
+    rpi_arena_init(&c->ar, ix->alloc);
     rpi_vecbuild_init(&c->vb);
     MDB_stat ms;
     c->n_units = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? (double)ms.ms_entries : 0;
@@ -184,7 +186,7 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
         ord[i] = (uint64_t)s << 32 | i;
     }
     rpi_qsort_u64(ord, n);
-    struct rpi_tf *tf = malloc((n ? n : 1) * sizeof *tf);
+    struct rpi_tf *tf = rpi_malloc(c->ix->alloc, (n ? n : 1) * sizeof *tf);
     if (!tf) return RP_E_NOMEM;
     const float *idfs = c->idf.ptr;
     const uint32_t *dfs = c->df.ptr;
@@ -195,13 +197,13 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
     }
     const rp_status st =
         rpi_story_vectors(&c->vb, &c->ar, tf, n, &out->v[0], &out->v[1], &out->v[2], &out->ndens);
-    free(tf);
+    rpi_free(c->ix->alloc, tf);
     return st;
 }
 
-/* Parse a DB_SFEAT record into terms (malloc'd; caller frees). */
-static rp_status sfeat_parse(const MDB_val *v, struct sterm **terms, uint32_t *n, uint32_t *n_top,
-                             int64_t *date)
+/* Parse a DB_SFEAT record into terms (from ix's allocator; the caller frees them). */
+static rp_status sfeat_parse(const rp_index *ix, const MDB_val *v, struct sterm **terms,
+                             uint32_t *n, uint32_t *n_top, int64_t *date)
 {
     const unsigned char *p = v->mv_data;
     if (v->mv_size < SFEAT_HEADER) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sfeat");
@@ -210,7 +212,7 @@ static rp_status sfeat_parse(const MDB_val *v, struct sterm **terms, uint32_t *n
     *date = (int64_t)get_le64(p + 8);
     if (v->mv_size != SFEAT_HEADER + (size_t)*n * SFEAT_TERM + (size_t)*n_top * 8)
         return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sfeat");
-    *terms = malloc((*n ? *n : 1) * sizeof **terms);
+    *terms = rpi_malloc(ix->alloc, (*n ? *n : 1) * sizeof **terms);
     if (!*terms) return RP_E_NOMEM;
     for (uint32_t i = 0; i < *n; i++) {
         const unsigned char *q = p + SFEAT_HEADER + (size_t)i * SFEAT_TERM;
@@ -234,9 +236,9 @@ static rp_status unit_vec(struct sctx *c, uint64_t u, const struct uvec **out)
     uint32_t n;
     struct uvec uv;
     memset(&uv, 0, sizeof uv);
-    RP_TRY(sfeat_parse(&v, &t, &n, &uv.n_top, &uv.date));
+    RP_TRY(sfeat_parse(c->ix, &v, &t, &n, &uv.n_top, &uv.date));
     rp_status st = build_uvec(c, t, n, &uv);
-    free(t);
+    rpi_free(c->ix->alloc, t);
     RP_TRY(st);
     RP_TRY(rpi_umap_put(&c->uidx, u, (uint32_t)c->units.len, NULL, NULL));
     RP_TRY(rpi_vec_push(&c->units, &uv));
@@ -461,9 +463,10 @@ static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const stru
 {
     *out = NULL;
     *n_out = 0;
-    uint64_t *keys = malloc(((size_t)sd->n_lines + 1) * sizeof *keys);
-    uint64_t *tk = malloc(((size_t)sd->n_tok + sd->n_title + 1) * sizeof *tk);
-    uint8_t *boiler = calloc((size_t)sd->n_lines + 1, 1);
+    const rp_alloc *al = ix->alloc;
+    uint64_t *keys = rpi_malloc(al, ((size_t)sd->n_lines + 1) * sizeof *keys);
+    uint64_t *tk = rpi_malloc(al, ((size_t)sd->n_tok + sd->n_title + 1) * sizeof *tk);
+    uint8_t *boiler = rpi_calloc(al, (size_t)sd->n_lines + 1, 1);
     rp_status st = RP_E_NOMEM;
     if (!keys || !tk || !boiler) goto done;
     for (uint32_t l = 0; l < sd->n_lines; l++)
@@ -502,7 +505,7 @@ static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const stru
     for (uint32_t t = 0; t < sd->n_title; t++)
         tk[nt++] = (uint64_t)sd->title_tok[t] << 8 | sd->title_flags[t];
     qsort(tk, nt, sizeof *tk, cmp_u64);
-    struct sterm *terms = malloc((nt ? nt : 1) * sizeof *terms);
+    struct sterm *terms = rpi_malloc(al, (nt ? nt : 1) * sizeof *terms);
     if (!terms) goto done;
     uint32_t n = 0;
     for (size_t i = 0; i < nt; i++) {
@@ -517,9 +520,9 @@ static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const stru
     *n_out = n;
     st = RP_OK;
 done:
-    free(keys);
-    free(tk);
-    free(boiler);
+    rpi_free(al, keys);
+    rpi_free(al, tk);
+    rpi_free(al, boiler);
     return st;
 }
 
@@ -548,7 +551,7 @@ static rp_status sfeat_put(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
                            uint32_t n, const uint64_t *top, uint32_t n_top, int64_t date)
 {
     const size_t size = SFEAT_HEADER + (size_t)n * SFEAT_TERM + (size_t)n_top * 8;
-    unsigned char *p = malloc(size);
+    unsigned char *p = rpi_malloc(ix->alloc, size);
     if (!p) return RP_E_NOMEM;
     put_le32(p, n);
     put_le32(p + 4, n_top);
@@ -561,7 +564,7 @@ static rp_status sfeat_put(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
     for (uint32_t i = 0; i < n_top; i++)
         put_le64(p + SFEAT_HEADER + (size_t)n * SFEAT_TERM + 8 * (size_t)i, top[i]);
     const int rc = rpi_ix_put(ix, txn, DB_SFEAT, u, p, size);
-    free(p);
+    rpi_free(ix->alloc, p);
     TRY_MDB(rc, "features");
     return RP_OK;
 }
@@ -615,17 +618,21 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
     struct sterm *t = NULL;
     uint32_t n = 0, n_top = 0;
     uint64_t top[RPI_TOP], *ids = NULL;
-    struct rpi_umap count = {0};
-    struct rpi_vec units, all;
-    rpi_vec_init(&units, sizeof(uint64_t), NULL);
-    rpi_vec_init(&all, sizeof(uint64_t), NULL);
+    const rp_alloc *al = ix->alloc;
+    struct rpi_umap count, centres;
+    rpi_umap_init(&count, al);
+    rpi_umap_init(&centres, al);
+    struct rpi_vec units, all, flat;
+    rpi_vec_init(&units, sizeof(uint64_t), al);
+    rpi_vec_init(&all, sizeof(uint64_t), al);
+    rpi_vec_init(&flat, sizeof(uint64_t), al);
     size_t *off = NULL;
     struct sctx c;
     sctx_init(&c, ix, txn);
     rp_status st = new_features(ix, txn, u, d->sd, &t, &n);
     if (st != RP_OK) goto done;
     /* document frequencies (and DB_UTERMS for removal) over the features */
-    ids = malloc((n ? n : 1) * sizeof *ids);
+    ids = rpi_malloc(al, (n ? n : 1) * sizeof *ids);
     if (!ids) {
         st = RP_E_NOMEM;
         goto done;
@@ -656,29 +663,26 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
             *k += 2;
         }
     /* linked candidates and the clusters they are in */
-    struct rpi_umap centres = {0};
     for (size_t i = 0; i < count.cap && st == RP_OK; i++) {
         const uint64_t w = count.keys[i];
         if (w == RPI_IX_NONE || w == u) continue;
         const struct uvec *wv;
         const rp_status g = unit_vec(&c, w, &wv);
         if (g == RP_DONE) continue;
-        RP_TRY_GOTO(st, g, cdone);
+        RP_TRY_GOTO(st, g, done);
         const unsigned need = n_top <= 6 || wv->n_top <= 6 ? 1u : 2u;
         if (count.vals[i] < need || pair_score(&c, &x, wv) < ix->cfg.threshold) continue;
         unsigned char rec[UNIT_SIZE] = {0};
-        RP_TRY_GOTO(st, unit_rec(ix, txn, w, rec), cdone);
-        RP_TRY_GOTO(st, rpi_umap_put(&centres, get_le64(rec + UNIT_CENTER), 0, NULL, NULL), cdone);
+        RP_TRY_GOTO(st, unit_rec(ix, txn, w, rec), done);
+        RP_TRY_GOTO(st, rpi_umap_put(&centres, get_le64(rec + UNIT_CENTER), 0, NULL, NULL), done);
     }
     /* the clusters in centre order (deterministic), each with its members */
     for (size_t i = 0; i < centres.cap && st == RP_OK; i++)
         if (centres.keys[i] != RPI_IX_NONE) st = rpi_vec_push(&all, &centres.keys[i]);
     if (st == RP_OK && all.len) qsort(all.ptr, all.len, sizeof(uint64_t), cmp_u64);
     const size_t nc = all.len;
-    off = malloc((nc + 1) * sizeof *off);
+    off = rpi_malloc(al, (nc + 1) * sizeof *off);
     if (!off && st == RP_OK) st = RP_E_NOMEM;
-    struct rpi_vec flat;
-    rpi_vec_init(&flat, sizeof(uint64_t), NULL);
     for (size_t i = 0; i < nc && st == RP_OK; i++) {
         off[i] = flat.len;
         st = cluster_units(ix, txn, RPI_VEC_AT(&all, uint64_t, i), &units, RPI_IX_MAX_MEMBERS);
@@ -692,17 +696,16 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
         if (st == RP_OK && p.centre != u)
             st = write_place(ix, txn, u, &p, pair_relation(ix, txn, u, p.of));
     }
-    rpi_vec_free(&flat);
-cdone:
-    rpi_umap_free(&centres);
 done:
     sctx_free(&c);
     rpi_umap_free(&count);
+    rpi_umap_free(&centres);
     rpi_vec_free(&units);
     rpi_vec_free(&all);
-    free(off);
-    free(ids);
-    free(t);
+    rpi_vec_free(&flat);
+    rpi_free(al, off);
+    rpi_free(al, ids);
+    rpi_free(al, t);
     return st;
 }
 
@@ -715,9 +718,11 @@ static rp_status replace_units(rp_index *ix, MDB_txn *txn, const uint64_t *units
     struct sctx c;
     sctx_init(&c, ix, txn);
     /* clusters formed so far: their units, grouped per cluster, centre first */
-    uint64_t *cu = malloc((n ? n : 1) * sizeof *cu), *grp = malloc((n ? n : 1) * sizeof *grp);
-    size_t *off = malloc((n + 1) * sizeof *off);
-    struct place *pl = malloc((n ? n : 1) * sizeof *pl);
+    const rp_alloc *al = ix->alloc;
+    uint64_t *cu = rpi_malloc(al, (n ? n : 1) * sizeof *cu);
+    uint64_t *grp = rpi_malloc(al, (n ? n : 1) * sizeof *grp);
+    size_t *off = rpi_malloc(al, (n + 1) * sizeof *off);
+    struct place *pl = rpi_malloc(al, (n ? n : 1) * sizeof *pl);
     rp_status st = cu && grp && off && pl ? RP_OK : RP_E_NOMEM;
     size_t nc = 0;
     for (size_t i = 0; i < n && st == RP_OK; i++) {
@@ -750,10 +755,10 @@ static rp_status replace_units(rp_index *ix, MDB_txn *txn, const uint64_t *units
         if (st == RP_OK && pl[i].centre != units[i])
             st = write_place(ix, txn, units[i], &pl[i], pair_relation(ix, txn, units[i], pl[i].of));
     }
-    free(cu);
-    free(grp);
-    free(off);
-    free(pl);
+    rpi_free(al, cu);
+    rpi_free(al, grp);
+    rpi_free(al, off);
+    rpi_free(al, pl);
     sctx_free(&c);
     return st;
 }
@@ -765,12 +770,12 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
     rp_status st = rpi_ix_get(ix, txn, DB_ULINES, u, &v);
     if (st == RP_OK) {
         const size_t n = v.mv_size / 8;
-        uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+        uint64_t *keys = rpi_malloc(ix->alloc, (n ? n : 1) * sizeof *keys);
         if (!keys) return RP_E_NOMEM;
         for (size_t i = 0; i < n; i++)
             keys[i] = get_le64((const unsigned char *)v.mv_data + 8 * i);
         st = lines_count(ix, txn, keys, n, -1);
-        free(keys);
+        rpi_free(ix->alloc, keys);
         RP_TRY(st);
         TRY_MDB(rpi_ix_del(ix, txn, DB_ULINES, u, NULL, 0), "lines");
     } else if (st != RP_DONE) {
@@ -781,9 +786,9 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
         struct sterm *t;
         uint32_t n, n_top;
         int64_t date;
-        RP_TRY(sfeat_parse(&v, &t, &n, &n_top, &date));
+        RP_TRY(sfeat_parse(ix, &v, &t, &n, &n_top, &date));
         const int named = has_names(t, n);
-        free(t);
+        rpi_free(ix->alloc, t);
         uint64_t count;
         const rp_status sn = named ? named_get(ix, txn, &count) : RP_DONE;
         if (sn == RP_OK) RP_TRY(named_put(ix, txn, count ? count - 1 : 0));
@@ -801,7 +806,7 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
     /* its cluster without it: the other members placed again */
     const uint64_t centre = get_le64(urec + UNIT_CENTER);
     struct rpi_vec rest;
-    rpi_vec_init(&rest, sizeof(uint64_t), NULL);
+    rpi_vec_init(&rest, sizeof(uint64_t), ix->alloc);
     st = cluster_units(ix, txn, centre, &rest, SIZE_MAX);
     size_t m = 0;
     for (size_t i = 0; i < rest.len && st == RP_OK; i++)
@@ -885,7 +890,7 @@ rp_status rpi_ixs_replace_all(rp_index *ix)
     MDB_txn *txn;
     TRY_MDB(mdb_txn_begin(ix->env, NULL, 0, &txn), "begin");
     struct rpi_vec units;
-    rpi_vec_init(&units, sizeof(uint64_t), NULL);
+    rpi_vec_init(&units, sizeof(uint64_t), ix->alloc);
     MDB_cursor *cur;
     rp_status st = RP_OK;
     int rc = mdb_cursor_open(txn, ix->dbi[DB_SFEAT], &cur);

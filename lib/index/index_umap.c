@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* index_umap.c -- a small open-addressing map u64 -> u32 (linear probing, grown at half load)
  * for the per-transaction working sets of lib/index/ (touched units, slots, counts). */
-#include <stdlib.h> /* malloc */
 #include <string.h> /* memset */
 #include <xxhash.h> /* XXH3_64bits */
 #include "index_internal.h"
 
+void rpi_umap_init(struct rpi_umap *m, const rp_alloc *alloc)
+{
+    memset(m, 0, sizeof *m);
+    m->alloc = alloc;
+}
+
 void rpi_umap_free(struct rpi_umap *m)
 {
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
+    rpi_free(m->alloc, m->keys);
+    rpi_free(m->alloc, m->vals);
+    rpi_umap_init(m, m->alloc);
 }
 
 static size_t umap_slot(const struct rpi_umap *m, uint64_t k)
@@ -23,10 +28,11 @@ static size_t umap_slot(const struct rpi_umap *m, uint64_t k)
 
 static rp_status umap_grow(struct rpi_umap *m)
 {
-    struct rpi_umap n = {0};
+    struct rpi_umap n;
+    rpi_umap_init(&n, m->alloc);
     n.cap = m->cap ? m->cap * 2 : 64;
-    n.keys = malloc(n.cap * sizeof *n.keys);
-    n.vals = malloc(n.cap * sizeof *n.vals);
+    n.keys = rpi_malloc(n.alloc, n.cap * sizeof *n.keys);
+    n.vals = rpi_malloc(n.alloc, n.cap * sizeof *n.vals);
     if (!n.keys || !n.vals) {
         rpi_umap_free(&n);
         return RP_E_NOMEM;

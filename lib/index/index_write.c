@@ -105,17 +105,21 @@ struct rawedge {
 /* Recluster the connected components containing the seed units (deleted seeds are ignored). */
 static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *seeds)
 {
-    struct rpi_umap loc = {0}, byleader = {0};
+    const rp_alloc *al = ix->alloc;
+    struct rpi_umap loc, byleader;
+    rpi_umap_init(&loc, al);
+    rpi_umap_init(&byleader, al);
     struct rpi_vec units, raw, idbuf;
-    rpi_vec_init(&units, sizeof(uint64_t), NULL);
-    rpi_vec_init(&raw, sizeof(struct rawedge), NULL);
-    rpi_vec_init(&idbuf, 1, NULL);
+    rpi_vec_init(&units, sizeof(uint64_t), al);
+    rpi_vec_init(&raw, sizeof(struct rawedge), al);
+    rpi_vec_init(&idbuf, 1, al);
     struct order_key *keys = NULL;
     uint64_t *ndocs = NULL;
-    uint32_t *rank = NULL, *center = NULL;
+    uint32_t *rank = NULL, *center = NULL, *local_of_rank = NULL;
     float *cscore = NULL;
     struct rpi_edge *edges = NULL;
     size_t *idoff = NULL;
+    uint64_t *cdocs = NULL;
     MDB_cursor *cur = NULL;
     rp_status st = RP_OK;
     int rc = mdb_cursor_open(txn, ix->dbi[DB_EDGES], &cur);
@@ -153,14 +157,17 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
     }
     const size_t n = units.len;
     if (n == 0) goto out;
-    keys = malloc(n * sizeof *keys);
-    ndocs = malloc(n * sizeof *ndocs);
-    rank = malloc(n * sizeof *rank);
-    center = malloc(n * sizeof *center);
-    cscore = malloc(n * sizeof *cscore);
-    idoff = malloc(n * sizeof *idoff);
-    edges = malloc((raw.len ? raw.len : 1) * sizeof *edges);
-    if (!keys || !ndocs || !rank || !center || !cscore || !idoff || !edges) {
+    keys = rpi_malloc(al, n * sizeof *keys);
+    ndocs = rpi_malloc(al, n * sizeof *ndocs);
+    rank = rpi_malloc(al, n * sizeof *rank);
+    center = rpi_malloc(al, n * sizeof *center);
+    cscore = rpi_malloc(al, n * sizeof *cscore);
+    idoff = rpi_malloc(al, n * sizeof *idoff);
+    edges = rpi_malloc(al, (raw.len ? raw.len : 1) * sizeof *edges);
+    local_of_rank = rpi_malloc(al, n * sizeof *local_of_rank);
+    cdocs = rpi_calloc(al, n, sizeof *cdocs);
+    if (!keys || !ndocs || !rank || !center || !cscore || !idoff || !edges || !local_of_rank ||
+        !cdocs) {
         st = RP_E_NOMEM;
         goto out;
     }
@@ -187,11 +194,6 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
     for (size_t i = 0; i < n; i++)
         keys[i].id = (const char *)idbuf.ptr + idoff[i];
     if (n) qsort(keys, n, sizeof *keys, rpi_cluster_keep_cmp(ix->cfg.keep));
-    uint32_t *local_of_rank = malloc(n * sizeof *local_of_rank);
-    if (!local_of_rank) {
-        st = RP_E_NOMEM;
-        goto out;
-    }
     for (size_t r = 0; r < n; r++) {
         uint32_t l = 0;
         rpi_umap_get(&byleader, keys[r].doc, &l);
@@ -206,18 +208,8 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         const uint32_t ra = rank[la], rb = rank[lb];
         edges[j] = (struct rpi_edge){ra < rb ? ra : rb, ra < rb ? rb : ra, e->score};
     }
-    st = rpi_cluster_star(NULL, (uint32_t)n, edges, raw.len, center, cscore);
-    if (st != RP_OK) {
-        free(local_of_rank);
-        goto out;
-    }
+    RP_TRY_GOTO(st, rpi_cluster_star(al, (uint32_t)n, edges, raw.len, center, cscore), out);
     /* documents per cluster, then write back what changed */
-    uint64_t *cdocs = calloc(n, sizeof *cdocs);
-    if (!cdocs) {
-        free(local_of_rank);
-        st = RP_E_NOMEM;
-        goto out;
-    }
     for (size_t r = 0; r < n; r++)
         cdocs[center[r]] += ndocs[local_of_rank[r]];
     for (size_t r = 0; r < n && st == RP_OK; r++) {
@@ -243,8 +235,6 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         if (!rc && old_c != c) rc = rpi_ix_put(ix, txn, DB_STARS, c, ub, 8);
         if (rc) st = rpi_ix_mdb(rc, "write cluster");
     }
-    free(cdocs);
-    free(local_of_rank);
 out:
     if (cur) mdb_cursor_close(cur);
     rpi_umap_free(&loc);
@@ -252,13 +242,15 @@ out:
     rpi_vec_free(&units);
     rpi_vec_free(&raw);
     rpi_vec_free(&idbuf);
-    free(keys);
-    free(ndocs);
-    free(rank);
-    free(center);
-    free(cscore);
-    free(edges);
-    free(idoff);
+    rpi_free(al, keys);
+    rpi_free(al, ndocs);
+    rpi_free(al, rank);
+    rpi_free(al, center);
+    rpi_free(al, cscore);
+    rpi_free(al, edges);
+    rpi_free(al, idoff);
+    rpi_free(al, local_of_rank);
+    rpi_free(al, cdocs);
     return st;
 }
 
@@ -279,12 +271,12 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
     put_be64(ub, u);
     if (d->sig) {
         const size_t k = c->num_perm;
-        unsigned char *sb = malloc(k * 4);
+        unsigned char *sb = rpi_malloc(ix->alloc, k * 4);
         if (!sb) return RP_E_NOMEM;
         for (size_t i = 0; i < k; i++)
             put_le32(sb + 4 * i, d->sig[i]);
         const int rc = rpi_ix_put(ix, txn, DB_SIGS, u, sb, k * 4);
-        free(sb);
+        rpi_free(ix->alloc, sb);
         TRY_MDB(rc, "signature");
         MDB_cursor *cur;
         TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_BANDS], &cur), "cursor");
@@ -318,7 +310,7 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
         /* story level: band neighbours are story candidates, scored there; no near edges */
         if (c->level == RP_LEVEL_STORY) goto terms;
-        uint32_t *other = malloc(k * sizeof *other);
+        uint32_t *other = rpi_malloc(ix->alloc, k * sizeof *other);
         if (!other) return RP_E_NOMEM;
         for (size_t i = 0; i < cands->len; i++) {
             if (i && cv[i] == cv[i - 1]) continue;
@@ -336,11 +328,11 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
             int rc3 = rpi_ix_put(ix, txn, DB_EDGES, u, e1, 12);
             if (!rc3) rc3 = rpi_ix_put(ix, txn, DB_EDGES, cv[i], e2, 12);
             if (rc3) {
-                free(other);
+                rpi_free(ix->alloc, other);
                 return rpi_ix_mdb(rc3, "edges");
             }
         }
-        free(other);
+        rpi_free(ix->alloc, other);
     }
 terms:
     if (c->level == RP_LEVEL_STORY) return rpi_ixs_add_unit(ix, txn, u, d, cands->ptr, cands->len);
@@ -360,12 +352,12 @@ rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_
         TRY_MDB(rpi_ix_put(ix, txn, DB_TERMS, terms[i], b8, 8), "terms");
     }
     if (n) {
-        unsigned char *tb = malloc(n * 8);
+        unsigned char *tb = rpi_malloc(ix->alloc, n * 8);
         if (!tb) return RP_E_NOMEM;
         for (size_t i = 0; i < n; i++)
             put_le64(tb + 8 * i, terms[i]);
         const int rc = rpi_ix_put(ix, txn, DB_UTERMS, u, tb, n * 8);
-        free(tb);
+        rpi_free(ix->alloc, tb);
         TRY_MDB(rc, "terms");
     }
     return RP_OK;
@@ -425,7 +417,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
         RP_TRY(rpi_umap_put(seeds, unit, 0, NULL, NULL));
     }
     const size_t size = DOC_HEADER + id_len + 1;
-    unsigned char *rec = calloc(1, size);
+    unsigned char *rec = rpi_calloc(ix->alloc, 1, size);
     if (!rec) return RP_E_NOMEM;
     put_le64(rec + DOC_UNIT, unit);
     put_le64(rec + DOC_H0, d->h0);
@@ -438,7 +430,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
     put_le32(rec + DOC_ID_LEN, (uint32_t)id_len);
     memcpy(rec + DOC_HEADER, d->id, id_len);
     int rc = rpi_ix_put(ix, txn, DB_DOCS, docno, rec, size);
-    free(rec);
+    rpi_free(ix->alloc, rec);
     TRY_MDB(rc, "document");
     unsigned char ik[8];
     put_le64(ik, rpi_ix_id_key(d->id, id_len));
@@ -481,13 +473,14 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     *res = NULL;
     MDB_txn *txn;
     RP_TRY(begin_write(ix, &txn));
-    struct rpi_umap seeds = {0};
+    struct rpi_umap seeds;
+    rpi_umap_init(&seeds, ix->alloc);
     struct rpi_vec cands;
-    rpi_vec_init(&cands, sizeof(uint64_t), NULL);
+    rpi_vec_init(&cands, sizeof(uint64_t), ix->alloc);
     struct rpi_resbuild *rb = NULL;
     struct rpi_counters ctr;
     const size_t n = b->docs.len;
-    uint64_t *nums = malloc((n ? n : 1) * sizeof *nums);
+    uint64_t *nums = rpi_malloc(ix->alloc, (n ? n : 1) * sizeof *nums);
     rp_status st = nums ? counters_get(ix, txn, &ctr) : RP_E_NOMEM;
     for (size_t i = 0; i < n && st == RP_OK; i++) {
         const struct rpi_ixdoc *d = &RPI_VEC_AT(&b->docs, struct rpi_ixdoc, i);
@@ -505,7 +498,7 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
         const int rc = counters_put(ix, txn, &ctr);
         if (rc) st = rpi_ix_mdb(rc, "counters");
     }
-    if (st == RP_OK) st = rpi_res_new(&rb, n);
+    if (st == RP_OK) st = rpi_res_new(&rb, ix, n);
     for (size_t i = 0; i < n && st == RP_OK; i++) {
         const struct rpi_ixdoc *d = &RPI_VEC_AT(&b->docs, struct rpi_ixdoc, i);
         st = nums[i] == RPI_IX_NONE ? rpi_res_add_skipped(rb, d)
@@ -514,13 +507,13 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     st = end_write(ix, txn, st, !dry_run);
     rpi_umap_free(&seeds);
     rpi_vec_free(&cands);
-    free(nums);
+    rpi_free(ix->alloc, nums);
     if (st != RP_OK) {
         rpi_res_abort(rb);
         return st;
     }
     *res = rpi_res_finish(rb);
-    return *res ? RP_OK : RP_E_NOMEM;
+    return RP_OK;
 }
 
 /* ---- removing -------------------------------------------------------------------------- */
@@ -533,7 +526,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
     if (ix->cfg.level == RP_LEVEL_STORY) RP_TRY(rpi_ixs_delete_unit(ix, txn, u, urec));
     /* edges, both directions; the neighbours' components are reclustered */
     struct rpi_vec nb;
-    rpi_vec_init(&nb, 12, NULL);
+    rpi_vec_init(&nb, 12, ix->alloc);
     MDB_cursor *cur;
     TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_EDGES], &cur), "cursor");
     MDB_val k = {8, ub}, v;
@@ -562,7 +555,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
     MDB_val sv;
     if (rpi_ix_get(ix, txn, DB_SIGS, u, &sv) == RP_OK && sv.mv_size == ix->cfg.num_perm * 4u) {
         const size_t kp = ix->cfg.num_perm;
-        uint32_t *sig = malloc(kp * sizeof *sig);
+        uint32_t *sig = rpi_malloc(ix->alloc, kp * sizeof *sig);
         if (!sig) return RP_E_NOMEM;
         for (size_t j = 0; j < kp; j++)
             sig[j] = get_le32((const unsigned char *)sv.mv_data + 4 * j);
@@ -573,7 +566,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
             rc = mdb_del(txn, ix->dbi[DB_BANDS], &key, &pv);
             if (rc == MDB_NOTFOUND) rc = 0;
         }
-        free(sig);
+        rpi_free(ix->alloc, sig);
         TRY_MDB(rc, "bands");
     }
     TRY_MDB(rpi_ix_del(ix, txn, DB_SIGS, u, NULL, 0), "signature");
@@ -581,7 +574,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
     MDB_val tv;
     if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
         const size_t nt = tv.mv_size / 8;
-        uint64_t *terms = malloc((nt ? nt : 1) * sizeof *terms);
+        uint64_t *terms = rpi_malloc(ix->alloc, (nt ? nt : 1) * sizeof *terms);
         if (!terms) return RP_E_NOMEM;
         for (size_t j = 0; j < nt; j++)
             terms[j] = get_le64((const unsigned char *)tv.mv_data + 8 * j);
@@ -594,7 +587,7 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
             rc = df <= 1 ? rpi_ix_del(ix, txn, DB_TERMS, terms[j], NULL, 0)
                          : rpi_ix_put(ix, txn, DB_TERMS, terms[j], b8, 8);
         }
-        free(terms);
+        rpi_free(ix->alloc, terms);
         TRY_MDB(rc, "terms");
         TRY_MDB(rpi_ix_del(ix, txn, DB_UTERMS, u, NULL, 0), "terms");
     }
@@ -671,7 +664,8 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
 
 static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs)
 {
-    struct rpi_umap seeds = {0};
+    struct rpi_umap seeds;
+    rpi_umap_init(&seeds, ix->alloc);
     struct rpi_counters ctr;
     rp_status st = counters_get(ix, txn, &ctr);
     for (size_t i = 0; i < docs->len && st == RP_OK; i++)
@@ -693,7 +687,7 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
     MDB_txn *txn;
     RP_TRY(begin_write(ix, &txn));
     struct rpi_vec docs;
-    rpi_vec_init(&docs, sizeof(uint64_t), NULL);
+    rpi_vec_init(&docs, sizeof(uint64_t), ix->alloc);
     rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
     if (st == RP_OK && docs.len == 0)
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
@@ -711,7 +705,7 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
     MDB_txn *txn;
     RP_TRY(begin_write(ix, &txn));
     struct rpi_vec docs;
-    rpi_vec_init(&docs, sizeof(uint64_t), NULL);
+    rpi_vec_init(&docs, sizeof(uint64_t), ix->alloc);
     MDB_cursor *cur;
     rp_status st = RP_OK;
     int rc = mdb_cursor_open(txn, ix->dbi[DB_DOCS], &cur);
