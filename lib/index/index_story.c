@@ -506,7 +506,10 @@ static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const stru
         tk[nt++] = (uint64_t)sd->title_tok[t] << 8 | sd->title_flags[t];
     qsort(tk, nt, sizeof *tk, cmp_u64);
     struct sterm *terms = rpi_malloc(al, (nt ? nt : 1) * sizeof *terms);
-    if (!terms) goto done;
+    if (!terms) {
+        st = RP_E_NOMEM; /* st is RP_OK since lines_count */
+        goto done;
+    }
     uint32_t n = 0;
     for (size_t i = 0; i < nt; i++) {
         if (n && terms[n - 1].id == tk[i] >> 8) {
