@@ -3,7 +3,8 @@
  * levels accepted and refused, the stored configuration, a rewrite joining its story and a
  * same-topic distractor staying out, queries storing nothing, exact copies, term and line
  * statistics growing with adds and shrinking with removals, a cluster re-placed when its
- * centre leaves. */
+ * centre leaves; the index's allocator (every block it takes is given back) and allocation
+ * failures (an add, a query, a lookup or a removal fails cleanly and changes nothing). */
 #include <setjmp.h> /* cmocka */
 #include <stdarg.h> /* cmocka */
 #include <stddef.h> /* cmocka */
@@ -14,6 +15,7 @@
 #include <unistd.h> /* unlink, rmdir */
 #include <cmocka.h>
 #include "reprint/rp_index.h"
+#include "common/common_internal.h" /* rpi_fault_malloc_arm */
 
 /* ---- generated texts ------------------------------------------------------------------- */
 
@@ -296,12 +298,395 @@ static void test_near_level_has_no_story_tables(void **state)
     rp_index_close(ix);
 }
 
+/* ---- the allocator ---------------------------------------------------------------------- */
+
+/* A counting allocator: each block carries its size in a header, so a block given to free()
+ * that it did not allocate (or one of its blocks given to libc's free) is caught by ASan. */
+struct counter {
+    long blocks;  /* live blocks */
+    size_t bytes; /* live bytes */
+    long allocs;  /* blocks ever allocated */
+};
+#define HEADER 16 /* keeps max_align_t alignment */
+
+static void *count_alloc(void *opaque, size_t size)
+{
+    struct counter *c = opaque;
+    unsigned char *p = malloc(HEADER + size);
+    if (!p) return NULL;
+    memcpy(p, &size, sizeof size);
+    c->blocks++;
+    c->bytes += size;
+    c->allocs++;
+    return p + HEADER;
+}
+
+static void count_free(void *opaque, void *ptr)
+{
+    if (!ptr) return;
+    struct counter *c = opaque;
+    unsigned char *p = (unsigned char *)ptr - HEADER;
+    size_t size;
+    memcpy(&size, p, sizeof size);
+    assert_true(c->blocks > 0 && c->bytes >= size);
+    c->blocks--;
+    c->bytes -= size;
+    free(p);
+}
+
+static void json_doc(char *out, size_t cap, const char *id, const char *text)
+{
+    snprintf(out, cap, "{\"id\":\"%s\",\"date\":\"2026-03-02\",\"text\":\"%s\"}", id, text);
+}
+
+/* Add (or query) n JSON documents in one batch; any step's error is returned (*res NULL). */
+static rp_status try_add(rp_index *ix, char *const *json, size_t n, int dry_run,
+                         rp_index_result **res)
+{
+    *res = NULL;
+    rp_index_batch *b;
+    rp_status st = rp_index_batch_create(&b, ix, NULL);
+    if (st != RP_OK) return st;
+    for (size_t i = 0; i < n && st == RP_OK; i++)
+        st = rp_index_batch_add_json(b, json[i], strlen(json[i]), i + 1);
+    if (st == RP_OK) st = rp_index_commit(ix, b, dry_run, res);
+    rp_index_batch_free(b);
+    return st;
+}
+
+static rp_index *create_with(rp_level level, const rp_index_options *o)
+{
+    fresh_dir();
+    rp_config c;
+    rp_config_default(&c);
+    c.level = level;
+    rp_index_error err;
+    assert_int_equal(rp_index_create(g_dir, &c, o, &err), RP_OK);
+    rp_index *ix;
+    char msg[256];
+    assert_int_equal(rp_index_open(&ix, g_dir, o, &err, msg, sizeof msg), RP_OK);
+    return ix;
+}
+
+static int count_docs(const rp_doc_result *r, uint64_t doc_number, void *user)
+{
+    (void)r;
+    (void)doc_number;
+    ++*(size_t *)user;
+    return 0;
+}
+
+static int count_clusters(const rp_doc_result *m, size_t n, void *user)
+{
+    (void)m;
+    *(size_t *)user += n;
+    return 0;
+}
+
+static char g_json[8][16384];
+static char *g_jp[8] = {g_json[0], g_json[1], g_json[2], g_json[3],
+                        g_json[4], g_json[5], g_json[6], g_json[7]};
+
+/* Every block the index, its batches, results and scratch take comes from the allocator
+ * given at create/open, and goes back to it: at the story level and the near level, through
+ * adds, a query, lookups, iteration, removals and close (a result freed after close too). */
+static void run_counted(rp_level level)
+{
+    struct counter cnt = {0, 0, 0};
+    rp_index *ix;
+    {
+        /* the options and the allocator struct die before the index: it keeps a copy */
+        rp_alloc a = {count_alloc, count_free, &cnt};
+        rp_index_options o;
+        rp_index_options_default(&o);
+        assert_null(o.alloc);
+        o.alloc = &a;
+        ix = create_with(level, &o);
+        memset(&a, 0, sizeof a);
+        memset(&o, 0, sizeof o);
+    }
+    assert_true(cnt.allocs > 0);
+    assert_true(cnt.blocks > 0); /* the open index */
+    static char text[16384];
+    rp_index_result *res;
+    for (unsigned k = 0; k < 6; k++) { /* other stories, then S, a near copy and a rewrite */
+        char id[16], n0[16], uq[16];
+        snprintf(n0, sizeof n0, "Bel%c", 'a' + k);
+        const struct story bg = {10 + k, 0, {n0, "Corvin", "Dunmore"}, {100 + k, 200 + k}};
+        snprintf(id, sizeof id, "bg%u", k);
+        snprintf(uq, sizeof uq, "uniqbg%u", k);
+        page(text, sizeof text, &bg, 1000 + k, uq);
+        json_doc(g_json[k], sizeof g_json[k], id, text);
+    }
+    page(text, sizeof text, &S, 1, "uniqs");
+    json_doc(g_json[6], sizeof g_json[6], "S", text);
+    page(text, sizeof text, &S, 1, "un");
+    json_doc(g_json[7], sizeof g_json[7], "S-near", text);
+    assert_int_equal(try_add(ix, g_jp, 6, 0, &res), RP_OK); /* one batch of six */
+    rp_index_result_free(res);
+    assert_int_equal(try_add(ix, g_jp + 6, 2, 0, &res), RP_OK);
+    assert_string_equal(res->docs[1].cluster, "S");
+    rp_index_result_free(res);
+    page(text, sizeof text, &S, 2, "uniqr");
+    json_doc(g_json[0], sizeof g_json[0], "S-rewrite", text);
+    assert_int_equal(try_add(ix, g_jp, 1, 0, &res), RP_OK);
+    rp_index_result_free(res);
+    page(text, sizeof text, &S, 1, "uniqs"); /* an exact copy, and a query */
+    json_doc(g_json[0], sizeof g_json[0], "S-copy", text);
+    assert_int_equal(try_add(ix, g_jp, 1, 0, &res), RP_OK);
+    rp_index_result_free(res);
+    assert_int_equal(try_add(ix, g_jp, 1, 1, &res), RP_OK);
+    rp_index_result_free(res);
+    assert_int_equal(rp_index_doc(ix, "S-near", &res), RP_OK);
+    rp_index_result_free(res);
+    assert_int_equal(rp_index_cluster(ix, "S", &res), RP_OK);
+    assert_true(res->n_docs >= 3);
+    rp_index_result_free(res);
+    size_t nd = 0, nm = 0;
+    assert_int_equal(rp_index_foreach_doc(ix, count_docs, &nd), RP_OK);
+    assert_int_equal(nd, 10);
+    assert_int_equal(rp_index_foreach_cluster(ix, 1, count_clusters, &nm), RP_OK);
+    assert_int_equal(nm, 10);
+    rp_index_stats st;
+    stats(ix, &st);
+    uint64_t n;
+    assert_int_equal(rp_index_remove_id(ix, "S", &n), RP_OK); /* a centre leaves */
+    assert_int_equal(rp_index_remove_id(ix, "bg3", &n), RP_OK);
+    if (level == RP_LEVEL_STORY) { /* dated at this level only: all in 2026 */
+        assert_int_equal(rp_index_remove_before(ix, 1800000000, &n), RP_OK);
+        assert_int_equal(n, 8);
+    } else {
+        static const char *const IDS[] = {"bg0",    "bg1",       "bg2",    "bg4",
+                                          "S-near", "S-rewrite", "S-copy", "bg5"};
+        for (int i = 0; i < 8; i++)
+            assert_int_equal(rp_index_remove_id(ix, IDS[i], &n), RP_OK);
+    }
+    stats(ix, &st);
+    assert_int_equal(st.n_docs, 0);
+    assert_int_equal(try_add(ix, g_jp + 6, 1, 0, &res), RP_OK);
+    rp_index_close(ix);
+    assert_true(cnt.blocks > 0); /* the result still holds its blocks */
+    rp_index_result_free(res);   /* after close: with the result's copy of the allocator */
+    assert_int_equal(cnt.blocks, 0);
+    assert_int_equal(cnt.bytes, 0);
+}
+
+static void test_allocator_story(void **state)
+{
+    (void)state;
+    run_counted(RP_LEVEL_STORY);
+}
+
+static void test_allocator_near(void **state)
+{
+    (void)state;
+    run_counted(RP_LEVEL_NEAR);
+}
+
+/* ---- allocation failure ------------------------------------------------------------------ */
+
+static int stats_equal(const rp_index_stats *a, const rp_index_stats *b)
+{
+    return a->n_docs == b->n_docs && a->n_units == b->n_units && a->n_empty == b->n_empty &&
+           a->n_edges == b->n_edges && a->n_clusters == b->n_clusters && a->n_terms == b->n_terms &&
+           a->next_doc == b->next_doc && a->n_term_units == b->n_term_units &&
+           a->n_lines == b->n_lines && a->n_boiler_lines == b->n_boiler_lines &&
+           a->n_named == b->n_named;
+}
+
+/* The index of run_fault: background stories, S, and (not added yet) the batch of the loop:
+ * a near copy of S and a rewrite of S; counted, so that every failure is shown to give back
+ * every block it took. */
+static rp_index *fault_index(rp_level level, const rp_alloc *a)
+{
+    rp_index_options o;
+    rp_index_options_default(&o);
+    o.alloc = a;
+    rp_index *ix = create_with(level, &o);
+    static char text[16384];
+    for (unsigned k = 0; k < 6; k++) {
+        char id[16], n0[16];
+        snprintf(n0, sizeof n0, "Bel%c", 'a' + k);
+        const struct story bg = {10 + k, 0, {n0, "Corvin", "Dunmore"}, {100 + k, 200 + k}};
+        snprintf(id, sizeof id, "bg%u", k);
+        page(text, sizeof text, &bg, 1000 + k, id);
+        json_doc(g_json[k], sizeof g_json[k], id, text);
+    }
+    page(text, sizeof text, &S, 1, "uniqs");
+    json_doc(g_json[6], sizeof g_json[6], "S", text);
+    rp_index_result *res;
+    assert_int_equal(try_add(ix, g_jp, 7, 0, &res), RP_OK);
+    rp_index_result_free(res);
+    page(text, sizeof text, &S, 1, "un");
+    json_doc(g_json[0], sizeof g_json[0], "S-near", text);
+    page(text, sizeof text, &S, 2, "uniqr");
+    json_doc(g_json[1], sizeof g_json[1], "S-rewrite", text);
+    return ix;
+}
+
+enum { OP_ADD, OP_QUERY, OP_LOOKUP, OP_REMOVE };
+
+static rp_status fault_op(rp_index *ix, int op, rp_index_result **res)
+{
+    uint64_t n;
+    switch (op) {
+    case OP_ADD: return try_add(ix, g_jp, 2, 0, res);
+    case OP_QUERY: return try_add(ix, g_jp, 2, 1, res);
+    case OP_LOOKUP: return rp_index_cluster(ix, "S", res);
+    default: *res = NULL; return rp_index_remove_id(ix, "S-near", &n);
+    }
+}
+
+/* The same answer: every document's cluster, relation, of and score. */
+static void same_result(const rp_index_result *a, const rp_index_result *b)
+{
+    assert_int_equal(a->n_docs, b->n_docs);
+    for (size_t i = 0; i < a->n_docs; i++) {
+        const rp_doc_result *x = &a->docs[i], *y = &b->docs[i];
+        assert_string_equal(x->id, y->id);
+        assert_string_equal(x->cluster, y->cluster);
+        assert_int_equal(x->relation, y->relation);
+        assert_true((!x->of && !y->of) || (x->of && y->of && !strcmp(x->of, y->of)));
+        assert_true(x->score == y->score);
+    }
+}
+
+/* Fail the k-th allocation of one operation for k = 1, 2, ... until it passes with the
+ * fault never reached: each time it fails with RP_E_NOMEM, gives back every block and leaves
+ * the index as it was (stats), or passes with the answer it gives without faults (for an
+ * add: its query's, which is exactly what adding gives). */
+static void fault_loop(rp_index *ix, int op, const struct counter *cnt)
+{
+    rp_index_stats before, after;
+    stats(ix, &before);
+    rp_index_result *ref = NULL;
+    if (op != OP_REMOVE) assert_int_equal(fault_op(ix, op == OP_ADD ? OP_QUERY : op, &ref), RP_OK);
+    const long live = cnt->blocks;
+    int failures = 0, passed = 0;
+    for (long k = 1; k <= 5000 && !passed; k++) {
+        rpi_fault_malloc_arm(k);
+        rp_index_result *res = NULL;
+        const rp_status st = fault_op(ix, op, &res);
+        const long calls = rpi_fault_malloc_calls();
+        rpi_fault_malloc_arm(0);
+        stats(ix, &after);
+        if (st == RP_OK) {
+            /* a failure swallowed on the way would have passed with the fault reached */
+            assert_true(calls < k);
+            if (ref) same_result(res, ref);
+            if (op == OP_ADD) {
+                assert_int_equal(after.n_docs, before.n_docs + 2);
+                assert_int_equal(after.next_doc, before.next_doc + 2);
+                assert_string_equal(res->docs[0].cluster, "S"); /* the near copy joined */
+            } else if (op == OP_REMOVE) {
+                assert_int_equal(after.n_docs, before.n_docs - 1);
+                assert_int_equal(rp_index_doc(ix, "S-near", &res), RP_E_INVALID);
+            } else {
+                assert_true(stats_equal(&before, &after));
+            }
+            rp_index_result_free(res);
+            assert_int_equal(cnt->blocks, live);
+            passed = 1;
+        } else {
+            assert_int_equal(st, RP_E_NOMEM);
+            assert_null(res);
+            assert_true(stats_equal(&before, &after)); /* nothing of it stored */
+            assert_int_equal(cnt->blocks, live);       /* nothing of it kept */
+            failures++;
+        }
+    }
+    rp_index_result_free(ref);
+    assert_true(passed);
+    assert_true(failures > 0);
+}
+
+/* One more add without faults: it passes and the statistics add up. */
+static void add_one(rp_index *ix, const char *id, unsigned topic)
+{
+    static char text[16384];
+    const struct story t = {topic, 0, {"Ferro", "Gallant", "Hume"}, {7, 8}};
+    page(text, sizeof text, &t, topic, id);
+    json_doc(g_json[2], sizeof g_json[2], id, text);
+    rp_index_stats s0, s1;
+    stats(ix, &s0);
+    rp_index_result *res;
+    assert_int_equal(try_add(ix, g_jp + 2, 1, 0, &res), RP_OK);
+    assert_string_equal(res->docs[0].cluster, id);
+    rp_index_result_free(res);
+    stats(ix, &s1);
+    assert_int_equal(s1.n_docs, s0.n_docs + 1);
+    assert_int_equal(s1.n_units, s0.n_units + 1);
+    assert_int_equal(s1.n_term_units, s0.n_term_units + 1);
+    assert_int_equal(s1.next_doc, s0.next_doc + 1);
+    assert_true(s1.n_terms > s0.n_terms);
+}
+
+static void run_fault(rp_level level)
+{
+    struct counter cnt = {0, 0, 0};
+    const rp_alloc a = {count_alloc, count_free, &cnt};
+    rp_index *ix = fault_index(level, &a);
+    fault_loop(ix, OP_QUERY, &cnt);
+    fault_loop(ix, OP_ADD, &cnt);
+    add_one(ix, "after-add", 30);
+    fault_loop(ix, OP_LOOKUP, &cnt);
+    fault_loop(ix, OP_REMOVE, &cnt);
+    add_one(ix, "after-remove", 31);
+    rp_index_close(ix);
+    assert_int_equal(cnt.blocks, 0);
+    assert_int_equal(cnt.bytes, 0);
+    /* open: fails with RP_E_NOMEM and nothing kept, or opens the index as it was */
+    rp_index_options o;
+    rp_index_options_default(&o);
+    o.alloc = &a;
+    int failures = 0, passed = 0;
+    for (long k = 1; k <= 1000 && !passed; k++) {
+        rpi_fault_malloc_arm(k);
+        rp_index_error err;
+        char msg[256];
+        const rp_status st = rp_index_open(&ix, g_dir, &o, &err, msg, sizeof msg);
+        const long calls = rpi_fault_malloc_calls();
+        rpi_fault_malloc_arm(0);
+        if (st == RP_OK) {
+            assert_true(calls < k);
+            rp_index_stats s;
+            stats(ix, &s);
+            assert_int_equal(s.n_docs, 10);
+            rp_index_close(ix);
+            passed = 1;
+        } else {
+            assert_int_equal(st, RP_E_NOMEM);
+            assert_null(ix);
+            failures++;
+        }
+        assert_int_equal(cnt.blocks, 0);
+    }
+    assert_true(passed);
+    assert_true(failures > 0);
+}
+
+static void test_alloc_failure_story(void **state)
+{
+    (void)state;
+    run_fault(RP_LEVEL_STORY);
+}
+
+static void test_alloc_failure_near(void **state)
+{
+    (void)state;
+    run_fault(RP_LEVEL_NEAR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_story_statistics_and_clusters),
         cmocka_unit_test(test_near_level_has_no_story_tables),
+        cmocka_unit_test(test_allocator_story),
+        cmocka_unit_test(test_allocator_near),
+        cmocka_unit_test(test_alloc_failure_story),
+        cmocka_unit_test(test_alloc_failure_near),
     };
     const int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (g_dir[0]) remove_dir();
