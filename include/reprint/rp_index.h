@@ -51,8 +51,11 @@ typedef struct rp_index rp_index; /* opaque; thread-safe as described above */
  * bands, rows, keep, max_bucket, seed, norm, and at the story level window_days and
  * boilerplate_min. verify must be RP_VERIFY_SIGNATURE. cfg->ingest is not stored: each batch
  * names its own input fields. err may be NULL. */
-RP_API rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_options *opt,
-                                 rp_index_error *err);
+RP_API rp_status rp_index_create_sized(const char *dir, const rp_config *cfg, size_t cfg_size,
+                                       const rp_index_options *opt, rp_index_error *err);
+/* cfg_size: sizeof the caller's rp_config (reprint.h: structs that grow), passed by the macro */
+#define rp_index_create(dir, cfg, opt, err)                                                       \
+    rp_index_create_sized((dir), (cfg), sizeof *(cfg), (opt), (err))
 
 /* Open an index. Unless opt->read_only, takes the writer lock (RP_E_IO with
  * RP_INDEX_E_LOCKED when another process holds it). On failure *out is NULL and, when errmsg
@@ -100,7 +103,9 @@ RP_API uint64_t rp_index_batch_bad_dates(const rp_index_batch *b, const char **f
  * document numbers (stable, never reused); SIZE_MAX when none. */
 typedef struct rp_index_result {
     size_t n_docs;
-    rp_doc_result *docs;
+    rp_doc_result *docs;   /* sizeof(rp_doc_result) of the library apart: a program built
+                              against an older, shorter rp_doc_result reads them with
+                              rp_index_result_doc instead */
     uint64_t *doc_numbers; /* index document number of docs[i]; UINT64_MAX if not stored
                               (skipped, or a query) */
     void *priv_;           /* string storage */
@@ -108,6 +113,11 @@ typedef struct rp_index_result {
 /* Accepts NULL. Freed with the allocator of the index that made it (the result keeps a copy,
  * so it may be freed after rp_index_close). */
 RP_API void rp_index_result_free(rp_index_result *r);
+/* Document i of a result into out (the macro passes sizeof *out: reprint.h, structs that
+ * grow). RP_E_INVALID when i >= r->n_docs. */
+RP_API rp_status rp_index_result_doc_sized(const rp_index_result *r, size_t i, rp_doc_result *out,
+                                           size_t out_size);
+#define rp_index_result_doc(r, i, out) rp_index_result_doc_sized((r), (i), (out), sizeof *(out))
 
 /* Add the batch in one LMDB write transaction: every document is stored, its candidates found
  * through the stored LSH bands and verified, the new edges stored, and the clustering of the

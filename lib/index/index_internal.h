@@ -220,6 +220,12 @@ RPI_FUNC rp_status rpi_ixs_of(rp_index *ix, MDB_txn *txn, uint64_t u, uint64_t *
 RPI_FUNC rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted, uint64_t *n_lines,
                                  uint64_t *n_boiler, uint64_t *n_named);
 
+/* A write transaction under the writer mutex (RP_E_INVALID on a read-only index), and its end:
+ * commit when st is RP_OK and keep, else abort; the mutex released; a short write near a full
+ * disk reported as full. (index_write.c) */
+RPI_FUNC rp_status rpi_ix_begin_write(rp_index *ix, MDB_txn **txn);
+RPI_FUNC rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep);
+
 /* The story score and relation the index gives stored documents doc_a and doc_b with its
  * statistics of now (the parity test holds them against the batch stage's). RP_DONE when
  * either has no story features (no words). */

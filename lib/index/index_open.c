@@ -4,6 +4,7 @@
 #include <errno.h>        /* errno, ENOSPC */
 #include <fcntl.h>        /* open */
 #include <stdarg.h>       /* va_list */
+#include <stddef.h>       /* offsetof */
 #include <stdio.h>        /* snprintf */
 #include <stdlib.h>       /* strtod */
 #include <string.h>       /* strlen, strcmp */
@@ -295,12 +296,19 @@ static rp_index *ix_new(const char *dir, const rp_alloc *alloc)
     return ix;
 }
 
-rp_status rp_index_create(const char *dir, const rp_config *cfg, const rp_index_options *opt,
-                          rp_index_error *err)
+rp_status rp_index_create_sized(const char *dir, const rp_config *cfg, size_t cfg_size,
+                                const rp_index_options *opt, rp_index_error *err)
 {
     rpi_ix_clear();
     rp_status st = RP_OK;
-    rp_config c = *cfg;
+    /* a caller's rp_config from an older header: its fields, the defaults for the rest */
+    rp_config c;
+    rp_config_default(&c);
+    if (!cfg || cfg_size < offsetof(rp_config, level) + sizeof cfg->level) {
+        st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "no configuration");
+        goto out;
+    }
+    memcpy(&c, cfg, cfg_size < sizeof c ? cfg_size : sizeof c);
     if (c.level == RP_LEVEL_REUSE || c.level > RP_LEVEL_STORY) {
         st = rpi_ix_fail(RP_E_UNSUPPORTED, RP_INDEX_E_NONE,
                          "the index supports --level exact, near and story (reuse needs shared "

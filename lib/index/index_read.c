@@ -197,6 +197,14 @@ rp_index_result *rpi_res_finish(struct rpi_resbuild *rb)
     return res;
 }
 
+rp_status rp_index_result_doc_sized(const rp_index_result *r, size_t i, rp_doc_result *out,
+                                    size_t out_size)
+{
+    if (!r || i >= r->n_docs) return RP_E_INVALID;
+    memcpy(out, &r->docs[i], out_size < sizeof *out ? out_size : sizeof *out);
+    return RP_OK;
+}
+
 void rp_index_result_free(rp_index_result *r)
 {
     if (!r) return;

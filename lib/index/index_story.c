@@ -891,7 +891,7 @@ rp_status rpi_ixs_replace_all(rp_index *ix)
 {
     if (!ix->has_story) return RP_E_UNSUPPORTED;
     MDB_txn *txn;
-    TRY_MDB(mdb_txn_begin(ix->env, NULL, 0, &txn), "begin");
+    RP_TRY(rpi_ix_begin_write(ix, &txn));
     struct rpi_vec units;
     rpi_vec_init(&units, sizeof(uint64_t), ix->alloc);
     MDB_cursor *cur;
@@ -909,10 +909,5 @@ rp_status rpi_ixs_replace_all(rp_index *ix)
         st = replace_units(ix, txn, units.ptr, units.len);
     }
     rpi_vec_free(&units);
-    if (st == RP_OK) {
-        rc = mdb_txn_commit(txn);
-        return rc ? rpi_ix_mdb(rc, "commit") : RP_OK;
-    }
-    mdb_txn_abort(txn);
-    return st;
+    return rpi_ix_end_write(ix, txn, st, 1);
 }

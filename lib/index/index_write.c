@@ -439,7 +439,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
     return RP_OK;
 }
 
-static rp_status begin_write(rp_index *ix, MDB_txn **txn)
+rp_status rpi_ix_begin_write(rp_index *ix, MDB_txn **txn)
 {
     rpi_ix_clear();
     if (ix->read_only) return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "index opened read-only");
@@ -452,8 +452,7 @@ static rp_status begin_write(rp_index *ix, MDB_txn **txn)
     return RP_OK;
 }
 
-/* Commit (or abort) and release the writer mutex. */
-static rp_status end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
 {
     if (st == RP_OK && keep) {
         const int rc = mdb_txn_commit(txn);
@@ -472,7 +471,7 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
 {
     *res = NULL;
     MDB_txn *txn;
-    RP_TRY(begin_write(ix, &txn));
+    RP_TRY(rpi_ix_begin_write(ix, &txn));
     struct rpi_umap seeds;
     rpi_umap_init(&seeds, ix->alloc);
     struct rpi_vec cands;
@@ -504,7 +503,7 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
         st = nums[i] == RPI_IX_NONE ? rpi_res_add_skipped(rb, d)
                                     : rpi_res_add_doc(rb, ix, txn, nums[i], !dry_run);
     }
-    st = end_write(ix, txn, st, !dry_run);
+    st = rpi_ix_end_write(ix, txn, st, !dry_run);
     rpi_umap_free(&seeds);
     rpi_vec_free(&cands);
     rpi_free(ix->alloc, nums);
@@ -685,7 +684,7 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
 {
     if (n_removed) *n_removed = 0;
     MDB_txn *txn;
-    RP_TRY(begin_write(ix, &txn));
+    RP_TRY(rpi_ix_begin_write(ix, &txn));
     struct rpi_vec docs;
     rpi_vec_init(&docs, sizeof(uint64_t), ix->alloc);
     rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
@@ -694,7 +693,7 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
     if (st == RP_OK) st = remove_docs(ix, txn, &docs);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
-    st = end_write(ix, txn, st, 1);
+    st = rpi_ix_end_write(ix, txn, st, 1);
     if (st == RP_OK && n_removed) *n_removed = n;
     return st;
 }
@@ -703,7 +702,7 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
 {
     if (n_removed) *n_removed = 0;
     MDB_txn *txn;
-    RP_TRY(begin_write(ix, &txn));
+    RP_TRY(rpi_ix_begin_write(ix, &txn));
     struct rpi_vec docs;
     rpi_vec_init(&docs, sizeof(uint64_t), ix->alloc);
     MDB_cursor *cur;
@@ -724,7 +723,7 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
     if (st == RP_OK) st = remove_docs(ix, txn, &docs);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
-    st = end_write(ix, txn, st, 1);
+    st = rpi_ix_end_write(ix, txn, st, 1);
     if (st == RP_OK && n_removed) *n_removed = n;
     return st;
 }

@@ -120,6 +120,42 @@ static rp_index *create_story(void)
 
 /* ---- tests ---------------------------------------------------------------------------- */
 
+/* Structs that grow (reprint.h): a config from an older, shorter header gets the defaults for
+ * the rest; a shorter rp_doc_result reads its prefix of a result and nothing past it. */
+static void test_struct_sizes(void **state)
+{
+    (void)state;
+    fresh_dir();
+    rp_config c;
+    rp_config_default(&c);
+    c.level = RP_LEVEL_NEAR;
+    const size_t old = offsetof(rp_config, min_passage);
+    memset((char *)&c + old, 0xFF, sizeof c - old); /* what an older caller does not have */
+    rp_index_error err;
+    assert_int_equal(rp_index_create_sized(g_dir, &c, old, NULL, &err), RP_OK);
+    rp_index *ix;
+    char msg[256];
+    assert_int_equal(rp_index_open(&ix, g_dir, NULL, &err, msg, sizeof msg), RP_OK);
+    rp_config got, def;
+    rp_index_config(ix, &got);
+    rp_config_default(&def);
+    assert_int_equal(got.boilerplate_min, def.boilerplate_min);
+    assert_true(got.window_days == def.window_days);
+    rp_index_result *res;
+    const rp_doc_result *r = put(ix, "one", "a text of a few words for the index", 0, &res);
+    unsigned char buf[sizeof(rp_doc_result) + 16];
+    const size_t short_doc = offsetof(rp_doc_result, title);
+    memset(buf, 0xAB, sizeof buf);
+    assert_int_equal(rp_index_result_doc_sized(res, 0, (rp_doc_result *)buf, short_doc), RP_OK);
+    for (size_t k = short_doc; k < sizeof buf; k++)
+        assert_int_equal(buf[k], 0xAB);
+    assert_memory_equal(buf, r, short_doc);
+    assert_int_equal(rp_index_result_doc_sized(res, 1, (rp_doc_result *)buf, short_doc),
+                     RP_E_INVALID);
+    rp_index_result_free(res);
+    rp_index_close(ix);
+}
+
 static void test_levels(void **state)
 {
     (void)state;
@@ -681,6 +717,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_struct_sizes),
         cmocka_unit_test(test_story_statistics_and_clusters),
         cmocka_unit_test(test_near_level_has_no_story_tables),
         cmocka_unit_test(test_allocator_story),
