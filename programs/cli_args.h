@@ -65,7 +65,6 @@ enum {
         {"text-field", required_argument, NULL, CLI_OPT_TEXT_FIELD},                           \
         {"date-field", required_argument, NULL, CLI_OPT_DATE_FIELD},                           \
         {"title-field", required_argument, NULL, CLI_OPT_TITLE_FIELD},                         \
-        {"url-field", required_argument, NULL, CLI_OPT_URL_FIELD},                             \
         {"max-doc-size", required_argument, NULL, CLI_OPT_MAX_DOC},                            \
         {"truncate-large", no_argument, NULL, CLI_OPT_TRUNCATE},                               \
         {"no-nfkc", no_argument, NULL, CLI_OPT_NO_NFKC},                                       \
@@ -73,9 +72,11 @@ enum {
         {"no-strip-accents", no_argument, NULL, CLI_OPT_NO_ACCENTS},                           \
         {"no-punct", no_argument, NULL, CLI_OPT_NO_PUNCT},                                     \
         {"no-cjk-chars", no_argument, NULL, CLI_OPT_NO_CJK}
-/* ... and those of a batch run (verification, threads, memory, the story levels). */
+/* ... and those of a batch run (verification, threads, memory, the story levels; --url-field:
+ * `cluster` reads the urls again, the index stores none). */
 #define CLI_LONGOPTS_RUN                                                                       \
     {"verify", required_argument, NULL, CLI_OPT_VERIFY},                                       \
+        {"url-field", required_argument, NULL, CLI_OPT_URL_FIELD},                             \
         {"threads", required_argument, NULL, CLI_OPT_THREADS},                                 \
         {"tmp-dir", required_argument, NULL, CLI_OPT_TMP_DIR},                                 \
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                           \

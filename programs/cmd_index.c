@@ -48,7 +48,7 @@ static const char USAGE[] =
     "  --map-size SIZE         largest size the index may grow to (default 16G)\n"
     "Input options (add, query; as for 'reprint cluster'):\n"
     "  --format auto|text|jsonl|json|warc|html  --id-field F --text-field F --date-field F\n"
-    "  --title-field F --url-field F  --max-doc-size SIZE  --truncate-large\n"
+    "  --title-field F  --max-doc-size SIZE  --truncate-large\n"
     "Other options:\n"
     "  --batch N               add: commit every N documents (default: all inputs in one\n"
     "                          transaction, all or nothing)\n"

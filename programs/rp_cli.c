@@ -296,22 +296,83 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
 
 /* ---- commands ----------------------------------------------------------------------------- */
 
-static void write_cluster_line(FILE *f, rp_engine *e, size_t k, const rp_doc_result *r)
+static void write_cluster_line(FILE *f, rp_engine *e, size_t k, const rp_doc_result *r,
+                               const char *url)
 {
     cli_cluster_line_begin(f, r);
     if (rp_engine_text(e, k, NULL)) story_cluster_fields(f, e, k);
+    if (url) { /* --url-field */
+        fputs(",\"url\":", f);
+        jout_str(f, url);
+    }
     cli_cluster_line_end(f, r);
+}
+
+/* --url-field: the engine keeps no urls, so `cluster` reads the inputs a second time (as
+ * dedup does) and parses each record again for its url, in the engine's document order. */
+struct url_pass {
+    const struct cli *c;
+    int input;
+    rp_reader *rd;
+    rp_parser *ps;
+};
+
+static const char *input_path(const struct cli *c, int a)
+{
+    return strcmp(c->inputs[a], "-") == 0 && c->spooled ? c->spooled : c->inputs[a];
+}
+
+/* The next document: 1 with *doc filled, 0 at the end, -1 on an error (message printed). */
+static int url_next(struct url_pass *u, rp_doc *doc)
+{
+    while (u->input < u->c->n_inputs) {
+        if (!u->rd && rp_reader_open(&u->rd, input_path(u->c, u->input), &u->c->cfg.ingest,
+                                     NULL) != RP_OK) {
+            fprintf(stderr, "reprint: %s: cannot reopen for --url-field\n",
+                    input_path(u->c, u->input));
+            return -1;
+        }
+        rp_record rec;
+        const rp_status st = rp_reader_next(u->rd, &rec);
+        if (st == RP_OK && rec.skip == RP_SKIP_BLANK) continue;
+        if (st == RP_OK) return rp_record_parse(u->ps, &rec, doc) == RP_OK ? 1 : -1;
+        rp_reader_free(u->rd);
+        u->rd = NULL;
+        if (st != RP_DONE) return -1;
+        u->input++;
+    }
+    return 0;
 }
 
 static int write_clusters(const struct cli *c, rp_engine *e)
 {
     struct cli_out o;
-    if (cli_out_open(&o, c->output)) return EXIT_FATAL;
+    struct url_pass u = {c, 0, NULL, NULL};
+    if (c->cfg.ingest.url_field && rp_parser_create(&u.ps, &c->cfg.ingest, NULL) != RP_OK)
+        return EXIT_FATAL;
+    if (cli_out_open(&o, c->output)) {
+        rp_parser_free(u.ps);
+        return EXIT_FATAL;
+    }
     const size_t n = rp_engine_n_docs(e);
-    for (size_t i = 0; i < n; i++) {
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
         rp_doc_result r;
+        rp_doc d;
         rp_engine_doc(e, i, &r);
-        write_cluster_line(o.f, e, i, &r);
+        const int got = u.ps ? url_next(&u, &d) : 0;
+        if (got < 0 || (u.ps && !got)) {
+            fprintf(stderr, "reprint: inputs changed between passes; --url-field aborted\n");
+            rc = EXIT_FATAL;
+            break;
+        }
+        write_cluster_line(o.f, e, i, &r, got ? d.url : NULL);
+    }
+    rp_reader_free(u.rd);
+    rp_parser_free(u.ps);
+    if (rc != EXIT_OK) {
+        cli_out_abort(&o);
+        return rc;
     }
     return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
 }
@@ -516,7 +577,8 @@ static int run_engine_cmd(struct cli *c)
     struct logstate ls = {0, 0, c->progress};
     rp_engine_set_progress(e, on_progress, c);
     if (!c->quiet) rp_engine_set_log(e, on_log, &ls);
-    const int two_pass = !strcmp(c->cmd, "dedup");
+    const int two_pass =
+        !strcmp(c->cmd, "dedup") || (!strcmp(c->cmd, "cluster") && c->cfg.ingest.url_field);
     for (int i = 0; i < c->n_inputs; i++) {
         const char *in = c->inputs[i];
         if (!strcmp(in, "-") && two_pass) {
