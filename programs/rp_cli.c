@@ -326,8 +326,8 @@ static const char *input_path(const struct cli *c, int a)
 static int url_next(struct url_pass *u, rp_doc *doc)
 {
     while (u->input < u->c->n_inputs) {
-        if (!u->rd && rp_reader_open(&u->rd, input_path(u->c, u->input), &u->c->cfg.ingest,
-                                     NULL) != RP_OK) {
+        if (!u->rd &&
+            rp_reader_open(&u->rd, input_path(u->c, u->input), &u->c->cfg.ingest, NULL) != RP_OK) {
             fprintf(stderr, "reprint: %s: cannot reopen for --url-field\n",
                     input_path(u->c, u->input));
             return -1;
