@@ -25,7 +25,10 @@ link() { # link PC_DIR OUT
     local flags
     flags=$(PKG_CONFIG_PATH=$1 pkg-config --cflags --libs --static reprint) ||
         fail "pkg-config --static reprint failed with PKG_CONFIG_PATH=$1"
-    case " $flags " in *" -llmdb "*) ;; *) fail "$1/reprint.pc: --static lacks -llmdb: $flags" ;; esac
+    case " $flags " in
+    *" -llmdb "*) ;;
+    *) fail "$1/reprint.pc: --static lacks -llmdb: $flags" ;;
+    esac
     if [ -z "$static_flag" ]; then flags=${flags/-lreprint/-Wl,-Bstatic -lreprint -Wl,-Bdynamic}; fi
     # shellcheck disable=SC2086
     "$CC" $static_flag -o "$2" "$T/t.c" $flags 2> "$T/cc.err" ||
