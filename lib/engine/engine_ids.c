@@ -32,8 +32,7 @@ struct idset {
 static uint64_t id_hash(const char *s, size_t n) { return XXH3_64bits(s, n); }
 
 /* The slot holding a document with id s (n bytes), or the empty slot where it would go. */
-static uint32_t *find(const struct idset *t, const struct rpi_doctab *docs, const char *s,
-                      size_t n)
+static uint32_t *find(const struct idset *t, const struct rpi_doctab *docs, const char *s, size_t n)
 {
     size_t i = (size_t)id_hash(s, n) & t->mask;
     for (;;) {
@@ -70,7 +69,8 @@ rp_status rpi_engine_unique_ids(rp_engine *e)
     if (n < 2) return RP_OK;
     if (n >= EMPTY) return RP_E_TOO_BIG; /* document numbers are 32-bit below */
     size_t cap = 4;
-    while (cap < 2 * n) cap <<= 1;
+    while (cap < 2 * n)
+        cap <<= 1;
     struct idset t = {rpi_malloc(e->alloc, cap * sizeof(uint32_t)), cap - 1};
     struct rpi_vec later; /* uint32_t: documents whose id an earlier one holds */
     rpi_vec_init(&later, sizeof(uint32_t), e->alloc);
