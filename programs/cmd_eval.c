@@ -343,7 +343,8 @@ static int read_pred(struct eval_run *r, const char *path)
         const size_t len = chomp(line, (size_t)got);
         if (is_blank(line, len)) continue;
         json_error_t jerr;
-        json_t *o = json_loadb(line, len, 0, &jerr);
+        /* JSON_ALLOW_NUL: an id is any JSON string; items are compared with their lengths */
+        json_t *o = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
         if (!o) {
             fprintf(stderr, PROG ": %s:%zu: invalid JSON: %s\n", name, lineno, jerr.text);
             rc = EXIT_INPUT;

@@ -228,6 +228,10 @@ typedef struct rp_summary {
     uint64_t n_bad_dates; /* documents whose date was given but not understood: undated */
     const char *bad_date_first; /* the first of them, "path:line: date \"...\"" (the date
                                    cut at 64 bytes), or NULL; valid while the engine lives */
+    uint64_t n_renamed_ids; /* documents whose id an earlier document held: given a new one
+                               ("SOURCE:ID", then "#N"; docs/reliability.md, "Ids") */
+    const char *renamed_id_first; /* the first of them, "path:line: id \"...\" is already
+                                     taken ...; now \"...\"", or NULL; valid like the above */
 } rp_summary;
 
 /* out_size: sizeof the caller's rp_summary (the macro passes it). */

@@ -66,6 +66,14 @@ static rp_status skipped(struct rpi_prep *pr, const rp_record *rec, rp_skip skip
     return RP_OK;
 }
 
+rp_status rpi_prep_reject(struct rpi_prep *pr, const rp_record *rec, rp_skip skip,
+                          const char *detail, struct rpi_prepared *out)
+{
+    memset(out, 0, sizeof *out);
+    out->date = INT64_MIN;
+    return skipped(pr, rec, skip, NULL, 0, detail, out);
+}
+
 rp_status rpi_prep_record(struct rpi_prep *pr, const rp_record *rec, uint32_t *sig_out,
                           struct rpi_arena *ar, char *bad_date_msg, size_t cap,
                           struct rpi_prepared *out)

@@ -288,6 +288,7 @@ rp_status rp_engine_run(rp_engine *e)
     if (e->ran) return RP_E_INVALID;
     e->ran = 1;
     RP_TRY(rpi_engine_read(e));
+    RP_TRY(rpi_engine_unique_ids(e));
     return run_stages(e);
 }
 

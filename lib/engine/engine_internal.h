@@ -49,10 +49,14 @@ struct rp_engine {
     uint64_t mem_limit;   /* resolved max_memory */
     uint64_t mem_used;    /* bytes of slots and signatures allocated so far */
     uint64_t story_bytes; /* reuse/story: bytes of texts and tokens kept (atomic) */
+    char renamed_first[384]; /* sum.renamed_id_first */
 };
 
 RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
 RPI_FUNC rp_status rpi_engine_read(rp_engine *e); /* engine_read.c: stage doc over the inputs */
+/* engine_ids.c: give every document whose id an earlier one holds a new, unique id (the rule
+ * is at the top of engine_ids.c); after rpi_engine_read, before stage near. */
+RPI_FUNC rp_status rpi_engine_unique_ids(rp_engine *e);
 /* Exact pair k (k < near.n_exact_pairs): an exact copy and its group's leader. */
 RPI_FUNC void rpi_engine_exact_pair(const rp_engine *e, size_t k, rp_pair *out);
 /* engine_story.c: the story stage's results behind the public accessors */

@@ -344,7 +344,7 @@ static int fast_scan(const unsigned char *p, const unsigned char *e, struct fiel
         } else {
             int kind;
             if (want >= 0 && p < e && (*p == '-' || (*p >= '0' && *p <= '9')))
-                return 0; /* numeric id/date: jansson formats it */
+                return 0; /* numeric id/date: the jansson path (raw_number) */
             if (!(p = value(p, e, &kind))) return 0;
             for (int i = want < 0 ? F_N : want; i < F_N; i++)
                 if (f[i].name && f[i].name_len == klen && memcmp(f[i].name, ks, klen) == 0)
@@ -443,6 +443,75 @@ static rp_status sanitize(rp_parser *ps, const rp_record *rec)
     return RP_OK;
 }
 
+/* Skip one value (or a string) at p without validating it: jansson has already accepted the
+ * bytes, or a repaired copy of them that differs only inside strings (invalid UTF-8 bytes,
+ * never a quote or backslash) and in numbers out of range (sanitize), so the structure is
+ * known to be sound. Returns the byte after the value, NULL at a premature end. */
+static const unsigned char *skip_raw(const unsigned char *p, const unsigned char *e)
+{
+    int depth = 0;
+    while (p < e) {
+        const unsigned char c = *p;
+        if (c == '"') {
+            p++;
+            while (p < e && *p != '"') p += *p == '\\' && e - p >= 2 ? 2 : 1;
+            if (p >= e) return NULL;
+            p++;
+            if (depth == 0) return p;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) return p;
+            if (--depth == 0) return p + 1;
+        } else if (depth == 0 && (c == ',' || ws(c))) {
+            return p;
+        }
+        p++;
+    }
+    return depth ? NULL : p;
+}
+
+/* The spelling of a numeric id as written in the record: jansson turns 1e2 into 100.0 and
+ * rejects 12345678901234567890 (sanitize makes it null), but an id must stay the string the
+ * user wrote, or two records would share one and a number would not match the user's labels.
+ * Scans the top-level members of the object in data (the record as jansson saw it, or the
+ * original before sanitize) for the last one named key (jansson keeps the last duplicate)
+ * and returns its raw bytes in [*vs, *ve) when they are a number; 0 otherwise. tmp has room
+ * for the longest key (size bytes). */
+static int raw_number(const unsigned char *p, const unsigned char *e, const char *key,
+                      size_t klen, char *tmp, const unsigned char **vs, const unsigned char **ve)
+{
+    const unsigned char *found_s = NULL, *found_e = NULL;
+    p = skip_ws(p, e);
+    if (p >= e || *p != '{') return 0;
+    p++;
+    for (;;) {
+        p = skip_ws(p, e);
+        if (p >= e || *p == '}') break;
+        if (*p != '"') return 0;
+        size_t n = 0;
+        const unsigned char *q = str(p + 1, e, tmp, &n);
+        const int match = q && n == klen && memcmp(tmp, key, klen) == 0;
+        if (!q && !(q = skip_raw(p, e))) return 0; /* a key with invalid UTF-8: not the id */
+        p = skip_ws(q, e);
+        if (p >= e || *p != ':') return 0;
+        const unsigned char *v = skip_ws(p + 1, e);
+        if (!(p = skip_raw(v, e))) return 0;
+        if (match) found_s = v, found_e = p;
+        p = skip_ws(p, e);
+        if (p < e && *p == ',') p++;
+    }
+    int fits;
+    if (!found_s || !(*found_s == '-' || (*found_s >= '0' && *found_s <= '9')) ||
+        number(found_s, found_e, &fits) != found_e)
+        return 0;
+    *vs = found_s;
+    *ve = found_e;
+    return 1;
+}
+
 static rp_status parse_jansson(rp_parser *ps, const rp_record *rec, rp_doc *doc)
 {
     json_error_t err;
@@ -485,13 +554,20 @@ static rp_status parse_jansson(rp_parser *ps, const rp_record *rec, rp_doc *doc)
     }
     /* Scratch room: each copied string is no longer than its JSON source; numbers are
      * printed into at most 24 bytes, which their source plus the 64 spare bytes cover. */
-    int64_t ignored;
     const json_t *v = json_object_get(root, ps->id_field);
+    const unsigned char *ns, *ne;
     if (json_is_string(v)) {
         doc->id_size = json_string_length(v);
         doc->id = rpi_scratch_put(sc, json_string_value(v), doc->id_size);
-    } else if (json_is_number(v)) {
-        doc->id = put_number(sc, v, &doc->id_size, &ignored);
+    } else if ((json_is_number(v) || json_is_null(v)) &&
+               raw_number((const unsigned char *)rec->data,
+                          (const unsigned char *)rec->data + rec->size, ps->id_field,
+                          ps->id_field_len, sc->ptr + sc->size, &ns, &ne)) {
+        /* a number, or one out of range that sanitize made null: its spelling, as written
+         * (room: the scratch holds nothing yet, and both the key decoded above and the
+         * number are shorter than the record) */
+        doc->id_size = (size_t)(ne - ns);
+        doc->id = rpi_scratch_put(sc, (const char *)ns, doc->id_size);
     } else {
         rpi_doc_fallback_id(ps, rec, doc);
     }

@@ -79,6 +79,73 @@ static rp_doc_result doc(const rp_engine *e, size_t i)
     return r;
 }
 
+/* Ids are made unique after reading (docs/reliability.md, "Ids"): the first holder keeps an
+ * id, a later one becomes SOURCE:ID, then SOURCE:ID#N (N: its document number from 1) when a
+ * later document already holds SOURCE:ID; an id with a NUL byte is a bad_json skip under
+ * "path:line". The same for 1 and 4 threads and at every level. */
+static void test_unique_ids(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rp-test-ids-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char f1[300], f2[300];
+    snprintf(f1, sizeof f1, "%s/f1.jsonl", dir);
+    snprintf(f2, sizeof f2, "%s/f2.jsonl", dir);
+    FILE *f = fopen(f1, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"id\":\"x\",\"text\":\"alpha beta gamma delta epsilon zeta\"}\n"
+               "{\"id\":\"x\",\"text\":\"one two three four five six seven\"}\n"
+               "{\"text\":\"red green blue yellow black white\"}\n"
+               "{\"id\":\"%s:x\",\"text\":\"north south east west up down\"}\n",
+            f1);
+    fclose(f);
+    f = fopen(f2, "w");
+    assert_non_null(f);
+    fputs("{\"id\":\"x\",\"text\":\"alpha beta gamma delta epsilon zeta\"}\n"
+          "{\"id\":\"a\\u0000b\",\"text\":\"cats dogs birds fish mice\"}\n",
+          f);
+    fclose(f);
+    char want[6][320];
+    snprintf(want[0], sizeof want[0], "x");
+    snprintf(want[1], sizeof want[1], "%s:x#2", f1);
+    snprintf(want[2], sizeof want[2], "%s:3", f1);
+    snprintf(want[3], sizeof want[3], "%s:x", f1);
+    snprintf(want[4], sizeof want[4], "%s:x", f2);
+    snprintf(want[5], sizeof want[5], "%s:2", f2);
+    for (int level = RP_LEVEL_EXACT; level <= RP_LEVEL_STORY; level++) {
+        for (unsigned threads = 1; threads <= 4; threads += 3) {
+            rp_config c;
+            rp_config_default(&c);
+            c.threads = threads;
+            c.level = (rp_level)level;
+            rp_engine *e = NULL;
+            assert_int_equal(rp_engine_create(&e, &c, NULL), RP_OK);
+            assert_int_equal(rp_engine_add_input(e, f1), RP_OK);
+            assert_int_equal(rp_engine_add_input(e, f2), RP_OK);
+            assert_int_equal(rp_engine_run(e), RP_OK);
+            assert_int_equal(rp_engine_n_docs(e), 6);
+            for (size_t i = 0; i < 6; i++) assert_string_equal(doc(e, i).id, want[i]);
+            assert_int_equal(doc(e, 5).skip, RP_SKIP_BAD_JSON);
+            assert_non_null(strstr(doc(e, 5).detail, "NUL"));
+            /* the two copies of "x" are one cluster, each named by its own id */
+            const rp_doc_result r0 = doc(e, 0), r4 = doc(e, 4);
+            assert_string_equal(r0.cluster, r4.cluster);
+            assert_true(r0.of_doc == 4 || r4.of_doc == 0);
+            assert_string_equal(r0.of_doc == 4 ? r0.of : r4.of, r0.of_doc == 4 ? want[4] : "x");
+            rp_summary sum;
+            rp_engine_summary(e, &sum);
+            assert_int_equal(sum.n_renamed_ids, 2);
+            assert_non_null(sum.renamed_id_first);
+            assert_non_null(strstr(sum.renamed_id_first, "#2"));
+            assert_int_equal(sum.skipped_by[RP_SKIP_BAD_JSON], 1);
+            rp_engine_free(e);
+        }
+    }
+    unlink(f1);
+    unlink(f2);
+    rmdir(dir);
+}
+
 static void test_relations(void **state)
 {
     (void)state;
@@ -272,6 +339,7 @@ int main(void)
     write_corpus();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relations),
+        cmocka_unit_test(test_unique_ids),
         cmocka_unit_test(test_exact_level_and_threads),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_struct_sizes),
