@@ -228,6 +228,12 @@ typedef struct rp_summary {
     uint64_t n_bad_dates; /* documents whose date was given but not understood: undated */
     const char *bad_date_first; /* the first of them, "path:line: date \"...\"" (the date
                                    cut at 64 bytes), or NULL; valid while the engine lives */
+    uint64_t n_decoded;         /* texts converted to UTF-8 from another charset (byte order
+                                   mark, declared, or detected: rp_parser_decoded) */
+    uint64_t n_decode_replaced; /* bytes of them that did not convert: U+FFFD */
+    const char *decoded_first;  /* the first, "path[:line]: from CHARSET", or NULL; valid
+                                   while the engine lives. Each one goes to the log callback as
+                                   "decoded path[:line] from CHARSET to UTF-8" */
 } rp_summary;
 
 /* out_size: sizeof the caller's rp_summary (the macro passes it). */

@@ -953,7 +953,8 @@ static void test_gzip_bomb_bounded(void **state)
     struct run *r = run_reader(write_file("bomb.txt.gz", gz, gn), &p);
     assert_int_equal(r->n, 1);
     assert_int_equal(r->v[0].skip, RP_SKIP_TOO_BIG);
-    assert_non_null(strstr(r->v[0].detail, "67108864 bytes"));
+    /* reading stops at the cap: the size of the rest is not known (nor needed) */
+    assert_non_null(strstr(r->v[0].detail, "more than max_doc_size 4096 bytes"));
     run_free(r);
     r = run_reader(write_file("bomb.jsonl.gz", gz, gn), &p);
     assert_int_equal(r->n, 1);
