@@ -244,7 +244,8 @@ rp_status rpi_decode_text(rp_parser *ps, const char *p, size_t n, const char *de
     if (!from) {
         uchardet_t ud = uchardet_new();
         if (!ud) return RP_E_NOMEM;
-        uchardet_handle_data(ud, p, n);
+        /* the first 256 KiB decide: a long text costs no more to guess than a page */
+        uchardet_handle_data(ud, p, n < ((size_t)256 << 10) ? n : (size_t)256 << 10);
         uchardet_data_end(ud);
         const char *cs = uchardet_get_charset(ud);
         char name[48] = "";
