@@ -223,12 +223,15 @@ struct logstate {
 static void on_log(const char *msg, void *user)
 {
     struct logstate *ls = user;
+    /* "decoded <path> from <charset> ..." reports a conversion (rp_summary.n_decoded); every
+     * other message is a skipped document */
+    const int decoded = strncmp(msg, "decoded ", 8) == 0;
     if (ls->shown >= 20) {
-        ls->more++;
+        if (!decoded) ls->more++;
         return;
     }
     if (ls->progress) fputs("\r\033[K", stderr);
-    fprintf(stderr, "reprint: skipped %s\n", msg);
+    fprintf(stderr, decoded ? "reprint: %s\n" : "reprint: skipped %s\n", msg);
     ls->shown++;
 }
 
@@ -267,6 +270,12 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "texts, %llu invalid UTF-8 sequences repaired\n",
                 (unsigned long long)s->n_blank, (unsigned long long)s->n_ignored,
                 (unsigned long long)s->n_truncated, (unsigned long long)s->n_repaired);
+    if (s->n_decoded)
+        fprintf(stderr,
+                "reprint: %llu texts decoded to UTF-8 from another charset (first: %s), %llu "
+                "bytes not convertible replaced by U+FFFD\n",
+                (unsigned long long)s->n_decoded, s->decoded_first ? s->decoded_first : "?",
+                (unsigned long long)s->n_decode_replaced);
     if (s->n_bad_dates)
         fprintf(stderr,
                 "reprint: %llu dates not understood, those documents are undated (first: %s; "

@@ -5,7 +5,7 @@
 set -eu
 DEFAULT_PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
 libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
-liblmdb-dev libmicrohttpd-dev curl"
+liblmdb-dev libmicrohttpd-dev curl libuchardet-dev"
 PKGS=${*:-$DEFAULT_PKGS}
 missing=""
 for p in $PKGS; do

@@ -232,6 +232,12 @@ typedef struct rp_summary {
                                ("SOURCE:ID", then "#N"; docs/reliability.md, "Ids") */
     const char *renamed_id_first; /* the first of them, "path:line: id \"...\" is already
                                      taken ...; now \"...\"", or NULL; valid like the above */
+    uint64_t n_decoded;         /* texts converted to UTF-8 from another charset (byte order
+                                   mark, declared, or detected: rp_parser_decoded) */
+    uint64_t n_decode_replaced; /* bytes of them that did not convert: U+FFFD */
+    const char *decoded_first;  /* the first, "path[:line]: from CHARSET", or NULL; valid
+                                   while the engine lives. Each one goes to the log callback as
+                                   "decoded path[:line] from CHARSET to UTF-8" */
 } rp_summary;
 
 /* out_size: sizeof the caller's rp_summary (the macro passes it). */

@@ -46,7 +46,9 @@ typedef enum rp_skip {
     RP_SKIP_TRUNCATED = 6,   /* the stream ended inside this record (truncated gzip, short WARC) */
     RP_SKIP_CORRUPT = 7,     /* the compressed stream is corrupt (bad CRC, bad frame) */
     RP_SKIP_BAD_WARC = 8,    /* malformed WARC header */
-    RP_SKIP_BLANK = 9        /* blank line in JSON Lines (counted, not a document) */
+    RP_SKIP_BLANK = 9,       /* blank line in JSON Lines (counted, not a document) */
+    RP_SKIP_BINARY = 10      /* binary data, not text (NUL bytes, control bytes, the magic
+                                bytes of an executable, archive or compressed stream) */
 } rp_skip;
 
 RP_API const char *rp_skip_reason_str(rp_skip s); /* short snake_case text, e.g. "bad_json" */
@@ -153,6 +155,15 @@ RP_API int rp_doc_bad_date(const rp_doc *doc, const rp_record *rec, char *msg, s
 /* Number of WARC records read so far that are not documents (warcinfo, request, metadata,
  * revisit, continuation): counted here instead of being returned. Cheap. */
 RP_API uint64_t rp_reader_ignored(const rp_reader *r);
+
+/* The charset the last rp_record_parse with ps converted its text from, or NULL when the
+ * text was taken as UTF-8 (valid UTF-8 always is). Names are iconv's: "UTF-16LE",
+ * "UTF-32BE" (byte order mark), the declared charset (HTTP Content-Type of a WARC response,
+ * HTML <meta>; Latin-1 and ASCII labels read as "WINDOWS-1252", as browsers do), or
+ * uchardet's guess. *n_replaced (may be NULL) gets the bytes (or UTF-16/32 units) that did
+ * not convert and became U+FFFD. Applies to text, HTML and WARC records; JSON is UTF-8 by
+ * definition (RFC 8259) and only repaired. */
+RP_API const char *rp_parser_decoded(const rp_parser *ps, uint64_t *n_replaced);
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,9 @@ struct worker {
     struct rpi_prep prep;
     struct rpi_spill *spill;
     uint64_t n_repaired;
+    uint64_t n_decoded, n_decode_replaced;
+    size_t decoded_first_doc; /* SIZE_MAX: none yet */
+    const char *decoded_first;
     unsigned bad_dates_noted; /* messages kept for dates not understood */
 };
 
@@ -103,6 +106,34 @@ static struct batch *queue_take_free(struct queue *q)
 static const char *batch_str(const struct batch *b, size_t off)
 {
     return off == SIZE_MAX ? NULL : b->data.ptr + off;
+}
+
+/* A text converted to UTF-8: counted, logged ("decoded path[:line] from CHARSET to UTF-8"),
+ * the first in document order kept for the summary. */
+static rp_status note_decoded(struct worker *w, size_t di, const rp_record *rec, const char *cs,
+                              uint64_t bad)
+{
+    rp_engine *e = w->e;
+    char msg[1024], at[32] = "", rep[96] = "";
+    if (rec->line) snprintf(at, sizeof at, ":%llu", (unsigned long long)rec->line);
+    if (bad)
+        snprintf(rep, sizeof rep, " (%llu bytes not in it, replaced by U+FFFD)",
+                 (unsigned long long)bad);
+    w->n_decoded++;
+    w->n_decode_replaced += bad;
+    if (di < w->decoded_first_doc) {
+        snprintf(msg, sizeof msg, "%s%s: from %s", rec->path, at, cs);
+        w->decoded_first = rpi_arena_strndup(&e->arenas[w->index + 1], msg, strlen(msg));
+        if (!w->decoded_first) return RP_E_NOMEM;
+        w->decoded_first_doc = di;
+    }
+    if (e->log_fn) { /* one call at a time: the callback need not be thread-safe */
+        snprintf(msg, sizeof msg, "decoded %s%s from %s to UTF-8%s", rec->path, at, cs, rep);
+        pthread_mutex_lock(&w->q->mu);
+        e->log_fn(msg, e->log_user);
+        pthread_mutex_unlock(&w->q->mu);
+    }
+    return RP_OK;
 }
 
 /* Prepare record k of batch b into its document slot (stage doc). */
@@ -162,6 +193,9 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
         if (!d->detail) return RP_E_NOMEM;
     }
     w->n_repaired += out.nr.n_repaired;
+    uint64_t bad = 0;
+    const char *cs = rp_parser_decoded(w->prep.parser, &bad);
+    if (cs) RP_TRY(note_decoded(w, di, &rec, cs, bad));
     d->content_hash[0] = out.content_hash[0];
     d->content_hash[1] = out.content_hash[1];
     d->norm_size = out.norm_size;
@@ -400,6 +434,7 @@ rp_status rpi_engine_read(rp_engine *e)
         w->e = e;
         w->q = &q;
         w->index = i;
+        w->decoded_first_doc = SIZE_MAX;
         w->spill = e->n_spills ? &e->spills[i] : NULL;
         RP_TRY_GOTO(st, rpi_prep_init(&w->prep, &pp, &e->cfg.ingest, &e->cfg.norm, e->alloc), done);
     }
@@ -409,8 +444,15 @@ rp_status rpi_engine_read(rp_engine *e)
 
 done:
     if (ws) {
+        size_t first = SIZE_MAX;
         for (unsigned i = 0; i < nt; i++) {
             e->sum.n_repaired += ws[i].n_repaired;
+            e->sum.n_decoded += ws[i].n_decoded;
+            e->sum.n_decode_replaced += ws[i].n_decode_replaced;
+            if (ws[i].decoded_first && ws[i].decoded_first_doc < first) {
+                e->sum.decoded_first = ws[i].decoded_first;
+                first = ws[i].decoded_first_doc;
+            }
             rpi_prep_free(&ws[i].prep);
         }
     }

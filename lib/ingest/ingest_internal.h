@@ -115,6 +115,10 @@ struct rp_parser {
     size_t id_field_len, text_field_len, date_field_len, title_field_len, url_field_len;
     struct rpi_buf scratch;  /* doc strings; reserved once per record, never moved during it */
     struct rpi_buf repair;   /* a JSON record with invalid UTF-8 replaced by U+FFFD */
+    struct rpi_buf conv;     /* a text or payload converted to UTF-8 (rpi_decode_text) */
+    struct rpi_buf conv_text; /* doc strings of an HTML page converted to UTF-8 */
+    char charset[48];        /* charset the last record was decoded from; "" = UTF-8 */
+    uint64_t charset_bad;    /* of it, bytes (units) that did not convert: U+FFFD */
     char detail[512];
 };
 
@@ -136,6 +140,26 @@ RPI_FUNC size_t rpi_html_title(const char *raw, size_t len, char *dst);
 /* doc->text (and doc->title when the page has a <title>) from an HTML page, carved from the
  * parser scratch sc, which must have room for 2 * size + 2 more bytes. */
 RPI_FUNC void rpi_html_doc(struct rpi_buf *sc, const char *html, size_t size, rp_doc *doc);
+/* ---- charsets (ingest_charset.c) ------------------------------------------------------------ */
+/* Whether s[0, n) is valid UTF-8 (RFC 3629). */
+RPI_FUNC int rpi_utf8_valid(const char *s, size_t n);
+/* The text of p[0, n) as UTF-8: a UTF-16/32 byte order mark, else p itself when it is valid
+ * UTF-8, else the declared charset (a label; NULL if none), else uchardet's guess, converted
+ * by iconv into ps->conv (bytes that do not convert become U+FFFD, counted). Sets
+ * ps->charset ("" when the text is taken as it is). RP_OK or RP_E_NOMEM. */
+RPI_FUNC rp_status rpi_decode_text(rp_parser *ps, const char *p, size_t n, const char *declared,
+                                   const char **text, size_t *text_n);
+/* The value of the first "charset=" parameter in p[0, n) (a Content-Type), NUL-terminated in
+ * out (cap bytes); returns its length, 0 if none. */
+RPI_FUNC size_t rpi_charset_param(const char *p, size_t n, char *out, size_t cap);
+/* The charset of an HTML page's <meta charset> or <meta http-equiv content="...charset=">,
+ * among its first 4 KiB; returns its length, 0 if none. */
+RPI_FUNC size_t rpi_html_meta_charset(const char *html, size_t n, char *out, size_t cap);
+/* Whether s[0, n) (the start of a stream) is binary data: non-zero with why filled ("ELF
+ * executable (magic bytes at offset 0)", "NUL byte at offset 17"), 0 for text (including
+ * UTF-16/32 with a byte order mark). */
+RPI_FUNC size_t rpi_sniff_binary(const char *s, size_t n, char *why, size_t cap);
+
 /* Append the UTF-8 encoding of cp (invalid code points become U+FFFD); returns bytes. */
 RPI_FUNC size_t rpi_utf8_put(uint32_t cp, char *out);
 

@@ -30,6 +30,8 @@ rp_status rp_parser_create(rp_parser **out, const rp_ingest_params *p, const rp_
     }
     rpi_buf_init(&ps->scratch, 0, ps->alloc);
     rpi_buf_init(&ps->repair, 0, ps->alloc);
+    rpi_buf_init(&ps->conv, 0, ps->alloc);
+    rpi_buf_init(&ps->conv_text, 0, ps->alloc);
     ps->id_field = dup_field(ps->alloc, p->id_field, "id", &ps->id_field_len);
     ps->text_field = dup_field(ps->alloc, p->text_field, "text", &ps->text_field_len);
     ps->date_field = dup_field(ps->alloc, p->date_field, NULL, &ps->date_field_len);
@@ -55,6 +57,8 @@ void rp_parser_free(rp_parser *ps)
     rpi_free(alloc, ps->url_field);
     rpi_buf_free(&ps->scratch);
     rpi_buf_free(&ps->repair);
+    rpi_buf_free(&ps->conv);
+    rpi_buf_free(&ps->conv_text);
     rpi_free(alloc, ps);
 }
 
@@ -90,6 +94,8 @@ rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *doc)
     doc->id = "";
     doc->text = "";
     doc->date_epoch = INT64_MIN;
+    ps->charset[0] = '\0';
+    ps->charset_bad = 0;
     const char *path = rec->path ? rec->path : "";
     /* Every string of the doc is carved from one reservation, so none moves while parsing:
      * decoded JSON strings are no longer than their source; WARC needs header values plus
@@ -119,9 +125,23 @@ rp_status rp_record_parse(rp_parser *ps, const rp_record *rec, rp_doc *doc)
     }
     doc->id = rec->rel_id ? rec->rel_id : path;
     doc->id_size = strlen(doc->id);
-    doc->text = size ? rec->data : "";
-    doc->text_size = size;
-    if (rec->format == RP_FORMAT_HTML && size) /* room: 2 * size reserved above */
-        rpi_html_doc(&ps->scratch, rec->data, size, doc);
+    /* charset: byte order mark, valid UTF-8, <meta charset>, else uchardet */
+    char declared[48] = "";
+    if (rec->format == RP_FORMAT_HTML && size)
+        rpi_html_meta_charset(rec->data, size, declared, sizeof declared);
+    const char *text = size ? rec->data : "";
+    size_t tn = size;
+    RP_TRY(rpi_decode_text(ps, text, tn, declared[0] ? declared : NULL, &text, &tn));
+    doc->text = text;
+    doc->text_size = tn;
+    if (rec->format == RP_FORMAT_HTML && tn) {
+        struct rpi_buf *sc = &ps->scratch; /* room: 2 * size reserved above */
+        if (text != rec->data) {           /* converted: may be longer than the record */
+            sc = &ps->conv_text;
+            rpi_buf_reset(sc);
+            RP_TRY(rpi_buf_reserve(sc, 2 * tn + 2));
+        }
+        rpi_html_doc(sc, text, tn, doc);
+    }
     return RP_OK;
 }

@@ -34,6 +34,7 @@ const char *rp_skip_reason_str(rp_skip s)
     case RP_SKIP_CORRUPT: return "corrupt";
     case RP_SKIP_BAD_WARC: return "bad_warc";
     case RP_SKIP_BLANK: return "blank";
+    case RP_SKIP_BINARY: return "binary";
     }
     return "unknown";
 }
@@ -257,23 +258,25 @@ static int has_suffix(const char *s, size_t n, const char *suf)
     return 1;
 }
 
-/* Codec from the extension, else from the magic bytes (RFC 1952 2.3.1; RFC 8878 3.1.1). */
+/* Codec from the magic bytes (RFC 1952 2.3.1; RFC 8878 3.1.1), else from the extension (a
+ * .gz that is not gzip is then reported corrupt). Magic first: a .gz that is really zstd, or
+ * the reverse, is common after renames. *stem excludes a codec extension either way. */
 static rp_codec pick_codec(const char *path, size_t *stem, const unsigned char *b, size_t n)
 {
     const size_t len = strlen(path);
     *stem = len;
+    rp_codec by_ext = RP_CODEC_NONE;
     if (has_suffix(path, len, ".gz")) {
         *stem = len - 3;
-        return RP_CODEC_GZIP;
-    }
-    if (has_suffix(path, len, ".zst")) {
+        by_ext = RP_CODEC_GZIP;
+    } else if (has_suffix(path, len, ".zst")) {
         *stem = len - 4;
-        return RP_CODEC_ZSTD;
+        by_ext = RP_CODEC_ZSTD;
     }
     if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return RP_CODEC_GZIP;
     if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
         return RP_CODEC_ZSTD;
-    return RP_CODEC_NONE;
+    return by_ext;
 }
 
 static rp_format format_by_ext(const char *path, size_t stem)
@@ -420,23 +423,37 @@ static size_t utf8_cut(const char *p, size_t n)
     return (n - (k - 1)) >= need ? n : k - 1;
 }
 
+/* Bytes of the start of a text or HTML file looked at for binary data. */
+#define BINARY_SNIFF ((size_t)8192)
+
 static rp_status frame_text(rp_reader *r, rp_record *rec)
 {
     const size_t max = r->p.max_doc_size;
-    uint64_t total = 0;
     int too_big = 0;
     rpi_buf_reset(&r->rb);
+    /* binary data (an executable, an archive, random bytes) is not read further */
+    RP_TRY(rpi_reader_need(r, BINARY_SNIFF));
+    char why[128];
+    const size_t head = r->end - r->pos < BINARY_SNIFF ? r->end - r->pos : BINARY_SNIFF;
+    if (r->serr == RP_OK && rpi_sniff_binary(r->win + r->pos, head, why, sizeof why)) {
+        r->file_done = 1;
+        rpi_reader_rec(r, rec, 0, 0);
+        rpi_reader_skip(r, rec, RP_SKIP_BINARY, "%s", why);
+        return RP_OK;
+    }
     for (;;) {
         const size_t avail = r->end - r->pos;
         if (avail) {
-            if (!too_big) {
-                const size_t room = max - r->rb.size;
-                const size_t take = avail < room ? avail : room;
-                if (take) RP_TRY(rpi_buf_append(&r->rb, r->win + r->pos, take));
-                if (avail > room) too_big = 1;
-            }
-            total += avail;
+            const size_t room = max - r->rb.size;
+            const size_t take = avail < room ? avail : room;
+            if (take) RP_TRY(rpi_buf_append(&r->rb, r->win + r->pos, take));
             r->pos = r->end;
+            /* Stop at the cap: the rest is never read (/dev/zero, a 5 GB file, a bomb). Its
+             * size is not needed: "more than max_doc_size" says what matters. */
+            if (avail > room) {
+                too_big = 1;
+                break;
+            }
         }
         const rp_status st = rpi_reader_fill(r);
         if (st == RP_DONE) break;
@@ -452,8 +469,9 @@ static rp_status frame_text(rp_reader *r, rp_record *rec)
         rec->size = utf8_cut(rec->data, rec->size);
         rec->truncated_text = 1;
     } else if (too_big) {
-        rpi_reader_skip(r, rec, RP_SKIP_TOO_BIG, "%llu bytes, more than max_doc_size %llu",
-                        (unsigned long long)total, (unsigned long long)max);
+        rpi_reader_skip(r, rec, RP_SKIP_TOO_BIG,
+                        "more than max_doc_size %llu bytes (not read further)",
+                        (unsigned long long)max);
         rec->size = 0;
     }
     return RP_OK;

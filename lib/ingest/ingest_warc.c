@@ -384,7 +384,25 @@ rp_status rpi_parse_warc(rp_parser *ps, const rp_record *rec, rp_doc *doc)
         block += hh ? hh : bn;
         bn -= hh ? hh : bn;
     }
-    if (!is_conversion && is_html(ctype, ctype_len, block, bn)) {
+    /* charset: byte order mark, valid UTF-8, Content-Type (HTTP, else WARC), <meta>, else
+     * uchardet; a conversion record is the archive's own text: UTF-8 or repaired */
+    const int html = !is_conversion && is_html(ctype, ctype_len, block, bn);
+    if (!is_conversion && bn) {
+        char declared[48] = "";
+        if (ctype) rpi_charset_param(ctype, ctype_len, declared, sizeof declared);
+        if (!declared[0] && html) rpi_html_meta_charset(block, bn, declared, sizeof declared);
+        const char *text;
+        size_t tn;
+        RP_TRY(rpi_decode_text(ps, block, bn, declared[0] ? declared : NULL, &text, &tn));
+        if (text != block) { /* converted (may be longer): doc strings from conv_text */
+            block = text;
+            bn = tn;
+            sc = &ps->conv_text;
+            rpi_buf_reset(sc);
+            RP_TRY(rpi_buf_reserve(sc, 2 * bn + 2));
+        }
+    }
+    if (html) {
         rpi_html_doc(sc, block, bn, doc);
     } else {
         doc->text = bn ? block : "";
