@@ -47,7 +47,7 @@ def corpus(d):
     prefixes = [b"\xf0\x9f\x98\x80\xf0\x9f\x93\xb0 emoji first. ",          # astral: 2 units
                 "中文 的 报道 首先. ".encode("utf-8"),                           # CJK: 3 bytes, 1 unit
                 "Cafe\u0301 noe\u0308l \u00e9t\u00e9. ".encode("utf-8"),       # combining marks
-                b"bad \xff\xfe bytes \xc3( here. ",                              # invalid UTF-8
+                b"bad \x80\xbf bytes \xbf here. ",                              # invalid UTF-8
                 b"<script>alert(1)</script> </script> & \"quotes\". "]
     for i, p in enumerate(prefixes):
         body = p + b"\n\n" + STORY.encode() + (" ending %d is its own." % i).encode()
