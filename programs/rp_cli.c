@@ -829,6 +829,18 @@ static int check_outputs(const struct cli *c)
         fprintf(stderr, "reprint: %s: -o and --report name the same file\n", c->report);
         return EXIT_USAGE;
     }
+    struct stat so, si;
+    if (dedup && c->output && strcmp(c->output, "-") && stat(c->output, &so) == 0 &&
+        !S_ISDIR(so.st_mode))
+        for (int a = 0; a < c->n_inputs; a++)
+            if (strcmp(c->inputs[a], "-") && stat(c->inputs[a], &si) == 0 &&
+                S_ISDIR(si.st_mode)) { /* known before reading: the output is a folder */
+                fprintf(stderr,
+                        "reprint: %s: exists and is not a folder; dedup of folders, text or "
+                        "HTML files writes a folder\n",
+                        c->output);
+                return EXIT_USAGE;
+            }
     if (dedup && c->output && strcmp(c->output, "-") && dir_nonempty(c->output)) {
         fprintf(stderr,
                 "reprint: %s: folder not empty; dedup writes a new folder and never merges "

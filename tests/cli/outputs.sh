@@ -52,7 +52,11 @@ diff -r OUT3/mix OUT3b/mix > /dev/null || fail "dedup of the result changed it"
 # --- no temp folder left, and a failed run leaves no OUT: a file standing where a folder
 # of the layout must go (OUT must be a folder)
 echo keep > OUT4
-expect_exit 2 "$REPRINT" dedup -q -o OUT4 mix 2> err
+expect_exit 2 "$REPRINT" dedup -o OUT4 mix 2> err
+[ "$(cat err)" = "reprint: OUT4: exists and is not a folder; dedup of folders, text or HTML \
+files writes a folder" ] || { cat err; fail "file OUT: refused before reading"; }
+# known only after reading (a text file argument): refused the same way
+expect_exit 2 "$REPRINT" dedup -q -o OUT4 mix/story.txt 2> err
 grep -q "OUT4: exists and is not a folder" err || { cat err; fail "file OUT message"; }
 [ "$(cat OUT4)" = keep ] || fail "OUT4 changed"
 [ -z "$(ls | grep '\.tmp\.')" ] || { ls; fail "temp folder left"; }
