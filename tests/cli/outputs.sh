@@ -61,6 +61,15 @@ grep -q "OUT4: exists and is not a folder" err || { cat err; fail "file OUT mess
 [ "$(cat OUT4)" = keep ] || fail "OUT4 changed"
 [ -z "$(ls | grep '\.tmp\.')" ] || { ls; fail "temp folder left"; }
 
+# a write that fails inside the folder: exit 3, no OUT, no temp folder left
+if [ -n "${FAILWRITE:-}" ]; then
+    FAILWRITE_MATCH=OUT6.tmp FAILWRITE_AFTER=10 FAILWRITE_ERRNO=28 LD_PRELOAD="$FAILWRITE" \
+        expect_exit 3 "$REPRINT" dedup -q -o OUT6 mix 2> err
+    grep -q "OUT6.tmp.*: write failed: No space left on device; output not written" err \
+        || { cat err; fail "write fault message"; }
+    [ ! -e OUT6 ] && [ -z "$(ls | grep '\.tmp\.')" ] || { ls; fail "write fault left output"; }
+fi
+
 # --- a non-empty folder is never merged into: refused, left as it was
 expect_exit 2 "$REPRINT" dedup -q -o OUT siteA 2> err
 grep -q "OUT: folder not empty; dedup writes a new folder" err || { cat err; fail "non-empty msg"; }
