@@ -7,10 +7,14 @@
 #if defined(__GLIBC__)
 #include <malloc.h> /* mallopt */
 #endif
+#include <dirent.h>   /* opendir: is the dedup folder empty */
+#include <fcntl.h>    /* open, O_EXCL */
+#include <ftw.h>      /* nftw: remove an unfinished dedup folder */
 #include <signal.h>   /* signal */
 #include <stdio.h>    /* fprintf */
 #include <stdlib.h>   /* strtod, strtoul */
 #include <string.h>   /* strcmp */
+#include <strings.h>  /* strcasecmp */
 #include <sys/stat.h> /* mkdir */
 #include <time.h>     /* clock_gettime */
 #include <unistd.h>   /* isatty */
@@ -90,8 +94,8 @@ static const char USAGE2[] =
     "Normalization (all on by default):\n"
     "  --no-nfkc --no-casefold --no-strip-accents --no-punct --no-cjk-chars\n"
     "Run options:\n"
-    "  -o, --output PATH       output file (default stdout; written atomically); for dedup of\n"
-    "                          text files, a directory\n"
+    "  -o, --output PATH       output file (default stdout; written atomically; never an\n"
+    "                          input); for dedup of folders, text or HTML files, a new folder\n"
     "  --threads N             worker threads (default all cores; serve: 4 HTTP threads)\n"
     "  --tmp-dir DIR           directory for spill files (default $TMPDIR or /tmp)\n"
     "  --max-memory SIZE       cap on the working set (signatures, ids, pairs); the run stops\n"
@@ -423,17 +427,300 @@ static int write_pairs(const struct cli *c, rp_engine *e)
     return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
 }
 
-/* mkdir -p for the directory part of path (inside the dedup output directory). */
-static int make_parents(char *path)
+/* ---- dedup -------------------------------------------------------------------------------
+ * Output layout (README, reprint.1, docs/reliability.md "Outputs and input walking"):
+ * - every INPUT a file or "-" in a record format (JSON Lines, JSON, WARC): one file -o OUT
+ *   (or stdout) with the kept records, written like every other output (temp + rename);
+ * - otherwise (a folder among the inputs, a text or HTML document, or OUT an existing
+ *   folder): a folder OUT holding one entry per INPUT, named after its last path component
+ *   ("-" is stdin.<format>): a file input becomes OUT/NAME, a folder input OUT/NAME/<path
+ *   inside it>. A name already taken gets "~2", "~3", ... before its first dot, so two inputs
+ *   never share an output file. Each input file with a kept document is written with its kept
+ *   records (text and HTML files verbatim), decompressed and without its .gz/.zst suffix.
+ *   The folder is built as OUT.tmp.XXXXXX next to OUT and renamed to OUT at the end, so an
+ *   interrupted run leaves no OUT that looks complete. OUT must not exist or be an empty
+ *   folder: dedup never merges into or deletes an existing folder. */
+
+/* Nonzero when the layout above needs a folder. The first pass tells text and HTML documents
+ * apart: they are the only read documents without a line number. */
+static int dedup_wants_dir(const struct cli *c, const rp_engine *e)
 {
-    for (char *p = path + 1; *p; p++) {
+    struct stat sb;
+    if (c->output && strcmp(c->output, "-") && stat(c->output, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return 1;
+    for (int a = 0; a < c->n_inputs; a++)
+        if (strcmp(c->inputs[a], "-") && stat(c->inputs[a], &sb) == 0 && S_ISDIR(sb.st_mode))
+            return 1;
+    const size_t n = rp_engine_n_docs(e);
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        if (rp_engine_doc(e, i, &r) == RP_OK && r.skip == RP_SKIP_NONE && r.line == 0) return 1;
+    }
+    return 0;
+}
+
+/* A folder that exists and holds an entry other than "." and "..". */
+static int dir_nonempty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    struct dirent *de;
+    int found = 0;
+    while (!found && (de = readdir(d)) != NULL)
+        found = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+    closedir(d);
+    return found;
+}
+
+/* "name" with "~k" inserted before its first dot (not a leading one): "a.txt" -> "a~2.txt". */
+static char *with_suffix(const char *name, unsigned k)
+{
+    const char *dot = name[0] ? strchr(name + 1, '.') : NULL;
+    const size_t stem = dot ? (size_t)(dot - name) : strlen(name);
+    const size_t n = strlen(name) + 16;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%.*s~%u%s", (int)stem, name, k, name + stem);
+    return s;
+}
+
+/* The name of input a in the output folder, before making it unique: its last component. */
+static char *input_name(const char *arg)
+{
+    if (!strcmp(arg, "-")) return strdup("stdin");
+    char *real = NULL;
+    size_t k = strlen(arg);
+    while (k > 1 && arg[k - 1] == '/')
+        k--;
+    size_t b = k;
+    while (b > 0 && arg[b - 1] != '/')
+        b--;
+    const char *base = arg + b;
+    size_t len = k - b;
+    if (len == 0 || (len == 1 && base[0] == '.') || (len == 2 && !strncmp(base, "..", 2))) {
+        /* ".", "..", "/": the folder's own name */
+        real = realpath(arg, NULL);
+        const char *slash = real ? strrchr(real, '/') : NULL;
+        base = slash && slash[1] ? slash + 1 : "root";
+        len = strlen(base);
+    }
+    char *s = strndup(base, len);
+    free(real);
+    return s;
+}
+
+struct dedup_dir {
+    char *tmp;    /* OUT.tmp.XXXXXX */
+    char **names; /* per input argument, unique */
+    int n_names;
+    FILE *f;           /* the output file of the input file being read */
+    char *f_path;      /* its path, for messages */
+    const char *f_src; /* the input file it belongs to (rec.path: stable while it is read) */
+};
+
+static void dedup_dir_free(struct dedup_dir *d)
+{
+    for (int i = 0; i < d->n_names; i++)
+        free(d->names[i]);
+    free(d->names);
+    free(d->f_path);
+    free(d->tmp);
+}
+
+/* Flush, fsync and close the current output file. */
+static int dedup_close_file(struct dedup_dir *d)
+{
+    if (!d->f) return 0;
+    const char *what = NULL;
+    if (ferror(d->f) || fflush(d->f) != 0)
+        what = "write";
+    else if (fsync(fileno(d->f)) != 0)
+        what = "fsync";
+    int saved = errno;
+    if (fclose(d->f) != 0 && !what) what = "close", saved = errno;
+    d->f = NULL;
+    if (what)
+        fprintf(stderr, "reprint: %s: %s failed: %s; output not written\n", d->f_path, what,
+                strerror(saved));
+    return what ? -1 : 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* mkdir -p for the folders between d->tmp and the last component of path. */
+static int make_parents(const struct dedup_dir *d, char *path)
+{
+    for (char *p = path + strlen(d->tmp) + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
-        int rc = mkdir(path, 0777);
+        const int rc = mkdir(path, 0777);
         *p = '/';
         if (rc != 0 && errno != EEXIST) return -1;
     }
     return 0;
+}
+
+static const char *const FORMAT_EXT[] = {"", ".txt", ".jsonl", ".json", ".warc", ".html"};
+
+/* Open the output file of the input file rec.path (argument a): its name per the layout, made
+ * unique with "~k" when a file or folder of that name already exists. */
+static int dedup_open_file(struct dedup_dir *d, const struct cli *c, int a, const rp_record *rec)
+{
+    const char *arg = c->inputs[a];
+    const char *rel = "";
+    if (strcmp(arg, "-") && !strncmp(rec->path, arg, strlen(arg))) {
+        rel = rec->path + strlen(arg);
+        while (*rel == '/')
+            rel++;
+    }
+    char stdin_name[32];
+    const char *top = d->names[a];
+    if (!strcmp(arg, "-")) {
+        const size_t fi = (size_t)rec->format;
+        snprintf(stdin_name, sizeof stdin_name, "%s%s", top,
+                 fi < sizeof FORMAT_EXT / sizeof *FORMAT_EXT ? FORMAT_EXT[fi] : "");
+        top = stdin_name;
+    }
+    /* dir = OUT.tmp/top[/rel without its last component], name = the last component */
+    const size_t n = strlen(d->tmp) + strlen(top) + strlen(rel) + 3;
+    char *dir = malloc(n);
+    if (!dir) return -1;
+    const char *name;
+    if (*rel) {
+        const char *slash = strrchr(rel, '/');
+        snprintf(dir, n, "%s/%s%s%.*s", d->tmp, top, slash ? "/" : "",
+                 slash ? (int)(slash - rel) : 0, rel);
+        name = slash ? slash + 1 : rel;
+    } else {
+        snprintf(dir, n, "%s", d->tmp);
+        name = top;
+    }
+    char *base = strdup(name);
+    if (!base) {
+        free(dir);
+        return -1;
+    }
+    const size_t bl = strlen(base);
+    if (*rel || strcmp(arg, "-")) { /* written decompressed: drop the codec's suffix */
+        if (bl > 3 && !strcasecmp(base + bl - 3, ".gz"))
+            base[bl - 3] = '\0';
+        else if (bl > 4 && !strcasecmp(base + bl - 4, ".zst"))
+            base[bl - 4] = '\0';
+    }
+    int fd = -1;
+    for (unsigned k = 1; fd < 0 && k < 1000000; k++) {
+        char *nm = k == 1 ? strdup(base) : with_suffix(base, k);
+        const size_t pn = strlen(dir) + (nm ? strlen(nm) : 0) + 2;
+        free(d->f_path);
+        d->f_path = nm ? malloc(pn) : NULL;
+        if (!d->f_path) {
+            free(nm);
+            break;
+        }
+        snprintf(d->f_path, pn, "%s/%s", dir, nm);
+        free(nm);
+        if (make_parents(d, d->f_path) != 0) break;
+        fd = open(d->f_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    const int saved = errno;
+    free(dir);
+    free(base);
+    if (fd < 0 || !(d->f = fdopen(fd, "w"))) {
+        fprintf(stderr, "reprint: %s: cannot create: %s\n", d->f_path ? d->f_path : d->tmp,
+                strerror(fd < 0 ? saved : errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    setvbuf(d->f, NULL, _IOFBF, 1 << 16);
+    d->f_src = rec->path;
+    return 0;
+}
+
+/* Create OUT.tmp.XXXXXX and the unique per-input names. */
+static int dedup_dir_begin(struct dedup_dir *d, const struct cli *c, const char *out)
+{
+    memset(d, 0, sizeof *d);
+    const size_t n = strlen(out) + 16;
+    d->tmp = malloc(n);
+    d->names = calloc((size_t)c->n_inputs, sizeof *d->names);
+    if (!d->tmp || !d->names) {
+        fprintf(stderr, "reprint: out of memory\n");
+        return -1;
+    }
+    snprintf(d->tmp, n, "%s.tmp.XXXXXX", out);
+    if (!mkdtemp(d->tmp)) {
+        fprintf(stderr, "reprint: %s: cannot create output folder: %s\n", out, strerror(errno));
+        free(d->tmp);
+        d->tmp = NULL;
+        return -1;
+    }
+    for (int a = 0; a < c->n_inputs; a++) {
+        char *base = input_name(c->inputs[a]);
+        char *nm = base ? strdup(base) : NULL;
+        for (unsigned k = 2; nm; k++) {
+            int taken = 0;
+            for (int b = 0; b < a && !taken; b++)
+                taken = !strcmp(d->names[b], nm);
+            if (!taken) break;
+            free(nm);
+            nm = with_suffix(base, k);
+        }
+        free(base);
+        if (!nm) {
+            fprintf(stderr, "reprint: out of memory\n");
+            return -1;
+        }
+        d->names[a] = nm;
+        d->n_names = a + 1;
+    }
+    return 0;
+}
+
+/* Finish: close the last file, give the folder its mode, fsync it and rename it to OUT. On
+ * failure (or rc != EXIT_OK) the temporary folder is removed. */
+static int dedup_dir_end(struct dedup_dir *d, const char *out, int rc)
+{
+    if (d->f && dedup_close_file(d) != 0 && rc == EXIT_OK) rc = EXIT_FATAL;
+    if (rc == EXIT_OK) {
+        struct stat sb;
+        mode_t mode;
+        if (stat(out, &sb) == 0) {
+            mode = sb.st_mode & 07777; /* an empty folder replaced keeps its mode */
+        } else {
+            const mode_t mask = umask(0);
+            umask(mask);
+            mode = 0777 & ~mask;
+        }
+        int fd = open(d->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const char *what = NULL;
+        if (fd < 0 || fchmod(fd, mode) != 0)
+            what = "chmod";
+        else if (fsync(fd) != 0)
+            what = "fsync";
+        else if (rename(d->tmp, out) != 0)
+            what = "rename";
+        const int saved = errno;
+        if (fd >= 0) close(fd);
+        if (what) {
+            if (!strcmp(what, "rename") && (saved == ENOTEMPTY || saved == EEXIST))
+                fprintf(stderr,
+                        "reprint: %s: folder not empty (it was filled during the run); "
+                        "output not written\n",
+                        out);
+            else
+                fprintf(stderr, "reprint: %s: %s failed: %s; output not written\n", out, what,
+                        strerror(saved));
+            rc = EXIT_FATAL;
+        }
+    }
+    if (rc != EXIT_OK) nftw(d->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    dedup_dir_free(d);
+    return rc;
 }
 
 /* dedup: second pass over the inputs, writing the raw records of kept documents. */
@@ -443,6 +730,34 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
     int rc = EXIT_OK;
     size_t doc = 0;
     *removed = 0;
+    const int to_dir = dedup_wants_dir(c, e);
+    char *out = NULL; /* OUT without trailing slashes */
+    struct dedup_dir d;
+    memset(&d, 0, sizeof d);
+    if (to_dir) {
+        struct stat sb;
+        if (!c->output || !strcmp(c->output, "-")) {
+            fprintf(stderr, "reprint: dedup of folders, text or HTML files writes a folder: "
+                            "give -o FOLDER\n");
+            return EXIT_USAGE;
+        }
+        if (stat(c->output, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr,
+                    "reprint: %s: exists and is not a folder; dedup of folders, text or "
+                    "HTML files writes a folder\n",
+                    c->output);
+            return EXIT_USAGE;
+        }
+        out = strdup(c->output);
+        if (!out) return EXIT_FATAL;
+        for (size_t k = strlen(out); k > 1 && out[k - 1] == '/';)
+            out[--k] = '\0';
+        if (dedup_dir_begin(&d, c, out) != 0) {
+            dedup_dir_free(&d);
+            free(out);
+            return EXIT_FATAL;
+        }
+    }
     for (int a = 0; a < c->n_inputs && rc == EXIT_OK; a++) {
         const char *in = strcmp(c->inputs[a], "-") == 0 && c->spooled ? c->spooled : c->inputs[a];
         rp_reader *rd;
@@ -465,51 +780,49 @@ static int write_dedup(const struct cli *c, const rp_engine *e, unsigned long lo
                 if (r.skip == RP_SKIP_NONE) (*removed)++;
                 continue;
             }
-            if (rec.format == RP_FORMAT_TEXT || rec.format == RP_FORMAT_HTML) {
-                if (!c->output || !strcmp(c->output, "-")) {
-                    fprintf(stderr, "reprint: dedup of text files needs -o DIRECTORY\n");
-                    rc = EXIT_USAGE;
-                    break;
-                }
-                const char *rel = rec.rel_id ? rec.rel_id : rec.path;
-                while (*rel == '/')
-                    rel++;
-                size_t n = strlen(c->output) + strlen(rel) + 2;
-                char *path = malloc(n);
-                if (!path) {
+            const int whole = rec.format == RP_FORMAT_TEXT || rec.format == RP_FORMAT_HTML;
+            FILE *f;
+            if (to_dir) {
+                if (d.f && d.f_src != rec.path && dedup_close_file(&d) != 0) {
                     rc = EXIT_FATAL;
                     break;
                 }
-                snprintf(path, n, "%s/%s", c->output, rel);
-                struct cli_out t;
-                if (make_parents(path) || cli_out_open(&t, path)) {
-                    fprintf(stderr, "reprint: %s: cannot create: %s\n", path, strerror(errno));
-                    free(path);
+                if (!d.f && dedup_open_file(&d, c, a, &rec) != 0) {
                     rc = EXIT_FATAL;
                     break;
                 }
-                free(path);
-                fwrite(rec.data, 1, rec.size, t.f);
-                if (cli_out_commit(&t)) rc = EXIT_FATAL;
-                continue;
+                f = d.f;
+            } else {
+                if (whole) { /* dedup_wants_dir saw no such document: the input changed */
+                    fprintf(stderr, "reprint: %s changed between passes; dedup aborted\n", in);
+                    rc = EXIT_FATAL;
+                    break;
+                }
+                if (!o.f && cli_out_open(&o, c->output)) {
+                    rc = EXIT_FATAL;
+                    break;
+                }
+                f = o.f;
             }
-            if (!o.f && cli_out_open(&o, c->output)) {
-                rc = EXIT_FATAL;
-                break;
-            }
-            fwrite(rec.data, 1, rec.size, o.f);
+            fwrite(rec.data, 1, rec.size, f);
+            if (whole) continue;
             if (rec.format == RP_FORMAT_WARC)
-                fputs("\r\n\r\n", o.f);
+                fputs("\r\n\r\n", f);
             else
-                fputc('\n', o.f);
+                fputc('\n', f);
         }
+        /* the next input's paths live in another reader: never compare with this one's */
+        if (to_dir && rc == EXIT_OK && dedup_close_file(&d) != 0) rc = EXIT_FATAL;
         rp_reader_free(rd);
     }
     if (rc == EXIT_OK && doc != rp_engine_n_docs(e)) {
         fprintf(stderr, "reprint: inputs changed between passes; dedup aborted\n");
         rc = EXIT_FATAL;
     }
-    if (o.f) {
+    if (to_dir) {
+        rc = dedup_dir_end(&d, out, rc);
+        free(out);
+    } else if (o.f) {
         if (rc == EXIT_OK)
             rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
         else
@@ -581,9 +894,44 @@ static int run_explain(const struct cli *c, rp_engine *e)
     return cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
 }
 
+/* Before reading anything: no output may replace an input or another output, and dedup never
+ * merges into a folder that holds something (see the dedup layout above). */
+static int check_outputs(const struct cli *c)
+{
+    const int dedup = !strcmp(c->cmd, "dedup");
+    if (cli_out_check_inputs(c->output, dedup, c->inputs, c->n_inputs) ||
+        cli_out_check_inputs(c->report, 0, c->inputs, c->n_inputs))
+        return EXIT_USAGE;
+    if (cli_out_same(c->output, c->report)) {
+        fprintf(stderr, "reprint: %s: -o and --report name the same file\n", c->report);
+        return EXIT_USAGE;
+    }
+    struct stat so, si;
+    if (dedup && c->output && strcmp(c->output, "-") && stat(c->output, &so) == 0 &&
+        !S_ISDIR(so.st_mode))
+        for (int a = 0; a < c->n_inputs; a++)
+            if (strcmp(c->inputs[a], "-") && stat(c->inputs[a], &si) == 0 &&
+                S_ISDIR(si.st_mode)) { /* known before reading: the output is a folder */
+                fprintf(stderr,
+                        "reprint: %s: exists and is not a folder; dedup of folders, text or "
+                        "HTML files writes a folder\n",
+                        c->output);
+                return EXIT_USAGE;
+            }
+    if (dedup && c->output && strcmp(c->output, "-") && dir_nonempty(c->output)) {
+        fprintf(stderr,
+                "reprint: %s: folder not empty; dedup writes a new folder and never merges "
+                "into or deletes an existing one (remove it or choose another -o)\n",
+                c->output);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 static int run_engine_cmd(struct cli *c)
 {
-    int rc = EXIT_OK;
+    int rc = check_outputs(c);
+    if (rc != EXIT_OK) return rc;
     rp_engine *e = NULL;
     rp_status st = rp_engine_create(&e, &c->cfg, NULL);
     if (st != RP_OK) {

@@ -18,6 +18,8 @@ struct rpi_file {
     char *rel;     /* path relative to the directory argument (or the argument itself) */
     uint64_t size; /* st_size of a regular file, else 0 */
     int err;       /* errno when the walk could not stat/open it: reported as RP_SKIP_OPEN */
+    const char *why; /* static text when the walk does not read this entry (a FIFO, a socket,
+                        a device or a symlinked folder inside a folder): RP_SKIP_OPEN */
 };
 
 /* JSON array framing states. */

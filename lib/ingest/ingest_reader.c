@@ -101,7 +101,7 @@ rp_status rp_reader_open_memory(rp_reader **out, const void *data, size_t size,
     r->mem_size = size;
     r->bytes_total = size;
     struct rpi_file f = {rpi_strndup(r->alloc, name, strlen(name)),
-                         rpi_strndup(r->alloc, name, strlen(name)), size, 0};
+                         rpi_strndup(r->alloc, name, strlen(name)), size, 0, NULL};
     rp_status st = f.path && f.rel ? rpi_vec_push(&r->files, &f) : RP_E_NOMEM;
     if (st != RP_OK) {
         rpi_free(r->alloc, f.path);
@@ -356,13 +356,19 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
         /* memory is read as it is: no codec (a caller that accepts compressed bodies would
          * otherwise let a few MiB expand into gigabytes of documents) */
         rpi_codec_init_memory(&r->codec, r->mem, r->mem_size, r->alloc);
-    } else if (!err) {
+    } else if (!err && !f->why) {
         const int is_stdin = strcmp(f->path, "-") == 0;
         r->fd = is_stdin ? 0 : open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (r->fd < 0) err = errno;
         r->fd_owned = !is_stdin && r->fd >= 0;
         struct stat sb;
         if (!err && fstat(r->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) err = EISDIR;
+    }
+    if (f->why && !r->mem) { /* an entry the walk lists but does not read (ingest_walk.c) */
+        rpi_reader_rec(r, rec, 0, 0);
+        rpi_reader_skip(r, rec, RP_SKIP_OPEN, "%s", f->why);
+        r->file_done = 1;
+        return RP_OK;
     }
     if (err) {
         rpi_reader_rec(r, rec, 0, 0);

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* ingest_walk.c -- expand an argument into the ordered list of files to read: a file, "-" for
- * stdin, or a directory walked depth-first with its entries in strcmp order. */
+ * stdin, or a directory walked depth-first with its entries in strcmp order.
+ *
+ * Inside a directory, regular files and symlinks to regular files are read. Everything else
+ * is listed too, as an entry the reader reports as a skipped document (RP_SKIP_OPEN, detail
+ * naming the path and why), so that nothing is left out silently: FIFOs (opening one would
+ * block until a writer comes), sockets, devices, and symlinks to directories. Symlinked
+ * directories are not followed: following them needs loop detection and can read the same
+ * files twice under two names; a user who wants them gives them as arguments. Hidden entries
+ * (names starting with '.') are left out by rule, as documented, and are not reported. */
 #include <dirent.h>   /* opendir, readdir */
 #include <errno.h>    /* errno */
 #include <stdlib.h>   /* qsort */
@@ -30,13 +38,38 @@ static char *join(const rp_alloc *alloc, const char *a, const char *b)
 static rp_status add_file(struct rpi_vec *files, const rp_alloc *alloc, char *path, char *rel,
                           uint64_t size, int err)
 {
-    struct rpi_file f = {path, rel, size, err};
+    struct rpi_file f = {path, rel, size, err, NULL};
     const rp_status st = rpi_vec_push(files, &f);
     if (st != RP_OK) {
         rpi_free(alloc, path);
         rpi_free(alloc, rel);
     }
     return st;
+}
+
+/* An entry of a directory that is not read, reported by the reader with why. */
+static rp_status add_unread(struct rpi_vec *files, const rp_alloc *alloc, char *path, char *rel,
+                            const char *why)
+{
+    struct rpi_file f = {path, rel, 0, 0, why};
+    const rp_status st = rpi_vec_push(files, &f);
+    if (st != RP_OK) {
+        rpi_free(alloc, path);
+        rpi_free(alloc, rel);
+    }
+    return st;
+}
+
+/* Why a non-regular entry (after following a symlink: via_link) is not read. */
+static const char *unread_reason(mode_t mode, int via_link)
+{
+    if (S_ISDIR(mode)) return "symbolic link to a directory, not followed";
+    if (S_ISFIFO(mode)) return via_link ? "symbolic link to a FIFO, not read" : "FIFO, not read";
+    if (S_ISSOCK(mode))
+        return via_link ? "symbolic link to a socket, not read" : "socket, not read";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return via_link ? "symbolic link to a device, not read" : "device, not read";
+    return "not a regular file, not read";
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -136,7 +169,7 @@ static rp_status walk_dir(const char *root, struct rpi_vec *files, uint64_t *tot
         if (stack.len == 0) break;
         cur = RPI_VEC_AT(&stack, struct pending, stack.len - 1);
         stack.len--;
-        /* Directory symlinks are not followed (no cycles); file symlinks are. */
+        /* Directory symlinks are not followed (see the top of the file); file symlinks are. */
         struct stat sb;
         is_dir = 0;
         if (lstat(cur.path, &sb) != 0) {
@@ -151,16 +184,14 @@ static rp_status walk_dir(const char *root, struct rpi_vec *files, uint64_t *tot
                 *total += (uint64_t)sb.st_size;
                 st = add_file(files, alloc, cur.path, cur.rel, (uint64_t)sb.st_size, 0);
             } else {
-                rpi_free(alloc, cur.path);
-                rpi_free(alloc, cur.rel);
+                st = add_unread(files, alloc, cur.path, cur.rel, unread_reason(sb.st_mode, 1));
             }
         } else if (S_ISREG(sb.st_mode)) {
             *total += (uint64_t)sb.st_size;
             st = add_file(files, alloc, cur.path, cur.rel, (uint64_t)sb.st_size, 0);
         } else {
-            /* fifos, sockets, devices inside a tree are not documents */
-            rpi_free(alloc, cur.path);
-            rpi_free(alloc, cur.rel);
+            /* FIFOs, sockets, devices inside a tree are not documents: reported, not read */
+            st = add_unread(files, alloc, cur.path, cur.rel, unread_reason(sb.st_mode, 0));
         }
         cur.path = cur.rel = NULL;
         if (st != RP_OK) break;

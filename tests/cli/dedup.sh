@@ -16,9 +16,15 @@ PY
 # idempotent: deduplicating the result removes nothing
 "$REPRINT" dedup --quiet -o "$T/d2.jsonl" "$T/d.jsonl"
 cmp -s "$T/d.jsonl" "$T/d2.jsonl" || fail "dedup is not idempotent"
-# text files go to a directory
+# text files go to a directory, under the input folder's name (OUT/news/...)
 "$REPRINT" dedup --quiet -o "$T/outdir" "$SRCDIR/samples/news"
-[ "$(ls "$T/outdir" | wc -l)" = 4 ] || { ls "$T/outdir"; fail "text dedup should keep 4 files"; }
+[ "$(ls "$T/outdir")" = news ] || { ls "$T/outdir"; fail "dedup folder should hold news/"; }
+[ "$(ls "$T/outdir/news" | wc -l)" = 4 ] || { ls "$T/outdir/news"; fail "text dedup should keep 4 files"; }
+for f in "$T"/outdir/news/*; do
+    cmp -s "$f" "$SRCDIR/samples/news/${f##*/}" || fail "${f##*/} is not the input file verbatim"
+done
+# the folder is made like a new file: 0777 & ~umask, not mkdtemp's 0700
+[ "$(stat -c %a "$T/outdir")" = "$(printf '%o' $(( 0777 & ~$(umask) )))" ] || fail "folder mode"
 # no temp files left behind
 [ -z "$(ls "$T" | grep '\.tmp\.')" ] || fail "temp file left"
 echo "dedup: ok"

@@ -10,7 +10,7 @@
 #include <stdio.h>    /* snprintf, fopen */
 #include <stdlib.h>   /* malloc, free, mkdtemp */
 #include <string.h>   /* memcmp, strlen, strstr */
-#include <sys/stat.h> /* mkdir */
+#include <sys/stat.h> /* mkdir, mkfifo */
 #include <unistd.h>   /* symlink, unlink, rmdir */
 #include <cmocka.h>   /* cmocka_unit_test, assert_* */
 #include <jansson.h>  /* the reference for the JSON fast path */
@@ -1406,10 +1406,13 @@ static void test_walk(void **state)
     assert_int_equal(symlink(tmp_path("tree/a"), tmp_path("tree/link_dir")), 0);
     assert_int_equal(symlink(tmp_path("outside.txt"), tmp_path("tree/link_file.txt")), 0);
     assert_int_equal(symlink(tmp_path("nowhere"), tmp_path("tree/dangling.txt")), 0);
+    assert_int_equal(mkfifo(tmp_path("tree/pipe"), 0600), 0);
     struct run *r = run_reader(tmp_path("tree"), &p);
     assert_int_equal(r->st, RP_DONE);
-    static const char *const want[] = {"A.txt", "a/x.txt", "a.txt", "b.txt", "dangling.txt",
-                                       "dir.txt/inner.jsonl", "link_file.txt"};
+    /* link_dir and pipe are listed, not read: skipped documents saying why */
+    static const char *const want[] = {"A.txt",    "a/x.txt",       "a.txt",
+                                       "b.txt",    "dangling.txt",  "dir.txt/inner.jsonl",
+                                       "link_dir", "link_file.txt", "pipe"};
     assert_int_equal(r->n, N_OF(want));
     uint64_t sum = 0;
     for (size_t i = 0; i < N_OF(want); i++) {
@@ -1423,7 +1426,11 @@ static void test_walk(void **state)
     assert_non_null(strstr(r->v[4].detail, "dangling.txt: No such file"));
     assert_int_equal(r->v[5].format, RP_FORMAT_JSONL);
     assert_null(r->v[5].rel);
-    assert_string_equal(r->v[6].data, "linked");
+    assert_int_equal(r->v[6].skip, RP_SKIP_OPEN);
+    assert_non_null(strstr(r->v[6].detail, "link_dir: symbolic link to a directory, not followed"));
+    assert_string_equal(r->v[7].data, "linked");
+    assert_int_equal(r->v[8].skip, RP_SKIP_OPEN);
+    assert_non_null(strstr(r->v[8].detail, "pipe: FIFO, not read"));
     assert_int_equal(r->size_total, 7 + 2 + 2 + 3 + 14 + 6);
     assert_int_equal(r->done, r->size_total);
     (void)sum;
