@@ -141,8 +141,9 @@ RP_API rp_status rp_index_result_doc_sized(const rp_index_result *r, size_t i, r
  * normalized text, text size and date) is not added again, its entry is the stored document
  * (counted in (*res)->n_existing); with a different content the commit fails with
  * RP_E_INVALID and RP_INDEX_E_DUPLICATE, nothing stored. An id longer than RP_INDEX_ID_MAX:
- * RP_E_INVALID and RP_INDEX_E_ID_TOO_LONG. Cost: per new content b band look-ups, one signature comparison per
- * candidate, and O(C log C + E) for the touched components of C units and E edges. */
+ * RP_E_INVALID and RP_INDEX_E_ID_TOO_LONG. Cost: per new content b band look-ups, one
+ * signature comparison per candidate, and O(C log C + E) for the touched components of C units
+ * and E edges; per document one id look-up. */
 RP_API rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run,
                                  rp_index_result **res);
 
