@@ -167,7 +167,9 @@ int index_exit_status(const rp_index *ix)
     switch (rp_index_errkind(ix)) {
     case RP_INDEX_E_LOCKED: return EXIT_LOCKED;
     case RP_INDEX_E_FULL: return EXIT_FULL;
-    case RP_INDEX_E_NOT_FOUND: return EXIT_INPUT;
+    case RP_INDEX_E_NOT_FOUND:
+    case RP_INDEX_E_DUPLICATE:
+    case RP_INDEX_E_ID_TOO_LONG: return EXIT_INPUT;
     default: return EXIT_FATAL;
     }
 }
@@ -205,7 +207,7 @@ static int cmd_add(const struct icli *c, int dry_run)
         return EXIT_FATAL;
     }
     rp_index_batch *b = NULL;
-    unsigned long long n_docs = 0, n_skipped = 0, n_batches = 0, n_bad_dates = 0;
+    unsigned long long n_docs = 0, n_skipped = 0, n_batches = 0, n_bad_dates = 0, n_existing = 0;
     char bad_date_first[256] = "";
     rp_status st = RP_OK;
     int failed_commit = 0;
@@ -252,6 +254,7 @@ static int cmd_add(const struct icli *c, int dry_run)
                     break;
                 }
                 n_batches++;
+                n_existing += res->n_existing;
                 for (size_t i = 0; i < res->n_docs; i++) {
                     index_cluster_line(o.f, &res->docs[i]);
                     n_docs++;
@@ -290,8 +293,10 @@ static int cmd_add(const struct icli *c, int dry_run)
     rc = cli_out_commit(&o) ? EXIT_FATAL : EXIT_OK;
     rp_index_close(ix);
     if (!c->quiet)
-        fprintf(stderr, "reprint index: %s %llu documents (%llu skipped) in %llu batch(es)\n",
-                dry_run ? "queried" : "added", n_docs, n_skipped, n_batches);
+        fprintf(stderr,
+                "reprint index: %s %llu documents (%llu skipped, %llu already stored) in %llu "
+                "batch(es)\n",
+                dry_run ? "queried" : "added", n_docs, n_skipped, n_existing, n_batches);
     if (!c->quiet && n_bad_dates)
         fprintf(stderr,
                 "reprint index: %llu dates not understood, those documents are undated "
@@ -344,10 +349,9 @@ static int cmd_stats(const struct icli *c)
     static const char *const KEEP[] = {"longest", "first", "earliest"};
     putchar('{');
     index_stats_counts(stdout, &s);
-    printf(",\"level\":\"%s\",\"threshold\":",
-           cfg.level == RP_LEVEL_EXACT   ? "exact"
-           : cfg.level == RP_LEVEL_STORY ? "story"
-                                         : "near");
+    printf(",\"level\":\"%s\",\"threshold\":", cfg.level == RP_LEVEL_EXACT   ? "exact"
+                                               : cfg.level == RP_LEVEL_STORY ? "story"
+                                                                             : "near");
     jout_score(stdout, cfg.threshold);
     printf(",\"ngram\":%u,\"num_perm\":%u,\"bands\":%u,\"rows\":%u,\"keep\":\"%s\",\"seed\":%llu",
            cfg.ngram, cfg.num_perm, s.bands, s.rows,

@@ -6,6 +6,7 @@
  * own read transactions) and the routes over the index API are serve_routes.c. Endpoints and
  * status codes: docs/index.md. */
 #include <errno.h>      /* errno */
+#include <fcntl.h>      /* open, O_NONBLOCK */
 #include <getopt.h>     /* getopt_long */
 #include <signal.h>     /* signal */
 #include <stdio.h>      /* fprintf */
@@ -13,6 +14,8 @@
 #include <string.h>     /* strcmp, strdup, strerror */
 #include <arpa/inet.h>  /* inet_pton, htons */
 #include <netinet/in.h> /* sockaddr_in, sockaddr_in6 */
+#include <unistd.h>     /* close */
+#include <sys/stat.h>   /* fstat, S_ISREG, S_IWOTH */
 #include "reprint/rp_index.h"
 #include "cli_args.h"
 #include "cmd_index.h"
@@ -37,13 +40,16 @@ static const char USAGE[] =
     "Options:\n"
     "  --listen ADDR:PORT      address to bind (default 127.0.0.1:8080; port 0 = any free\n"
     "                          port, printed on stderr)\n"
+    "  --port-file FILE        write the bound port to FILE (atomically) once listening\n"
     "  --token-file FILE       require 'Authorization: Bearer TOKEN' (the file's first line)\n"
-    "                          on every request; without it only loopback clients are served\n"
+    "                          on every request; without it only loopback clients are served;\n"
+    "                          a regular file, not writable by others\n"
     "  --threads N             HTTP worker threads (default 4)\n"
     "  --max-body SIZE         largest request body (default 16M; larger: 413)\n"
     "  --max-header SIZE       memory for a request's headers (default 16K; larger: 431)\n"
-    "  --timeout SEC           idle connections are closed, uploads slower than this get\n"
-    "                          408 (default 30)\n"
+    "  --timeout SEC           a request (headers and body) still arriving after SEC gets\n"
+    "                          408 and its connection is closed; idle connections are\n"
+    "                          closed after SEC (default 30)\n"
     "  --max-connections N     concurrent connections (default 256; more are refused)\n"
     "  --map-size SIZE         grow the index's LMDB map to SIZE\n"
     "  --id-field F --text-field F --date-field F --title-field F --url-field F\n"
@@ -68,7 +74,8 @@ enum {
     OPT_TEXT_FIELD,
     OPT_DATE_FIELD,
     OPT_TITLE_FIELD,
-    OPT_URL_FIELD
+    OPT_URL_FIELD,
+    OPT_PORT_FILE
 };
 
 static const struct option LONGOPTS[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -84,6 +91,7 @@ static const struct option LONGOPTS[] = {{"listen", required_argument, NULL, OPT
                                          {"date-field", required_argument, NULL, OPT_DATE_FIELD},
                                          {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
                                          {"url-field", required_argument, NULL, OPT_URL_FIELD},
+                                         {"port-file", required_argument, NULL, OPT_PORT_FILE},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -93,11 +101,29 @@ static int usage_error(const char *fmt, const char *arg)
     return cli_usage_error("reprint serve", fmt, arg);
 }
 
+/* The token file must be a regular file that only its owner (and group) can change: a
+ * world-writable one lets anyone on the host replace the token. */
 static int read_token(const char *path, struct server *s)
 {
-    FILE *f = fopen(path, "r");
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block */
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
         fprintf(stderr, "reprint serve: %s: %s\n", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "reprint serve: --token-file %s: not a regular file\n", path);
+        fclose(f);
+        return -1;
+    }
+    if (st.st_mode & S_IWOTH) {
+        fprintf(stderr,
+                "reprint serve: --token-file %s: writable by every user (mode %03o); "
+                "chmod o-w it\n",
+                path, (unsigned)(st.st_mode & 0777));
+        fclose(f);
         return -1;
     }
     char buf[1024];
@@ -165,6 +191,7 @@ int rp_cmd_serve(int argc, char **argv)
         case OPT_DATE_FIELD: s.ingest.date_field = optarg; break;
         case OPT_TITLE_FIELD: s.ingest.title_field = optarg; break;
         case OPT_URL_FIELD: s.ingest.url_field = optarg; break;
+        case OPT_PORT_FILE: s.port_file = optarg; break;
         case 'q': s.quiet = 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return usage_error("%s", "invalid option");

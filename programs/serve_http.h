@@ -4,6 +4,7 @@
  * Private to programs/; only built with RP_WITH_SERVER. */
 #ifndef RP_SERVE_HTTP_H
 #define RP_SERVE_HTTP_H
+#include <pthread.h>          /* pthread_mutex_t, pthread_cond_t */
 #include <stdatomic.h>        /* atomic_long */
 #include <stddef.h>           /* size_t */
 #include <stdint.h>           /* uint16_t */
@@ -28,15 +29,32 @@ struct server {
     const char *host;      /* address part, for the "listening on" line */
     unsigned threads, max_conn;
     size_t max_header;
+    const char *port_file; /* --port-file: the bound port, written atomically */
     atomic_long in_flight;
     atomic_long n_requests;
+    /* the request deadline (serve_http.c): one slot per open connection, scanned by a
+     * watchdog thread that closes requests still arriving after --timeout */
+    struct conn_slot *slots;
+    size_t n_slots;
+    pthread_mutex_t slots_mu;
+    pthread_cond_t stop_cv;
+    int stopping;
+    unsigned n_open; /* connections served (not refused) */
+    atomic_long n_timed_out;
+    atomic_long n_refused;
 };
+
+/* The longest request target (path and query, as sent) served; longer: 414. Ids fit in it
+ * percent-encoded (RP_INDEX_ID_MAX x 3 plus the longest route prefix). */
+#define SERVE_URL_MAX 4096
 
 /* One request's body as it arrived (NUL-terminated when not NULL). */
 struct request {
+    size_t url_size; /* the request target as sent */
     char *body;
     size_t size, cap;
     double start;
+    int counted;   /* counted in in_flight */
     int rejected;  /* a response was queued at the headers: discard the body */
     unsigned late; /* status to answer once the body has ended (413, 408, 503) */
     const char *late_msg;
@@ -53,6 +71,8 @@ enum MHD_Result serve_send_json(struct MHD_Connection *conn, unsigned status, ch
 /* {"error":msg,"status":code} plus "line" and "column" when line > 0. */
 enum MHD_Result serve_send_error(struct MHD_Connection *conn, unsigned status, const char *msg,
                                  long line, long column);
+/* 405 {"error":"use ...","status":405} with "Allow: allow". */
+enum MHD_Result serve_send_not_allowed(struct MHD_Connection *conn, const char *allow);
 
 /* ---- serve_routes.c ---------------------------------------------------------------------- */
 /* Answer a complete request (headers checked, body in rq). */

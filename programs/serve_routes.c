@@ -21,6 +21,8 @@ static unsigned status_of(const rp_index *ix, rp_status st)
     case RP_INDEX_E_FULL: return 507; /* Insufficient Storage */
     case RP_INDEX_E_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
     case RP_INDEX_E_LOCKED: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case RP_INDEX_E_DUPLICATE: return MHD_HTTP_CONFLICT;
+    case RP_INDEX_E_ID_TOO_LONG: return MHD_HTTP_BAD_REQUEST;
     default:
         return st == RP_E_NOMEM ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -52,7 +54,8 @@ static void result_object(FILE *f, const rp_doc_result *r, uint64_t num)
 }
 
 /* {"key":[results]}; for an add or query with dates not understood, also
- * "dates_not_understood" (how many documents are undated for it) and "first_bad_date". */
+ * "dates_not_understood" (how many documents are undated for it) and "first_bad_date"; with
+ * documents already stored (same id and content: answered, not added) "already_stored". */
 static enum MHD_Result send_results(struct MHD_Connection *conn, unsigned status,
                                     const rp_index_result *res, const char *key,
                                     uint64_t n_bad_dates, const char *bad_date_first)
@@ -75,6 +78,10 @@ static enum MHD_Result send_results(struct MHD_Connection *conn, unsigned status
         fputs(",\"first_bad_date\":", f);
         jout_str(f, bad_date_first ? bad_date_first : "");
     }
+    if (res->n_existing) {
+        fputs(",\"already_stored\":", f);
+        jout_u64(f, res->n_existing);
+    }
     fputs("}\n", f);
     fclose(f);
     return serve_send_json(conn, status, buf, size);
@@ -95,8 +102,8 @@ static long column_at(const char *body, size_t off)
  * is "line L, column C: what", with C counted from the record's start on its first line (an
  * array element may start mid-line); the array framer's is "request: line L: what", and then
  * the column is where the record starts. */
-static enum MHD_Result bad_json(struct MHD_Connection *conn, const char *body,
-                                const rp_record *rec, const char *detail, int framed)
+static enum MHD_Result bad_json(struct MHD_Connection *conn, const char *body, const rp_record *rec,
+                                const char *detail, int framed)
 {
     const long start_col = column_at(body, (size_t)rec->offset);
     long line = (long)rec->line, col = start_col;
@@ -170,9 +177,8 @@ static int prepare(struct server *s, struct MHD_Connection *conn, const char *bo
             *ret = serve_send_error(conn, http, "empty body: no document", 0, 0);
         } else if (n_docs == 1 && first == RP_SKIP_NOT_OBJECT) {
             http = MHD_HTTP_BAD_REQUEST;
-            *ret = serve_send_error(conn, http,
-                                    "expected a JSON object, an array of objects or JSON Lines",
-                                    1, 1);
+            *ret = serve_send_error(
+                conn, http, "expected a JSON object, an array of objects or JSON Lines", 1, 1);
         }
     }
     if (!http && st != RP_OK) {
@@ -239,8 +245,13 @@ static enum MHD_Result post_docs(struct server *s, struct MHD_Connection *conn,
     }
     const char *first;
     const uint64_t n_bad = rp_index_batch_bad_dates(b, &first); /* first lives with b */
-    ret = send_results(conn, dry_run ? MHD_HTTP_OK : MHD_HTTP_CREATED, res, "results", n_bad,
-                       first);
+    /* 201 when something was added; 200 when every document was stored already */
+    size_t n_stored = 0;
+    for (size_t i = 0; i < res->n_docs; i++)
+        n_stored += res->docs[i].relation != RP_REL_SKIPPED;
+    const int created = !dry_run && n_stored > res->n_existing;
+    ret =
+        send_results(conn, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, res, "results", n_bad, first);
     rp_index_batch_free(b);
     rp_index_result_free(res);
     return ret;
@@ -303,24 +314,24 @@ typedef enum MHD_Result (*route_fn)(struct server *s, struct MHD_Connection *con
 static const struct route {
     const char *path;
     int methods;       /* M_* accepted */
-    const char *allow; /* the 405 message */
+    const char *allow; /* the Allow header of a 405 */
     route_fn fn;
 } ROUTES[] = {
-    {"/healthz", M_GET, "use GET", route_health},
-    {"/v1/stats", M_GET, "use GET", route_stats},
-    {"/v1/documents", M_POST, "use POST", route_add},
-    {"/v1/query", M_POST, "use POST", route_query},
-    {"/v1/documents/", M_GET | M_DELETE, "use GET or DELETE", route_document},
-    {"/v1/clusters/", M_GET, "use GET", route_cluster},
+    {"/healthz", M_GET, "GET, HEAD", route_health},
+    {"/v1/stats", M_GET, "GET, HEAD", route_stats},
+    {"/v1/documents", M_POST, "POST", route_add},
+    {"/v1/query", M_POST, "POST", route_query},
+    {"/v1/documents/", M_GET | M_DELETE, "GET, HEAD, DELETE", route_document},
+    {"/v1/clusters/", M_GET, "GET, HEAD", route_cluster},
 };
 
 enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const char *url,
                             const char *method, const struct request *rq)
 {
     const int m = !strcmp(method, "GET") || !strcmp(method, "HEAD") ? M_GET
-                  : !strcmp(method, "POST")                        ? M_POST
-                  : !strcmp(method, "DELETE")                      ? M_DELETE
-                                                                   : 0;
+                  : !strcmp(method, "POST")                         ? M_POST
+                  : !strcmp(method, "DELETE")                       ? M_DELETE
+                                                                    : 0;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
         const struct route *r = &ROUTES[i];
         const size_t n = strlen(r->path);
@@ -331,8 +342,7 @@ enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const
         } else if (strcmp(url, r->path) != 0) {
             continue;
         }
-        if (!(m & r->methods))
-            return serve_send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r->allow, 0, 0);
+        if (!(m & r->methods)) return serve_send_not_allowed(conn, r->allow);
         return r->fn(s, conn, m, id, rq);
     }
     return serve_send_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint", 0, 0);

@@ -21,14 +21,21 @@ extern "C" {
 /* Why an index call failed, beyond its rp_status (for exit codes and HTTP statuses). */
 typedef enum rp_index_error {
     RP_INDEX_E_NONE = 0,
-    RP_INDEX_E_LOCKED = 1,   /* another process holds the writer lock */
-    RP_INDEX_E_FULL = 2,     /* the LMDB map size or the disk is full (ENOSPC, EFBIG, EDQUOT);
+    RP_INDEX_E_LOCKED = 1,     /* another process holds the writer lock */
+    RP_INDEX_E_FULL = 2,       /* the LMDB map size or the disk is full (ENOSPC, EFBIG, EDQUOT);
                                 the batch was rolled back and the index stays usable */
-    RP_INDEX_E_EXISTS = 3,   /* create: DIR already holds an index */
-    RP_INDEX_E_MISSING = 4,  /* open: DIR holds no index */
-    RP_INDEX_E_FORMAT = 5,   /* unknown format version or unreadable metadata */
-    RP_INDEX_E_NOT_FOUND = 6 /* no such document or cluster */
+    RP_INDEX_E_EXISTS = 3,     /* create: DIR already holds an index */
+    RP_INDEX_E_MISSING = 4,    /* open: DIR holds no index */
+    RP_INDEX_E_FORMAT = 5,     /* unknown format version or unreadable metadata */
+    RP_INDEX_E_NOT_FOUND = 6,  /* no such document or cluster */
+    RP_INDEX_E_DUPLICATE = 7,  /* commit: an id already stored (or earlier in the batch) with a
+                                 different content; nothing of the batch was stored */
+    RP_INDEX_E_ID_TOO_LONG = 8 /* commit: an id longer than RP_INDEX_ID_MAX bytes */
 } rp_index_error;
+
+/* The longest id rp_index_commit stores, in bytes: an id must fit, percent-encoded (x3), in a
+ * URL of `reprint serve` (4096 bytes, docs/index.md) to be fetched or deleted later. */
+#define RP_INDEX_ID_MAX 1024
 
 typedef struct rp_index_options {
     uint64_t map_size; /* create/open: LMDB map size, the largest the index may grow; default
@@ -54,7 +61,7 @@ typedef struct rp_index rp_index; /* opaque; thread-safe as described above */
 RP_API rp_status rp_index_create_sized(const char *dir, const rp_config *cfg, size_t cfg_size,
                                        const rp_index_options *opt, rp_index_error *err);
 /* cfg_size: sizeof the caller's rp_config (reprint.h: structs that grow), passed by the macro */
-#define rp_index_create(dir, cfg, opt, err)                                                       \
+#define rp_index_create(dir, cfg, opt, err)                                                        \
     rp_index_create_sized((dir), (cfg), sizeof *(cfg), (opt), (err))
 
 /* Open an index. Unless opt->read_only, takes the writer lock (RP_E_IO with
@@ -109,6 +116,8 @@ typedef struct rp_index_result {
     uint64_t *doc_numbers; /* index document number of docs[i]; UINT64_MAX if not stored
                               (skipped, or a query) */
     void *priv_;           /* string storage */
+    size_t n_existing;     /* commit: documents whose id was already stored with the same
+                              content; their entry is the stored document, nothing added */
 } rp_index_result;
 /* Accepts NULL. Freed with the allocator of the index that made it (the result keeps a copy,
  * so it may be freed after rp_index_close). */
@@ -126,14 +135,22 @@ RP_API rp_status rp_index_result_doc_sized(const rp_index_result *r, size_t i, r
  * nothing of it is stored. With dry_run (a query) the same work is done and rolled back, so
  * the answer is exactly what adding would give. *res gets one entry per batch document, with
  * its cluster after the batch (skipped documents: RP_REL_SKIPPED). Serialized with other
- * commits on ix. Cost: per new content b band look-ups, one signature comparison per
- * candidate, and O(C log C + E) for the touched components of C units and E edges. */
+ * commits on ix.
+ * Ids are unique (checked in the write transaction, so concurrent commits cannot race): a
+ * document whose id is already stored (or earlier in the batch) with the same content (equal
+ * normalized text, text size and date) is not added again, its entry is the stored document
+ * (counted in (*res)->n_existing); with a different content the commit fails with
+ * RP_E_INVALID and RP_INDEX_E_DUPLICATE, nothing stored. An id longer than RP_INDEX_ID_MAX:
+ * RP_E_INVALID and RP_INDEX_E_ID_TOO_LONG. Cost: per new content b band look-ups, one
+ * signature comparison per candidate, and O(C log C + E) for the touched components of C units
+ * and E edges; per document one id look-up. */
 RP_API rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run,
                                  rp_index_result **res);
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-/* The document(s) with this id (ids need not be unique: all are returned, oldest first).
+/* The document(s) with this id (an index made before ids were unique may hold several: all
+ * are returned, oldest first).
  * RP_E_INVALID with RP_INDEX_E_NOT_FOUND when there is none. */
 RP_API rp_status rp_index_doc(rp_index *ix, const char *id, rp_index_result **res);
 /* The members of the cluster whose representative has this id: representative first, then by

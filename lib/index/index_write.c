@@ -467,6 +467,38 @@ rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
     return st;
 }
 
+RPI_FUNC rp_status rpi_ix_find_id(rp_index *ix, MDB_txn *txn, const char *id, struct rpi_vec *out);
+
+/* Ids are unique: look d's id up in DB_IDS inside the write transaction (which sees the
+ * batch's earlier documents), so two commits of one id cannot both store it. *stored gets the
+ * stored document of the same content, RPI_IX_NONE when the id is new. */
+static rp_status check_id(rp_index *ix, MDB_txn *txn, const struct rpi_ixdoc *d, size_t i,
+                          struct rpi_vec *found, uint64_t *stored)
+{
+    *stored = RPI_IX_NONE;
+    const size_t id_len = strlen(d->id);
+    if (id_len > RP_INDEX_ID_MAX)
+        return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_ID_TOO_LONG,
+                           "document %zu: an id of %zu bytes, longer than the limit of %d bytes",
+                           i + 1, id_len, RP_INDEX_ID_MAX);
+    found->len = 0;
+    RP_TRY(rpi_ix_find_id(ix, txn, d->id, found));
+    if (found->len == 0) return RP_OK;
+    const uint64_t docno = RPI_VEC_AT(found, uint64_t, 0);
+    MDB_val v;
+    RP_TRY(rpi_ix_get(ix, txn, DB_DOCS, docno, &v));
+    const unsigned char *rec = v.mv_data;
+    if (v.mv_size >= DOC_HEADER && get_le64(rec + DOC_H0) == d->h0 &&
+        get_le64(rec + DOC_H1) == d->h1 && get_le64(rec + DOC_TEXT_SIZE) == d->text_size &&
+        (int64_t)get_le64(rec + DOC_DATE) == d->date) {
+        *stored = docno;
+        return RP_OK;
+    }
+    return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_DUPLICATE,
+                       "document %zu: id '%.200s' is already stored with a different content",
+                       i + 1, d->id);
+}
+
 rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
 {
     *res = NULL;
@@ -476,6 +508,9 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     rpi_umap_init(&seeds, ix->alloc);
     struct rpi_vec cands;
     rpi_vec_init(&cands, sizeof(uint64_t), ix->alloc);
+    struct rpi_vec found;
+    rpi_vec_init(&found, sizeof(uint64_t), ix->alloc);
+    size_t n_existing = 0;
     struct rpi_resbuild *rb = NULL;
     struct rpi_counters ctr;
     const size_t n = b->docs.len;
@@ -485,6 +520,12 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
         const struct rpi_ixdoc *d = &RPI_VEC_AT(&b->docs, struct rpi_ixdoc, i);
         nums[i] = RPI_IX_NONE;
         if (d->skip != RP_SKIP_NONE) continue;
+        st = check_id(ix, txn, d, i, &found, &nums[i]);
+        if (st != RP_OK) break;
+        if (nums[i] != RPI_IX_NONE) { /* the same document again: answered, not added */
+            n_existing++;
+            continue;
+        }
         if (ctr.next_doc >= UINT32_MAX) {
             st = rpi_ix_fail(RP_E_TOO_BIG, RP_INDEX_E_FULL, "document numbers exhausted");
             break;
@@ -506,12 +547,14 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     st = rpi_ix_end_write(ix, txn, st, !dry_run);
     rpi_umap_free(&seeds);
     rpi_vec_free(&cands);
+    rpi_vec_free(&found);
     rpi_free(ix->alloc, nums);
     if (st != RP_OK) {
         rpi_res_abort(rb);
         return st;
     }
     *res = rpi_res_finish(rb);
+    (*res)->n_existing = n_existing;
     return RP_OK;
 }
 
@@ -677,8 +720,6 @@ static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *d
     rpi_umap_free(&seeds);
     return st;
 }
-
-RPI_FUNC rp_status rpi_ix_find_id(rp_index *ix, MDB_txn *txn, const char *id, struct rpi_vec *out);
 
 rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
 {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # reprint serve on a loopback port: every endpoint, the documents' clusters equal a batch run,
 # malformed JSON (400 with line and column), body and header limits (413, 431), slow upload
-# (408), methods (405), unknown paths (404), bearer token (401), graceful SIGTERM.
+# (408), methods (405), unknown paths (404), bearer token (401), graceful SIGTERM; every error
+# answered in JSON (405 with Allow, 414, 431), unique ids (the same document again adds
+# nothing, another content is 409, 40 concurrent POSTs of one id store one document), long ids
+# refused, the Bearer scheme in any case, token files checked, --port-file with -q.
 source "$(dirname "$0")/common.bash"
 command -v curl > /dev/null || fail "curl is needed (scripts/install-deps.sh)"
 python3 "$SRCDIR/tests/cli/gen_corpus.py" "$T/c.jsonl" "$T/gold.tsv" 60 9
@@ -106,20 +109,76 @@ head -c 300000 /dev/zero | tr '\0' 'a' > "$T/big"
     "$B/v1/documents")" = 413 ] || fail "413 chunked"
 [ "$(code -H "X-Big: $(head -c 6000 /dev/zero | tr '\0' 'h')" "$B/healthz")" = 431 ] ||
     fail "431"
+grep -q '"status":431' "$T/body" || fail "431 not JSON: $(cat "$T/body")"
+[ "$(code "$B/v1/documents/$(head -c 5000 /dev/zero | tr '\0' 'u')")" = 414 ] || fail "414"
+grep -q '"status":414' "$T/body" || fail "414 not JSON: $(cat "$T/body")"
 [ "$(code -X GET "$B/v1/documents")" = 405 ] || fail "405"
 [ "$(code -X POST "$B/healthz")" = 405 ] || fail "405 healthz"
+grep -q '"status":405' "$T/body" || fail "405 not JSON: $(cat "$T/body")"
+curl -s -D - -o /dev/null -X PUT "$B/v1/documents/x" | tr -d '\r' |
+    grep -qx 'Allow: GET, HEAD, DELETE' || fail "405 without Allow"
 [ "$(code "$B/v2/whatever")" = 404 ] || fail "404"
-# a body trickling in slower than --timeout: 408 once it has arrived
+# ids are unique: the same document again is answered with the stored one (200, nothing
+# added), another content under a stored id is 409; 40 concurrent POSTs of one id store one
+docs() { curl -s "$B/v1/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['documents'])"; }
+d0=$(docs)
+one='{"id":"uniq-1","text":"a document posted more than once"}'
+[ "$(code -X POST --data-binary "$one" "$B/v1/documents")" = 201 ] || fail "POST uniq-1"
+[ "$(code -X POST --data-binary "$one" "$B/v1/documents")" = 200 ] ||
+    fail "POST the same document again: $(cat "$T/body")"
+grep -q '"already_stored":1' "$T/body" || fail "already_stored: $(cat "$T/body")"
+[ "$(code -X POST --data-binary '{"id":"uniq-1","text":"another text"}' "$B/v1/documents")" = \
+    409 ] || fail "409"
+grep -q '"status":409' "$T/body" && grep -q "uniq-1" "$T/body" || fail "409 body: $(cat "$T/body")"
+[ "$(code -X POST --data-binary '[{"id":"uniq-2","text":"x y z"},{"id":"uniq-1","text":"q"}]' \
+    "$B/v1/documents")" = 409 ] || fail "409 in an array"
+[ "$(code "$B/v1/documents/uniq-2")" = 404 ] || fail "a refused batch stored a document"
+racers=()
+for i in $(seq 40); do
+    curl -s -m 20 -o "$T/race.$i" -w '%{http_code}\n' -X POST \
+        --data-binary '{"id":"race","text":"forty clients post this one document"}' \
+        "$B/v1/documents" > "$T/race.code.$i" &
+    racers+=($!)
+done
+wait "${racers[@]}"
+[ "$(cat "$T"/race.code.* | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" = \
+    "200:39 201:1 " ] || fail "40 concurrent POSTs: $(cat "$T"/race.code.* | sort | uniq -c)"
+[ "$(code "$B/v1/documents/race")" = 200 ] || fail "GET race"
+python3 -c "
+import json
+assert len(json.load(open('$T/body'))['documents']) == 1" || fail "race stored twice"
+[ "$(docs)" = $((d0 + 2)) ] || fail "documents: $d0 -> $(docs), expected +2"
+# an id that could not be fetched later (over 1024 bytes) is refused
+python3 -c "import json; print(json.dumps({'id': 'L' * 1025, 'text': 'long id'}))" > "$T/long"
+[ "$(code -X POST --data-binary @"$T/long" "$B/v1/documents")" = 400 ] || fail "long id"
+grep -q "1024 bytes" "$T/body" || fail "long id: no limit in the message: $(cat "$T/body")"
+python3 -c "import json; print(json.dumps({'id': 'L' * 1024, 'text': 'long id'}))" > "$T/long"
+[ "$(code -X POST --data-binary @"$T/long" "$B/v1/documents")" = 201 ] || fail "1024-byte id"
+[ "$(code "$B/v1/documents/$(head -c 1024 /dev/zero | tr '\0' 'L')")" = 200 ] ||
+    fail "GET a 1024-byte id"
+# a body trickling in slower than --timeout: 408 at the deadline, the connection closed
 python3 - "${B#http://}" > "$T/slow" <<'PY'
 import socket, sys, time
 host, port = sys.argv[1].split(":")
 s = socket.create_connection((host, int(port)))
+t0 = time.monotonic()
 s.sendall(b"POST /v1/documents HTTP/1.1\r\nHost: x\r\nContent-Length: 48\r\n\r\n")
-for i in range(6):
-    time.sleep(0.6)
-    s.sendall(b"{       ")
-s.settimeout(5)
-print(s.recv(200).decode().split("\r\n")[0])
+s.settimeout(0.6)
+answer = b""
+for i in range(8):
+    try:
+        s.sendall(b"{       ")
+        d = s.recv(200)
+    except socket.timeout:
+        continue
+    except OSError:
+        break
+    answer += d
+    if not d or answer:
+        break
+dt = time.monotonic() - t0
+print(answer.decode().split("\r\n")[0], "after %.1f s" % dt)
+assert 1.8 < dt < 3.5, dt
 PY
 grep -q " 408 " "$T/slow" || fail "slow upload: $(cat "$T/slow")"
 kill -TERM $PID
@@ -133,8 +192,39 @@ start_server --token-file "$T/token"
     fail "401 wrong token"
 [ "$(code -H 'Authorization: Bearer sekrit-token-123' "$B/v1/stats")" = 200 ] ||
     fail "200 with token"
+[ "$(code -H 'Authorization: bearer sekrit-token-123' "$B/v1/stats")" = 200 ] ||
+    fail "the Bearer scheme is case-insensitive"
+[ "$(code -H 'Authorization: BEARER  sekrit-token-123' "$B/v1/stats")" = 200 ] ||
+    fail "BEARER and two spaces"
+[ "$(code -H 'Authorization: Bearersekrit-token-123' "$B/v1/stats")" = 401 ] ||
+    fail "no space after the scheme"
 kill -TERM $PID
 wait $PID
+# token files: world-writable or not a regular file: refused at start with a message
+chmod 666 "$T/token"
+expect_exit 2 "$REPRINT" serve --listen 127.0.0.1:0 --token-file "$T/token" "$ix" 2> "$T/err"
+grep -q "writable by every user" "$T/err" || fail "world-writable token file: $(cat "$T/err")"
+chmod 600 "$T/token"
+mkfifo "$T/fifo"
+expect_exit 2 "$REPRINT" serve --listen 127.0.0.1:0 --token-file "$T/fifo" "$ix" 2> "$T/err"
+grep -q "not a regular file" "$T/err" || fail "FIFO token file: $(cat "$T/err")"
+expect_exit 2 "$REPRINT" serve --listen 127.0.0.1:0 --token-file "$T" "$ix" 2> "$T/err"
+# -q prints nothing; --port-file gives the port
+"$REPRINT" serve --listen 127.0.0.1:0 -q --port-file "$T/port" "$ix" 2> "$T/srv.log" &
+PID=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+[ "$(code "http://127.0.0.1:$(cat "$T/port")/healthz")" = 200 ] || fail "--port-file"
+kill -TERM $PID
+wait $PID
+[ ! -s "$T/srv.log" ] || fail "-q printed: $(cat "$T/srv.log")"
+# reprint index add: the same rule (a document again: counted, nothing added; another content:
+# refused, exit 1, the id named)
+printf '%s\n' "$one" > "$T/again.jsonl"
+"$REPRINT" index add "$ix" "$T/again.jsonl" > /dev/null 2> "$T/err"
+grep -q "1 already stored" "$T/err" || fail "index add again: $(cat "$T/err")"
+printf '{"id":"uniq-1","text":"yet another text"}\n' > "$T/other.jsonl"
+expect_exit 1 "$REPRINT" index add "$ix" "$T/other.jsonl" > /dev/null 2> "$T/err"
+grep -q "uniq-1" "$T/err" || fail "index add conflict: $(cat "$T/err")"
 # a story-level index: GET /v1/stats carries the story statistics, which grow with an add
 ix=$T/ix-story
 "$REPRINT" index create "$ix" --level story

@@ -4,15 +4,17 @@
  * same-topic distractor staying out, queries storing nothing, exact copies, term and line
  * statistics growing with adds and shrinking with removals, a cluster re-placed when its
  * centre leaves; the index's allocator (every block it takes is given back) and allocation
- * failures (an add, a query, a lookup or a removal fails cleanly and changes nothing). */
-#include <setjmp.h> /* cmocka */
-#include <stdarg.h> /* cmocka */
-#include <stddef.h> /* cmocka */
-#include <stdint.h> /* uint64_t */
-#include <stdio.h>  /* snprintf */
-#include <stdlib.h> /* mkdtemp */
-#include <string.h> /* strcmp */
-#include <unistd.h> /* unlink, rmdir */
+ * failures (an add, a query, a lookup or a removal fails cleanly and changes nothing); unique
+ * ids (the same document again adds nothing, another content under a stored id is refused). */
+#include <pthread.h> /* pthread_create: commits of one id at once */
+#include <setjmp.h>  /* cmocka */
+#include <stdarg.h>  /* cmocka */
+#include <stddef.h>  /* cmocka */
+#include <stdint.h>  /* uint64_t */
+#include <stdio.h>   /* snprintf */
+#include <stdlib.h>  /* mkdtemp */
+#include <string.h>  /* strcmp */
+#include <unistd.h>  /* unlink, rmdir */
 #include <cmocka.h>
 #include "reprint/rp_index.h"
 #include "common/common_internal.h" /* rpi_fault_malloc_arm */
@@ -713,6 +715,96 @@ static void test_alloc_failure_near(void **state)
     run_fault(RP_LEVEL_NEAR);
 }
 
+/* Ids are unique, checked inside the write transaction: the same document again is answered
+ * with the stored one and adds nothing; another content under a stored id (or twice in one
+ * batch) is RP_INDEX_E_DUPLICATE with nothing of the batch stored; ids past RP_INDEX_ID_MAX are
+ * refused; concurrent commits of one id store it once. */
+struct same_id_arg {
+    rp_index *ix;
+    rp_status st;
+    uint64_t doc_number;
+};
+
+static void *commit_same_id(void *p)
+{
+    struct same_id_arg *a = p;
+    static char *const json[1] = {"{\"id\":\"race\",\"text\":\"one racing text to store once\"}"};
+    rp_index_result *res;
+    a->st = try_add(a->ix, json, 1, 0, &res);
+    a->doc_number = a->st == RP_OK ? res->doc_numbers[0] : UINT64_MAX;
+    rp_index_result_free(res);
+    return NULL;
+}
+
+static void test_unique_ids(void **state)
+{
+    (void)state;
+    rp_index *ix = create_with(RP_LEVEL_NEAR, NULL);
+    rp_index_stats s;
+    rp_index_result *res;
+    put(ix, "a", "the first text of document a", 0, &res);
+    const uint64_t num_a = res->doc_numbers[0];
+    assert_int_equal(res->n_existing, 0);
+    rp_index_result_free(res);
+    /* the same again: the stored document, nothing added */
+    const rp_doc_result *r = put(ix, "a", "the first text of document a", 0, &res);
+    assert_string_equal(r->id, "a");
+    assert_int_equal(res->n_existing, 1);
+    assert_int_equal(res->doc_numbers[0], num_a);
+    rp_index_result_free(res);
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, 1);
+    /* another content under a stored id, alone or in a batch: refused, nothing stored */
+    char j[4][256];
+    char *jp[4] = {j[0], j[1], j[2], j[3]};
+    json_doc(j[0], sizeof j[0], "a", "a second text under the same id");
+    assert_int_equal(try_add(ix, jp, 1, 0, &res), RP_E_INVALID);
+    assert_int_equal(rp_index_errkind(ix), RP_INDEX_E_DUPLICATE);
+    assert_non_null(strstr(rp_index_errmsg(ix), "'a'"));
+    json_doc(j[0], sizeof j[0], "b", "text of b");
+    json_doc(j[1], sizeof j[1], "c", "text of c");
+    json_doc(j[2], sizeof j[2], "b", "another text of b");
+    assert_int_equal(try_add(ix, jp, 3, 0, &res), RP_E_INVALID);
+    assert_int_equal(rp_index_errkind(ix), RP_INDEX_E_DUPLICATE);
+    assert_int_equal(try_add(ix, jp, 3, 1, &res), RP_E_INVALID); /* a query: the same rule */
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, 1);
+    /* twice in one batch with the same content: stored once, both answered */
+    json_doc(j[2], sizeof j[2], "b", "text of b");
+    assert_int_equal(try_add(ix, jp, 3, 0, &res), RP_OK);
+    assert_int_equal(res->n_existing, 1);
+    assert_int_equal(res->doc_numbers[0], res->doc_numbers[2]);
+    rp_index_result_free(res);
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, 3);
+    /* the id limit */
+    static char id[RP_INDEX_ID_MAX + 2], big[RP_INDEX_ID_MAX + 128];
+    memset(id, 'x', RP_INDEX_ID_MAX + 1);
+    json_doc(big, sizeof big, id, "a long id");
+    char *bp[1] = {big};
+    assert_int_equal(try_add(ix, bp, 1, 0, &res), RP_E_INVALID);
+    assert_int_equal(rp_index_errkind(ix), RP_INDEX_E_ID_TOO_LONG);
+    id[RP_INDEX_ID_MAX] = '\0';
+    json_doc(big, sizeof big, id, "a long id");
+    assert_int_equal(try_add(ix, bp, 1, 0, &res), RP_OK);
+    rp_index_result_free(res);
+    /* 8 threads commit one id at once: one document stored, all answered with it */
+    struct same_id_arg a[8];
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (struct same_id_arg){ix, RP_E_IO, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, commit_same_id, &a[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].st, RP_OK);
+        assert_int_equal(a[i].doc_number, a[0].doc_number);
+    }
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, 5);
+    rp_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_allocator_near),
         cmocka_unit_test(test_alloc_failure_story),
         cmocka_unit_test(test_alloc_failure_near),
+        cmocka_unit_test(test_unique_ids),
     };
     const int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (g_dir[0]) remove_dir();
