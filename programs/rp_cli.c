@@ -280,6 +280,12 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "bytes not convertible replaced by U+FFFD\n",
                 (unsigned long long)s->n_decoded, s->decoded_first ? s->decoded_first : "?",
                 (unsigned long long)s->n_decode_replaced);
+    if (s->n_renamed_ids)
+        fprintf(stderr,
+                "reprint: %llu ids were already taken by earlier documents and were made unique "
+                "(first: %s)\n",
+                (unsigned long long)s->n_renamed_ids,
+                s->renamed_id_first ? s->renamed_id_first : "?");
     if (s->n_bad_dates)
         fprintf(stderr,
                 "reprint: %llu dates not understood, those documents are undated (first: %s; "

@@ -188,9 +188,4 @@ struct rpi_prepared {
 RPI_FUNC rp_status rpi_prep_record(struct rpi_prep *pr, const rp_record *rec, uint32_t *sig_out,
                                    struct rpi_arena *ar, char *bad_date_msg, size_t cap,
                                    struct rpi_prepared *out);
-/* Make out (prepared from rec by rpi_prep_record) a skipped document after all, for a reason
- * its driver found (the batch engine refuses an id holding a NUL byte): its id becomes the
- * relative path or "path:line", its detail "path:line: reason: detail". Valid like out. */
-RPI_FUNC rp_status rpi_prep_reject(struct rpi_prep *pr, const rp_record *rec, rp_skip skip,
-                                   const char *detail, struct rpi_prepared *out);
 #endif

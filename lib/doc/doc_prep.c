@@ -66,8 +66,9 @@ static rp_status skipped(struct rpi_prep *pr, const rp_record *rec, rp_skip skip
     return RP_OK;
 }
 
-rp_status rpi_prep_reject(struct rpi_prep *pr, const rp_record *rec, rp_skip skip,
-                          const char *detail, struct rpi_prepared *out)
+/* A record that parsed but is refused: a skip under its "path:line" (or relative path). */
+static rp_status rpi_prep_reject(struct rpi_prep *pr, const rp_record *rec, rp_skip skip,
+                                 const char *detail, struct rpi_prepared *out)
 {
     memset(out, 0, sizeof *out);
     out->date = INT64_MIN;
@@ -85,6 +86,18 @@ rp_status rpi_prep_record(struct rpi_prep *pr, const rp_record *rec, uint32_t *s
     RP_TRY(rp_record_parse(pr->parser, rec, doc));
     if (doc->skip != RP_SKIP_NONE)
         return skipped(pr, rec, doc->skip, doc->id, doc->id_size, doc->detail, out);
+    const char *nul = doc->id_size ? memchr(doc->id, '\0', doc->id_size) : NULL;
+    if (nul) {
+        /* every output, the dedup pass, explain and the index name documents by NUL-terminated
+         * ids: an id cut at its NUL would pass for another ("a\u0000x" and "a\u0000y" both
+         * "a"), so the record is refused, under its "path:line" */
+        char why[96];
+        snprintf(why, sizeof why, "id holds a NUL character (\\u0000) at byte %zu",
+                 (size_t)(nul - doc->id));
+        return rpi_prep_reject(pr, rec,
+                               rec->format == RP_FORMAT_WARC ? RP_SKIP_BAD_WARC : RP_SKIP_BAD_JSON,
+                               why, out);
+    }
     out->id = doc->id;
     out->id_size = doc->id_size;
     out->date = doc->date_epoch;

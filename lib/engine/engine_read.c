@@ -167,17 +167,6 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     struct rpi_prepared out;
     RP_TRY(rpi_prep_record(&w->prep, &rec, e->docs.num_perm ? rpi_sig(&e->docs, di) : NULL, ar,
                            note ? msg : NULL, sizeof msg, &out));
-    const char *nul = out.id_size ? memchr(out.id, '\0', out.id_size) : NULL;
-    if (nul) {
-        /* every output, the dedup pass and explain name documents by NUL-terminated ids: an
-         * id cut at its NUL would pass for another ("a\u0000x" and "a\u0000y" both "a") */
-        char why[96];
-        snprintf(why, sizeof why, "id holds a NUL character (\\u0000) at byte %zu",
-                 (size_t)(nul - out.id));
-        RP_TRY(rpi_prep_reject(&w->prep, &rec,
-                               rec.format == RP_FORMAT_WARC ? RP_SKIP_BAD_WARC : RP_SKIP_BAD_JSON,
-                               why, &out));
-    }
     d->id = rpi_arena_strndup(ar, out.id, out.id_size);
     if (!d->id) return RP_E_NOMEM;
     if (out.skip != RP_SKIP_NONE) {

@@ -140,14 +140,20 @@ grep -q '"id":"c\\u0001d"' ctl.c1 || fail "ctl: id not escaped as \\u0001"
 grep -q 'kept 3 documents, removed 2' dd.err || fail "dedup: $(cat dd.err)"
 [ "$(wc -l < dd.jsonl)" -eq 3 ] || fail "dedup: $(wc -l < dd.jsonl) records, want 3"
 # Open finding E (docs/reliability.md, programs/rp_cli.c write_dedup, not this part's file):
-# dedup of text files writes each kept file to DIR/<relative path>, so t/d2/a.txt overwrites
-# t/d1/a.txt. Counted here, not asserted, until write_dedup names files by their unique id.
-mkdir -p ddir
+# dedup of two folders holding the same file name keeps both files, one folder per input
+# (docs/reliability.md, "Outputs and input walking")
 "$REPRINT" dedup -q -o ddir t/d1 t/d2 || fail "dedup of folders exit $?"
 [ "$(find ddir -type f | wc -l)" -eq 2 ] ||
-    echo "KNOWN (finding E): dedup of folders wrote $(find ddir -type f | wc -l) of 2 files"
+    fail "dedup of folders wrote $(find ddir -type f | wc -l) of 2 files"
+cmp -s ddir/d1/a.txt t/d1/a.txt && cmp -s ddir/d2/a.txt t/d2/a.txt ||
+    fail "dedup of folders: $(find ddir -type f | tr '\n' ' ')"
 "$REPRINT" dedup -q -o dn.jsonl num.jsonl || fail "dedup num exit $?"
 [ "$(wc -l < dn.jsonl)" -eq 6 ] || fail "dedup num: $(wc -l < dn.jsonl) records, want 6"
 
+# the CLI's summary says how many ids were made unique and names the first
+printf '{"id":"x","text":"one text here"}\n{"id":"x","text":"another text there"}\n' >sum.jsonl
+"$REPRINT" cluster -o /dev/null sum.jsonl 2>sum.err || fail "summary run exit $?"
+grep -q '1 ids were already taken by earlier documents and were made unique (first: sum.jsonl:2' \
+    sum.err || fail "summary line: $(cat sum.err)"
 [ "$fails" -eq 0 ] && echo "ids: all passed"
 exit $((fails > 0))

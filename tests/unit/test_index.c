@@ -752,6 +752,14 @@ static void test_unique_ids(void **state)
     assert_int_equal(res->n_existing, 1);
     assert_int_equal(res->doc_numbers[0], num_a);
     rp_index_result_free(res);
+    /* an id holding a NUL is refused as a skip under "request:line" (stage doc, as in a batch
+     * run), never stored cut at the NUL as "a" */
+    r = put(ix, "a\\u0000x", "another text entirely for the id with a nul", 0, &res);
+    assert_int_equal(r->relation, RP_REL_SKIPPED);
+    assert_int_equal(r->skip, RP_SKIP_BAD_JSON);
+    assert_non_null(strstr(r->detail, "NUL"));
+    assert_true(res->doc_numbers[0] == UINT64_MAX);
+    rp_index_result_free(res);
     stats(ix, &s);
     assert_int_equal(s.n_docs, 1);
     /* another content under a stored id, alone or in a batch: refused, nothing stored */
