@@ -5,7 +5,8 @@
 #include <errno.h>  /* E2BIG, EILSEQ, EINVAL */
 #include <iconv.h>  /* iconv_open, iconv */
 #include <stdio.h>  /* snprintf */
-#include <string.h> /* memcmp, memcpy, strlen */
+#include <string.h>  /* memcmp, memcpy, strlen */
+#include <strings.h> /* strcasecmp */
 #include <uchardet/uchardet.h>
 #include "ingest_internal.h"
 
@@ -153,28 +154,14 @@ static const char *iconv_name(const char *label)
     static const char *const w1252[] = {"iso-8859-1",   "iso8859-1", "latin1",     "l1",
                                         "us-ascii",     "ascii",     "iso_8859-1", "cp819",
                                         "windows-1252", "cp1252",    "x-cp1252"};
-    char low[32];
-    size_t k = 0;
-    while (label[k] && k + 1 < sizeof low) {
-        low[k] = (char)lower((unsigned char)label[k]);
-        k++;
-    }
-    low[k] = '\0';
     for (size_t i = 0; i < sizeof w1252 / sizeof *w1252; i++)
-        if (strcmp(low, w1252[i]) == 0) return "WINDOWS-1252";
+        if (strcasecmp(label, w1252[i]) == 0) return "WINDOWS-1252";
     return label;
 }
 
 static int is_utf8_label(const char *s)
 {
-    char low[16];
-    size_t k = 0;
-    while (s[k] && k + 1 < sizeof low) {
-        low[k] = (char)lower((unsigned char)s[k]);
-        k++;
-    }
-    low[k] = '\0';
-    return strcmp(low, "utf-8") == 0 || strcmp(low, "utf8") == 0;
+    return strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0;
 }
 
 /* Convert p[0, n) from charset `from` into out (reset first); bytes that do not convert
