@@ -6,6 +6,12 @@ set -euo pipefail
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Compiler flags a program linked against this build's libreprint.a needs beyond reprint.pc:
+# the sanitizers of a RP_SANITIZE build (make asan), whose objects call their runtimes.
+build_cc_flags() {
+    grep -q '^RP_SANITIZE:BOOL=ON' "$1/CMakeCache.txt" 2> /dev/null &&
+        echo "-fsanitize=address,undefined" || true
+}
 # jq-like field extraction with python3: field FILE ID KEY -> value of KEY for the line of ID
 field() {
     python3 - "$1" "$2" "$3" <<'PY'

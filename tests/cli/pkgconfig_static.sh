@@ -21,6 +21,9 @@ C
 static_flag=-static
 echo 'int main(void){return 0;}' > "$T/s.c"
 "$CC" -static -o "$T/s" "$T/s.c" 2> /dev/null || static_flag=
+# a sanitized build (make asan) links its runtimes, which do not link -static
+san=$(build_cc_flags "$BUILD")
+[ -z "$san" ] || static_flag=
 link() { # link PC_DIR OUT
     local flags
     flags=$(PKG_CONFIG_PATH=$1 pkg-config --cflags --libs --static reprint) ||
@@ -31,7 +34,7 @@ link() { # link PC_DIR OUT
     esac
     if [ -z "$static_flag" ]; then flags=${flags/-lreprint/-Wl,-Bstatic -lreprint -Wl,-Bdynamic}; fi
     # shellcheck disable=SC2086
-    "$CC" $static_flag -o "$2" "$T/t.c" $flags 2> "$T/cc.err" ||
+    "$CC" $static_flag $san -o "$2" "$T/t.c" $flags 2> "$T/cc.err" ||
         fail "$1/reprint.pc: static link failed: $flags: $(head -5 "$T/cc.err")"
     "$2" > "$T/out" || fail "$2 failed"
     grep -q "^$("$REPRINT" version | cut -d' ' -f2) " "$T/out" || fail "$2 printed $(cat "$T/out")"

@@ -15,7 +15,9 @@ flags=$(PKG_CONFIG_PATH=$BUILD pkg-config --cflags --libs --static reprint) ||
     fail "pkg-config --static reprint failed with PKG_CONFIG_PATH=$BUILD"
 flags=${flags/-lreprint/-Wl,-Bstatic -lreprint -Wl,-Bdynamic}
 # shellcheck disable=SC2086
-"$CC" -std=c11 -Wall -Wextra -Werror -o "$T/snippet" "$T/snippet.c" $flags 2> "$T/cc.err" ||
+san=$(build_cc_flags "$BUILD")
+# shellcheck disable=SC2086
+"$CC" -std=c11 -Wall -Wextra -Werror $san -o "$T/snippet" "$T/snippet.c" $flags 2> "$T/cc.err" ||
     fail "README.md Library snippet does not compile: $(head -20 "$T/cc.err")"
 # Input: a story, a reflowed copy with one word changed, an unrelated text, a bad line.
 text='The harbour bridge reopened on Monday after two years of repairs, the city council said,'
