@@ -226,6 +226,10 @@ def _feed(eng: "_reprint.Engine", docs: Iterable[Doc], cfg: Mapping[str, Any]) -
         raise TypeError(f"docs: expected an iterable of documents, got {type(docs).__name__}")
     id_f = cfg.get("id_field") or "id"
     text_f = cfg.get("text_field") or "text"
+    level = cfg.get("level", 1)
+    fields = [id_f, text_f] + [cfg.get(k) or dflt for k, dflt in (
+        ("date_field", "date" if level >= 2 else None),
+        ("title_field", "title" if level >= 2 else None)) if cfg.get(k) or dflt]
     dumps = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
                               default=_json_default).encode
     lines: list = []
@@ -245,7 +249,9 @@ def _feed(eng: "_reprint.Engine", docs: Iterable[Doc], cfg: Mapping[str, Any]) -
 
     for i, d in enumerate(it):
         if isinstance(d, Mapping):
-            lines.append(dumps(dict(d)))
+            # only the fields the engine reads: less to encode and parse, and other keys may
+            # hold anything (no JSON needed)
+            lines.append(dumps({k: d[k] for k in fields if k in d}))
         elif isinstance(d, tuple):
             if len(d) != 2:
                 raise TypeError(f"docs[{i}]: a tuple must be (id, text), got {len(d)} items")
