@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-browser check-shared asan asan-check tsan tsan-check valgrind-check fuzz \
+.PHONY: all build check check-python check-browser check-shared asan asan-check tsan tsan-check valgrind-check fuzz \
 	bench clean help install
 
 all: build ## build the library (static + shared), the CLI and reprint.pc
@@ -17,6 +17,11 @@ build: $(BUILD)/CMakeCache.txt
 
 check: build ## run every test that needs nothing outside the repository (unit + CLI)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE 'shared|browser'
+
+PYTHON ?= /usr/bin/python3
+check-python: build ## the Python package (python/): build the extension in place, run pytest
+	cd python && REPRINT_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) setup.py -q build_ext --inplace
+	cd python && REPRINT_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests
 
 check-browser: build ## the HTML report in headless Chromium (sh scripts/install-browser-deps.sh first)
 	cd $(BUILD) && RP_BROWSER_REQUIRED=1 ctest --output-on-failure -L browser

@@ -249,6 +249,24 @@ RP_API void rp_engine_summary_sized(const rp_engine *e, rp_summary *out, size_t 
 /* Last error message of the engine (file names, offsets), "" if none. */
 RP_API const char *rp_engine_errmsg(const rp_engine *e);
 
+/* Queue a caller's buffer for rp_engine_run, read as one file named name (rp_reader_open_memory):
+ * name stands for the path in sources, fallback ids ("<name>:<line>") and messages, and its
+ * extension picks the format under RP_FORMAT_AUTO (.jsonl JSON Lines, .json JSON, else text or
+ * what the first bytes say). Records, skips and details are those of a file with the same
+ * bytes. data is borrowed: it must stay unchanged until rp_engine_run returns; name is copied.
+ * Buffers and paths are read in the order they were added. Bindings (python/) hand documents
+ * this way, serialized as JSON Lines, so that they are parsed as the CLI parses a file. */
+RP_API rp_status rp_engine_add_buffer(rp_engine *e, const void *data, size_t size,
+                                      const char *name);
+
+/* Ask a running rp_engine_run (in another thread, or from a signal handler: it only stores a
+ * flag) to stop. The reader checks it at every record and the stages between their steps; the
+ * run then returns RP_E_INTERNAL with the message "cancelled" and its results must not be
+ * read. Calling it before rp_engine_run makes the run stop at once. */
+RP_API void rp_engine_cancel(rp_engine *e);
+/* Whether rp_engine_cancel was called: tells a cancelled run from a failed one. */
+RP_API int rp_engine_cancelled(const rp_engine *e);
+
 #ifdef __cplusplus
 }
 #endif

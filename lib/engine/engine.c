@@ -124,7 +124,7 @@ void rp_engine_free(rp_engine *e)
         rpi_spill_close(&e->spills[i]);
     rpi_free(e->alloc, e->spills);
     for (size_t i = 0; i < e->n_inputs; i++)
-        rpi_free(e->alloc, e->inputs[i]);
+        rpi_free(e->alloc, e->inputs[i].path);
     rpi_free(e->alloc, e->inputs);
     rpi_near_free(&e->near, e->alloc);
     rpi_story_free(e->story);
@@ -146,17 +146,47 @@ void rp_engine_set_log(rp_engine *e, rp_log_fn fn, void *user)
     e->log_user = user;
 }
 
-rp_status rp_engine_add_input(rp_engine *e, const char *path)
+/* Queue a path or, when data is not NULL, a borrowed buffer read as a file named path. */
+static rp_status add_input(rp_engine *e, const char *path, const void *data, size_t size)
 {
     if (!path || e->ran) return RP_E_INVALID;
-    char **n =
+    struct rpi_input *n =
         rpi_realloc(e->alloc, e->inputs, e->n_inputs * sizeof *n, (e->n_inputs + 1) * sizeof *n);
     if (!n) return RP_E_NOMEM;
     e->inputs = n;
-    e->inputs[e->n_inputs] = rpi_strndup(e->alloc, path, strlen(path));
-    if (!e->inputs[e->n_inputs]) return RP_E_NOMEM;
+    struct rpi_input *in = &e->inputs[e->n_inputs];
+    in->path = rpi_strndup(e->alloc, path, strlen(path));
+    if (!in->path) return RP_E_NOMEM;
+    in->data = data;
+    in->size = size;
     e->n_inputs++;
     return RP_OK;
+}
+
+rp_status rp_engine_add_input(rp_engine *e, const char *path)
+{
+    return add_input(e, path, NULL, 0);
+}
+
+rp_status rp_engine_add_buffer(rp_engine *e, const void *data, size_t size, const char *name)
+{
+    if (!data && size) return RP_E_INVALID;
+    /* a non-NULL pointer marks a buffer input, also an empty one */
+    return add_input(e, name, data ? data : "", size);
+}
+
+void rp_engine_cancel(rp_engine *e) { __atomic_store_n(&e->cancelled, 1, __ATOMIC_RELAXED); }
+
+int rp_engine_cancelled(const rp_engine *e)
+{
+    return __atomic_load_n(&e->cancelled, __ATOMIC_RELAXED);
+}
+
+int rpi_engine_cancelled(rp_engine *e)
+{
+    if (!rp_engine_cancelled(e)) return 0;
+    if (!e->errmsg[0]) rpi_engine_error(e, "cancelled");
+    return 1;
 }
 
 static void progress(rp_engine *e, const char *stage, double t0)
@@ -252,6 +282,7 @@ static rp_status run_stages(rp_engine *e)
         .mem_used = e->mem_used,
     };
     RP_TRY(rpi_near_units(&e->near, &np, &e->docs, e->alloc));
+    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL;
     e->tm.t_group = rpi_now() - t0;
     progress(e, "candidates", t0);
     const double t1 = rpi_now();
@@ -268,7 +299,9 @@ static rp_status run_stages(rp_engine *e)
     e->tm.rss_candidates = rpi_peak_rss_mib();
     const double t2 = rpi_now();
     e->n_pairs = e->near.n_exact_pairs + e->near.n_edges;
+    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL;
     if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(run_story(e));
+    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL;
     RP_TRY(clusters(e));
     if (e->story) {
         /* disagreements need the cluster list */
@@ -288,6 +321,7 @@ rp_status rp_engine_run(rp_engine *e)
     if (e->ran) return RP_E_INVALID;
     e->ran = 1;
     RP_TRY(rpi_engine_read(e));
+    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL; /* stages check between steps */
     RP_TRY(rpi_engine_unique_ids(e));
     return run_stages(e);
 }

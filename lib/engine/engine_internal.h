@@ -17,6 +17,13 @@
 #define RPI_BAD_DATES_NOTED 1u /* per reading thread: messages kept (file, line, the date) */
 #define RPI_ID_ESTIMATE 48u    /* bytes per document for ids and details, for the memory cap */
 
+/* One queued input: a path (file, folder, "-") or a caller's buffer read as a file named path. */
+struct rpi_input {
+    char *path;       /* owned copy */
+    const void *data; /* rp_engine_add_buffer: borrowed until rp_engine_run returns; else NULL */
+    size_t size;
+};
+
 struct rp_engine {
     rp_config cfg;
     double near_threshold; /* Jaccard of near pairs: cfg.threshold at exact/near, else 0.5 */
@@ -26,8 +33,9 @@ struct rp_engine {
     void *progress_user;
     rp_log_fn log_fn;
     void *log_user;
-    char **inputs;
+    struct rpi_input *inputs;
     size_t n_inputs;
+    int cancelled; /* set by rp_engine_cancel from any thread; read atomically */
     char errmsg[512];
     int ran;
 
@@ -53,7 +61,9 @@ struct rp_engine {
 };
 
 RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
-RPI_FUNC rp_status rpi_engine_read(rp_engine *e); /* engine_read.c: stage doc over the inputs */
+RPI_FUNC rp_status rpi_engine_read(rp_engine *e);
+/* Nonzero once rp_engine_cancel was called; sets the engine's message the first time. */
+RPI_FUNC int rpi_engine_cancelled(rp_engine *e); /* engine_read.c: stage doc over the inputs */
 /* engine_ids.c: give every document whose id an earlier one holds a new, unique id (the rule
  * is at the top of engine_ids.c); after rpi_engine_read, before stage near. */
 RPI_FUNC rp_status rpi_engine_unique_ids(rp_engine *e);

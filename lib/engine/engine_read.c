@@ -272,9 +272,12 @@ static rp_status read_inputs(rp_engine *e, struct queue *q, double t0)
     struct batch *cur = queue_take_free(q);
     cur->first_doc = 0;
     for (size_t a = 0; a < e->n_inputs && st == RP_OK; a++) {
-        st = rp_reader_open(&rd, e->inputs[a], &e->cfg.ingest, e->alloc);
+        const struct rpi_input *in = &e->inputs[a];
+        st = in->data ? rp_reader_open_memory(&rd, in->data, in->size, in->path, &e->cfg.ingest,
+                                              e->alloc)
+                      : rp_reader_open(&rd, in->path, &e->cfg.ingest, e->alloc);
         if (st != RP_OK) {
-            rpi_engine_error(e, "%s: %s", e->inputs[a], rp_strerror(st));
+            rpi_engine_error(e, "%s: %s", in->path, rp_strerror(st));
             break;
         }
         uint64_t bd = 0, bt = 0;
@@ -287,7 +290,13 @@ static rp_status read_inputs(rp_engine *e, struct queue *q, double t0)
             }
             if (st != RP_OK) {
                 const char *m = rp_reader_errmsg(rd);
-                rpi_engine_error(e, "%s%s%s", e->inputs[a], *m ? ": " : "", m);
+                rpi_engine_error(e, "%s%s%s", in->path, *m ? ": " : "", m);
+                break;
+            }
+            /* checked per record: a cheap atomic load, and a caller waiting on Ctrl-C gets
+             * control back within one record's framing */
+            if (rpi_engine_cancelled(e)) {
+                st = RP_E_INTERNAL;
                 break;
             }
             if (rec.skip == RP_SKIP_BLANK) {

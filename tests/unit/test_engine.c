@@ -334,6 +334,79 @@ static void test_alloc_failure(void **state)
     rp_engine_free(ref);
 }
 
+/* rp_engine_add_buffer reads a buffer as the file with the same bytes: the same documents,
+ * relations, scores and skips, with the buffer's name as source; buffers and paths mix in the
+ * order added; a text buffer is one document under its name. */
+static void test_buffer_input(void **state)
+{
+    (void)state;
+    FILE *f = fopen(g_path, "rb");
+    assert_non_null(f);
+    static char data[1 << 16];
+    const size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof data);
+    rp_engine *ref = NULL, *e = NULL;
+    assert_int_equal(run(&ref, 2, RP_LEVEL_NEAR), RP_OK);
+    rp_config c;
+    rp_config_default(&c);
+    c.threads = 2;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_OK);
+    assert_int_equal(rp_engine_add_buffer(e, data, n, "mem.jsonl"), RP_OK);
+    static const char bad[] = "{\"id\":\"x\",\"text\":\"fine\"}\n{not json\n";
+    assert_int_equal(rp_engine_add_buffer(e, bad, sizeof bad - 1, "bad.jsonl"), RP_OK);
+    static const char txt[] = "one plain text document";
+    assert_int_equal(rp_engine_add_buffer(e, txt, sizeof txt - 1, "note.txt"), RP_OK);
+    assert_int_equal(rp_engine_add_buffer(e, NULL, 0, "empty.jsonl"), RP_OK);
+    assert_int_equal(rp_engine_add_buffer(e, NULL, 3, "x.jsonl"), RP_E_INVALID);
+    assert_int_equal(rp_engine_run(e), RP_OK);
+    const size_t nr = rp_engine_n_docs(ref);
+    assert_int_equal(rp_engine_n_docs(e), nr + 3);
+    for (size_t i = 0; i < nr; i++) {
+        const rp_doc_result a = doc(ref, i), b = doc(e, i);
+        assert_string_equal(a.id, b.id);
+        assert_string_equal(a.cluster, b.cluster);
+        assert_int_equal(a.relation, b.relation);
+        assert_true(a.score == b.score);
+        assert_int_equal(a.line, b.line);
+        assert_string_equal(b.source, "mem.jsonl");
+    }
+    assert_string_equal(doc(e, nr).id, "x");
+    const rp_doc_result s = doc(e, nr + 1);
+    assert_int_equal(s.skip, RP_SKIP_BAD_JSON);
+    assert_string_equal(s.id, "bad.jsonl:2");
+    assert_non_null(s.detail);
+    assert_non_null(strstr(s.detail, "bad.jsonl:2"));
+    assert_string_equal(doc(e, nr + 2).id, "note.txt");
+    assert_string_equal(doc(e, nr + 2).source, "note.txt");
+    assert_int_equal(rp_engine_add_buffer(e, txt, 1, "late.txt"), RP_E_INVALID); /* after run */
+    rp_engine_free(e);
+    rp_engine_free(ref);
+}
+
+/* rp_engine_cancel before the run stops it at once with RP_E_INTERNAL and "cancelled"; a run
+ * not cancelled says so. */
+static void test_cancel(void **state)
+{
+    (void)state;
+    rp_config c;
+    rp_config_default(&c);
+    rp_engine *e = NULL;
+    assert_int_equal(rp_engine_create(&e, &c, NULL), RP_OK);
+    assert_int_equal(rp_engine_add_input(e, g_path), RP_OK);
+    assert_int_equal(rp_engine_cancelled(e), 0);
+    rp_engine_cancel(e);
+    assert_int_equal(rp_engine_cancelled(e), 1);
+    assert_int_equal(rp_engine_run(e), RP_E_INTERNAL);
+    assert_string_equal(rp_engine_errmsg(e), "cancelled");
+    rp_engine_free(e);
+    rp_engine *ok = NULL;
+    assert_int_equal(run(&ok, 1, RP_LEVEL_STORY), RP_OK);
+    assert_int_equal(rp_engine_cancelled(ok), 0);
+    assert_string_equal(rp_engine_errmsg(ok), "");
+    rp_engine_free(ok);
+}
+
 int main(void)
 {
     write_corpus();
@@ -344,6 +417,8 @@ int main(void)
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_struct_sizes),
         cmocka_unit_test(test_alloc_failure),
+        cmocka_unit_test(test_buffer_input),
+        cmocka_unit_test(test_cancel),
     };
     int rc = cmocka_run_group_tests_name("engine", tests, NULL, NULL);
     unlink(g_path);
