@@ -5,7 +5,8 @@
 docs/ARCHITECTURE.md gives the order: common -> ingest -> normalize -> sketch -> doc -> near ->
 story -> drivers (engine = batch, index = incremental). A file of a stage may include its own
 stage's headers and those of lower stages, never a higher stage's or another driver's; the
-public headers it may use follow the same order. programs/ sees only include/reprint/.
+public headers it may use follow the same order. programs/ and python/ see only
+include/reprint/.
 Exit status 1 and one line per violation ("file:line: stage X includes Y") when any.
 
 usage: scripts/check_layers.py [ROOT]   (default: the repository this script is in)
@@ -88,14 +89,18 @@ def check(root):
             elif not allowed(stage, target):
                 bad.append("%s:%d: %s (stage %s) includes %s (stage %s)"
                            % (rel, n, name, stage, inc, target))
-    prog = os.path.join(root, "programs")
-    for name in sorted(os.listdir(prog)):
-        if not name.endswith((".c", ".h")):
-            continue
-        for n, inc in includes(os.path.join(prog, name)):
-            if "/" in inc and inc.split("/")[0] != "reprint":
-                bad.append("programs/%s:%d: includes %s; programs/ sees only "
-                           "include/reprint/" % (name, n, inc))
+    # the CLI and the Python binding see only the public headers
+    for top in ("programs", "python"):
+        base = os.path.join(root, top)
+        for d, _, names in sorted(os.walk(base)):
+            for name in sorted(names):
+                if not name.endswith((".c", ".h")):
+                    continue
+                rel = os.path.relpath(os.path.join(d, name), root)
+                for n, inc in includes(os.path.join(d, name)):
+                    if "/" in inc and inc.split("/")[0] != "reprint":
+                        bad.append("%s:%d: includes %s; %s/ sees only include/reprint/"
+                                   % (rel, n, inc, top))
     return bad
 
 
@@ -109,7 +114,7 @@ def main():
         print("check_layers: %d violation(s) of the stage order (docs/ARCHITECTURE.md)" % len(bad),
               file=sys.stderr)
         return 1
-    print("check_layers: lib/, include/reprint/ and programs/ follow the stage order")
+    print("check_layers: lib/, include/reprint/, programs/ and python/ follow the stage order")
     return 0
 
 

@@ -261,7 +261,7 @@ RP_API rp_status rp_engine_add_buffer(rp_engine *e, const void *data, size_t siz
 
 /* Ask a running rp_engine_run (in another thread, or from a signal handler: it only stores a
  * flag) to stop. The reader checks it at every record and the stages between their steps; the
- * run then returns RP_E_INTERNAL with the message "cancelled" and its results must not be
+ * run then returns RP_E_CANCELLED with the message "cancelled" and its results must not be
  * read. Calling it before rp_engine_run makes the run stop at once. */
 RP_API void rp_engine_cancel(rp_engine *e);
 /* Whether rp_engine_cancel was called: tells a cancelled run from a failed one. */

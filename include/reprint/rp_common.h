@@ -30,7 +30,8 @@ typedef enum rp_status {
     RP_E_TRUNCATED = 6,   /* input ended in the middle of a record or stream */
     RP_E_INVALID = 7,     /* invalid argument or parameter */
     RP_E_UNSUPPORTED = 8, /* feature compiled out or not implemented */
-    RP_E_INTERNAL = 9     /* a thread or system call failed unexpectedly */
+    RP_E_INTERNAL = 9,    /* a thread or system call failed unexpectedly */
+    RP_E_CANCELLED = 10   /* the caller asked the run to stop (rp_engine_cancel) */
 } rp_status;
 
 /* Static English text for a status; never NULL. */

@@ -15,6 +15,7 @@ const char *rp_strerror(rp_status s)
     case RP_E_INVALID: return "invalid argument";
     case RP_E_UNSUPPORTED: return "unsupported";
     case RP_E_INTERNAL: return "internal error";
+    case RP_E_CANCELLED: return "cancelled";
     }
     return "unknown status";
 }

@@ -282,7 +282,7 @@ static rp_status run_stages(rp_engine *e)
         .mem_used = e->mem_used,
     };
     RP_TRY(rpi_near_units(&e->near, &np, &e->docs, e->alloc));
-    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL;
+    if (rpi_engine_cancelled(e)) return RP_E_CANCELLED;
     e->tm.t_group = rpi_now() - t0;
     progress(e, "candidates", t0);
     const double t1 = rpi_now();
@@ -299,9 +299,9 @@ static rp_status run_stages(rp_engine *e)
     e->tm.rss_candidates = rpi_peak_rss_mib();
     const double t2 = rpi_now();
     e->n_pairs = e->near.n_exact_pairs + e->near.n_edges;
-    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL;
+    if (rpi_engine_cancelled(e)) return RP_E_CANCELLED;
     if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(run_story(e));
-    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL;
+    if (rpi_engine_cancelled(e)) return RP_E_CANCELLED;
     RP_TRY(clusters(e));
     if (e->story) {
         /* disagreements need the cluster list */
@@ -321,7 +321,7 @@ rp_status rp_engine_run(rp_engine *e)
     if (e->ran) return RP_E_INVALID;
     e->ran = 1;
     RP_TRY(rpi_engine_read(e));
-    if (rpi_engine_cancelled(e)) return RP_E_INTERNAL; /* stages check between steps */
+    if (rpi_engine_cancelled(e)) return RP_E_CANCELLED; /* stages check between steps */
     RP_TRY(rpi_engine_unique_ids(e));
     return run_stages(e);
 }

@@ -296,7 +296,7 @@ static rp_status read_inputs(rp_engine *e, struct queue *q, double t0)
             /* checked per record: a cheap atomic load, and a caller waiting on Ctrl-C gets
              * control back within one record's framing */
             if (rpi_engine_cancelled(e)) {
-                st = RP_E_INTERNAL;
+                st = RP_E_CANCELLED;
                 break;
             }
             if (rec.skip == RP_SKIP_BLANK) {

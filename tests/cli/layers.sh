@@ -10,7 +10,7 @@ python3 "$CHECK" "$SRCDIR" || fail "the tree violates the stage order"
 plant() { # plant FILE LINE EXPECTED: a copy with LINE added to FILE must fail naming EXPECTED
     rm -rf "$T/tree"
     mkdir -p "$T/tree"
-    cp -r "$SRCDIR/lib" "$SRCDIR/include" "$SRCDIR/programs" "$T/tree/"
+    cp -r "$SRCDIR/lib" "$SRCDIR/include" "$SRCDIR/programs" "$SRCDIR/python" "$T/tree/"
     [ -f "$T/tree/$1" ] || fail "no $1 to plant into"
     printf '%s\n' "$2" >>"$T/tree/$1"
     if python3 "$CHECK" "$T/tree" >"$T/out" 2>&1; then
@@ -25,4 +25,5 @@ plant lib/engine/engine.c '#include "index/index_internal.h"' 'stage engine incl
 plant lib/common/alloc.c '#include "ingest/ingest_internal.h"' 'stage common includes ingest/ingest_internal.h'
 plant include/reprint/reprint.h '#include "rp_index.h"' 'reprint.h (stage engine) includes rp_index.h'
 plant programs/rp_cli.c '#include "engine/engine_internal.h"' 'programs/ sees only include/reprint/'
-echo "layers: ok, and 7 planted violations caught"
+plant python/reprint/_reprint.c '#include "story/story_internal.h"' 'python/ sees only include/reprint/'
+echo "layers: ok, and 8 planted violations caught"

@@ -384,7 +384,7 @@ static void test_buffer_input(void **state)
     rp_engine_free(ref);
 }
 
-/* rp_engine_cancel before the run stops it at once with RP_E_INTERNAL and "cancelled"; a run
+/* rp_engine_cancel before the run stops it at once with RP_E_CANCELLED and "cancelled"; a run
  * not cancelled says so. */
 static void test_cancel(void **state)
 {
@@ -397,7 +397,7 @@ static void test_cancel(void **state)
     assert_int_equal(rp_engine_cancelled(e), 0);
     rp_engine_cancel(e);
     assert_int_equal(rp_engine_cancelled(e), 1);
-    assert_int_equal(rp_engine_run(e), RP_E_INTERNAL);
+    assert_int_equal(rp_engine_run(e), RP_E_CANCELLED);
     assert_string_equal(rp_engine_errmsg(e), "cancelled");
     rp_engine_free(e);
     rp_engine *ok = NULL;
