@@ -232,33 +232,38 @@ def _feed(eng: "_reprint.Engine", docs: Iterable[Doc], cfg: Mapping[str, Any]) -
         ("title_field", "title" if level >= 2 else None)) if cfg.get(k) or dflt]
     dumps = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
                               default=_json_default).encode
-    lines: list = []
+    keys = tuple(fields)
+
+    def slow(d: Any) -> str:
+        """A line the C encoder leaves to json: values that are not str, lone surrogates."""
+        if isinstance(d, tuple):
+            did, text = d
+            return dumps({id_f: did if isinstance(did, str) else str(did), text_f: text})
+        return dumps({k: d[k] for k in fields if k in d})
+
+    pending: list = []
     n_buffers = 0
 
     def flush() -> None:
-        nonlocal lines, n_buffers
-        if not lines:
+        nonlocal pending, n_buffers
+        if not pending:
             return
         n_buffers += 1
         name = _BUFFER_NAME if n_buffers == 1 else f"docs-{n_buffers}.jsonl"
-        lines.append("")
-        # lone surrogates become bytes that are not UTF-8: the library repairs them, as it
-        # does for a file
-        eng.add_buffer("\n".join(lines).encode("utf-8", "surrogatepass"), name)
-        lines = []
+        # only the fields the engine reads (other keys may hold anything); lone surrogates
+        # become bytes that are not UTF-8: the library repairs them, as it does for a file
+        eng.add_buffer(_reprint.encode_jsonl(pending, keys, slow), name)
+        pending = []
 
     for i, d in enumerate(it):
         if isinstance(d, Mapping):
-            # only the fields the engine reads: less to encode and parse, and other keys may
-            # hold anything (no JSON needed)
-            lines.append(dumps({k: d[k] for k in fields if k in d}))
+            pending.append(d if type(d) is dict else dict(d))
         elif isinstance(d, tuple):
             if len(d) != 2:
                 raise TypeError(f"docs[{i}]: a tuple must be (id, text), got {len(d)} items")
-            did, text = d
-            if not isinstance(text, str):
-                raise TypeError(f"docs[{i}]: text must be str, got {type(text).__name__}")
-            lines.append(dumps({id_f: did if isinstance(did, str) else str(did), text_f: text}))
+            if not isinstance(d[1], str):
+                raise TypeError(f"docs[{i}]: text must be str, got {type(d[1]).__name__}")
+            pending.append(d if type(d) is tuple else tuple(d))
         elif isinstance(d, (str, bytes, _os.PathLike)):
             flush()
             eng.add_input(d)

@@ -8,6 +8,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pthread.h> /* pthread_create */
+#include <string.h>  /* memcpy */
 #include <time.h>    /* clock_gettime */
 #include <errno.h>   /* ETIMEDOUT */
 #define RP_STATIC_LINKING_ONLY
@@ -999,10 +1000,145 @@ static PyObject *version(PyObject *self, PyObject *unused)
     return PyUnicode_FromString(rp_version());
 }
 
+/* ---- documents to JSON Lines ------------------------------------------------------------ */
+
+/* A growing byte buffer for encode_jsonl. */
+struct obuf {
+    char *p;
+    size_t n, cap;
+};
+
+static int obuf_put(struct obuf *b, const char *s, size_t n)
+{
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->n + n)
+            cap *= 2;
+        char *q = PyMem_Realloc(b->p, cap);
+        if (!q) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 0;
+}
+
+/* s[0, n) (UTF-8) as a JSON string: quote, backslash and control characters escaped, the rest
+ * as it is (what json.dumps(ensure_ascii=False) gives, for the library's parser). */
+static int obuf_json_str(struct obuf *b, const char *s, Py_ssize_t n)
+{
+    if (obuf_put(b, "\"", 1)) return -1;
+    Py_ssize_t run = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (obuf_put(b, s + run, (size_t)(i - run))) return -1;
+        char esc[8];
+        const int k = c == '"' ? snprintf(esc, sizeof esc, "\\\"")
+                      : c == '\\' ? snprintf(esc, sizeof esc, "\\\\")
+                      : c == '\n' ? snprintf(esc, sizeof esc, "\\n")
+                                  : snprintf(esc, sizeof esc, "\\u%04x", c);
+        if (obuf_put(b, esc, (size_t)k)) return -1;
+        run = i + 1;
+    }
+    if (obuf_put(b, s + run, (size_t)(n - run))) return -1;
+    return obuf_put(b, "\"", 1);
+}
+
+/* One document's line when every value is a str that encodes to UTF-8: 1 written, 0 not
+ * encodable here (the caller's fallback writes it), -1 error. fields: the JSON keys, values:
+ * the objects (NULL: absent). */
+static int line_fast(struct obuf *b, PyObject *const *keys, PyObject *const *values, Py_ssize_t n)
+{
+    const char *vs[8], *ks[8];
+    Py_ssize_t vn[8], kn[8];
+    if (n > 8) return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        vs[i] = NULL;
+        if (!values[i]) continue;
+        if (!PyUnicode_CheckExact(values[i])) return 0;
+        vs[i] = PyUnicode_AsUTF8AndSize(values[i], &vn[i]);
+        ks[i] = PyUnicode_AsUTF8AndSize(keys[i], &kn[i]);
+        if (!vs[i] || !ks[i]) { /* lone surrogates: the fallback passes them through */
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    const size_t start = b->n;
+    int first = 1;
+    if (obuf_put(b, "{", 1)) return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!vs[i]) continue;
+        if ((!first && obuf_put(b, ",", 1)) || obuf_json_str(b, ks[i], kn[i]) ||
+            obuf_put(b, ":", 1) || obuf_json_str(b, vs[i], vn[i])) {
+            b->n = start;
+            return -1;
+        }
+        first = 0;
+    }
+    return obuf_put(b, "}\n", 2) ? -1 : 1;
+}
+
+/* encode_jsonl(docs, fields, fallback) -> bytes: one JSON Lines line per document (a dict:
+ * its fields that are present; an (id, text) tuple: fields[0], fields[1]), written here when
+ * every value is a str, else by fallback(doc) -> str (dates, numbers, lone surrogates).
+ * Python's json module took 0.7 s of a 1.2 s run over Reuters-21578 from dicts. */
+static PyObject *encode_jsonl(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *docs, *fields, *fallback;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &docs, &PyTuple_Type, &fields, &fallback))
+        return NULL;
+    const Py_ssize_t nf = PyTuple_GET_SIZE(fields);
+    if (nf < 2 || nf > 8) return PyErr_Format(PyExc_ValueError, "encode_jsonl: 2 to 8 fields");
+    struct obuf b = {NULL, 0, 0};
+    PyObject *keys[8], *values[8];
+    for (Py_ssize_t f = 0; f < nf; f++)
+        keys[f] = PyTuple_GET_ITEM(fields, f);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(docs); i++) {
+        PyObject *d = PyList_GET_ITEM(docs, i);
+        int done = 0;
+        if (PyDict_CheckExact(d)) {
+            for (Py_ssize_t f = 0; f < nf; f++) {
+                values[f] = PyDict_GetItemWithError(d, keys[f]);
+                if (!values[f] && PyErr_Occurred()) goto fail;
+            }
+            done = line_fast(&b, keys, values, nf);
+        } else if (PyTuple_CheckExact(d) && PyTuple_GET_SIZE(d) == 2) {
+            values[0] = PyTuple_GET_ITEM(d, 0);
+            values[1] = PyTuple_GET_ITEM(d, 1);
+            done = line_fast(&b, keys, values, 2);
+        }
+        if (done < 0) goto fail;
+        if (done) continue;
+        PyObject *line = PyObject_CallOneArg(fallback, d);
+        if (!line) goto fail;
+        PyObject *bytes = PyUnicode_AsEncodedString(line, "utf-8", "surrogatepass");
+        Py_DECREF(line);
+        if (!bytes) goto fail;
+        const int bad = obuf_put(&b, PyBytes_AS_STRING(bytes), (size_t)PyBytes_GET_SIZE(bytes)) ||
+                        obuf_put(&b, "\n", 1);
+        Py_DECREF(bytes);
+        if (bad) goto fail;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(b.p ? b.p : "", (Py_ssize_t)b.n);
+    PyMem_Free(b.p);
+    return out;
+fail:
+    PyMem_Free(b.p);
+    return NULL;
+}
+
 static PyMethodDef module_methods[] = {
     {"version", version, METH_NOARGS, "The C library's version (rp_version)."},
     {"config_default", config_default, METH_NOARGS, "rp_config_default as a dict."},
     {"eval_labels", eval_labels, METH_VARARGS, "eval_labels(gold, pred): rp_eval_labels."},
+    {"encode_jsonl", encode_jsonl, METH_VARARGS,
+     "encode_jsonl(docs, fields, fallback) -> bytes: documents as JSON Lines."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_reprint",

@@ -176,3 +176,36 @@ def test_help_is_a_manual():
     text = pydoc.render_doc(reprint)
     for name in ("cluster", "pairs", "explain", "eval", "Index", "defaults", "ReprintError"):
         assert name in text
+
+
+def test_jsonl_encoder_matches_json():
+    """The C encoder of dicts and tuples (reprint._reprint.encode_jsonl) writes what json
+    would, and hands what it cannot write (numbers, dates, lone surrogates) to the fallback."""
+    import datetime
+    from reprint import _reprint
+    docs = [{"id": "a", "text": 'quote " back \\ nl \n tab \t ctl \x01 é 中 😀', "x": object()},
+            {"id": 7, "text": "a number id"},
+            {"id": "d", "text": "dated", "date": datetime.date(2024, 5, 1)},
+            {"id": "s", "text": "lone \ud800 surrogate"},
+            ("t", "a tuple"), (8, "a tuple with a number id")]
+    seen = []
+
+    def fallback(d):
+        seen.append(d)
+        if isinstance(d, tuple):
+            return json.dumps({"id": str(d[0]), "text": d[1]}, ensure_ascii=False)
+        return json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                           for k, v in d.items() if k in ("id", "text", "date")},
+                          ensure_ascii=False)
+
+    out = _reprint.encode_jsonl(docs, ("id", "text", "date"), fallback)
+    lines = out.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == len(docs) + 1
+    first = json.loads(lines[0])
+    assert first == {"id": "a", "text": docs[0]["text"]}  # other keys are not written
+    assert json.loads(lines[4]) == {"id": "t", "text": "a tuple"}
+    # the number id, the date, the surrogate and the tuple with a number id went to fallback
+    assert seen == [docs[1], docs[2], docs[3], docs[5]]
+    assert b"\xed\xa0\x80" in lines[3]  # the surrogate passed through (the library repairs it)
+    with pytest.raises(TypeError):
+        _reprint.encode_jsonl("not a list", ("id", "text"), fallback)
