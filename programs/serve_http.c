@@ -50,6 +50,8 @@ static enum MHD_Result send_json_hdr(struct MHD_Connection *conn, unsigned statu
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (name) MHD_add_response_header(r, name, value);
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) /* full: come back in a second */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     const enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -151,9 +153,9 @@ static void answer_raw_and_shut(MHD_socket fd, unsigned status, const char *reas
     char body[160], resp[512];
     const int nb = snprintf(body, sizeof body, "{\"error\":\"%s\",\"status\":%u}\n", msg, status);
     const int n = snprintf(resp, sizeof resp,
-                           "HTTP/1.1 %u %s\r\nConnection: close\r\nContent-Type: "
+                           "HTTP/1.1 %u %s\r\nConnection: close\r\n%sContent-Type: "
                            "application/json\r\nContent-Length: %d\r\n\r\n%s",
-                           status, reason, nb, body);
+                           status, reason, status == 503 ? "Retry-After: 1\r\n" : "", nb, body);
     if (n > 0 && (size_t)n < sizeof resp &&
         send(fd, resp, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
         /* best effort: the client may be gone */

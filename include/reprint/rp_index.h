@@ -197,6 +197,14 @@ RP_API rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out);
 RP_API rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed);
 RP_API rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_removed);
 
+/* ---- group commit (rp_index_commit) ----------------------------------------------------
+ * Commits called at once from several threads share one write transaction: each batch runs in
+ * its own nested transaction (a failing batch is rolled back alone, a query's is aborted after
+ * its answer), in queue order, then one LMDB commit (one fsync) makes the group durable and
+ * every caller returns with its own result and error: the results of serial commits in that
+ * order. An add returns RP_OK only once durable; if the group's commit fails, every add of it
+ * (and every query answered after one of them) fails. docs/index.md, "Group commit". */
+
 #ifdef __cplusplus
 }
 #endif

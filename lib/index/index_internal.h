@@ -43,6 +43,20 @@ enum {
  * remove; an index made before it has no such key and scores as a collection without case */
 #define RPI_IX_NAMED_KEY "withname"
 
+/* A commit waiting in the group-commit queue (rp_index_commit, index_write.c): it lives on
+ * its caller's stack; the leader fills st, res, msg, kind and then, under cq_mu, done. */
+struct rpi_cq_item {
+    rp_index_batch *batch;
+    int dry_run;
+    int done;
+    int on_dirty; /* ran after a kept batch of its group: fails if the group's commit does */
+    rp_status st;
+    rp_index_error kind;
+    rp_index_result *res;
+    struct rpi_cq_item *next;
+    char msg[512];
+};
+
 struct rp_index {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
@@ -51,6 +65,11 @@ struct rp_index {
     int has_story; /* the story databases exist (a story-level index) */
     int lock_fd;   /* writer.lock, -1 when read-only */
     pthread_mutex_t write_mu;
+    /* group commit: queued commits, and whether a caller is running a group */
+    pthread_mutex_t cq_mu;
+    pthread_cond_t cq_cv;
+    struct rpi_cq_item *cq_head, *cq_tail;
+    int cq_leader;
     char *dir;
     rp_alloc alloc_copy;   /* rp_index_options.alloc, copied at open */
     const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free: every allocation of
@@ -145,9 +164,9 @@ struct rp_index_batch {
     rp_index *ix;
     struct rpi_prep prep; /* stage doc, as the batch engine prepares its documents */
     struct rpi_arena arena;
-    struct rpi_vec docs;     /* struct rpi_ixdoc */
-    struct rpi_vec terms;    /* uint64_t scratch */
-    uint64_t n_bad_dates;    /* documents whose date was not understood (undated) */
+    struct rpi_vec docs;      /* struct rpi_ixdoc */
+    struct rpi_vec terms;     /* uint64_t scratch */
+    uint64_t n_bad_dates;     /* documents whose date was not understood (undated) */
     char bad_date_first[256]; /* the first one's message (rp_doc_bad_date) */
 };
 

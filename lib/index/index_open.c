@@ -271,6 +271,8 @@ static void ix_free(rp_index *ix)
     if (ix->env) mdb_env_close(ix->env);
     if (ix->lock_fd >= 0) close(ix->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&ix->write_mu);
+    pthread_mutex_destroy(&ix->cq_mu);
+    pthread_cond_destroy(&ix->cq_cv);
     const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
     rpi_free(&alloc, ix->dir);
     rpi_free(&alloc, ix);
@@ -288,6 +290,8 @@ static rp_index *ix_new(const char *dir, const rp_alloc *alloc)
     }
     ix->lock_fd = -1;
     pthread_mutex_init(&ix->write_mu, NULL);
+    pthread_mutex_init(&ix->cq_mu, NULL);
+    pthread_cond_init(&ix->cq_cv, NULL);
     ix->dir = rpi_strndup(ix->alloc, dir, strlen(dir));
     if (!ix->dir) {
         ix_free(ix);

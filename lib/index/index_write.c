@@ -13,6 +13,7 @@
  * the visiting order restricted to a component is the global one), so the result equals
  * clustering everything from scratch. */
 #include <errno.h>  /* EIO, ENOSPC */
+#include <stdio.h>  /* snprintf */
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memcpy, strlen */
 #include <xxhash.h> /* XXH3_64bits_withSeed */
@@ -499,11 +500,11 @@ static rp_status check_id(rp_index *ix, MDB_txn *txn, const struct rpi_ixdoc *d,
                        i + 1, d->id);
 }
 
-rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+/* One batch in txn (a nested transaction of the group's): stored, clustered, answered. On
+ * error nothing is answered and the caller aborts txn. */
+static rp_status apply_batch(rp_index *ix, MDB_txn *txn, rp_index_batch *b, int dry_run,
+                             rp_index_result **res)
 {
-    *res = NULL;
-    MDB_txn *txn;
-    RP_TRY(rpi_ix_begin_write(ix, &txn));
     struct rpi_umap seeds;
     rpi_umap_init(&seeds, ix->alloc);
     struct rpi_vec cands;
@@ -544,7 +545,6 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
         st = nums[i] == RPI_IX_NONE ? rpi_res_add_skipped(rb, d)
                                     : rpi_res_add_doc(rb, ix, txn, nums[i], !dry_run);
     }
-    st = rpi_ix_end_write(ix, txn, st, !dry_run);
     rpi_umap_free(&seeds);
     rpi_vec_free(&cands);
     rpi_vec_free(&found);
@@ -555,6 +555,104 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     }
     *res = rpi_res_finish(rb);
     (*res)->n_existing = n_existing;
+    return RP_OK;
+}
+
+/* Run the queued commits of one group in one write transaction: each batch in its own nested
+ * transaction (kept when it succeeds, aborted alone when it fails or is a query), then one
+ * commit (one fsync) for every kept batch. A query sees exactly the batches queued before it,
+ * as a serial run would; when the final commit fails, every batch whose answer rests on the
+ * failed writes fails with its error. */
+static void run_group(rp_index *ix, struct rpi_cq_item *head)
+{
+    MDB_txn *txn;
+    rp_status st = rpi_ix_begin_write(ix, &txn);
+    int dirty = 0; /* a batch of the group is kept in txn */
+    for (struct rpi_cq_item *it = head; it; it = it->next) {
+        if (st == RP_OK) rpi_ix_clear(); /* else the message of begin stays for every item */
+        it->st = st;
+        if (st != RP_OK) goto answered;
+        MDB_txn *child;
+        const int rc = mdb_txn_begin(ix->env, txn, 0, &child);
+        if (rc) {
+            it->st = rpi_ix_mdb(rc, "begin");
+            goto answered;
+        }
+        it->st = apply_batch(ix, child, it->batch, it->dry_run, &it->res);
+        if (it->st == RP_OK && !it->dry_run) {
+            const int crc = mdb_txn_commit(child);
+            if (crc) {
+                it->st = rpi_ix_mdb(crc, "commit");
+                rp_index_result_free(it->res);
+                it->res = NULL;
+            } else {
+                dirty = 1;
+            }
+        } else {
+            mdb_txn_abort(child);
+        }
+        it->on_dirty = dirty;
+    answered:
+        if (it->st != RP_OK) {
+            snprintf(it->msg, sizeof it->msg, "%s", rp_index_errmsg(ix));
+            it->kind = rp_index_errkind(ix);
+        }
+    }
+    if (st != RP_OK) return; /* no transaction: every item has the error */
+    rpi_ix_clear();
+    const rp_status cst = rpi_ix_end_write(ix, txn, RP_OK, dirty);
+    if (cst == RP_OK) return;
+    for (struct rpi_cq_item *it = head; it; it = it->next) {
+        if (it->st != RP_OK || !it->on_dirty) continue;
+        rp_index_result_free(it->res);
+        it->res = NULL;
+        it->st = cst;
+        snprintf(it->msg, sizeof it->msg, "%s", rp_index_errmsg(ix));
+        it->kind = rp_index_errkind(ix);
+    }
+}
+
+/* Group commit: the caller queues its batch and waits. A caller that finds no leader becomes
+ * the leader: it takes every queued batch (its own among them), runs them as one group
+ * (run_group) and wakes the others, each with its own result. Batches are applied in queue
+ * order, so the results are those of serial commits in that order. */
+rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+{
+    *res = NULL;
+    rpi_ix_clear();
+    if (ix->read_only) return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "index opened read-only");
+    struct rpi_cq_item me;
+    memset(&me, 0, sizeof me);
+    me.batch = b;
+    me.dry_run = dry_run;
+    pthread_mutex_lock(&ix->cq_mu);
+    if (ix->cq_tail)
+        ix->cq_tail->next = &me;
+    else
+        ix->cq_head = &me;
+    ix->cq_tail = &me;
+    while (!me.done) {
+        if (ix->cq_leader) {
+            pthread_cond_wait(&ix->cq_cv, &ix->cq_mu);
+            continue;
+        }
+        struct rpi_cq_item *group = ix->cq_head;
+        ix->cq_head = ix->cq_tail = NULL;
+        ix->cq_leader = 1;
+        pthread_mutex_unlock(&ix->cq_mu);
+        run_group(ix, group);
+        pthread_mutex_lock(&ix->cq_mu);
+        for (struct rpi_cq_item *it = group, *next; it; it = next) {
+            next = it->next; /* it may return (and its frame go) once done is set */
+            it->done = 1;
+        }
+        ix->cq_leader = 0;
+        pthread_cond_broadcast(&ix->cq_cv);
+    }
+    pthread_mutex_unlock(&ix->cq_mu);
+    if (me.st != RP_OK) return rpi_ix_fail(me.st, me.kind, "%s", me.msg);
+    rpi_ix_clear();
+    *res = me.res;
     return RP_OK;
 }
 

@@ -139,6 +139,7 @@ def get():
     return time.monotonic() - t, a
 dt, a = get()
 assert a.startswith(b"HTTP/1.1 503") and b"max-connections" in a and dt < 1.0, (dt, a[:80])
+assert b"\r\nRetry-After: 1\r\n" in a, a[:200]
 time.sleep(3)  # the idle ones time out
 dt2, a = get()
 assert a.startswith(b"HTTP/1.1 200"), a[:80]

@@ -813,6 +813,134 @@ static void test_unique_ids(void **state)
     rp_index_close(ix);
 }
 
+/* ---- group commit -------------------------------------------------------------------------
+ * Threads commit at once (rp_index_commit queues them; one leader stores a group in one
+ * transaction): adds, queries and refused batches (another content under a stored id) mixed.
+ * Each caller gets its own answer and error; a refused batch takes no other down; every
+ * acknowledged document is there after close and reopen, with the cluster that adding the
+ * same documents one at a time in document-number order gives. */
+#define GC_THREADS 8
+#define GC_ROUNDS 24
+
+struct gc_arg {
+    rp_index *ix;
+    int t;
+    int failed;              /* a wrong answer (asserts stay on the main thread) */
+    uint64_t num[GC_ROUNDS]; /* document number of round r's add, UINT64_MAX if none */
+};
+
+static void gc_text(char *out, size_t cap, int t, int r)
+{
+    /* 4 topics of 40 words; each text drops one word: near copies within a topic */
+    const int topic = (t + r) % 4, drop = (t * 7 + r * 3) % 40;
+    size_t n = 0;
+    for (int k = 0; k < 40 && n + 16 < cap; k++)
+        if (k != drop) n += (size_t)snprintf(out + n, cap - n, "g%dw%d ", topic, k);
+}
+
+static void *gc_worker(void *p)
+{
+    struct gc_arg *a = p;
+    char text[1024], json[1400], id[32];
+    char *jp[1] = {json};
+    for (int r = 0; r < GC_ROUNDS; r++) {
+        a->num[r] = UINT64_MAX;
+        rp_index_result *res;
+        const int kind = r % 3; /* 0 add, 1 query, 2 refused (a stored id, new content) */
+        snprintf(id, sizeof id, kind == 2 ? "base" : "t%d-r%d", a->t, r);
+        gc_text(text, sizeof text, a->t, r);
+        json_doc(json, sizeof json, id, text);
+        const rp_status st = try_add(a->ix, jp, 1, kind == 1, &res);
+        if (kind == 2) {
+            if (st != RP_E_INVALID || rp_index_errkind(a->ix) != RP_INDEX_E_DUPLICATE ||
+                !strstr(rp_index_errmsg(a->ix), "'base'") || res)
+                a->failed = 1;
+            continue;
+        }
+        if (st != RP_OK || res->n_docs != 1 || strcmp(res->docs[0].id, id) != 0 ||
+            rp_index_errmsg(a->ix)[0] != '\0') {
+            a->failed = 1;
+        } else if (kind == 0) {
+            a->num[r] = res->doc_numbers[0];
+            if (a->num[r] == UINT64_MAX) a->failed = 1;
+        } else if (res->doc_numbers[0] != UINT64_MAX) {
+            a->failed = 1; /* a query stores nothing */
+        }
+        rp_index_result_free(res);
+    }
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    rp_index *ix = create_with(RP_LEVEL_NEAR, NULL);
+    rp_index_result *res;
+    put(ix, "base", "the base document every refused batch collides with", 0, &res);
+    rp_index_result_free(res);
+    static struct gc_arg a[GC_THREADS];
+    pthread_t th[GC_THREADS];
+    for (int t = 0; t < GC_THREADS; t++) {
+        a[t] = (struct gc_arg){.ix = ix, .t = t};
+        assert_int_equal(pthread_create(&th[t], NULL, gc_worker, &a[t]), 0);
+    }
+    size_t n_acked = 0;
+    for (int t = 0; t < GC_THREADS; t++) {
+        pthread_join(th[t], NULL);
+        assert_false(a[t].failed);
+        for (int r = 0; r < GC_ROUNDS; r++)
+            n_acked += a[t].num[r] != UINT64_MAX;
+    }
+    assert_int_equal(n_acked, GC_THREADS * ((GC_ROUNDS + 2) / 3));
+    rp_index_close(ix);
+    /* reopen: every acknowledged document, with its number; the same clusters as serial adds
+     * in document-number order into a second index */
+    rp_index_error err;
+    char msg[256], dir1[256], text[1024], json[1400], id[32];
+    char *jp[1] = {json};
+    assert_int_equal(rp_index_open(&ix, g_dir, NULL, &err, msg, sizeof msg), RP_OK);
+    rp_index_stats s;
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, n_acked + 1);
+    snprintf(dir1, sizeof dir1, "%s", g_dir);
+    g_dir[0] = '\0'; /* keep the first directory: create_with makes another */
+    rp_index *serial = create_with(RP_LEVEL_NEAR, NULL);
+    put(serial, "base", "the base document every refused batch collides with", 0, &res);
+    rp_index_result_free(res);
+    for (uint64_t num = 1; num <= n_acked; num++) {
+        int t = 0, r = 0, hit = 0;
+        for (t = 0; t < GC_THREADS && !hit; t++)
+            for (r = 0; r < GC_ROUNDS && !hit; r++)
+                hit = a[t].num[r] == num;
+        assert_true(hit);
+        t--, r--;
+        snprintf(id, sizeof id, "t%d-r%d", t, r);
+        gc_text(text, sizeof text, t, r);
+        json_doc(json, sizeof json, id, text);
+        assert_int_equal(try_add(serial, jp, 1, 0, &res), RP_OK);
+        assert_int_equal(res->doc_numbers[0], num);
+        rp_index_result_free(res);
+    }
+    for (uint64_t num = 0; num <= n_acked; num++) {
+        rp_index_result *ra, *rb;
+        for (int t = 0; t < GC_THREADS; t++)
+            for (int r = 0; r < GC_ROUNDS; r++)
+                if (a[t].num[r] == num) snprintf(id, sizeof id, "t%d-r%d", t, r);
+        if (num == 0) snprintf(id, sizeof id, "base");
+        assert_int_equal(rp_index_doc(ix, id, &ra), RP_OK);
+        assert_int_equal(rp_index_doc(serial, id, &rb), RP_OK);
+        assert_int_equal(ra->doc_numbers[0], num);
+        assert_string_equal(ra->docs[0].cluster, rb->docs[0].cluster);
+        assert_int_equal(ra->docs[0].relation, rb->docs[0].relation);
+        rp_index_result_free(ra);
+        rp_index_result_free(rb);
+    }
+    rp_index_close(serial);
+    rp_index_close(ix);
+    remove_dir(); /* the serial index's; then the group's */
+    snprintf(g_dir, sizeof g_dir, "%s", dir1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -825,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failure_story),
         cmocka_unit_test(test_alloc_failure_near),
         cmocka_unit_test(test_unique_ids),
+        cmocka_unit_test(test_group_commit),
     };
     const int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (g_dir[0]) remove_dir();
