@@ -218,9 +218,6 @@ static rp_status run_story(rp_engine *e)
         e->sum.n_boilerplate_lines = x->n_boilerplate_lines;
         e->sum.n_story_candidates = x->n_candidates;
         e->sum.n_story_links = x->n_links;
-        e->tm.t_story = x->t_total;
-        for (unsigned i = 0; i < RP_STORY_STEPS && i < RPI_STORY_STEPS; i++)
-            e->tm.t_story_steps[i] = x->t_steps[i];
         if (st != RP_OK && e->story->errmsg[0]) rpi_engine_error(e, "%s", e->story->errmsg);
     }
     if (st == RP_E_INTERNAL && !e->errmsg[0]) rpi_engine_error(e, "cannot start a thread");
@@ -306,8 +303,10 @@ static rp_status run_stages(rp_engine *e)
     if (e->story) {
         /* disagreements need the cluster list */
         RP_TRY(rpi_story_disagreements(e->story, e->cl_members, e->cl_off, e->n_clusters));
+        /* the stage's times, once it is complete (disagreements count in its last step) */
         e->tm.t_story = e->story->stats.t_total;
-        e->tm.t_story_steps[RP_STORY_STEPS - 1] = e->story->stats.t_steps[RPI_STORY_STEPS - 1];
+        for (unsigned i = 0; i < RP_STORY_STEPS && i < RPI_STORY_STEPS; i++)
+            e->tm.t_story_steps[i] = e->story->stats.t_steps[i];
     }
     summarize(e);
     e->tm.t_cluster = rpi_now() - t2;
