@@ -313,6 +313,9 @@ static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == 
 
 /* Index of the first non-blank byte after an optional UTF-8 BOM, decoding more of the stream
  * while the window holds only blanks (up to a full window); r->end if there is none. */
+/* Bytes of the start of a file that is not WARC looked at for binary data. */
+#define BINARY_SNIFF ((size_t)8192)
+
 static rp_status first_byte(rp_reader *r, size_t *at)
 {
     size_t i;
@@ -412,6 +415,17 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
             fmt = RP_FORMAT_TEXT;
         }
     }
+    /* A JSON reading of binary data (random bytes that start with '{' or '[', a file named
+     * .jsonl that is not text) would report a bad line per newline; framed as text, the
+     * whole file is one counted binary skip. Valid JSON never trips the sniff: it has no raw
+     * control bytes. A format the caller forces is read as asked. */
+    if (r->p.format == RP_FORMAT_AUTO && (fmt == RP_FORMAT_JSON || fmt == RP_FORMAT_JSONL)) {
+        RP_TRY(rpi_reader_need(r, BINARY_SNIFF));
+        char why[128];
+        const size_t head = r->end - r->pos < BINARY_SNIFF ? r->end - r->pos : BINARY_SNIFF;
+        if (r->serr == RP_OK && rpi_sniff_binary(r->win + r->pos, head, why, sizeof why))
+            fmt = RP_FORMAT_TEXT;
+    }
     r->fmt = fmt;
     return RP_DONE;
 }
@@ -428,9 +442,6 @@ static size_t utf8_cut(const char *p, size_t n)
     const size_t need = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
     return (n - (k - 1)) >= need ? n : k - 1;
 }
-
-/* Bytes of the start of a text or HTML file looked at for binary data. */
-#define BINARY_SNIFF ((size_t)8192)
 
 static rp_status frame_text(rp_reader *r, rp_record *rec)
 {
