@@ -69,6 +69,7 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     rp_status st = rpi_story_score_all(s, c, nc);
     rpi_free(s->in.alloc, c);
     RP_TRY(st);
+    RP_TRY(rpi_story_lineage_all(s));
     STEP(4);
     uint32_t *rep = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *rep);
     if (!rep) return RP_E_NOMEM;

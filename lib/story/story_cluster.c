@@ -11,6 +11,7 @@
 struct adj {
     uint32_t other;
     float score;
+    uint8_t strong; /* lineage enough to join through the representative alone */
 };
 
 /* Merge whole stories: the cosine between two clusters' centroids, from the pair scores
@@ -162,7 +163,7 @@ static uint32_t join_story(struct join *j, uint32_t u)
         if (j->cnt[r] == 0) j->touched[nt++] = r;
         j->acc[r] += j->adj[k].score;
         j->cnt[r]++;
-        if (v == r) j->rep_link[r] = 1;
+        if (v == r) j->rep_link[r] = 1 + j->adj[k].strong;
     }
     uint32_t best = UINT32_MAX;
     double best_mean = -1;
@@ -221,8 +222,11 @@ rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep)
         for (size_t k = 0; k < s->n_links; k++) {
             const struct link *l = &s->links[k];
             if (!l->linked) continue;
-            adj[pos[l->a]++] = (struct adj){l->b, l->score};
-            adj[pos[l->b]++] = (struct adj){l->a, l->score};
+            const double sv = RPI_LINEAGE_STRONG;
+            const uint8_t strong = s->in.p.level >= RP_LEVEL_STORY &&
+                                   (l->lineage >= sv || l->cover_a >= sv || l->cover_b >= sv);
+            adj[pos[l->a]++] = (struct adj){l->b, l->score, strong};
+            adj[pos[l->b]++] = (struct adj){l->a, l->score, strong};
         }
         memset(acc, 0, (nu ? nu : 1) * sizeof *acc);
     }

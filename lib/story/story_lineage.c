@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* story_lineage.c -- S5b of stage story: whether a linked pair are versions of one text or
+ * two texts about one event (steps_internal.h).
+ *
+ * Two renderings of one text keep its sequence: sentence after sentence says the same thing
+ * in the same order, whatever the words (a translation by another hand, a spun copy, a cut).
+ * Two independent reports of one event share the names, the figures and the topic, but
+ * their sentences meet here and there and in no order. The lineage of a pair is the share
+ * of the smaller text (by IDF mass) covered by the heaviest chain of matched sentences in
+ * the same order in both texts, each sentence counted by how well it matches. */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memset */
+#include "common/parallel_internal.h"
+#include "steps_internal.h"
+
+/* A term weaker than this (it is in over a third of the texts) does not make two sentences
+ * alike, and skipping it keeps the sentence matching linear in practice. */
+#define LIN_MIN_IDF 1.0
+/* Sentences match when their weighted Dice reaches this. */
+#define LIN_MATCH 0.25
+/* At most this many sentences per text are matched (a longer text: its first ones). */
+#define LIN_MAX_SENT 2048u
+
+struct lin_term {
+    uint32_t term, sent; /* a distinct term of a sentence */
+    float w;
+};
+struct lin_match {
+    uint32_t i, j;
+    float v; /* Dice times the smaller text's sentence mass */
+};
+
+struct lin_side {
+    struct lin_term *t; /* by sentence, terms distinct within it */
+    size_t n, cap;
+    uint32_t *sent_off; /* sentence k: t[sent_off[k], sent_off[k + 1]) */
+    size_t cap_off;
+    float *mass;
+    size_t cap_mass;
+    uint32_t n_sent;
+    double total;
+};
+
+struct lin_scratch {
+    struct lin_side side[2];
+    uint32_t *head; /* hash of side 0's terms: slot -> first entry + 1 */
+    uint32_t *next; /* entry -> next entry + 1 with the same term */
+    size_t cap_head, cap_next;
+    float *acc; /* side 0 sentence -> shared weight with the current sentence */
+    uint32_t *touched;
+    size_t cap_acc, cap_touched;
+    struct lin_match *m;
+    size_t n_m, cap_m;
+    float *best; /* Fenwick tree of chain values over side 1's sentences */
+    size_t cap_best;
+};
+
+static int sentence_break(const char *text, uint32_t from, uint32_t to)
+{
+    for (uint32_t k = from; k < to; k++) {
+        const unsigned char c = (unsigned char)text[k];
+        if (c == '\n' || c == '!' || c == '?') return 1;
+        if (c == '.' && (k + 1 >= to || text[k + 1] == ' ' || text[k + 1] == '\n')) return 1;
+        /* U+3002 ideographic full stop, U+FF01 and U+FF1F fullwidth ! and ? */
+        if (c == 0xE3 && k + 2 < to && (unsigned char)text[k + 1] == 0x80 &&
+            (unsigned char)text[k + 2] == 0x82)
+            return 1;
+        if (c == 0xEF && k + 2 < to && (unsigned char)text[k + 1] == 0xBC &&
+            ((unsigned char)text[k + 2] == 0x81 || (unsigned char)text[k + 2] == 0x9F))
+            return 1;
+    }
+    return 0;
+}
+
+/* Side x from unit u: its sentences with their distinct weighted terms and masses. */
+static rp_status lin_side_build(const struct rpi_story *s, const rp_alloc *al, uint32_t u,
+                                struct lin_side *x)
+{
+    const struct rpi_sdoc *sd = rpi_unit_sd(s, u);
+    x->n = 0;
+    x->n_sent = 0;
+    x->total = 0;
+    void *p;
+    uint32_t start = 0; /* first entry of the current sentence */
+    int open = 0;
+    for (uint32_t i = 0; i < sd->n_tok; i++) {
+        if (i > 0 && open && sentence_break(sd->text, sd->off[2 * i - 1], sd->off[2 * i])) {
+            open = 0;
+        }
+        const uint32_t term = sd->tok[i];
+        if (!term) continue; /* boilerplate */
+        const double w = rpi_story_idf(s, term);
+        if (w < LIN_MIN_IDF) continue;
+        if (!open) {
+            if (x->n_sent == LIN_MAX_SENT) break;
+            p = x->sent_off;
+            RP_TRY(rpi_array_reserve(al, &p, &x->cap_off, sizeof *x->sent_off, x->n_sent + 2));
+            x->sent_off = p;
+            x->sent_off[x->n_sent++] = (uint32_t)x->n;
+            start = (uint32_t)x->n;
+            open = 1;
+        }
+        int seen = 0; /* distinct within the sentence (sentences are short) */
+        for (size_t k = start; k < x->n && !seen; k++)
+            seen = x->t[k].term == term;
+        if (seen) continue;
+        p = x->t;
+        RP_TRY(rpi_array_reserve(al, &p, &x->cap, sizeof *x->t, x->n + 1));
+        x->t = p;
+        x->t[x->n++] = (struct lin_term){term, x->n_sent - 1, (float)w};
+    }
+    if (x->n_sent) x->sent_off[x->n_sent] = (uint32_t)x->n;
+    p = x->mass;
+    RP_TRY(rpi_array_reserve(al, &p, &x->cap_mass, sizeof *x->mass, x->n_sent + 1));
+    x->mass = p;
+    for (uint32_t k = 0; k < x->n_sent; k++) {
+        double m = 0;
+        for (uint32_t e = x->sent_off[k]; e < x->sent_off[k + 1]; e++)
+            m += x->t[e].w;
+        x->mass[k] = (float)m;
+        x->total += m;
+    }
+    return RP_OK;
+}
+
+/* The heaviest chain of matches with i and j both increasing: matches come sorted by i, and
+ * within one i by j descending, so one i never chains with itself; a Fenwick tree over j
+ * gives the best chain ending before j. */
+static double lin_chain(struct lin_scratch *w, uint32_t n_j)
+{
+    float *bit = w->best;
+    memset(bit, 0, ((size_t)n_j + 1) * sizeof *bit);
+    double top = 0;
+    for (size_t k = 0; k < w->n_m; k++) {
+        const struct lin_match *m = &w->m[k];
+        float before = 0;
+        for (uint32_t q = m->j; q > 0; q -= q & -q) /* prefix max over j' < m->j */
+            if (bit[q] > before) before = bit[q];
+        const float v = before + m->v;
+        if (v > top) top = v;
+        for (uint32_t q = m->j + 1; q <= n_j; q += q & -q)
+            if (bit[q] < v) bit[q] = v;
+    }
+    return top;
+}
+
+static int cmp_match(const void *pa, const void *pb)
+{
+    const struct lin_match *a = pa, *b = pb;
+    if (a->i != b->i) return a->i < b->i ? -1 : 1;
+    return a->j > b->j ? -1 : a->j < b->j;
+}
+
+int rpi_story_lineage(const struct rpi_story *s, void *scratch, uint32_t u, uint32_t v, double *out)
+{
+    *out = 0;
+    struct lin_scratch *w = scratch;
+    const rp_alloc *al = s->in.alloc;
+    struct lin_side *x = &w->side[0], *y = &w->side[1];
+    if (lin_side_build(s, al, u, x) != RP_OK || lin_side_build(s, al, v, y) != RP_OK) return -1;
+    if (!x->n_sent || !y->n_sent) return 0;
+    /* hash side 0's terms to their entries */
+    size_t cap = 16;
+    while (cap < 2 * x->n)
+        cap *= 2;
+    void *p = w->head;
+    if (rpi_array_reserve(al, &p, &w->cap_head, sizeof *w->head, cap) != RP_OK) return -1;
+    w->head = p;
+    p = w->next;
+    if (rpi_array_reserve(al, &p, &w->cap_next, sizeof *w->next, x->n + 1) != RP_OK) return -1;
+    w->next = p;
+    p = w->acc;
+    if (rpi_array_reserve(al, &p, &w->cap_acc, sizeof *w->acc, x->n_sent) != RP_OK) return -1;
+    w->acc = p;
+    p = w->touched;
+    if (rpi_array_reserve(al, &p, &w->cap_touched, sizeof *w->touched, x->n_sent) != RP_OK)
+        return -1;
+    w->touched = p;
+    p = w->best;
+    if (rpi_array_reserve(al, &p, &w->cap_best, sizeof *w->best, (size_t)y->n_sent + 1) != RP_OK)
+        return -1;
+    w->best = p;
+    memset(w->head, 0, cap * sizeof *w->head);
+    memset(w->acc, 0, x->n_sent * sizeof *w->acc);
+    for (size_t e = x->n; e-- > 0;) { /* reversed: lists come out in sentence order */
+        size_t h = (size_t)rpi_mix64(x->t[e].term) & (cap - 1);
+        while (w->head[h] && x->t[w->head[h] - 1].term != x->t[e].term)
+            h = (h + 1) & (cap - 1);
+        w->next[e] = w->head[h];
+        w->head[h] = (uint32_t)e + 1;
+    }
+    /* the smaller text (by mass) is the one whose share is measured */
+    const int x_small = x->total <= y->total;
+    w->n_m = 0;
+    for (uint32_t j = 0; j < y->n_sent; j++) {
+        uint32_t nt = 0;
+        for (uint32_t e = y->sent_off[j]; e < y->sent_off[j + 1]; e++) {
+            size_t h = (size_t)rpi_mix64(y->t[e].term) & (cap - 1);
+            while (w->head[h] && x->t[w->head[h] - 1].term != y->t[e].term)
+                h = (h + 1) & (cap - 1);
+            for (uint32_t q = w->head[h]; q; q = w->next[q - 1]) {
+                const uint32_t i = x->t[q - 1].sent;
+                if (w->acc[i] == 0) w->touched[nt++] = i;
+                w->acc[i] += y->t[e].w;
+            }
+        }
+        for (uint32_t k = 0; k < nt; k++) {
+            const uint32_t i = w->touched[k];
+            const double dice = 2.0 * w->acc[i] / (x->mass[i] + y->mass[j]);
+            w->acc[i] = 0;
+            if (dice < LIN_MATCH) continue;
+            p = w->m;
+            if (rpi_array_reserve(al, &p, &w->cap_m, sizeof *w->m, w->n_m + 1) != RP_OK) return -1;
+            w->m = p;
+            const double mass = x_small ? x->mass[i] : y->mass[j];
+            w->m[w->n_m++] = (struct lin_match){i, j, (float)((dice > 1 ? 1 : dice) * mass)};
+        }
+    }
+    qsort(w->m, w->n_m, sizeof *w->m, cmp_match);
+    const double chain = lin_chain(w, y->n_sent);
+    const double total = x_small ? x->total : y->total;
+    *out = total > 0 ? chain / total : 0;
+    return 0;
+}
+
+void *rpi_story_lineage_scratch(const rp_alloc *al)
+{
+    return rpi_calloc(al, 1, sizeof(struct lin_scratch));
+}
+
+void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch)
+{
+    struct lin_scratch *w = scratch;
+    if (!w) return;
+    for (int k = 0; k < 2; k++) {
+        rpi_free(al, w->side[k].t);
+        rpi_free(al, w->side[k].sent_off);
+        rpi_free(al, w->side[k].mass);
+    }
+    rpi_free(al, w->head);
+    rpi_free(al, w->next);
+    rpi_free(al, w->acc);
+    rpi_free(al, w->touched);
+    rpi_free(al, w->m);
+    rpi_free(al, w->best);
+    rpi_free(al, w);
+}
+
+/* ---- S5b: every linked pair ------------------------------------------------------------- */
+
+struct lin_ctx {
+    struct rpi_story *s;
+    const size_t *idx;
+    void *scratch[RPI_STORY_THREADS];
+};
+
+static rp_status lineage_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    struct lin_ctx *c = ctx;
+    if (!c->scratch[t] && !(c->scratch[t] = rpi_story_lineage_scratch(c->s->in.alloc)))
+        return RP_E_NOMEM;
+    for (size_t k = lo; k < hi; k++) {
+        struct link *l = &c->s->links[c->idx[k]];
+        double g;
+        if (rpi_story_lineage(c->s, c->scratch[t], l->a, l->b, &g) < 0) return RP_E_NOMEM;
+        l->lineage = (float)g;
+    }
+    return RP_OK;
+}
+
+rp_status rpi_story_lineage_all(struct rpi_story *s)
+{
+    if (s->in.p.level < RP_LEVEL_STORY) return RP_OK;
+    size_t n = 0;
+    for (size_t k = 0; k < s->n_links; k++)
+        n += s->links[k].linked;
+    size_t *idx = rpi_malloc(s->in.alloc, (n ? n : 1) * sizeof *idx);
+    uint64_t *w = rpi_malloc(s->in.alloc, (n + 1) * sizeof *w);
+    rp_status st = RP_E_NOMEM;
+    struct lin_ctx c = {s, idx, {0}};
+    if (!idx || !w) goto done;
+    n = 0;
+    w[0] = 0;
+    for (size_t k = 0; k < s->n_links; k++)
+        if (s->links[k].linked) {
+            const struct link *l = &s->links[k];
+            w[n + 1] = w[n] + rpi_unit_sd(s, l->a)->n_tok + rpi_unit_sd(s, l->b)->n_tok + 16;
+            idx[n++] = k;
+        }
+    st = rpi_parallel_for(n, rpi_threads_for(s->in.p.threads, n, 64), w, lineage_range, &c);
+    /* a shared passage (a quote, a kept paragraph) is lineage whatever the order */
+    for (size_t k = 0; k < n && st == RP_OK; k++) {
+        struct link *l = &s->links[idx[k]];
+        if (l->lineage >= RPI_LINEAGE_MIN || l->n_passages > 0) continue;
+        l->linked = 0;
+        l->related = 1;
+    }
+done:
+    for (unsigned t = 0; t < RPI_STORY_THREADS; t++)
+        rpi_story_lineage_scratch_free(s->in.alloc, c.scratch[t]);
+    rpi_free(s->in.alloc, idx);
+    rpi_free(s->in.alloc, w);
+    return st;
+}
