@@ -12,6 +12,9 @@
 #   reprint cluster --level story corpus.jsonl > pred.jsonl
 #   reprint pairs --level story corpus.jsonl > pairs.jsonl
 #   python3 bench/story_proxy.py corpus.jsonl gold.tsv --pred pred.jsonl --pairs pairs.jsonl
+#
+# --roles adds a third gold column saying which version is the unmodified story ("original"),
+# for scoring the choice of each cluster's original (tests/shared/versions_events.sh).
 import argparse
 import itertools
 import json
@@ -83,11 +86,11 @@ def build(args):
 
     for k, d in enumerate(seeds):
         out.append(rec(d["id"], d["text"], d))
-        gold.append((d["id"], "s%d" % k))
+        gold.append((d["id"], "s%d" % k, "original"))
         for name, t in versions(d["text"], rng, args.hard):
             vid = "%s-%s" % (d["id"], name)
             out.append(rec(vid, t, d))
-            gold.append((vid, "s%d" % k))
+            gold.append((vid, "s%d" % k, name))
     # Reuters' own copies and corrections among the others are one story: grouped by word
     # 5-gram Jaccard >= 0.5
     parent = list(range(len(others)))
@@ -105,14 +108,17 @@ def build(args):
             parent[find(i)] = find(j)
     for k, d in enumerate(others):
         out.append(rec(d["id"], d["text"], d))
-        gold.append((d["id"], others[find(k)]["id"]))
+        gold.append((d["id"], others[find(k)]["id"], "other"))
     rng.shuffle(out)
     with open(args.corpus, "w") as f:
         for o in out:
             f.write(json.dumps(o) + "\n")
     with open(args.gold, "w") as f:
-        for i, g in gold:
-            f.write("%s\t%s\n" % (i, g))
+        for i, g, role in gold:
+            if args.roles:
+                f.write("%s\t%s\t%s\n" % (i, g, role))
+            else:
+                f.write("%s\t%s\n" % (i, g))
     print("%d stories x 5 versions, %d same-topic others, %d documents"
           % (len(seeds), len(others), len(out)))
 
@@ -124,7 +130,7 @@ def prf(tp, fp, fn):
 
 
 def score(args):
-    gold = dict(line.rstrip("\n").split("\t") for line in open(args.gold))
+    gold = dict(line.rstrip("\n").split("\t")[:2] for line in open(args.gold))
     ids = sorted(gold)
     pred = {}
     for line in open(args.pred):
@@ -202,6 +208,10 @@ def main():
     ap.add_argument("--stories", type=int, default=60)
     ap.add_argument("--others", type=int, default=800)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--roles", action="store_true",
+                    help="a third gold column: original (the unmodified story), cut, excerpt, "
+                         "light, heavy, or other (the same-topic stories); reprint eval "
+                         "ignores it")
     args = ap.parse_args()
     if args.pred:
         score(args)
