@@ -14,9 +14,9 @@
  * or its typos replaced; its additions are shared with nobody and add nothing.
  * Two versions share the same terms both ways, so a pair ties; then the marks a copy adds
  * decide: terms only u has that are one edit away from a term the others share and u lacks
- * (a typo: the original's spelling is the one the others keep) and terms only u has on lines
- * that are not sentences (headers, "Advertisement", share links: lines without a sentence
- * end). Then the old rule: the other members' cover by shared passages, then keep order.
+ * (a typo: the original's spelling is the one the others keep) and terms only u has in
+ * paragraphs without a sentence end (headers, "Advertisement", share links) or on lines S1
+ * learnt as boilerplate. Then the old rule: the other members' cover by shared passages, then keep order.
  * Bounded: the first RPI_ORIG_TOKENS tokens of each member (the lead holds what cuts keep),
  * fewer in a cluster so big that its members would pass RPI_ORIG_ENTRIES in all (64 MiB of
  * entries: a cluster of 10,000 members looks at the first 419 tokens of each), one sort of
@@ -169,8 +169,8 @@ static rp_status evidence(struct rpi_story *s, const uint32_t *m, size_t k, stru
         }
         i = j;
     }
-    /* marks: among the terms only one member has, those on lines that are not sentences and
-     * those one edit away from a shared term the member lacks */
+    /* marks: among the terms only one member has, those in paragraphs without a sentence end
+     * or on boilerplate lines, and those one edit away from a shared term the member lacks */
     qsort(one, n_one, sizeof *one, oent_pos_cmp); /* paragraphs are scanned once each */
     size_t budget = RPI_ORIG_TYPO_CMP;
     uint32_t pend = 0, pidx = UINT32_MAX;
