@@ -21,8 +21,8 @@
  * S6. Clusters without chaining: units visited by degree; a unit joins the cluster with the
  *     highest mean link score over its members, but only if it is linked to at least half of
  *     its members, among them the representative or at least two.
- * S7. Original and relations: the earliest dated member, else the one whose passages cover
- *     most of the others; every other member is compared with it. */
+ * S7. Original and relations: the earliest dated member, else the one holding most of what
+ *     the others share (story_original.c); every other member is compared with it. */
 #ifndef RP_STEPS_INTERNAL_H
 #define RP_STEPS_INTERNAL_H
 #include "story_internal.h"
@@ -69,6 +69,12 @@ RPI_FUNC void *rpi_story_lineage_scratch(const rp_alloc *al);
 RPI_FUNC void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch);
 /* S6 (story_cluster.c): rep[u] = the representative unit of u's story. */
 RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep);
+/* S7 (story_original.c): the original of the cluster of members m[0..k) (units, keep order):
+ * the earliest by udate (unit -> its earliest document's date, INT64_MIN undated), then by
+ * the evidence of the words (story_original.c), then by contain (unit -> the sum of the other
+ * members' passage cover), then keep order. Bounded work per member (its first 4096 tokens). */
+RPI_FUNC rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k,
+                                      const int64_t *udate, const double *contain, uint32_t *out);
 /* S7 (story_relations.c): originals and per-document results into s->res. */
 RPI_FUNC rp_status rpi_story_relations(struct rpi_story *s, const uint32_t *rep);
 #endif
