@@ -260,6 +260,12 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "learnt and ignored\n",
                 (unsigned long long)s->n_partial, (unsigned long long)s->n_reuse,
                 (unsigned long long)s->n_rewrite, (unsigned long long)s->n_boilerplate_lines);
+    if (s->n_small_collection)
+        fprintf(stderr,
+                "reprint: warning: %llu texts are too few for term statistics; their words "
+                "were weighed against a background of common English words (docs/internals/"
+                "story.md, \"Small collections\")\n",
+                (unsigned long long)s->n_small_collection);
     if (s->n_skipped) {
         fprintf(stderr, "reprint: skipped by reason:");
         for (int r = 1; r < RP_SKIP_REASONS; r++)

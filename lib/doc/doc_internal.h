@@ -39,6 +39,12 @@ struct rpi_sdoc {
     uint8_t *title_flags;
     uint32_t n_title;
 };
+/* A token's 32-bit id: the 64-bit hash folded; never 0 (0 marks boilerplate). */
+static inline uint32_t rpi_token_id(uint64_t h)
+{
+    const uint32_t id = (uint32_t)(h ^ (h >> 32));
+    return id ? id : 1u;
+}
 #define RPI_TOK_NAME 0x01u    /* capitalised, not at a sentence start, or an acronym */
 #define RPI_TOK_ACRONYM 0x02u /* two or more letters, all upper case */
 #define RPI_TOK_NUMBER 0x04u  /* digits, or a number word (one..twenty, hundred, ...) */

@@ -126,12 +126,6 @@ static int sentence_start(const char *text, uint32_t start)
     return 1;
 }
 
-/* A token's 32-bit id: the 64-bit hash folded; never 0 (0 marks boilerplate). */
-static uint32_t token_id(uint64_t h)
-{
-    const uint32_t id = (uint32_t)(h ^ (h >> 32));
-    return id ? id : 1u;
-}
 
 /* Month and weekday names (normalized: case folded), by length: capitalised, but a date
  * names no actor, and two reports of one month written from one template shared them as
@@ -182,7 +176,7 @@ static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_norm
     sd->title_flags = rpi_arena_alloc(ar, tr.n_tokens, 1);
     if (!sd->title_tok || !sd->title_flags) return RP_E_NOMEM;
     for (size_t i = 0; i < tr.n_tokens; i++) {
-        sd->title_tok[i] = token_id(tr.tokens[i].hash);
+        sd->title_tok[i] = rpi_token_id(tr.tokens[i].hash);
         sd->title_flags[i] = token_flags(sd->title, &tr, &tr.tokens[i], 1);
     }
     sd->n_title = (uint32_t)tr.n_tokens;
@@ -256,7 +250,7 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
     uint32_t n_lines = 0;
     for (size_t i = 0; i < n; i++) {
         const rp_token *t = &nr->tokens[i];
-        sd->tok[i] = token_id(t->hash);
+        sd->tok[i] = rpi_token_id(t->hash);
         sd->off[2 * i] = t->start;
         sd->off[2 * i + 1] = t->end;
         sd->tflags[i] = token_flags(text, nr, t, 0);

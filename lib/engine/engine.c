@@ -203,7 +203,7 @@ static rp_status run_story(rp_engine *e)
 {
     const struct rpi_story_in in = {
         .p = {e->cfg.level, e->cfg.threshold, e->cfg.window_days, e->cfg.min_passage,
-              e->cfg.boilerplate_min, e->cfg.num_perm, e->sum.threads},
+              e->cfg.boilerplate_min, e->cfg.num_perm, e->sum.threads, e->cfg.norm},
         .alloc = e->alloc,
         .docs = &e->docs,
         .unit_of = e->near.unit_of,
@@ -216,6 +216,7 @@ static rp_status run_story(rp_engine *e)
     if (e->story) {
         const struct rpi_story_stats *x = &e->story->stats;
         e->sum.n_boilerplate_lines = x->n_boilerplate_lines;
+        e->sum.n_small_collection = x->small;
         e->sum.n_story_candidates = x->n_candidates;
         e->sum.n_story_links = x->n_links;
         if (st != RP_OK && e->story->errmsg[0]) rpi_engine_error(e, "%s", e->story->errmsg);

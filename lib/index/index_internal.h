@@ -11,6 +11,7 @@
 #include "common/common_internal.h"
 #include "common/arena_internal.h"
 #include "doc/doc_internal.h" /* struct rpi_prep, struct rpi_sdoc */
+#include "story/story_internal.h" /* struct rpi_bg */
 
 #define RPI_IX_FORMAT 1u
 #define RPI_IX_NONE UINT64_MAX
@@ -63,6 +64,7 @@ struct rp_index {
     rp_config cfg; /* resolved: threshold, bands, rows */
     int read_only;
     int has_story; /* the story databases exist (a story-level index) */
+    struct rpi_bg bg; /* story: the background of a small collection (story_background.c) */
     int lock_fd;   /* writer.lock, -1 when read-only */
     pthread_mutex_t write_mu;
     /* group commit: queued commits, and whether a caller is running a group */

@@ -274,6 +274,7 @@ static void ix_free(rp_index *ix)
     pthread_mutex_destroy(&ix->cq_mu);
     pthread_cond_destroy(&ix->cq_cv);
     const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
+    rpi_bg_free(&ix->bg, &alloc);
     rpi_free(&alloc, ix->dir);
     rpi_free(&alloc, ix);
 }
@@ -426,6 +427,7 @@ rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options 
     if (!ix->read_only) RP_TRY_GOTO(st, take_lock(ix->alloc, dir, &ix->lock_fd), out);
     RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0, 0), out);
     RP_TRY_GOTO(st, read_meta(ix, dir), out);
+    if (ix->has_story) RP_TRY_GOTO(st, rpi_bg_build(&ix->bg, &ix->cfg.norm, ix->alloc), out);
     *out = ix;
     ix = NULL;
 out:

@@ -166,7 +166,7 @@ static rp_status term_slot(struct sctx *c, uint64_t id, uint32_t *slot)
     if (st != RP_OK && st != RP_DONE) return st;
     uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
     if (df < 1) df = 1;
-    const float idf = (float)rpi_story_idf_of(c->n_units, (double)df);
+    const float idf = (float)rpi_story_idf_bg(&c->ix->bg, c->n_units, (uint32_t)id, (double)df);
     const uint32_t d32 = df > UINT32_MAX ? UINT32_MAX : (uint32_t)df;
     RP_TRY(rpi_vec_push(&c->idf, &idf));
     return rpi_vec_push(&c->df, &d32);

@@ -59,6 +59,10 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     RP_TRY(rpi_story_boilerplate(s));
     STEP(0);
     RP_TRY(rpi_story_terms(s));
+    if (s->n_docs_df < RPI_SMALL_COLLECTION) {
+        RP_TRY(rpi_bg_build(&s->bg, &s->in.p.norm, s->in.alloc));
+        s->stats.small = s->n_docs_df;
+    }
     STEP(1);
     RP_TRY(rpi_story_build_vectors(s));
     STEP(2);
@@ -99,6 +103,7 @@ void rpi_story_free(struct rpi_story *s)
     rpi_free(s->in.alloc, s->linked);
     rpi_free(s->in.alloc, s->df);
     rpi_free(s->in.alloc, s->idf);
+    rpi_bg_free(&s->bg, s->in.alloc);
     rpi_free(s->in.alloc, s->dense);
     rpi_free(s->in.alloc, s->boiler);
     rpi_free(s->in.alloc, s->seed_buf);

@@ -16,7 +16,8 @@
  * decide: terms only u has that are one edit away from a term the others share and u lacks
  * (a typo: the original's spelling is the one the others keep) and terms only u has in
  * paragraphs without a sentence end (headers, "Advertisement", share links) or on lines S1
- * learnt as boilerplate. Then the old rule: the other members' cover by shared passages, then keep order.
+ * learnt as boilerplate. Then the old rule: the other members' cover by shared passages,
+ * then keep order.
  * Bounded: the first RPI_ORIG_TOKENS tokens of each member (the lead holds what cuts keep),
  * fewer in a cluster so big that its members would pass RPI_ORIG_ENTRIES in all (64 MiB of
  * entries: a cluster of 10,000 members looks at the first 419 tokens of each), one sort of

@@ -24,7 +24,7 @@ uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term)
 
 double rpi_story_idf(const struct rpi_story *s, uint32_t term)
 {
-    return rpi_story_idf_of(s->n_docs_df, rpi_story_df(s, term));
+    return rpi_story_idf_bg(&s->bg, s->n_docs_df, term, rpi_story_df(s, term));
 }
 
 /* While counting, each slot packs its term, count and the last unit counted (one cache line
@@ -130,7 +130,9 @@ rp_status rpi_story_build_vectors(struct rpi_story *s)
     if (!s->ndens || !s->live) return RP_E_NOMEM;
     if (!s->vec || !s->names || !s->nums || !s->idf || !s->top || !s->n_top) return RP_E_NOMEM;
     for (size_t i = 0; i < s->df_cap; i++)
-        s->idf[i] = s->df[i].key ? (float)rpi_story_idf_of(s->n_docs_df, s->df[i].val) : 0.0f;
+        s->idf[i] = s->df[i].key ? (float)rpi_story_idf_bg(&s->bg, s->n_docs_df, s->df[i].key,
+                                                           s->df[i].val)
+                                 : 0.0f;
     const unsigned nt = rpi_threads_for(s->in.p.threads, nu, 4096);
     s->tarenas = rpi_calloc(s->in.alloc, nt, sizeof *s->tarenas);
     if (!s->tarenas) return RP_E_NOMEM;

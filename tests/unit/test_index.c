@@ -29,7 +29,18 @@ static unsigned rnd(unsigned n)
 }
 
 /* made-up words: w<k> filler shared by every text, t<s>x<k> the words of story s */
-static void filler(char *b, size_t cap, unsigned k) { snprintf(b, cap, "w%u", k); }
+/* Filler: common English words, as in a text (a small collection weighs its words against
+ * a background of English, lib/story/story_background.c: made-up filler would weigh as much
+ * as a story's own words) */
+static void filler(char *b, size_t cap, unsigned k)
+{
+    static const char *const W[] = {"the",  "of",   "and",   "to",   "in",    "that",  "was",
+                                    "with", "for",  "on",    "as",   "by",    "at",    "from",
+                                    "it",   "his",  "her",   "they", "were",  "which", "this",
+                                    "had",  "have", "would", "said", "after", "when",  "about",
+                                    "into", "more"};
+    snprintf(b, cap, "%s", W[k % (sizeof W / sizeof *W)]);
+}
 
 struct story {
     unsigned topic; /* which story vocabulary */
@@ -642,7 +653,13 @@ static void fault_loop(rp_index *ix, int op, const struct counter *cnt)
 static void add_one(rp_index *ix, const char *id, unsigned topic)
 {
     static char text[16384];
-    const struct story t = {topic, 0, {"Ferro", "Gallant", "Hume"}, {7, 8}};
+    /* its own actors and figures: one more story, not the last one told again */
+    static const char *const NAMES[2][3] = {{"Ferro", "Gallant", "Hume"},
+                                            {"Ingram", "Jansen", "Kovac"}};
+    const struct story t = {topic,
+                            0,
+                            {NAMES[topic % 2][0], NAMES[topic % 2][1], NAMES[topic % 2][2]},
+                            {7 + 10 * (topic % 2), 8 + 10 * (topic % 2)}};
     page(text, sizeof text, &t, topic, id);
     json_doc(g_json[2], sizeof g_json[2], id, text);
     rp_index_stats s0, s1;
