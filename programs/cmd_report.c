@@ -31,7 +31,7 @@ extern const size_t report_template_size;
 #define SIZE_BINS 10
 #define SCORE_BINS 20
 
-static const char *const LEVELS[] = {"exact", "near", "reuse", "story"};
+static const char *const LEVELS[] = {"exact", "near", "reuse", "story", "event"};
 
 /* map[i] = UTF-16 index of byte offset i (i in 0..n); an offset inside a sequence maps to the
  * start of the next character. Caller frees. */

@@ -188,7 +188,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         if (c->n_inputs < 2) return usage_error("%s", "explain: give two documents A B");
         if (!c->level_set) c->cfg.level = RP_LEVEL_STORY;
         if (c->cfg.level < RP_LEVEL_REUSE)
-            return usage_error("%s", "explain works at --level reuse or story");
+            return usage_error("%s", "explain works at --level reuse, story or event");
         c->explain_a = c->inputs[0];
         c->explain_b = c->inputs[1];
         if (c->n_inputs > 2) { /* A and B are ids in the inputs that follow */
@@ -239,7 +239,7 @@ static void on_log(const char *msg, void *user)
     ls->shown++;
 }
 
-static const char *const LEVEL_NAMES[] = {"exact", "near", "reuse", "story"};
+static const char *const LEVEL_NAMES[] = {"exact", "near", "reuse", "story", "event"};
 
 static void print_summary(const struct cli *c, const rp_summary *s, const rp_timings *tm,
                           double secs)

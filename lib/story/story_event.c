@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/* story_event.c -- S8 of stage story, the event level: the version families of S6/S7 grouped
+ * by the event they report, independent texts allowed (steps_internal.h). */
+#include <math.h>   /* sqrt, fabsf */
+#include <stdlib.h> /* qsort, getenv */
+#include <string.h> /* memset */
+#include <stdio.h> /* DEBUG */
+#include "steps_internal.h"
+
+/* ---- S8: events ------------------------------------------------------------------------- */
+
+struct fedge {
+    uint32_t a, b; /* families (or events), a < b */
+    float sim;
+};
+
+/* The scratch of S8; every array is freed in one place. */
+struct ev {
+    struct rpi_story *s;
+    uint32_t nf;
+    uint32_t *ufam;   /* unit -> family */
+    uint32_t *fdoc;   /* family -> its original document */
+    uint32_t *fsize;  /* family -> units */
+    int64_t *fdate;   /* family -> its original's date (INT64_MIN undated) */
+    size_t *foff;     /* family f's units: fmem[foff[f], foff[f + 1]) */
+    uint32_t *fmem;
+    size_t *coff;     /* family f's centroid: cterm/cw[coff[f], coff[f + 1]), unit length */
+    uint32_t *cterm;
+    float *cw;
+    float *dense;     /* df_cap, 0 between uses */
+    struct fedge *e;  /* family pairs with their centroid similarity */
+    size_t ne, cap_e;
+    uint32_t *ev;     /* family -> event (a family number: the event's first family) */
+};
+
+static double env_d(const char *name, double def)
+{
+    const char *v = getenv(name);
+    return v ? atof(v) : def;
+}
+
+/* Family centroids: the sum of the family's unit vectors (names by magnitude), unit length.
+ * Terms in order of first use. */
+static rp_status centroids(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    size_t total = 0;
+    for (uint32_t u = 0; u < s->n_units; u++)
+        total += s->vec[u].n;
+    v->coff = rpi_malloc(s->in.alloc, ((size_t)v->nf + 1) * sizeof *v->coff);
+    v->cterm = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cterm);
+    v->cw = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cw);
+    if (!v->coff || !v->cterm || !v->cw) return RP_E_NOMEM;
+    size_t n = 0;
+    for (uint32_t f = 0; f < v->nf; f++) {
+        const size_t start = n;
+        v->coff[f] = start;
+        for (size_t k = v->foff[f]; k < v->foff[f + 1]; k++) {
+            const struct svec *x = &s->vec[v->fmem[k]];
+            for (uint32_t i = 0; i < x->n; i++) {
+                const uint32_t t = x->term[i];
+                if (v->dense[t] == 0) v->cterm[n++] = t;
+                v->dense[t] += fabsf(x->w[i]);
+            }
+        }
+        double norm = 0;
+        for (size_t i = start; i < n; i++) {
+            const double w = v->dense[v->cterm[i]];
+            norm += w * w;
+        }
+        norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
+        for (size_t i = start; i < n; i++) {
+            v->cw[i] = (float)(v->dense[v->cterm[i]] * norm);
+            v->dense[v->cterm[i]] = 0;
+        }
+    }
+    v->coff[v->nf] = n;
+    return RP_OK;
+}
+
+/* Cosine of centroid a (scattered in dense) and centroid b, and the IDF mass of the terms
+ * they share (*mass). */
+static double cos_dense(const struct ev *v, const uint32_t *bt, const float *bw, size_t bn,
+                        double *mass)
+{
+    double d = 0, m = 0;
+    for (size_t j = 0; j < bn; j++) {
+        const float w = v->dense[bt[j]];
+        if (w == 0) continue;
+        d += (double)w * bw[j];
+        m += v->s->idf[bt[j]];
+    }
+    *mass = m;
+    return d;
+}
+
+static rp_status push_edge(struct ev *v, uint32_t a, uint32_t b, float sim)
+{
+    if (v->ne == v->cap_e) {
+        void *p = v->e;
+        RP_TRY(rpi_array_reserve(v->s->in.alloc, &p, &v->cap_e, sizeof *v->e, v->ne + 1));
+        v->e = p;
+    }
+    v->e[v->ne++] = (struct fedge){a, b, sim};
+    return RP_OK;
+}
+
+/* Candidate family pairs: families sharing one of their RPI_EVENT_TOP heaviest centroid terms
+ * (an inverted index of those terms, postings capped), dated ones within the window; each
+ * scored by the cosine of their centroids. */
+#define RPI_EVENT_TOP 10u
+static rp_status family_pairs(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    const uint32_t nf = v->nf;
+    const double floor_sim = env_d("RP_EV_FLOOR", 0.1);
+    uint32_t *top = rpi_malloc(s->in.alloc, ((size_t)nf * RPI_EVENT_TOP + 1) * sizeof *top);
+    uint8_t *ntop = rpi_calloc(s->in.alloc, (size_t)nf + 1, 1);
+    uint32_t *start = rpi_calloc(s->in.alloc, s->df_cap + 1, sizeof *start);
+    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nf * RPI_EVENT_TOP + 1) * sizeof *post);
+    uint32_t *seen = rpi_malloc(s->in.alloc, ((size_t)nf + 1) * sizeof *seen);
+    uint32_t *touched = rpi_malloc(s->in.alloc, ((size_t)nf + 1) * sizeof *touched);
+    rp_status st = RP_E_NOMEM;
+    if (!top || !ntop || !start || !post || !seen || !touched) goto done;
+    for (uint32_t f = 0; f < nf; f++) {
+        struct rpi_topk t[RPI_EVENT_TOP];
+        uint32_t m = 0;
+        for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++)
+            rpi_topk_push(t, &m, RPI_EVENT_TOP, v->cw[i], v->cterm[i]);
+        ntop[f] = (uint8_t)m;
+        for (uint32_t i = 0; i < m; i++) {
+            top[(size_t)f * RPI_EVENT_TOP + i] = (uint32_t)t[i].id;
+            start[t[i].id + 1]++;
+        }
+        seen[f] = UINT32_MAX;
+    }
+    for (size_t x = 0; x < s->df_cap; x++)
+        start[x + 1] += start[x];
+    for (uint32_t f = 0; f < nf; f++)
+        for (uint32_t i = 0; i < ntop[f]; i++)
+            post[start[top[(size_t)f * RPI_EVENT_TOP + i]]++] = f;
+    for (size_t x = s->df_cap; x > 0; x--)
+        start[x] = start[x - 1];
+    start[0] = 0;
+    st = RP_OK;
+    for (uint32_t a = 0; a < nf && st == RP_OK; a++) {
+        size_t nt = 0;
+        for (uint32_t i = 0; i < ntop[a]; i++) {
+            const uint32_t x = top[(size_t)a * RPI_EVENT_TOP + i];
+            const size_t n = start[x + 1] - start[x];
+            if (n > RPI_MAX_POSTING) continue; /* a term of the whole collection */
+            for (size_t k = start[x]; k < start[x + 1]; k++) {
+                const uint32_t b = post[k];
+                if (b <= a || seen[b] == a) continue;
+                seen[b] = a;
+                touched[nt++] = b;
+            }
+        }
+        if (!nt) continue;
+        for (size_t i = v->coff[a]; i < v->coff[a + 1]; i++)
+            v->dense[v->cterm[i]] = v->cw[i];
+        for (size_t k = 0; k < nt && st == RP_OK; k++) {
+            const uint32_t b = touched[k];
+            if (rpi_story_outside_window(s->in.p.window_days, v->fdate[a], v->fdate[b])) continue;
+            double mass;
+            const double c = cos_dense(v, v->cterm + v->coff[b], v->cw + v->coff[b],
+                                       v->coff[b + 1] - v->coff[b], &mass);
+            if (c >= floor_sim) st = push_edge(v, a, b, (float)c);
+            if (getenv("RP_EV_DUMP"))
+                fprintf(stderr, "EDGE %u %u %.4f %.2f %zu %zu\n", v->fdoc[a], v->fdoc[b], c, mass,
+                        v->coff[a + 1] - v->coff[a], v->coff[b + 1] - v->coff[b]);
+        }
+        for (size_t i = v->coff[a]; i < v->coff[a + 1]; i++)
+            v->dense[v->cterm[i]] = 0;
+    }
+done:
+    rpi_free(s->in.alloc, top);
+    rpi_free(s->in.alloc, ntop);
+    rpi_free(s->in.alloc, start);
+    rpi_free(s->in.alloc, post);
+    rpi_free(s->in.alloc, seen);
+    rpi_free(s->in.alloc, touched);
+    return st;
+}
+
+struct emerge {
+    double sim;
+    uint32_t a, b;
+};
+
+static int cmp_emerge(const void *pa, const void *pb)
+{
+    const struct emerge *a = pa, *b = pb;
+    if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* The threshold two centroids are held to. */
+static double event_threshold(double mass)
+{
+    const double thr = env_d("RP_EV_THR", 0.3), ms = env_d("RP_EV_MASS", 0);
+    (void)mass;
+    return ms > 0 && mass < ms ? thr * ms / (mass > 1e-9 ? mass : 1e-9) : thr;
+}
+
+/* Agglomeration of families into events by centroids: each round every pair of events
+ * joined by a family pair is re-scored by the cosine of the events' centroids (the sum of
+ * their families' centroids); pairs at the threshold merge, strongest first, each event at
+ * most once a round, until nothing merges. */
+static rp_status agglomerate(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    const rp_alloc *al = s->in.alloc;
+    const uint32_t nf = v->nf;
+    const double alpha = env_d("RP_EV_ALPHA", 1.0);
+    size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
+    uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
+    size_t *xoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *xoff); /* event centroids */
+    uint32_t *xterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xterm);
+    float *xw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xw);
+    uint64_t *keys = rpi_malloc(al, (v->ne + 1) * sizeof *keys);
+    struct emerge *xm = rpi_malloc(al, (v->ne + 1) * sizeof *xm);
+    uint8_t *used = rpi_malloc(al, (size_t)nf + 1);
+    rp_status st = RP_E_NOMEM;
+    if (!eoff || !emem || !xoff || !xterm || !xw || !keys || !xm || !used) goto done;
+    for (uint32_t f = 0; f < nf; f++)
+        v->ev[f] = f;
+    for (int round = 0; round < 64; round++) {
+        /* members of each event (event ids are family numbers) */
+        memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[v->ev[f] + 2]++;
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[f + 2] += eoff[f + 1];
+        for (uint32_t f = 0; f < nf; f++)
+            emem[eoff[v->ev[f] + 1]++] = f;
+        /* centroids of the events of two families or more (else their family's) */
+        size_t n = 0;
+        for (uint32_t e = 0; e < nf; e++) {
+            xoff[e] = n;
+            if (eoff[e + 1] - eoff[e] < 2) continue;
+            const size_t start = n;
+            for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
+                const uint32_t f = emem[k];
+                const double fw = pow((double)v->fsize[f], alpha);
+                for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+                    const uint32_t t = v->cterm[i];
+                    if (v->dense[t] == 0) xterm[n++] = t;
+                    v->dense[t] += (float)(fw * v->cw[i]);
+                }
+            }
+            double norm = 0;
+            for (size_t i = start; i < n; i++)
+                norm += (double)v->dense[xterm[i]] * v->dense[xterm[i]];
+            norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
+            for (size_t i = start; i < n; i++) {
+                xw[i] = (float)(v->dense[xterm[i]] * norm);
+                v->dense[xterm[i]] = 0;
+            }
+        }
+        xoff[nf] = n;
+        /* the event pairs joined by a family pair */
+        size_t nk = 0;
+        for (size_t k = 0; k < v->ne; k++) {
+            const uint32_t a = v->ev[v->e[k].a], b = v->ev[v->e[k].b];
+            if (a != b) keys[nk++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+        }
+        RP_TRY_GOTO(st, rpi_sort_u64(al, keys, nk), done);
+        size_t nm = 0;
+        uint32_t scattered = UINT32_MAX;
+        for (size_t k = 0; k < nk; k++) {
+            if (k && keys[k] == keys[k - 1]) continue;
+            const uint32_t a = (uint32_t)(keys[k] >> 32), b = (uint32_t)keys[k];
+            const int ma = eoff[a + 1] - eoff[a] > 1, mb = eoff[b + 1] - eoff[b] > 1;
+            if (scattered != a) {
+                if (scattered != UINT32_MAX) {
+                    const int ms = eoff[scattered + 1] - eoff[scattered] > 1;
+                    const size_t lo = ms ? xoff[scattered] : v->coff[scattered];
+                    const size_t hi = ms ? xoff[scattered + 1] : v->coff[scattered + 1];
+                    for (size_t i = lo; i < hi; i++)
+                        v->dense[ms ? xterm[i] : v->cterm[i]] = 0;
+                }
+                scattered = a;
+                if (ma) {
+                    for (size_t i = xoff[a]; i < xoff[a + 1]; i++)
+                        v->dense[xterm[i]] = xw[i];
+                } else {
+                    for (size_t i = v->coff[a]; i < v->coff[a + 1]; i++)
+                        v->dense[v->cterm[i]] = v->cw[i];
+                }
+            }
+            double mass;
+            const double c = mb ? cos_dense(v, xterm + xoff[b], xw + xoff[b],
+                                            xoff[b + 1] - xoff[b], &mass)
+                                : cos_dense(v, v->cterm + v->coff[b], v->cw + v->coff[b],
+                                            v->coff[b + 1] - v->coff[b], &mass);
+            if (c >= event_threshold(mass)) xm[nm++] = (struct emerge){c, a, b};
+        }
+        if (scattered != UINT32_MAX) {
+            const int ms = eoff[scattered + 1] - eoff[scattered] > 1;
+            const size_t lo = ms ? xoff[scattered] : v->coff[scattered];
+            const size_t hi = ms ? xoff[scattered + 1] : v->coff[scattered + 1];
+            for (size_t i = lo; i < hi; i++)
+                v->dense[ms ? xterm[i] : v->cterm[i]] = 0;
+        }
+        if (!nm) break;
+        qsort(xm, nm, sizeof *xm, cmp_emerge);
+        memset(used, 0, nf);
+        size_t merged = 0;
+        for (size_t i = 0; i < nm; i++) {
+            const uint32_t a = xm[i].a, b = xm[i].b;
+            if (used[a] || used[b]) continue;
+            used[a] = used[b] = 1;
+            for (size_t k = eoff[b]; k < eoff[b + 1]; k++)
+                v->ev[emem[k]] = a; /* a < b: the event keeps its lower number */
+            merged++;
+        }
+        if (!merged) break;
+    }
+    st = RP_OK;
+done:
+    rpi_free(al, eoff);
+    rpi_free(al, emem);
+    rpi_free(al, xoff);
+    rpi_free(al, xterm);
+    rpi_free(al, xw);
+    rpi_free(al, keys);
+    rpi_free(al, xm);
+    rpi_free(al, used);
+    return st;
+}
+
+/* The representative of each event: its earliest dated family original, else (undated) the
+ * original of its largest family, else the lower document. */
+static int rep_before(const struct ev *v, uint32_t f, uint32_t g)
+{
+    const int64_t df = v->fdate[f], dg = v->fdate[g];
+    if (df != INT64_MIN && dg != INT64_MIN && df != dg) return df < dg;
+    if ((df == INT64_MIN) != (dg == INT64_MIN)) return df != INT64_MIN;
+    if (v->fsize[f] != v->fsize[g]) return v->fsize[f] > v->fsize[g];
+    return v->fdoc[f] < v->fdoc[g];
+}
+
+static void free_ev(struct ev *v)
+{
+    const rp_alloc *al = v->s->in.alloc;
+    rpi_free(al, v->ufam);
+    rpi_free(al, v->fdoc);
+    rpi_free(al, v->fsize);
+    rpi_free(al, v->fdate);
+    rpi_free(al, v->foff);
+    rpi_free(al, v->fmem);
+    rpi_free(al, v->coff);
+    rpi_free(al, v->cterm);
+    rpi_free(al, v->cw);
+    rpi_free(al, v->dense);
+    rpi_free(al, v->e);
+    rpi_free(al, v->ev);
+}
+
+rp_status rpi_story_events(struct rpi_story *s)
+{
+    const rp_alloc *al = s->in.alloc;
+    const uint32_t nu = s->n_units;
+    const size_t nd = s->in.docs->n_docs;
+    for (size_t i = 0; i < nd; i++)
+        s->res[i].event_doc = s->res[i].cluster_doc;
+    struct ev v = {.s = s};
+    uint32_t *fam_of_doc = rpi_malloc(al, (nd ? nd : 1) * sizeof *fam_of_doc);
+    uint32_t *erep = NULL;
+    rp_status st = RP_E_NOMEM;
+    v.ufam = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.ufam);
+    v.fdoc = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.fdoc);
+    v.fsize = rpi_calloc(al, nu ? nu : 1, sizeof *v.fsize);
+    v.fdate = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.fdate);
+    v.foff = rpi_calloc(al, (size_t)nu + 2, sizeof *v.foff);
+    v.fmem = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.fmem);
+    v.dense = rpi_calloc(al, s->df_cap ? s->df_cap : 1, sizeof *v.dense);
+    v.ev = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.ev);
+    if (!fam_of_doc || !v.ufam || !v.fdoc || !v.fsize || !v.fdate || !v.foff || !v.fmem ||
+        !v.dense || !v.ev)
+        goto done;
+    /* families: numbered in the order of their first unit (units are in keep order) */
+    for (size_t i = 0; i < nd; i++)
+        fam_of_doc[i] = UINT32_MAX;
+    for (uint32_t u = 0; u < nu; u++) {
+        const uint32_t o = s->res[s->in.unit_doc[u]].cluster_doc;
+        if (fam_of_doc[o] == UINT32_MAX) {
+            fam_of_doc[o] = v.nf;
+            v.fdoc[v.nf] = o;
+            v.fdate[v.nf] = rpi_doc(s->in.docs, o)->date;
+            v.nf++;
+        }
+        v.ufam[u] = fam_of_doc[o];
+        v.fsize[v.ufam[u]]++;
+    }
+    for (uint32_t u = 0; u < nu; u++)
+        v.foff[v.ufam[u] + 2]++;
+    for (uint32_t f = 0; f < v.nf; f++)
+        v.foff[f + 2] += v.foff[f + 1];
+    for (uint32_t u = 0; u < nu; u++)
+        v.fmem[v.foff[v.ufam[u] + 1]++] = u;
+    RP_TRY_GOTO(st, centroids(&v), done);
+    RP_TRY_GOTO(st, family_pairs(&v), done);
+    RP_TRY_GOTO(st, agglomerate(&v), done);
+    /* each event's representative family */
+    erep = rpi_malloc(al, ((size_t)v.nf + 1) * sizeof *erep);
+    if (!erep) {
+        st = RP_E_NOMEM;
+        goto done;
+    }
+    for (uint32_t f = 0; f < v.nf; f++)
+        erep[f] = UINT32_MAX;
+    for (uint32_t f = 0; f < v.nf; f++) {
+        const uint32_t e = v.ev[f];
+        if (erep[e] == UINT32_MAX || rep_before(&v, f, erep[e])) erep[e] = f;
+    }
+    /* per document: the event; a family original in another family's event is related to
+     * the event's representative, which becomes an original */
+    for (size_t i = 0; i < nd; i++) {
+        struct rpi_res *r = &s->res[i];
+        const uint32_t f = fam_of_doc[r->cluster_doc];
+        if (r->relation == RP_REL_SKIPPED || f == UINT32_MAX) continue;
+        const uint32_t rf = erep[v.ev[f]];
+        r->event_doc = v.fdoc[rf];
+        if (r->cluster_doc != i || rf == f) continue;
+        r->relation = RP_REL_RELATED;
+        r->of_doc = v.fdoc[rf];
+        /* the score: the cosine of the two families' centroids */
+        for (size_t k = v.coff[rf]; k < v.coff[rf + 1]; k++)
+            v.dense[v.cterm[k]] = v.cw[k];
+        double mass;
+        r->score = (float)cos_dense(&v, v.cterm + v.coff[f], v.cw + v.coff[f],
+                                    v.coff[f + 1] - v.coff[f], &mass);
+        for (size_t k = v.coff[rf]; k < v.coff[rf + 1]; k++)
+            v.dense[v.cterm[k]] = 0;
+        s->res[r->of_doc].relation = RP_REL_ORIGINAL;
+    }
+    st = RP_OK;
+done:
+    rpi_free(al, fam_of_doc);
+    rpi_free(al, erep);
+    free_ev(&v);
+    return st;
+}
