@@ -425,10 +425,11 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         jout_str_html(f, inputs[i]);
     }
     fputs("],\"rels\":[", f);
-    for (int r = 0; r <= RP_REL_REWRITE; r++)
+    const int event = cfg->level == RP_LEVEL_EVENT;
+    for (int r = 0; r <= (event ? RP_REL_RELATED : RP_REL_REWRITE); r++)
         fprintf(f, "%s\"%s\"", r ? "," : "", rp_relation_str((rp_relation)r));
     /* docs: [id, title, relation, of (local or -1), score, date (epoch s or null), words,
-     * bytes] */
+     * bytes], and at the event level its family's original (local or -1) */
     fputs("],\n\"docs\":[", f);
     for (size_t l = 0; l < p->n_local; l++) {
         rp_doc_result r;
@@ -444,7 +445,12 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
             fputs(",null", f);
         else
             fprintf(f, ",%lld", (long long)r.date_epoch);
-        fprintf(f, ",%llu,%llu]", (unsigned long long)r.n_tokens, (unsigned long long)r.text_size);
+        fprintf(f, ",%llu,%llu", (unsigned long long)r.n_tokens, (unsigned long long)r.text_size);
+        if (event) {
+            const size_t fam = r.family_doc < p->n_docs ? p->loc[r.family_doc] : SIZE_MAX;
+            fprintf(f, ",%lld", fam == SIZE_MAX ? -1LL : (long long)fam);
+        }
+        putc(']', f);
     }
     /* clusters: original, members, disagreements, edges [src,dst,rel,score], pairs
      * [first, count] into "pairs", texts flag */

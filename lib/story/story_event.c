@@ -331,6 +331,136 @@ done:
     return st;
 }
 
+/* Refinement, as k-means does it (Lloyd 1982) but only among the events a family is joined to
+ * by its candidate pairs: every family moves to the event whose centroid (its own without
+ * itself) is nearest, when that reaches the threshold; moves are decided for all families
+ * first and applied together, so the result does not depend on an order. */
+static rp_status refine(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    const rp_alloc *al = s->in.alloc;
+    const uint32_t nf = v->nf;
+    const double alpha = env_d("RP_EV_ALPHA", 1.0), thr = env_d("RP_EV_RTHR", 0.2);
+    const int iters = (int)env_d("RP_EV_ITERS", 3);
+    size_t *aoff = rpi_calloc(al, (size_t)nf + 2, sizeof *aoff); /* family adjacency */
+    uint32_t *adj = rpi_malloc(al, (2 * v->ne + 1) * sizeof *adj);
+    size_t *xoff = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xoff); /* event sums */
+    uint32_t *xterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xterm);
+    float *xw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xw);
+    double *xn2 = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xn2);
+    size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
+    uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
+    uint32_t *next = rpi_malloc(al, ((size_t)nf + 1) * sizeof *next);
+    uint32_t *seen = rpi_malloc(al, ((size_t)nf + 1) * sizeof *seen);
+    rp_status st = RP_E_NOMEM;
+    if (!aoff || !adj || !xoff || !xterm || !xw || !xn2 || !eoff || !emem || !next || !seen)
+        goto done;
+    for (size_t k = 0; k < v->ne; k++) {
+        aoff[v->e[k].a + 2]++;
+        aoff[v->e[k].b + 2]++;
+    }
+    for (uint32_t f = 0; f < nf; f++)
+        aoff[f + 2] += aoff[f + 1];
+    for (size_t k = 0; k < v->ne; k++) {
+        adj[aoff[v->e[k].a + 1]++] = v->e[k].b;
+        adj[aoff[v->e[k].b + 1]++] = v->e[k].a;
+    }
+    for (int it = 0; it < iters; it++) {
+        memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[v->ev[f] + 2]++;
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[f + 2] += eoff[f + 1];
+        for (uint32_t f = 0; f < nf; f++)
+            emem[eoff[v->ev[f] + 1]++] = f;
+        size_t n = 0;
+        for (uint32_t e = 0; e < nf; e++) {
+            xoff[e] = n;
+            const size_t start = n;
+            for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
+                const uint32_t f = emem[k];
+                const double fw = pow((double)v->fsize[f], alpha);
+                for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+                    const uint32_t t = v->cterm[i];
+                    if (v->dense[t] == 0) xterm[n++] = t;
+                    v->dense[t] += (float)(fw * v->cw[i]);
+                }
+            }
+            double n2 = 0;
+            for (size_t i = start; i < n; i++) {
+                xw[i] = v->dense[xterm[i]];
+                n2 += (double)xw[i] * xw[i];
+                v->dense[xterm[i]] = 0;
+            }
+            xn2[e] = n2;
+        }
+        xoff[nf] = n;
+        for (uint32_t f = 0; f < nf; f++)
+            seen[f] = UINT32_MAX;
+        size_t moved = 0;
+        for (uint32_t f = 0; f < nf; f++) {
+            const uint32_t own = v->ev[f];
+            const double fw = pow((double)v->fsize[f], alpha);
+            next[f] = own;
+            if (aoff[f + 1] == aoff[f]) continue;
+            for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++)
+                v->dense[v->cterm[i]] = v->cw[i];
+            double best = -1;
+            uint32_t best_e = own;
+            for (size_t k = aoff[f]; k <= aoff[f + 1]; k++) {
+                const uint32_t e = k < aoff[f + 1] ? v->ev[adj[k]] : own;
+                if (seen[e] == f) continue;
+                seen[e] = f;
+                double dot = 0;
+                for (size_t i = xoff[e]; i < xoff[e + 1]; i++) {
+                    const float w = v->dense[xterm[i]];
+                    if (w != 0) dot += (double)w * xw[i];
+                }
+                double n2 = xn2[e];
+                if (e == own) { /* the event without f */
+                    n2 = n2 - 2 * fw * dot + fw * fw;
+                    dot -= fw;
+                }
+                const double c = n2 > 1e-12 ? dot / sqrt(n2) : 0;
+                if (c > best || (c == best && e < best_e)) {
+                    best = c;
+                    best_e = e;
+                }
+            }
+            for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++)
+                v->dense[v->cterm[i]] = 0;
+            if (best >= thr && best_e != own) {
+                next[f] = best_e;
+                moved++;
+            } else if (best < thr && eoff[own + 1] - eoff[own] > 1 && getenv("RP_EV_SPLIT")) {
+                next[f] = f; /* alone: nothing is near enough (its number is free: see below) */
+                moved++;
+            }
+        }
+        if (!moved) break;
+        /* event numbers: the lowest family of each new event */
+        for (uint32_t f = 0; f < nf; f++)
+            seen[f] = UINT32_MAX;
+        for (uint32_t f = 0; f < nf; f++)
+            if (seen[next[f]] == UINT32_MAX) seen[next[f]] = f;
+        for (uint32_t f = 0; f < nf; f++)
+            v->ev[f] = seen[next[f]];
+    }
+    st = RP_OK;
+done:
+    rpi_free(al, aoff);
+    rpi_free(al, adj);
+    rpi_free(al, xoff);
+    rpi_free(al, xterm);
+    rpi_free(al, xw);
+    rpi_free(al, xn2);
+    rpi_free(al, eoff);
+    rpi_free(al, emem);
+    rpi_free(al, next);
+    rpi_free(al, seen);
+    return st;
+}
+
 /* The representative of each event: its earliest dated family original, else (undated) the
  * original of its largest family, else the lower document. */
 static int rep_before(const struct ev *v, uint32_t f, uint32_t g)
@@ -404,6 +534,7 @@ rp_status rpi_story_events(struct rpi_story *s)
     RP_TRY_GOTO(st, centroids(&v), done);
     RP_TRY_GOTO(st, family_pairs(&v), done);
     RP_TRY_GOTO(st, agglomerate(&v), done);
+    RP_TRY_GOTO(st, refine(&v), done);
     /* each event's representative family */
     erep = rpi_malloc(al, ((size_t)v.nf + 1) * sizeof *erep);
     if (!erep) {
