@@ -2,9 +2,8 @@
 /* story_event.c -- S8 of stage story, the event level: the version families of S6/S7 grouped
  * by the event they report, independent texts allowed (steps_internal.h). */
 #include <math.h>   /* sqrt, fabsf */
-#include <stdlib.h> /* qsort, getenv */
+#include <stdlib.h> /* qsort */
 #include <string.h> /* memset */
-#include <stdio.h> /* DEBUG */
 #include "steps_internal.h"
 
 /* ---- S8: events ------------------------------------------------------------------------- */
@@ -18,29 +17,40 @@ struct fedge {
 struct ev {
     struct rpi_story *s;
     uint32_t nf;
-    uint32_t *ufam;   /* unit -> family */
-    uint32_t *fdoc;   /* family -> its original document */
-    uint32_t *fsize;  /* family -> units */
-    int64_t *fdate;   /* family -> its original's date (INT64_MIN undated) */
-    size_t *foff;     /* family f's units: fmem[foff[f], foff[f + 1]) */
+    uint32_t *ufam;  /* unit -> family */
+    uint32_t *fdoc;  /* family -> its original document */
+    uint32_t *fsize; /* family -> units */
+    int64_t *fdate;  /* family -> its original's date (INT64_MIN undated) */
+    size_t *foff;    /* family f's units: fmem[foff[f], foff[f + 1]) */
     uint32_t *fmem;
-    size_t *coff;     /* family f's centroid: cterm/cw[coff[f], coff[f + 1]), unit length */
+    size_t *coff; /* family f's centroid: cterm/cw[coff[f], coff[f + 1]), unit length */
     uint32_t *cterm;
     float *cw;
-    float *dense;     /* df_cap, 0 between uses */
-    struct fedge *e;  /* family pairs with their centroid similarity */
+    float *cr;       /* the centroid terms' weights over families, for the top terms */
+    float *dense;    /* df_cap, 0 between uses */
+    struct fedge *e; /* family pairs with their centroid similarity */
     size_t ne, cap_e;
-    uint32_t *ev;     /* family -> event (a family number: the event's first family) */
+    uint32_t *ev; /* family -> event (a family number: the event's first family) */
 };
 
-static double env_d(const char *name, double def)
-{
-    const char *v = getenv(name);
-    return v ? atof(v) : def;
-}
+/* The defaults, one set for headlines, snippets, tweets and articles, measured with
+ * `reprint eval` on GoogleNews TS/S/Tweet and MStream News/Tweets (docs/internals/story.md):
+ * merging centroids at 0.25 instead of 0.3 lost 4-9 points of pairwise precision for 1-2 of
+ * NMI; refining at 0.15 instead of 0.2 merged unrelated small events (Tweet NMI 0.907 ->
+ * 0.893); 8 refinement rounds instead of 3: TS pairwise F1 0.836 -> 0.869. */
+#define RPI_EVENT_FLOOR 0.1  /* family pairs below this centroid cosine are not kept */
+#define RPI_EVENT_MERGE 0.3  /* centroid cosine at which two events merge */
+#define RPI_EVENT_REFINE 0.2 /* centroid cosine at which a family moves to another event */
+#define RPI_EVENT_ROUNDS 64  /* merge rounds at most (each halves the events at best) */
+#define RPI_EVENT_REFINES 8  /* refinement rounds at most */
 
-/* Family centroids: the sum of the family's unit vectors (names by magnitude), unit length.
- * Terms in order of first use. */
+/* Family centroids, TF-IDF over families: a term's weight in a unit vector divided by its
+ * IDF over units is the unit's (1 + ln tf), normalized; the family's is the sum over its
+ * units, times the term's IDF over families (rpi_story_idf_of), unit length. Weighting by
+ * families matters: the words a wire story and its cut share (in two units) were among the
+ * rarest of the collection and filled the family's top terms, so two families reporting one
+ * event in their own words never met. Terms of one family are left out (they cannot join
+ * two) but counted in the norm. Terms in order of first use. */
 static rp_status centroids(struct ev *v)
 {
     struct rpi_story *s = v->s;
@@ -50,47 +60,64 @@ static rp_status centroids(struct ev *v)
     v->coff = rpi_malloc(s->in.alloc, ((size_t)v->nf + 1) * sizeof *v->coff);
     v->cterm = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cterm);
     v->cw = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cw);
-    if (!v->coff || !v->cterm || !v->cw) return RP_E_NOMEM;
+    v->cr = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cr);
+    uint32_t *fdf = rpi_calloc(s->in.alloc, s->df_cap ? s->df_cap : 1, sizeof *fdf);
+    if (!v->coff || !v->cterm || !v->cw || !v->cr || !fdf) {
+        rpi_free(s->in.alloc, fdf);
+        return RP_E_NOMEM;
+    }
     size_t n = 0;
-    for (uint32_t f = 0; f < v->nf; f++) {
+    for (uint32_t f = 0; f < v->nf; f++) { /* the families' terms and their frequencies */
         const size_t start = n;
         v->coff[f] = start;
         for (size_t k = v->foff[f]; k < v->foff[f + 1]; k++) {
             const struct svec *x = &s->vec[v->fmem[k]];
             for (uint32_t i = 0; i < x->n; i++) {
                 const uint32_t t = x->term[i];
-                if (v->dense[t] == 0) v->cterm[n++] = t;
+                if (v->dense[t] == 0) {
+                    v->cterm[n++] = t;
+                    fdf[t]++;
+                }
                 v->dense[t] += fabsf(x->w[i]);
             }
         }
-        double norm = 0;
         for (size_t i = start; i < n; i++) {
-            const double w = v->dense[v->cterm[i]];
-            norm += w * w;
-        }
-        norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
-        for (size_t i = start; i < n; i++) {
-            v->cw[i] = (float)(v->dense[v->cterm[i]] * norm);
+            v->cw[i] = v->dense[v->cterm[i]];
             v->dense[v->cterm[i]] = 0;
         }
     }
     v->coff[v->nf] = n;
+    size_t m = 0;
+    for (uint32_t f = 0; f < v->nf; f++) { /* weights, norms; terms of one family out */
+        const size_t lo = v->coff[f], hi = v->coff[f + 1];
+        double norm = 0;
+        for (size_t i = lo; i < hi; i++)
+            norm += (double)v->cw[i] * v->cw[i];
+        norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
+        v->coff[f] = m;
+        for (size_t i = lo; i < hi; i++) {
+            const uint32_t t = v->cterm[i];
+            const float idf = s->idf[t] > 0 ? s->idf[t] : 1.0f;
+            v->cterm[m] = t;
+            v->cr[m] = fdf[t] < 2 ? 0.0f /* joins no two families */
+                                  : (float)(v->cw[i] / idf * rpi_story_idf_of(v->nf, fdf[t]));
+            v->cw[m++] = (float)(v->cw[i] * norm);
+        }
+    }
+    v->coff[v->nf] = m;
+    rpi_free(s->in.alloc, fdf);
     return RP_OK;
 }
 
-/* Cosine of centroid a (scattered in dense) and centroid b, and the IDF mass of the terms
- * they share (*mass). */
-static double cos_dense(const struct ev *v, const uint32_t *bt, const float *bw, size_t bn,
-                        double *mass)
+/* Cosine of centroid a (scattered in dense) and centroid b. */
+static double cos_dense(const struct ev *v, const uint32_t *bt, const float *bw, size_t bn)
 {
-    double d = 0, m = 0;
+    double d = 0;
     for (size_t j = 0; j < bn; j++) {
         const float w = v->dense[bt[j]];
         if (w == 0) continue;
         d += (double)w * bw[j];
-        m += v->s->idf[bt[j]];
     }
-    *mass = m;
     return d;
 }
 
@@ -113,32 +140,41 @@ static rp_status family_pairs(struct ev *v)
 {
     struct rpi_story *s = v->s;
     const uint32_t nf = v->nf;
-    const double floor_sim = env_d("RP_EV_FLOOR", 0.1);
-    uint32_t *top = rpi_malloc(s->in.alloc, ((size_t)nf * RPI_EVENT_TOP + 1) * sizeof *top);
+    const double floor_sim = RPI_EVENT_FLOOR;
+    uint32_t *top = rpi_malloc(s->in.alloc, ((size_t)nf * 2 * RPI_EVENT_TOP + 1) * sizeof *top);
     uint8_t *ntop = rpi_calloc(s->in.alloc, (size_t)nf + 1, 1);
     uint32_t *start = rpi_calloc(s->in.alloc, s->df_cap + 1, sizeof *start);
-    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nf * RPI_EVENT_TOP + 1) * sizeof *post);
+    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nf * 2 * RPI_EVENT_TOP + 1) * sizeof *post);
     uint32_t *seen = rpi_malloc(s->in.alloc, ((size_t)nf + 1) * sizeof *seen);
     uint32_t *touched = rpi_malloc(s->in.alloc, ((size_t)nf + 1) * sizeof *touched);
     rp_status st = RP_E_NOMEM;
     if (!top || !ntop || !start || !post || !seen || !touched) goto done;
     for (uint32_t f = 0; f < nf; f++) {
-        struct rpi_topk t[RPI_EVENT_TOP];
-        uint32_t m = 0;
-        for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++)
+        struct rpi_topk t[RPI_EVENT_TOP], r[RPI_EVENT_TOP];
+        uint32_t m = 0, mr = 0, nt = 0;
+        for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
             rpi_topk_push(t, &m, RPI_EVENT_TOP, v->cw[i], v->cterm[i]);
-        ntop[f] = (uint8_t)m;
-        for (uint32_t i = 0; i < m; i++) {
-            top[(size_t)f * RPI_EVENT_TOP + i] = (uint32_t)t[i].id;
-            start[t[i].id + 1]++;
+            if (v->cr[i] > 0) rpi_topk_push(r, &mr, RPI_EVENT_TOP, v->cr[i], v->cterm[i]);
         }
+        uint32_t *tf = top + (size_t)f * 2 * RPI_EVENT_TOP;
+        for (uint32_t i = 0; i < m; i++)
+            tf[nt++] = (uint32_t)t[i].id;
+        for (uint32_t i = 0; i < mr; i++) {
+            uint32_t j = 0;
+            while (j < m && tf[j] != (uint32_t)r[i].id)
+                j++;
+            if (j == m) tf[nt++] = (uint32_t)r[i].id;
+        }
+        ntop[f] = (uint8_t)nt;
+        for (uint32_t i = 0; i < nt; i++)
+            start[tf[i] + 1]++;
         seen[f] = UINT32_MAX;
     }
     for (size_t x = 0; x < s->df_cap; x++)
         start[x + 1] += start[x];
     for (uint32_t f = 0; f < nf; f++)
         for (uint32_t i = 0; i < ntop[f]; i++)
-            post[start[top[(size_t)f * RPI_EVENT_TOP + i]]++] = f;
+            post[start[top[(size_t)f * 2 * RPI_EVENT_TOP + i]]++] = f;
     for (size_t x = s->df_cap; x > 0; x--)
         start[x] = start[x - 1];
     start[0] = 0;
@@ -146,7 +182,7 @@ static rp_status family_pairs(struct ev *v)
     for (uint32_t a = 0; a < nf && st == RP_OK; a++) {
         size_t nt = 0;
         for (uint32_t i = 0; i < ntop[a]; i++) {
-            const uint32_t x = top[(size_t)a * RPI_EVENT_TOP + i];
+            const uint32_t x = top[(size_t)a * 2 * RPI_EVENT_TOP + i];
             const size_t n = start[x + 1] - start[x];
             if (n > RPI_MAX_POSTING) continue; /* a term of the whole collection */
             for (size_t k = start[x]; k < start[x + 1]; k++) {
@@ -162,13 +198,9 @@ static rp_status family_pairs(struct ev *v)
         for (size_t k = 0; k < nt && st == RP_OK; k++) {
             const uint32_t b = touched[k];
             if (rpi_story_outside_window(s->in.p.window_days, v->fdate[a], v->fdate[b])) continue;
-            double mass;
             const double c = cos_dense(v, v->cterm + v->coff[b], v->cw + v->coff[b],
-                                       v->coff[b + 1] - v->coff[b], &mass);
+                                       v->coff[b + 1] - v->coff[b]);
             if (c >= floor_sim) st = push_edge(v, a, b, (float)c);
-            if (getenv("RP_EV_DUMP"))
-                fprintf(stderr, "EDGE %u %u %.4f %.2f %zu %zu\n", v->fdoc[a], v->fdoc[b], c, mass,
-                        v->coff[a + 1] - v->coff[a], v->coff[b + 1] - v->coff[b]);
         }
         for (size_t i = v->coff[a]; i < v->coff[a + 1]; i++)
             v->dense[v->cterm[i]] = 0;
@@ -196,14 +228,6 @@ static int cmp_emerge(const void *pa, const void *pb)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
-/* The threshold two centroids are held to. */
-static double event_threshold(double mass)
-{
-    const double thr = env_d("RP_EV_THR", 0.3), ms = env_d("RP_EV_MASS", 0);
-    (void)mass;
-    return ms > 0 && mass < ms ? thr * ms / (mass > 1e-9 ? mass : 1e-9) : thr;
-}
-
 /* Agglomeration of families into events by centroids: each round every pair of events
  * joined by a family pair is re-scored by the cosine of the events' centroids (the sum of
  * their families' centroids); pairs at the threshold merge, strongest first, each event at
@@ -213,7 +237,6 @@ static rp_status agglomerate(struct ev *v)
     struct rpi_story *s = v->s;
     const rp_alloc *al = s->in.alloc;
     const uint32_t nf = v->nf;
-    const double alpha = env_d("RP_EV_ALPHA", 1.0);
     size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
     uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
     size_t *xoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *xoff); /* event centroids */
@@ -226,7 +249,7 @@ static rp_status agglomerate(struct ev *v)
     if (!eoff || !emem || !xoff || !xterm || !xw || !keys || !xm || !used) goto done;
     for (uint32_t f = 0; f < nf; f++)
         v->ev[f] = f;
-    for (int round = 0; round < 64; round++) {
+    for (int round = 0; round < RPI_EVENT_ROUNDS; round++) {
         /* members of each event (event ids are family numbers) */
         memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
         for (uint32_t f = 0; f < nf; f++)
@@ -243,7 +266,7 @@ static rp_status agglomerate(struct ev *v)
             const size_t start = n;
             for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
                 const uint32_t f = emem[k];
-                const double fw = pow((double)v->fsize[f], alpha);
+                const double fw = v->fsize[f]; /* a family weighs its units */
                 for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
                     const uint32_t t = v->cterm[i];
                     if (v->dense[t] == 0) xterm[n++] = t;
@@ -290,12 +313,10 @@ static rp_status agglomerate(struct ev *v)
                         v->dense[v->cterm[i]] = v->cw[i];
                 }
             }
-            double mass;
-            const double c = mb ? cos_dense(v, xterm + xoff[b], xw + xoff[b],
-                                            xoff[b + 1] - xoff[b], &mass)
+            const double c = mb ? cos_dense(v, xterm + xoff[b], xw + xoff[b], xoff[b + 1] - xoff[b])
                                 : cos_dense(v, v->cterm + v->coff[b], v->cw + v->coff[b],
-                                            v->coff[b + 1] - v->coff[b], &mass);
-            if (c >= event_threshold(mass)) xm[nm++] = (struct emerge){c, a, b};
+                                            v->coff[b + 1] - v->coff[b]);
+            if (c >= RPI_EVENT_MERGE) xm[nm++] = (struct emerge){c, a, b};
         }
         if (scattered != UINT32_MAX) {
             const int ms = eoff[scattered + 1] - eoff[scattered] > 1;
@@ -340,8 +361,8 @@ static rp_status refine(struct ev *v)
     struct rpi_story *s = v->s;
     const rp_alloc *al = s->in.alloc;
     const uint32_t nf = v->nf;
-    const double alpha = env_d("RP_EV_ALPHA", 1.0), thr = env_d("RP_EV_RTHR", 0.2);
-    const int iters = (int)env_d("RP_EV_ITERS", 3);
+    const double thr = RPI_EVENT_REFINE;
+    const int iters = RPI_EVENT_REFINES;
     size_t *aoff = rpi_calloc(al, (size_t)nf + 2, sizeof *aoff); /* family adjacency */
     uint32_t *adj = rpi_malloc(al, (2 * v->ne + 1) * sizeof *adj);
     size_t *xoff = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xoff); /* event sums */
@@ -379,7 +400,7 @@ static rp_status refine(struct ev *v)
             const size_t start = n;
             for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
                 const uint32_t f = emem[k];
-                const double fw = pow((double)v->fsize[f], alpha);
+                const double fw = v->fsize[f]; /* a family weighs its units */
                 for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
                     const uint32_t t = v->cterm[i];
                     if (v->dense[t] == 0) xterm[n++] = t;
@@ -400,7 +421,7 @@ static rp_status refine(struct ev *v)
         size_t moved = 0;
         for (uint32_t f = 0; f < nf; f++) {
             const uint32_t own = v->ev[f];
-            const double fw = pow((double)v->fsize[f], alpha);
+            const double fw = v->fsize[f]; /* a family weighs its units */
             next[f] = own;
             if (aoff[f + 1] == aoff[f]) continue;
             for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++)
@@ -432,12 +453,16 @@ static rp_status refine(struct ev *v)
             if (best >= thr && best_e != own) {
                 next[f] = best_e;
                 moved++;
-            } else if (best < thr && eoff[own + 1] - eoff[own] > 1 && getenv("RP_EV_SPLIT")) {
-                next[f] = f; /* alone: nothing is near enough (its number is free: see below) */
-                moved++;
             }
         }
         if (!moved) break;
+        /* two families alone that chose each other would swap: they form one event */
+        for (uint32_t f = 0; f < nf; f++) {
+            const uint32_t e = next[f], own = v->ev[f];
+            if (e != own && eoff[own + 1] - eoff[own] == 1 && eoff[e + 1] - eoff[e] == 1 &&
+                next[emem[eoff[e]]] == own && e < own)
+                next[f] = next[emem[eoff[e]]] = e;
+        }
         /* event numbers: the lowest family of each new event */
         for (uint32_t f = 0; f < nf; f++)
             seen[f] = UINT32_MAX;
@@ -484,6 +509,7 @@ static void free_ev(struct ev *v)
     rpi_free(al, v->coff);
     rpi_free(al, v->cterm);
     rpi_free(al, v->cw);
+    rpi_free(al, v->cr);
     rpi_free(al, v->dense);
     rpi_free(al, v->e);
     rpi_free(al, v->ev);
@@ -561,9 +587,8 @@ rp_status rpi_story_events(struct rpi_story *s)
         /* the score: the cosine of the two families' centroids */
         for (size_t k = v.coff[rf]; k < v.coff[rf + 1]; k++)
             v.dense[v.cterm[k]] = v.cw[k];
-        double mass;
-        r->score = (float)cos_dense(&v, v.cterm + v.coff[f], v.cw + v.coff[f],
-                                    v.coff[f + 1] - v.coff[f], &mass);
+        r->score =
+            (float)cos_dense(&v, v.cterm + v.coff[f], v.cw + v.coff[f], v.coff[f + 1] - v.coff[f]);
         for (size_t k = v.coff[rf]; k < v.coff[rf + 1]; k++)
             v.dense[v.cterm[k]] = 0;
         s->res[r->of_doc].relation = RP_REL_ORIGINAL;
