@@ -372,8 +372,8 @@ static rp_status agglomerate(struct ev *v)
         /* each pair once, keyed by its longer centroid, which is scattered once for all its
          * pairs while the shorter is read (the largest events meet many small ones: reading
          * their centroid per pair took 3.5x the story level's time on Reuters) */
-#define XLEN(e) (eoff[(e) + 1] - eoff[(e)] > 1 ? xoff[(e) + 1] - xoff[(e)]                      \
-                                               : v->coff[(e) + 1] - v->coff[(e)])
+#define XLEN(e)                                                                                    \
+    (eoff[(e) + 1] - eoff[(e)] > 1 ? xoff[(e) + 1] - xoff[(e)] : v->coff[(e) + 1] - v->coff[(e)])
         size_t nq = 0;
         for (size_t k = 0; k < nk; k++) {
             if (k && keys[k] == keys[k - 1]) continue;
@@ -493,6 +493,10 @@ static rp_status refine(struct ev *v)
             const size_t was = xoff[e], was_end = xoff[e + 1];
             xoff[e] = n;
             const size_t start = n;
+            if (eoff[e + 1] == eoff[e]) { /* no event (any more) */
+                xn2[e] = 0;
+                continue;
+            }
             if (!dirty[e]) {
                 memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
                 memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
