@@ -4,6 +4,7 @@
 #include <math.h>   /* sqrt, fabsf */
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memset */
+#include "common/parallel_internal.h"
 #include "steps_internal.h"
 
 /* ---- S8: events ------------------------------------------------------------------------- */
@@ -41,8 +42,11 @@ struct ev {
 #define RPI_EVENT_FLOOR 0.1  /* family pairs below this centroid cosine are not kept */
 #define RPI_EVENT_MERGE 0.3  /* centroid cosine at which two events merge */
 #define RPI_EVENT_REFINE 0.2 /* centroid cosine at which a family moves to another event */
-#define RPI_EVENT_ROUNDS 64  /* merge rounds at most (each halves the events at best) */
-#define RPI_EVENT_REFINES 8  /* refinement rounds at most */
+#define RPI_EVENT_ROUNDS 16  /* merge rounds at most (each halves the events at best) */
+#define RPI_EVENT_DRIFT                                                                            \
+    0.05                    /* share of an event's weight that moves before its neighbours are
+                                 weighed again */
+#define RPI_EVENT_REFINES 8 /* refinement rounds at most */
 /* A name (a capitalised term; the collection has case) weighs three times a word in a family
  * centroid: events are told by who and where, and a template (earnings reports, weather
  * tables) shares its words, not its names. On Reuters-21578 the largest events went from
@@ -434,6 +438,54 @@ done:
     return st;
 }
 
+/* The refinement's cosines of (event, family) pairs, one event group at a time: the
+ * event's sum is scattered in the thread's dense array, each family's centroid read. */
+struct rctx {
+    const struct ev *v;
+    const uint64_t *q; /* event << 32 | family, sorted */
+    const size_t *gk;  /* group g: q[gk[g], gk[g + 1]) */
+    const size_t *xoff;
+    const uint32_t *xterm;
+    const float *xw;
+    const double *xn2;
+    const int64_t *elo, *ehi;
+    double *c;    /* per pair: the cosine with the event (without the family), -2: none */
+    float *dense; /* per thread: df_cap, 0 between uses */
+};
+
+static rp_status weigh_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    const struct rctx *r = ctx;
+    const struct ev *v = r->v;
+    float *dense = r->dense + (size_t)t * (v->s->df_cap ? v->s->df_cap : 1);
+    for (size_t g = lo; g < hi; g++) {
+        const uint32_t e = (uint32_t)(r->q[r->gk[g]] >> 32);
+        for (size_t i = r->xoff[e]; i < r->xoff[e + 1]; i++)
+            dense[r->xterm[i]] = r->xw[i];
+        for (size_t k = r->gk[g]; k < r->gk[g + 1]; k++) {
+            const uint32_t f = (uint32_t)r->q[k];
+            r->c[k] = -2;
+            if (e != v->ev[f] && too_long(v, r->elo[e], r->ehi[e], v->fdate[f], v->fdate[f]))
+                continue;
+            const double fw = v->fsize[f]; /* a family weighs its units */
+            double dot = 0;
+            for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+                const float w = dense[v->cterm[i]];
+                if (w != 0) dot += (double)w * v->cw[i];
+            }
+            double n2 = r->xn2[e];
+            if (e == v->ev[f]) { /* the event without f */
+                n2 = n2 - 2 * fw * dot + fw * fw;
+                dot -= fw;
+            }
+            r->c[k] = n2 > 1e-12 ? dot / sqrt(n2) : 0;
+        }
+        for (size_t i = r->xoff[e]; i < r->xoff[e + 1]; i++)
+            dense[r->xterm[i]] = 0;
+    }
+    return RP_OK;
+}
+
 /* Refinement, as k-means does it (Lloyd 1982) but only among the events a family is joined to
  * by its candidate pairs: every family moves to the event whose centroid (its own without
  * itself) is nearest, when that reaches the threshold; moves are decided for all families
@@ -461,13 +513,24 @@ static rp_status refine(struct ev *v)
     int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
     uint8_t *dirty = rpi_malloc(al, (size_t)nf + 1); /* event -> its members changed */
     uint8_t *left = rpi_malloc(al, (size_t)nf + 1);
+    uint8_t *drift = rpi_malloc(al, (size_t)nf + 1); /* event -> moved enough to re-weigh */
+    double *ew = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ew);          /* old event -> weight */
+    double *mw = rpi_malloc(al, ((size_t)nf + 1) * sizeof *mw);          /* -> weight moved */
     uint32_t *yterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yterm); /* being built */
     float *yw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yw);
+    const size_t nqmax = 2 * v->ne + nf + 1;
+    double *qc = rpi_malloc(al, nqmax * sizeof *qc);
+    size_t *gk = rpi_malloc(al, (nqmax + 1) * sizeof *gk);
+    uint64_t *gw = rpi_malloc(al, (nqmax + 1) * sizeof *gw);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nf, 4096);
+    float *tdense = rpi_calloc(al, (size_t)nt * (s->df_cap ? s->df_cap : 1), sizeof *tdense);
     rp_status st = RP_E_NOMEM;
     if (!aoff || !adj || !xoff || !xterm || !xw || !xn2 || !eoff || !emem || !next || !seen ||
-        !best || !q || !elo || !ehi || !dirty || !left || !yterm || !yw)
+        !best || !q || !elo || !ehi || !dirty || !left || !yterm || !yw || !qc || !gk || !gw ||
+        !tdense || !drift || !ew || !mw)
         goto done;
     memset(dirty, 1, nf);
+    memset(drift, 1, nf);
     memset(xoff, 0, ((size_t)nf + 1) * sizeof *xoff);
     for (size_t k = 0; k < v->ne; k++) {
         aoff[v->e[k].a + 2]++;
@@ -539,10 +602,10 @@ static rp_status refine(struct ev *v)
             best[f] = -1;
             next[f] = v->ev[f];
             if (aoff[f + 1] == aoff[f]) continue;
-            /* a family whose events did not change stays where it chose to stay */
-            int stale = !dirty[v->ev[f]];
+            /* a family whose events did not drift stays where it chose to stay */
+            int stale = !drift[v->ev[f]];
             for (size_t k = aoff[f]; k < aoff[f + 1] && stale; k++)
-                stale = !dirty[v->ev[adj[k]]];
+                stale = !drift[v->ev[adj[k]]];
             if (stale) continue;
             for (size_t k = aoff[f]; k <= aoff[f + 1]; k++) {
                 const uint32_t e = k < aoff[f + 1] ? v->ev[adj[k]] : v->ev[f];
@@ -553,30 +616,32 @@ static rp_status refine(struct ev *v)
         }
         RP_TRY_GOTO(st, rpi_sort_u64(al, q, nq), done);
         event_spans(v, elo, ehi);
-        for (size_t k = 0; k < nq;) {
-            const uint32_t e = (uint32_t)(q[k] >> 32);
-            for (size_t i = xoff[e]; i < xoff[e + 1]; i++)
-                v->dense[xterm[i]] = xw[i];
-            for (; k < nq && (uint32_t)(q[k] >> 32) == e; k++) {
-                const uint32_t f = (uint32_t)q[k];
-                if (e != v->ev[f] && too_long(v, elo[e], ehi[e], v->fdate[f], v->fdate[f]))
-                    continue;
-                const double fw = v->fsize[f]; /* a family weighs its units */
-                double dot = cos_dense(v, v->cterm + v->coff[f], v->cw + v->coff[f],
-                                       v->coff[f + 1] - v->coff[f]);
-                double n2 = xn2[e];
-                if (e == v->ev[f]) { /* the event without f */
-                    n2 = n2 - 2 * fw * dot + fw * fw;
-                    dot -= fw;
-                }
-                const double c = n2 > 1e-12 ? dot / sqrt(n2) : 0;
-                if (c > best[f] || (c == best[f] && e < next[f])) {
-                    best[f] = c;
-                    next[f] = e;
-                }
+        /* the groups of q (one event each), weighed by the terms they read */
+        size_t ng = 0;
+        gw[0] = 0;
+        for (size_t k = 0; k < nq; k++)
+            if (k == 0 || q[k] >> 32 != q[k - 1] >> 32) {
+                const uint32_t e = (uint32_t)(q[k] >> 32);
+                gk[ng] = k;
+                gw[ng + 1] = (xoff[e + 1] - xoff[e]) + 64;
+                ng++;
             }
-            for (size_t i = xoff[e]; i < xoff[e + 1]; i++)
-                v->dense[xterm[i]] = 0;
+        gk[ng] = nq;
+        for (size_t g = 0, k = 0; g < ng; g++) {
+            for (; k < gk[g + 1]; k++)
+                gw[g + 1] += v->coff[(uint32_t)q[k] + 1] - v->coff[(uint32_t)q[k]];
+            gw[g + 1] += gw[g];
+        }
+        struct rctx rc = {v, q, gk, xoff, xterm, xw, xn2, elo, ehi, qc, tdense};
+        RP_TRY_GOTO(st, rpi_parallel_for(ng, nt, gw, weigh_range, &rc), done);
+        for (size_t k = 0; k < nq; k++) { /* in (event, family) order: as one thread would */
+            const uint32_t e = (uint32_t)(q[k] >> 32), f = (uint32_t)q[k];
+            const double c = qc[k];
+            if (c < -1.5) continue; /* too long together */
+            if (c > best[f] || (c == best[f] && e < next[f])) {
+                best[f] = c;
+                next[f] = e;
+            }
         }
         size_t moved = 0;
         for (uint32_t f = 0; f < nf; f++) {
@@ -595,17 +660,29 @@ static rp_status refine(struct ev *v)
         }
         /* the events left or joined (old numbers) */
         memset(left, 0, nf);
-        for (uint32_t f = 0; f < nf; f++)
-            if (next[f] != v->ev[f]) left[v->ev[f]] = left[next[f]] = 1;
+        for (uint32_t f = 0; f < nf; f++) {
+            ew[f] = mw[f] = 0;
+        }
+        for (uint32_t f = 0; f < nf; f++) {
+            ew[v->ev[f]] += v->fsize[f];
+            if (next[f] != v->ev[f]) {
+                left[v->ev[f]] = left[next[f]] = 1;
+                mw[v->ev[f]] += v->fsize[f];
+                mw[next[f]] += v->fsize[f];
+            }
+        }
         /* event numbers: the lowest family of each new event */
         for (uint32_t f = 0; f < nf; f++)
             seen[f] = UINT32_MAX;
         for (uint32_t f = 0; f < nf; f++)
             if (seen[next[f]] == UINT32_MAX) seen[next[f]] = f;
         memset(dirty, 0, nf);
+        memset(drift, 0, nf);
         for (uint32_t f = 0; f < nf; f++) {
-            if (left[v->ev[f]] || left[next[f]]) dirty[seen[next[f]]] = 1;
-            v->ev[f] = seen[next[f]];
+            const uint32_t o = v->ev[f], x = next[f], id = seen[x];
+            if (left[o] || left[x]) dirty[id] = 1;
+            if (mw[o] >= RPI_EVENT_DRIFT * ew[o] || mw[x] >= RPI_EVENT_DRIFT * ew[x]) drift[id] = 1;
+            v->ev[f] = id;
         }
     }
     st = RP_OK;
@@ -628,6 +705,13 @@ done:
     rpi_free(al, yw);
     rpi_free(al, elo);
     rpi_free(al, ehi);
+    rpi_free(al, qc);
+    rpi_free(al, gk);
+    rpi_free(al, gw);
+    rpi_free(al, tdense);
+    rpi_free(al, drift);
+    rpi_free(al, ew);
+    rpi_free(al, mw);
     return st;
 }
 
