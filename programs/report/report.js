@@ -16,7 +16,6 @@
   var REL = D.rels;
   /* doc fields */
   var ID = 0, TITLE = 1, RELN = 2, OF = 3, SCORE = 4, DATE = 5, WORDS = 6, BYTES = 7;
-  var FAMILY = 8;           /* --level event: the doc's family original (local index) */
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -160,20 +159,6 @@
     detail.appendChild(el('h3', null, 'Members'));
     var t = el('table', { 'class': 'members', id: 'members' }), h = el('tr');
     var cols = ['relation', 'id', 'score', 'date', 'title', 'words'];
-    var fam = D.level === 'event';
-    if (fam) { /* an event: its families grouped, each after its original, in member order */
-      var first = {};
-      c.m.forEach(function (d, i) {
-        var f = docs[d][FAMILY];
-        if (first[f] === undefined) first[f] = i;
-      });
-      c.m = c.m.slice().sort(function (a, b) {
-        var fa = docs[a][FAMILY], fb = docs[b][FAMILY];
-        if (fa !== fb) return fa === c.o ? -1 : fb === c.o ? 1 : first[fa] - first[fb];
-        return (a === fa ? -1 : 0) - (b === fb ? -1 : 0) || c.m.indexOf(a) - c.m.indexOf(b);
-      });
-      cols.splice(1, 0, 'family');
-    }
     if (D.texts && !c.nt) cols.push('compare');
     cols.forEach(function (x) {
       h.appendChild(el('th', { scope: 'col' }, x));
@@ -186,14 +171,12 @@
         'class': d === c.o ? 'orig' : null });
       tr.appendChild(el('td', { 'class': 'rel rel-' + r, title: x[OF] >= 0 ?
         r + ' of ' + docs[x[OF]][ID] : r }, r));
-      if (fam) tr.appendChild(el('td', { 'class': 'family' }, x[FAMILY] >= 0 ?
-        docs[x[FAMILY]][ID] : ''));
       tr.appendChild(el('td', { 'class': 'id' }, x[ID]));
       tr.appendChild(el('td', { 'class': 'num' }, d === c.o ? '' : (+x[SCORE]).toFixed(3)));
       tr.appendChild(el('td', null, day(x[DATE])));
       tr.appendChild(el('td', null, x[TITLE] || ''));
       tr.appendChild(el('td', { 'class': 'num' }, x[WORDS]));
-      if (cols.indexOf('compare') < 0) return tr;
+      if (cols.length < 7) return tr;
       var td = el('td');
       ['A', 'B'].forEach(function (side) {
         var btn = el('button', { type: 'button', 'data-pick': side, 'data-d': d,

@@ -12,7 +12,8 @@ python3 "$SRCDIR/tests/cli/event_synth.py" "$T/c.jsonl"
 "$REPRINT" cluster --quiet --level story -o "$T/s.jsonl" "$T/c.jsonl"
 "$REPRINT" dedup --quiet --level event -o "$T/d.jsonl" "$T/c.jsonl"
 "$REPRINT" explain --quiet --level event -o "$T/x.txt" a-orig b-orig "$T/c.jsonl"
-python3 - "$T/e.jsonl" "$T/s.jsonl" "$T/d.jsonl" <<'PY' || fail "event level"
+"$REPRINT" report --quiet --level event -o "$T/r.html" "$T/c.jsonl"
+python3 - "$T/e.jsonl" "$T/s.jsonl" "$T/d.jsonl" "$T/r.html" <<'PY' || fail "event level"
 import json, sys
 e = {o["id"]: o for o in map(json.loads, open(sys.argv[1]))}
 s = {o["id"]: o for o in map(json.loads, open(sys.argv[2]))}
@@ -22,7 +23,7 @@ four = ["a-orig", "a-cut", "b-orig", "b-copy"]
 assert len({e[i]["cluster"] for i in four}) == 1, [e[i] for i in four]
 ev = e["a-orig"]["cluster"]
 assert e["other"]["cluster"] != ev, e["other"]
-assert [i for i, o in e.items() if o["cluster"] == ev] == four, "event members"
+assert sorted(i for i, o in e.items() if o["cluster"] == ev) == sorted(four), "event members"
 assert e["a-orig"]["family"] == e["a-cut"]["family"] == "a-orig", (e["a-orig"], e["a-cut"])
 assert e["b-orig"]["family"] == e["b-copy"]["family"] == "b-orig", (e["b-orig"], e["b-copy"])
 assert all("family" in o for o in e.values())
@@ -42,6 +43,14 @@ assert not any("family" in o or o["relation"] == "related" for o in s.values())
 # dedup keeps one document per family, not per event
 assert "a-orig" in kept and "b-orig" in kept and "other" in kept, kept
 assert "a-cut" not in kept and "b-copy" not in kept, kept
+# the report lists the event's families apart, each original first (the input interleaves them)
+import re
+html = open(sys.argv[4], encoding="utf-8").read()
+data = json.loads(re.search(r'id="rp-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+assert data["level"] == "event" and data["rels"][-1] == "related", data["rels"]
+docs = data["docs"]
+groups = [[docs[i][0] for i in c["m"]] for c in data["clusters"]]
+assert ["a-orig", "a-cut", "b-orig", "b-copy"] in groups, groups
 PY
 grep -q '^event: same event (a-orig), different families (a-orig, b-orig)$' "$T/x.txt" ||
     fail "explain: $(cat "$T/x.txt")"
