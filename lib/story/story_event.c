@@ -43,10 +43,9 @@ struct ev {
 #define RPI_EVENT_MERGE 0.3  /* centroid cosine at which two events merge */
 #define RPI_EVENT_REFINE 0.2 /* centroid cosine at which a family moves to another event */
 #define RPI_EVENT_ROUNDS 16  /* merge rounds at most (each halves the events at best) */
-#define RPI_EVENT_DRIFT                                                                            \
-    0.05                    /* share of an event's weight that moves before its neighbours are
-                                 weighed again */
-#define RPI_EVENT_REFINES 8 /* refinement rounds at most */
+#define RPI_EVENT_REFINES 8  /* refinement rounds at most */
+/* share of an event's weight that must move before the families next to it are weighed again */
+#define RPI_EVENT_DRIFT 0.05
 /* A name (a capitalised term; the collection has case) weighs three times a word in a family
  * centroid: events are told by who and where, and a template (earnings reports, weather
  * tables) shares its words, not its names. On Reuters-21578 the largest events went from
