@@ -1,6 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* story_event.c -- S8 of stage story, the event level: the version families of S6/S7 grouped
- * by the event they report, independent texts allowed (steps_internal.h). */
+ * by the event they report, independent texts allowed (steps_internal.h).
+ *
+ * A family is one report; its centroid (the sum of its units' TF-IDF vectors) is what it says.
+ * Candidate family pairs come from an inverted index of the centroids' top terms (as S4 does
+ * for units), scored by centroid cosine. Events then form by centroid linkage (agglomerative
+ * merging, strongest pair first, each event once a round so that every merge is re-checked
+ * against the merged centroid: merge_clusters in S6 does the same for stories) and are refined
+ * by Lloyd's k-means step (Lloyd 1982) restricted to the events a family is paired with. No
+ * number of events is given; merging never links two events through one pair of families, so
+ * a chain of pairwise-similar reports does not become one event unless the centroids agree.
+ * Every step is deterministic and independent of the thread count. docs/internals/story.md
+ * has the measurements behind each constant. */
 #include <math.h>   /* sqrt, fabsf */
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memset */

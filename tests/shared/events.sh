@@ -15,9 +15,11 @@ for name in ("TS", "S", "Tweet"):  # no ids: the line number is the id
             d = json.loads(l)
             o.write(json.dumps({"id": str(i), "text": d["text"]}) + "\n")
             g.write("%d\t%s\n" % (i, d["cluster"]))
-for name, path in (("News", "mstream-news/News.jsonl"), ("MTweets", "mstream-news/Tweets.jsonl.gz")):
+for name, path in (("News", "mstream-news/News.jsonl"),
+                   ("MTweets", "mstream-news/Tweets.jsonl.gz")):
     op = gzip.open if path.endswith(".gz") else open
-    with op("%s/%s" % (e, path), "rt", encoding="utf-8") as f, open("%s/%s.tsv" % (t, name), "w") as g:
+    with op("%s/%s" % (e, path), "rt", encoding="utf-8") as f, \
+            open("%s/%s.tsv" % (t, name), "w") as g:
         for l in f:
             d = json.loads(l)
             g.write("%s\t%s\n" % (d["Id"], d["clusterNo"]))
