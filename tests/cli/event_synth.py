@@ -16,11 +16,13 @@ A2 = ("Floodwaters from the Marrow River broke through the old levee at Dunmore 
 B1 = ("Dunmore evacuated: the swollen river overwhelmed a levee in the town before dawn, "
       "and more than a thousand people fled rising water. Rescuers using boats pulled "
       "residents off roofs; the sheriff reported two people unaccounted for. A gymnasium at "
-      "the local high school became a shelter. Forecasters had warned of rainfall upstream all week.")
+      "the local high school became a shelter. Forecasters had warned of rainfall upstream "
+      "all week.")
 B2 = ("Dunmore evacuated: the swollen river overwhelmed a levee in the town before dawn, "
       "and more than a thousand people fled rising water. Rescuers using boats pulled "
       "residents off roofs; the sheriff reported two people unaccounted for. A gymnasium at "
-      "the local high school became a shelter. Forecasters had warned of rainfall upstream all week. "
+      "the local high school became a shelter. Forecasters had warned of rainfall upstream "
+      "all week. "
       "Updated with the shelter's location.")
 C = ("The Halvorsen orchestra opened its winter season with a program of Sibelius and a new "
      "cello concerto by a young Estonian composer, drawing a full house and long applause at "
