@@ -344,17 +344,58 @@ static int too_long(const struct ev *v, int64_t lo_a, int64_t hi_a, int64_t lo_b
     return (double)(hi - lo) > w * 86400.0;
 }
 
-/* Event e's centroid (its family's when it has one) into dense, or out of it (clear). */
-static void scatter_event(struct ev *v, const size_t *eoff, const size_t *xoff,
-                          const uint32_t *xterm, const float *xw, uint32_t e, int clear)
+/* The length of event e's centroid (its family's when it has one). */
+static size_t vec_len(const struct ev *v, const size_t *eoff, const size_t *xoff, uint32_t e)
 {
-    if (eoff[e + 1] - eoff[e] > 1) {
-        for (size_t i = xoff[e]; i < xoff[e + 1]; i++)
-            v->dense[xterm[i]] = clear ? 0.0f : xw[i];
-    } else {
-        for (size_t i = v->coff[e]; i < v->coff[e + 1]; i++)
-            v->dense[v->cterm[i]] = clear ? 0.0f : v->cw[i];
+    return eoff[e + 1] - eoff[e] > 1 ? xoff[e + 1] - xoff[e] : v->coff[e + 1] - v->coff[e];
+}
+
+/* The merge's cosines of event pairs (longer << 32 | shorter, sorted), one longer centroid's
+ * group at a time: it is scattered in the thread's dense array, each shorter one read. */
+struct actx {
+    const struct ev *v;
+    const uint64_t *keys;
+    const size_t *gk; /* group g: keys[gk[g], gk[g + 1]) */
+    const size_t *eoff, *xoff;
+    const uint32_t *xterm;
+    const float *xw;
+    const int64_t *elo, *ehi;
+    double *c;    /* per pair: the cosine, -1 when too long together */
+    float *dense; /* per thread: df_cap, 0 between uses */
+};
+
+static rp_status merge_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    const struct actx *r = ctx;
+    const struct ev *v = r->v;
+    float *dense = r->dense + (size_t)t * (v->s->df_cap ? v->s->df_cap : 1);
+    for (size_t g = lo; g < hi; g++) {
+        const uint32_t a = (uint32_t)(r->keys[r->gk[g]] >> 32);
+        const int ma = r->eoff[a + 1] - r->eoff[a] > 1;
+        const uint32_t *at = ma ? r->xterm + r->xoff[a] : v->cterm + v->coff[a];
+        const float *aw = ma ? r->xw + r->xoff[a] : v->cw + v->coff[a];
+        const size_t an = vec_len(v, r->eoff, r->xoff, a);
+        for (size_t i = 0; i < an; i++)
+            dense[at[i]] = aw[i];
+        for (size_t k = r->gk[g]; k < r->gk[g + 1]; k++) {
+            const uint32_t b = (uint32_t)r->keys[k];
+            r->c[k] = -1;
+            if (too_long(v, r->elo[a], r->ehi[a], r->elo[b], r->ehi[b])) continue;
+            const int mb = r->eoff[b + 1] - r->eoff[b] > 1;
+            const uint32_t *bt = mb ? r->xterm + r->xoff[b] : v->cterm + v->coff[b];
+            const float *bw = mb ? r->xw + r->xoff[b] : v->cw + v->coff[b];
+            const size_t bn = vec_len(v, r->eoff, r->xoff, b);
+            double d = 0;
+            for (size_t i = 0; i < bn; i++) {
+                const float x = dense[bt[i]];
+                if (x != 0) d += (double)x * bw[i];
+            }
+            r->c[k] = d;
+        }
+        for (size_t i = 0; i < an; i++)
+            dense[at[i]] = 0;
     }
+    return RP_OK;
 }
 
 /* Agglomeration of families into events by centroids: each round every pair of events
@@ -379,9 +420,14 @@ static rp_status agglomerate(struct ev *v)
     int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
     uint32_t *yterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yterm); /* being built */
     float *yw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yw);
+    double *kc = rpi_malloc(al, (v->ne + 1) * sizeof *kc);
+    size_t *gk = rpi_malloc(al, (v->ne + 2) * sizeof *gk);
+    uint64_t *gw = rpi_malloc(al, (v->ne + 2) * sizeof *gw);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nf, 4096);
+    float *tdense = rpi_calloc(al, (size_t)nt * (s->df_cap ? s->df_cap : 1), sizeof *tdense);
     rp_status st = RP_E_NOMEM;
     if (!eoff || !emem || !xoff || !xterm || !xw || !keys || !xm || !used || !changed || !elo ||
-        !ehi || !yterm || !yw)
+        !ehi || !yterm || !yw || !kc || !gk || !gw || !tdense)
         goto done;
     memset(changed, 1, nf);
     memset(xoff, 0, ((size_t)nf + 2) * sizeof *xoff);
@@ -463,23 +509,25 @@ static rp_status agglomerate(struct ev *v)
         }
 #undef XLEN
         RP_TRY_GOTO(st, rpi_sort_u64(al, keys, nq), done);
-        size_t nm = 0;
-        uint32_t scattered = UINT32_MAX;
-        for (size_t k = 0; k <= nq; k++) {
-            const uint32_t a = k < nq ? (uint32_t)(keys[k] >> 32) : UINT32_MAX;
-            if (scattered != a) {
-                if (scattered != UINT32_MAX) scatter_event(v, eoff, xoff, xterm, xw, scattered, 1);
-                scattered = a;
-                if (a != UINT32_MAX) scatter_event(v, eoff, xoff, xterm, xw, a, 0);
+        /* the pairs' cosines on the threads, one longer centroid's group per item */
+        size_t ng = 0;
+        gw[0] = 0;
+        for (size_t k = 0; k < nq; k++) {
+            const uint32_t a = (uint32_t)(keys[k] >> 32), b = (uint32_t)keys[k];
+            if (k == 0 || keys[k] >> 32 != keys[k - 1] >> 32) {
+                gk[ng++] = k;
+                gw[ng] = gw[ng - 1] + 64 + vec_len(v, eoff, xoff, a);
             }
-            if (k == nq) break;
-            const uint32_t b = (uint32_t)keys[k];
-            if (too_long(v, elo[a], ehi[a], elo[b], ehi[b])) continue;
-            const int mb = eoff[b + 1] - eoff[b] > 1;
-            const double c = mb ? cos_dense(v, xterm + xoff[b], xw + xoff[b], xoff[b + 1] - xoff[b])
-                                : cos_dense(v, v->cterm + v->coff[b], v->cw + v->coff[b],
-                                            v->coff[b + 1] - v->coff[b]);
-            if (c >= RPI_EVENT_MERGE) xm[nm++] = (struct emerge){c, a < b ? a : b, a < b ? b : a};
+            gw[ng] += vec_len(v, eoff, xoff, b);
+        }
+        gk[ng] = nq;
+        struct actx ac = {v, keys, gk, eoff, xoff, xterm, xw, elo, ehi, kc, tdense};
+        RP_TRY_GOTO(st, rpi_parallel_for(ng, nt, gw, merge_range, &ac), done);
+        size_t nm = 0;
+        for (size_t k = 0; k < nq; k++) {
+            const uint32_t a = (uint32_t)(keys[k] >> 32), b = (uint32_t)keys[k];
+            if (kc[k] >= RPI_EVENT_MERGE)
+                xm[nm++] = (struct emerge){kc[k], a < b ? a : b, a < b ? b : a};
         }
         if (!nm) break;
         qsort(xm, nm, sizeof *xm, cmp_emerge);
@@ -511,6 +559,10 @@ done:
     rpi_free(al, ehi);
     rpi_free(al, yterm);
     rpi_free(al, yw);
+    rpi_free(al, kc);
+    rpi_free(al, gk);
+    rpi_free(al, gw);
+    rpi_free(al, tdense);
     return st;
 }
 
