@@ -64,8 +64,11 @@ int cli_engine_opt(const char *prog, int opt, const char *arg, rp_config *g)
             g->level = RP_LEVEL_REUSE;
         else if (!strcmp(arg, "story"))
             g->level = RP_LEVEL_STORY;
+        else if (!strcmp(arg, "event"))
+            g->level = RP_LEVEL_EVENT;
         else
-            return cli_usage_error(prog, "unknown --level '%s' (exact, near, reuse, story)", arg);
+            return cli_usage_error(prog, "unknown --level '%s' (exact, near, reuse, story, event)",
+                                   arg);
         break;
     case CLI_OPT_THRESHOLD: {
         char *end;

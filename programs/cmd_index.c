@@ -102,7 +102,8 @@ static int parse_opts(struct icli *c, int argc, char **argv)
         if (opt == CLI_OPT_LEVEL && strcmp(optarg, "exact") && strcmp(optarg, "near") &&
             strcmp(optarg, "story"))
             return usage_error("--level: exact, near or story (the index has no reuse level: "
-                               "it keeps no texts to align), got '%s'",
+                               "it keeps no texts to align; no event level yet: use 'reprint "
+                               "cluster --level event'), got '%s'",
                                optarg);
         const int er = cli_engine_opt("reprint index", opt, optarg, &c->cfg);
         if (er != CLI_NOT_ENGINE_OPT) {

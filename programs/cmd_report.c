@@ -31,7 +31,7 @@ extern const size_t report_template_size;
 #define SIZE_BINS 10
 #define SCORE_BINS 20
 
-static const char *const LEVELS[] = {"exact", "near", "reuse", "story"};
+static const char *const LEVELS[] = {"exact", "near", "reuse", "story", "event"};
 
 /* map[i] = UTF-16 index of byte offset i (i in 0..n); an offset inside a sequence maps to the
  * start of the next character. Caller frees. */
@@ -322,9 +322,43 @@ struct plan {
     size_t *ck;             /* document -> embedded cluster, SIZE_MAX */
     unsigned char *no_text; /* per embedded cluster: texts left out (budget) */
     int texts, text_cut;
+    int event; /* --level event: members listed family by family */
     struct edge *edges;
     size_t n_edges;
 };
+
+/* The members of cluster ci as the page lists them (and its texts block follows): in the
+ * engine's order, or at the event level family by family, the event's own family first,
+ * then the others as their first member comes, each family's original before its copies.
+ * *buf (freed by the caller) holds the reordered list; NULL when none was needed or memory
+ * ran out (then the engine's order). */
+static const size_t *page_members(rp_engine *e, const struct plan *p, const rp_cluster_info *ci,
+                                  size_t **buf)
+{
+    *buf = NULL;
+    const size_t n = ci->n_members;
+    if (!p->event || n < 2) return ci->members;
+    size_t *out = malloc(2 * n * sizeof *out), *fam = out ? out + n : NULL;
+    if (!out) return ci->members;
+    for (size_t i = 0; i < n; i++) {
+        rp_doc_result r;
+        rp_engine_doc(e, ci->members[i], &r);
+        fam[i] = r.family_doc;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && fam[j] != fam[i])
+            j++;
+        if (j < i) continue; /* its family is listed already */
+        for (size_t x = i; x < n; x++) /* the family's original, when a member */
+            if (fam[x] == fam[i] && ci->members[x] == fam[i]) out[m++] = ci->members[x];
+        for (size_t x = i; x < n; x++)
+            if (fam[x] == fam[i] && ci->members[x] != fam[i]) out[m++] = ci->members[x];
+    }
+    *buf = out;
+    return out;
+}
 
 static void plan_free(struct plan *p)
 {
@@ -342,6 +376,7 @@ static int plan_make(struct plan *p, rp_engine *e, const rp_config *cfg, size_t 
     const size_t nc = rp_engine_n_clusters(e);
     p->n_emb = nc < max_clusters ? nc : max_clusters;
     p->texts = cfg->level >= RP_LEVEL_REUSE;
+    p->event = cfg->level == RP_LEVEL_EVENT;
     p->loc = malloc((p->n_docs + 1) * sizeof *p->loc);
     p->ck = malloc((p->n_docs + 1) * sizeof *p->ck);
     p->docs = malloc((p->n_docs + 1) * sizeof *p->docs);
@@ -425,10 +460,11 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         jout_str_html(f, inputs[i]);
     }
     fputs("],\"rels\":[", f);
-    for (int r = 0; r <= RP_REL_REWRITE; r++)
+    const int event = cfg->level == RP_LEVEL_EVENT;
+    for (int r = 0; r <= (event ? RP_REL_RELATED : RP_REL_REWRITE); r++)
         fprintf(f, "%s\"%s\"", r ? "," : "", rp_relation_str((rp_relation)r));
     /* docs: [id, title, relation, of (local or -1), score, date (epoch s or null), words,
-     * bytes] */
+     * bytes], and at the event level its family's original (local or -1) */
     fputs("],\n\"docs\":[", f);
     for (size_t l = 0; l < p->n_local; l++) {
         rp_doc_result r;
@@ -444,7 +480,12 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
             fputs(",null", f);
         else
             fprintf(f, ",%lld", (long long)r.date_epoch);
-        fprintf(f, ",%llu,%llu]", (unsigned long long)r.n_tokens, (unsigned long long)r.text_size);
+        fprintf(f, ",%llu,%llu", (unsigned long long)r.n_tokens, (unsigned long long)r.text_size);
+        if (event) {
+            const size_t fam = r.family_doc < p->n_docs ? p->loc[r.family_doc] : SIZE_MAX;
+            fprintf(f, ",%lld", fam == SIZE_MAX ? -1LL : (long long)fam);
+        }
+        putc(']', f);
     }
     /* clusters: original, members, disagreements, edges [src,dst,rel,score], pairs
      * [first, count] into "pairs", texts flag */
@@ -454,8 +495,11 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         rp_cluster_info ci;
         rp_engine_cluster(e, k, &ci);
         fprintf(f, "%s{\"o\":%zu,\"m\":[", k ? ",\n" : "", p->loc[ci.original]);
+        size_t *ord;
+        const size_t *mem = page_members(e, p, &ci, &ord);
         for (size_t j = 0; j < ci.n_members; j++)
-            fprintf(f, "%s%zu", j ? "," : "", p->loc[ci.members[j]]);
+            fprintf(f, "%s%zu", j ? "," : "", p->loc[mem[j]]);
+        free(ord);
         fputs("],\"d\":[", f);
         for (size_t d = 0; d < ci.n_disagreements; d++) {
             const rp_disagreement *dg = &ci.disagreements[d];
@@ -533,8 +577,10 @@ static void write_texts(FILE *f, rp_engine *e, const struct plan *p)
         rp_cluster_info ci;
         if (rp_engine_cluster(e, k, &ci) != RP_OK) continue;
         fprintf(f, "<script type=\"application/json\" id=\"rp-t-%zu\">[", k);
+        size_t *ord;
+        const size_t *mem = page_members(e, p, &ci, &ord);
         for (size_t j = 0; j < ci.n_members; j++) {
-            const size_t d = ci.members[j];
+            const size_t d = mem[j];
             size_t n = 0, nr = 0;
             const char *t = rp_engine_text(e, d, &n);
             fputs(j ? ",\n[" : "[", f);
@@ -558,6 +604,7 @@ static void write_texts(FILE *f, rp_engine *e, const struct plan *p)
             fputs("]]", f);
             free(map);
         }
+        free(ord);
         fputs("]</script>\n", f);
     }
 }

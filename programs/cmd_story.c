@@ -144,7 +144,7 @@ static void story_membership(FILE *f, rp_engine *e, size_t x, const char *xname,
     fputc('\n', f);
 }
 
-int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
+int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event)
 {
     rp_comparison c;
     rp_status st = rp_engine_compare(e, a, b, &c);
@@ -168,6 +168,15 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b)
                                          : "not one story"),
             c.why);
     fprintf(f, "relation: %s\n", rp_relation_str(c.relation));
+    if (event) { /* the verdict above is about version families (the story level) */
+        if (ra.cluster_doc != rb.cluster_doc)
+            fprintf(f, "event: different events (%s, %s)\n", ra.cluster, rb.cluster);
+        else if (ra.family_doc != rb.family_doc)
+            fprintf(f, "event: same event (%s), different families (%s, %s)\n", ra.cluster,
+                    ra.family, rb.family);
+        else
+            fprintf(f, "event: same event (%s), same family (%s)\n", ra.cluster, ra.family);
+    }
     fprintf(f, "signals:\n");
     fprintf(f, "  score          %.4f   (threshold %.4f)\n", s->score, c.threshold);
     fprintf(f, "  cosine         %.4f   TF-IDF of salient terms, boilerplate left out\n",

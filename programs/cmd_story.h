@@ -12,5 +12,7 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k);
 /* One pairs line at the reuse/story level. */
 void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p);
 /* The explain report for documents a and b, human-readable. Returns 0 or -1. */
-int story_explain(FILE *f, rp_engine *e, size_t a, size_t b);
+/* event: the run is at --level event (the verdict is about version families; a line says
+ * whether the two report one event) */
+int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event);
 #endif

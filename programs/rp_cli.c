@@ -58,10 +58,11 @@ static const char USAGE[] =
 /* second half: one string literal may not exceed 4095 bytes in ISO C */
 static const char USAGE2[] =
     "Clustering options:\n"
-    "  --level exact|near|reuse|story\n"
+    "  --level exact|near|reuse|story|event\n"
     "                          exact: identical normalized text; near: MinHash+LSH, 5-gram\n"
     "                          Jaccard; reuse: shared passages; story: same story in other\n"
-    "                          words (terms, names, numbers, passages) (default near)\n"
+    "                          words (terms, names, numbers, passages); event: story families\n"
+    "                          reporting one event (default near)\n"
     "  --threshold T           the level's threshold: near Jaccard, reuse share of the shorter\n"
     "                          document in shared passages, story score (default 0.5 near,\n"
     "                          0.05 reuse, 0.35 story)\n"
@@ -188,7 +189,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         if (c->n_inputs < 2) return usage_error("%s", "explain: give two documents A B");
         if (!c->level_set) c->cfg.level = RP_LEVEL_STORY;
         if (c->cfg.level < RP_LEVEL_REUSE)
-            return usage_error("%s", "explain works at --level reuse or story");
+            return usage_error("%s", "explain works at --level reuse, story or event");
         c->explain_a = c->inputs[0];
         c->explain_b = c->inputs[1];
         if (c->n_inputs > 2) { /* A and B are ids in the inputs that follow */
@@ -239,7 +240,7 @@ static void on_log(const char *msg, void *user)
     ls->shown++;
 }
 
-static const char *const LEVEL_NAMES[] = {"exact", "near", "reuse", "story"};
+static const char *const LEVEL_NAMES[] = {"exact", "near", "reuse", "story", "event"};
 
 static void print_summary(const struct cli *c, const rp_summary *s, const rp_timings *tm,
                           double secs)
@@ -329,9 +330,13 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
 /* ---- commands ----------------------------------------------------------------------------- */
 
 static void write_cluster_line(FILE *f, rp_engine *e, size_t k, const rp_doc_result *r,
-                               const char *url)
+                               const char *url, rp_level level)
 {
     cli_cluster_line_begin(f, r);
+    if (level == RP_LEVEL_EVENT) { /* the version family inside the event (its original) */
+        fputs(",\"family\":", f);
+        jout_str(f, r->family);
+    }
     if (rp_engine_text(e, k, NULL)) story_cluster_fields(f, e, k);
     if (url) { /* --url-field */
         fputs(",\"url\":", f);
@@ -398,7 +403,7 @@ static int write_clusters(const struct cli *c, rp_engine *e)
             rc = EXIT_FATAL;
             break;
         }
-        write_cluster_line(o.f, e, i, &r, got ? d.url : NULL);
+        write_cluster_line(o.f, e, i, &r, got ? d.url : NULL, c->cfg.level);
     }
     rp_reader_free(u.rd);
     rp_parser_free(u.ps);
@@ -899,7 +904,7 @@ static int run_explain(const struct cli *c, rp_engine *e)
     }
     struct cli_out o;
     if (cli_out_open(&o, c->output)) return EXIT_FATAL;
-    if (story_explain(o.f, e, a, b)) {
+    if (story_explain(o.f, e, a, b, c->cfg.level == RP_LEVEL_EVENT)) {
         cli_out_abort(&o);
         return EXIT_FATAL;
     }

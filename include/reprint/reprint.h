@@ -122,6 +122,10 @@ typedef struct rp_doc_result {
     uint64_t text_size;    /* bytes of the document's text (0 when skipped) */
     size_t cluster_index;  /* k for rp_engine_cluster, SIZE_MAX when not in a cluster of two
                               or more */
+    /* RP_LEVEL_EVENT: `cluster` is the event; the version family below it (the story level's
+     * cluster) is named by its original. Other levels: equal to cluster, cluster_doc. */
+    const char *family;
+    size_t family_doc;
 } rp_doc_result;
 
 RP_API size_t rp_engine_n_docs(const rp_engine *e);

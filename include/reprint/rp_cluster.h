@@ -16,8 +16,10 @@ typedef enum rp_level {
     RP_LEVEL_NEAR = 1,  /* MinHash/LSH + verification, Jaccard >= threshold */
     RP_LEVEL_REUSE = 2, /* documents sharing passages of >= min_passage words (seed-and-extend
                            alignment over normalized tokens; boilerplate learnt and ignored) */
-    RP_LEVEL_STORY = 3  /* one story told in different words: salient terms (IDF), names,
+    RP_LEVEL_STORY = 3, /* one story told in different words: salient terms (IDF), names,
                            numbers and shared passages combined into one score */
+    RP_LEVEL_EVENT = 4  /* the story level's version families, grouped by the event they
+                           report (independent texts allowed): family centroids */
 } rp_level;
 
 /* Tie-break order of the clustering. Documents are visited by decreasing number of verified
@@ -44,7 +46,9 @@ typedef enum rp_relation {
     RP_REL_PARTIAL = 5,  /* reuse/story: a cut or an extension of `of` (the shorter one is
                             mostly contained in the other) */
     RP_REL_REUSE = 6,    /* reuse/story: shares passages with `of` */
-    RP_REL_REWRITE = 7   /* story: the same story as `of` in other words */
+    RP_REL_REWRITE = 7,  /* story: the same story as `of` in other words */
+    RP_REL_RELATED = 8   /* event: the original of a version family that reports the event
+                            of `of` (the event's representative) in its own text */
 } rp_relation;
 
 RP_API const char *rp_relation_str(rp_relation r); /* "unique", "original", ... */

@@ -58,7 +58,7 @@ rp_status rp_engine_create_sized(rp_engine **out, const rp_config *cfg, size_t c
     if (c->min_passage < 2 || c->min_passage > 1000) return RP_E_INVALID;
     if (!(c->window_days >= 0.0 && c->window_days <= 1e6)) return RP_E_INVALID;
     if (c->bands && c->rows && (uint64_t)c->bands * c->rows > num_perm) return RP_E_INVALID;
-    if (c->level < RP_LEVEL_EXACT || c->level > RP_LEVEL_STORY) return RP_E_INVALID;
+    if (c->level < RP_LEVEL_EXACT || c->level > RP_LEVEL_EVENT) return RP_E_INVALID;
     rp_engine *e = rpi_calloc(alloc, 1, sizeof *e);
     if (!e) return RP_E_NOMEM;
     if (alloc) {
@@ -71,7 +71,7 @@ rp_status rp_engine_create_sized(rp_engine **out, const rp_config *cfg, size_t c
     e->docs.num_perm = c->level != RP_LEVEL_EXACT ? num_perm : 0;
     if (e->cfg.threshold == 0.0)
         e->cfg.threshold = c->level == RP_LEVEL_REUSE   ? RP_REUSE_THRESHOLD
-                           : c->level == RP_LEVEL_STORY ? RP_STORY_THRESHOLD
+                           : c->level >= RP_LEVEL_STORY ? RP_STORY_THRESHOLD
                                                         : 0.5;
     e->sum.threshold = e->cfg.threshold;
     e->near_threshold = c->level <= RP_LEVEL_NEAR ? e->cfg.threshold : 0.5;
@@ -340,7 +340,19 @@ rp_status rp_engine_doc_sized(const rp_engine *e, size_t i, rp_doc_result *out, 
     return st;
 }
 
+static rp_status doc_result_levels(const rp_engine *e, size_t i, rp_doc_result *out);
+
 static rp_status doc_result(const rp_engine *e, size_t i, rp_doc_result *out)
+{
+    const rp_status st = doc_result_levels(e, i, out);
+    if (st == RP_OK && !out->family) { /* below the event level the family is the cluster */
+        out->family = out->cluster;
+        out->family_doc = out->cluster_doc;
+    }
+    return st;
+}
+
+static rp_status doc_result_levels(const rp_engine *e, size_t i, rp_doc_result *out)
 {
     if (i >= e->docs.n_docs || !e->near.unit_of) return RP_E_INVALID;
     const struct rpi_docslot *d = rpi_doc(&e->docs, i);
@@ -367,14 +379,18 @@ static rp_status doc_result(const rp_engine *e, size_t i, rp_doc_result *out)
     if (e->story && e->story->res) {
         const struct rpi_res *r = &e->story->res[i];
         out->relation = (rp_relation)r->relation;
-        out->cluster_doc = r->cluster_doc;
-        out->cluster = rpi_doc(&e->docs, r->cluster_doc)->id;
+        out->family_doc = r->cluster_doc;
+        out->family = rpi_doc(&e->docs, r->cluster_doc)->id;
+        out->cluster_doc = r->event_doc; /* the family below the event level */
+        out->cluster = rpi_doc(&e->docs, r->event_doc)->id;
         out->score = r->score;
         if (r->of_doc != UINT32_MAX) {
             out->of_doc = r->of_doc;
             out->of = rpi_doc(&e->docs, r->of_doc)->id;
         }
-        out->kept = out->relation == RP_REL_UNIQUE || out->relation == RP_REL_ORIGINAL;
+        /* dedup keeps one document per family: the events are not duplicates */
+        out->kept = out->relation == RP_REL_UNIQUE || out->relation == RP_REL_ORIGINAL ||
+                    out->relation == RP_REL_RELATED;
         return RP_OK;
     }
     const uint32_t u = e->near.unit_of[i];

@@ -77,4 +77,7 @@ RPI_FUNC rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, si
                                       const int64_t *udate, const double *contain, uint32_t *out);
 /* S7 (story_relations.c): originals and per-document results into s->res. */
 RPI_FUNC rp_status rpi_story_relations(struct rpi_story *s, const uint32_t *rep);
+/* S8 (story_event.c, the event level only): the families of S7 grouped into events:
+ * s->res[].event_doc, and `related` for the original of a family in another's event. */
+RPI_FUNC rp_status rpi_story_events(struct rpi_story *s);
 #endif

@@ -45,6 +45,9 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     *out = s;
     if (!s) return RP_E_NOMEM;
     s->in = *in;
+    /* the event level is the story level (S1-S7, unchanged) and then S8 */
+    const int events = s->in.p.level == RP_LEVEL_EVENT;
+    if (events) s->in.p.level = RP_LEVEL_STORY;
     if (!s->in.p.threads) s->in.p.threads = rpi_cpu_count();
     if (s->in.p.threads > RPI_STORY_THREADS) s->in.p.threads = RPI_STORY_THREADS;
     rpi_arena_init(&s->arena, s->in.alloc);
@@ -83,6 +86,13 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     rpi_free(s->in.alloc, rep);
     RP_TRY(st);
     STEP(6);
+    if (events) {
+        RP_TRY(rpi_story_events(s));
+        STEP(5); /* S8 counts with the clusters (rp_timings has seven steps) */
+    } else {
+        for (size_t i = 0; i < s->in.docs->n_docs; i++)
+            s->res[i].event_doc = s->res[i].cluster_doc;
+    }
 #undef STEP
     /* for the drivers' pairs: the linked unit pairs (after their exact copies) */
     s->linked = rpi_malloc(s->in.alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);

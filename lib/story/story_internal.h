@@ -19,7 +19,8 @@
 /* ---- input and result ----------------------------------------------------------------- */
 
 struct rpi_story_params {
-    rp_level level;           /* RP_LEVEL_REUSE or RP_LEVEL_STORY */
+    rp_level level;           /* RP_LEVEL_REUSE, RP_LEVEL_STORY or RP_LEVEL_EVENT (the story
+                                 level, then S8) */
     double threshold;         /* the level's threshold (resolved) */
     double window_days;       /* dated units further apart are never linked; 0 = none */
     unsigned min_passage;     /* shortest shared passage, in tokens */
@@ -61,6 +62,7 @@ struct rpi_res {
     uint32_t of_doc;      /* UINT32_MAX when none */
     float score;
     uint8_t relation;     /* rp_relation */
+    uint32_t event_doc;   /* the event level (S8): its event's representative; else cluster_doc */
 };
 
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index (batch and index) */

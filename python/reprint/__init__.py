@@ -3,8 +3,8 @@
 
 A binding of libreprint (the C library behind the ``reprint`` command). Four levels:
 ``"exact"`` (identical normalized text), ``"near"`` (near duplicates: MinHash/LSH, verified
-5-gram Jaccard), ``"reuse"`` (documents sharing passages) and ``"story"`` (one story told in
-other words).
+5-gram Jaccard), ``"reuse"`` (documents sharing passages), ``"story"`` (one story told in
+other words) and ``"event"`` (the story level's version families grouped by event).
 
 Functions
 ---------
@@ -70,7 +70,7 @@ __version__: str = _reprint.version()
 
 Doc = Union[Mapping[str, Any], Tuple[Any, str], str, "_os.PathLike[str]"]
 
-_LEVELS = ("exact", "near", "reuse", "story")
+_LEVELS = ("exact", "near", "reuse", "story", "event")
 _VERIFY = ("signature", "exact")
 _KEEP = ("longest", "first", "earliest")
 _FORMATS = ("auto", "text", "jsonl", "json", "warc", "html")
@@ -285,10 +285,13 @@ def _score(v: float) -> float:
     return round(v, 4)  # the CLI prints %.4f
 
 
-def _cluster_line(eng: "_reprint.Engine", i: int, story: bool) -> Dict[str, Any]:
+def _cluster_line(eng: "_reprint.Engine", i: int, story: bool,
+                  event: bool = False) -> Dict[str, Any]:
     r = eng.doc(i)
     out: Dict[str, Any] = {"id": r["id"], "cluster": r["cluster"], "relation": r["relation"],
                            "of": r["of"], "score": _score(r["score"])}
+    if event:  # the version family inside the event (its original), as the CLI prints it
+        out["family"] = r["family"]
     if story and r["skipped"] is None:
         if r["title"] is not None:
             out["title"] = r["title"]
@@ -313,7 +316,9 @@ def cluster(docs: Iterable[Doc], level: str = "near", **options: Any) -> Iterato
     Each dict has the fields of a line of ``reprint cluster``: ``id``, ``cluster`` (the id of
     the cluster's representative, its own id when unique), ``relation`` ("unique",
     "original", "exact", "near"; at the reuse and story levels also "partial", "reuse",
-    "rewrite"), ``of`` (the document it derives from, or None) and ``score`` (4 decimals); at
+    "rewrite"; at the event level "related"), ``of`` (the document it derives from, or
+    None) and ``score`` (4 decimals); at the event level ``family`` (the original of the
+    document's version family; ``cluster`` is then the event); at
     the reuse and story levels ``title`` when known and, on originals, ``members`` and
     ``disagreements``; on a document that could not be read, ``skipped`` and ``detail``.
 
@@ -324,7 +329,8 @@ def cluster(docs: Iterable[Doc], level: str = "near", **options: Any) -> Iterato
     """
     eng = _run(docs, level, options)
     story = _LEVELS.index(level) >= 2
-    return (_cluster_line(eng, i, story) for i in range(eng.n_docs()))
+    event = level == "event"
+    return (_cluster_line(eng, i, story, event) for i in range(eng.n_docs()))
 
 
 def _pair_line(eng: "_reprint.Engine", k: int, story: bool) -> Dict[str, Any]:
@@ -385,8 +391,8 @@ def explain(a: str, b: str, docs: Iterable[Doc], level: str = "story",
     ``signals`` and ``passages`` (with the two excerpts as ``text_a`` and ``text_b``).
     Works at the reuse and story levels (ValueError otherwise); KeyError when a or b is not
     among the documents."""
-    if level not in ("reuse", "story"):
-        raise ValueError("explain works at level 'reuse' or 'story'")
+    if level not in ("reuse", "story", "event"):
+        raise ValueError("explain works at level 'reuse', 'story' or 'event'")
     eng = _run(docs, level, options)
     ia, ib = _find(eng, a), _find(eng, b)
     c = eng.compare(ia, ib)

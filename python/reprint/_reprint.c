@@ -428,7 +428,8 @@ static PyObject *doc_dict(const rp_doc_result *r)
         put(d, "of_doc", size_or_none(r->of_doc)) ||
         put(d, "cluster_doc", size_or_none(r->cluster_doc)) ||
         put(d, "text_size", PyLong_FromUnsignedLongLong(r->text_size)) ||
-        put(d, "cluster_index", size_or_none(r->cluster_index))) {
+        put(d, "cluster_index", size_or_none(r->cluster_index)) ||
+        put(d, "family", str_or_none(r->family))) {
         Py_DECREF(d);
         return NULL;
     }
@@ -504,7 +505,7 @@ static PyObject *Engine_compare(EngineObject *self, PyObject *args)
     rp_comparison c;
     const rp_status st = rp_engine_compare(self->e, a, b, &c);
     if (st != RP_OK)
-        return raise_status(st, st == RP_E_UNSUPPORTED ? "explain works at level reuse or story"
+        return raise_status(st, st == RP_E_UNSUPPORTED ? "explain works at level reuse, story or event"
                                 : st == RP_E_INVALID   ? "a skipped document"
                                                        : "compare");
     PyObject *d = PyDict_New(), *ps = PyList_New((Py_ssize_t)c.n_passages);

@@ -9,7 +9,7 @@ import reprint
 from conftest import CLI, TREE, cli
 
 NEWS = os.path.join(TREE, "samples", "news")
-LEVELS = ["exact", "near", "reuse", "story"]
+LEVELS = ["exact", "near", "reuse", "story", "event"]
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CLI), reason="needs the CLI: make build")
 

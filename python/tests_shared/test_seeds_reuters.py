@@ -16,7 +16,7 @@ import reprint  # noqa: E402
 
 MIX = os.environ.get("RP_MIX", "")
 CLI = os.environ.get("REPRINT", os.path.join(TREE, "build", "reprint"))
-LEVELS = ["exact", "near", "reuse", "story"]
+LEVELS = ["exact", "near", "reuse", "story", "event"]
 
 
 def cli(*args):

@@ -1,0 +1,959 @@
+/* SPDX-License-Identifier: MIT */
+/* story_event.c -- S8 of stage story, the event level: the version families of S6/S7 grouped
+ * by the event they report, independent texts allowed (steps_internal.h).
+ *
+ * A family is one report; its centroid (the sum of its units' TF-IDF vectors) is what it says.
+ * Candidate family pairs come from an inverted index of the centroids' top terms (as S4 does
+ * for units), scored by centroid cosine. Events then form by centroid linkage (agglomerative
+ * merging, strongest pair first, each event once a round so that every merge is re-checked
+ * against the merged centroid: merge_clusters in S6 does the same for stories) and are refined
+ * by Lloyd's k-means step (Lloyd 1982) restricted to the events a family is paired with. No
+ * number of events is given; merging never links two events through one pair of families, so
+ * a chain of pairwise-similar reports does not become one event unless the centroids agree.
+ * Every step is deterministic and independent of the thread count. docs/internals/story.md
+ * has the measurements behind each constant. */
+#include <math.h>   /* sqrt, fabsf */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memset */
+#include "common/parallel_internal.h"
+#include "steps_internal.h"
+
+/* ---- S8: events ------------------------------------------------------------------------- */
+
+struct fedge {
+    uint32_t a, b; /* families (or events), a < b */
+    float sim;
+};
+
+/* The scratch of S8; every array is freed in one place. */
+struct ev {
+    struct rpi_story *s;
+    uint32_t nf;
+    uint32_t *ufam;  /* unit -> family */
+    uint32_t *fdoc;  /* family -> its original document */
+    uint32_t *fsize; /* family -> units */
+    int64_t *fdate;  /* family -> its original's date (INT64_MIN undated) */
+    size_t *foff;    /* family f's units: fmem[foff[f], foff[f + 1]) */
+    uint32_t *fmem;
+    size_t *coff; /* family f's centroid: cterm/cw[coff[f], coff[f + 1]), unit length */
+    uint32_t *cterm;
+    float *cw;
+    float *cr;       /* the centroid terms' weights over families, for the top terms */
+    float *dense;    /* df_cap, 0 between uses */
+    struct fedge *e; /* family pairs with their centroid similarity */
+    size_t ne, cap_e;
+    uint32_t *ev; /* family -> event (a family number: the event's first family) */
+};
+
+/* The defaults, one set for headlines, snippets, tweets and articles, measured with
+ * `reprint eval` on GoogleNews TS/S/Tweet and MStream News/Tweets (docs/internals/story.md):
+ * merging centroids at 0.25 instead of 0.3 lost 4-9 points of pairwise precision for 1-2 of
+ * NMI; refining at 0.15 instead of 0.2 merged unrelated small events (Tweet NMI 0.907 ->
+ * 0.893); 8 refinement rounds instead of 3: TS pairwise F1 0.836 -> 0.869. */
+#define RPI_EVENT_FLOOR 0.1  /* family pairs below this centroid cosine are not kept */
+#define RPI_EVENT_MERGE 0.3  /* centroid cosine at which two events merge */
+#define RPI_EVENT_REFINE 0.2 /* centroid cosine at which a family moves to another event */
+#define RPI_EVENT_ROUNDS 16  /* merge rounds at most (each halves the events at best) */
+#define RPI_EVENT_REFINES 8  /* refinement rounds at most */
+/* share of an event's weight that must move before the families next to it are weighed again */
+#define RPI_EVENT_DRIFT 0.05
+/* A name (a capitalised term; the collection has case) weighs three times a word in a family
+ * centroid: events are told by who and where, and a template (earnings reports, weather
+ * tables) shares its words, not its names. On Reuters-21578 the largest events went from
+ * 410 and 330 earnings reports of different companies to 282 and 230 (2: 369, 284); the
+ * caseless corpora have no names, the seeds stay one event. */
+#define RPI_EVENT_NAMES 3.0f
+
+/* Family centroids, TF-IDF over families: a term's weight in a unit vector divided by its
+ * IDF over units is the unit's (1 + ln tf), normalized; the family's is the sum over its
+ * units, times the term's IDF over families (rpi_story_idf_of), unit length. Weighting by
+ * families matters: the words a wire story and its cut share (in two units) were among the
+ * rarest of the collection and filled the family's top terms, so two families reporting one
+ * event in their own words never met. Terms of one family are left out (they cannot join
+ * two) but counted in the norm. Terms in order of first use. */
+static rp_status centroids(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    size_t total = 0;
+    for (uint32_t u = 0; u < s->n_units; u++)
+        total += s->vec[u].n;
+    v->coff = rpi_malloc(s->in.alloc, ((size_t)v->nf + 1) * sizeof *v->coff);
+    v->cterm = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cterm);
+    v->cw = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cw);
+    v->cr = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *v->cr);
+    uint32_t *fdf = rpi_calloc(s->in.alloc, s->df_cap ? s->df_cap : 1, sizeof *fdf);
+    if (!v->coff || !v->cterm || !v->cw || !v->cr || !fdf) {
+        rpi_free(s->in.alloc, fdf);
+        return RP_E_NOMEM;
+    }
+    const float name_boost = RPI_EVENT_NAMES;
+    size_t n = 0;
+    for (uint32_t f = 0; f < v->nf; f++) { /* the families' terms and their frequencies */
+        const size_t start = n;
+        v->coff[f] = start;
+        for (size_t k = v->foff[f]; k < v->foff[f + 1]; k++) {
+            const struct svec *x = &s->vec[v->fmem[k]];
+            for (uint32_t i = 0; i < x->n; i++) {
+                const uint32_t t = x->term[i];
+                if (v->dense[t] == 0) {
+                    v->cterm[n++] = t;
+                    fdf[t]++;
+                }
+                /* names (negative weights) count RPI_EVENT_NAMES times a word */
+                v->dense[t] += x->w[i] < 0 ? -x->w[i] * name_boost : x->w[i];
+            }
+        }
+        for (size_t i = start; i < n; i++) {
+            v->cw[i] = v->dense[v->cterm[i]];
+            v->dense[v->cterm[i]] = 0;
+        }
+    }
+    v->coff[v->nf] = n;
+    size_t m = 0;
+    for (uint32_t f = 0; f < v->nf; f++) { /* weights, norms; terms of one family out */
+        const size_t lo = v->coff[f], hi = v->coff[f + 1];
+        double norm = 0;
+        for (size_t i = lo; i < hi; i++)
+            norm += (double)v->cw[i] * v->cw[i];
+        norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
+        v->coff[f] = m;
+        for (size_t i = lo; i < hi; i++) {
+            const uint32_t t = v->cterm[i];
+            const float idf = s->idf[t] > 0 ? s->idf[t] : 1.0f;
+            v->cterm[m] = t;
+            v->cr[m] = fdf[t] < 2 ? 0.0f /* joins no two families */
+                                  : (float)(v->cw[i] / idf * rpi_story_idf_of(v->nf, fdf[t]));
+            v->cw[m++] = (float)(v->cw[i] * norm);
+        }
+    }
+    v->coff[v->nf] = m;
+    rpi_free(s->in.alloc, fdf);
+    return RP_OK;
+}
+
+/* Cosine of centroid a (scattered in dense) and centroid b. */
+static double cos_dense(const struct ev *v, const uint32_t *bt, const float *bw, size_t bn)
+{
+    double d = 0;
+    for (size_t j = 0; j < bn; j++) {
+        const float w = v->dense[bt[j]];
+        if (w == 0) continue;
+        d += (double)w * bw[j];
+    }
+    return d;
+}
+
+static rp_status push_edge(struct ev *v, uint32_t a, uint32_t b, float sim)
+{
+    if (v->ne == v->cap_e) {
+        void *p = v->e;
+        RP_TRY(rpi_array_reserve(v->s->in.alloc, &p, &v->cap_e, sizeof *v->e, v->ne + 1));
+        v->e = p;
+    }
+    v->e[v->ne++] = (struct fedge){a, b, sim};
+    return RP_OK;
+}
+
+/* Candidate family pairs: families sharing one of their RPI_EVENT_TOP heaviest centroid terms
+ * (an inverted index of those terms, postings capped), dated ones within the window; each
+ * scored by the cosine of their centroids. */
+#define RPI_EVENT_TOP 10u
+/* A top term of more families is no event's: its postings are skipped. 1,000 (S4's cap for
+ * units) cost 0.6 s of CPU on Reuters-21578 in family pairs; 300 and 200 left the five corpora
+ * unchanged (100 moved MStream Tweets' pairwise precision and recall by 0.007 and 0.004);
+ * 200: Reuters CPU 2.6 s -> 2.0 s. */
+#define RPI_EVENT_MAX_POSTING 200u
+/* The candidate pairs of a range of families (a < b), on thread t with its own scratch. */
+struct elist {
+    struct fedge *e;
+    size_t n, cap;
+};
+struct pctx {
+    const struct ev *v;
+    const uint32_t *top;          /* family -> its top terms (2 * RPI_EVENT_TOP slots) */
+    const uint8_t *ntop;          /* family -> how many */
+    const uint32_t *start, *post; /* term -> families: post[start[t], start[t + 1]) */
+    uint32_t *seen, *touched;     /* per thread: nf each */
+    float *dense;                 /* per thread: df_cap, 0 between uses */
+    struct elist *out;            /* per thread */
+};
+
+static rp_status pairs_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    const struct pctx *p = ctx;
+    const struct ev *v = p->v;
+    const struct rpi_story *s = v->s;
+    uint32_t *seen = p->seen + (size_t)t * v->nf, *touched = p->touched + (size_t)t * v->nf;
+    float *dense = p->dense + (size_t)t * (s->df_cap ? s->df_cap : 1);
+    struct elist *out = &p->out[t];
+    for (uint32_t a = (uint32_t)lo; a < hi; a++) {
+        size_t nt = 0;
+        for (uint32_t i = 0; i < p->ntop[a]; i++) {
+            const uint32_t x = p->top[(size_t)a * 2 * RPI_EVENT_TOP + i];
+            const size_t n = p->start[x + 1] - p->start[x];
+            if (n > RPI_EVENT_MAX_POSTING) continue; /* a term of the whole collection */
+            for (size_t k = p->start[x]; k < p->start[x + 1]; k++) {
+                const uint32_t b = p->post[k];
+                if (b <= a || seen[b] == a) continue;
+                seen[b] = a;
+                touched[nt++] = b;
+            }
+        }
+        if (!nt) continue;
+        for (size_t i = v->coff[a]; i < v->coff[a + 1]; i++)
+            dense[v->cterm[i]] = v->cw[i];
+        for (size_t k = 0; k < nt; k++) {
+            const uint32_t b = touched[k];
+            if (rpi_story_outside_window(s->in.p.window_days, v->fdate[a], v->fdate[b])) continue;
+            double c = 0;
+            for (size_t i = v->coff[b]; i < v->coff[b + 1]; i++) {
+                const float x = dense[v->cterm[i]];
+                if (x != 0) c += (double)x * v->cw[i];
+            }
+            if (c < RPI_EVENT_FLOOR) continue;
+            if (out->n == out->cap) {
+                void *q = out->e;
+                RP_TRY(rpi_array_reserve(s->in.alloc, &q, &out->cap, sizeof *out->e, out->n + 1));
+                out->e = q;
+            }
+            out->e[out->n++] = (struct fedge){a, b, (float)c};
+        }
+        for (size_t i = v->coff[a]; i < v->coff[a + 1]; i++)
+            dense[v->cterm[i]] = 0;
+    }
+    return RP_OK;
+}
+
+static rp_status family_pairs(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    const uint32_t nf = v->nf;
+    uint32_t *top = rpi_malloc(s->in.alloc, ((size_t)nf * 2 * RPI_EVENT_TOP + 1) * sizeof *top);
+    uint8_t *ntop = rpi_calloc(s->in.alloc, (size_t)nf + 1, 1);
+    uint32_t *start = rpi_calloc(s->in.alloc, s->df_cap + 1, sizeof *start);
+    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nf * 2 * RPI_EVENT_TOP + 1) * sizeof *post);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nf, 4096);
+    uint32_t *seen = rpi_malloc(s->in.alloc, ((size_t)nt * nf + 1) * sizeof *seen);
+    uint32_t *touched = rpi_malloc(s->in.alloc, ((size_t)nt * nf + 1) * sizeof *touched);
+    uint64_t *w = rpi_malloc(s->in.alloc, ((size_t)nf + 1) * sizeof *w);
+    float *tdense =
+        rpi_calloc(s->in.alloc, (size_t)nt * (s->df_cap ? s->df_cap : 1), sizeof *tdense);
+    struct elist *out = rpi_calloc(s->in.alloc, nt, sizeof *out);
+    rp_status st = RP_E_NOMEM;
+    if (!top || !ntop || !start || !post || !seen || !touched || !w || !tdense || !out) goto done;
+    for (uint32_t f = 0; f < nf; f++) {
+        struct rpi_topk t[RPI_EVENT_TOP], r[RPI_EVENT_TOP];
+        uint32_t m = 0, mr = 0, nq = 0;
+        for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+            rpi_topk_push(t, &m, RPI_EVENT_TOP, v->cw[i], v->cterm[i]);
+            if (v->cr[i] > 0) rpi_topk_push(r, &mr, RPI_EVENT_TOP, v->cr[i], v->cterm[i]);
+        }
+        uint32_t *tf = top + (size_t)f * 2 * RPI_EVENT_TOP;
+        for (uint32_t i = 0; i < m; i++)
+            tf[nq++] = (uint32_t)t[i].id;
+        for (uint32_t i = 0; i < mr; i++) {
+            uint32_t j = 0;
+            while (j < m && tf[j] != (uint32_t)r[i].id)
+                j++;
+            if (j == m) tf[nq++] = (uint32_t)r[i].id;
+        }
+        ntop[f] = (uint8_t)nq;
+        for (uint32_t i = 0; i < nq; i++)
+            start[tf[i] + 1]++;
+    }
+    for (size_t x = 0; x < s->df_cap; x++)
+        start[x + 1] += start[x];
+    for (uint32_t f = 0; f < nf; f++)
+        for (uint32_t i = 0; i < ntop[f]; i++)
+            post[start[top[(size_t)f * 2 * RPI_EVENT_TOP + i]]++] = f;
+    for (size_t x = s->df_cap; x > 0; x--)
+        start[x] = start[x - 1];
+    start[0] = 0;
+    /* the families in ranges, one per thread, weighed by the postings they read */
+    w[0] = 0;
+    for (uint32_t a = 0; a < nf; a++) {
+        uint64_t x = 64 + (v->coff[a + 1] - v->coff[a]);
+        for (uint32_t i = 0; i < ntop[a]; i++) {
+            const uint32_t t = top[(size_t)a * 2 * RPI_EVENT_TOP + i];
+            const size_t n = start[t + 1] - start[t];
+            if (n <= RPI_EVENT_MAX_POSTING) x += n;
+        }
+        w[a + 1] = w[a] + x;
+    }
+    for (size_t k = 0; k < (size_t)nt * nf; k++)
+        seen[k] = UINT32_MAX;
+    struct pctx pc = {v, top, ntop, start, post, seen, touched, tdense, out};
+    st = rpi_parallel_for(nf, nt, w, pairs_range, &pc);
+    /* the threads' pairs in range order: the order one thread would give */
+    for (unsigned t = 0; t < nt && st == RP_OK; t++)
+        for (size_t k = 0; k < out[t].n && st == RP_OK; k++)
+            st = push_edge(v, out[t].e[k].a, out[t].e[k].b, out[t].e[k].sim);
+done:
+    for (unsigned t = 0; out && t < nt; t++)
+        rpi_free(s->in.alloc, out[t].e);
+    rpi_free(s->in.alloc, out);
+    rpi_free(s->in.alloc, w);
+    rpi_free(s->in.alloc, tdense);
+    rpi_free(s->in.alloc, top);
+    rpi_free(s->in.alloc, ntop);
+    rpi_free(s->in.alloc, start);
+    rpi_free(s->in.alloc, post);
+    rpi_free(s->in.alloc, seen);
+    rpi_free(s->in.alloc, touched);
+    return st;
+}
+
+struct emerge {
+    double sim;
+    uint32_t a, b;
+};
+
+static int cmp_emerge(const void *pa, const void *pb)
+{
+    const struct emerge *a = pa, *b = pb;
+    if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* Dates: the first and last dated family of every event (INT64_MAX, INT64_MIN: none). */
+static void event_spans(const struct ev *v, int64_t *lo, int64_t *hi)
+{
+    for (uint32_t f = 0; f < v->nf; f++) {
+        lo[f] = INT64_MAX;
+        hi[f] = INT64_MIN;
+    }
+    for (uint32_t f = 0; f < v->nf; f++) {
+        const int64_t d = v->fdate[f];
+        const uint32_t e = v->ev[f];
+        if (d == INT64_MIN) continue;
+        if (d < lo[e]) lo[e] = d;
+        if (d > hi[e]) hi[e] = d;
+    }
+}
+
+/* Two events (or a family and an event) whose dated families would together span more than
+ * RPI_EVENT_SPAN windows are not one event: centroids alone chained a year of Reuters
+ * earnings reports into one event of 1,008 documents. */
+#define RPI_EVENT_SPAN 2.0
+static int too_long(const struct ev *v, int64_t lo_a, int64_t hi_a, int64_t lo_b, int64_t hi_b)
+{
+    const double w = v->s->in.p.window_days * RPI_EVENT_SPAN;
+    if (w <= 0 || hi_a == INT64_MIN || hi_b == INT64_MIN) return 0;
+    const int64_t lo = lo_a < lo_b ? lo_a : lo_b, hi = hi_a > hi_b ? hi_a : hi_b;
+    return (double)(hi - lo) > w * 86400.0;
+}
+
+/* The length of event e's centroid (its family's when it has one). */
+static size_t vec_len(const struct ev *v, const size_t *eoff, const size_t *xoff, uint32_t e)
+{
+    return eoff[e + 1] - eoff[e] > 1 ? xoff[e + 1] - xoff[e] : v->coff[e + 1] - v->coff[e];
+}
+
+/* The merge's cosines of event pairs (longer << 32 | shorter, sorted), one longer centroid's
+ * group at a time: it is scattered in the thread's dense array, each shorter one read. */
+struct actx {
+    const struct ev *v;
+    const uint64_t *keys;
+    const size_t *gk; /* group g: keys[gk[g], gk[g + 1]) */
+    const size_t *eoff, *xoff;
+    const uint32_t *xterm;
+    const float *xw;
+    const int64_t *elo, *ehi;
+    double *c;    /* per pair: the cosine, -1 when too long together */
+    float *dense; /* per thread: df_cap, 0 between uses */
+};
+
+static rp_status merge_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    const struct actx *r = ctx;
+    const struct ev *v = r->v;
+    float *dense = r->dense + (size_t)t * (v->s->df_cap ? v->s->df_cap : 1);
+    for (size_t g = lo; g < hi; g++) {
+        const uint32_t a = (uint32_t)(r->keys[r->gk[g]] >> 32);
+        const int ma = r->eoff[a + 1] - r->eoff[a] > 1;
+        const uint32_t *at = ma ? r->xterm + r->xoff[a] : v->cterm + v->coff[a];
+        const float *aw = ma ? r->xw + r->xoff[a] : v->cw + v->coff[a];
+        const size_t an = vec_len(v, r->eoff, r->xoff, a);
+        for (size_t i = 0; i < an; i++)
+            dense[at[i]] = aw[i];
+        for (size_t k = r->gk[g]; k < r->gk[g + 1]; k++) {
+            const uint32_t b = (uint32_t)r->keys[k];
+            r->c[k] = -1;
+            if (too_long(v, r->elo[a], r->ehi[a], r->elo[b], r->ehi[b])) continue;
+            const int mb = r->eoff[b + 1] - r->eoff[b] > 1;
+            const uint32_t *bt = mb ? r->xterm + r->xoff[b] : v->cterm + v->coff[b];
+            const float *bw = mb ? r->xw + r->xoff[b] : v->cw + v->coff[b];
+            const size_t bn = vec_len(v, r->eoff, r->xoff, b);
+            double d = 0;
+            for (size_t i = 0; i < bn; i++) {
+                const float x = dense[bt[i]];
+                if (x != 0) d += (double)x * bw[i];
+            }
+            r->c[k] = d;
+        }
+        for (size_t i = 0; i < an; i++)
+            dense[at[i]] = 0;
+    }
+    return RP_OK;
+}
+
+/* Agglomeration of families into events by centroids: each round every pair of events
+ * joined by a family pair is re-scored by the cosine of the events' centroids (the sum of
+ * their families' centroids); pairs at the threshold merge, strongest first, each event at
+ * most once a round, until nothing merges. */
+static rp_status agglomerate(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    const rp_alloc *al = s->in.alloc;
+    const uint32_t nf = v->nf;
+    size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
+    uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
+    size_t *xoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *xoff); /* event centroids */
+    uint32_t *xterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xterm);
+    float *xw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xw);
+    uint64_t *keys = rpi_malloc(al, (v->ne + 1) * sizeof *keys);
+    struct emerge *xm = rpi_malloc(al, (v->ne + 1) * sizeof *xm);
+    uint8_t *used = rpi_malloc(al, (size_t)nf + 1);
+    uint8_t *changed = rpi_malloc(al, (size_t)nf + 1); /* event -> merged last round */
+    int64_t *elo = rpi_malloc(al, ((size_t)nf + 1) * sizeof *elo);
+    int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
+    uint32_t *yterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yterm); /* being built */
+    float *yw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yw);
+    double *kc = rpi_malloc(al, (v->ne + 1) * sizeof *kc);
+    size_t *gk = rpi_malloc(al, (v->ne + 2) * sizeof *gk);
+    uint64_t *gw = rpi_malloc(al, (v->ne + 2) * sizeof *gw);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nf, 4096);
+    float *tdense = rpi_calloc(al, (size_t)nt * (s->df_cap ? s->df_cap : 1), sizeof *tdense);
+    rp_status st = RP_E_NOMEM;
+    if (!eoff || !emem || !xoff || !xterm || !xw || !keys || !xm || !used || !changed || !elo ||
+        !ehi || !yterm || !yw || !kc || !gk || !gw || !tdense)
+        goto done;
+    memset(changed, 1, nf);
+    memset(xoff, 0, ((size_t)nf + 2) * sizeof *xoff);
+    for (uint32_t f = 0; f < nf; f++)
+        v->ev[f] = f;
+    for (int round = 0; round < RPI_EVENT_ROUNDS; round++) {
+        /* members of each event (event ids are family numbers) */
+        memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[v->ev[f] + 2]++;
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[f + 2] += eoff[f + 1];
+        for (uint32_t f = 0; f < nf; f++)
+            emem[eoff[v->ev[f] + 1]++] = f;
+        /* centroids of the events of two families or more (else their family's); an event
+         * that did not change keeps its centroid, copied (rebuilding them all each round was
+         * half of S8's time on Reuters) */
+        size_t n = 0;
+        for (uint32_t e = 0; e < nf; e++) {
+            const size_t was = xoff[e], was_end = xoff[e + 1];
+            xoff[e] = n;
+            if (eoff[e + 1] - eoff[e] < 2) continue;
+            const size_t start = n;
+            if (!changed[e]) {
+                memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
+                memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
+                n += was_end - was;
+                continue;
+            }
+            for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
+                const uint32_t f = emem[k];
+                const double fw = v->fsize[f]; /* a family weighs its units */
+                for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+                    const uint32_t t = v->cterm[i];
+                    if (v->dense[t] == 0) yterm[n++] = t;
+                    v->dense[t] += (float)(fw * v->cw[i]);
+                }
+            }
+            double norm = 0;
+            for (size_t i = start; i < n; i++)
+                norm += (double)v->dense[yterm[i]] * v->dense[yterm[i]];
+            norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
+            for (size_t i = start; i < n; i++) {
+                yw[i] = (float)(v->dense[yterm[i]] * norm);
+                v->dense[yterm[i]] = 0;
+            }
+        }
+        xoff[nf] = n;
+        { /* the new centroids become the current ones */
+            uint32_t *t = xterm;
+            float *w = xw;
+            xterm = yterm;
+            xw = yw;
+            yterm = t;
+            yw = w;
+        }
+        event_spans(v, elo, ehi);
+        /* the event pairs joined by a family pair */
+        size_t nk = 0;
+        for (size_t k = 0; k < v->ne; k++) {
+            const uint32_t a = v->ev[v->e[k].a], b = v->ev[v->e[k].b];
+            /* a pair of events that did not change failed the threshold last round (had it
+             * passed, one of them would have merged) */
+            if (a != b && (changed[a] || changed[b]))
+                keys[nk++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+        }
+        RP_TRY_GOTO(st, rpi_sort_u64(al, keys, nk), done);
+        /* each pair once, keyed by its longer centroid, which is scattered once for all its
+         * pairs while the shorter is read (the largest events meet many small ones: reading
+         * their centroid per pair took 3.5x the story level's time on Reuters) */
+#define XLEN(e)                                                                                    \
+    (eoff[(e) + 1] - eoff[(e)] > 1 ? xoff[(e) + 1] - xoff[(e)] : v->coff[(e) + 1] - v->coff[(e)])
+        size_t nq = 0;
+        for (size_t k = 0; k < nk; k++) {
+            if (k && keys[k] == keys[k - 1]) continue;
+            const uint32_t a = (uint32_t)(keys[k] >> 32), b = (uint32_t)keys[k];
+            const int a_big = XLEN(a) >= XLEN(b);
+            keys[nq++] = a_big ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+        }
+#undef XLEN
+        RP_TRY_GOTO(st, rpi_sort_u64(al, keys, nq), done);
+        /* the pairs' cosines on the threads, one longer centroid's group per item */
+        size_t ng = 0;
+        gw[0] = 0;
+        for (size_t k = 0; k < nq; k++) {
+            const uint32_t a = (uint32_t)(keys[k] >> 32), b = (uint32_t)keys[k];
+            if (k == 0 || keys[k] >> 32 != keys[k - 1] >> 32) {
+                gk[ng++] = k;
+                gw[ng] = gw[ng - 1] + 64 + vec_len(v, eoff, xoff, a);
+            }
+            gw[ng] += vec_len(v, eoff, xoff, b);
+        }
+        gk[ng] = nq;
+        struct actx ac = {v, keys, gk, eoff, xoff, xterm, xw, elo, ehi, kc, tdense};
+        RP_TRY_GOTO(st, rpi_parallel_for(ng, nt, gw, merge_range, &ac), done);
+        size_t nm = 0;
+        for (size_t k = 0; k < nq; k++) {
+            const uint32_t a = (uint32_t)(keys[k] >> 32), b = (uint32_t)keys[k];
+            if (kc[k] >= RPI_EVENT_MERGE)
+                xm[nm++] = (struct emerge){kc[k], a < b ? a : b, a < b ? b : a};
+        }
+        if (!nm) break;
+        qsort(xm, nm, sizeof *xm, cmp_emerge);
+        memset(used, 0, nf);
+        memset(changed, 0, nf);
+        size_t merged = 0;
+        for (size_t i = 0; i < nm; i++) {
+            const uint32_t a = xm[i].a, b = xm[i].b;
+            if (used[a] || used[b]) continue;
+            used[a] = used[b] = changed[a] = 1;
+            for (size_t k = eoff[b]; k < eoff[b + 1]; k++)
+                v->ev[emem[k]] = a; /* a < b: the event keeps its lower number */
+            merged++;
+        }
+        if (!merged) break;
+    }
+    st = RP_OK;
+done:
+    rpi_free(al, eoff);
+    rpi_free(al, emem);
+    rpi_free(al, xoff);
+    rpi_free(al, xterm);
+    rpi_free(al, xw);
+    rpi_free(al, keys);
+    rpi_free(al, xm);
+    rpi_free(al, used);
+    rpi_free(al, changed);
+    rpi_free(al, elo);
+    rpi_free(al, ehi);
+    rpi_free(al, yterm);
+    rpi_free(al, yw);
+    rpi_free(al, kc);
+    rpi_free(al, gk);
+    rpi_free(al, gw);
+    rpi_free(al, tdense);
+    return st;
+}
+
+/* The refinement's cosines of (event, family) pairs, one event group at a time: the
+ * event's sum is scattered in the thread's dense array, each family's centroid read. */
+struct rctx {
+    const struct ev *v;
+    const uint64_t *q; /* event << 32 | family, sorted */
+    const size_t *gk;  /* group g: q[gk[g], gk[g + 1]) */
+    const size_t *xoff;
+    const uint32_t *xterm;
+    const float *xw;
+    const double *xn2;
+    const int64_t *elo, *ehi;
+    double *c;    /* per pair: the cosine with the event (without the family), -2: none */
+    float *dense; /* per thread: df_cap, 0 between uses */
+};
+
+static rp_status weigh_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    const struct rctx *r = ctx;
+    const struct ev *v = r->v;
+    float *dense = r->dense + (size_t)t * (v->s->df_cap ? v->s->df_cap : 1);
+    for (size_t g = lo; g < hi; g++) {
+        const uint32_t e = (uint32_t)(r->q[r->gk[g]] >> 32);
+        for (size_t i = r->xoff[e]; i < r->xoff[e + 1]; i++)
+            dense[r->xterm[i]] = r->xw[i];
+        for (size_t k = r->gk[g]; k < r->gk[g + 1]; k++) {
+            const uint32_t f = (uint32_t)r->q[k];
+            r->c[k] = -2;
+            if (e != v->ev[f] && too_long(v, r->elo[e], r->ehi[e], v->fdate[f], v->fdate[f]))
+                continue;
+            const double fw = v->fsize[f]; /* a family weighs its units */
+            double dot = 0;
+            for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+                const float w = dense[v->cterm[i]];
+                if (w != 0) dot += (double)w * v->cw[i];
+            }
+            double n2 = r->xn2[e];
+            if (e == v->ev[f]) { /* the event without f */
+                n2 = n2 - 2 * fw * dot + fw * fw;
+                dot -= fw;
+            }
+            r->c[k] = n2 > 1e-12 ? dot / sqrt(n2) : 0;
+        }
+        for (size_t i = r->xoff[e]; i < r->xoff[e + 1]; i++)
+            dense[r->xterm[i]] = 0;
+    }
+    return RP_OK;
+}
+
+/* Refinement, as k-means does it (Lloyd 1982) but only among the events a family is joined to
+ * by its candidate pairs: every family moves to the event whose centroid (its own without
+ * itself) is nearest, when that reaches the threshold; moves are decided for all families
+ * first and applied together, so the result does not depend on an order. */
+static rp_status refine(struct ev *v)
+{
+    struct rpi_story *s = v->s;
+    const rp_alloc *al = s->in.alloc;
+    const uint32_t nf = v->nf;
+    const double thr = RPI_EVENT_REFINE;
+    const int iters = RPI_EVENT_REFINES;
+    size_t *aoff = rpi_calloc(al, (size_t)nf + 2, sizeof *aoff); /* family adjacency */
+    uint32_t *adj = rpi_malloc(al, (2 * v->ne + 1) * sizeof *adj);
+    size_t *xoff = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xoff); /* event sums */
+    uint32_t *xterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xterm);
+    float *xw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xw);
+    double *xn2 = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xn2);
+    size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
+    uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
+    uint32_t *next = rpi_malloc(al, ((size_t)nf + 1) * sizeof *next);
+    uint32_t *seen = rpi_malloc(al, ((size_t)nf + 1) * sizeof *seen);
+    double *best = rpi_malloc(al, ((size_t)nf + 1) * sizeof *best);
+    uint64_t *q = rpi_malloc(al, (2 * v->ne + nf + 1) * sizeof *q);
+    int64_t *elo = rpi_malloc(al, ((size_t)nf + 1) * sizeof *elo);
+    int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
+    uint8_t *dirty = rpi_malloc(al, (size_t)nf + 1); /* event -> its members changed */
+    uint8_t *left = rpi_malloc(al, (size_t)nf + 1);
+    uint8_t *drift = rpi_malloc(al, (size_t)nf + 1); /* event -> moved enough to re-weigh */
+    double *ew = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ew);          /* old event -> weight */
+    double *mw = rpi_malloc(al, ((size_t)nf + 1) * sizeof *mw);          /* -> weight moved */
+    uint32_t *yterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yterm); /* being built */
+    float *yw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yw);
+    const size_t nqmax = 2 * v->ne + nf + 1;
+    double *qc = rpi_malloc(al, nqmax * sizeof *qc);
+    size_t *gk = rpi_malloc(al, (nqmax + 1) * sizeof *gk);
+    uint64_t *gw = rpi_malloc(al, (nqmax + 1) * sizeof *gw);
+    const unsigned nt = rpi_threads_for(s->in.p.threads, nf, 4096);
+    float *tdense = rpi_calloc(al, (size_t)nt * (s->df_cap ? s->df_cap : 1), sizeof *tdense);
+    rp_status st = RP_E_NOMEM;
+    if (!aoff || !adj || !xoff || !xterm || !xw || !xn2 || !eoff || !emem || !next || !seen ||
+        !best || !q || !elo || !ehi || !dirty || !left || !yterm || !yw || !qc || !gk || !gw ||
+        !tdense || !drift || !ew || !mw)
+        goto done;
+    memset(dirty, 1, nf);
+    memset(drift, 1, nf);
+    memset(xoff, 0, ((size_t)nf + 1) * sizeof *xoff);
+    for (size_t k = 0; k < v->ne; k++) {
+        aoff[v->e[k].a + 2]++;
+        aoff[v->e[k].b + 2]++;
+    }
+    for (uint32_t f = 0; f < nf; f++)
+        aoff[f + 2] += aoff[f + 1];
+    for (size_t k = 0; k < v->ne; k++) {
+        adj[aoff[v->e[k].a + 1]++] = v->e[k].b;
+        adj[aoff[v->e[k].b + 1]++] = v->e[k].a;
+    }
+    for (int it = 0; it < iters; it++) {
+        memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[v->ev[f] + 2]++;
+        for (uint32_t f = 0; f < nf; f++)
+            eoff[f + 2] += eoff[f + 1];
+        for (uint32_t f = 0; f < nf; f++)
+            emem[eoff[v->ev[f] + 1]++] = f;
+        /* the events' sums; an event whose members did not change keeps its sum, copied */
+        size_t n = 0;
+        for (uint32_t e = 0; e < nf; e++) {
+            const size_t was = xoff[e], was_end = xoff[e + 1];
+            xoff[e] = n;
+            const size_t start = n;
+            if (eoff[e + 1] == eoff[e]) { /* no event (any more) */
+                xn2[e] = 0;
+                continue;
+            }
+            if (!dirty[e]) {
+                memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
+                memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
+                n += was_end - was;
+                continue;
+            }
+            for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
+                const uint32_t f = emem[k];
+                const double fw = v->fsize[f]; /* a family weighs its units */
+                for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+                    const uint32_t t = v->cterm[i];
+                    if (v->dense[t] == 0) yterm[n++] = t;
+                    v->dense[t] += (float)(fw * v->cw[i]);
+                }
+            }
+            double n2 = 0;
+            for (size_t i = start; i < n; i++) {
+                yw[i] = v->dense[yterm[i]];
+                n2 += (double)yw[i] * yw[i];
+                v->dense[yterm[i]] = 0;
+            }
+            xn2[e] = n2;
+        }
+        xoff[nf] = n;
+        {
+            uint32_t *t = xterm;
+            float *w = xw;
+            xterm = yterm;
+            xw = yw;
+            yterm = t;
+            yw = w;
+        }
+        /* every (event, family) pair to weigh, grouped by event: each event's sum is
+         * scattered once and the families' short centroids are read (reading the sums per
+         * family took 3.5x the story level's time on Reuters) */
+        for (uint32_t f = 0; f < nf; f++)
+            seen[f] = UINT32_MAX;
+        size_t nq = 0;
+        for (uint32_t f = 0; f < nf; f++) {
+            best[f] = -1;
+            next[f] = v->ev[f];
+            if (aoff[f + 1] == aoff[f]) continue;
+            /* a family whose events did not drift stays where it chose to stay */
+            int stale = !drift[v->ev[f]];
+            for (size_t k = aoff[f]; k < aoff[f + 1] && stale; k++)
+                stale = !drift[v->ev[adj[k]]];
+            if (stale) continue;
+            for (size_t k = aoff[f]; k <= aoff[f + 1]; k++) {
+                const uint32_t e = k < aoff[f + 1] ? v->ev[adj[k]] : v->ev[f];
+                if (seen[e] == f) continue;
+                seen[e] = f;
+                q[nq++] = (uint64_t)e << 32 | f;
+            }
+        }
+        RP_TRY_GOTO(st, rpi_sort_u64(al, q, nq), done);
+        event_spans(v, elo, ehi);
+        /* the groups of q (one event each), weighed by the terms they read */
+        size_t ng = 0;
+        gw[0] = 0;
+        for (size_t k = 0; k < nq; k++)
+            if (k == 0 || q[k] >> 32 != q[k - 1] >> 32) {
+                const uint32_t e = (uint32_t)(q[k] >> 32);
+                gk[ng] = k;
+                gw[ng + 1] = (xoff[e + 1] - xoff[e]) + 64;
+                ng++;
+            }
+        gk[ng] = nq;
+        for (size_t g = 0, k = 0; g < ng; g++) {
+            for (; k < gk[g + 1]; k++)
+                gw[g + 1] += v->coff[(uint32_t)q[k] + 1] - v->coff[(uint32_t)q[k]];
+            gw[g + 1] += gw[g];
+        }
+        struct rctx rc = {v, q, gk, xoff, xterm, xw, xn2, elo, ehi, qc, tdense};
+        RP_TRY_GOTO(st, rpi_parallel_for(ng, nt, gw, weigh_range, &rc), done);
+        for (size_t k = 0; k < nq; k++) { /* in (event, family) order: as one thread would */
+            const uint32_t e = (uint32_t)(q[k] >> 32), f = (uint32_t)q[k];
+            const double c = qc[k];
+            if (c < -1.5) continue; /* too long together */
+            if (c > best[f] || (c == best[f] && e < next[f])) {
+                best[f] = c;
+                next[f] = e;
+            }
+        }
+        size_t moved = 0;
+        for (uint32_t f = 0; f < nf; f++) {
+            if (best[f] >= thr && next[f] != v->ev[f])
+                moved++;
+            else
+                next[f] = v->ev[f];
+        }
+        if (!moved) break;
+        /* two families alone that chose each other would swap: they form one event */
+        for (uint32_t f = 0; f < nf; f++) {
+            const uint32_t e = next[f], own = v->ev[f];
+            if (e != own && eoff[own + 1] - eoff[own] == 1 && eoff[e + 1] - eoff[e] == 1 &&
+                next[emem[eoff[e]]] == own && e < own)
+                next[f] = next[emem[eoff[e]]] = e;
+        }
+        /* the events left or joined (old numbers) */
+        memset(left, 0, nf);
+        for (uint32_t f = 0; f < nf; f++) {
+            ew[f] = mw[f] = 0;
+        }
+        for (uint32_t f = 0; f < nf; f++) {
+            ew[v->ev[f]] += v->fsize[f];
+            if (next[f] != v->ev[f]) {
+                left[v->ev[f]] = left[next[f]] = 1;
+                mw[v->ev[f]] += v->fsize[f];
+                mw[next[f]] += v->fsize[f];
+            }
+        }
+        /* event numbers: the lowest family of each new event */
+        for (uint32_t f = 0; f < nf; f++)
+            seen[f] = UINT32_MAX;
+        for (uint32_t f = 0; f < nf; f++)
+            if (seen[next[f]] == UINT32_MAX) seen[next[f]] = f;
+        memset(dirty, 0, nf);
+        memset(drift, 0, nf);
+        for (uint32_t f = 0; f < nf; f++) {
+            const uint32_t o = v->ev[f], x = next[f], id = seen[x];
+            if (left[o] || left[x]) dirty[id] = 1;
+            if (mw[o] >= RPI_EVENT_DRIFT * ew[o] || mw[x] >= RPI_EVENT_DRIFT * ew[x]) drift[id] = 1;
+            v->ev[f] = id;
+        }
+    }
+    st = RP_OK;
+done:
+    rpi_free(al, aoff);
+    rpi_free(al, adj);
+    rpi_free(al, xoff);
+    rpi_free(al, xterm);
+    rpi_free(al, xw);
+    rpi_free(al, xn2);
+    rpi_free(al, eoff);
+    rpi_free(al, emem);
+    rpi_free(al, next);
+    rpi_free(al, seen);
+    rpi_free(al, best);
+    rpi_free(al, q);
+    rpi_free(al, dirty);
+    rpi_free(al, left);
+    rpi_free(al, yterm);
+    rpi_free(al, yw);
+    rpi_free(al, elo);
+    rpi_free(al, ehi);
+    rpi_free(al, qc);
+    rpi_free(al, gk);
+    rpi_free(al, gw);
+    rpi_free(al, tdense);
+    rpi_free(al, drift);
+    rpi_free(al, ew);
+    rpi_free(al, mw);
+    return st;
+}
+
+/* The representative of each event: its earliest dated family original, else (undated) the
+ * original of its largest family, else the lower document. */
+static int rep_before(const struct ev *v, uint32_t f, uint32_t g)
+{
+    const int64_t df = v->fdate[f], dg = v->fdate[g];
+    if (df != INT64_MIN && dg != INT64_MIN && df != dg) return df < dg;
+    if ((df == INT64_MIN) != (dg == INT64_MIN)) return df != INT64_MIN;
+    if (v->fsize[f] != v->fsize[g]) return v->fsize[f] > v->fsize[g];
+    return v->fdoc[f] < v->fdoc[g];
+}
+
+static void free_ev(struct ev *v)
+{
+    const rp_alloc *al = v->s->in.alloc;
+    rpi_free(al, v->ufam);
+    rpi_free(al, v->fdoc);
+    rpi_free(al, v->fsize);
+    rpi_free(al, v->fdate);
+    rpi_free(al, v->foff);
+    rpi_free(al, v->fmem);
+    rpi_free(al, v->coff);
+    rpi_free(al, v->cterm);
+    rpi_free(al, v->cw);
+    rpi_free(al, v->cr);
+    rpi_free(al, v->dense);
+    rpi_free(al, v->e);
+    rpi_free(al, v->ev);
+}
+
+rp_status rpi_story_events(struct rpi_story *s)
+{
+    const rp_alloc *al = s->in.alloc;
+    const uint32_t nu = s->n_units;
+    const size_t nd = s->in.docs->n_docs;
+    for (size_t i = 0; i < nd; i++)
+        s->res[i].event_doc = s->res[i].cluster_doc;
+    struct ev v = {.s = s};
+    uint32_t *fam_of_doc = rpi_malloc(al, (nd ? nd : 1) * sizeof *fam_of_doc);
+    uint32_t *erep = NULL;
+    rp_status st = RP_E_NOMEM;
+    v.ufam = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.ufam);
+    v.fdoc = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.fdoc);
+    v.fsize = rpi_calloc(al, nu ? nu : 1, sizeof *v.fsize);
+    v.fdate = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.fdate);
+    v.foff = rpi_calloc(al, (size_t)nu + 2, sizeof *v.foff);
+    v.fmem = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.fmem);
+    v.dense = rpi_calloc(al, s->df_cap ? s->df_cap : 1, sizeof *v.dense);
+    v.ev = rpi_malloc(al, (nu ? nu : 1) * sizeof *v.ev);
+    if (!fam_of_doc || !v.ufam || !v.fdoc || !v.fsize || !v.fdate || !v.foff || !v.fmem ||
+        !v.dense || !v.ev)
+        goto done;
+    /* families: numbered in the order of their first unit (units are in keep order) */
+    for (size_t i = 0; i < nd; i++)
+        fam_of_doc[i] = UINT32_MAX;
+    for (uint32_t u = 0; u < nu; u++) {
+        const uint32_t o = s->res[s->in.unit_doc[u]].cluster_doc;
+        if (fam_of_doc[o] == UINT32_MAX) {
+            fam_of_doc[o] = v.nf;
+            v.fdoc[v.nf] = o;
+            v.fdate[v.nf] = rpi_doc(s->in.docs, o)->date;
+            v.nf++;
+        }
+        v.ufam[u] = fam_of_doc[o];
+        v.fsize[v.ufam[u]]++;
+    }
+    for (uint32_t u = 0; u < nu; u++)
+        v.foff[v.ufam[u] + 2]++;
+    for (uint32_t f = 0; f < v.nf; f++)
+        v.foff[f + 2] += v.foff[f + 1];
+    for (uint32_t u = 0; u < nu; u++)
+        v.fmem[v.foff[v.ufam[u] + 1]++] = u;
+    RP_TRY_GOTO(st, centroids(&v), done);
+    RP_TRY_GOTO(st, family_pairs(&v), done);
+    RP_TRY_GOTO(st, agglomerate(&v), done);
+    RP_TRY_GOTO(st, refine(&v), done);
+    /* each event's representative family */
+    erep = rpi_malloc(al, ((size_t)v.nf + 1) * sizeof *erep);
+    if (!erep) {
+        st = RP_E_NOMEM;
+        goto done;
+    }
+    for (uint32_t f = 0; f < v.nf; f++)
+        erep[f] = UINT32_MAX;
+    for (uint32_t f = 0; f < v.nf; f++) {
+        const uint32_t e = v.ev[f];
+        if (erep[e] == UINT32_MAX || rep_before(&v, f, erep[e])) erep[e] = f;
+    }
+    /* per document: the event; a family original in another family's event is related to
+     * the event's representative, which becomes an original */
+    for (size_t i = 0; i < nd; i++) {
+        struct rpi_res *r = &s->res[i];
+        const uint32_t f = fam_of_doc[r->cluster_doc];
+        if (r->relation == RP_REL_SKIPPED || f == UINT32_MAX) continue;
+        const uint32_t rf = erep[v.ev[f]];
+        r->event_doc = v.fdoc[rf];
+        if (r->cluster_doc != i || rf == f) continue;
+        r->relation = RP_REL_RELATED;
+        r->of_doc = v.fdoc[rf];
+        /* the score: the cosine of the two families' centroids */
+        for (size_t k = v.coff[rf]; k < v.coff[rf + 1]; k++)
+            v.dense[v.cterm[k]] = v.cw[k];
+        r->score =
+            (float)cos_dense(&v, v.cterm + v.coff[f], v.cw + v.coff[f], v.coff[f + 1] - v.coff[f]);
+        for (size_t k = v.coff[rf]; k < v.coff[rf + 1]; k++)
+            v.dense[v.cterm[k]] = 0;
+        s->res[r->of_doc].relation = RP_REL_ORIGINAL;
+    }
+    st = RP_OK;
+done:
+    rpi_free(al, fam_of_doc);
+    rpi_free(al, erep);
+    free_ev(&v);
+    return st;
+}
