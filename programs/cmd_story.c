@@ -51,10 +51,10 @@ static void signals_json(FILE *f, const rp_signals *s)
     const struct {
         const char *key;
         double v;
-    } sig[] = {{"\"score\":", s->score},         {",\"signals\":{\"cosine\":", s->cosine},
-               {",\"words\":", s->words},         {",\"names\":", s->names},
-               {",\"numbers\":", s->numbers},     {",\"cover_a\":", s->cover_a},
-               {",\"cover_b\":", s->cover_b},     {",\"jaccard\":", s->jaccard}};
+    } sig[] = {{"\"score\":", s->score},      {",\"signals\":{\"cosine\":", s->cosine},
+               {",\"words\":", s->words},     {",\"names\":", s->names},
+               {",\"numbers\":", s->numbers}, {",\"cover_a\":", s->cover_a},
+               {",\"cover_b\":", s->cover_b}, {",\"jaccard\":", s->jaccard}};
     for (size_t i = 0; i < sizeof sig / sizeof sig[0]; i++) {
         fputs(sig[i].key, f);
         jout_score(f, sig[i].v);
@@ -139,12 +139,14 @@ static void story_membership(FILE *f, rp_engine *e, size_t x, const char *xname,
             xname, linked, n, n < ci.n_members ? " first" : "", ry.id, ro.id,
             original ? "linked" : "not linked");
     if (unseen)
-        fprintf(f, "; %zu more would link but were never candidates (no shared salient term "
-                   "or passage fingerprint)", unseen);
+        fprintf(f,
+                "; %zu more would link but were never candidates (no shared salient term "
+                "or passage fingerprint)",
+                unseen);
     fputc('\n', f);
 }
 
-int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event)
+int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, rp_level level)
 {
     rp_comparison c;
     rp_status st = rp_engine_compare(e, a, b, &c);
@@ -163,12 +165,15 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event)
                 ? (c.same_cluster ? "would be linked, same cluster through others"
                                   : "would be linked, but the run never compared them (not a "
                                     "candidate: no shared salient term or passage fingerprint)")
-            : c.linked ? (c.same_cluster ? "linked, same cluster" : "linked, different clusters")
-                       : (c.same_cluster ? "not linked directly, same cluster through others"
-                                         : "not one story"),
+            : c.linked  ? (c.same_cluster ? "linked, same cluster" : "linked, different clusters")
+            : c.related ? (c.same_cluster ? "related, not versions of one text; same cluster "
+                                            "through others"
+                                          : "related, not versions of one text")
+                        : (c.same_cluster ? "not linked directly, same cluster through others"
+                                          : "not one story"),
             c.why);
     fprintf(f, "relation: %s\n", rp_relation_str(c.relation));
-    if (event) { /* the verdict above is about version families (the story level) */
+    if (level == RP_LEVEL_EVENT) { /* the verdict above is about version families */
         if (ra.cluster_doc != rb.cluster_doc)
             fprintf(f, "event: different events (%s, %s)\n", ra.cluster, rb.cluster);
         else if (ra.family_doc != rb.family_doc)
@@ -181,8 +186,9 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event)
     fprintf(f, "  score          %.4f   (threshold %.4f)\n", s->score, c.threshold);
     fprintf(f, "  cosine         %.4f   TF-IDF of salient terms, boilerplate left out\n",
             s->cosine);
-    fprintf(f, "  words          %.4f   the same without names (under 0.2 with names on both "
-               "sides: same actors, another event)\n",
+    fprintf(f,
+            "  words          %.4f   the same without names (under 0.2 with names on both "
+            "sides: same actors, another event)\n",
             s->words);
     if (s->names >= 0)
         fprintf(f, "  names          %.4f   IDF-weighted overlap of capitalised terms\n", s->names);
@@ -195,6 +201,11 @@ int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event)
     fprintf(f, "  cover A        %.4f   share of A in shared passages\n", s->cover_a);
     fprintf(f, "  cover B        %.4f   share of B in shared passages\n", s->cover_b);
     fprintf(f, "  jaccard        %.4f   word 5-gram Jaccard (MinHash estimate)\n", s->jaccard);
+    if (level >= RP_LEVEL_STORY)
+        fprintf(f,
+                "  lineage        %.4f   share of the smaller text in sentences the other keeps "
+                "in the same order (versions of one text from 0.40, or a shared passage)\n",
+                c.lineage);
     if (s->days_apart >= 0) fprintf(f, "  days apart     %lld\n", (long long)s->days_apart);
     size_t na, nb;
     const char *ta = rp_engine_text(e, a, &na), *tb = rp_engine_text(e, b, &nb);

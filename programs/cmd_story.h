@@ -12,7 +12,7 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k);
 /* One pairs line at the reuse/story level. */
 void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p);
 /* The explain report for documents a and b, human-readable. Returns 0 or -1. */
-/* event: the run is at --level event (the verdict is about version families; a line says
- * whether the two report one event) */
-int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, int event);
+/* level: the run's; at story and event a lineage line, at event a line says whether the two
+ * report one event (the verdict is about version families) */
+int story_explain(FILE *f, rp_engine *e, size_t a, size_t b, rp_level level);
 #endif

@@ -904,7 +904,7 @@ static int run_explain(const struct cli *c, rp_engine *e)
     }
     struct cli_out o;
     if (cli_out_open(&o, c->output)) return EXIT_FATAL;
-    if (story_explain(o.f, e, a, b, c->cfg.level == RP_LEVEL_EVENT)) {
+    if (story_explain(o.f, e, a, b, c->cfg.level)) {
         cli_out_abort(&o);
         return EXIT_FATAL;
     }

@@ -193,6 +193,12 @@ typedef struct rp_comparison {
     size_t n_passages;
     int candidate;            /* the run scored this pair (its candidate stage found it, or
                                  the two share one text); clusters only see such pairs */
+    double lineage;           /* story/event: share of the smaller text in sentences the other
+                                 keeps in the same order (versions of one text from 0.4) */
+    int related;              /* story/event: the score reaches the threshold but the two
+                                 are not versions of one text (no lineage, no shared passage):
+                                 one event, two texts; then linked is 0 and relation
+                                 RP_REL_RELATED */
 } rp_comparison;
 RP_API rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out);
 

@@ -163,11 +163,28 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     int linked = e->cfg.level == RP_LEVEL_REUSE ? np > 0 && l.score >= out->threshold
                                                 : l.score >= out->threshold;
     if (window) linked = 0;
-    out->linked = linked;
-    out->relation = linked ? (rp_relation)l.relation : RP_REL_UNIQUE;
+    int family = linked; /* story/event: the rule of S5b (story_lineage.c) */
+    if (e->cfg.level >= RP_LEVEL_STORY && !window) {
+        void *scratch = rpi_story_lineage_scratch(e->alloc);
+        if (!scratch) return RP_E_NOMEM;
+        const int rc = rpi_story_lineage(s, scratch, ua, ub, &out->lineage);
+        rpi_story_lineage_scratch_free(e->alloc, scratch);
+        if (rc < 0) return RP_E_NOMEM;
+        family = rpi_story_family(linked, out->lineage, np);
+        out->related = linked && !family;
+    }
+    out->linked = family;
+    out->relation = family         ? (rp_relation)l.relation
+                    : out->related ? RP_REL_RELATED
+                                   : RP_REL_UNIQUE;
     if (window)
         snprintf(s->why, sizeof s->why, "dated %lld days apart, outside the %g-day window",
                  (long long)out->signals.days_apart, e->cfg.window_days);
+    else if (out->related)
+        snprintf(s->why, sizeof s->why,
+                 "score %.3f >= threshold %.3f, but no lineage (%.2f < %.2f) and no shared "
+                 "passage: two texts on one event",
+                 l.score, out->threshold, out->lineage, RPI_LINEAGE_MIN);
     else
         snprintf(s->why, sizeof s->why, "score %.3f %s threshold %.3f", l.score,
                  linked ? ">=" : "<", out->threshold);

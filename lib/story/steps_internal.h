@@ -59,14 +59,9 @@ RPI_FUNC rp_status rpi_story_build_vectors(struct rpi_story *s);
 RPI_FUNC rp_status rpi_story_candidates(struct rpi_story *s, struct cand **out, size_t *n_out);
 /* S5 (story_pairs.c): score every candidate into s->links. */
 RPI_FUNC rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t n);
-/* S5b (story_lineage.c): the lineage of every linked pair; a pair with neither lineage of
- * RPI_LINEAGE_MIN nor a shared passage is related, not linked. rpi_story_lineage: of units u
- * and v with a thread's scratch (rpi_story_lineage_scratch), -1 when out of memory. */
+/* S5b (story_lineage.c): the lineage of every linked pair; the family rule (rpi_story_family)
+ * then sets linked and related. */
 RPI_FUNC rp_status rpi_story_lineage_all(struct rpi_story *s);
-RPI_FUNC int rpi_story_lineage(const struct rpi_story *s, void *scratch, uint32_t u, uint32_t v,
-                               double *out);
-RPI_FUNC void *rpi_story_lineage_scratch(const rp_alloc *al);
-RPI_FUNC void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch);
 /* S6 (story_cluster.c): rep[u] = the representative unit of u's story. */
 RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep);
 /* S7 (story_original.c): the original of the cluster of members m[0..k) (units, keep order):

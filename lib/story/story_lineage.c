@@ -273,7 +273,7 @@ rp_status rpi_story_lineage_all(struct rpi_story *s)
     if (s->in.p.level < RP_LEVEL_STORY) return RP_OK;
     size_t n = 0;
     for (size_t k = 0; k < s->n_links; k++)
-        n += s->links[k].linked || s->links[k].n_passages > 0;
+        n += s->links[k].linked;
     size_t *idx = rpi_malloc(s->in.alloc, (n ? n : 1) * sizeof *idx);
     uint64_t *w = rpi_malloc(s->in.alloc, (n + 1) * sizeof *w);
     rp_status st = RP_E_NOMEM;
@@ -282,26 +282,17 @@ rp_status rpi_story_lineage_all(struct rpi_story *s)
     n = 0;
     w[0] = 0;
     for (size_t k = 0; k < s->n_links; k++)
-        if (s->links[k].linked || s->links[k].n_passages > 0) {
+        if (s->links[k].linked) {
             const struct link *l = &s->links[k];
             w[n + 1] = w[n] + rpi_unit_sd(s, l->a)->n_tok + rpi_unit_sd(s, l->b)->n_tok + 16;
             idx[n++] = k;
         }
     st = rpi_parallel_for(n, rpi_threads_for(s->in.p.threads, n, 64), w, lineage_range, &c);
-    /* A linked pair without lineage is two texts on one event; a shared passage (a quote, a
-     * kept paragraph) is lineage whatever the order. A pair under the threshold whose
-     * sentences keep the order of its shared passages is a version all the same (a heavy
-     * revision; WMT21: 8 pairs, all renderings of one article; of the pairs of two articles
-     * with passages none reaches RPI_LINEAGE_MIN). */
-    for (size_t k = 0; k < n && st == RP_OK; k++) {
+    for (size_t k = 0; k < n && st == RP_OK; k++) { /* the family rule, rpi_story_family */
         struct link *l = &s->links[idx[k]];
-        if (!l->linked) {
-            l->linked = l->lineage >= RPI_LINEAGE_MIN; /* candidates: within the window */
-            continue;
-        }
-        if (l->lineage >= RPI_LINEAGE_MIN || l->n_passages > 0) continue;
-        l->linked = 0;
-        l->related = 1;
+        const int family = rpi_story_family(l->linked, l->lineage, l->n_passages);
+        l->related = l->linked && !family;
+        l->linked = (uint8_t)family;
     }
 done:
     for (unsigned t = 0; t < RPI_STORY_THREADS; t++)
