@@ -53,7 +53,8 @@ RPI_FUNC rp_status rpi_codec_prime(struct rpi_codec *c, size_t want);
 RPI_FUNC rp_status rpi_codec_start(struct rpi_codec *c, rp_codec kind);
 
 /* Decode up to cap bytes into dst. RP_OK with *got > 0, RP_DONE at the clean end, else the
- * sticky error (RP_E_TRUNCATED, RP_E_FORMAT, RP_E_IO, RP_E_NOMEM) with c->msg set. */
+ * sticky error (RP_E_TRUNCATED, RP_E_FORMAT, RP_E_IO, RP_E_NOMEM) with c->msg set. Bytes decoded
+ * before corrupt data are returned first (RP_OK); the error comes with the next call. */
 RPI_FUNC rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got);
 
 /* Release decoder state and buffers; does not close fd. Safe to call twice. */
