@@ -7,7 +7,8 @@
  * added 14-22% on .gz input (docs/benchmarks.md). Common Crawl WET/WARC files have one gzip
  * member per record and zstd files may hold many frames; members and frames are independent
  * (RFC 1952 2.2, RFC 8878 3.1), so they can be decoded anywhere as long as they are handed out
- * in order.
+ * in order. Measured (docs/benchmarks.md, 100k documents, one member per record, 2 threads,
+ * near level): 1.43x faster than the single decoder; libdeflate units 1.26x faster than zlib.
  *
  * Units. A unit is a run of whole members / frames of about UNIT_TARGET compressed bytes (one
  * lock and one wake-up per unit, not per 2 KiB WET member). zstd frame ends are exact:
@@ -28,7 +29,8 @@
  * unit's first byte with in_used and out_total of that byte. Members and frames are
  * independent, so from there the output and every message (decompressed and compressed
  * offsets, trailing garbage, truncation) are the sequential decoder's own: one code path for
- * damaged input.
+ * damaged input. (It relies on the sequential decoders handing out every byte decoded before
+ * an error, so that where their reads start does not change which records precede the skip.)
  *
  * Memory. At most 2 x threads + 2 units are in flight, each with at most UNIT_IN_CAP raw and
  * UNIT_OUT_CAP decoded bytes; a member or frame that would exceed them goes to the sequential
