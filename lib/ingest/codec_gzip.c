@@ -107,7 +107,8 @@ rp_status rpi_gzip_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
         }
         if (zr == Z_MEM_ERROR) return rpi_codec_fail(c, RP_E_NOMEM, "out of memory");
         if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR) {
-            rpi_codec_fail(c, RP_E_FORMAT, "corrupt gzip stream at byte %llu (decompressed), "
+            rpi_codec_fail(c, RP_E_FORMAT,
+                           "corrupt gzip stream at byte %llu (decompressed), "
                            "compressed byte %llu: %s",
                            (unsigned long long)(c->out_total + (cap - zs->avail_out)),
                            (unsigned long long)c->in_used, zs->msg ? zs->msg : "data error");

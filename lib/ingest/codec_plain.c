@@ -156,10 +156,14 @@ rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got
     if (c->done) return RP_DONE;
     if (cap == 0) return RP_OK;
     rp_status st;
-    if (c->par) st = rpi_par_read(c, dst, cap, got); /* falls back to the two below */
-    else if (c->kind == RP_CODEC_GZIP) st = rpi_gzip_read(c, dst, cap, got);
-    else if (c->kind == RP_CODEC_ZSTD) st = rpi_zstd_read(c, dst, cap, got);
-    else st = plain_read(c, dst, cap, got);
+    if (c->par)
+        st = rpi_par_read(c, dst, cap, got); /* falls back to the two below */
+    else if (c->kind == RP_CODEC_GZIP)
+        st = rpi_gzip_read(c, dst, cap, got);
+    else if (c->kind == RP_CODEC_ZSTD)
+        st = rpi_zstd_read(c, dst, cap, got);
+    else
+        st = plain_read(c, dst, cap, got);
     if (st == RP_OK && *got == 0) st = RP_DONE; /* defensive: never report empty success */
     if (st == RP_DONE) c->done = 1;
     c->out_total += *got;
