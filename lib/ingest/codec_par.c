@@ -13,8 +13,8 @@
  * Units. A unit is a run of whole members / frames of about UNIT_TARGET compressed bytes (one
  * lock and one wake-up per unit, not per 2 KiB WET member). zstd frame ends are exact:
  * ZSTD_findFrameCompressedSize walks the block headers of the raw bytes. gzip member ends are
- * only known by inflating, so the unit end is a guess: the first `1f 8b 08 FLG` (FLG's reserved
- * bits clear) at least UNIT_TARGET bytes after the unit start. Inside a unit the decoder finds
+ * only known by inflating, so the unit end is a guess: the first plausible member header (see
+ * gzip_candidate) at least UNIT_TARGET bytes after the unit start. Inside a unit the decoder finds
  * each member end itself (libdeflate_gzip_decompress_ex / inflate report the bytes consumed),
  * and the unit is good only if its last member ends exactly at the unit end and every member
  * after the first starts with 1f 8b (what codec_gzip.c requires). So a false boundary (the
@@ -315,18 +315,25 @@ static rp_status raw_more(struct rpi_codec *c, struct rpi_par *p)
     return st;
 }
 
-/* The first plausible member header at or after from: 1f 8b, CM 8, FLG reserved bits clear
- * (RFC 1952 2.3.1). Returns its index or raw_end - 3 when there is none. */
+/* The first plausible member header at or after from (RFC 1952 2.3.1): 1f 8b, CM 8, FLG's
+ * reserved bits clear, XFL 0, 2 or 4, OS 0-13 or 255. Random bytes pass with odds of about 2^-37
+ * (2^-27 without XFL and OS: one false unit end per 128 units of 1 MiB members, each turning the
+ * rest of the file sequential). A true header that fails the test only lengthens the unit (its
+ * members are found by decoding), so strict is safe. Returns the index of the header, or
+ * raw_end - GZ_HDR + 1 when there is none. */
+#define GZ_HDR 10
 static size_t gzip_candidate(const struct rpi_par *p, size_t from)
 {
     const unsigned char *r = p->raw;
-    for (size_t i = from; i + 4 <= p->raw_end; i++) {
-        const unsigned char *q = memchr(r + i, 0x1f, p->raw_end - 3 - i);
+    for (size_t i = from; i + GZ_HDR <= p->raw_end; i++) {
+        const unsigned char *q = memchr(r + i, 0x1f, p->raw_end - GZ_HDR + 1 - i);
         if (!q) break;
         i = (size_t)(q - r);
-        if (q[1] == 0x8b && q[2] == 8 && !(q[3] & 0xe0)) return i;
+        if (q[1] == 0x8b && q[2] == 8 && !(q[3] & 0xe0) && (q[8] == 0 || q[8] == 2 || q[8] == 4) &&
+            (q[9] <= 13 || q[9] == 255))
+            return i;
     }
-    return p->raw_end > 3 ? p->raw_end - 3 : 0;
+    return p->raw_end >= GZ_HDR ? p->raw_end - GZ_HDR + 1 : 0;
 }
 
 /* Length of the next gzip unit at raw[raw_pos]; 0 when there is none (end or sequential). */
@@ -335,9 +342,9 @@ static size_t cut_gzip(struct rpi_codec *c, struct rpi_par *p)
     for (;;) {
         size_t from = p->raw_pos + UNIT_TARGET;
         if (p->scan > from) from = p->scan;
-        if (from + 4 <= p->raw_end) {
+        if (from + GZ_HDR <= p->raw_end) {
             const size_t q = gzip_candidate(p, from);
-            if (q + 4 <= p->raw_end) return q - p->raw_pos;
+            if (q + GZ_HDR <= p->raw_end) return q - p->raw_pos;
             p->scan = q;
         }
         const size_t avail = p->raw_end - p->raw_pos;
