@@ -20,13 +20,15 @@
  * after the first starts with 1f 8b (what codec_gzip.c requires). So a false boundary (the
  * pattern inside compressed data, or inside a stored block as tests/cli/parinflate.sh crafts)
  * makes that unit fail, never changes output: the unit start is a true member start by
- * induction (the file start, or the verified end of the unit before).
+ * induction (the file start, or the verified end of the unit before). A failed gzip unit is
+ * first decoded again on the reading thread across its guessed end (recover): if that reaches
+ * a true member end, the unit is those members and cutting resumes there.
  *
- * Failure is never handled here. The first unit that is not good (false boundary, corrupt or
- * truncated data, trailing garbage, a frame needing a window over 2^27, a member or unit
- * larger than the caps, an unknown header feature) and everything after it go back, as raw
- * bytes (c->pb), to the sequential decoder of codec_gzip.c / codec_zstd.c, started fresh at the
- * unit's first byte with in_used and out_total of that byte. Members and frames are
+ * Damage is never handled here. The first unit that is not good (a false boundary not
+ * recovered, corrupt or truncated data, trailing garbage, a frame needing a window over 2^27,
+ * a member or unit larger than the caps, an unknown header feature) and everything after it go
+ * back, as raw bytes (c->pb), to the sequential decoder of codec_gzip.c / codec_zstd.c, started
+ * fresh at the unit's first byte with in_used and out_total of that byte. Members and frames are
  * independent, so from there the output and every message (decompressed and compressed
  * offsets, trailing garbage, truncation) are the sequential decoder's own: one code path for
  * damaged input. (It relies on the sequential decoders handing out every byte decoded before
@@ -491,6 +493,85 @@ void rpi_par_start(struct rpi_codec *c)
     p->raw_eof = c->in_eof;
 }
 
+#if RP_WITH_ZLIB
+/* A gzip unit that failed may only have ended at a false member header (a stored block holding
+ * gzip bytes, as a WARC record of a .gz download has). Decode on from its start, member by
+ * member, across the guessed end over the raw bytes at hand: when that reaches a member end E
+ * beyond the guess followed by `1f 8b` (or the end of the input), the unit becomes the members
+ * [start, E) and cutting resumes at E, discarding the units cut after the guess. The members
+ * and the check after each are those of gzip_unit, so this changes nothing the sequential
+ * decoder would do; anything else (corrupt data, a cap) leaves the unit to it. 1: recovered. */
+static int recover(struct rpi_par *p, struct unit *u)
+{
+    if (p->kind != RP_CODEC_GZIP) return 0;
+    pthread_mutex_lock(&p->mu); /* helpers take no more units; wait for the ones they hold */
+    p->next = p->tail;
+    for (uint64_t s = p->head + 1; s < p->tail; s++)
+        while (p->ring[s % p->cap].state == U_BUSY)
+            pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    size_t n = p->raw_end - p->raw_pos;
+    for (uint64_t s = p->head; s < p->tail; s++)
+        n += p->ring[s % p->cap].src_size;
+    unsigned char *all = rpi_malloc(p->alloc, n);
+    if (!all) return 0;
+    size_t k = 0;
+    for (uint64_t s = p->head; s < p->tail; s++) {
+        const struct unit *v = &p->ring[s % p->cap];
+        memcpy(all + k, v->src, v->src_size);
+        k += v->src_size;
+    }
+    memcpy(all + k, p->raw + p->raw_pos, p->raw_end - p->raw_pos);
+    size_t pos = 0;
+    int good = 1;
+    u->out_size = u->out_pos = 0;
+    while (good && pos < u->src_size) {
+        size_t used = 0;
+        if (pos && (n - pos < 2 || all[pos] != 0x1f || all[pos + 1] != 0x8b))
+            good = 0;
+        else if (!gzip_member(&p->own, u, all + pos, n - pos, &used) || used == 0)
+            good = 0;
+        pos += used;
+    }
+    /* what follows E must be another member or the end, as codec_gzip.c's after_member wants */
+    if (good && pos < n) good = n - pos >= 2 && all[pos] == 0x1f && all[pos + 1] == 0x8b;
+    if (good && pos == n) good = p->raw_eof;
+    if (good && n - pos > RAW_CAP) good = 0;
+    if (good && pos > u->src_cap) {
+        unsigned char *src = rpi_realloc(p->alloc, u->src, u->src_cap, pos);
+        if (src) {
+            u->src = src;
+            u->src_cap = pos;
+        }
+        good = src != NULL;
+    }
+    if (good) {
+        memcpy(u->src, all, pos);
+        u->src_size = pos;
+        memcpy(p->raw, all + pos, n - pos);
+        p->raw_pos = p->scan = 0;
+        p->raw_end = n - pos;
+        p->raw_off = u->in_off + pos;
+        p->cut_end = p->seq_at_end = 0;
+        pthread_mutex_lock(&p->mu);
+        p->tail = p->next = p->head + 1;
+        u->state = U_GOOD;
+        pthread_mutex_unlock(&p->mu);
+    } else {
+        u->out_size = 0;
+    }
+    rpi_free(p->alloc, all);
+    return good;
+}
+#else
+static int recover(struct rpi_par *p, struct unit *u)
+{
+    (void)p;
+    (void)u;
+    return 0;
+}
+#endif
+
 /* From the unit at head (or, with none in flight, from raw_pos) on, the sequential decoder:
  * the raw bytes not decoded yet become the pushback, read before the rest of the source. */
 static rp_status fall_back(struct rpi_codec *c)
@@ -560,7 +641,8 @@ rp_status rpi_par_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
             pthread_cond_wait(&p->done, &p->mu);
         const int good = u->state == U_GOOD;
         pthread_mutex_unlock(&p->mu);
-        if (!good) break;
+        if (!good && !recover(p, u)) break;
+        if (!good) continue; /* u now holds the members up to a true end */
         size_t n = u->out_size - u->out_pos;
         if (n > cap) n = cap;
         memcpy(dst, u->out + u->out_pos, n);
