@@ -8,7 +8,7 @@
  * member per record and zstd files may hold many frames; members and frames are independent
  * (RFC 1952 2.2, RFC 8878 3.1), so they can be decoded anywhere as long as they are handed out
  * in order. Measured (docs/benchmarks.md, 100k documents, one member per record, 2 threads,
- * near level): 1.43x faster than the single decoder; libdeflate units 1.26x faster than zlib.
+ * near level): 1.43-1.60x faster than the single decoder; libdeflate units 1.26x faster than zlib.
  *
  * Units. A unit is a run of whole members / frames of about UNIT_TARGET compressed bytes (one
  * lock and one wake-up per unit, not per 2 KiB WET member). zstd frame ends are exact:
