@@ -16,7 +16,8 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TREE = os.path.dirname(HERE)
-PKGS = ["libutf8proc", "libxxhash", "jansson", "lmdb", "uchardet", "zlib", "libzstd"]
+PKGS = ["libutf8proc", "libxxhash", "jansson", "lmdb", "uchardet", "zlib", "libzstd",
+        "libdeflate"]  # libdeflate: only when the build found it (RP_WITH_LIBDEFLATE)
 
 
 def build_dir():

@@ -4,7 +4,7 @@
 # arguments (scripts/install-browser-deps.sh). Idempotent: installs only what is missing.
 set -eu
 DEFAULT_PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
-libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
+libdeflate-dev libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
 liblmdb-dev libmicrohttpd-dev curl libuchardet-dev python3-dev python3-setuptools python3-pip
 python3-pytest python3-pandas"
 PKGS=${*:-$DEFAULT_PKGS}

@@ -62,6 +62,9 @@ typedef struct rp_ingest_params {
     size_t max_doc_size;     /* bytes of one record; default 64 MiB */
     int truncate_large;      /* 1: cut a larger text to max_doc_size (reported); 0: skip it */
     rp_format format;        /* RP_FORMAT_AUTO unless forced */
+    unsigned decode_threads; /* > 1: multi-member gzip / multi-frame zstd files are decoded on
+                                this many extra threads (same records and skips); 0, 1: on the
+                                reading thread */
 } rp_ingest_params;
 
 RP_API void rp_ingest_params_default(rp_ingest_params *p);

@@ -107,11 +107,16 @@ rp_status rpi_gzip_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
         }
         if (zr == Z_MEM_ERROR) return rpi_codec_fail(c, RP_E_NOMEM, "out of memory");
         if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR) {
-            return rpi_codec_fail(c, RP_E_FORMAT, "corrupt gzip stream at byte %llu "
-                                  "(decompressed), compressed byte %llu: %s",
-                                  (unsigned long long)(c->out_total + (cap - zs->avail_out)),
-                                  (unsigned long long)c->in_used,
-                                  zs->msg ? zs->msg : "data error");
+            rpi_codec_fail(c, RP_E_FORMAT,
+                           "corrupt gzip stream at byte %llu (decompressed), "
+                           "compressed byte %llu: %s",
+                           (unsigned long long)(c->out_total + (cap - zs->avail_out)),
+                           (unsigned long long)c->in_used, zs->msg ? zs->msg : "data error");
+            /* The bytes decoded before the error are handed out and the (sticky) error comes
+             * with the next call: dropping them made the records kept depend on where the
+             * 64 KiB reads fell, which codec_par.c's restart at a member start cannot match. */
+            *got = cap - zs->avail_out;
+            return *got ? RP_OK : c->err;
         }
         if (eof && zs->avail_out == before_out) {
             /* Position of the first byte that could not be produced. */

@@ -32,6 +32,11 @@ struct rpi_codec {
     int trailing;        /* 1: bytes after the last member were ignored (msg says where) */
     rp_status err;       /* sticky: RP_E_TRUNCATED, RP_E_FORMAT, RP_E_IO or RP_E_NOMEM */
     char msg[256];       /* detail for err or trailing, without the file name */
+    unsigned threads;    /* > 1: decode gzip members / zstd frames on this many threads */
+    struct rpi_par *par; /* parallel decoding (codec_par.c); NULL when sequential */
+    unsigned char *pb;   /* raw bytes to serve before the source's (handed back by par) */
+    size_t pb_size;
+    size_t pb_pos;
 };
 
 RPI_FUNC void rpi_codec_init(struct rpi_codec *c, int fd, const rp_alloc *alloc);
@@ -48,7 +53,8 @@ RPI_FUNC rp_status rpi_codec_prime(struct rpi_codec *c, size_t want);
 RPI_FUNC rp_status rpi_codec_start(struct rpi_codec *c, rp_codec kind);
 
 /* Decode up to cap bytes into dst. RP_OK with *got > 0, RP_DONE at the clean end, else the
- * sticky error (RP_E_TRUNCATED, RP_E_FORMAT, RP_E_IO, RP_E_NOMEM) with c->msg set. */
+ * sticky error (RP_E_TRUNCATED, RP_E_FORMAT, RP_E_IO, RP_E_NOMEM) with c->msg set. Bytes decoded
+ * before corrupt data are returned first (RP_OK); the error comes with the next call. */
 RPI_FUNC rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got);
 
 /* Release decoder state and buffers; does not close fd. Safe to call twice. */
@@ -58,6 +64,9 @@ RPI_FUNC void rpi_codec_end(struct rpi_codec *c);
 /* Move unread raw bytes to the front and read more. RP_OK (something added), RP_DONE (EOF,
  * nothing added) or RP_E_IO. */
 RPI_FUNC rp_status rpi_codec_fill_raw(struct rpi_codec *c);
+/* Up to cap raw bytes: the pushback (c->pb) first, then the fd or memory; in_total counts the
+ * source's bytes only. RP_OK with *got > 0, RP_DONE at the end, or RP_E_IO (c->msg set). */
+RPI_FUNC rp_status rpi_codec_raw(struct rpi_codec *c, void *dst, size_t cap, size_t *got);
 RPI_FUNC rp_status rpi_codec_fail(struct rpi_codec *c, rp_status err, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -70,5 +79,14 @@ RPI_FUNC void rpi_gzip_end(struct rpi_codec *c);
 RPI_FUNC rp_status rpi_zstd_start(struct rpi_codec *c);
 RPI_FUNC rp_status rpi_zstd_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got);
 RPI_FUNC void rpi_zstd_end(struct rpi_codec *c);
+
+/* Parallel decoding (codec_par.c). rpi_par_start is called once the sequential decoder exists;
+ * it leaves c->par NULL (and c sequential) when it cannot help: one thread, no memory, a
+ * thread that does not start. rpi_par_read hands out decoded bytes in file order and, at the
+ * first unit it cannot decode, gives the raw bytes from that unit's start back (c->pb) and
+ * continues with the sequential decoder, so every error is the sequential decoder's own. */
+RPI_FUNC void rpi_par_start(struct rpi_codec *c);
+RPI_FUNC rp_status rpi_par_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got);
+RPI_FUNC void rpi_par_end(struct rpi_codec *c);
 
 #endif /* RP_CODEC_INTERNAL_H */

@@ -38,6 +38,32 @@ static ssize_t raw_read(struct rpi_codec *c, void *dst, size_t cap)
     return read(c->fd, dst, cap);
 }
 
+rp_status rpi_codec_raw(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (c->pb) {
+        if (c->pb_pos < c->pb_size) {
+            size_t n = c->pb_size - c->pb_pos;
+            if (n > cap) n = cap;
+            memcpy(dst, c->pb + c->pb_pos, n);
+            c->pb_pos += n;
+            *got = n;
+            return RP_OK;
+        }
+        rpi_free(c->alloc, c->pb);
+        c->pb = NULL;
+    }
+    for (;;) {
+        const ssize_t k = raw_read(c, dst, cap);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
+        if (k == 0) return RP_DONE;
+        c->in_total += (uint64_t)k;
+        *got = (size_t)k;
+        return RP_OK;
+    }
+}
+
 rp_status rpi_codec_fail(struct rpi_codec *c, rp_status err, const char *fmt, ...)
 {
     if (c->err == RP_OK) {
@@ -66,18 +92,12 @@ rp_status rpi_codec_fill_raw(struct rpi_codec *c)
         c->in_pos = 0;
     }
     if (c->in_end == RPI_CODEC_IN_CAP) return RP_OK; /* already full */
-    for (;;) {
-        const ssize_t k = raw_read(c, c->in + c->in_end, RPI_CODEC_IN_CAP - c->in_end);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
-        if (k == 0) {
-            c->in_eof = 1;
-            return RP_DONE;
-        }
-        c->in_end += (size_t)k;
-        c->in_total += (uint64_t)k;
-        return RP_OK;
-    }
+    size_t k;
+    const rp_status st = rpi_codec_raw(c, c->in + c->in_end, RPI_CODEC_IN_CAP - c->in_end, &k);
+    if (st == RP_DONE) c->in_eof = 1;
+    if (st != RP_OK) return st;
+    c->in_end += k;
+    return RP_OK;
 }
 
 rp_status rpi_codec_prime(struct rpi_codec *c, size_t want)
@@ -98,8 +118,16 @@ rp_status rpi_codec_start(struct rpi_codec *c, rp_codec kind)
     c->kind = kind;
     switch (kind) {
     case RP_CODEC_NONE: return RP_OK;
-    case RP_CODEC_GZIP: return rpi_gzip_start(c);
-    case RP_CODEC_ZSTD: return rpi_zstd_start(c);
+    case RP_CODEC_GZIP: {
+        const rp_status st = rpi_gzip_start(c);
+        if (st == RP_OK) rpi_par_start(c);
+        return st;
+    }
+    case RP_CODEC_ZSTD: {
+        const rp_status st = rpi_zstd_start(c);
+        if (st == RP_OK) rpi_par_start(c);
+        return st;
+    }
     }
     return rpi_codec_fail(c, RP_E_UNSUPPORTED, "unknown codec %d", (int)kind);
 }
@@ -116,18 +144,9 @@ static rp_status plain_read(struct rpi_codec *c, void *dst, size_t cap, size_t *
         return RP_OK;
     }
     if (c->in_eof) return RP_DONE;
-    for (;;) {
-        const ssize_t k = raw_read(c, dst, cap);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) return rpi_codec_fail(c, RP_E_IO, "read error: %s", strerror(errno));
-        if (k == 0) {
-            c->in_eof = 1;
-            return RP_DONE;
-        }
-        c->in_total += (uint64_t)k;
-        *got = (size_t)k;
-        return RP_OK;
-    }
+    const rp_status st = rpi_codec_raw(c, dst, cap, got);
+    if (st == RP_DONE) c->in_eof = 1;
+    return st;
 }
 
 rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
@@ -137,11 +156,14 @@ rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got
     if (c->done) return RP_DONE;
     if (cap == 0) return RP_OK;
     rp_status st;
-    switch (c->kind) {
-    case RP_CODEC_GZIP: st = rpi_gzip_read(c, dst, cap, got); break;
-    case RP_CODEC_ZSTD: st = rpi_zstd_read(c, dst, cap, got); break;
-    default: st = plain_read(c, dst, cap, got); break;
-    }
+    if (c->par)
+        st = rpi_par_read(c, dst, cap, got); /* falls back to the two below */
+    else if (c->kind == RP_CODEC_GZIP)
+        st = rpi_gzip_read(c, dst, cap, got);
+    else if (c->kind == RP_CODEC_ZSTD)
+        st = rpi_zstd_read(c, dst, cap, got);
+    else
+        st = plain_read(c, dst, cap, got);
     if (st == RP_OK && *got == 0) st = RP_DONE; /* defensive: never report empty success */
     if (st == RP_DONE) c->done = 1;
     c->out_total += *got;
@@ -150,6 +172,9 @@ rp_status rpi_codec_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got
 
 void rpi_codec_end(struct rpi_codec *c)
 {
+    rpi_par_end(c);
+    rpi_free(c->alloc, c->pb);
+    c->pb = NULL;
     if (c->kind == RP_CODEC_GZIP) rpi_gzip_end(c);
     if (c->kind == RP_CODEC_ZSTD) rpi_zstd_end(c);
     rpi_free(c->alloc, c->in);

@@ -65,10 +65,14 @@ rp_status rpi_zstd_read(struct rpi_codec *c, void *dst, size_t cap, size_t *got)
         if (ZSTD_isError(zr)) {
             if (ZSTD_getErrorCode(zr) == ZSTD_error_memory_allocation)
                 return rpi_codec_fail(c, RP_E_NOMEM, "out of memory");
-            return rpi_codec_fail(c, RP_E_FORMAT, "corrupt zstd stream at byte %llu "
-                                  "(decompressed), compressed byte %llu: %s",
-                                  (unsigned long long)(c->out_total + out.pos),
-                                  (unsigned long long)c->in_used, ZSTD_getErrorName(zr));
+            rpi_codec_fail(c, RP_E_FORMAT,
+                           "corrupt zstd stream at byte %llu (decompressed), "
+                           "compressed byte %llu: %s",
+                           (unsigned long long)(c->out_total + out.pos),
+                           (unsigned long long)c->in_used, ZSTD_getErrorName(zr));
+            /* decoded bytes first, the sticky error next call (as codec_gzip.c, same reason) */
+            *got = out.pos;
+            return out.pos ? RP_OK : c->err;
         }
         /* 0 means a frame was fully decoded and flushed (zstd.h, ZSTD_decompressStream). */
         c->in_unit = zr != 0;

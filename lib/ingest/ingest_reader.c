@@ -380,6 +380,7 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
         return RP_OK;
     }
     if (!r->mem) r->codec.fd = r->fd;
+    r->codec.threads = r->p.decode_threads;
     rp_status st = rpi_codec_prime(&r->codec, 4);
     if (st == RP_E_NOMEM) return st;
     size_t stem = strlen(f->path);
