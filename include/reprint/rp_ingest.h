@@ -62,9 +62,6 @@ typedef struct rp_ingest_params {
     size_t max_doc_size;     /* bytes of one record; default 64 MiB */
     int truncate_large;      /* 1: cut a larger text to max_doc_size (reported); 0: skip it */
     rp_format format;        /* RP_FORMAT_AUTO unless forced */
-    unsigned decode_threads; /* > 1: multi-member gzip / multi-frame zstd files are decoded on
-                                this many extra threads (same records and skips); 0, 1: on the
-                                reading thread */
 } rp_ingest_params;
 
 RP_API void rp_ingest_params_default(rp_ingest_params *p);
@@ -106,6 +103,11 @@ RP_API rp_status rp_reader_open_memory(rp_reader **out, const void *data, size_t
                                        const char *name, const rp_ingest_params *p,
                                        const rp_alloc *alloc);
 RP_API void rp_reader_free(rp_reader *r); /* accepts NULL */
+/* Multi-member gzip and multi-frame zstd files opened from now on are decoded on n threads
+ * (codec_par.c; the same records, skips and details as on one); 0 or 1 (the default): on the
+ * calling thread. A setter rather than a field of rp_ingest_params: that struct is embedded
+ * in rp_config, whose layout callers compiled against an older header rely on. */
+RP_API void rp_reader_set_threads(rp_reader *r, unsigned n);
 
 /* Next raw record: RP_OK with *rec filled, RP_DONE at the end. A damaged file yields records
  * with rec->skip set (never an error status), then continues with the next file; only

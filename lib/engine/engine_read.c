@@ -273,12 +273,12 @@ static rp_status read_inputs(rp_engine *e, struct queue *q, double t0)
     cur->first_doc = 0;
     /* compressed inputs made of many members / frames are decoded on as many threads as
      * documents are prepared on (codec_par.c): one stream on this thread was the limit */
-    rp_ingest_params ip = e->cfg.ingest;
-    ip.decode_threads = e->sum.threads;
     for (size_t a = 0; a < e->n_inputs && st == RP_OK; a++) {
         const struct rpi_input *in = &e->inputs[a];
-        st = in->data ? rp_reader_open_memory(&rd, in->data, in->size, in->path, &ip, e->alloc)
-                      : rp_reader_open(&rd, in->path, &ip, e->alloc);
+        st = in->data ? rp_reader_open_memory(&rd, in->data, in->size, in->path, &e->cfg.ingest,
+                                              e->alloc)
+                      : rp_reader_open(&rd, in->path, &e->cfg.ingest, e->alloc);
+        if (st == RP_OK) rp_reader_set_threads(rd, e->sum.threads);
         if (st != RP_OK) {
             rpi_engine_error(e, "%s: %s", in->path, rp_strerror(st));
             break;

@@ -35,6 +35,7 @@ struct rp_reader {
     rp_alloc alloc_copy;
     const rp_alloc *alloc; /* &alloc_copy or NULL */
     rp_ingest_params p;    /* field names are not kept: the reader does not use them */
+    unsigned decode_threads; /* rp_reader_set_threads */
     struct rpi_vec files;  /* struct rpi_file */
     size_t next_file;
     uint64_t bytes_total;  /* sum of sizes of regular files */

@@ -125,6 +125,11 @@ static void close_file(rp_reader *r)
     r->cur = NULL;
 }
 
+void rp_reader_set_threads(rp_reader *r, unsigned n)
+{
+    if (r) r->decode_threads = n;
+}
+
 void rp_reader_free(rp_reader *r)
 {
     if (!r) return;
@@ -380,7 +385,7 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
         return RP_OK;
     }
     if (!r->mem) r->codec.fd = r->fd;
-    r->codec.threads = r->p.decode_threads;
+    r->codec.threads = r->decode_threads;
     rp_status st = rpi_codec_prime(&r->codec, 4);
     if (st == RP_E_NOMEM) return st;
     size_t stem = strlen(f->path);
