@@ -434,15 +434,21 @@ static int cut(struct rpi_codec *c, struct rpi_par *p, struct unit *u)
 
 /* ---- the stream ------------------------------------------------------------------------------ */
 
-static void par_free(struct rpi_codec *c)
+/* Tell the decoding threads to stop and wait for them. */
+static void stop_workers(struct rpi_par *p)
 {
-    struct rpi_par *p = c->par;
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->mu);
     for (unsigned i = 0; i < p->n_th; i++)
         pthread_join(p->th[i], NULL);
+}
+
+static void par_free(struct rpi_codec *c)
+{
+    struct rpi_par *p = c->par;
+    stop_workers(p);
     dec_free(&p->own);
     for (size_t i = 0; i < p->cap; i++) {
         rpi_free(p->alloc, p->ring[i].src);
@@ -577,12 +583,7 @@ static int recover(struct rpi_par *p, struct unit *u)
 static rp_status fall_back(struct rpi_codec *c)
 {
     struct rpi_par *p = c->par;
-    pthread_mutex_lock(&p->mu);
-    p->stop = 1;
-    pthread_cond_broadcast(&p->work);
-    pthread_mutex_unlock(&p->mu);
-    for (unsigned i = 0; i < p->n_th; i++)
-        pthread_join(p->th[i], NULL);
+    stop_workers(p);
     p->n_th = 0;
     size_t n = p->raw_end - p->raw_pos;
     uint64_t off = p->raw_off;

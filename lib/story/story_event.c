@@ -345,6 +345,20 @@ static int too_long(const struct ev *v, int64_t lo_a, int64_t hi_a, int64_t lo_b
 }
 
 /* The length of event e's centroid (its family's when it has one). */
+/* The members of each event (event ids are family numbers), grouped: those of event e are
+ * emem[eoff[e], eoff[e + 1]) (eoff: nf + 2 entries, emem: nf). */
+static void event_members(const struct ev *v, size_t *eoff, uint32_t *emem)
+{
+    const uint32_t nf = v->nf;
+    memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
+    for (uint32_t f = 0; f < nf; f++)
+        eoff[v->ev[f] + 2]++;
+    for (uint32_t f = 0; f < nf; f++)
+        eoff[f + 2] += eoff[f + 1];
+    for (uint32_t f = 0; f < nf; f++)
+        emem[eoff[v->ev[f] + 1]++] = f;
+}
+
 static size_t vec_len(const struct ev *v, const size_t *eoff, const size_t *xoff, uint32_t e)
 {
     return eoff[e + 1] - eoff[e] > 1 ? xoff[e + 1] - xoff[e] : v->coff[e + 1] - v->coff[e];
@@ -434,14 +448,7 @@ static rp_status agglomerate(struct ev *v)
     for (uint32_t f = 0; f < nf; f++)
         v->ev[f] = f;
     for (int round = 0; round < RPI_EVENT_ROUNDS; round++) {
-        /* members of each event (event ids are family numbers) */
-        memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
-        for (uint32_t f = 0; f < nf; f++)
-            eoff[v->ev[f] + 2]++;
-        for (uint32_t f = 0; f < nf; f++)
-            eoff[f + 2] += eoff[f + 1];
-        for (uint32_t f = 0; f < nf; f++)
-            emem[eoff[v->ev[f] + 1]++] = f;
+        event_members(v, eoff, emem);
         /* centroids of the events of two families or more (else their family's); an event
          * that did not change keeps its centroid, copied (rebuilding them all each round was
          * half of S8's time on Reuters) */
@@ -671,13 +678,7 @@ static rp_status refine(struct ev *v)
         adj[aoff[v->e[k].b + 1]++] = v->e[k].a;
     }
     for (int it = 0; it < iters; it++) {
-        memset(eoff, 0, ((size_t)nf + 2) * sizeof *eoff);
-        for (uint32_t f = 0; f < nf; f++)
-            eoff[v->ev[f] + 2]++;
-        for (uint32_t f = 0; f < nf; f++)
-            eoff[f + 2] += eoff[f + 1];
-        for (uint32_t f = 0; f < nf; f++)
-            emem[eoff[v->ev[f] + 1]++] = f;
+        event_members(v, eoff, emem);
         /* the events' sums; an event whose members did not change keeps its sum, copied */
         size_t n = 0;
         for (uint32_t e = 0; e < nf; e++) {
