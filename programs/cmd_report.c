@@ -184,6 +184,7 @@ static void write_overview(FILE *f, rp_engine *e, const rp_config *cfg, const rp
         row(f, "partial", s->n_partial, "partial");
         row(f, "reuse", s->n_reuse, "reuse");
         row(f, "rewrite", s->n_rewrite, "rewrite");
+        if (cfg->level == RP_LEVEL_EVENT) row(f, "related", s->n_related, "related");
         row(f, "boilerplate lines", s->n_boilerplate_lines, "boilerplate");
     }
     fputs("</table><table class=\"stats\"><caption>Clusters by size</caption>", f);

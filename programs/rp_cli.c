@@ -261,6 +261,9 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "learnt and ignored\n",
                 (unsigned long long)s->n_partial, (unsigned long long)s->n_reuse,
                 (unsigned long long)s->n_rewrite, (unsigned long long)s->n_boilerplate_lines);
+    if (c->cfg.level == RP_LEVEL_EVENT)
+        fprintf(stderr, "reprint: %llu related (version families in the event of another)\n",
+                (unsigned long long)s->n_related);
     if (s->n_small_collection)
         fprintf(stderr,
                 "reprint: warning: %llu texts are too few for term statistics; their words "

@@ -248,6 +248,7 @@ typedef struct rp_summary {
     const char *decoded_first;  /* the first, "path[:line]: from CHARSET", or NULL; valid
                                    while the engine lives. Each one goes to the log callback as
                                    "decoded path[:line] from CHARSET to UTF-8" */
+    uint64_t n_related; /* event: family originals in another family's event (RP_REL_RELATED) */
     uint64_t n_small_collection; /* reuse/story: the texts with words when they were too few
                                     for term statistics (under 50) and a background of
                                     English completed them; 0 otherwise */

@@ -258,6 +258,8 @@ static void summarize(rp_engine *e)
             e->sum.n_reuse++;
         else if (r.relation == RP_REL_REWRITE)
             e->sum.n_rewrite++;
+        else if (r.relation == RP_REL_RELATED)
+            e->sum.n_related++;
     }
     e->sum.n_docs = e->docs.n_docs;
 }
