@@ -216,7 +216,7 @@ int rpi_story_lineage(const struct rpi_story *s, void *scratch, uint32_t u, uint
             w->m[w->n_m++] = (struct lin_match){i, j, (float)((dice > 1 ? 1 : dice) * mass)};
         }
     }
-    qsort(w->m, w->n_m, sizeof *w->m, cmp_match);
+    if (w->n_m > 1) qsort(w->m, w->n_m, sizeof *w->m, cmp_match); /* (NULL, 0) is undefined */
     const double chain = lin_chain(w, y->n_sent);
     const double total = x_small ? x->total : y->total;
     *out = total > 0 ? chain / total : 0;
