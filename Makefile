@@ -20,7 +20,7 @@ check: build ## run every test that needs nothing outside the repository (unit +
 
 PYTHON ?= /usr/bin/python3
 check-python: build ## the Python package (python/): build the extension in place, run pytest
-	cd python && REPRINT_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) setup.py -q build_ext --inplace
+	cd python && REPRINT_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) setup.py -q build_ext --inplace --force
 	cd python && REPRINT_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests
 
 check-browser: build ## the HTML report in headless Chromium (sh scripts/install-browser-deps.sh first)

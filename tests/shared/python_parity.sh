@@ -5,7 +5,9 @@
 source "$(dirname "$0")/common.bash"
 seeds_mix "$T/mix.jsonl"
 cd "$SRCDIR/python"
-REPRINT_BUILD_DIR=$(dirname "$REPRINT") /usr/bin/python3 setup.py -q build_ext --inplace \
+# --force: setuptools does not see libreprint.a change, and a stale extension would compare
+# the CLI with an older library
+REPRINT_BUILD_DIR=$(dirname "$REPRINT") /usr/bin/python3 setup.py -q build_ext --inplace --force \
     >"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; fail "cannot build the extension"; }
 RP_MIX="$T/mix.jsonl" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests_shared ||
     fail "python results differ from the CLI's"
