@@ -412,6 +412,7 @@ static int plan_make(struct plan *p, rp_engine *e, const rp_config *cfg, size_t 
     for (size_t k = 0; k < np; k++) {
         rp_pair pr;
         if (rp_engine_pair(e, k, &pr) != RP_OK) continue;
+        if (pr.relation == RP_REL_RELATED) continue; /* one event, no derivation to draw */
         if (pr.a >= p->n_docs || pr.b >= p->n_docs) continue;
         if (p->ck[pr.a] == SIZE_MAX || p->ck[pr.a] != p->ck[pr.b]) continue;
         if (p->n_edges == cap) {

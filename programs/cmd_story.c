@@ -46,7 +46,8 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
     fputc(']', f);
 }
 
-static void signals_json(FILE *f, const rp_signals *s)
+/* lineage: printed when >= 0 (the story and event levels) */
+static void signals_json(FILE *f, const rp_signals *s, double lineage)
 {
     const struct {
         const char *key;
@@ -58,6 +59,10 @@ static void signals_json(FILE *f, const rp_signals *s)
     for (size_t i = 0; i < sizeof sig / sizeof sig[0]; i++) {
         fputs(sig[i].key, f);
         jout_score(f, sig[i].v);
+    }
+    if (lineage >= 0) {
+        fputs(",\"lineage\":", f);
+        jout_score(f, lineage);
     }
     fprintf(f, ",\"passages\":%u,\"days_apart\":%lld}", s->n_passages, (long long)s->days_apart);
 }
@@ -72,7 +77,7 @@ void story_pair_line(FILE *f, rp_engine *e, const rp_pair *p)
     fputs(",\"b\":", f);
     jout_str(f, b.id);
     fprintf(f, ",\"relation\":\"%s\",", rp_relation_str(p->relation));
-    signals_json(f, &p->signals);
+    signals_json(f, &p->signals, p->lineage);
     fputs(",\"from\":", f);
     jout_str(f, p->from == p->a ? a.id : b.id);
     fprintf(f, ",\"same_cluster\":%s,\"passages\":[", p->same_cluster ? "true" : "false");

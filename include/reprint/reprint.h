@@ -156,13 +156,17 @@ typedef struct rp_signals {
 
 typedef struct rp_pair {
     size_t a, b;
-    rp_relation relation;  /* exact, near, partial, reuse, rewrite */
+    rp_relation relation;  /* exact, near, partial, reuse, rewrite; related (story/event) */
     double estimate;       /* MinHash estimate (1 for exact) */
     double jaccard;        /* exact Jaccard when verify=exact, else -1 */
     int same_cluster;      /* 1 if both ended in one cluster */
     rp_signals signals;    /* reuse/story levels; zeroed otherwise */
     size_t from;           /* which of a, b the other derives from (the earlier, else the one
                               containing the other, else the longer); SIZE_MAX at exact/near */
+    double lineage;        /* story/event: share of the smaller text in sentences the other
+                              keeps in the same order (1 for exact copies); -1 at other
+                              levels. A pair of relation RP_REL_RELATED has the story score
+                              but neither lineage nor a shared passage: one event, two texts */
 } rp_pair;
 
 RP_API size_t rp_engine_n_pairs(const rp_engine *e);

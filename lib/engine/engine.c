@@ -438,6 +438,7 @@ void rpi_engine_exact_pair(const rp_engine *e, size_t k, rp_pair *out)
     out->jaccard = -1.0;
     out->same_cluster = 1;
     out->from = SIZE_MAX;
+    out->lineage = -1.0;
 }
 
 rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
@@ -450,6 +451,7 @@ rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
     }
     memset(out, 0, sizeof *out);
     out->from = SIZE_MAX;
+    out->lineage = -1.0;
     const struct rpi_edge *ed = &e->near.edges[k - e->near.n_exact_pairs];
     const size_t a = e->near.unit_doc[ed->u], b = e->near.unit_doc[ed->v];
     out->a = a < b ? a : b;

@@ -88,6 +88,7 @@ rp_status rpi_engine_story_pair(const rp_engine *e, size_t k, rp_pair *out)
         out->signals.cover_a = out->signals.cover_b = 1.0;
         out->signals.days_apart = -1;
         out->from = e->near.unit_doc[e->near.unit_of[e->near.exact_docs[k]]];
+        out->lineage = e->cfg.level >= RP_LEVEL_STORY ? 1.0 : -1.0;
         return RP_OK;
     }
     memset(out, 0, sizeof *out);
@@ -96,7 +97,8 @@ rp_status rpi_engine_story_pair(const rp_engine *e, size_t k, rp_pair *out)
     const size_t a = e->near.unit_doc[l->a], b = e->near.unit_doc[l->b];
     out->a = a < b ? a : b;
     out->b = a < b ? b : a;
-    out->relation = (rp_relation)l->relation;
+    out->relation = l->related ? RP_REL_RELATED : (rp_relation)l->relation;
+    out->lineage = e->cfg.level >= RP_LEVEL_STORY ? l->lineage : -1.0;
     fill_signals(e, l, out->a, out->b, &out->signals);
     out->estimate = out->signals.jaccard;
     out->same_cluster = e->story->res[out->a].cluster_doc == e->story->res[out->b].cluster_doc;

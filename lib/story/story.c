@@ -94,11 +94,11 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
             s->res[i].event_doc = s->res[i].cluster_doc;
     }
 #undef STEP
-    /* for the drivers' pairs: the linked unit pairs (after their exact copies) */
+    /* for the drivers' pairs: the linked and the related unit pairs (after their exact copies) */
     s->linked = rpi_malloc(s->in.alloc, (s->n_links ? s->n_links : 1) * sizeof *s->linked);
     if (!s->linked) return RP_E_NOMEM;
     for (size_t k = 0; k < s->n_links; k++)
-        if (s->links[k].linked) s->linked[s->n_linked++] = (uint32_t)k;
+        if (s->links[k].linked || s->links[k].related) s->linked[s->n_linked++] = (uint32_t)k;
     s->stats.t_total = rpi_now() - t0;
     return RP_OK;
 }

@@ -148,7 +148,7 @@ struct rpi_story {
     uint32_t *urank;    /* unit -> rank in (date, unit) order */
     struct link *links; /* scored candidate pairs, sorted by (a, b) */
     size_t n_links;
-    uint32_t *linked; /* indices into links of the pairs at or above the threshold */
+    uint32_t *linked; /* indices into links of the family links and the related pairs */
     size_t n_linked;
     /* term statistics */
     struct rpi_dfent {

@@ -347,6 +347,8 @@ def _pair_line(eng: "_reprint.Engine", k: int, story: bool) -> Dict[str, Any]:
     out["score"] = _score(s["score"])
     out["signals"] = {k: _score(s[k]) for k in ("cosine", "words", "names", "numbers",
                                                  "cover_a", "cover_b", "jaccard")}
+    if p["lineage"] >= 0:  # the story and event levels
+        out["signals"]["lineage"] = _score(p["lineage"])
     out["signals"]["passages"] = s["passages"]
     out["signals"]["days_apart"] = s["days_apart"]
     out["from"] = a if p["from"] == p["a"] else b
@@ -364,8 +366,8 @@ def pairs(docs: Iterable[Doc], level: str = "near", **options: Any) -> Iterator[
 
     exact/near: ``a``, ``b`` (ids), ``relation``, ``estimate``, ``jaccard`` (verify="exact"
     only), ``same_cluster``. reuse/story: ``a``, ``b``, ``relation``, ``score``,
-    ``signals`` (cosine, words, names, numbers, cover_a, cover_b, jaccard, passages,
-    days_apart), ``from`` (the id the other derives from), ``same_cluster``, ``passages``
+    ``signals`` (cosine, words, names, numbers, cover_a, cover_b, jaccard, lineage at the
+    story and event levels, passages, days_apart), ``from`` (the id the other derives from), ``same_cluster``, ``passages``
     (byte ranges ``{"a": [start, end], "b": [start, end], "words": n}``)."""
     eng = _run(docs, level, options)
     story = _LEVELS.index(level) >= 2

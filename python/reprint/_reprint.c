@@ -488,7 +488,8 @@ static PyObject *Engine_pair(EngineObject *self, PyObject *arg)
         put(d, "estimate", PyFloat_FromDouble(p.estimate)) ||
         put(d, "jaccard", PyFloat_FromDouble(p.jaccard)) ||
         put(d, "same_cluster", PyBool_FromLong(p.same_cluster)) ||
-        put(d, "signals", signals_dict(&p.signals)) || put(d, "from", size_or_none(p.from))) {
+        put(d, "signals", signals_dict(&p.signals)) || put(d, "from", size_or_none(p.from)) ||
+        put(d, "lineage", PyFloat_FromDouble(p.lineage))) {
         Py_DECREF(d);
         return NULL;
     }
