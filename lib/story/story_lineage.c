@@ -18,8 +18,12 @@
 #define LIN_MIN_IDF 1.0
 /* Sentences match when their weighted Dice reaches this. */
 #define LIN_MATCH 0.25
-/* At most this many sentences per text are matched (a longer text: its first ones). */
+/* At most this many sentences per text are matched (a longer text: its first ones), and a
+ * sentence holds at most LIN_MAX_TERMS distinct terms (a text without a sentence end, a
+ * table or a list, is cut into pieces of that size): the distinct-term test within a
+ * sentence and the work of one pair stay bounded whatever the input. */
 #define LIN_MAX_SENT 2048u
+#define LIN_MAX_TERMS 64u
 
 struct lin_term {
     uint32_t term, sent; /* a distinct term of a sentence */
@@ -87,6 +91,7 @@ static rp_status lin_side_build(const struct rpi_story *s, const rp_alloc *al, u
         if (i > 0 && open && sentence_break(sd->text, sd->off[2 * i - 1], sd->off[2 * i])) {
             open = 0;
         }
+        if (open && x->n - start >= LIN_MAX_TERMS) open = 0;
         const uint32_t term = sd->tok[i];
         if (!term) continue; /* boilerplate */
         const double w = rpi_story_idf(s, term);

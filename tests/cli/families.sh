@@ -65,4 +65,16 @@ assert o["indep"]["cluster"] == "orig" and o["indep"]["family"] == "indep", o["i
 assert o["indep"]["relation"] == "related" and o["indep"]["of"] == "orig", o["indep"]
 assert o["other"]["cluster"] == "other", o["other"]
 PY
+# a text without a sentence end (200,000 words) and its first half: the lineage of the pair is
+# bounded work (pieces of 64 terms), not quadratic in the "sentence"
+python3 - blob.jsonl <<'PY'
+import json, random, sys
+r = random.Random(5)
+t = " ".join("w%d" % r.randrange(20000) for _ in range(200000))
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"id": "a", "text": t}) + "\n")
+    f.write(json.dumps({"id": "b", "text": t[:len(t) // 2]}) + "\n")
+PY
+timeout 60 "$REPRINT" cluster --quiet --level story -o blob.out blob.jsonl || fail "blob: exit $?"
+[ "$(field blob.out b cluster)" = a ] || fail "blob: the half is not in the whole's family"
 echo "families: ok"
