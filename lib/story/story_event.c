@@ -359,6 +359,23 @@ static void event_members(const struct ev *v, size_t *eoff, uint32_t *emem)
         emem[eoff[v->ev[f] + 1]++] = f;
 }
 
+/* Event e's sum of its families' centroids, each weighted by its units, scattered into
+ * v->dense; its terms appended to yterm from n on. Returns the new n. */
+static size_t event_sum(struct ev *v, const size_t *eoff, const uint32_t *emem, uint32_t e,
+                        uint32_t *yterm, size_t n)
+{
+    for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
+        const uint32_t f = emem[k];
+        const double fw = v->fsize[f]; /* a family weighs its units */
+        for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
+            const uint32_t t = v->cterm[i];
+            if (v->dense[t] == 0) yterm[n++] = t;
+            v->dense[t] += (float)(fw * v->cw[i]);
+        }
+    }
+    return n;
+}
+
 static size_t vec_len(const struct ev *v, const size_t *eoff, const size_t *xoff, uint32_t e)
 {
     return eoff[e + 1] - eoff[e] > 1 ? xoff[e + 1] - xoff[e] : v->coff[e + 1] - v->coff[e];
@@ -464,15 +481,7 @@ static rp_status agglomerate(struct ev *v)
                 n += was_end - was;
                 continue;
             }
-            for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
-                const uint32_t f = emem[k];
-                const double fw = v->fsize[f]; /* a family weighs its units */
-                for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
-                    const uint32_t t = v->cterm[i];
-                    if (v->dense[t] == 0) yterm[n++] = t;
-                    v->dense[t] += (float)(fw * v->cw[i]);
-                }
-            }
+            n = event_sum(v, eoff, emem, e, yterm, n);
             double norm = 0;
             for (size_t i = start; i < n; i++)
                 norm += (double)v->dense[yterm[i]] * v->dense[yterm[i]];
@@ -695,15 +704,7 @@ static rp_status refine(struct ev *v)
                 n += was_end - was;
                 continue;
             }
-            for (size_t k = eoff[e]; k < eoff[e + 1]; k++) {
-                const uint32_t f = emem[k];
-                const double fw = v->fsize[f]; /* a family weighs its units */
-                for (size_t i = v->coff[f]; i < v->coff[f + 1]; i++) {
-                    const uint32_t t = v->cterm[i];
-                    if (v->dense[t] == 0) yterm[n++] = t;
-                    v->dense[t] += (float)(fw * v->cw[i]);
-                }
-            }
+            n = event_sum(v, eoff, emem, e, yterm, n);
             double n2 = 0;
             for (size_t i = start; i < n; i++) {
                 yw[i] = v->dense[yterm[i]];
