@@ -159,7 +159,8 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
                                 ps[k].a_end - ps[k].a_start};
     out->passages = s->spans;
     out->n_passages = np;
-    out->candidate = rpi_story_find_link(s, ua, ub) != NULL;
+    const struct link *run = rpi_story_find_link(s, ua, ub); /* as the run scored it */
+    out->candidate = run != NULL;
     const int window = e->cfg.window_days > 0 && out->signals.days_apart >= 0 &&
                        (double)out->signals.days_apart > e->cfg.window_days;
     int linked = e->cfg.level == RP_LEVEL_REUSE ? np > 0 && l.score >= out->threshold
@@ -167,11 +168,14 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     if (window) linked = 0;
     int family = linked; /* story/event: the rule of S5b (story_lineage.c) */
     if (e->cfg.level >= RP_LEVEL_STORY && !window) {
-        void *scratch = rpi_story_lineage_scratch(e->alloc);
-        if (!scratch) return RP_E_NOMEM;
-        const int rc = rpi_story_lineage(s, scratch, ua, ub, &out->lineage);
-        rpi_story_lineage_scratch_free(e->alloc, scratch);
-        if (rc < 0) return RP_E_NOMEM;
+        if (run && (run->linked || run->related)) { /* S5b measured it (pairs: every line) */
+            out->lineage = run->lineage;
+        } else {
+            if (!s->lin_scratch && !(s->lin_scratch = rpi_story_lineage_scratch(e->alloc)))
+                return RP_E_NOMEM;
+            if (rpi_story_lineage(s, s->lin_scratch, ua, ub, &out->lineage) < 0)
+                return RP_E_NOMEM;
+        }
         family = rpi_story_family(linked, out->lineage, np);
         out->related = linked && !family;
     }

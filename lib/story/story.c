@@ -132,6 +132,7 @@ void rpi_story_free(struct rpi_story *s)
     rpi_free(s->in.alloc, s->spans);
     rpi_free(s->in.alloc, s->ranges);
     rp_aligner_free(s->aligner);
+    rpi_story_lineage_scratch_free(s->in.alloc, s->lin_scratch);
     for (unsigned t = 0; t < s->n_tarenas; t++)
         rpi_arena_free(&s->tarenas[t]);
     rpi_free(s->in.alloc, s->tarenas);

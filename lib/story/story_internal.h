@@ -179,6 +179,7 @@ struct rpi_story {
     struct rpi_bg bg; /* the background's common words (a small collection only) */
     /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
+    void *lin_scratch; /* rp_engine_compare's lineage scratch (rpi_story_lineage_scratch) */
     float *dense; /* 3 * df_cap, all 0 between uses (rpi_story_score) */
     rp_span *spans;
     size_t cap_spans;
