@@ -19,6 +19,7 @@
 #include <time.h>     /* clock_gettime */
 #include <unistd.h>   /* isatty */
 #include "reprint/reprint.h"
+#include "reprint/rp_dist.h"
 #include "cli_args.h"
 #include "cli_output.h"
 #include "json_out.h" /* jout_str */
@@ -107,6 +108,16 @@ static const char USAGE2[] =
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           parameters and per-stage timings on stderr\n"
     "  -h, --help              this help\n"
+    ;
+/* (split: C99 requires compilers to take string literals of 4095 bytes, not more) */
+static const char USAGE3[] =
+    "Restart and many machines (docs/distributed.md):\n"
+    "  --work-dir DIR          keep each piece's prepared documents in DIR as stage files\n"
+    "                          (with a MANIFEST); under mpirun every rank writes its own\n"
+    "  --resume                reuse the stage files in --work-dir that verify (after an\n"
+    "                          interrupted run; any number of ranks); the output is the same\n"
+    "  --piece-size SIZE       input bytes per piece (default 64M); uncompressed JSON Lines\n"
+    "                          files larger than this are cut at line starts\n"
     "\n"
     "Exit status: 0 success; 1 input problems (some documents skipped: results were written\n"
     "and the skipped documents are flagged in them); 2 usage error; 3 fatal error (output\n"
@@ -118,14 +129,18 @@ static void print_usage(FILE *f)
 {
     fputs(USAGE, f);
     fputs(USAGE2, f);
+    fputs(USAGE3, f);
 }
 
-enum { OPT_REPORT = CLI_OPT_ENGINE_END, OPT_RMAX };
+enum { OPT_REPORT = CLI_OPT_ENGINE_END, OPT_RMAX, OPT_WORK_DIR, OPT_RESUME, OPT_PIECE };
 
 static const struct option LONGOPTS[] = {CLI_LONGOPTS_CLUSTERING,
                                          CLI_LONGOPTS_RUN,
                                          {"report", required_argument, NULL, OPT_REPORT},
                                          {"report-max-clusters", required_argument, NULL, OPT_RMAX},
+                                         {"work-dir", required_argument, NULL, OPT_WORK_DIR},
+                                         {"resume", no_argument, NULL, OPT_RESUME},
+                                         {"piece-size", required_argument, NULL, OPT_PIECE},
                                          {"output", required_argument, NULL, 'o'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"verbose", no_argument, NULL, 'v'},
@@ -144,6 +159,7 @@ struct cli {
     const char *explain_a, *explain_b; /* explain: the two documents */
     const char *report;                /* --report PATH */
     size_t report_max;                 /* --report-max-clusters */
+    rp_dist_options dist;              /* --work-dir, --resume, --piece-size */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -154,7 +170,8 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(struct cli *c, int argc, char **argv)
 {
     rp_config_default(&c->cfg);
-    c->progress = isatty(2);
+    rp_dist_options_default(&c->dist);
+    c->progress = isatty(2) && rp_dist_rank() == 0;
     int opt;
     unsigned long v;
     optind = 2; /* argv[1] is the command */
@@ -167,6 +184,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
         }
         switch (opt) {
         case OPT_REPORT: c->report = optarg; break;
+        case OPT_WORK_DIR: c->dist.work_dir = optarg; break;
+        case OPT_RESUME: c->dist.resume = 1; break;
+        case OPT_PIECE:
+            if (cli_parse_size(optarg, 1e15, &c->dist.piece_size) || c->dist.piece_size < 1)
+                return usage_error("--piece-size: a size like 64M, got '%s'", optarg);
+            break;
         case OPT_RMAX:
             if (cli_parse_count(optarg, 1, 1ul << 30, &v))
                 return usage_error("--report-max-clusters: >= 1, got '%s'", optarg);
@@ -198,6 +221,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
         }
     }
     if (c->n_inputs < 1) return usage_error("%s: no INPUT given", c->cmd);
+    if (c->dist.resume && !c->dist.work_dir)
+        return usage_error("%s", "--resume needs --work-dir (where the stage files are)");
+    if (rp_dist_size() > 1)
+        for (int i = 0; i < c->n_inputs; i++)
+            if (!strcmp(c->inputs[i], "-"))
+                return usage_error("%s", "standard input reaches rank 0 only: under mpirun "
+                                         "give files or folders");
     return EXIT_OK;
 }
 
@@ -980,7 +1010,16 @@ static int run_engine_cmd(struct cli *c)
     }
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    st = rp_engine_run(e);
+    /* a distributed run under mpirun, or stage files for a restart: the same result */
+    const int dist = rp_dist_size() > 1 || c->dist.work_dir;
+    st = dist ? rp_engine_run_dist(e, &c->dist) : rp_engine_run(e);
+    if (rp_dist_rank() != 0) { /* rank 0 writes every output; main takes its exit code */
+        if (st != RP_OK)
+            fprintf(stderr, "reprint: rank %d: %s%s%s\n", rp_dist_rank(), rp_strerror(st),
+                    *rp_engine_errmsg(e) ? ": " : "", rp_engine_errmsg(e));
+        rp_engine_free(e);
+        return st == RP_OK ? EXIT_OK : EXIT_FATAL;
+    }
     if (st != RP_OK) {
         if (c->progress) fputs("\r\033[K", stderr);
         fprintf(stderr, "reprint: %s%s%s\n", rp_strerror(st), *rp_engine_errmsg(e) ? ": " : "",
@@ -1057,15 +1096,20 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit becomes EFBIG: reported, exit 3 */
     tune_malloc();
+    if (rp_dist_init(&argc, &argv) != RP_OK) {
+        fputs("reprint: cannot start MPI\n", stderr);
+        return EXIT_FATAL;
+    }
     struct cli c;
     memset(&c, 0, sizeof c);
     c.cmd = cmd;
     int rc = parse_args(&c, argc, argv);
-    if (rc != EXIT_OK) return rc;
-    rc = run_engine_cmd(&c);
+    if (rc == EXIT_OK) rc = run_engine_cmd(&c);
     if (c.spooled) {
         unlink(c.spooled);
         free(c.spooled);
     }
+    rc = rp_dist_agree(rc); /* every rank exits with rank 0's code */
+    rp_dist_finalize();
     return rc;
 }

@@ -170,6 +170,30 @@ RP_API uint64_t rp_reader_ignored(const rp_reader *r);
  * definition (RFC 8259) and only repaired. */
 RP_API const char *rp_parser_decoded(const rp_parser *ps, uint64_t *n_replaced);
 
+/* ---- pieces: one argument read by several readers (a distributed run) ----------------------
+ * A reader opened on an argument lists its files (a folder walked as rp_reader_next walks it)
+ * before reading any. A reader can then be limited to one of them, and of an uncompressed
+ * JSON Lines file to one piece cut at line starts: its records, lines, offsets, ids and skip
+ * details are those the whole reading gives, so pieces read anywhere and put back in order
+ * give the documents of the argument. */
+RP_API size_t rp_reader_n_files(const rp_reader *r);
+RP_API const char *rp_reader_file_path(const rp_reader *r, size_t k); /* NULL past the end */
+RP_API uint64_t rp_reader_file_size(const rp_reader *r, size_t k);    /* 0 if not regular */
+/* *cuttable = 1 when file k can be read in pieces: it resolves (extension, sniffing, forced
+ * format) to one JSON value per line and is not compressed. Opens the file and reads its head. */
+RP_API rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cuttable);
+/* Read only file k (size UINT64_MAX: the whole file, any format), or bytes [offset, offset +
+ * size) of a cuttable file, where offset is 0 or follows a newline and line is the 1-based line
+ * number at offset. Before the first rp_reader_next; RP_E_INVALID otherwise or if k is not
+ * cuttable. */
+RP_API rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint64_t size,
+                                  uint64_t line);
+/* Where pieces of a cuttable file may start: *next = the first offset >= at that is 0 or
+ * follows a newline (the file size when there is none); *lines (may be NULL) = the newlines in
+ * [from, *next). Reads the file with pread; RP_E_IO with errno's meaning lost. */
+RP_API rp_status rp_ingest_line_start(const char *path, uint64_t from, uint64_t at,
+                                      uint64_t *next, uint64_t *lines);
+
 #ifdef __cplusplus
 }
 #endif

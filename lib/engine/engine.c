@@ -159,7 +159,21 @@ static rp_status add_input(rp_engine *e, const char *path, const void *data, siz
     if (!in->path) return RP_E_NOMEM;
     in->data = data;
     in->size = size;
+    in->piece = 0;
     e->n_inputs++;
+    return RP_OK;
+}
+
+rp_status rpi_engine_add_piece(rp_engine *e, const char *path, size_t file, uint64_t off,
+                               uint64_t len, uint64_t line)
+{
+    RP_TRY(add_input(e, path, NULL, 0));
+    struct rpi_input *in = &e->inputs[e->n_inputs - 1];
+    in->piece = 1;
+    in->file = file;
+    in->off = off;
+    in->len = len;
+    in->line = line;
     return RP_OK;
 }
 
@@ -318,14 +332,19 @@ static rp_status run_stages(rp_engine *e)
     return RP_OK;
 }
 
+rp_status rpi_engine_finish(rp_engine *e)
+{
+    if (rpi_engine_cancelled(e)) return RP_E_CANCELLED; /* stages check between steps */
+    RP_TRY(rpi_engine_unique_ids(e));
+    return run_stages(e);
+}
+
 rp_status rp_engine_run(rp_engine *e)
 {
     if (e->ran) return RP_E_INVALID;
     e->ran = 1;
     RP_TRY(rpi_engine_read(e));
-    if (rpi_engine_cancelled(e)) return RP_E_CANCELLED; /* stages check between steps */
-    RP_TRY(rpi_engine_unique_ids(e));
-    return run_stages(e);
+    return rpi_engine_finish(e);
 }
 
 size_t rp_engine_n_docs(const rp_engine *e) { return e->docs.n_docs; }

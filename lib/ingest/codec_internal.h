@@ -37,6 +37,7 @@ struct rpi_codec {
     unsigned char *pb;   /* raw bytes to serve before the source's (handed back by par) */
     size_t pb_size;
     size_t pb_pos;
+    uint64_t limit;      /* raw bytes to read at most (a piece of a file); 0: no limit */
 };
 
 RPI_FUNC void rpi_codec_init(struct rpi_codec *c, int fd, const rp_alloc *alloc);

@@ -35,6 +35,11 @@ static ssize_t raw_read(struct rpi_codec *c, void *dst, size_t cap)
         c->mem_pos += k;
         return (ssize_t)k;
     }
+    if (c->limit) { /* a piece of a file: its end is the end of the stream */
+        const uint64_t left = c->limit - c->in_total;
+        if (cap > left) cap = (size_t)left;
+        if (cap == 0) return 0;
+    }
     return read(c->fd, dst, cap);
 }
 

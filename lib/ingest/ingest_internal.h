@@ -67,6 +67,11 @@ struct rp_reader {
     struct rpi_buf rb; /* the record being assembled, capped at max_doc_size */
     char detail[768];  /* rec->detail of the last record */
     char errmsg[768];  /* rp_reader_errmsg */
+    /* rp_reader_select: only file sel_file (files past it are not read), and of a cuttable
+     * file only the piece [sel_off, sel_off + sel_size), whose first line is sel_line */
+    int selected;
+    size_t sel_file;
+    uint64_t sel_off, sel_size, sel_line;
 };
 
 /* ---- reader services for the framers ------------------------------------------------------- */

@@ -117,7 +117,8 @@ static void close_file(rp_reader *r)
 {
     if (!r->cur) return;
     const uint64_t used = r->codec.in_total;
-    r->bytes_prev += r->cur->size > used ? r->cur->size : used;
+    const uint64_t size = r->codec.limit ? r->codec.limit : r->cur->size;
+    r->bytes_prev += size > used ? size : used;
     rpi_codec_end(&r->codec);
     if (r->fd_owned) close(r->fd); /* never close stdin (nor memory: fd -1, not owned) */
     r->fd = -1;
@@ -338,6 +339,8 @@ static rp_status first_byte(rp_reader *r, size_t *at)
     return RP_OK;
 }
 
+static rp_status open_piece(rp_reader *r, rp_record *rec);
+
 /* Open the next file: RP_OK with rec filled when it could not be opened, RP_DONE when it is
  * ready for framing (no record), RP_E_NOMEM. */
 static rp_status open_next(rp_reader *r, rp_record *rec)
@@ -386,6 +389,7 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
     }
     if (!r->mem) r->codec.fd = r->fd;
     r->codec.threads = r->decode_threads;
+    if (r->selected && r->sel_size != UINT64_MAX) return open_piece(r, rec);
     rp_status st = rpi_codec_prime(&r->codec, 4);
     if (st == RP_E_NOMEM) return st;
     size_t stem = strlen(f->path);
@@ -433,6 +437,154 @@ static rp_status open_next(rp_reader *r, rp_record *rec)
             fmt = RP_FORMAT_TEXT;
     }
     r->fmt = fmt;
+    return RP_DONE;
+}
+
+/* ---- pieces of a file ----------------------------------------------------------------------- */
+
+/* How reading file k resolves it: format (with the JSON flavour) and codec, by opening it in a
+ * scratch reader exactly as rp_reader_next would. *ok is 0 when it cannot be opened. */
+struct shape {
+    int ok;
+    rp_format fmt;
+    int json_array, json_whole;
+    rp_codec codec;
+};
+static rp_status file_shape(const rp_reader *r, size_t k, struct shape *out)
+{
+    memset(out, 0, sizeof *out);
+    if (r->mem || k >= r->files.len) return RP_OK;
+    const struct rpi_file *f = &RPI_VEC_AT(&r->files, struct rpi_file, k);
+    if (f->err || f->why || !strcmp(f->path, "-")) return RP_OK;
+    rp_reader *s;
+    RP_TRY(reader_new(&s, &r->p, r->alloc));
+    struct rpi_file g = *f; /* borrowed: the scratch reader's list is emptied before freeing */
+    rp_status st = rpi_vec_push(&s->files, &g);
+    rp_record rec;
+    if (st == RP_OK) st = open_next(s, &rec);
+    if (st == RP_DONE) {
+        out->ok = 1;
+        out->fmt = s->fmt;
+        out->json_array = s->json_array;
+        out->json_whole = s->json_whole;
+        out->codec = s->codec.kind;
+        st = RP_OK;
+    } else if (st == RP_OK) {
+        st = RP_OK; /* could not be opened: not cuttable */
+    }
+    close_file(s);
+    s->files.len = 0;
+    rp_reader_free(s);
+    return st;
+}
+
+size_t rp_reader_n_files(const rp_reader *r) { return r ? r->files.len : 0; }
+
+const char *rp_reader_file_path(const rp_reader *r, size_t k)
+{
+    return r && k < r->files.len ? RPI_VEC_AT(&r->files, struct rpi_file, k).path : NULL;
+}
+
+uint64_t rp_reader_file_size(const rp_reader *r, size_t k)
+{
+    return r && k < r->files.len ? RPI_VEC_AT(&r->files, struct rpi_file, k).size : 0;
+}
+
+rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cuttable)
+{
+    if (!r || !cuttable) return RP_E_INVALID;
+    *cuttable = 0;
+    struct shape sh;
+    RP_TRY(file_shape(r, k, &sh));
+    /* one JSON value per line, uncompressed: a piece that starts after a newline frames the
+     * same records as the whole reading */
+    *cuttable = sh.ok && sh.codec == RP_CODEC_NONE &&
+                (sh.fmt == RP_FORMAT_JSONL ||
+                 (sh.fmt == RP_FORMAT_JSON && !sh.json_array && !sh.json_whole));
+    return RP_OK;
+}
+
+rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint64_t size, uint64_t line)
+{
+    if (!r || r->cur || r->selected || k >= r->files.len || r->mem) return RP_E_INVALID;
+    if (size != UINT64_MAX) {
+        int cut;
+        RP_TRY(rp_reader_file_cuttable(r, k, &cut));
+        if (!cut || size == 0 || line == 0) return RP_E_INVALID;
+    }
+    r->selected = 1;
+    r->sel_file = k;
+    r->sel_off = offset;
+    r->sel_size = size;
+    r->sel_line = line;
+    r->next_file = k;
+    r->bytes_total = size != UINT64_MAX ? size : RPI_VEC_AT(&r->files, struct rpi_file, k).size;
+    return RP_OK;
+}
+
+rp_status rp_ingest_line_start(const char *path, uint64_t from, uint64_t at, uint64_t *next,
+                               uint64_t *lines)
+{
+    if (!path || !next || at < from) return RP_E_INVALID;
+    *next = 0;
+    if (lines) *lines = 0;
+    if (at == 0) return RP_OK;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return RP_E_IO;
+    /* a line starts at the byte after the first newline at or after at - 1: count the
+     * newlines in [from, at - 1), then find that one */
+    char buf[1 << 16];
+    rp_status st = RP_OK;
+    uint64_t pos = from, n_lines = 0;
+    for (;;) {
+        const ssize_t k = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            st = RP_E_IO;
+            break;
+        }
+        if (k == 0) { /* no newline at or after at - 1: nothing starts after it */
+            *next = pos > at ? pos : at;
+            break;
+        }
+        size_t i = 0;
+        if (pos < at - 1) {
+            i = at - 1 - pos < (uint64_t)k ? (size_t)(at - 1 - pos) : (size_t)k;
+            n_lines += rpi_count_lines(buf, i);
+        }
+        const char *nl = i < (size_t)k ? memchr(buf + i, '\n', (size_t)k - i) : NULL;
+        if (nl) {
+            n_lines++;
+            *next = pos + (uint64_t)(nl - buf) + 1;
+            break;
+        }
+        pos += (uint64_t)k;
+    }
+    close(fd);
+    if (lines) *lines = n_lines;
+    return st;
+}
+
+/* Open a piece of a cuttable file: no codec, the whole file's format, lines and offsets
+ * continued from where the piece starts. */
+static rp_status open_piece(rp_reader *r, rp_record *rec)
+{
+    struct shape sh;
+    RP_TRY(file_shape(r, r->sel_file, &sh));
+    if (!sh.ok || lseek(r->fd, (off_t)r->sel_off, SEEK_SET) < 0) {
+        rpi_reader_rec(r, rec, r->sel_off, r->sel_line);
+        rpi_reader_skip(r, rec, RP_SKIP_OPEN, "cannot read the piece at byte %llu",
+                        (unsigned long long)r->sel_off);
+        r->file_done = 1;
+        return RP_OK;
+    }
+    r->codec.limit = r->sel_size;
+    RP_TRY(rpi_codec_start(&r->codec, RP_CODEC_NONE));
+    r->fmt = sh.fmt;
+    r->json_array = sh.json_array;
+    r->json_whole = sh.json_whole;
+    r->win_off = r->sel_off;
+    r->line = r->sel_line;
     return RP_DONE;
 }
 
@@ -509,7 +661,8 @@ rp_status rp_reader_next(rp_reader *r, rp_record *rec)
     rec->data = "";
     for (;;) {
         if (!r->cur) {
-            if (r->next_file >= r->files.len) return RP_DONE;
+            if (r->next_file >= r->files.len || (r->selected && r->next_file > r->sel_file))
+                return RP_DONE;
             const rp_status st = open_next(r, rec);
             if (st == RP_OK) return RP_OK; /* the open failure record */
             if (st != RP_DONE) return st;

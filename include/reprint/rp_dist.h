@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* rp_dist.h -- a batch run over several processes (MPI ranks), with restartable stage files.
+ *
+ * Built with RP_WITH_MPI and started by mpirun or srun, every rank runs the same command; the
+ * inputs are cut into pieces (files, and uncompressed JSON Lines files at line starts), each
+ * rank prepares its pieces (parse, normalize, sketch, story tokens) on its threads, writes
+ * each as a self-checking stage file and sends it to rank 0, which puts the documents back in
+ * input order and runs the remaining stages: the output is byte-identical to one process for
+ * any number of ranks and threads. Without MPI (or without a launcher) the same call is the
+ * single-process run with stage files, which --resume reuses after an interruption.
+ * docs/distributed.md has the design, what crosses the network and its limits. */
+#ifndef RP_DIST_H
+#define RP_DIST_H
+#include <stdint.h> /* uint64_t */
+#include "reprint.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rp_dist_options {
+    const char *work_dir; /* stage files and their MANIFEST; created if missing; kept for a
+                             later --resume. NULL: a private folder in cfg.tmp_dir ($TMPDIR,
+                             /tmp), removed at the end */
+    int resume;           /* 1: pieces whose stage file in work_dir verifies are not prepared
+                             again (the same plan: inputs, their sizes and times, options) */
+    uint64_t piece_size;  /* input bytes per piece; 0: RP_DIST_PIECE_SIZE */
+} rp_dist_options;
+#define RP_DIST_PIECE_SIZE ((uint64_t)64 << 20)
+RP_API void rp_dist_options_default(rp_dist_options *o);
+
+/* Start the transport once, before any thread: MPI_Init_thread when built with MPI and
+ * started by a launcher (mpirun, srun --mpi=pmix); otherwise nothing (one process). */
+RP_API rp_status rp_dist_init(int *argc, char ***argv);
+RP_API void rp_dist_finalize(void);
+RP_API int rp_dist_rank(void); /* 0 in a single process */
+RP_API int rp_dist_size(void); /* 1 in a single process */
+
+/* Run e over its inputs on every rank (instead of rp_engine_run). On rank 0 e then answers
+ * every accessor as after rp_engine_run over the same inputs; on the other ranks it holds no
+ * documents, and their status says only whether their own part went well: the caller takes
+ * rank 0's result with rp_dist_agree. */
+RP_API rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o);
+/* Every rank's call returns rank 0's code (a collective call). */
+RP_API int rp_dist_agree(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RP_DIST_H */

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/* dist.c -- the distributed run: pieces prepared on their ranks, stage files, rank 0 puts
+ * the documents back in input order and runs stages near and story (rp_dist.h).
+ *
+ * Stage 1 (every rank): the plan (dist_plan.c); each piece of this rank read by an engine of
+ * its own (rpi_engine_read: the batch run's threaded reading, on this rank's threads), packed
+ * (dist_pack.c) and written as work_dir/unit-<plan>-<piece>.rpd (temporary name, fsync,
+ * rename: a file under its final name is complete). With resume, a piece whose file verifies
+ * is not read again.
+ * Stage 2: every rank sends its units to rank 0 in piece order (a header {status, size}, then
+ * the bytes); rank 0 takes piece after piece from its owner, verifies and unpacks it, writes
+ * the MANIFEST (piece, rank, file, size, checksum) of a kept work_dir, then runs
+ * rpi_engine_finish: unique ids, near, story -- the single-process code on the same table,
+ * which is why the output is the same for any number of ranks.
+ * A rank that fails sends its error in place of its next unit and "cancelled" for the rest,
+ * so rank 0 never waits for a message that will not come; rank 0 reports the first failure
+ * in piece order with the rank that had it. */
+#include <errno.h>    /* errno */
+#include <fcntl.h>    /* open */
+#include <inttypes.h> /* PRIx64 */
+#include <stdio.h>    /* snprintf */
+#include <stdlib.h>   /* getenv, mkdtemp */
+#include <string.h>   /* strlen, strerror */
+#include <sys/stat.h> /* mkdir, fstat */
+#include <unistd.h>   /* read, write, fsync, unlink, rmdir */
+#include <xxhash.h>   /* XXH3_64bits */
+#include "reprint/rp_dist.h"
+#include "dist_internal.h"
+#include "dist_transport.h"
+#include "common/parallel_internal.h"
+
+void rp_dist_options_default(rp_dist_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->piece_size = RP_DIST_PIECE_SIZE;
+}
+
+rp_status rp_dist_init(int *argc, char ***argv) { return rpi_tr_init(argc, argv); }
+void rp_dist_finalize(void) { rpi_tr_finalize(); }
+int rp_dist_rank(void) { return rpi_tr_rank(); }
+int rp_dist_size(void) { return rpi_tr_size(); }
+
+int rp_dist_agree(int code)
+{
+    int64_t v = code;
+    return rpi_tr_bcast_i64(&v) == RP_OK ? (int)v : code;
+}
+
+struct run {
+    rp_engine *e;
+    struct rpi_plan pl;
+    char dir[4096];
+    int own_dir;         /* a private temporary folder: removed at the end */
+    int rank, size;
+    rp_status fail;      /* this rank's first failure */
+    size_t fail_piece;   /* where it happened */
+    char failmsg[600];
+};
+
+static void unit_path(const struct run *r, size_t i, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/unit-%016" PRIx64 "-%06zu.rpd", r->dir, r->pl.hash, i);
+}
+
+/* The whole of a file into b; RP_E_IO when it cannot be read. */
+static rp_status read_file(const char *path, struct rpi_buf *b)
+{
+    rpi_buf_reset(b);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return RP_E_IO;
+    struct stat sb;
+    rp_status st = fstat(fd, &sb) == 0 ? rpi_buf_reserve(b, (size_t)sb.st_size + 1) : RP_E_IO;
+    while (st == RP_OK) {
+        const ssize_t k = read(fd, b->ptr + b->size, b->cap - b->size - 1);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) st = RP_E_IO;
+        if (k <= 0) break;
+        b->size += (size_t)k;
+        if (b->size + 1 == b->cap) st = rpi_buf_reserve(b, b->cap);
+    }
+    close(fd);
+    return st;
+}
+
+/* Write data under path atomically: a temporary name in the same folder, fsync, rename. */
+static rp_status write_atomic(const char *path, const void *data, size_t size, int rank,
+                              char *msg, size_t cap)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d.%ld", path, rank, (long)getpid());
+    const int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(msg, cap, "%.300s: %s", tmp, strerror(errno));
+        return RP_E_IO;
+    }
+    const char *p = data;
+    size_t left = size;
+    int err = 0;
+    while (left && !err) {
+        const ssize_t k = write(fd, p, left);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) err = k < 0 ? errno : EIO;
+        else {
+            p += k;
+            left -= (size_t)k;
+        }
+    }
+    if (!err && fsync(fd) != 0) err = errno;
+    if (close(fd) != 0 && !err) err = errno;
+    if (!err && rename(tmp, path) != 0) err = errno;
+    if (err) {
+        unlink(tmp);
+        snprintf(msg, cap, "%.300s: %s", path, strerror(err));
+        return RP_E_IO;
+    }
+    return RP_OK;
+}
+
+static void note_fail(struct run *r, size_t i, rp_status st, const char *msg)
+{
+    if (r->fail != RP_OK) return;
+    r->fail = st;
+    r->fail_piece = i;
+    snprintf(r->failmsg, sizeof r->failmsg, "%s", msg && *msg ? msg : rp_strerror(st));
+}
+
+/* Stage 1 for piece i: read it in an engine of its own, pack it, write its stage file. */
+static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
+{
+    rp_engine *e = r->e;
+    const struct rpi_piece *pc = &r->pl.p[i];
+    const struct rpi_input *in = &e->inputs[pc->input];
+    char path[4300];
+    unit_path(r, i, path, sizeof path);
+    rp_engine *sub = NULL;
+    rp_status st = rp_engine_create(&sub, &e->cfg, e->alloc);
+    if (st != RP_OK) return st;
+    rp_engine_set_log(sub, e->log_fn, e->log_user);
+    if (in->data)
+        st = rp_engine_add_buffer(sub, in->data, in->size, in->path);
+    else if (!strcmp(in->path, "-"))
+        st = rp_engine_add_input(sub, in->path);
+    else
+        st = rpi_engine_add_piece(sub, in->path, pc->file, pc->off, pc->len, pc->line);
+    if (st == RP_OK) {
+        sub->ran = 1;
+        st = rpi_engine_read(sub);
+        if (st != RP_OK) snprintf(r->failmsg, sizeof r->failmsg, "%s", sub->errmsg);
+    }
+    if (st == RP_OK) st = rpi_unit_pack(sub, r->pl.hash, i, b);
+    rp_engine_free(sub);
+    if (st == RP_OK) st = write_atomic(path, b->ptr, b->size, r->rank, r->failmsg,
+                                       sizeof r->failmsg);
+    return st;
+}
+
+/* Stage 1 on this rank: every own piece, reused (resume) or prepared. */
+static void stage_prepare(struct run *r, int resume)
+{
+    struct rpi_buf b;
+    rpi_buf_init(&b, 0, r->e->alloc);
+    for (size_t i = 0; i < r->pl.n && r->fail == RP_OK; i++) {
+        if (r->pl.p[i].rank != r->rank) continue;
+        char path[4300];
+        unit_path(r, i, path, sizeof path);
+        if (resume && read_file(path, &b) == RP_OK &&
+            rpi_unit_verify(b.ptr, b.size, r->pl.hash, i))
+            continue;
+        r->failmsg[0] = '\0';
+        const rp_status st = prepare_piece(r, i, &b);
+        if (st != RP_OK) note_fail(r, i, st, r->failmsg);
+    }
+    rpi_buf_free(&b);
+}
+
+/* Stage 2 on a rank > 0: its units to rank 0, in piece order. */
+static rp_status stage_send(struct run *r)
+{
+    struct rpi_buf b;
+    rpi_buf_init(&b, 0, r->e->alloc);
+    rp_status st = RP_OK;
+    int told = 0; /* the failure went out with the first unit at or after it */
+    for (size_t i = 0; i < r->pl.n && st == RP_OK; i++) {
+        if (r->pl.p[i].rank != r->rank) continue;
+        int64_t head[2] = {RP_OK, 0};
+        const void *data = NULL;
+        if (r->fail != RP_OK && i >= r->fail_piece) {
+            head[0] = told ? RP_E_CANCELLED : r->fail;
+            data = told ? "" : r->failmsg;
+            head[1] = told ? 0 : (int64_t)strlen(r->failmsg);
+            told = 1;
+        } else {
+            char path[4300];
+            unit_path(r, i, path, sizeof path);
+            if (read_file(path, &b) != RP_OK) {
+                note_fail(r, i, RP_E_IO, "cannot read back a stage file");
+                head[0] = RP_E_IO;
+                data = r->failmsg;
+                head[1] = (int64_t)strlen(r->failmsg);
+            } else {
+                data = b.ptr;
+                head[1] = (int64_t)b.size;
+            }
+        }
+        st = rpi_tr_send(0, head, sizeof head);
+        if (st == RP_OK) st = rpi_tr_send(0, data, (size_t)head[1]);
+    }
+    rpi_buf_free(&b);
+    return st;
+}
+
+/* The MANIFEST of a kept work_dir: one line per piece. */
+static rp_status write_manifest(struct run *r, const uint64_t *sizes, const uint64_t *sums)
+{
+    struct rpi_buf m;
+    rpi_buf_init(&m, 0, r->e->alloc);
+    char line[600];
+    snprintf(line, sizeof line, "reprint stage manifest 1\nplan %016" PRIx64 "\npieces %zu\n",
+             r->pl.hash, r->pl.n);
+    rp_status st = rpi_buf_append(&m, line, strlen(line));
+    for (size_t i = 0; i < r->pl.n && st == RP_OK; i++) {
+        snprintf(line, sizeof line, "unit-%016" PRIx64 "-%06zu.rpd rank %d bytes %" PRIu64
+                 " xxh3 %016" PRIx64 "\n", r->pl.hash, i, r->pl.p[i].rank, sizes[i], sums[i]);
+        st = rpi_buf_append(&m, line, strlen(line));
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/MANIFEST", r->dir);
+    if (st == RP_OK)
+        st = write_atomic(path, m.ptr, m.size, 0, r->e->errmsg, sizeof r->e->errmsg);
+    rpi_buf_free(&m);
+    return st;
+}
+
+/* Stage 2 on rank 0: every unit in piece order into the engine's table. */
+static rp_status stage_gather(struct run *r, int keep_dir)
+{
+    rp_engine *e = r->e;
+    struct rpi_arena *ar = rpi_realloc(e->alloc, e->arenas, 0, sizeof *ar);
+    if (!ar) return RP_E_NOMEM;
+    e->arenas = ar;
+    e->n_arenas = 1;
+    rpi_arena_init(&e->arenas[0], e->alloc);
+    const int spill = e->cfg.verify == RP_VERIFY_EXACT && e->cfg.level != RP_LEVEL_EXACT;
+    if (spill) {
+        e->spills = rpi_calloc(e->alloc, 1, sizeof *e->spills);
+        if (!e->spills) return RP_E_NOMEM;
+        e->spills[0].fd = -1;
+        e->n_spills = 1;
+        RP_TRY(rpi_spill_open(&e->spills[0], e->cfg.tmp_dir, e->errmsg, sizeof e->errmsg));
+    }
+    uint64_t *sizes = rpi_calloc(e->alloc, r->pl.n ? r->pl.n : 1, 2 * sizeof *sizes);
+    if (!sizes) return RP_E_NOMEM;
+    uint64_t *sums = sizes + r->pl.n;
+    struct rpi_buf b;
+    rpi_buf_init(&b, 0, e->alloc);
+    rp_status st = RP_OK, net = RP_OK;
+    for (size_t i = 0; i < r->pl.n && net == RP_OK; i++) {
+        const int from = r->pl.p[i].rank;
+        rp_status ust = RP_OK;
+        if (from == 0) {
+            char path[4300];
+            unit_path(r, i, path, sizeof path);
+            if (r->fail != RP_OK && i >= r->fail_piece) ust = RP_E_CANCELLED;
+            else if (read_file(path, &b) != RP_OK) ust = RP_E_IO;
+        } else {
+            int64_t head[2];
+            net = rpi_tr_recv(from, head, sizeof head);
+            if (net == RP_OK && (head[1] < 0 || (uint64_t)head[1] > SIZE_MAX / 2)) net = RP_E_IO;
+            if (net == RP_OK) net = rpi_buf_reserve(&b, (size_t)head[1] + 1);
+            b.size = 0;
+            if (net == RP_OK) net = rpi_tr_recv(from, b.ptr, (size_t)head[1]);
+            if (net != RP_OK) break;
+            b.size = (size_t)head[1];
+            ust = (rp_status)head[0];
+            if (ust != RP_OK && ust != RP_E_CANCELLED && st == RP_OK)
+                rpi_engine_error(e, "rank %d, piece %zu: %.*s", from, i, (int)b.size, b.ptr);
+        }
+        if (ust == RP_OK && !rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) {
+            ust = RP_E_FORMAT;
+            if (st == RP_OK) rpi_engine_error(e, "piece %zu from rank %d is damaged", i, from);
+        }
+        if (ust == RP_OK && st == RP_OK) {
+            sizes[i] = b.size;
+            sums[i] = XXH3_64bits(b.ptr, b.size);
+            ust = rpi_unit_unpack(e, b.ptr, b.size, &e->arenas[0], spill ? e->spills : NULL);
+            if (ust == RP_E_FORMAT) rpi_engine_error(e, "piece %zu: malformed unit", i);
+        }
+        if (st == RP_OK && ust != RP_OK && ust != RP_E_CANCELLED) st = ust;
+    }
+    if (st == RP_OK && r->fail != RP_OK) {
+        st = r->fail;
+        rpi_engine_error(e, "%s", r->failmsg);
+    }
+    rpi_buf_free(&b);
+    if (net != RP_OK && st == RP_OK) {
+        st = net;
+        rpi_engine_error(e, "lost the connection to a rank");
+    }
+    if (st == RP_OK && spill) st = rpi_spill_map(&e->spills[0], e->errmsg, sizeof e->errmsg);
+    if (st == RP_OK && keep_dir) st = write_manifest(r, sizes, sums);
+    rpi_free(e->alloc, sizes);
+    return st;
+}
+
+/* Remove this rank's stage files from a private folder, then the folder. */
+static void remove_own(struct run *r)
+{
+    for (size_t i = 0; i < r->pl.n; i++) {
+        char path[4300];
+        unit_path(r, i, path, sizeof path);
+        unlink(path);
+    }
+    rmdir(r->dir);
+}
+
+rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
+{
+    if (!e || e->ran) return RP_E_INVALID;
+    e->ran = 1;
+    rp_dist_options def;
+    rp_dist_options_default(&def);
+    if (!o) o = &def;
+    const double t0 = rpi_now();
+    struct run *r = rpi_calloc(e->alloc, 1, sizeof *r);
+    if (!r) return RP_E_NOMEM;
+    r->e = e;
+    r->rank = rpi_tr_rank();
+    r->size = rpi_tr_size();
+    rp_status st = RP_OK;
+    if (o->work_dir) {
+        snprintf(r->dir, sizeof r->dir, "%s", o->work_dir);
+        if (mkdir(r->dir, 0755) != 0 && errno != EEXIST) {
+            note_fail(r, 0, RP_E_IO, strerror(errno));
+            snprintf(r->failmsg, sizeof r->failmsg, "%.300s: %s", o->work_dir, strerror(errno));
+        }
+    } else {
+        const char *t = e->cfg.tmp_dir ? e->cfg.tmp_dir : getenv("TMPDIR");
+        snprintf(r->dir, sizeof r->dir, "%s/reprint-dist-XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(r->dir)) {
+            snprintf(r->failmsg, sizeof r->failmsg, "%.300s: %s", r->dir, strerror(errno));
+            note_fail(r, 0, RP_E_IO, r->failmsg);
+        } else {
+            r->own_dir = 1;
+        }
+    }
+    /* every rank makes the plan and takes part in the line count, also after a failure, so
+     * the collective calls match */
+    const uint64_t piece = o->piece_size ? o->piece_size : RP_DIST_PIECE_SIZE;
+    st = rpi_plan_make(&r->pl, e, piece, r->size);
+    if (st == RP_OK) st = rpi_plan_lines(&r->pl, e, r->rank);
+    if (st != RP_OK) note_fail(r, 0, st, "cannot plan the pieces of the inputs");
+    if (r->fail == RP_OK) stage_prepare(r, o->resume);
+    unsigned nt = e->cfg.threads ? e->cfg.threads : rpi_cpu_count(); /* as rpi_engine_read */
+    e->sum.threads = nt > RPI_MAX_THREADS - 1 ? RPI_MAX_THREADS - 1 : nt;
+    if (r->rank != 0) {
+        st = stage_send(r);
+        if (st == RP_OK) st = r->fail;
+        if (st != RP_OK && !e->errmsg[0]) rpi_engine_error(e, "%s", r->failmsg);
+    } else {
+        st = stage_gather(r, !r->own_dir);
+        e->tm.t_read = rpi_now() - t0;
+        e->tm.rss_read = rpi_peak_rss_mib();
+        if (st == RP_OK) st = rpi_engine_finish(e);
+    }
+    if (r->own_dir) remove_own(r);
+    rpi_plan_free(&r->pl, e->alloc);
+    rpi_free(e->alloc, r);
+    return st;
+}

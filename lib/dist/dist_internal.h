@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* dist_internal.h -- the distributed run (lib/dist, after the engine: it drives the engine's
+ * stages from several ranks). Takes an rp_engine with its inputs and config; gives rank 0's
+ * engine the documents of the whole collection, as rpi_engine_read would have, then runs the
+ * stages there. Three parts:
+ *   plan (dist_plan.c): the inputs cut into pieces (files; uncompressed JSON Lines files at
+ *     line starts every piece_size bytes), the same on every rank, and pieces given to ranks
+ *     in order by bytes;
+ *   units (dist_pack.c): one piece's prepared documents as a self-checking file, the stage
+ *     file a restart reuses and the block rank 0 receives;
+ *   the run (dist.c): pieces prepared on their ranks, sent to rank 0 in piece order, put back
+ *     into one document table, stages near and story there. */
+#ifndef RP_DIST_INTERNAL_H
+#define RP_DIST_INTERNAL_H
+#include <stdint.h>
+#include "engine/engine_internal.h"
+
+/* ---- plan -------------------------------------------------------------------------------- */
+struct rpi_piece {
+    size_t input;       /* index into the engine's inputs */
+    size_t file;        /* file of that argument's walk */
+    uint64_t off, len;  /* bytes of a cut file; len UINT64_MAX: the whole file */
+    uint64_t line;      /* 1-based line at off (cut files; after rpi_plan_lines) */
+    uint64_t weight;    /* bytes, for balancing (at least 1) */
+    int rank;           /* who prepares it */
+    char *path;         /* the file of a cut piece (owned), else NULL */
+};
+struct rpi_plan {
+    struct rpi_piece *p;
+    size_t n;
+    uint64_t hash; /* of the inputs (paths, sizes, mtimes), the pieces and the preparing
+                      config: stage files of another plan are never used */
+};
+/* Cut e's inputs into pieces of about piece_size bytes and give them to n_ranks ranks.
+ * Deterministic: every rank computes the same plan. */
+RPI_FUNC rp_status rpi_plan_make(struct rpi_plan *pl, rp_engine *e, uint64_t piece_size,
+                                 int n_ranks);
+/* Line numbers of cut pieces: each rank counts the newlines of its own pieces, the counts are
+ * summed over ranks, the starts are prefix sums per file. */
+RPI_FUNC rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank);
+RPI_FUNC void rpi_plan_free(struct rpi_plan *pl, const rp_alloc *alloc);
+
+/* ---- units ------------------------------------------------------------------------------- */
+/* Pack the documents of a piece's engine (after rpi_engine_read) into buf: header (magic,
+ * plan hash, piece index, payload size and XXH3-64), then the payload. */
+RPI_FUNC rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece,
+                                 struct rpi_buf *buf);
+/* Whether data[0, size) is a complete, intact unit of this plan and piece. */
+RPI_FUNC int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece);
+/* Append a verified unit's documents to e's table (ids, details and texts into arena ar;
+ * shingle sets into spill, when verify=exact), and add its counts to e->sum. */
+RPI_FUNC rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size,
+                                   struct rpi_arena *ar, struct rpi_spill *spill);
+#define RPI_UNIT_HEADER 40u
+#endif

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* dist_pack.c -- a unit: the prepared documents of one piece as bytes, the form in which they
+ * are kept as a stage file and sent to rank 0.
+ *
+ * Layout (host byte order: the ranks of one job share an architecture, and a stage file is
+ * only reused by a run of the same plan): a 40-byte header -- magic "RPDUNIT1", plan hash,
+ * piece index, payload size, XXH3-64 of the payload -- then the payload: the piece's reading
+ * counts, then per document its slot (line, date, sizes, exact key, skip, flags, id, detail,
+ * source), signature, sorted shingle set (verify=exact) and story tokens (reuse/story). A
+ * truncated or damaged file fails rpi_unit_verify and is prepared again, never used; the
+ * reader below still checks every length against the end, so even a unit that verifies by a
+ * hash collision cannot make it read out of bounds. */
+#include <string.h> /* memcpy, strlen */
+#include <xxhash.h> /* XXH3_64bits */
+#include "dist_internal.h"
+
+static const char MAGIC[8] = {'R', 'P', 'D', 'U', 'N', 'I', 'T', '1'};
+
+/* ---- writing ----------------------------------------------------------------------------- */
+static rp_status put(struct rpi_buf *b, const void *p, size_t n)
+{
+    return n ? rpi_buf_append(b, p, n) : RP_OK;
+}
+static rp_status put_u32(struct rpi_buf *b, uint32_t v) { return put(b, &v, sizeof v); }
+/* a string: u32 length + bytes; UINT32_MAX = NULL */
+static rp_status put_str(struct rpi_buf *b, const char *s)
+{
+    if (!s) return put_u32(b, UINT32_MAX);
+    const size_t n = strlen(s);
+    if (n >= UINT32_MAX) return RP_E_TOO_BIG;
+    RP_TRY(put_u32(b, (uint32_t)n));
+    return put(b, s, n);
+}
+
+static rp_status put_sdoc(struct rpi_buf *b, const struct rpi_sdoc *sd)
+{
+    RP_TRY(put_u32(b, sd->text_size));
+    RP_TRY(put(b, sd->text, sd->text_size));
+    RP_TRY(put_str(b, sd->title));
+    RP_TRY(put_u32(b, sd->n_tok));
+    RP_TRY(put(b, sd->tok, (size_t)sd->n_tok * sizeof *sd->tok));
+    RP_TRY(put(b, sd->off, (size_t)sd->n_tok * 2 * sizeof *sd->off));
+    RP_TRY(put(b, sd->tflags, sd->n_tok));
+    RP_TRY(put_u32(b, sd->n_lines));
+    RP_TRY(put(b, sd->lines, (size_t)sd->n_lines * sizeof *sd->lines));
+    RP_TRY(put_u32(b, sd->n_title));
+    RP_TRY(put(b, sd->title_tok, (size_t)sd->n_title * sizeof *sd->title_tok));
+    return put(b, sd->title_flags, sd->n_title);
+}
+
+rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece,
+                        struct rpi_buf *b)
+{
+    rpi_buf_reset(b);
+    char head[RPI_UNIT_HEADER];
+    memset(head, 0, sizeof head);
+    RP_TRY(put(b, head, sizeof head)); /* filled at the end */
+    const rp_summary *s = &sub->sum;
+    const uint64_t counts[] = {sub->docs.n_docs, s->n_blank,   s->n_ignored,
+                               s->n_repaired,    s->n_decoded, s->n_decode_replaced,
+                               s->bytes,         sub->docs.num_perm,
+                               (uint64_t)sub->n_spills};
+    RP_TRY(put(b, counts, sizeof counts));
+    RP_TRY(put_str(b, s->decoded_first));
+    for (size_t i = 0; i < sub->docs.n_docs; i++) {
+        const struct rpi_docslot *d = rpi_doc(&sub->docs, i);
+        const uint64_t f[] = {d->line,      (uint64_t)d->date,   d->norm_size,
+                              d->n_tokens,  d->content_hash[0],  d->content_hash[1],
+                              d->skip,      d->flags,            d->sd != NULL};
+        RP_TRY(put(b, f, sizeof f));
+        RP_TRY(put_str(b, d->id));
+        RP_TRY(put_str(b, d->detail));
+        RP_TRY(put_str(b, d->source));
+        if (sub->docs.num_perm)
+            RP_TRY(put(b, rpi_sig(&sub->docs, i), sub->docs.num_perm * sizeof(uint32_t)));
+        if (sub->n_spills) {
+            RP_TRY(put_u32(b, d->n_shingles));
+            if (d->n_shingles)
+                RP_TRY(put(b, rpi_spill_set(sub->spills, d), d->n_shingles * sizeof(uint64_t)));
+        }
+        if (d->sd) RP_TRY(put_sdoc(b, d->sd));
+    }
+    const uint64_t h[] = {plan_hash, piece, b->size - RPI_UNIT_HEADER,
+                          XXH3_64bits(b->ptr + RPI_UNIT_HEADER, b->size - RPI_UNIT_HEADER)};
+    memcpy(b->ptr, MAGIC, sizeof MAGIC);
+    memcpy(b->ptr + sizeof MAGIC, h, sizeof h);
+    return RP_OK;
+}
+
+int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece)
+{
+    if (size < RPI_UNIT_HEADER || memcmp(data, MAGIC, sizeof MAGIC) != 0) return 0;
+    uint64_t h[4];
+    memcpy(h, (const char *)data + sizeof MAGIC, sizeof h);
+    return h[0] == plan_hash && h[1] == piece && h[2] == size - RPI_UNIT_HEADER &&
+           h[3] == XXH3_64bits((const char *)data + RPI_UNIT_HEADER, size - RPI_UNIT_HEADER);
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+struct cur {
+    const char *p, *end;
+    int bad;
+};
+static const void *take(struct cur *c, size_t n)
+{
+    if (c->bad || (size_t)(c->end - c->p) < n) {
+        c->bad = 1;
+        return NULL;
+    }
+    const void *v = c->p;
+    c->p += n;
+    return v;
+}
+static uint32_t get_u32(struct cur *c)
+{
+    uint32_t v = 0;
+    const void *p = take(c, sizeof v);
+    if (p) memcpy(&v, p, sizeof v);
+    return v;
+}
+/* A copy of n bytes in the arena (aligned for any element type). */
+static void *take_copy(struct cur *c, struct rpi_arena *ar, size_t n, int *nomem)
+{
+    const void *p = take(c, n);
+    if (!p || n == 0) return NULL;
+    void *q = rpi_arena_alloc(ar, n, 8);
+    if (!q) {
+        *nomem = 1;
+        return NULL;
+    }
+    memcpy(q, p, n);
+    return q;
+}
+static const char *get_str(struct cur *c, struct rpi_arena *ar, int *nomem)
+{
+    const uint32_t n = get_u32(c);
+    if (n == UINT32_MAX || c->bad) return NULL;
+    const char *p = take(c, n);
+    if (!p) return NULL;
+    const char *s = rpi_arena_strndup(ar, p, n);
+    if (!s) *nomem = 1;
+    return s;
+}
+
+static struct rpi_sdoc *get_sdoc(struct cur *c, struct rpi_arena *ar, int *nomem)
+{
+    struct rpi_sdoc *sd = rpi_arena_alloc(ar, sizeof *sd, 8);
+    if (!sd) {
+        *nomem = 1;
+        return NULL;
+    }
+    memset(sd, 0, sizeof *sd);
+    sd->text_size = get_u32(c);
+    const char *t = take(c, sd->text_size);
+    sd->text = t ? rpi_arena_strndup(ar, t, sd->text_size) : NULL;
+    if (t && !sd->text) *nomem = 1;
+    sd->title = get_str(c, ar, nomem);
+    sd->n_tok = get_u32(c);
+    sd->tok = take_copy(c, ar, (size_t)sd->n_tok * sizeof *sd->tok, nomem);
+    sd->off = take_copy(c, ar, (size_t)sd->n_tok * 2 * sizeof *sd->off, nomem);
+    sd->tflags = take_copy(c, ar, sd->n_tok, nomem);
+    sd->n_lines = get_u32(c);
+    sd->lines = take_copy(c, ar, (size_t)sd->n_lines * sizeof *sd->lines, nomem);
+    sd->n_title = get_u32(c);
+    sd->title_tok = take_copy(c, ar, (size_t)sd->n_title * sizeof *sd->title_tok, nomem);
+    sd->title_flags = take_copy(c, ar, sd->n_title, nomem);
+    return sd;
+}
+
+rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rpi_arena *ar,
+                          struct rpi_spill *spill)
+{
+    struct cur c = {(const char *)data + RPI_UNIT_HEADER, (const char *)data + size, 0};
+    uint64_t counts[9];
+    const void *p = take(&c, sizeof counts);
+    if (!p) return RP_E_FORMAT;
+    memcpy(counts, p, sizeof counts);
+    const uint64_t n = counts[0];
+    if (counts[7] != e->docs.num_perm || (counts[8] != 0) != (spill != NULL)) return RP_E_FORMAT;
+    int nomem = 0;
+    const char *decoded_first = get_str(&c, ar, &nomem);
+    if (nomem) return RP_E_NOMEM;
+    e->sum.n_blank += counts[1];
+    e->sum.n_ignored += counts[2];
+    e->sum.n_repaired += counts[3];
+    e->sum.n_decoded += counts[4];
+    e->sum.n_decode_replaced += counts[5];
+    e->sum.bytes += counts[6];
+    if (!e->sum.decoded_first) e->sum.decoded_first = decoded_first;
+    const char *last_src = NULL;
+    /* the memory cap, as rpi_engine_read counts it: slot, signature and an id estimate per
+     * document, texts and tokens at reuse/story */
+    const uint64_t per_doc = sizeof(struct rpi_docslot) + RPI_ID_ESTIMATE + e->docs.num_perm * 4u;
+    for (uint64_t k = 0; k < n; k++) {
+        const size_t i = e->docs.n_docs;
+        e->mem_used = (uint64_t)(i + 1) * per_doc;
+        if (e->mem_used + e->story_bytes > e->mem_limit) {
+            rpi_engine_error(e,
+                             "the working set would exceed the memory cap (%llu MiB) after %zu "
+                             "documents; raise --max-memory",
+                             (unsigned long long)(e->mem_limit >> 20), i);
+            return RP_E_TOO_BIG;
+        }
+        RP_TRY(rpi_doctab_reserve(&e->docs, i + 1));
+        struct rpi_docslot *d = rpi_doc(&e->docs, i);
+        uint64_t f[9];
+        if (!(p = take(&c, sizeof f))) return RP_E_FORMAT;
+        memcpy(f, p, sizeof f);
+        d->line = f[0];
+        d->date = (int64_t)f[1];
+        d->norm_size = f[2];
+        d->n_tokens = f[3];
+        d->content_hash[0] = f[4];
+        d->content_hash[1] = f[5];
+        d->skip = (uint8_t)f[6];
+        d->flags = (uint8_t)f[7];
+        d->id = get_str(&c, ar, &nomem);
+        d->detail = get_str(&c, ar, &nomem);
+        /* sources repeat document after document: one copy per run of equal paths */
+        const uint32_t sl = get_u32(&c);
+        const char *sp = sl == UINT32_MAX ? NULL : take(&c, sl);
+        if (sp && !(last_src && strlen(last_src) == sl && !memcmp(last_src, sp, sl)))
+            last_src = rpi_arena_strndup(ar, sp, sl);
+        if (sp && !last_src) nomem = 1;
+        d->source = sp ? last_src : NULL;
+        if (e->docs.num_perm) {
+            const size_t sb = e->docs.num_perm * sizeof(uint32_t);
+            if ((p = take(&c, sb)) != NULL) memcpy(rpi_sig(&e->docs, i), p, sb);
+        }
+        if (spill) {
+            const uint32_t ns = get_u32(&c);
+            const size_t nb = (size_t)ns * sizeof(uint64_t);
+            if (ns && (p = take(&c, nb)) != NULL) {
+                uint64_t *sh = rpi_malloc(e->alloc, nb);
+                if (!sh) return RP_E_NOMEM;
+                memcpy(sh, p, nb);
+                const rp_status st = rpi_spill_write(spill, 0, d, sh, ns, e->errmsg,
+                                                     sizeof e->errmsg);
+                rpi_free(e->alloc, sh);
+                RP_TRY(st);
+            }
+        }
+        if (f[8]) {
+            d->sd = get_sdoc(&c, ar, &nomem);
+            if (d->sd) e->story_bytes += RPI_SDOC_BYTES(d->sd->text_size, d->n_tokens);
+        }
+        if (nomem) return RP_E_NOMEM;
+        if (c.bad || (!d->id)) return RP_E_FORMAT;
+        e->docs.n_docs = i + 1;
+    }
+    return c.p == c.end ? RP_OK : RP_E_FORMAT;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* dist_plan.c -- the inputs of a distributed run cut into pieces and given to ranks.
+ *
+ * A document's identity is its place in the whole input (argument, file of its walk, record),
+ * never which rank read it, so the plan depends on the inputs and piece_size only: the same
+ * for any number of ranks, and the stage files of one run serve a restart with another N.
+ * Pieces: every file of every argument (folders walked as the reader walks them); a file that
+ * is uncompressed JSON Lines and larger than piece_size is cut at the first line start after
+ * every multiple of piece_size (rp_ingest_line_start), so one huge file is shared by all
+ * ranks. Compressed files are one piece each (a gzip stream cannot be entered in the middle).
+ * Ranks get consecutive pieces of about equal bytes: the pieces of rank r all come before
+ * those of rank r + 1, so rank 0 puts them back by receiving from each rank in turn. */
+#include <string.h>   /* strlen, strcmp */
+#include <sys/stat.h> /* stat */
+#include <xxhash.h>   /* XXH3 streaming */
+#include "dist_internal.h"
+#include "dist_transport.h"
+
+static rp_status push(struct rpi_plan *pl, size_t *cap, const struct rpi_piece *pc,
+                      const rp_alloc *alloc)
+{
+    RP_TRY(rpi_array_reserve(alloc, (void **)&pl->p, cap, sizeof *pl->p, pl->n + 1));
+    pl->p[pl->n++] = *pc;
+    return RP_OK;
+}
+
+static void hash_str(XXH3_state_t *h, const char *s)
+{
+    const char *v = s ? s : "";
+    XXH3_64bits_update(h, v, strlen(v) + 1);
+}
+
+/* What the prepared documents depend on besides the bytes: the preparing part of the config. */
+static void hash_config(XXH3_state_t *h, const rp_engine *e)
+{
+    const rp_config *c = &e->cfg;
+    const uint64_t v[] = {c->level == RP_LEVEL_EXACT,
+                          c->level >= RP_LEVEL_REUSE,
+                          c->ngram,
+                          c->num_perm,
+                          c->seed,
+                          c->verify,
+                          c->ingest.max_doc_size,
+                          (uint64_t)c->ingest.truncate_large,
+                          c->ingest.format,
+                          c->norm.flags,
+                          c->norm.seed,
+                          c->norm.max_tokens,
+                          RPI_UNIT_HEADER};
+    XXH3_64bits_update(h, v, sizeof v);
+    hash_str(h, c->ingest.id_field);
+    hash_str(h, c->ingest.text_field);
+    hash_str(h, c->ingest.date_field);
+    hash_str(h, c->ingest.title_field);
+    hash_str(h, c->ingest.url_field);
+    hash_str(h, rp_version());
+}
+
+/* The pieces of argument a. */
+static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size_t a,
+                            uint64_t piece_size, XXH3_state_t *h)
+{
+    const struct rpi_input *in = &e->inputs[a];
+    struct rpi_piece pc = {a, 0, 0, UINT64_MAX, 1, 1, 0, NULL};
+    hash_str(h, in->path);
+    if (in->data || !strcmp(in->path, "-")) { /* a caller's buffer or stdin: rank 0 reads it */
+        pc.rank = -1;
+        return push(pl, cap, &pc, e->alloc);
+    }
+    rp_reader *rd = NULL;
+    rp_status st = rp_reader_open(&rd, in->path, &e->cfg.ingest, e->alloc);
+    if (st != RP_OK) { /* read as one piece: the reading reports the error */
+        rp_reader_free(rd);
+        return push(pl, cap, &pc, e->alloc);
+    }
+    const size_t nf = rp_reader_n_files(rd);
+    for (size_t k = 0; k < nf && st == RP_OK; k++) {
+        const char *path = rp_reader_file_path(rd, k);
+        const uint64_t size = rp_reader_file_size(rd, k);
+        struct stat sb;
+        const uint64_t fv[] = {size, stat(path, &sb) == 0 ? (uint64_t)sb.st_mtim.tv_sec : 0,
+                               stat(path, &sb) == 0 ? (uint64_t)sb.st_mtim.tv_nsec : 0};
+        hash_str(h, path);
+        XXH3_64bits_update(h, fv, sizeof fv);
+        pc.file = k;
+        pc.off = 0;
+        pc.len = UINT64_MAX;
+        pc.weight = size ? size : 1;
+        int cut = 0;
+        if (size > piece_size && (st = rp_reader_file_cuttable(rd, k, &cut)) != RP_OK) break;
+        if (!cut) {
+            st = push(pl, cap, &pc, e->alloc);
+            continue;
+        }
+        uint64_t start = 0;
+        while (start < size && st == RP_OK) {
+            uint64_t next = size;
+            if (size - start > piece_size) {
+                /* the first line start at or after start + piece_size (at most one line on) */
+                const uint64_t at = start + piece_size;
+                if ((st = rp_ingest_line_start(path, at - 1, at, &next, NULL)) != RP_OK) break;
+                if (next > size) next = size;
+            }
+            pc.off = start;
+            pc.len = next - start;
+            pc.weight = pc.len;
+            pc.path = rpi_strndup(e->alloc, path, strlen(path));
+            if (!pc.path) st = RP_E_NOMEM;
+            if (st == RP_OK) st = push(pl, cap, &pc, e->alloc);
+            if (st != RP_OK) rpi_free(e->alloc, pc.path);
+            pc.path = NULL;
+            start = next;
+        }
+    }
+    rp_reader_free(rd);
+    return st;
+}
+
+rp_status rpi_plan_make(struct rpi_plan *pl, rp_engine *e, uint64_t piece_size, int n_ranks)
+{
+    memset(pl, 0, sizeof *pl);
+    size_t cap = 0;
+    XXH3_state_t *h = XXH3_createState();
+    if (!h) return RP_E_NOMEM;
+    XXH3_64bits_reset(h);
+    hash_config(h, e);
+    rp_status st = RP_OK;
+    for (size_t a = 0; a < e->n_inputs && st == RP_OK; a++)
+        st = plan_input(pl, &cap, e, a, piece_size, h);
+    for (size_t i = 0; i < pl->n; i++) {
+        const uint64_t pv[] = {pl->p[i].input, pl->p[i].file, pl->p[i].off, pl->p[i].len};
+        XXH3_64bits_update(h, pv, sizeof pv);
+    }
+    pl->hash = XXH3_64bits_digest(h);
+    XXH3_freeState(h);
+    if (st != RP_OK) return st;
+    /* consecutive pieces to each rank, cut where the running byte count crosses r/N of all */
+    uint64_t total = 0, run = 0;
+    for (size_t i = 0; i < pl->n; i++)
+        total += pl->p[i].weight;
+    for (size_t i = 0; i < pl->n; i++) {
+        const uint64_t mid = run + pl->p[i].weight / 2;
+        run += pl->p[i].weight;
+        int r = (int)((long double)mid * n_ranks / (long double)(total ? total : 1));
+        if (r >= n_ranks) r = n_ranks - 1;
+        pl->p[i].rank = pl->p[i].rank < 0 ? 0 : r;
+    }
+    return RP_OK;
+}
+
+rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank)
+{
+    (void)e;
+    if (pl->n == 0) return RP_OK;
+    uint64_t *nl = rpi_calloc(e->alloc, pl->n, sizeof *nl);
+    if (!nl) return RP_E_NOMEM;
+    rp_status st = RP_OK;
+    for (size_t i = 0; i < pl->n && st == RP_OK; i++) {
+        const struct rpi_piece *pc = &pl->p[i];
+        if (!pc->path || pc->rank != rank) continue;
+        uint64_t next;
+        st = rp_ingest_line_start(pc->path, pc->off, pc->off + pc->len, &next, &nl[i]);
+    }
+    /* every rank takes part in the sum, also one whose counting failed (it then reports) */
+    const rp_status st2 = rpi_tr_sum_u64(nl, pl->n);
+    if (st == RP_OK) st = st2;
+    uint64_t line = 1;
+    for (size_t i = 0; i < pl->n; i++) {
+        struct rpi_piece *pc = &pl->p[i];
+        if (!pc->path) continue;
+        if (pc->off == 0) line = 1;
+        pc->line = line;
+        line += nl[i];
+    }
+    rpi_free(e->alloc, nl);
+    return st;
+}
+
+void rpi_plan_free(struct rpi_plan *pl, const rp_alloc *alloc)
+{
+    for (size_t i = 0; i < pl->n; i++)
+        rpi_free(alloc, pl->p[i].path);
+    rpi_free(alloc, pl->p);
+    memset(pl, 0, sizeof *pl);
+}

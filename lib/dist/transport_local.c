@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* transport_local.c -- the transport of a build without MPI: one process, rank 0 of 1. A
+ * distributed run then is the single-process run with stage files (--work-dir, --resume), and
+ * every rank-to-rank message would be a bug. */
+#include "dist_transport.h"
+
+rp_status rpi_tr_init(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    return RP_OK;
+}
+void rpi_tr_finalize(void) {}
+int rpi_tr_rank(void) { return 0; }
+int rpi_tr_size(void) { return 1; }
+int rpi_tr_is_mpi(void) { return 0; }
+rp_status rpi_tr_send(int to, const void *data, size_t size)
+{
+    (void)to;
+    (void)data;
+    (void)size;
+    return RP_E_INTERNAL;
+}
+rp_status rpi_tr_recv(int from, void *data, size_t size)
+{
+    (void)from;
+    (void)data;
+    (void)size;
+    return RP_E_INTERNAL;
+}
+rp_status rpi_tr_sum_u64(uint64_t *v, size_t n)
+{
+    (void)v;
+    (void)n;
+    return RP_OK;
+}
+rp_status rpi_tr_bcast_i64(int64_t *v)
+{
+    (void)v;
+    return RP_OK;
+}
