@@ -3,7 +3,8 @@
 """check_layers.py -- the stage order of lib/ and include/reprint/, enforced.
 
 docs/ARCHITECTURE.md gives the order: common -> ingest -> normalize -> sketch -> doc -> near ->
-story -> drivers (engine = batch, index = incremental). A file of a stage may include its own
+story -> drivers (engine = batch, index = incremental) -> dist (the distributed run, which
+drives the batch engine's stages from several ranks). A file of a stage may include its own
 stage's headers and those of lower stages, never a higher stage's or another driver's; the
 public headers it may use follow the same order. programs/ and python/ see only
 include/reprint/.
@@ -17,11 +18,12 @@ import sys
 
 # lib/ folders in order; equal levels are siblings that must not include each other
 LEVEL = {"common": 0, "ingest": 1, "eval": 1, "normalize": 2, "sketch": 3, "doc": 4,
-         "near": 5, "story": 6, "engine": 7, "index": 7}
+         "near": 5, "story": 6, "engine": 7, "index": 7, "dist": 8}
 # the stage each public header belongs to
 PUBLIC = {"rp_common.h": "common", "rp_ingest.h": "ingest", "rp_eval.h": "eval",
           "rp_normalize.h": "normalize", "rp_sketch.h": "sketch", "rp_cluster.h": "near",
-          "rp_align.h": "story", "reprint.h": "engine", "rp_index.h": "index"}
+          "rp_align.h": "story", "reprint.h": "engine", "rp_index.h": "index",
+          "rp_dist.h": "dist"}
 # what a driver's public header may include beyond the stages: the index API is stated in
 # the batch engine's types (rp_config, rp_doc_result), one way
 EXTRA = {"index": {"engine"}}
