@@ -258,9 +258,10 @@ struct logstate {
 static void on_log(const char *msg, void *user)
 {
     struct logstate *ls = user;
-    /* "decoded <path> from <charset> ..." reports a conversion (rp_summary.n_decoded); every
-     * other message is a skipped document */
-    const int decoded = strncmp(msg, "decoded ", 8) == 0;
+    /* "decoded <path> from <charset> ..." reports a conversion (rp_summary.n_decoded),
+     * "resume: ..." what a restart reused (lib/dist); every other message is a skipped
+     * document */
+    const int decoded = strncmp(msg, "decoded ", 8) == 0 || strncmp(msg, "resume: ", 8) == 0;
     if (ls->shown >= 20) {
         if (!decoded) ls->more++;
         return;

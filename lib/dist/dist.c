@@ -4,8 +4,8 @@
  *
  * Stage 1 (every rank): the plan (dist_plan.c); each piece of this rank read by an engine of
  * its own (rpi_engine_read: the batch run's threaded reading, on this rank's threads), packed
- * (dist_pack.c) and written as work_dir/unit-<plan>-<piece>.rpd (temporary name, fsync,
- * rename: a file under its final name is complete). With resume, a piece whose file verifies
+ * (dist_pack.c) and written as work_dir/unit-<plan>-<piece>.rpd (temporary name, rename: a
+ * file under its final name was written whole; one torn by a crash fails verification). With resume, a piece whose file verifies
  * is not read again.
  * Stage 2: every rank sends its units to rank 0 in piece order (a header {status, size}, then
  * the bytes); rank 0 takes piece after piece from its owner, verifies and unpacks it, writes
@@ -52,6 +52,7 @@ struct run {
     char dir[4096];
     int own_dir;         /* a private temporary folder: removed at the end */
     int rank, size;
+    size_t reused;       /* pieces whose stage file verified (resume) */
     rp_status fail;      /* this rank's first failure */
     size_t fail_piece;   /* where it happened */
     char failmsg[600];
@@ -82,7 +83,7 @@ static rp_status read_file(const char *path, struct rpi_buf *b)
     return st;
 }
 
-/* Write data under path atomically: a temporary name in the same folder, fsync, rename. */
+/* Write data under path atomically: a temporary name in the same folder, then rename. */
 static rp_status write_atomic(const char *path, const void *data, size_t size, int rank,
                               char *msg, size_t cap)
 {
@@ -105,7 +106,9 @@ static rp_status write_atomic(const char *path, const void *data, size_t size, i
             left -= (size_t)k;
         }
     }
-    if (!err && fsync(fd) != 0) err = errno;
+    /* no fsync: a stage file is only a shortcut. One torn by a crash fails rpi_unit_verify
+     * (size and XXH3 of its payload) and its piece is prepared again, so durability would buy
+     * nothing but a disk flush per piece */
     if (close(fd) != 0 && !err) err = errno;
     if (!err && rename(tmp, path) != 0) err = errno;
     if (err) {
@@ -163,9 +166,18 @@ static void stage_prepare(struct run *r, int resume)
         if (r->pl.p[i].rank != r->rank) continue;
         char path[4300];
         unit_path(r, i, path, sizeof path);
-        if (resume && read_file(path, &b) == RP_OK &&
-            rpi_unit_verify(b.ptr, b.size, r->pl.hash, i))
-            continue;
+        if (resume && read_file(path, &b) == RP_OK) {
+            if (rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) {
+                r->reused++;
+                continue;
+            }
+            if (r->e->log_fn) { /* a truncated or damaged file: said, and never used */
+                char msg[4400];
+                snprintf(msg, sizeof msg, "resume: %s: damaged or incomplete stage file, piece "
+                         "%zu prepared again", path, i);
+                r->e->log_fn(msg, r->e->log_user);
+            }
+        }
         r->failmsg[0] = '\0';
         const rp_status st = prepare_piece(r, i, &b);
         if (st != RP_OK) note_fail(r, i, st, r->failmsg);
@@ -350,6 +362,15 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     if (st == RP_OK) st = rpi_plan_lines(&r->pl, e, r->rank);
     if (st != RP_OK) note_fail(r, 0, st, "cannot plan the pieces of the inputs");
     if (r->fail == RP_OK) stage_prepare(r, o->resume);
+    if (o->resume && e->log_fn) {
+        size_t mine = 0;
+        for (size_t i = 0; i < r->pl.n; i++)
+            mine += r->pl.p[i].rank == r->rank;
+        char msg[4400];
+        snprintf(msg, sizeof msg, "resume: %zu of %zu pieces of rank %d reused from %s",
+                 r->reused, mine, r->rank, r->dir);
+        e->log_fn(msg, e->log_user);
+    }
     unsigned nt = e->cfg.threads ? e->cfg.threads : rpi_cpu_count(); /* as rpi_engine_read */
     e->sum.threads = nt > RPI_MAX_THREADS - 1 ? RPI_MAX_THREADS - 1 : nt;
     if (r->rank != 0) {
