@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-python check-browser check-shared asan asan-check tsan tsan-check valgrind-check fuzz \
+.PHONY: all build check check-python check-browser check-shared check-mpi asan asan-check tsan tsan-check valgrind-check fuzz \
 	bench clean help install
 
 all: build ## build the library (static + shared), the CLI and reprint.pc
@@ -86,11 +86,16 @@ valgrind-check: build ## run a fast subset of the unit tests under valgrind memc
 	    { tail -30 $(BUILD)/valgrind-$$t.log; exit 1; }; \
 	done; echo "valgrind-check: no errors, no leaks"
 
+check-mpi: ## mpirun -np 1..8 byte-identical to one process, kill -9 + --resume (needs ../shared; Open MPI: sh scripts/install-deps.sh openmpi-bin libopenmpi-dev)
+	cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_WITH_MPI=ON -DRP_BUILD_TESTS=OFF >/dev/null
+	cmake --build build-mpi -j $(JOBS) --target reprint
+	REPRINT=$(abspath build-mpi/reprint) SRCDIR=$(CURDIR) bash tests/mpi/check_mpi.sh
+
 install: build ## install under CMAKE_INSTALL_PREFIX (default /usr/local)
 	cmake --install $(BUILD)
 
 clean: ## remove build trees
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-clang build-off
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-clang build-off build-mpi
 
 help: ## this list
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make check-mpi: `mpirun -np N reprint ...` gives the bytes of one process, for N = 1, 2, 3,
+# 4, 8, over shared memory and over TCP on loopback, at every level, on the five seeds mixed
+# into 3,000 Reuters stories and on a corpus of every input format; a rank killed with
+# kill -9 in either stage, then --resume with the same and with another N, gives them too.
+# Env: REPRINT (an RP_WITH_MPI build), SRCDIR; SHARED (default $SRCDIR/../shared).
+# All traffic stays on loopback (btl_tcp_if_include / oob_tcp_if_include lo).
+set -euo pipefail
+: "${REPRINT:?REPRINT must point to an RP_WITH_MPI reprint}" "${SRCDIR:?}"
+SHARED=${SHARED:-$SRCDIR/../shared}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ -d "$SHARED/seeds" ] || fail "$SHARED is missing (check-mpi needs ../shared)"
+command -v mpirun >/dev/null || fail "mpirun not found (apt-get install openmpi-bin libopenmpi-dev)"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+MPI=(mpirun --allow-run-as-root --oversubscribe --mca oob_tcp_if_include lo)
+SM=(--mca btl self,vader)
+TCP=(--mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include lo)
+# each run is bounded: a hang fails the test instead of holding CI
+run_mpi() { timeout 600 "${MPI[@]}" "$@"; }
+
+# corpus 1: the seeds in 3,000 Reuters stories (as tests/shared/common.bash makes it)
+SRC=$SRCDIR/tests/shared
+source "$SRC/common.bash" 2>/dev/null || true
+python3 - "$SHARED" mix.jsonl <<'PY'
+import gzip, json, os, sys
+shared, out = sys.argv[1], open(sys.argv[2], "w", encoding="utf-8")
+with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
+    for n, line in enumerate(f):
+        if n == 3000: break
+        out.write(line)
+for name in sorted(os.listdir(shared + "/seeds")):
+    out.write(json.dumps({"id": name, "text": open(os.path.join(shared, "seeds", name),
+                                                   encoding="utf-8").read()}) + "\n")
+PY
+# corpus 2: every format -- a folder of text and HTML pages, JSON Lines (plain, to be cut,
+# and gzip), a JSON array, WARC; the same stories spread over them
+mkdir fmt fmt/pages
+python3 - "$SHARED" fmt <<'PY'
+import gzip, json, os, sys
+shared, d = sys.argv[1], sys.argv[2]
+rows = []
+with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
+    for n, line in enumerate(f):
+        if n == 1500: break
+        rows.append(json.loads(line))
+plain = rows[:700] + rows[100:200]           # copies across files and formats
+with open(d + "/a.jsonl", "w", encoding="utf-8") as f:
+    for r in plain: f.write(json.dumps(r) + "\n")
+    f.write("{not json\n\n")
+with gzip.open(d + "/b.jsonl.gz", "wt", encoding="utf-8") as f:
+    for r in rows[700:1000] + rows[0:50]: f.write(json.dumps(r) + "\n")
+with open(d + "/c.json", "w", encoding="utf-8") as f:
+    json.dump(rows[1000:1200] + rows[300:320], f)
+with open(d + "/d.warc", "wb") as f:
+    for i, r in enumerate(rows[1200:1400] + rows[400:410]):
+        body = ("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>"
+                + r["text"].replace("&", "&amp;").replace("<", "&lt;") + "</p></body></html>").encode()
+        head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:%08d>\r\n"
+                "WARC-Target-URI: http://example.org/%d\r\nContent-Length: %d\r\n\r\n"
+                % (i, i, len(body))).encode()
+        f.write(head + body + b"\r\n\r\n")
+for i, r in enumerate(rows[1400:1500] + rows[500:505]):
+    ext = "html" if i % 2 else "txt"
+    t = r["text"] if ext == "txt" else "<html><body><p>%s</p></body></html>" % r["text"]
+    open("%s/pages/p%03d.%s" % (d, i, ext), "w", encoding="utf-8").write(t)
+PY
+: >log
+check() { # check NAME ARGS... : one process, then N ranks over both transports
+    local name=$1; shift
+    "$REPRINT" "$@" -o "ref.$name" >/dev/null 2>&1 || [ $? = 1 ] || fail "$name: single run"
+    for n in 1 2 3 4 8; do
+        for tr in sm tcp; do
+            local t=("${SM[@]}"); [ $tr = tcp ] && t=("${TCP[@]}")
+            rm -f "got.$name"
+            set +e; run_mpi "${t[@]}" -np $n "$REPRINT" "$@" -o "got.$name" 2>err; rc=$?; set -e
+            [ $rc = 0 ] || [ $rc = 1 ] || { cat err >&2; fail "$name: N=$n $tr exit $rc"; }
+            cmp -s "ref.$name" "got.$name" || fail "$name: N=$n over $tr differs from one process"
+            echo "$name N=$n $tr identical" >>log
+        done
+    done
+}
+for l in exact near reuse story event; do
+    check "mix-$l" cluster --quiet --level $l --piece-size 256K mix.jsonl
+    check "fmt-$l" cluster --quiet --level $l --piece-size 64K fmt
+done
+check mix-pairs-story pairs --quiet --level story --piece-size 256K --threads 1 mix.jsonl
+check mix-report-story report --quiet --level story --piece-size 256K mix.jsonl
+check fmt-dedup dedup --quiet --level near --piece-size 64K fmt/a.jsonl fmt/c.json
+echo "check-mpi: $(wc -l <log) distributed runs byte-identical to one process"
+
+# kill -9 of a rank, then --resume with the same and another N
+rank_pid() { # rank_pid R : the pid of rank R of the running job
+    for p in $(pgrep -x reprint); do
+        tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
+            { echo "$p"; return; }
+    done
+}
+"$REPRINT" cluster --quiet --level story --threads 1 -o ref.kill mix.jsonl || [ $? = 1 ]
+kill_run() { # kill_run STAGE RANK : start 3 ranks, kill RANK in stage 1 (units being written)
+    #                             or 2 (MANIFEST written: rank 0 runs near and story)
+    rm -rf wk got.kill
+    run_mpi "${SM[@]}" -np 3 "$REPRINT" cluster --quiet --level story --threads 1 \
+        --work-dir wk --piece-size 16K -o got.kill mix.jsonl 2>/dev/null &
+    local job=$! p=""
+    for _ in $(seq 1 6000); do
+        if [ "$1" = 1 ]; then [ "$(ls wk 2>/dev/null | grep -c '\.rpd$')" -ge 30 ] && break
+        else [ -f wk/MANIFEST ] && break; fi
+        sleep 0.01
+    done
+    p=$(rank_pid "$2")
+    [ -n "$p" ] || fail "stage $1: rank $2 not found (the job ended first?)"
+    kill -9 "$p"
+    wait $job 2>/dev/null && fail "stage $1: the job succeeded after rank $2 was killed"
+    [ ! -e got.kill ] || fail "stage $1: a killed job left an output"
+    for n in 3 2 4; do
+        set +e; run_mpi "${SM[@]}" -np $n "$REPRINT" cluster --level story --threads 1 \
+            --work-dir wk --piece-size 16K --resume -o got.kill mix.jsonl 2>err; rc=$?; set -e
+        [ $rc = 0 ] || [ $rc = 1 ] || { cat err >&2; fail "resume N=$n after kill: exit $rc"; }
+        cmp -s ref.kill got.kill || fail "stage $1: resume with N=$n differs"
+        grep -q "resume: [1-9][0-9]* of" err || fail "stage $1: nothing reused: $(cat err)"
+        echo "kill -9 rank $2 in stage $1, resume N=$n identical" >>log
+    done
+}
+kill_run 1 1
+kill_run 2 0
+# a damaged stage file is found and prepared again
+f=$(ls wk/*.rpd | sed -n 2p); head -c 500 "$f" >"$f.x" && mv "$f.x" "$f"
+run_mpi "${SM[@]}" -np 2 "$REPRINT" cluster --level story --threads 1 --work-dir wk \
+    --piece-size 16K --resume -o got.kill mix.jsonl 2>err || [ $? = 1 ]
+cmp -s ref.kill got.kill || fail "resume over a damaged stage file differs"
+grep -q "damaged or incomplete stage file" err || fail "damaged stage file not reported"
+echo "check-mpi: all $(wc -l <log) cases passed"
