@@ -359,6 +359,16 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "reprint: peak RSS after read %.1f MiB, candidates %.1f MiB, "
                 "cluster %.1f MiB\n",
                 tm->rss_read, tm->rss_candidates, tm->rss_cluster);
+    rp_dist_rank_stats rs[64];
+    const size_t nr = c->verbose ? rp_dist_stats(rs, 64) : 0;
+    for (size_t k = 0; k < nr && k < 64; k++)
+        fprintf(stderr,
+                "reprint: rank %d: %llu pieces (%llu reused), %llu documents, prepared in %.3f "
+                "s, %.1f MiB of units sent, peak RSS %.1f MiB\n",
+                rs[k].rank, (unsigned long long)rs[k].pieces, (unsigned long long)rs[k].reused,
+                (unsigned long long)rs[k].docs, rs[k].t_prepare,
+                (double)rs[k].bytes_sent / 1048576.0, rs[k].peak_rss_mib);
+    if (nr > 64) fprintf(stderr, "reprint: ... and %zu more ranks\n", nr - 64);
 }
 
 /* ---- commands ----------------------------------------------------------------------------- */

@@ -40,6 +40,21 @@ RP_API int rp_dist_size(void); /* 1 in a single process */
  * documents, and their status says only whether their own part went well: the caller takes
  * rank 0's result with rp_dist_agree. */
 RP_API rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o);
+/* What each rank did in the last rp_engine_run_dist of this process, known on rank 0 (the
+ * others send it with their last unit): for --verbose, benchmarks and the traffic model. */
+typedef struct rp_dist_rank_stats {
+    int rank;
+    uint64_t pieces;      /* pieces it owned */
+    uint64_t reused;      /* of which taken from verified stage files (--resume) */
+    uint64_t docs;        /* documents in them */
+    uint64_t bytes_sent;  /* unit bytes it sent to rank 0 (rank 0: read from its own files) */
+    double t_prepare;     /* seconds to plan and prepare its pieces */
+    double peak_rss_mib;  /* its peak resident set when it was done (rank 0: after stage 2) */
+} rp_dist_rank_stats;
+/* Copies up to cap ranks' stats into out; returns the number of ranks (0 before a run, or on
+ * a rank other than 0). */
+RP_API size_t rp_dist_stats(rp_dist_rank_stats *out, size_t cap);
+
 /* Every rank's call returns rank 0's code (a collective call). */
 RP_API int rp_dist_agree(int code);
 

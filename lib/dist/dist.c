@@ -46,13 +46,24 @@ int rp_dist_agree(int code)
     return rpi_tr_bcast_i64(&v) == RP_OK ? (int)v : code;
 }
 
+/* The last run's per-rank stats (rank 0): process-wide like the transport itself. */
+static rp_dist_rank_stats *g_stats;
+static size_t g_n_stats;
+
+size_t rp_dist_stats(rp_dist_rank_stats *out, size_t cap)
+{
+    for (size_t i = 0; i < g_n_stats && i < cap && out; i++)
+        out[i] = g_stats[i];
+    return g_n_stats;
+}
+
 struct run {
     rp_engine *e;
     struct rpi_plan pl;
     char dir[4096];
     int own_dir;         /* a private temporary folder: removed at the end */
     int rank, size;
-    size_t reused;       /* pieces whose stage file verified (resume) */
+    rp_dist_rank_stats me; /* this rank's part, sent to rank 0 after its units */
     rp_status fail;      /* this rank's first failure */
     size_t fail_piece;   /* where it happened */
     char failmsg[600];
@@ -157,6 +168,13 @@ static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
     return st;
 }
 
+static uint64_t unit_docs(const struct rpi_buf *b)
+{
+    uint64_t n = 0;
+    if (b->size >= RPI_UNIT_HEADER + sizeof n) memcpy(&n, b->ptr + RPI_UNIT_HEADER, sizeof n);
+    return n;
+}
+
 /* Stage 1 on this rank: every own piece, reused (resume) or prepared. */
 static void stage_prepare(struct run *r, int resume)
 {
@@ -168,7 +186,8 @@ static void stage_prepare(struct run *r, int resume)
         unit_path(r, i, path, sizeof path);
         if (resume && read_file(path, &b) == RP_OK) {
             if (rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) {
-                r->reused++;
+                r->me.reused++;
+                r->me.docs += unit_docs(&b);
                 continue;
             }
             if (r->e->log_fn) { /* a truncated or damaged file: said, and never used */
@@ -181,6 +200,7 @@ static void stage_prepare(struct run *r, int resume)
         r->failmsg[0] = '\0';
         const rp_status st = prepare_piece(r, i, &b);
         if (st != RP_OK) note_fail(r, i, st, r->failmsg);
+        else r->me.docs += unit_docs(&b);
     }
     rpi_buf_free(&b);
 }
@@ -216,8 +236,11 @@ static rp_status stage_send(struct run *r)
         }
         st = rpi_tr_send(0, head, sizeof head);
         if (st == RP_OK) st = rpi_tr_send(0, data, (size_t)head[1]);
+        r->me.bytes_sent += (uint64_t)head[1];
     }
     rpi_buf_free(&b);
+    r->me.peak_rss_mib = rpi_peak_rss_mib();
+    if (st == RP_OK) st = rpi_tr_send(0, &r->me, sizeof r->me); /* the trailer: its stats */
     return st;
 }
 
@@ -274,6 +297,7 @@ static rp_status stage_gather(struct run *r, int keep_dir)
             unit_path(r, i, path, sizeof path);
             if (r->fail != RP_OK && i >= r->fail_piece) ust = RP_E_CANCELLED;
             else if (read_file(path, &b) != RP_OK) ust = RP_E_IO;
+            else r->me.bytes_sent += b.size;
         } else {
             int64_t head[2];
             net = rpi_tr_recv(from, head, sizeof head);
@@ -304,6 +328,15 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         rpi_engine_error(e, "%s", r->failmsg);
     }
     rpi_buf_free(&b);
+    /* each rank's stats, sent after its units */
+    rpi_free(NULL, g_stats);
+    g_n_stats = 0;
+    g_stats = rpi_calloc(NULL, (size_t)r->size, sizeof *g_stats); /* outlives e */
+    if (!g_stats) return RP_E_NOMEM;
+    g_n_stats = (size_t)r->size;
+    g_stats[0] = r->me;
+    for (int k = 1; k < r->size && net == RP_OK; k++)
+        net = rpi_tr_recv(k, &g_stats[k], sizeof g_stats[k]);
     if (net != RP_OK && st == RP_OK) {
         st = net;
         rpi_engine_error(e, "lost the connection to a rank");
@@ -362,13 +395,15 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     if (st == RP_OK) st = rpi_plan_lines(&r->pl, e, r->rank);
     if (st != RP_OK) note_fail(r, 0, st, "cannot plan the pieces of the inputs");
     if (r->fail == RP_OK) stage_prepare(r, o->resume);
+    r->me.rank = r->rank;
+    for (size_t i = 0; i < r->pl.n; i++)
+        r->me.pieces += r->pl.p[i].rank == r->rank;
+    r->me.t_prepare = rpi_now() - t0;
     if (o->resume && e->log_fn) {
-        size_t mine = 0;
-        for (size_t i = 0; i < r->pl.n; i++)
-            mine += r->pl.p[i].rank == r->rank;
         char msg[4400];
-        snprintf(msg, sizeof msg, "resume: %zu of %zu pieces of rank %d reused from %s",
-                 r->reused, mine, r->rank, r->dir);
+        snprintf(msg, sizeof msg, "resume: %llu of %llu pieces of rank %d reused from %s",
+                 (unsigned long long)r->me.reused, (unsigned long long)r->me.pieces, r->rank,
+                 r->dir);
         e->log_fn(msg, e->log_user);
     }
     unsigned nt = e->cfg.threads ? e->cfg.threads : rpi_cpu_count(); /* as rpi_engine_read */
@@ -382,6 +417,7 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
         e->tm.t_read = rpi_now() - t0;
         e->tm.rss_read = rpi_peak_rss_mib();
         if (st == RP_OK) st = rpi_engine_finish(e);
+        if (g_n_stats) g_stats[0].peak_rss_mib = rpi_peak_rss_mib();
     }
     if (r->own_dir) remove_own(r);
     rpi_plan_free(&r->pl, e->alloc);
