@@ -132,4 +132,50 @@ run_mpi "${SM[@]}" -np 2 "$REPRINT" cluster --level story --threads 1 --work-dir
     --piece-size 16K --resume -o got.kill mix.jsonl 2>err || [ $? = 1 ]
 cmp -s ref.kill got.kill || fail "resume over a damaged stage file differs"
 grep -q "damaged or incomplete stage file" err || fail "damaged stage file not reported"
+
+# skew: each finishes under 3 ranks with the bytes of one process; per-rank peak memory shown
+python3 - skew <<'PY'
+import json, os, random, sys
+d = sys.argv[1]; os.makedirs(d + "/tiny", exist_ok=True)
+rng = random.Random(13)
+vocab = ["w%d" % i for i in range(20000)]
+def words(n): return " ".join(rng.choice(vocab) for _ in range(n))
+base = words(60)
+with open(d + "/component.jsonl", "w") as f:   # one component of 200,000 near copies
+    for i in range(200000):
+        w = base.split(); w[rng.randrange(60)] = rng.choice(vocab)
+        f.write(json.dumps({"id": "c%d" % i, "text": " ".join(w)}) + "\n")
+head = words(40)
+with open(d + "/bucket.jsonl", "w") as f:      # half the documents share one LSH bucket
+    for i in range(40000):
+        t = head + " " + words(12) if i % 2 == 0 else words(50)
+        f.write(json.dumps({"id": "b%d" % i, "text": t}) + "\n")
+with open(d + "/huge.jsonl", "w") as f:        # one huge file among many tiny ones
+    for i in range(30000):
+        f.write(json.dumps({"id": "h%d" % i, "text": words(80)}) + "\n")
+for i in range(2000):
+    open("%s/tiny/t%04d.txt" % (d, i), "w").write(words(30))
+stories = [words(70) for _ in range(300)]
+with open(d + "/day.jsonl", "w") as f:         # story level: half the documents on one day
+    for i in range(6000):
+        s = stories[i % 300].split(); s[rng.randrange(70)] = rng.choice(vocab)
+        day = 1 if i % 2 == 0 else 2 + i % 27
+        f.write(json.dumps({"id": "s%d" % i, "text": " ".join(s),
+                            "date": "2024-05-%02d" % day}) + "\n")
+PY
+skew() { # skew NAME ARGS...
+    local name=$1; shift
+    "$REPRINT" cluster --quiet "$@" -o "ref.$name" || [ $? = 1 ] || fail "skew $name: one process"
+    set +e; run_mpi "${SM[@]}" -np 3 "$REPRINT" cluster -v --piece-size 4M "$@" \
+        -o "got.$name" 2>err; rc=$?; set -e
+    [ $rc = 0 ] || [ $rc = 1 ] || { cat err >&2; fail "skew $name: exit $rc"; }
+    cmp -s "ref.$name" "got.$name" || fail "skew $name: 3 ranks differ from one process"
+    [ "$(grep -c 'reprint: rank [0-2]:.*peak RSS' err)" = 3 ] || fail "skew $name: no per-rank stats"
+    grep 'reprint: rank' err | sed "s/^/skew $name: /" >>log
+}
+skew component --level near skew/component.jsonl
+skew bucket --level near skew/bucket.jsonl
+skew huge --level near skew/huge.jsonl skew/tiny
+skew day --level story --date-field date skew/day.jsonl
+grep '^skew' log
 echo "check-mpi: all $(wc -l <log) cases passed"
