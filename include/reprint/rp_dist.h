@@ -44,12 +44,12 @@ RP_API rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o);
  * others send it with their last unit): for --verbose, benchmarks and the traffic model. */
 typedef struct rp_dist_rank_stats {
     int rank;
-    uint64_t pieces;      /* pieces it owned */
-    uint64_t reused;      /* of which taken from verified stage files (--resume) */
-    uint64_t docs;        /* documents in them */
-    uint64_t bytes_sent;  /* unit bytes it sent to rank 0 (rank 0: read from its own files) */
-    double t_prepare;     /* seconds to plan and prepare its pieces */
-    double peak_rss_mib;  /* its peak resident set when it was done (rank 0: after stage 2) */
+    uint64_t pieces;     /* pieces it owned */
+    uint64_t reused;     /* of which taken from verified stage files (--resume) */
+    uint64_t docs;       /* documents in them */
+    uint64_t bytes_sent; /* unit bytes it sent to rank 0 (rank 0: read from its own files) */
+    double t_prepare;    /* seconds to plan and prepare its pieces */
+    double peak_rss_mib; /* its peak resident set when it was done (rank 0: after stage 2) */
 } rp_dist_rank_stats;
 /* Copies up to cap ranks' stats into out; returns the number of ranks (0 before a run, or on
  * a rank other than 0). */

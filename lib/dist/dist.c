@@ -5,8 +5,8 @@
  * Stage 1 (every rank): the plan (dist_plan.c); each piece of this rank read by an engine of
  * its own (rpi_engine_read: the batch run's threaded reading, on this rank's threads), packed
  * (dist_pack.c) and written as work_dir/unit-<plan>-<piece>.rpd (temporary name, rename: a
- * file under its final name was written whole; one torn by a crash fails verification). With resume, a piece whose file verifies
- * is not read again.
+ * file under its final name was written whole; one torn by a crash fails verification).
+ * With resume, a piece whose file verifies is not read again.
  * Stage 2: every rank sends its units to rank 0 in piece order (a header {status, size}, then
  * the bytes); rank 0 takes piece after piece from its owner, verifies and unpacks it, writes
  * the MANIFEST (piece, rank, file, size, checksum) of a kept work_dir, then runs
@@ -61,11 +61,11 @@ struct run {
     rp_engine *e;
     struct rpi_plan pl;
     char dir[4096];
-    int own_dir;         /* a private temporary folder: removed at the end */
+    int own_dir; /* a private temporary folder: removed at the end */
     int rank, size;
     rp_dist_rank_stats me; /* this rank's part, sent to rank 0 after its units */
-    rp_status fail;      /* this rank's first failure */
-    size_t fail_piece;   /* where it happened */
+    rp_status fail;        /* this rank's first failure */
+    size_t fail_piece;     /* where it happened */
     char failmsg[600];
 };
 
@@ -95,8 +95,8 @@ static rp_status read_file(const char *path, struct rpi_buf *b)
 }
 
 /* Write data under path atomically: a temporary name in the same folder, then rename. */
-static rp_status write_atomic(const char *path, const void *data, size_t size, int rank,
-                              char *msg, size_t cap)
+static rp_status write_atomic(const char *path, const void *data, size_t size, int rank, char *msg,
+                              size_t cap)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d.%ld", path, rank, (long)getpid());
@@ -111,7 +111,8 @@ static rp_status write_atomic(const char *path, const void *data, size_t size, i
     while (left && !err) {
         const ssize_t k = write(fd, p, left);
         if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) err = k < 0 ? errno : EIO;
+        if (k <= 0)
+            err = k < 0 ? errno : EIO;
         else {
             p += k;
             left -= (size_t)k;
@@ -163,8 +164,8 @@ static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
     }
     if (st == RP_OK) st = rpi_unit_pack(sub, r->pl.hash, i, b);
     rp_engine_free(sub);
-    if (st == RP_OK) st = write_atomic(path, b->ptr, b->size, r->rank, r->failmsg,
-                                       sizeof r->failmsg);
+    if (st == RP_OK)
+        st = write_atomic(path, b->ptr, b->size, r->rank, r->failmsg, sizeof r->failmsg);
     return st;
 }
 
@@ -192,15 +193,19 @@ static void stage_prepare(struct run *r, int resume)
             }
             if (r->e->log_fn) { /* a truncated or damaged file: said, and never used */
                 char msg[4400];
-                snprintf(msg, sizeof msg, "resume: %s: damaged or incomplete stage file, piece "
-                         "%zu prepared again", path, i);
+                snprintf(msg, sizeof msg,
+                         "resume: %s: damaged or incomplete stage file, piece "
+                         "%zu prepared again",
+                         path, i);
                 r->e->log_fn(msg, r->e->log_user);
             }
         }
         r->failmsg[0] = '\0';
         const rp_status st = prepare_piece(r, i, &b);
-        if (st != RP_OK) note_fail(r, i, st, r->failmsg);
-        else r->me.docs += unit_docs(&b);
+        if (st != RP_OK)
+            note_fail(r, i, st, r->failmsg);
+        else
+            r->me.docs += unit_docs(&b);
     }
     rpi_buf_free(&b);
 }
@@ -254,14 +259,14 @@ static rp_status write_manifest(struct run *r, const uint64_t *sizes, const uint
              r->pl.hash, r->pl.n);
     rp_status st = rpi_buf_append(&m, line, strlen(line));
     for (size_t i = 0; i < r->pl.n && st == RP_OK; i++) {
-        snprintf(line, sizeof line, "unit-%016" PRIx64 "-%06zu.rpd rank %d bytes %" PRIu64
-                 " xxh3 %016" PRIx64 "\n", r->pl.hash, i, r->pl.p[i].rank, sizes[i], sums[i]);
+        snprintf(line, sizeof line,
+                 "unit-%016" PRIx64 "-%06zu.rpd rank %d bytes %" PRIu64 " xxh3 %016" PRIx64 "\n",
+                 r->pl.hash, i, r->pl.p[i].rank, sizes[i], sums[i]);
         st = rpi_buf_append(&m, line, strlen(line));
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/MANIFEST", r->dir);
-    if (st == RP_OK)
-        st = write_atomic(path, m.ptr, m.size, 0, r->e->errmsg, sizeof r->e->errmsg);
+    if (st == RP_OK) st = write_atomic(path, m.ptr, m.size, 0, r->e->errmsg, sizeof r->e->errmsg);
     rpi_buf_free(&m);
     return st;
 }
@@ -295,9 +300,12 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         if (from == 0) {
             char path[4300];
             unit_path(r, i, path, sizeof path);
-            if (r->fail != RP_OK && i >= r->fail_piece) ust = RP_E_CANCELLED;
-            else if (read_file(path, &b) != RP_OK) ust = RP_E_IO;
-            else r->me.bytes_sent += b.size;
+            if (r->fail != RP_OK && i >= r->fail_piece)
+                ust = RP_E_CANCELLED;
+            else if (read_file(path, &b) != RP_OK)
+                ust = RP_E_IO;
+            else
+                r->me.bytes_sent += b.size;
         } else {
             int64_t head[2];
             net = rpi_tr_recv(from, head, sizeof head);

@@ -17,13 +17,13 @@
 
 /* ---- plan -------------------------------------------------------------------------------- */
 struct rpi_piece {
-    size_t input;       /* index into the engine's inputs */
-    size_t file;        /* file of that argument's walk */
-    uint64_t off, len;  /* bytes of a cut file; len UINT64_MAX: the whole file */
-    uint64_t line;      /* 1-based line at off (cut files; after rpi_plan_lines) */
-    uint64_t weight;    /* bytes, for balancing (at least 1) */
-    int rank;           /* who prepares it */
-    char *path;         /* the file of a cut piece (owned), else NULL */
+    size_t input;      /* index into the engine's inputs */
+    size_t file;       /* file of that argument's walk */
+    uint64_t off, len; /* bytes of a cut file; len UINT64_MAX: the whole file */
+    uint64_t line;     /* 1-based line at off (cut files; after rpi_plan_lines) */
+    uint64_t weight;   /* bytes, for balancing (at least 1) */
+    int rank;          /* who prepares it */
+    char *path;        /* the file of a cut piece (owned), else NULL */
 };
 struct rpi_plan {
     struct rpi_piece *p;

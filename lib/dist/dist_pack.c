@@ -48,25 +48,23 @@ static rp_status put_sdoc(struct rpi_buf *b, const struct rpi_sdoc *sd)
     return put(b, sd->title_flags, sd->n_title);
 }
 
-rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece,
-                        struct rpi_buf *b)
+rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece, struct rpi_buf *b)
 {
     rpi_buf_reset(b);
     char head[RPI_UNIT_HEADER];
     memset(head, 0, sizeof head);
     RP_TRY(put(b, head, sizeof head)); /* filled at the end */
     const rp_summary *s = &sub->sum;
-    const uint64_t counts[] = {sub->docs.n_docs, s->n_blank,   s->n_ignored,
-                               s->n_repaired,    s->n_decoded, s->n_decode_replaced,
-                               s->bytes,         sub->docs.num_perm,
-                               (uint64_t)sub->n_spills};
+    const uint64_t counts[] = {sub->docs.n_docs, s->n_blank,         s->n_ignored,
+                               s->n_repaired,    s->n_decoded,       s->n_decode_replaced,
+                               s->bytes,         sub->docs.num_perm, (uint64_t)sub->n_spills};
     RP_TRY(put(b, counts, sizeof counts));
     RP_TRY(put_str(b, s->decoded_first));
     for (size_t i = 0; i < sub->docs.n_docs; i++) {
         const struct rpi_docslot *d = rpi_doc(&sub->docs, i);
-        const uint64_t f[] = {d->line,      (uint64_t)d->date,   d->norm_size,
-                              d->n_tokens,  d->content_hash[0],  d->content_hash[1],
-                              d->skip,      d->flags,            d->sd != NULL};
+        const uint64_t f[] = {d->line,     (uint64_t)d->date,  d->norm_size,
+                              d->n_tokens, d->content_hash[0], d->content_hash[1],
+                              d->skip,     d->flags,           d->sd != NULL};
         RP_TRY(put(b, f, sizeof f));
         RP_TRY(put_str(b, d->id));
         RP_TRY(put_str(b, d->detail));
@@ -234,8 +232,8 @@ rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rp
                 uint64_t *sh = rpi_malloc(e->alloc, nb);
                 if (!sh) return RP_E_NOMEM;
                 memcpy(sh, p, nb);
-                const rp_status st = rpi_spill_write(spill, 0, d, sh, ns, e->errmsg,
-                                                     sizeof e->errmsg);
+                const rp_status st =
+                    rpi_spill_write(spill, 0, d, sh, ns, e->errmsg, sizeof e->errmsg);
                 rpi_free(e->alloc, sh);
                 RP_TRY(st);
             }

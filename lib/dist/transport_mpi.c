@@ -95,4 +95,3 @@ rp_status rpi_tr_bcast_i64(int64_t *v)
     if (!g_mpi) return RP_OK;
     return MPI_Bcast(v, 1, MPI_INT64_T, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? RP_OK : RP_E_IO;
 }
-

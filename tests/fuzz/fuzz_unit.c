@@ -7,10 +7,10 @@
  * no crash or out-of-bounds read (ASan), a status of RP_OK, RP_E_FORMAT, RP_E_NOMEM or
  * RP_E_TOO_BIG, and after RP_OK every document has an id. Seeds (corpus/unit/): the payloads
  * of the story-level units of samples/news. */
-#include <stdint.h>   /* uint8_t */
-#include <stdlib.h>   /* abort, malloc */
-#include <string.h>   /* memcpy */
-#include <xxhash.h>   /* XXH3_64bits */
+#include <stdint.h> /* uint8_t */
+#include <stdlib.h> /* abort, malloc */
+#include <string.h> /* memcpy */
+#include <xxhash.h> /* XXH3_64bits */
 #include "dist/dist_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
