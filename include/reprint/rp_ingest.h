@@ -188,6 +188,9 @@ RP_API rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cutt
  * cuttable. */
 RP_API rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint64_t size,
                                   uint64_t line);
+/* Read only files [first, end) of the walk, whole (many small files make one piece). Before
+ * the first rp_reader_next; RP_E_INVALID otherwise or for an empty or out-of-range set. */
+RP_API rp_status rp_reader_select_files(rp_reader *r, size_t first, size_t end);
 /* Where pieces of a cuttable file may start: *next = the first offset >= at that is 0 or
  * follows a newline (the file size when there is none); *lines (may be NULL) = the newlines in
  * [from, *next). Reads the file with pread; RP_E_IO with errno's meaning lost. */

@@ -156,7 +156,7 @@ static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
     else if (!strcmp(in->path, "-"))
         st = rp_engine_add_input(sub, in->path);
     else
-        st = rpi_engine_add_piece(sub, in->path, pc->file, pc->off, pc->len, pc->line);
+        st = rpi_engine_add_piece(sub, in->path, pc->file, pc->n_files, pc->off, pc->len, pc->line);
     if (st == RP_OK) {
         sub->ran = 1;
         st = rpi_engine_read(sub);
@@ -275,11 +275,7 @@ static rp_status write_manifest(struct run *r, const uint64_t *sizes, const uint
 static rp_status stage_gather(struct run *r, int keep_dir)
 {
     rp_engine *e = r->e;
-    struct rpi_arena *ar = rpi_realloc(e->alloc, e->arenas, 0, sizeof *ar);
-    if (!ar) return RP_E_NOMEM;
-    e->arenas = ar;
-    e->n_arenas = 1;
-    rpi_arena_init(&e->arenas[0], e->alloc);
+    /* documents go to arena 0, the engine's own (rp_engine_create made it) */
     const int spill = e->cfg.verify == RP_VERIFY_EXACT && e->cfg.level != RP_LEVEL_EXACT;
     if (spill) {
         e->spills = rpi_calloc(e->alloc, 1, sizeof *e->spills);

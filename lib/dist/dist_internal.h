@@ -18,7 +18,8 @@
 /* ---- plan -------------------------------------------------------------------------------- */
 struct rpi_piece {
     size_t input;      /* index into the engine's inputs */
-    size_t file;       /* file of that argument's walk */
+    size_t file;       /* first file of that argument's walk */
+    size_t n_files;    /* whole files [file, file + n_files); 1 for a cut piece */
     uint64_t off, len; /* bytes of a cut file; len UINT64_MAX: the whole file */
     uint64_t line;     /* 1-based line at off (cut files; after rpi_plan_lines) */
     uint64_t weight;   /* bytes, for balancing (at least 1) */

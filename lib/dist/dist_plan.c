@@ -4,12 +4,12 @@
  * A document's identity is its place in the whole input (argument, file of its walk, record),
  * never which rank read it, so the plan depends on the inputs and piece_size only: the same
  * for any number of ranks, and the stage files of one run serve a restart with another N.
- * Pieces: every file of every argument (folders walked as the reader walks them); a file that
- * is uncompressed JSON Lines and larger than piece_size is cut at the first line start after
- * every multiple of piece_size (rp_ingest_line_start), so one huge file is shared by all
- * ranks. Compressed files are one piece each (a gzip stream cannot be entered in the middle).
- * Ranks get consecutive pieces of about equal bytes: the pieces of rank r all come before
- * those of rank r + 1, so rank 0 puts them back by receiving from each rank in turn. */
+ * Pieces: the files of every argument (folders walked as the reader walks them), consecutive
+ * whole files gathered up to piece_size bytes; a file that is uncompressed JSON Lines and
+ * larger than piece_size is cut at the first line start after every multiple of piece_size
+ * (rp_ingest_line_start), so one huge file is shared by all ranks. A compressed file is never
+ * cut (a gzip stream cannot be entered in the middle). Ranks get consecutive pieces of about
+ * equal bytes; rank 0 takes them back in piece order, each from its rank. */
 #include <string.h>   /* strlen, strcmp */
 #include <sys/stat.h> /* stat */
 #include <xxhash.h>   /* XXH3 streaming */
@@ -61,7 +61,7 @@ static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size
                             uint64_t piece_size, XXH3_state_t *h)
 {
     const struct rpi_input *in = &e->inputs[a];
-    struct rpi_piece pc = {a, 0, 0, UINT64_MAX, 1, 1, 0, NULL};
+    struct rpi_piece pc = {a, 0, 1, 0, UINT64_MAX, 1, 1, 0, NULL};
     hash_str(h, in->path);
     if (in->data || !strcmp(in->path, "-")) { /* a caller's buffer or stdin: rank 0 reads it */
         pc.rank = -1;
@@ -74,24 +74,35 @@ static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size
         return push(pl, cap, &pc, e->alloc);
     }
     const size_t nf = rp_reader_n_files(rd);
+    struct rpi_piece grp = pc; /* whole files gathered up to piece_size (grp.n_files 0: none) */
+    grp.n_files = 0;
+    grp.weight = 0;
     for (size_t k = 0; k < nf && st == RP_OK; k++) {
         const char *path = rp_reader_file_path(rd, k);
         const uint64_t size = rp_reader_file_size(rd, k);
         struct stat sb;
-        const uint64_t fv[] = {size, stat(path, &sb) == 0 ? (uint64_t)sb.st_mtim.tv_sec : 0,
-                               stat(path, &sb) == 0 ? (uint64_t)sb.st_mtim.tv_nsec : 0};
+        const int ok = stat(path, &sb) == 0;
+        const uint64_t fv[] = {size, ok ? (uint64_t)sb.st_mtim.tv_sec : 0,
+                               ok ? (uint64_t)sb.st_mtim.tv_nsec : 0};
         hash_str(h, path);
         XXH3_64bits_update(h, fv, sizeof fv);
-        pc.file = k;
-        pc.off = 0;
-        pc.len = UINT64_MAX;
-        pc.weight = size ? size : 1;
         int cut = 0;
         if (size > piece_size && (st = rp_reader_file_cuttable(rd, k, &cut)) != RP_OK) break;
+        /* a file joins the group of whole files before it while they fit in a piece: one
+         * piece per tiny file cost ~20 ms each (an engine and a stage file per piece) */
+        if (grp.n_files && (cut || grp.weight + size > piece_size)) {
+            st = push(pl, cap, &grp, e->alloc);
+            grp.n_files = 0;
+            grp.weight = 0;
+            if (st != RP_OK) break;
+        }
         if (!cut) {
-            st = push(pl, cap, &pc, e->alloc);
+            if (!grp.n_files) grp.file = k;
+            grp.n_files++;
+            grp.weight += size ? size : 1;
             continue;
         }
+        pc.file = k;
         uint64_t start = 0;
         while (start < size && st == RP_OK) {
             uint64_t next = size;
@@ -112,6 +123,7 @@ static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size
             start = next;
         }
     }
+    if (st == RP_OK && grp.n_files) st = push(pl, cap, &grp, e->alloc);
     rp_reader_free(rd);
     return st;
 }
@@ -128,7 +140,8 @@ rp_status rpi_plan_make(struct rpi_plan *pl, rp_engine *e, uint64_t piece_size, 
     for (size_t a = 0; a < e->n_inputs && st == RP_OK; a++)
         st = plan_input(pl, &cap, e, a, piece_size, h);
     for (size_t i = 0; i < pl->n; i++) {
-        const uint64_t pv[] = {pl->p[i].input, pl->p[i].file, pl->p[i].off, pl->p[i].len};
+        const uint64_t pv[] = {pl->p[i].input, pl->p[i].file, pl->p[i].n_files, pl->p[i].off,
+                               pl->p[i].len};
         XXH3_64bits_update(h, pv, sizeof pv);
     }
     pl->hash = XXH3_64bits_digest(h);

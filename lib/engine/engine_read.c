@@ -280,7 +280,9 @@ static rp_status read_inputs(rp_engine *e, struct queue *q, double t0)
                       : rp_reader_open(&rd, in->path, &e->cfg.ingest, e->alloc);
         if (st == RP_OK) rp_reader_set_threads(rd, e->sum.threads);
         if (st == RP_OK && in->piece)
-            st = rp_reader_select(rd, in->file, in->off, in->len, in->line);
+            st = in->len == UINT64_MAX
+                     ? rp_reader_select_files(rd, in->file, in->file + in->n_files)
+                     : rp_reader_select(rd, in->file, in->off, in->len, in->line);
         if (st != RP_OK) {
             rpi_engine_error(e, "%s: %s", in->path, rp_strerror(st));
             break;

@@ -565,6 +565,20 @@ rp_status rp_ingest_line_start(const char *path, uint64_t from, uint64_t at, uin
     return st;
 }
 
+rp_status rp_reader_select_files(rp_reader *r, size_t first, size_t end)
+{
+    if (!r || r->cur || r->selected || first >= end || end > r->files.len || r->mem)
+        return RP_E_INVALID;
+    r->selected = 1;
+    r->sel_file = end - 1; /* the last file read */
+    r->sel_size = UINT64_MAX;
+    r->next_file = first;
+    r->bytes_total = 0;
+    for (size_t k = first; k < end; k++)
+        r->bytes_total += RPI_VEC_AT(&r->files, struct rpi_file, k).size;
+    return RP_OK;
+}
+
 /* Open a piece of a cuttable file: no codec, the whole file's format, lines and offsets
  * continued from where the piece starts. */
 static rp_status open_piece(rp_reader *r, rp_record *rec)

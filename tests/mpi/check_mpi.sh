@@ -140,11 +140,10 @@ d = sys.argv[1]; os.makedirs(d + "/tiny", exist_ok=True)
 rng = random.Random(13)
 vocab = ["w%d" % i for i in range(20000)]
 def words(n): return " ".join(rng.choice(vocab) for _ in range(n))
-base = words(60)
-with open(d + "/component.jsonl", "w") as f:   # one component of 200,000 near copies
+stream = words(200000 * 4 + 60).split()     # one component of 200,000 near copies: each
+with open(d + "/component.jsonl", "w") as f:   # text is the previous one moved on 4 words
     for i in range(200000):
-        w = base.split(); w[rng.randrange(60)] = rng.choice(vocab)
-        f.write(json.dumps({"id": "c%d" % i, "text": " ".join(w)}) + "\n")
+        f.write(json.dumps({"id": "c%d" % i, "text": " ".join(stream[4 * i:4 * i + 60])}) + "\n")
 head = words(40)
 with open(d + "/bucket.jsonl", "w") as f:      # half the documents share one LSH bucket
     for i in range(40000):
