@@ -4,7 +4,12 @@
  * passages and disagreements), 32-bit token ids with their byte offsets, token flags (name,
  * acronym, number) read from the original spelling, and the lines (for boilerplate
  * learning). */
-#include <string.h>   /* memcpy */
+#include <errno.h>    /* errno */
+#include <stdio.h>    /* snprintf */
+#include <string.h>   /* memcpy, strerror */
+#include <sys/mman.h> /* madvise */
+#include <sys/uio.h>  /* writev */
+#include <unistd.h>   /* sysconf */
 #include <utf8proc.h> /* utf8proc_iterate, utf8proc_category */
 #include "doc_internal.h"
 
@@ -187,14 +192,14 @@ static rp_status title_tokens(struct rpi_arena *ar, struct rpi_sdoc *sd, rp_norm
  * name unless the text uses the same word and always spells it in lower case ("REPURCHASING
  * SHARES" over "...repurchasing its shares"). A word the text never uses keeps the flag (the
  * company in an earnings headline over a table of figures). Runs after the text's tokens. */
-static void title_case_from_text(struct rpi_sdoc *sd)
+static void title_case_from_text(struct rpi_sdoc *sd, const char *text, const uint32_t *off)
 {
     for (uint32_t i = 0; i < sd->n_title; i++) {
         if (!(sd->title_flags[i] & RPI_TOK_NAME)) continue;
         int used = 0, upper = 0;
         for (uint32_t t = 0; t < sd->n_tok && !upper; t++) {
             if (sd->tok[t] != sd->title_tok[i]) continue;
-            const unsigned char c = (unsigned char)sd->text[sd->off[2 * t]];
+            const unsigned char c = (unsigned char)text[off[2 * t]];
             used = 1;
             upper = !(c >= 'a' && c <= 'z'); /* upper case, digits or non-ASCII: keep */
         }
@@ -218,10 +223,117 @@ static int has_newline(const char *text, uint32_t from, uint32_t to)
     return 0;
 }
 
+/* Whether a sentence ends in text[from, to), the bytes between two tokens (S5b's sentences,
+ * story_lineage.c): a line break, `!`, `?`, a `.` before a space, a line break or the end of
+ * the gap, U+3002 ideographic full stop, U+FF01 and U+FF1F fullwidth `!` and `?`. */
+static int sentence_break(const char *text, uint32_t from, uint32_t to)
+{
+    for (uint32_t k = from; k < to; k++) {
+        const unsigned char c = (unsigned char)text[k];
+        if (c == '\n' || c == '!' || c == '?') return 1;
+        if (c == '.' && (k + 1 >= to || text[k + 1] == ' ' || text[k + 1] == '\n')) return 1;
+        if (c == 0xE3 && k + 2 < to && (unsigned char)text[k + 1] == 0x80 &&
+            (unsigned char)text[k + 2] == 0x82)
+            return 1;
+        if (c == 0xEF && k + 2 < to && (unsigned char)text[k + 1] == 0xBC &&
+            ((unsigned char)text[k + 2] == 0x81 || (unsigned char)text[k + 2] == 0x9F))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the store: texts and offsets in a temporary file ------------------------------------ */
+
+rp_status rpi_sstore_open(struct rpi_sstore *st, uint16_t index, const char *dir,
+                          const rp_alloc *al, char *msg, size_t cap)
+{
+    memset(st, 0, sizeof *st);
+    st->file.fd = -1;
+    st->index = index;
+    st->alloc = al;
+    return rpi_spill_open(&st->file, dir, msg, cap);
+}
+
+rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap)
+{
+    return rpi_spill_map(&st->file, msg, cap);
+}
+
+void rpi_sstore_close(struct rpi_sstore *st)
+{
+    if (st->file.fd >= 0 || st->file.map) rpi_spill_close(&st->file);
+    rpi_free(st->alloc, st->off);
+    st->off = NULL;
+    st->cap_off = 0;
+}
+
+/* The text's bytes, padded with NULs (at least one) to a multiple of 4, then its offsets. */
+static uint64_t text_span(uint32_t text_size) { return ((uint64_t)text_size + 4) & ~3ull; }
+
+void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd)
+{
+    if (!sd || !sd->cold_file) return;
+    const char *base = (const char *)stores[sd->cold_file - 1].file.map + sd->cold_off;
+    sd->text = base;
+    sd->off = sd->n_tok ? (const uint32_t *)(const void *)(base + text_span(sd->text_size)) : NULL;
+}
+
+/* A fault on a file mapping also maps the pages around it that are in the page cache (the
+ * kernel's fault-around, 64 KiB by default): releasing only a text's own pages left 280 of
+ * the 290 MiB the originals touched at 100k documents mapped. */
+#define FAULT_AROUND ((uintptr_t)64 << 10)
+
+void rpi_sdoc_release(const struct rpi_sstore *stores, const struct rpi_sdoc *sd)
+{
+    if (!stores || !sd || !sd->cold_file || !sd->text) return;
+    const struct rpi_spill *f = &stores[sd->cold_file - 1].file;
+    const uintptr_t lo = (uintptr_t)f->map, hi = lo + (uintptr_t)f->size;
+    uintptr_t a = (uintptr_t)sd->text & ~(FAULT_AROUND - 1);
+    uintptr_t b = ((uintptr_t)sd->text + (uintptr_t)text_span(sd->text_size) +
+                   (uintptr_t)sd->n_tok * 8u + FAULT_AROUND - 1) & ~(FAULT_AROUND - 1);
+    /* the map starts on a page; its end is rounded up to one by the kernel */
+    static uintptr_t page;
+    if (!page) page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    if (a < lo) a = lo;
+    if (b > ((hi + page - 1) & ~(page - 1))) b = (hi + page - 1) & ~(page - 1);
+    if (a < b) (void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* Append the text and the offsets of sd (built in st->off) to the store's file. */
+static rp_status sstore_put(struct rpi_sstore *st, struct rpi_sdoc *sd, const char *text)
+{
+    static const char zeros[4];
+    const uint64_t span = text_span(sd->text_size);
+    struct iovec v[3] = {{(void *)(uintptr_t)text, sd->text_size},
+                         {(void *)(uintptr_t)zeros, (size_t)(span - sd->text_size)},
+                         {st->off, (size_t)sd->n_tok * 2 * sizeof *st->off}};
+    sd->cold_off = st->file.size;
+    sd->cold_file = (uint16_t)(st->index + 1);
+    unsigned i = 0;
+    while (i < 3) {
+        const ssize_t k = writev(st->file.fd, v + i, (int)(3 - i));
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            snprintf(st->msg, sizeof st->msg, "story text spill file: %s",
+                     k < 0 ? strerror(errno) : "nothing written");
+            return RP_E_IO;
+        }
+        st->file.size += (uint64_t)k;
+        size_t left = (size_t)k;
+        while (i < 3 && left >= v[i].iov_len)
+            left -= v[i++].iov_len;
+        if (i < 3) {
+            v[i].iov_base = (char *)v[i].iov_base + left;
+            v[i].iov_len -= left;
+        }
+    }
+    return RP_OK;
+}
+
 #define LINE_START 0x80u /* while building: the token starts a line (not an RPI_TOK_ flag) */
 
 rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_result *nr,
-                         rp_normalizer *title_norm, struct rpi_sdoc **out)
+                         rp_normalizer *title_norm, struct rpi_sstore *store, struct rpi_sdoc **out)
 {
     *out = NULL;
     if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
@@ -229,11 +341,15 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
     if (!sd) return RP_E_NOMEM;
     memset(sd, 0, sizeof *sd);
     const size_t n = nr->n_tokens;
-    char *text = rpi_arena_alloc(ar, doc->text_size + 1, 1);
-    if (!text) return RP_E_NOMEM;
-    memcpy(text, doc->text ? doc->text : "", doc->text_size);
-    text[doc->text_size] = '\0';
-    sd->text = text;
+    /* flags and breaks read the text where it is; only the arena keeps a copy */
+    const char *text = doc->text ? doc->text : "";
+    if (!store) {
+        char *copy = rpi_arena_alloc(ar, doc->text_size + 1, 1);
+        if (!copy) return RP_E_NOMEM;
+        memcpy(copy, text, doc->text_size);
+        copy[doc->text_size] = '\0';
+        sd->text = copy;
+    }
     sd->text_size = (uint32_t)doc->text_size;
     if (doc->title) {
         sd->title = rpi_arena_strndup(ar, doc->title, strlen(doc->title));
@@ -242,19 +358,32 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
     sd->n_tok = (uint32_t)n;
     *out = sd;
     RP_TRY(title_tokens(ar, sd, title_norm));
-    if (n == 0) return RP_OK;
+    uint32_t *off = NULL;
+    if (store) {
+        void *p = store->off;
+        RP_TRY(rpi_array_reserve(store->alloc, &p, &store->cap_off, sizeof *off, 2 * n + 1));
+        off = store->off = p;
+    } else if (n) {
+        off = rpi_arena_alloc(ar, 2 * n * sizeof *off, 4);
+        if (!off) return RP_E_NOMEM;
+        sd->off = off;
+    }
+    if (n == 0) return store ? sstore_put(store, sd, text) : RP_OK;
     sd->tok = rpi_arena_alloc(ar, n * sizeof *sd->tok, 4);
-    sd->off = rpi_arena_alloc(ar, 2 * n * sizeof *sd->off, 4);
     sd->tflags = rpi_arena_alloc(ar, n, 1);
-    if (!sd->tok || !sd->off || !sd->tflags) return RP_E_NOMEM;
+    sd->brk = rpi_arena_alloc(ar, (n + 63) / 64 * sizeof *sd->brk, 8);
+    if (!sd->tok || !sd->tflags || !sd->brk) return RP_E_NOMEM;
+    memset(sd->brk, 0, (n + 63) / 64 * sizeof *sd->brk);
     uint32_t n_lines = 0;
     for (size_t i = 0; i < n; i++) {
         const rp_token *t = &nr->tokens[i];
         sd->tok[i] = rpi_token_id(t->hash);
-        sd->off[2 * i] = t->start;
-        sd->off[2 * i + 1] = t->end;
+        off[2 * i] = t->start;
+        off[2 * i + 1] = t->end;
         sd->tflags[i] = token_flags(text, nr, t, 0);
-        if (i == 0 || has_newline(text, sd->off[2 * i - 1], t->start)) {
+        if (i > 0 && sentence_break(text, off[2 * i - 1], t->start))
+            sd->brk[i >> 6] |= 1ull << (i & 63);
+        if (i == 0 || has_newline(text, off[2 * i - 1], t->start)) {
             n_lines++;
             sd->tflags[i] |= LINE_START;
         }
@@ -267,16 +396,14 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
             sd->tflags[i] &= (uint8_t)~LINE_START;
             sd->lines[l].hash = 0x84222325CBF29CE4ull;
             sd->lines[l].tok_start = (uint32_t)i;
-            sd->lines[l].byte_start = sd->off[2 * i];
             l++;
         }
         struct rpi_line *ln = &sd->lines[l - 1];
         ln->hash = (ln->hash ^ sd->tok[i]) * 0x100000001B3ull;
         ln->hash ^= ln->hash >> 31;
         ln->tok_end = (uint32_t)i + 1;
-        ln->byte_end = sd->off[2 * i + 1];
     }
     sd->n_lines = n_lines;
-    title_case_from_text(sd);
-    return RP_OK;
+    title_case_from_text(sd, text, off);
+    return store ? sstore_put(store, sd, text) : RP_OK;
 }

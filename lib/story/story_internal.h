@@ -42,6 +42,7 @@ struct rpi_story_in {
     uint32_t n_units;
     const struct rpi_edge *edges; /* verified near edges (candidates that are always scored) */
     size_t n_edges;
+    const struct rpi_sstore *stores; /* where the texts are when not in an arena (may be NULL) */
 };
 
 /* Figures of a run (for the summary). */

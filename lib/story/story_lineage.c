@@ -59,23 +59,6 @@ struct lin_scratch {
     size_t cap_best;
 };
 
-static int sentence_break(const char *text, uint32_t from, uint32_t to)
-{
-    for (uint32_t k = from; k < to; k++) {
-        const unsigned char c = (unsigned char)text[k];
-        if (c == '\n' || c == '!' || c == '?') return 1;
-        if (c == '.' && (k + 1 >= to || text[k + 1] == ' ' || text[k + 1] == '\n')) return 1;
-        /* U+3002 ideographic full stop, U+FF01 and U+FF1F fullwidth ! and ? */
-        if (c == 0xE3 && k + 2 < to && (unsigned char)text[k + 1] == 0x80 &&
-            (unsigned char)text[k + 2] == 0x82)
-            return 1;
-        if (c == 0xEF && k + 2 < to && (unsigned char)text[k + 1] == 0xBC &&
-            ((unsigned char)text[k + 2] == 0x81 || (unsigned char)text[k + 2] == 0x9F))
-            return 1;
-    }
-    return 0;
-}
-
 /* Side x from unit u: its sentences with their distinct weighted terms and masses. */
 static rp_status lin_side_build(const struct rpi_story *s, const rp_alloc *al, uint32_t u,
                                 struct lin_side *x)
@@ -88,9 +71,7 @@ static rp_status lin_side_build(const struct rpi_story *s, const rp_alloc *al, u
     uint32_t start = 0; /* first entry of the current sentence */
     int open = 0;
     for (uint32_t i = 0; i < sd->n_tok; i++) {
-        if (i > 0 && open && sentence_break(sd->text, sd->off[2 * i - 1], sd->off[2 * i])) {
-            open = 0;
-        }
+        if (i > 0 && open && rpi_sdoc_brk(sd, i)) open = 0; /* read from the text at build */
         if (open && x->n - start >= LIN_MAX_TERMS) open = 0;
         const uint32_t term = sd->tok[i];
         if (!term) continue; /* boilerplate */
