@@ -170,6 +170,8 @@ struct rpi_sstore {
     uint16_t index;        /* of this store among the run's stores */
     uint32_t *off;         /* scratch: one text's offsets while building */
     size_t cap_off;
+    char *buf; /* texts not yet written (file.size counts them): one write a MiB */
+    size_t n_buf, cap_buf;
     const rp_alloc *alloc;
     char msg[256]; /* why a write failed */
 };
@@ -180,11 +182,15 @@ RPI_FUNC rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap);
 /* After rpi_sstore_map of every store: point sd's text and offsets into its store's map. */
 RPI_FUNC void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd);
 RPI_FUNC void rpi_sstore_close(struct rpi_sstore *st); /* accepts a closed store */
-/* A step done with sd's text and offsets lets their pages of the map go (they stay in the
- * page cache, and are read again on the next use): a step that reads every member of every
- * cluster would otherwise take the whole file into the resident set (the originals at 100k
- * documents: +280 MiB). A no-op for texts in an arena (stores NULL or sd not stored). */
-RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, const struct rpi_sdoc *sd);
+/* A step that read sd's text and offsets notes it here: once the reads noted in *held (shared
+ * by the threads of a step, atomic) pass RPI_SSTORE_HELD bytes, every page of the n stores'
+ * maps is let go (they stay in the page cache and are read again on the next use). A step
+ * that reads every member of every cluster would otherwise take the whole file into the
+ * resident set (the originals at 100k documents: +280 MiB). A no-op for texts in an arena
+ * (stores NULL or sd not stored). */
+RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *held,
+                               const struct rpi_sdoc *sd);
+#define RPI_SSTORE_HELD ((uint64_t)32 << 20)
 
 /* ---- preparing a record (doc_prep.c) ---------------------------------------------------- */
 

@@ -215,6 +215,7 @@ static rp_status run_story(rp_engine *e)
         .edges = e->near.edges,
         .n_edges = e->near.n_edges,
         .stores = e->sstores,
+        .n_stores = e->n_sstores,
     };
     const rp_status st = rpi_story_run(&in, &e->story);
     if (e->story) {
