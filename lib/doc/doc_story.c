@@ -213,32 +213,30 @@ uint64_t rpi_sdoc_line_key(const struct rpi_sdoc *sd, uint32_t l)
     return (sd->lines[l].hash & RPI_LINE_MASK) | rpi_mix64(prev * 31 + next) >> 40;
 }
 
-/* A line break in text[from, to): the gaps between tokens are short, so a plain loop beats a
- * memchr call per token. */
-static int has_newline(const char *text, uint32_t from, uint32_t to)
+/* What the bytes text[from, to) between two tokens hold: GAP_LINE a line break (lines, for
+ * boilerplate), GAP_SENT a sentence end (S5b's sentences, story_lineage.c): a line break,
+ * `!`, `?`, a `.` before a space, a line break or the end of the gap, U+3002 ideographic
+ * full stop, U+FF01 and U+FF1F fullwidth `!` and `?`. One pass: the gaps are short, so a
+ * plain loop beats a memchr call per token. */
+#define GAP_LINE 1u
+#define GAP_SENT 2u
+static unsigned gap_kind(const char *text, uint32_t from, uint32_t to)
 {
-    for (uint32_t p = from; p < to; p++)
-        if (text[p] == '\n') return 1;
-    return 0;
-}
-
-/* Whether a sentence ends in text[from, to), the bytes between two tokens (S5b's sentences,
- * story_lineage.c): a line break, `!`, `?`, a `.` before a space, a line break or the end of
- * the gap, U+3002 ideographic full stop, U+FF01 and U+FF1F fullwidth `!` and `?`. */
-static int sentence_break(const char *text, uint32_t from, uint32_t to)
-{
+    unsigned g = 0;
     for (uint32_t k = from; k < to; k++) {
         const unsigned char c = (unsigned char)text[k];
-        if (c == '\n' || c == '!' || c == '?') return 1;
-        if (c == '.' && (k + 1 >= to || text[k + 1] == ' ' || text[k + 1] == '\n')) return 1;
+        if (c == '\n') return GAP_LINE | GAP_SENT;
+        if (g) continue; /* a sentence ends here: only a line break can add to it */
+        if (c == '!' || c == '?') g = GAP_SENT;
+        if (c == '.' && (k + 1 >= to || text[k + 1] == ' ' || text[k + 1] == '\n')) g = GAP_SENT;
         if (c == 0xE3 && k + 2 < to && (unsigned char)text[k + 1] == 0x80 &&
             (unsigned char)text[k + 2] == 0x82)
-            return 1;
+            g = GAP_SENT;
         if (c == 0xEF && k + 2 < to && (unsigned char)text[k + 1] == 0xBC &&
             ((unsigned char)text[k + 2] == 0x81 || (unsigned char)text[k + 2] == 0x9F))
-            return 1;
+            g = GAP_SENT;
     }
-    return 0;
+    return g;
 }
 
 /* ---- the store: texts and offsets in a temporary file ------------------------------------ */
@@ -396,9 +394,9 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
         off[2 * i] = t->start;
         off[2 * i + 1] = t->end;
         sd->tflags[i] = token_flags(text, nr, t, 0);
-        if (i > 0 && sentence_break(text, off[2 * i - 1], t->start))
-            sd->brk[i >> 6] |= 1ull << (i & 63);
-        if (i == 0 || has_newline(text, off[2 * i - 1], t->start)) {
+        const unsigned g = i ? gap_kind(text, off[2 * i - 1], t->start) : GAP_LINE;
+        if (i && (g & GAP_SENT)) sd->brk[i >> 6] |= 1ull << (i & 63);
+        if (g & GAP_LINE) {
             n_lines++;
             sd->tflags[i] |= LINE_START;
         }

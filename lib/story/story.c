@@ -35,12 +35,16 @@ static rp_status weights(struct rpi_story *s)
 
 /* A step's scratch freed, the C library keeps its pages (blocks under its adaptive mmap
  * threshold, up to 32 MiB, come from a heap it does not shrink), while the next step's
- * arenas and large arrays are new pages: the freed ones would add to the peak. Given back
- * after the steps with the largest scratch. */
+ * arenas and large arrays are new pages: the freed ones would add to the peak (100k
+ * documents: 568 -> 529 MiB with this). Given back after the steps with the largest
+ * scratch, when it is large: every page given back is zeroed again when it is next used
+ * (on Reuters, 4M tokens, page clearing went from 3.4% to 6.5% of the profile). */
+#define GIVE_BACK_TOKENS (16u << 20)
 static void give_back(const struct rpi_story *s)
 {
 #if defined(__GLIBC__)
-    if (!s->in.alloc || !s->in.alloc->alloc) (void)malloc_trim(0);
+    if ((!s->in.alloc || !s->in.alloc->alloc) && s->unit_w[s->in.n_units] > GIVE_BACK_TOKENS)
+        (void)malloc_trim(0);
 #else
     (void)s;
 #endif
