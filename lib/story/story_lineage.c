@@ -47,6 +47,8 @@ struct lin_side {
 
 struct lin_scratch {
     struct lin_side side[2];
+    const struct rpi_story *s0; /* side 0 holds unit u0 of s0 (pairs come sorted by their */
+    uint32_t u0;                /* first unit: a unit's side is built once for its pairs) */
     uint32_t *head; /* hash of side 0's terms: slot -> first entry + 1 */
     uint32_t *next; /* entry -> next entry + 1 with the same term */
     size_t cap_head, cap_next;
@@ -143,7 +145,13 @@ int rpi_story_lineage(const struct rpi_story *s, void *scratch, uint32_t u, uint
     struct lin_scratch *w = scratch;
     const rp_alloc *al = s->in.alloc;
     struct lin_side *x = &w->side[0], *y = &w->side[1];
-    if (lin_side_build(s, al, u, x) != RP_OK || lin_side_build(s, al, v, y) != RP_OK) return -1;
+    if (w->s0 != s || w->u0 != u) {
+        w->s0 = NULL;
+        if (lin_side_build(s, al, u, x) != RP_OK) return -1;
+        w->s0 = s;
+        w->u0 = u;
+    }
+    if (lin_side_build(s, al, v, y) != RP_OK) return -1;
     if (!x->n_sent || !y->n_sent) return 0;
     /* hash side 0's terms to their entries */
     size_t cap = 16;
