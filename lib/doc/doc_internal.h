@@ -77,7 +77,8 @@ RPI_FUNC rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const
                                   struct rpi_sdoc **out);
 /* Bytes rpi_sdoc_build keeps in memory for a text of text_size bytes and n_tokens tokens
  * (about), for memory caps: the hot part, and the text and offsets unless stored. */
-#define RPI_SDOC_HOT_BYTES(n_tokens) ((uint64_t)(n_tokens) * 7u + 96u) /* ids, flags, lines */
+#define RPI_SDOC_HOT_BYTES(n_tokens) /* ids, flags, breaks, lines (one in ten tokens) */ \
+    ((uint64_t)(n_tokens) * 7u + sizeof(struct rpi_sdoc) + 32u)
 #define RPI_SDOC_BYTES(text_size, n_tokens) \
     (RPI_SDOC_HOT_BYTES(n_tokens) + (uint64_t)(text_size) + 1 + (n_tokens) * 8u)
 

@@ -206,6 +206,14 @@ static void test_store(void **state)
         }
         release(&b);
     }
+    /* letting the map go (forced: the count starts at the budget) never changes what is read */
+    uint64_t held = RPI_SSTORE_HELD;
+    rpi_sdoc_release(&st, 1, &held, sd[0]);
+    assert_true(held == 0); /* released: the count starts over */
+    assert_memory_equal(sd[0]->text, texts[0], sd[0]->text_size + 1);
+    rpi_sdoc_release(&st, 1, &held, sd[2]);
+    assert_true(held > 0 && held < RPI_SSTORE_HELD); /* counted, not released */
+    assert_memory_equal(sd[2]->text, texts[2], sd[2]->text_size + 1);
     rpi_sstore_close(&st);
     rpi_sstore_close(&st); /* twice is harmless */
     rpi_arena_free(&ar);
