@@ -158,6 +158,10 @@ static uint8_t token_flags(const char *text, const rp_norm_result *nr, const rp_
     uint8_t f = 0;
     const char *norm = nr->norm + t->norm_off;
     if (is_number(norm, t->norm_size)) f |= RPI_TOK_NUMBER;
+    /* most tokens start with a lower-case ASCII letter: neither all capitals nor capitalised,
+     * whatever follows (the case loop below was most of this function's 5.6% of Reuters'
+     * story profile) */
+    if ((unsigned char)(text[t->start] - 'a') < 26u) return f;
     unsigned letters, upper;
     int first_upper;
     letter_case(text + t->start, t->end - t->start, &letters, &upper, &first_upper);
