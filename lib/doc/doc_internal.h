@@ -18,27 +18,42 @@
 
 /* ---- story tokens --------------------------------------------------------------------- */
 
-/* A line of a text: its hash, tokens and bytes. */
+/* A line of a text: its hash and tokens (its bytes are those of its first and last token:
+ * 8 of 24 bytes a line were byte ranges only the boilerplate accessor read). */
 struct rpi_line {
     uint64_t hash;               /* of the line's token hashes */
     uint32_t tok_start, tok_end; /* tokens [start, end) */
-    uint32_t byte_start, byte_end;
 };
-/* What the reuse and story levels keep per document (in the arena of whoever built it). */
+/* What the reuse and story levels keep per document. Hot (in the arena of whoever built it,
+ * read by every step): token ids, flags, sentence breaks, lines, title. Cold (read only for
+ * passages, originals, disagreements and quotes): the text and the token offsets, 9 of the 14
+ * bytes a token and a byte of text per byte of input; in the arena too, or, when built with a
+ * store (the batch engine), written to the store's temporary file and mapped from it once
+ * reading ends (rpi_sstore_attach sets text and off). */
 struct rpi_sdoc {
     const char *text; /* original text (NUL-terminated copy) */
     uint32_t text_size;
     const char *title; /* or NULL */
     uint32_t n_tok;
-    uint32_t *tok;    /* 32-bit token ids (never 0); boilerplate tokens set to 0 later */
-    uint32_t *off;    /* 2 per token: byte start, end in text */
-    uint8_t *tflags;  /* RPI_TOK_* per token */
+    uint32_t *tok;       /* 32-bit token ids (never 0); boilerplate tokens set to 0 later */
+    const uint32_t *off; /* 2 per token: byte start, end in text */
+    uint8_t *tflags;     /* RPI_TOK_* per token */
+    uint64_t *brk;       /* bit i: a sentence ends between tokens i - 1 and i (rpi_sdoc_brk) */
     struct rpi_line *lines;
     uint32_t n_lines;
     uint32_t *title_tok; /* the title's token ids (terms and names only, not aligned) */
     uint8_t *title_flags;
     uint32_t n_title;
+    uint16_t cold_file; /* built with a store: its index + 1 (0: text and off in the arena) */
+    uint64_t cold_off;  /* where in the store's file the text is, its offsets after it */
 };
+/* Whether a sentence ends between tokens i - 1 and i of sd: a line break, `!`, `?`, a `.`
+ * before a space, a line break or the next token, an ideographic or fullwidth full stop,
+ * exclamation or question mark in the bytes between them (S5b's sentences). */
+static inline int rpi_sdoc_brk(const struct rpi_sdoc *sd, uint32_t i)
+{
+    return (int)(sd->brk[i >> 6] >> (i & 63) & 1u);
+}
 /* A token's 32-bit id: the 64-bit hash folded; never 0 (0 marks boilerplate). */
 static inline uint32_t rpi_token_id(uint64_t h)
 {
@@ -50,16 +65,22 @@ static inline uint32_t rpi_token_id(uint64_t h)
 #define RPI_TOK_NUMBER 0x04u  /* digits, or a number word (one..twenty, hundred, ...) */
 #define RPI_TOK_BOILER 0x08u  /* on a line learnt as boilerplate */
 
-/* Build *out in arena ar from doc and its normalization nr: a copy of the text and title,
- * 32-bit token ids with byte offsets, token flags (RPI_TOK_NAME, _ACRONYM, _NUMBER) from the
- * original spelling, the lines, and the title's tokens through title_norm (may be NULL: no
- * title tokens). Nothing is marked as boilerplate. RP_E_TOO_BIG for a text of 4 GiB or more.
- * (doc_story.c) */
+struct rpi_sstore;
+/* Build *out in arena ar from doc and its normalization nr: the text and the title, 32-bit
+ * token ids with byte offsets, token flags (RPI_TOK_NAME, _ACRONYM, _NUMBER) from the
+ * original spelling, sentence breaks, the lines, and the title's tokens through title_norm
+ * (may be NULL: no title tokens). The text and offsets go to store when it is not NULL (then
+ * RP_E_IO with store->msg when the file cannot be written), else to the arena. Nothing is
+ * marked as boilerplate. RP_E_TOO_BIG for a text of 4 GiB or more. (doc_story.c) */
 RPI_FUNC rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_result *nr,
-                                  rp_normalizer *title_norm, struct rpi_sdoc **out);
-/* Bytes rpi_sdoc_build keeps for a text of text_size bytes and n_tokens tokens (about), for
- * memory caps. */
-#define RPI_SDOC_BYTES(text_size, n_tokens) ((uint64_t)(text_size) + 1 + (n_tokens) * 13u + 64u)
+                                  rp_normalizer *title_norm, struct rpi_sstore *store,
+                                  struct rpi_sdoc **out);
+/* Bytes rpi_sdoc_build keeps in memory for a text of text_size bytes and n_tokens tokens
+ * (about), for memory caps: the hot part, and the text and offsets unless stored. */
+#define RPI_SDOC_HOT_BYTES(n_tokens) /* ids, flags, breaks, lines (one in ten tokens) */ \
+    ((uint64_t)(n_tokens) * 7u + sizeof(struct rpi_sdoc) + 32u)
+#define RPI_SDOC_BYTES(text_size, n_tokens) \
+    (RPI_SDOC_HOT_BYTES(n_tokens) + (uint64_t)(text_size) + 1 + (n_tokens) * 8u)
 
 /* The key boilerplate learning counts: line l's hash (top 40 bits) with a 24-bit hash of its
  * context, the hashes of the lines before and after it (0 at either end). Lines whose key has
@@ -140,6 +161,38 @@ static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,
     return spills[d->spill_file].map + d->spill_off / sizeof(uint64_t);
 }
 
+/* ---- story texts out of memory (doc_story.c) ---------------------------------------------- */
+
+/* Where the batch engine keeps the cold part of its story tokens: one temporary file per
+ * reading thread (unlinked at creation), appended to while reading and mapped read-only once
+ * reading ends. Pages of the map count in the resident set only while a step reads them. */
+struct rpi_sstore {
+    struct rpi_spill file; /* rpi_spill_open, _map, _close (doc_table.c) */
+    uint16_t index;        /* of this store among the run's stores */
+    uint32_t *off;         /* scratch: one text's offsets while building */
+    size_t cap_off;
+    char *buf; /* texts not yet written (file.size counts them): one write a MiB */
+    size_t n_buf, cap_buf;
+    const rp_alloc *alloc;
+    char msg[256]; /* why a write failed */
+};
+/* Create store index in dir (NULL: $TMPDIR or /tmp); msg gets the reason on failure. */
+RPI_FUNC rp_status rpi_sstore_open(struct rpi_sstore *st, uint16_t index, const char *dir,
+                                   const rp_alloc *al, char *msg, size_t cap);
+RPI_FUNC rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap);
+/* After rpi_sstore_map of every store: point sd's text and offsets into its store's map. */
+RPI_FUNC void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd);
+RPI_FUNC void rpi_sstore_close(struct rpi_sstore *st); /* accepts a closed store */
+/* A step that read sd's text and offsets notes it here: once the reads noted in *held (shared
+ * by the threads of a step, atomic) pass RPI_SSTORE_HELD bytes, every page of the n stores'
+ * maps is let go (they stay in the page cache and are read again on the next use). A step
+ * that reads every member of every cluster would otherwise take the whole file into the
+ * resident set (the originals at 100k documents: +280 MiB). A no-op for texts in an arena
+ * (stores NULL or sd not stored). */
+RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *held,
+                               const struct rpi_sdoc *sd);
+#define RPI_SSTORE_HELD ((uint64_t)32 << 20)
+
 /* ---- preparing a record (doc_prep.c) ---------------------------------------------------- */
 
 struct rpi_prep_params {
@@ -161,6 +214,7 @@ struct rpi_prep {
     struct rpi_vec sig;      /* uint32_t, when the caller gives no signature buffer */
     struct rpi_buf scratch;
     char detail[1024];
+    struct rpi_sstore *store; /* reuse/story: where story texts go (NULL: the arena) */
 };
 RPI_FUNC rp_status rpi_prep_init(struct rpi_prep *pr, const struct rpi_prep_params *p,
                                  const rp_ingest_params *ip, const rp_norm_params *np,

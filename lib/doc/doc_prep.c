@@ -114,7 +114,7 @@ rp_status rpi_prep_record(struct rpi_prep *pr, const rp_record *rec, uint32_t *s
     out->n_tokens = nr->n_tokens;
     if (pr->p.story) {
         if (doc->text_size > UINT32_MAX - 1) return RP_E_TOO_BIG;
-        RP_TRY(rpi_sdoc_build(ar, doc, nr, pr->tnorm, &out->sd));
+        RP_TRY(rpi_sdoc_build(ar, doc, nr, pr->tnorm, pr->store, &out->sd));
     }
     if (nr->n_tokens == 0) {
         out->flags |= RPI_DOC_EMPTY;

@@ -123,6 +123,9 @@ void rp_engine_free(rp_engine *e)
     for (unsigned i = 0; i < e->n_spills; i++)
         rpi_spill_close(&e->spills[i]);
     rpi_free(e->alloc, e->spills);
+    for (unsigned i = 0; i < e->n_sstores; i++)
+        rpi_sstore_close(&e->sstores[i]);
+    rpi_free(e->alloc, e->sstores);
     for (size_t i = 0; i < e->n_inputs; i++)
         rpi_free(e->alloc, e->inputs[i].path);
     rpi_free(e->alloc, e->inputs);
@@ -226,6 +229,8 @@ static rp_status run_story(rp_engine *e)
         .n_units = e->near.n_units,
         .edges = e->near.edges,
         .n_edges = e->near.n_edges,
+        .stores = e->sstores,
+        .n_stores = e->n_sstores,
     };
     const rp_status st = rpi_story_run(&in, &e->story);
     if (e->story) {

@@ -50,6 +50,8 @@ struct rp_engine {
     unsigned n_arenas;
     struct rpi_spill *spills; /* one per worker when verify=exact */
     unsigned n_spills;
+    struct rpi_sstore *sstores; /* reuse/story: one per worker, the texts and offsets */
+    unsigned n_sstores;
     struct rpi_near near;     /* stage near: units, edges, star clusters */
     size_t n_pairs;           /* exact and near pairs (below the reuse level) */
     struct rpi_story *story;  /* stage story (reuse/story levels), NULL otherwise */

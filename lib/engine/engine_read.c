@@ -165,8 +165,11 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     char msg[1024];
     const int note = w->bad_dates_noted < RPI_BAD_DATES_NOTED;
     struct rpi_prepared out;
-    RP_TRY(rpi_prep_record(&w->prep, &rec, e->docs.num_perm ? rpi_sig(&e->docs, di) : NULL, ar,
-                           note ? msg : NULL, sizeof msg, &out));
+    const rp_status pst = rpi_prep_record(
+        &w->prep, &rec, e->docs.num_perm ? rpi_sig(&e->docs, di) : NULL, ar, note ? msg : NULL,
+        sizeof msg, &out);
+    if (pst == RP_E_IO && w->prep.store) rpi_engine_error(e, "%s", w->prep.store->msg);
+    RP_TRY(pst);
     d->id = rpi_arena_strndup(ar, out.id, out.id_size);
     if (!d->id) return RP_E_NOMEM;
     if (out.skip != RP_SKIP_NONE) {
@@ -189,14 +192,14 @@ static rp_status process_record(struct worker *w, const struct batch *b, size_t 
     d->content_hash[1] = out.content_hash[1];
     d->norm_size = out.norm_size;
     d->n_tokens = out.n_tokens;
-    if (out.sd) { /* reuse/story: the texts and tokens count against the memory cap */
+    if (out.sd) { /* reuse/story: the tokens count against the memory cap (texts: stored) */
         const uint64_t used =
-            __atomic_add_fetch(&e->story_bytes, RPI_SDOC_BYTES(out.text_size, out.n_tokens),
+            __atomic_add_fetch(&e->story_bytes, RPI_SDOC_HOT_BYTES(out.n_tokens),
                                __ATOMIC_RELAXED) +
             e->mem_used;
         if (used > e->mem_limit) {
             rpi_engine_error(e,
-                             "the reuse/story working set (texts and tokens) would exceed the "
+                             "the reuse/story working set (tokens) would exceed the "
                              "memory cap (%llu MiB); raise --max-memory",
                              (unsigned long long)(e->mem_limit >> 20));
             return RP_E_TOO_BIG;
@@ -406,6 +409,16 @@ rp_status rpi_engine_read(rp_engine *e)
         for (unsigned i = 0; i < nt; i++)
             RP_TRY(rpi_spill_open(&e->spills[i], e->cfg.tmp_dir, e->errmsg, sizeof e->errmsg));
     }
+    if (e->cfg.level >= RP_LEVEL_REUSE) { /* the story texts and offsets: out of memory */
+        e->sstores = rpi_calloc(e->alloc, nt, sizeof *e->sstores);
+        if (!e->sstores) return RP_E_NOMEM;
+        for (unsigned i = 0; i < nt; i++)
+            e->sstores[i].file.fd = -1;
+        e->n_sstores = nt;
+        for (unsigned i = 0; i < nt; i++)
+            RP_TRY(rpi_sstore_open(&e->sstores[i], (uint16_t)i, e->cfg.tmp_dir, e->alloc,
+                                   e->errmsg, sizeof e->errmsg));
+    }
 
     struct queue q;
     memset(&q, 0, sizeof q);
@@ -442,6 +455,7 @@ rp_status rpi_engine_read(rp_engine *e)
         w->decoded_first_doc = SIZE_MAX;
         w->spill = e->n_spills ? &e->spills[i] : NULL;
         RP_TRY_GOTO(st, rpi_prep_init(&w->prep, &pp, &e->cfg.ingest, &e->cfg.norm, e->alloc), done);
+        w->prep.store = e->n_sstores ? &e->sstores[i] : NULL;
     }
     struct read_ctx rc = {e, &q, ws, t0};
     st = rpi_parallel_for(nt + 1, nt + 1, NULL, read_task, &rc);
@@ -476,6 +490,10 @@ done:
     pthread_cond_destroy(&q.free_avail);
     for (unsigned i = 0; i < e->n_spills && st == RP_OK; i++)
         st = rpi_spill_map(&e->spills[i], e->errmsg, sizeof e->errmsg);
+    for (unsigned i = 0; i < e->n_sstores && st == RP_OK; i++)
+        st = rpi_sstore_map(&e->sstores[i], e->errmsg, sizeof e->errmsg);
+    for (size_t i = 0; i < e->docs.n_docs && st == RP_OK && e->n_sstores; i++)
+        rpi_sstore_attach(e->sstores, rpi_doc(&e->docs, i)->sd);
     e->tm.t_read = rpi_now() - t0;
     e->tm.rss_read = rpi_peak_rss_mib();
     if (e->progress_fn && st == RP_OK) {

@@ -32,7 +32,7 @@ rp_status rp_engine_boilerplate(const rp_engine *e, size_t i, const rp_range **o
         void *p = s->ranges;
         RP_TRY(rpi_array_reserve(e->alloc, &p, &s->cap_ranges, sizeof *s->ranges, m + 1));
         s->ranges = p;
-        s->ranges[m++] = (rp_range){ln->byte_start, ln->byte_end};
+        s->ranges[m++] = (rp_range){sd->off[2 * ln->tok_start], sd->off[2 * ln->tok_end - 1]};
     }
     *out = s->ranges;
     *n = m;

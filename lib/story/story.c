@@ -3,6 +3,9 @@
  * each) over a plain input and owns the result. */
 #include <stdarg.h> /* va_list */
 #include <stdio.h>  /* vsnprintf */
+#if defined(__GLIBC__)
+#include <malloc.h> /* malloc_trim */
+#endif
 #include "steps_internal.h"
 #include "common/parallel_internal.h"
 
@@ -28,6 +31,23 @@ static rp_status weights(struct rpi_story *s)
         s->doc_w[i + 1] = s->doc_w[i] + (sd ? sd->n_tok : 0) + 64;
     }
     return RP_OK;
+}
+
+/* A step's scratch freed, the C library keeps its pages (blocks under its adaptive mmap
+ * threshold, up to 32 MiB, come from a heap it does not shrink), while the next step's
+ * arenas and large arrays are new pages: the freed ones would add to the peak (100k
+ * documents: 568 -> 529 MiB with this). Given back after the steps with the largest
+ * scratch, when it is large: every page given back is zeroed again when it is next used
+ * (on Reuters, 4M tokens, page clearing went from 3.4% to 6.5% of the profile). */
+#define GIVE_BACK_TOKENS (16u << 20)
+static void give_back(const struct rpi_story *s)
+{
+#if defined(__GLIBC__)
+    if ((!s->in.alloc || !s->in.alloc->alloc) && s->unit_w[s->in.n_units] > GIVE_BACK_TOKENS)
+        (void)malloc_trim(0);
+#else
+    (void)s;
+#endif
 }
 
 void rpi_story_error(struct rpi_story *s, const char *fmt, ...)
@@ -60,6 +80,7 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     double *ts = s->stats.t_steps, tk = t0;
 #define STEP(i) (ts[i] = rpi_now() - tk, tk += ts[i])
     RP_TRY(rpi_story_boilerplate(s));
+    give_back(s);
     STEP(0);
     RP_TRY(rpi_story_terms(s));
     if (s->n_docs_df < RPI_SMALL_COLLECTION) {
@@ -72,11 +93,13 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     struct cand *c = NULL;
     size_t nc = 0;
     RP_TRY(rpi_story_candidates(s, &c, &nc));
+    give_back(s);
     STEP(3);
     rp_status st = rpi_story_score_all(s, c, nc);
     rpi_free(s->in.alloc, c);
     RP_TRY(st);
     RP_TRY(rpi_story_lineage_all(s));
+    give_back(s);
     STEP(4);
     uint32_t *rep = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *rep);
     if (!rep) return RP_E_NOMEM;

@@ -42,6 +42,8 @@ struct rpi_story_in {
     uint32_t n_units;
     const struct rpi_edge *edges; /* verified near edges (candidates that are always scored) */
     size_t n_edges;
+    const struct rpi_sstore *stores; /* where the texts are when not in an arena (may be NULL) */
+    unsigned n_stores;
 };
 
 /* Figures of a run (for the summary). */
@@ -177,6 +179,7 @@ struct rpi_story {
     float *ndens;   /* unit -> share of its non-boilerplate tokens that are numbers */
     int caseless;   /* fewer than RPI_CASELESS of the units have names */
     struct rpi_bg bg; /* the background's common words (a small collection only) */
+    uint64_t cold_held; /* bytes of stored texts read since their maps were let go (atomic) */
     /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
     void *lin_scratch; /* rp_engine_compare's lineage scratch (rpi_story_lineage_scratch) */

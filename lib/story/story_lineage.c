@@ -47,6 +47,8 @@ struct lin_side {
 
 struct lin_scratch {
     struct lin_side side[2];
+    const struct rpi_story *s0; /* side 0 holds unit u0 of s0 (pairs come sorted by their */
+    uint32_t u0;                /* first unit: a unit's side is built once for its pairs) */
     uint32_t *head; /* hash of side 0's terms: slot -> first entry + 1 */
     uint32_t *next; /* entry -> next entry + 1 with the same term */
     size_t cap_head, cap_next;
@@ -58,23 +60,6 @@ struct lin_scratch {
     float *best; /* Fenwick tree of chain values over side 1's sentences */
     size_t cap_best;
 };
-
-static int sentence_break(const char *text, uint32_t from, uint32_t to)
-{
-    for (uint32_t k = from; k < to; k++) {
-        const unsigned char c = (unsigned char)text[k];
-        if (c == '\n' || c == '!' || c == '?') return 1;
-        if (c == '.' && (k + 1 >= to || text[k + 1] == ' ' || text[k + 1] == '\n')) return 1;
-        /* U+3002 ideographic full stop, U+FF01 and U+FF1F fullwidth ! and ? */
-        if (c == 0xE3 && k + 2 < to && (unsigned char)text[k + 1] == 0x80 &&
-            (unsigned char)text[k + 2] == 0x82)
-            return 1;
-        if (c == 0xEF && k + 2 < to && (unsigned char)text[k + 1] == 0xBC &&
-            ((unsigned char)text[k + 2] == 0x81 || (unsigned char)text[k + 2] == 0x9F))
-            return 1;
-    }
-    return 0;
-}
 
 /* Side x from unit u: its sentences with their distinct weighted terms and masses. */
 static rp_status lin_side_build(const struct rpi_story *s, const rp_alloc *al, uint32_t u,
@@ -88,9 +73,7 @@ static rp_status lin_side_build(const struct rpi_story *s, const rp_alloc *al, u
     uint32_t start = 0; /* first entry of the current sentence */
     int open = 0;
     for (uint32_t i = 0; i < sd->n_tok; i++) {
-        if (i > 0 && open && sentence_break(sd->text, sd->off[2 * i - 1], sd->off[2 * i])) {
-            open = 0;
-        }
+        if (i > 0 && open && rpi_sdoc_brk(sd, i)) open = 0; /* read from the text at build */
         if (open && x->n - start >= LIN_MAX_TERMS) open = 0;
         const uint32_t term = sd->tok[i];
         if (!term) continue; /* boilerplate */
@@ -162,7 +145,13 @@ int rpi_story_lineage(const struct rpi_story *s, void *scratch, uint32_t u, uint
     struct lin_scratch *w = scratch;
     const rp_alloc *al = s->in.alloc;
     struct lin_side *x = &w->side[0], *y = &w->side[1];
-    if (lin_side_build(s, al, u, x) != RP_OK || lin_side_build(s, al, v, y) != RP_OK) return -1;
+    if (w->s0 != s || w->u0 != u) {
+        w->s0 = NULL;
+        if (lin_side_build(s, al, u, x) != RP_OK) return -1;
+        w->s0 = s;
+        w->u0 = u;
+    }
+    if (lin_side_build(s, al, v, y) != RP_OK) return -1;
     if (!x->n_sent || !y->n_sent) return 0;
     /* hash side 0's terms to their entries */
     size_t cap = 16;

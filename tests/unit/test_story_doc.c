@@ -33,7 +33,7 @@ static void build(struct built *b, const char *text, const char *title)
     doc.title = title;
     rp_norm_result nr;
     assert_int_equal(rp_normalizer_run(b->norm, text, doc.text_size, &nr), RP_OK);
-    assert_int_equal(rpi_sdoc_build(&b->arena, &doc, &nr, b->tnorm, &b->sd), RP_OK);
+    assert_int_equal(rpi_sdoc_build(&b->arena, &doc, &nr, b->tnorm, NULL, &b->sd), RP_OK);
 }
 
 static void release(struct built *b)
@@ -133,8 +133,8 @@ static void test_offsets_and_lines(void **state)
     assert_int_equal(b.sd->lines[1].tok_start, 1);
     assert_int_equal(b.sd->lines[1].tok_end, 4);
     assert_int_equal(b.sd->lines[2].tok_start, 4);
-    assert_int_equal(b.sd->lines[2].byte_start, strstr(text, "second") - text);
-    assert_int_equal(b.sd->lines[2].byte_end, strstr(text, "line\n") - text + 4);
+    assert_int_equal(b.sd->off[2 * b.sd->lines[2].tok_start], strstr(text, "second") - text);
+    assert_int_equal(b.sd->off[2 * b.sd->lines[2].tok_end - 1], strstr(text, "line\n") - text + 4);
     /* the same words on a line give the same hash, other words another */
     struct built c;
     build(&c, "Advertisement\nother words\n", NULL);
@@ -144,6 +144,82 @@ static void test_offsets_and_lines(void **state)
     release(&b);
 }
 
+/* Sentence breaks are read from the bytes between tokens when the text is built (S5b reads
+ * them without the text): a line break, ! ?, a full stop before a space or filling the gap
+ * (the rule S5b always had: 2.5 breaks too), an ideographic full stop; not a comma. */
+static void test_sentence_breaks(void **state)
+{
+    (void)state;
+    struct built b;
+    const char *text = "Rates rose 2.5 pct. Banks cut, then\nwhy? No!Yes \xe3\x80\x82" "end";
+    build(&b, text, NULL);
+    /* tokens: Rates rose 2 5 pct Banks cut then why No Yes end */
+    assert_int_equal(b.sd->n_tok, 12);
+    const int want[12] = {0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1, 1};
+    for (uint32_t i = 1; i < b.sd->n_tok; i++) {
+        if (rpi_sdoc_brk(b.sd, i) != want[i])
+            fail_msg("token %u (byte %u): break %d", i, b.sd->off[2 * i], rpi_sdoc_brk(b.sd, i));
+    }
+    release(&b);
+}
+
+/* With a store the text and offsets leave the arena for the store's file and come back by
+ * its map, equal to what the arena keeps; several texts in one file stay apart. */
+static void test_store(void **state)
+{
+    (void)state;
+    const char *texts[3] = {"First text, with Names.\nAnd a second line",
+                            "", "x"};
+    rp_norm_params np;
+    rp_norm_params_default(&np);
+    rp_normalizer *norm;
+    assert_int_equal(rp_normalizer_create(&norm, &np, NULL), RP_OK);
+    struct rpi_sstore st;
+    char msg[256];
+    assert_int_equal(rpi_sstore_open(&st, 0, NULL, NULL, msg, sizeof msg), RP_OK);
+    struct rpi_arena ar;
+    rpi_arena_init(&ar, NULL);
+    struct rpi_sdoc *sd[3];
+    for (int k = 0; k < 3; k++) {
+        rp_doc doc;
+        memset(&doc, 0, sizeof doc);
+        doc.text = texts[k];
+        doc.text_size = strlen(texts[k]);
+        rp_norm_result nr;
+        assert_int_equal(rp_normalizer_run(norm, doc.text, doc.text_size, &nr), RP_OK);
+        assert_int_equal(rpi_sdoc_build(&ar, &doc, &nr, NULL, &st, &sd[k]), RP_OK);
+        assert_null(sd[k]->text); /* not in memory until mapped */
+        assert_int_equal(sd[k]->cold_file, 1);
+    }
+    assert_int_equal(rpi_sstore_map(&st, msg, sizeof msg), RP_OK);
+    for (int k = 0; k < 3; k++) {
+        rpi_sstore_attach(&st, sd[k]);
+        struct built b;
+        build(&b, texts[k], NULL);
+        assert_int_equal(sd[k]->text_size, b.sd->text_size);
+        assert_memory_equal(sd[k]->text, texts[k], sd[k]->text_size + 1); /* with its NUL */
+        assert_int_equal(sd[k]->n_tok, b.sd->n_tok);
+        if (b.sd->n_tok) {
+            assert_memory_equal(sd[k]->off, b.sd->off, 2 * b.sd->n_tok * sizeof *b.sd->off);
+            assert_memory_equal(sd[k]->tok, b.sd->tok, b.sd->n_tok * sizeof *b.sd->tok);
+            assert_memory_equal(sd[k]->tflags, b.sd->tflags, b.sd->n_tok);
+        }
+        release(&b);
+    }
+    /* letting the map go (forced: the count starts at the budget) never changes what is read */
+    uint64_t held = RPI_SSTORE_HELD;
+    rpi_sdoc_release(&st, 1, &held, sd[0]);
+    assert_true(held == 0); /* released: the count starts over */
+    assert_memory_equal(sd[0]->text, texts[0], sd[0]->text_size + 1);
+    rpi_sdoc_release(&st, 1, &held, sd[2]);
+    assert_true(held > 0 && held < RPI_SSTORE_HELD); /* counted, not released */
+    assert_memory_equal(sd[2]->text, texts[2], sd[2]->text_size + 1);
+    rpi_sstore_close(&st);
+    rpi_sstore_close(&st); /* twice is harmless */
+    rpi_arena_free(&ar);
+    rp_normalizer_free(norm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +227,8 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_title_case),
         cmocka_unit_test(test_offsets_and_lines),
+        cmocka_unit_test(test_sentence_breaks),
+        cmocka_unit_test(test_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
