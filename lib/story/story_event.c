@@ -45,6 +45,11 @@ struct ev {
     struct fedge *e; /* family pairs with their centroid similarity */
     size_t ne, cap_e;
     uint32_t *ev; /* family -> event (a family number: the event's first family) */
+    /* two buffers of event centroids or sums (coff[nf] terms each), one the current, one being
+     * built; the merge and the refinement share them (fresh ones for each: page faults of the
+     * event level on Reuters-21578 12,350 instead of 12,091) */
+    uint32_t *sterm[2];
+    float *sw[2];
 };
 
 /* The defaults, one set for headlines, snippets, tweets and articles, measured with
@@ -499,16 +504,16 @@ static rp_status agglomerate(struct ev *v)
     size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
     uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
     size_t *xoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *xoff); /* event centroids */
-    uint32_t *xterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xterm);
-    float *xw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xw);
+    uint32_t *xterm = v->sterm[0];
+    float *xw = v->sw[0];
     uint64_t *keys = rpi_malloc(al, (v->ne + 1) * sizeof *keys);
     struct emerge *xm = rpi_malloc(al, (v->ne + 1) * sizeof *xm);
     uint8_t *used = rpi_malloc(al, (size_t)nf + 1);
     uint8_t *changed = rpi_malloc(al, (size_t)nf + 1); /* event -> merged last round */
     int64_t *elo = rpi_malloc(al, ((size_t)nf + 1) * sizeof *elo);
     int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
-    uint32_t *yterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yterm); /* being built */
-    float *yw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yw);
+    uint32_t *yterm = v->sterm[1]; /* being built */
+    float *yw = v->sw[1];
     double *kc = rpi_malloc(al, (v->ne + 1) * sizeof *kc);
     size_t *gk = rpi_malloc(al, (v->ne + 2) * sizeof *gk);
     uint64_t *gw = rpi_malloc(al, (v->ne + 2) * sizeof *gw);
@@ -623,16 +628,14 @@ done:
     rpi_free(al, eoff);
     rpi_free(al, emem);
     rpi_free(al, xoff);
-    rpi_free(al, xterm);
-    rpi_free(al, xw);
+
     rpi_free(al, keys);
     rpi_free(al, xm);
     rpi_free(al, used);
     rpi_free(al, changed);
     rpi_free(al, elo);
     rpi_free(al, ehi);
-    rpi_free(al, yterm);
-    rpi_free(al, yw);
+
     rpi_free(al, kc);
     rpi_free(al, gk);
     rpi_free(al, gw);
@@ -702,8 +705,8 @@ static rp_status refine(struct ev *v)
     size_t *aoff = rpi_calloc(al, (size_t)nf + 2, sizeof *aoff); /* family adjacency */
     uint32_t *adj = rpi_malloc(al, (2 * v->ne + 1) * sizeof *adj);
     size_t *xoff = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xoff); /* event sums */
-    uint32_t *xterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xterm);
-    float *xw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *xw);
+    uint32_t *xterm = v->sterm[0];
+    float *xw = v->sw[0];
     double *xn2 = rpi_malloc(al, ((size_t)nf + 1) * sizeof *xn2);
     size_t *eoff = rpi_malloc(al, ((size_t)nf + 2) * sizeof *eoff);
     uint32_t *emem = rpi_malloc(al, ((size_t)nf + 1) * sizeof *emem);
@@ -718,8 +721,8 @@ static rp_status refine(struct ev *v)
     uint8_t *drift = rpi_malloc(al, (size_t)nf + 1); /* event -> moved enough to re-weigh */
     double *ew = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ew);          /* old event -> weight */
     double *mw = rpi_malloc(al, ((size_t)nf + 1) * sizeof *mw);          /* -> weight moved */
-    uint32_t *yterm = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yterm); /* being built */
-    float *yw = rpi_malloc(al, (v->coff[nf] + 1) * sizeof *yw);
+    uint32_t *yterm = v->sterm[1];                                       /* being built */
+    float *yw = v->sw[1];
     const size_t nqmax = 2 * v->ne + nf + 1;
     double *qc = rpi_malloc(al, nqmax * sizeof *qc);
     uint64_t *pq = rpi_malloc(al, nqmax * sizeof *pq); /* last round's pairs and cosines */
@@ -911,8 +914,7 @@ done:
     rpi_free(al, aoff);
     rpi_free(al, adj);
     rpi_free(al, xoff);
-    rpi_free(al, xterm);
-    rpi_free(al, xw);
+
     rpi_free(al, xn2);
     rpi_free(al, eoff);
     rpi_free(al, emem);
@@ -922,8 +924,7 @@ done:
     rpi_free(al, q);
     rpi_free(al, dirty);
     rpi_free(al, left);
-    rpi_free(al, yterm);
-    rpi_free(al, yw);
+
     rpi_free(al, elo);
     rpi_free(al, ehi);
     rpi_free(al, qc);
@@ -969,6 +970,10 @@ static void free_ev(struct ev *v)
     rpi_free(al, v->slot);
     rpi_free(al, v->e);
     rpi_free(al, v->ev);
+    for (int i = 0; i < 2; i++) {
+        rpi_free(al, v->sterm[i]);
+        rpi_free(al, v->sw[i]);
+    }
 }
 
 rp_status rpi_story_events(struct rpi_story *s)
@@ -1015,6 +1020,14 @@ rp_status rpi_story_events(struct rpi_story *s)
         v.fmem[v.foff[v.ufam[u] + 1]++] = u;
     RP_TRY_GOTO(st, centroids(&v), done);
     RP_TRY_GOTO(st, family_pairs(&v), done);
+    for (int i = 0; i < 2; i++) {
+        v.sterm[i] = rpi_malloc(al, (v.coff[v.nf] + 1) * sizeof *v.sterm[i]);
+        v.sw[i] = rpi_malloc(al, (v.coff[v.nf] + 1) * sizeof *v.sw[i]);
+        if (!v.sterm[i] || !v.sw[i]) {
+            st = RP_E_NOMEM;
+            goto done;
+        }
+    }
     RP_TRY_GOTO(st, agglomerate(&v), done);
     RP_TRY_GOTO(st, refine(&v), done);
     /* each event's representative family */
