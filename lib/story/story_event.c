@@ -7,7 +7,8 @@
  * for units), scored by centroid cosine. Events then form by centroid linkage (agglomerative
  * merging, strongest pair first, each event once a round so that every merge is re-checked
  * against the merged centroid: merge_clusters in S6 does the same for stories) and are refined
- * by Lloyd's k-means step (Lloyd 1982) restricted to the events a family is paired with. No
+ * by Lloyd's k-means step (Lloyd 1982) restricted to the events a family is paired with (and
+ * that share two of its terms; a lone one-unit report moves at a lower cosine). No
  * number of events is given; merging never links two events through one pair of families, so
  * a chain of pairwise-similar reports does not become one event unless the centroids agree.
  * Every step is deterministic and independent of the thread count. docs/internals/story.md
@@ -198,25 +199,13 @@ static inline double dot_dense(const float *dense, const uint32_t *bt, const flo
     return d0 + d1;
 }
 
-/* dot_dense, and how many of the terms bt the scattered vector has (in *shared). */
-static inline double dot_dense_shared(const float *dense, const uint32_t *bt, const float *bw,
-                                      size_t bn, size_t *shared)
+/* How many of the terms bt the vector scattered in dense has, up to at most. */
+static inline size_t shared_terms(const float *dense, const uint32_t *bt, size_t bn, size_t at_most)
 {
-    double d0 = 0, d1 = 0;
-    size_t n = 0, j = 0;
-    for (; j + 1 < bn; j += 2) {
-        const float x = dense[bt[j]], y = dense[bt[j + 1]];
-        d0 += (double)x * bw[j];
-        d1 += (double)y * bw[j + 1];
-        n += (x != 0) + (y != 0);
-    }
-    if (j < bn) {
-        const float x = dense[bt[j]];
-        d0 += (double)x * bw[j];
-        n += x != 0;
-    }
-    *shared = n;
-    return d0 + d1;
+    size_t n = 0;
+    for (size_t j = 0; j < bn && n < at_most; j++)
+        n += dense[bt[j]] != 0;
+    return n;
 }
 
 /* Cosine of centroid a (scattered in dense) and centroid b. */
@@ -685,17 +674,21 @@ static rp_status weigh_range(void *ctx, size_t lo, size_t hi, unsigned t)
             if (e != v->ev[f] && too_long(v, r->elo[e], r->ehi[e], v->fdate[f], v->fdate[f]))
                 continue;
             const double fw = v->fsize[f]; /* a family weighs its units */
-            size_t shared;
-            double dot = dot_dense_shared(dense, v->cterm + v->coff[f], v->cw + v->coff[f],
-                                          v->coff[f + 1] - v->coff[f], &shared);
-            /* another event must share two terms with f (RPI_EVENT_SHARED) */
-            if (e != v->ev[f] && shared < RPI_EVENT_SHARED) continue;
+            const uint32_t *ft = v->cterm + v->coff[f];
+            const size_t fn = v->coff[f + 1] - v->coff[f];
+            double dot = dot_dense(dense, ft, v->cw + v->coff[f], fn);
             double n2 = r->xn2[e];
             if (e == v->ev[f]) { /* the event without f */
                 n2 = n2 - 2 * fw * dot + fw * fw;
                 dot -= fw;
             }
-            r->c[k] = n2 > 1e-12 ? dot / sqrt(n2) : 0;
+            const double c = n2 > 1e-12 ? dot / sqrt(n2) : 0;
+            /* another event must share two terms with f (RPI_EVENT_SHARED); counted only where
+             * the cosine could make f move (from RPI_EVENT_FLOOR): below it no choice changes */
+            if (e != v->ev[f] && c >= RPI_EVENT_FLOOR &&
+                shared_terms(dense, ft, fn, RPI_EVENT_SHARED) < RPI_EVENT_SHARED)
+                continue;
+            r->c[k] = c;
         }
         for (size_t i = r->xoff[e]; i < r->xoff[e + 1]; i++)
             dense[r->xterm[i]] = 0;
