@@ -5,7 +5,9 @@
 # event in independent words, an unrelated text and background texts. At --level event they
 # are one event of two families: the second family's original is `related` to the event's
 # representative, no relation crosses families otherwise, dedup keeps one document per
-# family; the story level keeps the two families apart and prints no "family".
+# family; the story level keeps the two families apart and prints no "family". With one more
+# text: one that shares only the town's name stays out of the event, a lone one that shares two
+# of its words (a weak cosine) joins it.
 source "$(dirname "$0")/common.bash"
 python3 "$SRCDIR/tests/cli/event_synth.py" "$T/c.jsonl"
 "$REPRINT" cluster --quiet --level event -o "$T/e.jsonl" "$T/c.jsonl"
@@ -51,6 +53,21 @@ assert data["level"] == "event" and data["rels"][-1] == "related", data["rels"]
 docs = data["docs"]
 groups = [[docs[i][0] for i in c["m"]] for c in data["clusters"]]
 assert ["a-orig", "a-cut", "b-orig", "b-copy"] in groups, groups
+PY
+# moving a family in the refinement: a text sharing one word with an event (the town) does
+# not join it; a text alone sharing two (the town, its school) joins at the pairs' floor
+for x in one lone; do
+    python3 "$SRCDIR/tests/cli/event_synth.py" "$T/c_$x.jsonl" "$x"
+    "$REPRINT" cluster --quiet --level event -o "$T/e_$x.jsonl" "$T/c_$x.jsonl"
+done
+python3 - "$T/e_one.jsonl" "$T/e_lone.jsonl" <<'PY' || fail "event level: moving a family"
+import json, sys
+one = {o["id"]: o for o in map(json.loads, open(sys.argv[1]))}
+lone = {o["id"]: o for o in map(json.loads, open(sys.argv[2]))}
+assert one["x-one"]["cluster"] != one["a-orig"]["cluster"], one["x-one"]
+assert one["b-orig"]["cluster"] == one["a-orig"]["cluster"], one["b-orig"]
+assert lone["x-lone"]["cluster"] == lone["a-orig"]["cluster"], lone["x-lone"]
+assert lone["x-lone"]["relation"] == "related", lone["x-lone"]
 PY
 grep -q '^event: same event (a-orig), different families (a-orig, b-orig)$' "$T/x.txt" ||
     fail "explain: $(cat "$T/x.txt")"

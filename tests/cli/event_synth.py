@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # The event level's synthetic collection (tests/cli/event_level.sh), written for the test:
+#   event_synth.py OUT [one|lone]   (one|lone: with one more text, below)
 import json, sys, random
 
 # Two version families reporting one event in independent words, an unrelated text, and
@@ -42,6 +43,14 @@ glue = "the a of in on and to for with at by from was is were has said after".sp
 for i in range(60):
     t = " ".join(rnd.choice(words) + " " + rnd.choice(glue) for _ in range(30)) + "."
     docs.append(("bg%02d" % i, t, "2024-0%d-1%d" % (1 + i % 9, i % 10)))
+# one: a short text that shares one word with the flood (the town) and nothing else of it;
+# lone: a text alone that names the town and its school among twenty other words (two terms
+# shared, a weak cosine): the refinement's rules for moving a family (story_event.c)
+EXTRA = {"one": "Dunmore market trade price bank council",
+         "lone": "Dunmore market trade price bank council school road bridge festival museum "
+                 "library garden harvest farmer factory engine railway station harbour"}
+if len(sys.argv) > 2:
+    docs.append(("x-" + sys.argv[2], EXTRA[sys.argv[2]], "2024-03-05"))
 with open(sys.argv[1], "w") as f:
     for i, t, d in docs:
         f.write(json.dumps({"id": i, "text": t, "date": d}) + "\n")
