@@ -258,6 +258,30 @@ RPI_FUNC rp_status rpi_ixs_compare(rp_index *ix, uint64_t doc_a, uint64_t doc_b,
  * known the whole collection from the start. One write transaction. */
 RPI_FUNC rp_status rpi_ixs_replace_all(rp_index *ix);
 
+/* The LMDB calls of the add path (index_view.c). Without an overlay they are mdb_get,
+ * mdb_put (flags passed on), mdb_del (v NULL: every value) and a dupsort cursor; under
+ * rpi_ovl_begin the writes of this thread's transaction txn go to memory and its reads see
+ * them, so a query runs the add path in a read transaction. Return codes are LMDB's. */
+RPI_FUNC int rpi_tx_get(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks, MDB_val *out);
+RPI_FUNC int rpi_tx_put(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks, const void *v,
+                        size_t vs, unsigned flags);
+RPI_FUNC int rpi_tx_del(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks, const void *v,
+                        size_t vs);
+/* Append the first max values of dupsort key k, in LMDB's order, to out (elements of the
+ * databases's value size). */
+RPI_FUNC rp_status rpi_tx_dups(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks,
+                               size_t max, struct rpi_vec *out);
+/* Entries of a non-dup database (mdb_stat), the overlay's included. */
+RPI_FUNC rp_status rpi_tx_entries(rp_index *ix, MDB_txn *txn, int db, uint64_t *n);
+/* Layer a private overlay over read transaction txn on this thread, until rpi_ovl_end. */
+RPI_FUNC rp_status rpi_ovl_begin(rp_index *ix, MDB_txn *txn);
+RPI_FUNC void rpi_ovl_end(void);
+
+/* rp_index_commit through the group-commit queue, a dry run too (the write transaction, then
+ * aborted: what queries did before they ran in read transactions; tests compare the two). */
+RPI_FUNC rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run,
+                                        rp_index_result **res);
+
 /* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
 struct rpi_counters {
     uint64_t next_doc, next_unit, n_empty;

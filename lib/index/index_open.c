@@ -203,6 +203,9 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
     int rc = mdb_env_create(&ix->env);
     if (rc) return rpi_ix_mdb(rc, "mdb_env_create");
     mdb_env_set_maxdbs(ix->env, DB_COUNT + 2);
+    /* one reader slot per read transaction open at once (MDB_NOTLS): a query, a GET or a stats
+     * holds one while it runs; `reprint serve --threads` is at most 256, so 510 leaves room
+     * for export/stats processes beside it. Past it a read fails with MDB_READERS_FULL. */
     mdb_env_set_maxreaders(ix->env, 510);
     if (map_size) {
         rc = mdb_env_set_mapsize(ix->env, (size_t)map_size);

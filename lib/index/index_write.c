@@ -26,24 +26,22 @@ int rpi_ix_put(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val
 {
     unsigned char kb[8];
     put_be64(kb, key);
-    MDB_val k = {8, kb}, v = {size, (void *)val};
-    return mdb_put(txn, ix->dbi[db], &k, &v, 0);
+    return rpi_tx_put(ix, txn, db, kb, 8, val, size, 0);
 }
 
 int rpi_ix_del(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
 {
     unsigned char kb[8];
     put_be64(kb, key);
-    MDB_val k = {8, kb}, v = {size, (void *)val};
-    const int rc = mdb_del(txn, ix->dbi[db], &k, val ? &v : NULL);
+    const int rc = rpi_tx_del(ix, txn, db, kb, 8, val, size);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static rp_status counters_get(rp_index *ix, MDB_txn *txn, struct rpi_counters *c)
 {
     memset(c, 0, sizeof *c);
-    MDB_val k = {8, (void *)"counters"}, v;
-    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    MDB_val v;
+    const int rc = rpi_tx_get(ix, txn, DB_META, "counters", 8, &v);
     if (rc == MDB_NOTFOUND) return RP_OK;
     if (rc) return rpi_ix_mdb(rc, "counters");
     if (v.mv_size < 24) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad counters");
@@ -60,8 +58,7 @@ static int counters_put(rp_index *ix, MDB_txn *txn, const struct rpi_counters *c
     put_le64(b, c->next_doc);
     put_le64(b + 8, c->next_unit);
     put_le64(b + 16, c->n_empty);
-    MDB_val k = {8, (void *)"counters"}, v = {24, b};
-    return mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+    return rpi_tx_put(ix, txn, DB_META, "counters", 8, b, 24, 0);
 }
 
 #define TRY_MDB(expr, what)                                                                        \
@@ -121,10 +118,10 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
     struct rpi_edge *edges = NULL;
     size_t *idoff = NULL;
     uint64_t *cdocs = NULL;
-    MDB_cursor *cur = NULL;
+    struct rpi_vec nb; /* one unit's edges: neighbour BE + score */
+    rpi_vec_init(&nb, 12, al);
     rp_status st = RP_OK;
-    int rc = mdb_cursor_open(txn, ix->dbi[DB_EDGES], &cur);
-    if (rc) return rpi_ix_mdb(rc, "cursor");
+    int rc;
     for (size_t i = 0; i < seeds->cap; i++) {
         const uint64_t s = seeds->keys[i];
         MDB_val uv;
@@ -138,22 +135,18 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         const uint64_t u = RPI_VEC_AT(&units, uint64_t, i);
         unsigned char kb[8];
         put_be64(kb, u);
-        MDB_val k = {8, kb}, v;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-        while (rc == 0) {
-            const uint64_t w = get_be64(v.mv_data);
+        nb.len = 0;
+        RP_TRY_GOTO(st, rpi_tx_dups(ix, txn, DB_EDGES, kb, 8, SIZE_MAX, &nb), out);
+        for (size_t j = 0; j < nb.len; j++) {
+            const unsigned char *v = (const unsigned char *)nb.ptr + 12 * j;
+            const uint64_t w = get_be64(v);
             int found;
             RP_TRY_GOTO(st, rpi_umap_put(&loc, w, (uint32_t)units.len, &found, NULL), out);
             if (!found) RP_TRY_GOTO(st, rpi_vec_push(&units, &w), out);
             if (u < w) {
-                struct rawedge e = {u, w, get_f32((const unsigned char *)v.mv_data + 8)};
+                struct rawedge e = {u, w, get_f32(v + 8)};
                 RP_TRY_GOTO(st, rpi_vec_push(&raw, &e), out);
             }
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
-        }
-        if (rc != MDB_NOTFOUND) {
-            st = rpi_ix_mdb(rc, "edges");
-            goto out;
         }
     }
     const size_t n = units.len;
@@ -237,7 +230,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         if (rc) st = rpi_ix_mdb(rc, "write cluster");
     }
 out:
-    if (cur) mdb_cursor_close(cur);
+    rpi_vec_free(&nb);
     rpi_umap_free(&loc);
     rpi_umap_free(&byleader);
     rpi_vec_free(&units);
@@ -279,33 +272,21 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         const int rc = rpi_ix_put(ix, txn, DB_SIGS, u, sb, k * 4);
         rpi_free(ix->alloc, sb);
         TRY_MDB(rc, "signature");
-        MDB_cursor *cur;
-        TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_BANDS], &cur), "cursor");
         cands->len = 0;
         int rc2 = 0;
         for (uint32_t b = 0; b < c->bands && !rc2; b++) {
             unsigned char bk[12];
             band_key(ix, d->sig, b, bk);
-            MDB_val key = {12, bk}, v;
-            size_t seen = 0;
-            int g = mdb_cursor_get(cur, &key, &v, MDB_SET_KEY);
             /* a bucket's first max_bucket units (in content order) are candidates */
-            while (g == 0 && seen < c->max_bucket) {
-                const uint64_t w = get_be64(v.mv_data);
-                if (rpi_vec_push(cands, &w) != RP_OK) {
-                    mdb_cursor_close(cur);
-                    return RP_E_NOMEM;
-                }
-                seen++;
-                g = mdb_cursor_get(cur, &key, &v, MDB_NEXT_DUP);
+            const size_t from = cands->len;
+            RP_TRY(rpi_tx_dups(ix, txn, DB_BANDS, bk, 12, c->max_bucket, cands));
+            for (size_t j = from; j < cands->len; j++) { /* stored big-endian */
+                uint64_t *w = &RPI_VEC_AT(cands, uint64_t, j);
+                *w = get_be64((const unsigned char *)w);
             }
-            if (g && g != MDB_NOTFOUND) rc2 = g;
-            MDB_val pv = {8, ub};
-            key = (MDB_val){12, bk};
-            if (!rc2) rc2 = mdb_put(txn, ix->dbi[DB_BANDS], &key, &pv, MDB_NODUPDATA);
+            rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
             if (rc2 == MDB_KEYEXIST) rc2 = 0;
         }
-        mdb_cursor_close(cur);
         TRY_MDB(rc2, "bands");
         uint64_t *cv = cands->ptr;
         if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
@@ -378,8 +359,8 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
         unsigned char hk[16];
         put_le64(hk, d->h0);
         put_le64(hk + 8, d->h1);
-        MDB_val k = {16, hk}, v;
-        int rc = mdb_get(txn, ix->dbi[DB_CONTENTS], &k, &v);
+        MDB_val v;
+        int rc = rpi_tx_get(ix, txn, DB_CONTENTS, hk, 16, &v);
         unsigned char rec[UNIT_SIZE];
         if (rc == 0) { /* an exact copy of stored content */
             unit = get_le64(v.mv_data);
@@ -398,8 +379,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
             unit = ctr->next_unit++;
             unsigned char ub[8];
             put_le64(ub, unit);
-            v = (MDB_val){8, ub};
-            TRY_MDB(mdb_put(txn, ix->dbi[DB_CONTENTS], &k, &v, 0), "content");
+            TRY_MDB(rpi_tx_put(ix, txn, DB_CONTENTS, hk, 16, ub, 8, 0), "content");
             memset(rec, 0, sizeof rec);
             put_le64(rec + UNIT_H0, d->h0);
             put_le64(rec + UNIT_H1, d->h1);
@@ -435,8 +415,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
     TRY_MDB(rc, "document");
     unsigned char ik[8];
     put_le64(ik, rpi_ix_id_key(d->id, id_len));
-    MDB_val k = {8, ik}, v = {8, db};
-    TRY_MDB(mdb_put(txn, ix->dbi[DB_IDS], &k, &v, 0), "ids");
+    TRY_MDB(rpi_tx_put(ix, txn, DB_IDS, ik, 8, db, 8, 0), "ids");
     return RP_OK;
 }
 
@@ -612,11 +591,37 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
     }
 }
 
+/* A query on the caller's thread: the add path in a read transaction under a private overlay
+ * (index_view.c), so it neither waits for the writer nor takes its turn; it sees the last
+ * committed state, as a dry-run commit queued at that moment would. */
+static rp_status query_read(rp_index *ix, rp_index_batch *b, rp_index_result **res)
+{
+    MDB_txn *txn;
+    const int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
+    if (rc) return rpi_ix_mdb(rc, "begin");
+    rp_status st = rpi_ovl_begin(ix, txn);
+    if (st == RP_OK) st = apply_batch(ix, txn, b, 1, res);
+    rpi_ovl_end();
+    mdb_txn_abort(txn);
+    if (st == RP_E_NOMEM && !rp_index_errmsg(ix)[0])
+        rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+    return st;
+}
+
+rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+{
+    *res = NULL;
+    rpi_ix_clear();
+    if (ix->read_only) return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "index opened read-only");
+    if (dry_run) return query_read(ix, b, res);
+    return rpi_ix_commit_queued(ix, b, 0, res);
+}
+
 /* Group commit: the caller queues its batch and waits. A caller that finds no leader becomes
  * the leader: it takes every queued batch (its own among them), runs them as one group
  * (run_group) and wakes the others, each with its own result. Batches are applied in queue
  * order, so the results are those of serial commits in that order. */
-rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
 {
     *res = NULL;
     rpi_ix_clear();
