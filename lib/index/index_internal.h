@@ -223,6 +223,12 @@ RPI_FUNC int rpi_ix_del(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const 
 RPI_FUNC rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_t *terms,
                                     size_t n);
 
+/* Exact/near levels: term frequencies of new contents are pending until folded (index_write.c,
+ * "document frequencies"). Fold: count the pending lists in DB_TERMS, when TERMS_FOLD_UNITS
+ * units are pending or force. Pending: the distinct pending terms not in DB_TERMS yet. */
+RPI_FUNC rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force);
+RPI_FUNC rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new);
+
 /* story level (index_story.c). Add: after unit u (new content of d, record and star already
  * stored) has its signature and band postings; band holds the units sharing a band bucket. */
 RPI_FUNC rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u,

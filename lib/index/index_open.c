@@ -440,7 +440,18 @@ out:
     return st;
 }
 
-void rp_index_close(rp_index *ix) { ix_free(ix); }
+void rp_index_close(rp_index *ix)
+{
+    MDB_txn *txn; /* pending term frequencies counted in: an older build reads them as stored */
+    if (ix && !ix->read_only && ix->cfg.level != RP_LEVEL_STORY &&
+        mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
+        if (rpi_ix_terms_fold(ix, txn, 1) == RP_OK)
+            mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+    }
+    ix_free(ix);
+}
 
 rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
 {
@@ -458,7 +469,7 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
         if (i == DB_DOCS) out->n_docs = ms.ms_entries;
         if (i == DB_UNITS) out->n_units = ms.ms_entries;
         if (i == DB_EDGES) out->n_edges = ms.ms_entries / 2;
-        if (i == DB_TERMS) out->n_terms = ms.ms_entries;
+        if (i == DB_TERMS) out->n_terms = ms.ms_entries; /* + the pending, below */
     }
     MDB_envinfo ei;
     mdb_env_info(ix->env, &ei);
@@ -475,8 +486,15 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
             mdb_txn_abort(txn);
             return st;
         }
-    } else if (mdb_stat(txn, ix->dbi[DB_UTERMS], &ms) == 0) {
-        out->n_term_units = ms.ms_entries;
+    } else {
+        if (mdb_stat(txn, ix->dbi[DB_UTERMS], &ms) == 0) out->n_term_units = ms.ms_entries;
+        uint64_t pending = 0;
+        const rp_status st = rpi_ix_terms_pending(ix, txn, &pending);
+        if (st != RP_OK) {
+            mdb_txn_abort(txn);
+            return st;
+        }
+        out->n_terms += pending;
     }
     MDB_val k = {8, (void *)"counters"}, v;
     if (mdb_get(txn, ix->dbi[DB_META], &k, &v) == 0 && v.mv_size >= 24) {

@@ -321,10 +321,47 @@ terms:
     return rpi_ix_terms_add(ix, txn, u, d->terms, d->n_terms);
 }
 
+/* ---- document frequencies of terms ---------------------------------------------------------
+ * At the exact and near levels the frequencies in DB_TERMS are only counted for the statistics
+ * (`terms`); nothing clusters by them. Counting one content's ~100 distinct terms in place
+ * dirtied one random B-tree leaf each, about a third of the pages an add wrote (docs/index.md,
+ * "Cost of an add"). So these levels store a new content's term list (DB_UTERMS, appended) and
+ * leave its frequencies pending: DB_META "tpending" names the first unit not yet counted, and
+ * every TERMS_FOLD_UNITS new units the group commit counts the pending lists in at once, in
+ * key order (rpi_ix_terms_fold), as does closing a writable index. The statistics add the
+ * pending terms (rpi_ix_terms_pending), so `terms` is the same number as with counting in
+ * place. The story level scores by the frequencies, so it counts in place. */
+#define TERMS_FOLD_UNITS 1024
+#define TPENDING_KEY "tpending"
+
+static int terms_deferred(const rp_index *ix) { return ix->cfg.level != RP_LEVEL_STORY; }
+
+/* The first unit whose terms are not counted yet; RPI_IX_NONE when every one is. */
+static rp_status tpending_get(rp_index *ix, MDB_txn *txn, uint64_t *first)
+{
+    MDB_val v;
+    *first = RPI_IX_NONE;
+    const int rc = rpi_tx_get(ix, txn, DB_META, TPENDING_KEY, 8, &v);
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "pending terms");
+    if (v.mv_size != 8) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad pending terms");
+    *first = get_le64(v.mv_data);
+    return RP_OK;
+}
+
 rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_t *terms, size_t n)
 {
     /* document frequencies of terms, counted per content (docs/index.md) */
-    for (size_t i = 0; i < n; i++) {
+    if (terms_deferred(ix) && n) {
+        uint64_t first;
+        RP_TRY(tpending_get(ix, txn, &first));
+        if (first == RPI_IX_NONE) {
+            unsigned char b8[8];
+            put_le64(b8, u);
+            TRY_MDB(rpi_tx_put(ix, txn, DB_META, TPENDING_KEY, 8, b8, 8, 0), "pending terms");
+        }
+    }
+    for (size_t i = 0; i < n && !terms_deferred(ix); i++) {
         MDB_val tv;
         uint64_t df = 0;
         if (rpi_ix_get(ix, txn, DB_TERMS, terms[i], &tv) == RP_OK && tv.mv_size == 8)
@@ -343,6 +380,90 @@ rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_
         TRY_MDB(rc, "terms");
     }
     return RP_OK;
+}
+
+/* The pending term lists (units from *first on): each distinct term once in *count with its
+ * number of contents. */
+static rp_status terms_pending_count(rp_index *ix, MDB_txn *txn, uint64_t first,
+                                     struct rpi_umap *count)
+{
+    MDB_cursor *cur;
+    TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_UTERMS], &cur), "cursor");
+    unsigned char kb[8];
+    put_be64(kb, first);
+    MDB_val k = {8, kb}, v;
+    rp_status st = RP_OK;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0 && st == RP_OK; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        for (size_t i = 0; i + 8 <= v.mv_size && st == RP_OK; i += 8) {
+            uint32_t *n;
+            st = rpi_umap_ref(count, get_le64((const unsigned char *)v.mv_data + i), &n);
+            if (st == RP_OK) (*n)++;
+        }
+    mdb_cursor_close(cur);
+    if (st == RP_OK && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "terms");
+    return st;
+}
+
+rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new)
+{
+    *n_new = 0;
+    uint64_t first;
+    RP_TRY(tpending_get(ix, txn, &first));
+    if (first == RPI_IX_NONE) return RP_OK;
+    struct rpi_umap count;
+    rpi_umap_init(&count, ix->alloc);
+    rp_status st = terms_pending_count(ix, txn, first, &count);
+    for (size_t i = 0; i < count.cap && st == RP_OK; i++) {
+        MDB_val tv;
+        if (count.keys[i] == RPI_IX_NONE) continue;
+        const rp_status g = rpi_ix_get(ix, txn, DB_TERMS, count.keys[i], &tv);
+        if (g == RP_DONE) ++*n_new;
+        else if (g != RP_OK) st = g;
+    }
+    rpi_umap_free(&count);
+    return st;
+}
+
+rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force)
+{
+    uint64_t first;
+    struct rpi_counters ctr;
+    RP_TRY(tpending_get(ix, txn, &first));
+    if (first == RPI_IX_NONE) return RP_OK;
+    RP_TRY(counters_get(ix, txn, &ctr));
+    if (!force && ctr.next_unit - first < TERMS_FOLD_UNITS) return RP_OK;
+    struct rpi_umap count;
+    rpi_umap_init(&count, ix->alloc);
+    uint64_t *keys = NULL;
+    rp_status st = terms_pending_count(ix, txn, first, &count);
+    if (st == RP_OK) {
+        keys = rpi_malloc(ix->alloc, (count.len ? count.len : 1) * sizeof *keys);
+        if (!keys) st = RP_E_NOMEM;
+    }
+    size_t nk = 0;
+    for (size_t i = 0; i < count.cap && st == RP_OK; i++)
+        if (count.keys[i] != RPI_IX_NONE) keys[nk++] = count.keys[i];
+    if (st == RP_OK) rpi_qsort_u64(keys, nk); /* key order: neighbouring leaves, once each */
+    for (size_t i = 0; i < nk && st == RP_OK; i++) {
+        MDB_val tv;
+        uint64_t df = 0;
+        uint32_t add = 0;
+        rpi_umap_get(&count, keys[i], &add);
+        if (rpi_ix_get(ix, txn, DB_TERMS, keys[i], &tv) == RP_OK && tv.mv_size == 8)
+            df = get_le64(tv.mv_data);
+        unsigned char b8[8];
+        put_le64(b8, df + add);
+        const int rc = rpi_ix_put(ix, txn, DB_TERMS, keys[i], b8, 8);
+        if (rc) st = rpi_ix_mdb(rc, "terms");
+    }
+    if (st == RP_OK) {
+        const int rc = rpi_tx_del(ix, txn, DB_META, TPENDING_KEY, 8, NULL, 0);
+        if (rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "pending terms");
+    }
+    rpi_free(ix->alloc, keys);
+    rpi_umap_free(&count);
+    return st;
 }
 
 static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
@@ -578,6 +699,15 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         }
     }
     if (st != RP_OK) return; /* no transaction: every item has the error */
+    if (dirty) { /* in its own nested transaction: a failed fold is retried by a later group */
+        MDB_txn *child;
+        if (mdb_txn_begin(ix->env, txn, 0, &child) == 0) {
+            if (rpi_ix_terms_fold(ix, child, 0) == RP_OK)
+                mdb_txn_commit(child);
+            else
+                mdb_txn_abort(child);
+        }
+    }
     rpi_ix_clear();
     const rp_status cst = rpi_ix_end_write(ix, txn, RP_OK, dirty);
     if (cst == RP_OK) return;
@@ -715,9 +845,13 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
         TRY_MDB(rc, "bands");
     }
     TRY_MDB(rpi_ix_del(ix, txn, DB_SIGS, u, NULL, 0), "signature");
-    /* term frequencies */
+    /* term frequencies (not counted yet for a pending unit: only its list goes) */
+    uint64_t first_pending = RPI_IX_NONE;
+    if (terms_deferred(ix)) RP_TRY(tpending_get(ix, txn, &first_pending));
     MDB_val tv;
-    if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
+    if (u >= first_pending && rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
+        TRY_MDB(rpi_ix_del(ix, txn, DB_UTERMS, u, NULL, 0), "terms");
+    } else if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
         const size_t nt = tv.mv_size / 8;
         uint64_t *terms = rpi_malloc(ix->alloc, (nt ? nt : 1) * sizeof *terms);
         if (!terms) return RP_E_NOMEM;

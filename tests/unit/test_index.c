@@ -1070,6 +1070,77 @@ static void test_query_read(void **state)
     query_read_level(RP_LEVEL_STORY, RP_KEEP_LONGEST);
 }
 
+/* ---- pending term frequencies ----------------------------------------------------------------
+ * At the near level the term frequencies of new contents are pending until 1,024 units wait
+ * (folded by a group commit) or the index closes. `terms` must be the same number either way:
+ * checked against the index closed and reopened (everything counted) after adds, after removals
+ * of counted and of pending contents, past a fold, and 0 once every document is removed (a
+ * frequency counted twice would keep its term). */
+static void tp_add(rp_index *ix, unsigned from, unsigned to)
+{
+    static char text[1024];
+    for (unsigned k = from; k < to;) {
+        size_t n = 0;
+        for (; n < 8 && k < to; n++, k++) { /* batches of 8: about 190 commits */
+            g_rng = 977 + k;
+            size_t m = 0;
+            for (int w = 0; w < 30; w++)
+                m += (size_t)snprintf(text + m, sizeof text - m, "v%u ", rnd(20000));
+            char id[32];
+            snprintf(id, sizeof id, "p%u", k);
+            json_doc(g_json[n], sizeof g_json[n], id, text);
+        }
+        rp_index_result *res;
+        assert_int_equal(try_add(ix, g_jp, n, 0, &res), RP_OK);
+        rp_index_result_free(res);
+    }
+}
+
+static void tp_remove(rp_index *ix, unsigned from, unsigned to)
+{
+    for (unsigned k = from; k < to; k++) {
+        char id[32];
+        uint64_t n = 0;
+        snprintf(id, sizeof id, "p%u", k);
+        assert_int_equal(rp_index_remove_id(ix, id, &n), RP_OK);
+        assert_int_equal(n, 1);
+    }
+}
+
+/* n_terms now, then after close and reopen (counted in): equal */
+static uint64_t tp_check(rp_index **ix)
+{
+    rp_index_stats a, b;
+    stats(*ix, &a);
+    rp_index_close(*ix);
+    rp_index_error err;
+    char msg[256];
+    assert_int_equal(rp_index_open(ix, g_dir, NULL, &err, msg, sizeof msg), RP_OK);
+    stats(*ix, &b);
+    assert_int_equal(a.n_terms, b.n_terms);
+    assert_int_equal(a.n_docs, b.n_docs);
+    return a.n_terms;
+}
+
+static void test_terms_pending(void **state)
+{
+    (void)state;
+    rp_index *ix = create_with(RP_LEVEL_NEAR, NULL);
+    tp_add(ix, 0, 120);
+    const uint64_t t1 = tp_check(&ix);
+    assert_true(t1 > 2000); /* 30 words of 20,000 per document */
+    tp_add(ix, 120, 160);
+    tp_remove(ix, 0, 5);     /* counted */
+    tp_remove(ix, 150, 160); /* pending */
+    const uint64_t t2 = tp_check(&ix);
+    assert_true(t2 > t1);
+    tp_remove(ix, 5, 150);
+    assert_int_equal(tp_check(&ix), 0);
+    tp_add(ix, 160, 1300); /* a fold at 1,024 pending units, then pending again */
+    assert_true(tp_check(&ix) > t2);
+    rp_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1084,6 +1155,7 @@ int main(void)
         cmocka_unit_test(test_unique_ids),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_query_read),
+        cmocka_unit_test(test_terms_pending),
     };
     const int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (g_dir[0]) remove_dir();
