@@ -58,6 +58,31 @@ struct rpi_cq_item {
     char msg[512];
 };
 
+/* Band postings of units not folded into DB_BANDS yet (index_bandq.c). */
+struct rpi_bq_ent {
+    uint64_t key, unit;
+    uint32_t band, next; /* next: older entry of the same hash chain */
+};
+struct rpi_bandq {
+    pthread_mutex_t mu;     /* entries and heads */
+    pthread_rwlock_t snap;  /* shared by each query reading them, from before its snapshot */
+    struct rpi_bq_ent *ent; /* in the order appended (unit order) */
+    size_t len, cap;
+    uint32_t *head; /* hcap chains (a power of two) */
+    size_t hcap;
+};
+RPI_FUNC void rpi_bq_init(struct rpi_bandq *q);
+RPI_FUNC void rpi_bq_free(struct rpi_bandq *q, const rp_alloc *al);
+RPI_FUNC rp_status rpi_bq_push(struct rpi_bandq *q, const rp_alloc *al, uint32_t band,
+                               uint64_t key, uint64_t unit);
+RPI_FUNC size_t rpi_bq_mark(struct rpi_bandq *q);
+RPI_FUNC void rpi_bq_truncate(struct rpi_bandq *q, size_t mark); /* drop entries from mark on */
+/* Append to out (uint64_t) the units in [lo, hi) posted under (band, key), newest first. */
+RPI_FUNC rp_status rpi_bq_lookup(struct rpi_bandq *q, uint32_t band, uint64_t key, uint64_t lo,
+                                 uint64_t hi, struct rpi_vec *out);
+RPI_FUNC rp_status rpi_bq_collect(struct rpi_bandq *q, uint64_t lo, struct rpi_vec *out);
+RPI_FUNC void rpi_bq_prune(struct rpi_bandq *q, const rp_alloc *al, uint64_t lo, int wait);
+
 struct rp_index {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
@@ -72,6 +97,8 @@ struct rp_index {
     pthread_cond_t cq_cv;
     struct rpi_cq_item *cq_head, *cq_tail;
     int cq_leader;
+    struct rpi_bandq bq; /* band postings of units from DB_META "bpending" on */
+    uint64_t bq_folded_below; /* writer: units below it are in DB_BANDS (bq entries stale) */
     char *dir;
     rp_alloc alloc_copy;   /* rp_index_options.alloc, copied at open */
     const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free: every allocation of
@@ -228,6 +255,12 @@ RPI_FUNC rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, cons
  * units are pending or force. Pending: the distinct pending terms not in DB_TERMS yet. */
 RPI_FUNC rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force);
 RPI_FUNC rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new);
+/* Band postings pending in ix->bq written to DB_BANDS (when BANDS_FOLD_UNITS units wait, or
+ * force); *folded_below: every unit below it is in DB_BANDS after the commit (0: no fold).
+ * Load: ix->bq from the signatures of the pending units (at open). */
+RPI_FUNC rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force,
+                                     uint64_t *folded_below);
+RPI_FUNC rp_status rpi_ix_bands_load(rp_index *ix);
 
 /* story level (index_story.c). Add: after unit u (new content of d, record and star already
  * stored) has its signature and band postings; band holds the units sharing a band bucket. */
@@ -277,6 +310,8 @@ RPI_FUNC int rpi_tx_del(rp_index *ix, MDB_txn *txn, int db, const void *k, size_
  * databases's value size). */
 RPI_FUNC rp_status rpi_tx_dups(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks,
                                size_t max, struct rpi_vec *out);
+/* Is txn a query's read transaction under an overlay? */
+RPI_FUNC int rpi_tx_overlaid(MDB_txn *txn);
 /* Entries of a non-dup database (mdb_stat), the overlay's included. */
 RPI_FUNC rp_status rpi_tx_entries(rp_index *ix, MDB_txn *txn, int db, uint64_t *n);
 /* Layer a private overlay over read transaction txn on this thread, until rpi_ovl_end. */

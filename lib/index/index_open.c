@@ -277,6 +277,7 @@ static void ix_free(rp_index *ix)
     pthread_mutex_destroy(&ix->cq_mu);
     pthread_cond_destroy(&ix->cq_cv);
     const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
+    rpi_bq_free(&ix->bq, &alloc);
     rpi_bg_free(&ix->bg, &alloc);
     rpi_free(&alloc, ix->dir);
     rpi_free(&alloc, ix);
@@ -296,6 +297,7 @@ static rp_index *ix_new(const char *dir, const rp_alloc *alloc)
     pthread_mutex_init(&ix->write_mu, NULL);
     pthread_mutex_init(&ix->cq_mu, NULL);
     pthread_cond_init(&ix->cq_cv, NULL);
+    rpi_bq_init(&ix->bq);
     ix->dir = rpi_strndup(ix->alloc, dir, strlen(dir));
     if (!ix->dir) {
         ix_free(ix);
@@ -431,6 +433,7 @@ rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options 
     RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0, 0), out);
     RP_TRY_GOTO(st, read_meta(ix, dir), out);
     if (ix->has_story) RP_TRY_GOTO(st, rpi_bg_build(&ix->bg, &ix->cfg.norm, ix->alloc), out);
+    if (!ix->read_only) RP_TRY_GOTO(st, rpi_ix_bands_load(ix), out);
     *out = ix;
     ix = NULL;
 out:
@@ -442,10 +445,13 @@ out:
 
 void rp_index_close(rp_index *ix)
 {
-    MDB_txn *txn; /* pending term frequencies counted in: an older build reads them as stored */
-    if (ix && !ix->read_only && ix->cfg.level != RP_LEVEL_STORY &&
-        mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
-        if (rpi_ix_terms_fold(ix, txn, 1) == RP_OK)
+    /* pending term frequencies and band postings written: an older build reads the index as
+     * stored, and the next open has nothing to rebuild */
+    MDB_txn *txn;
+    uint64_t below;
+    if (ix && !ix->read_only && mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
+        if ((ix->cfg.level == RP_LEVEL_STORY || rpi_ix_terms_fold(ix, txn, 1) == RP_OK) &&
+            rpi_ix_bands_fold(ix, txn, 1, &below) == RP_OK)
             mdb_txn_commit(txn);
         else
             mdb_txn_abort(txn);

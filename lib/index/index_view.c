@@ -38,6 +38,8 @@ static _Thread_local struct rpi_ovl *tl_ovl;
 
 static struct rpi_ovl *ovl_of(MDB_txn *txn) { return tl_ovl && tl_ovl->txn == txn ? tl_ovl : NULL; }
 
+int rpi_tx_overlaid(MDB_txn *txn) { return ovl_of(txn) != NULL; }
+
 static int is_dup(int db)
 {
     return db == DB_IDS || db == DB_MEMBERS || db == DB_STARS || db == DB_BANDS || db == DB_EDGES ||

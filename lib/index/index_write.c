@@ -93,6 +93,134 @@ static void band_key(const rp_index *ix, const uint32_t *sig, uint32_t b, unsign
     put_be64(out + 4, h);
 }
 
+/* ---- pending band postings (index_bandq.c) ------------------------------------------------ */
+
+#define BANDS_FOLD_UNITS 8192 /* 8,192 x 32 postings x 24 bytes: 6.3 MB of memory at most */
+#define BPENDING_KEY "bpending"
+
+/* The first unit whose band postings are in ix->bq, not DB_BANDS; RPI_IX_NONE when none. */
+static rp_status bpending_get(rp_index *ix, MDB_txn *txn, uint64_t *first)
+{
+    MDB_val v;
+    *first = RPI_IX_NONE;
+    const int rc = rpi_tx_get(ix, txn, DB_META, BPENDING_KEY, 8, &v);
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "pending bands");
+    if (v.mv_size != 8) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad pending bands");
+    *first = get_le64(v.mv_data);
+    return RP_OK;
+}
+
+static int bpending_put(rp_index *ix, MDB_txn *txn, uint64_t u)
+{
+    unsigned char b8[8];
+    put_le64(b8, u);
+    return rpi_tx_put(ix, txn, DB_META, BPENDING_KEY, 8, b8, 8, 0);
+}
+
+/* The next unit number of a query's snapshot (its own writes are in the overlay). */
+static rp_status snapshot_next_unit(rp_index *ix, MDB_txn *txn, uint64_t *next)
+{
+    MDB_val k = {8, (void *)"counters"}, v;
+    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    *next = 0;
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "counters");
+    if (v.mv_size < 24) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad counters");
+    *next = get_le64((const unsigned char *)v.mv_data + 8);
+    return RP_OK;
+}
+
+static int cmp_bq(const void *a, const void *b)
+{
+    const struct rpi_bq_ent *x = a, *y = b;
+    if (x->band != y->band) return x->band < y->band ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->unit < y->unit ? -1 : x->unit > y->unit;
+}
+
+rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force, uint64_t *folded_below)
+{
+    *folded_below = 0;
+    uint64_t first;
+    struct rpi_counters ctr;
+    RP_TRY(bpending_get(ix, txn, &first));
+    if (first == RPI_IX_NONE) return RP_OK;
+    RP_TRY(counters_get(ix, txn, &ctr));
+    if (!force && ctr.next_unit - first < BANDS_FOLD_UNITS) return RP_OK;
+    struct rpi_vec all;
+    rpi_vec_init(&all, sizeof(struct rpi_bq_ent), ix->alloc);
+    rp_status st = rpi_bq_collect(&ix->bq, first, &all);
+    /* key order: each leaf of DB_BANDS written once however many postings it gets */
+    if (st == RP_OK && all.len > 1) qsort(all.ptr, all.len, sizeof(struct rpi_bq_ent), cmp_bq);
+    for (size_t i = 0; i < all.len && st == RP_OK; i++) {
+        const struct rpi_bq_ent *e = &RPI_VEC_AT(&all, struct rpi_bq_ent, i);
+        if (e->unit >= ctr.next_unit) continue; /* cannot be: entries of uncommitted units */
+        unsigned char bk[12], ub[8];
+        bk[0] = (unsigned char)(e->band >> 24);
+        bk[1] = (unsigned char)(e->band >> 16);
+        bk[2] = (unsigned char)(e->band >> 8);
+        bk[3] = (unsigned char)e->band;
+        put_be64(bk + 4, e->key);
+        put_be64(ub, e->unit);
+        int rc = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
+        if (rc && rc != MDB_KEYEXIST) st = rpi_ix_mdb(rc, "bands");
+    }
+    rpi_vec_free(&all);
+    if (st == RP_OK) {
+        const int rc = rpi_tx_del(ix, txn, DB_META, BPENDING_KEY, 8, NULL, 0);
+        if (rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "pending bands");
+    }
+    if (st == RP_OK) *folded_below = ctr.next_unit;
+    return st;
+}
+
+rp_status rpi_ix_bands_load(rp_index *ix)
+{
+    MDB_txn *txn;
+    const int rc0 = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
+    if (rc0) return rpi_ix_mdb(rc0, "begin");
+    uint64_t first;
+    rp_status st = bpending_get(ix, txn, &first);
+    MDB_cursor *cur = NULL;
+    if (st == RP_OK && first != RPI_IX_NONE) {
+        const int rc = mdb_cursor_open(txn, ix->dbi[DB_SIGS], &cur);
+        if (rc) st = rpi_ix_mdb(rc, "cursor");
+    }
+    const size_t k = ix->cfg.num_perm;
+    uint32_t *sig = cur ? rpi_malloc(ix->alloc, k * sizeof *sig) : NULL;
+    if (cur && !sig) st = RP_E_NOMEM;
+    unsigned char kb[8];
+    put_be64(kb, first);
+    MDB_val key = {8, kb}, v;
+    int rc = cur && st == RP_OK ? mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
+    for (; rc == 0 && st == RP_OK; rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+        if (v.mv_size != k * 4) continue;
+        const uint64_t u = get_be64(key.mv_data);
+        for (size_t j = 0; j < k; j++)
+            sig[j] = get_le32((const unsigned char *)v.mv_data + 4 * j);
+        for (uint32_t b = 0; b < ix->cfg.bands && st == RP_OK; b++) {
+            unsigned char bk[12];
+            band_key(ix, sig, b, bk);
+            st = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
+        }
+    }
+    if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "signatures");
+    rpi_free(ix->alloc, sig);
+    if (cur) mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return st;
+}
+
+/* After a commit that folded (or with stale entries left by an earlier one): drop the folded
+ * entries once no query holds a snapshot from before the fold; block only when they pile up. */
+static void bands_prune(rp_index *ix)
+{
+    if (!ix->bq_folded_below) return;
+    const int wait = rpi_bq_mark(&ix->bq) > (size_t)4 * BANDS_FOLD_UNITS * ix->cfg.bands;
+    rpi_bq_prune(&ix->bq, ix->alloc, ix->bq_folded_below, wait);
+}
+
 /* ---- reclustering ---------------------------------------------------------------------- */
 
 struct rawedge {
@@ -272,6 +400,12 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         const int rc = rpi_ix_put(ix, txn, DB_SIGS, u, sb, k * 4);
         rpi_free(ix->alloc, sb);
         TRY_MDB(rc, "signature");
+        /* postings of units from bfirst on are in ix->bq (index_bandq.c); a query (overlay)
+         * takes those its snapshot holds and keeps its own in the overlay */
+        const int query = rpi_tx_overlaid(txn);
+        uint64_t bfirst, hi = UINT64_MAX;
+        RP_TRY(bpending_get(ix, txn, &bfirst));
+        if (query && bfirst != RPI_IX_NONE) RP_TRY(snapshot_next_unit(ix, txn, &hi));
         cands->len = 0;
         int rc2 = 0;
         for (uint32_t b = 0; b < c->bands && !rc2; b++) {
@@ -284,9 +418,21 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
                 uint64_t *w = &RPI_VEC_AT(cands, uint64_t, j);
                 *w = get_be64((const unsigned char *)w);
             }
-            rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
-            if (rc2 == MDB_KEYEXIST) rc2 = 0;
+            if (bfirst != RPI_IX_NONE) {
+                RP_TRY(rpi_bq_lookup(&ix->bq, b, get_be64(bk + 4), bfirst, hi, cands));
+                uint64_t *cv = &RPI_VEC_AT(cands, uint64_t, from);
+                const size_t m = cands->len - from;
+                if (m > 1) rpi_qsort_u64(cv, m);
+                if (m > c->max_bucket) cands->len = from + c->max_bucket;
+            }
+            if (query) {
+                rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
+                if (rc2 == MDB_KEYEXIST) rc2 = 0;
+            } else {
+                RP_TRY(rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u));
+            }
         }
+        if (!query && bfirst == RPI_IX_NONE) rc2 = bpending_put(ix, txn, u);
         TRY_MDB(rc2, "bands");
         uint64_t *cv = cands->ptr;
         if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
@@ -553,7 +699,8 @@ rp_status rpi_ix_begin_write(rp_index *ix, MDB_txn **txn)
     return RP_OK;
 }
 
-rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+/* rpi_ix_end_write without releasing the writer mutex */
+static rp_status end_txn(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
 {
     if (st == RP_OK && keep) {
         const int rc = mdb_txn_commit(txn);
@@ -564,6 +711,12 @@ rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
     } else {
         mdb_txn_abort(txn);
     }
+    return st;
+}
+
+rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+{
+    st = end_txn(ix, txn, st, keep);
     pthread_mutex_unlock(&ix->write_mu);
     return st;
 }
@@ -668,6 +821,7 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
     MDB_txn *txn;
     rp_status st = rpi_ix_begin_write(ix, &txn);
     int dirty = 0; /* a batch of the group is kept in txn */
+    const size_t group_mark = rpi_bq_mark(&ix->bq); /* band postings of the group from here */
     for (struct rpi_cq_item *it = head; it; it = it->next) {
         if (st == RP_OK) rpi_ix_clear(); /* else the message of begin stays for every item */
         it->st = st;
@@ -678,6 +832,7 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
             it->st = rpi_ix_mdb(rc, "begin");
             goto answered;
         }
+        const size_t mark = rpi_bq_mark(&ix->bq);
         it->st = apply_batch(ix, child, it->batch, it->dry_run, &it->res);
         if (it->st == RP_OK && !it->dry_run) {
             const int crc = mdb_txn_commit(child);
@@ -691,6 +846,8 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         } else {
             mdb_txn_abort(child);
         }
+        if (it->st != RP_OK || it->dry_run) /* its unit numbers come again */
+            rpi_bq_truncate(&ix->bq, mark);
         it->on_dirty = dirty;
     answered:
         if (it->st != RP_OK) {
@@ -699,17 +856,23 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         }
     }
     if (st != RP_OK) return; /* no transaction: every item has the error */
+    uint64_t folded_below = 0;
     if (dirty) { /* in its own nested transaction: a failed fold is retried by a later group */
         MDB_txn *child;
         if (mdb_txn_begin(ix->env, txn, 0, &child) == 0) {
-            if (rpi_ix_terms_fold(ix, child, 0) == RP_OK)
+            if (rpi_ix_terms_fold(ix, child, 0) == RP_OK &&
+                rpi_ix_bands_fold(ix, child, 0, &folded_below) == RP_OK)
                 mdb_txn_commit(child);
             else
-                mdb_txn_abort(child);
+                mdb_txn_abort(child), folded_below = 0;
         }
     }
     rpi_ix_clear();
-    const rp_status cst = rpi_ix_end_write(ix, txn, RP_OK, dirty);
+    const rp_status cst = end_txn(ix, txn, RP_OK, dirty);
+    if (cst == RP_OK && folded_below) ix->bq_folded_below = folded_below;
+    if (cst == RP_OK) bands_prune(ix);
+    if (cst != RP_OK) rpi_bq_truncate(&ix->bq, group_mark);
+    pthread_mutex_unlock(&ix->write_mu);
     if (cst == RP_OK) return;
     for (struct rpi_cq_item *it = head; it; it = it->next) {
         if (it->st != RP_OK || !it->on_dirty) continue;
@@ -727,12 +890,17 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
 static rp_status query_read(rp_index *ix, rp_index_batch *b, rp_index_result **res)
 {
     MDB_txn *txn;
+    pthread_rwlock_rdlock(&ix->bq.snap); /* pending band postings of its snapshot stay */
     const int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
-    if (rc) return rpi_ix_mdb(rc, "begin");
+    if (rc) {
+        pthread_rwlock_unlock(&ix->bq.snap);
+        return rpi_ix_mdb(rc, "begin");
+    }
     rp_status st = rpi_ovl_begin(ix, txn);
     if (st == RP_OK) st = apply_batch(ix, txn, b, 1, res);
     rpi_ovl_end();
     mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&ix->bq.snap);
     if (st == RP_E_NOMEM && !rp_index_errmsg(ix)[0])
         rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
     return st;
@@ -941,12 +1109,15 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
     return rpi_umap_put(seeds, u, 0, NULL, NULL);
 }
 
-static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs)
+static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs,
+                             uint64_t *folded_below)
 {
     struct rpi_umap seeds;
     rpi_umap_init(&seeds, ix->alloc);
     struct rpi_counters ctr;
-    rp_status st = counters_get(ix, txn, &ctr);
+    /* every band posting in DB_BANDS first: delete_unit removes them there */
+    rp_status st = rpi_ix_bands_fold(ix, txn, 1, folded_below);
+    if (st == RP_OK) st = counters_get(ix, txn, &ctr);
     for (size_t i = 0; i < docs->len && st == RP_OK; i++)
         st = remove_doc(ix, txn, &ctr, RPI_VEC_AT(docs, uint64_t, i), &seeds);
     if (st == RP_OK && ix->cfg.level != RP_LEVEL_STORY) st = recluster(ix, txn, &seeds);
@@ -968,10 +1139,14 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
     rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
     if (st == RP_OK && docs.len == 0)
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs);
+    uint64_t folded_below = 0;
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs, &folded_below);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
-    st = rpi_ix_end_write(ix, txn, st, 1);
+    st = end_txn(ix, txn, st, 1);
+    if (st == RP_OK && folded_below) ix->bq_folded_below = folded_below;
+    if (st == RP_OK) bands_prune(ix);
+    pthread_mutex_unlock(&ix->write_mu);
     if (st == RP_OK && n_removed) *n_removed = n;
     return st;
 }
@@ -998,10 +1173,14 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (st == RP_OK) mdb_cursor_close(cur);
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs);
+    uint64_t folded_below = 0;
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs, &folded_below);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
-    st = rpi_ix_end_write(ix, txn, st, 1);
+    st = end_txn(ix, txn, st, 1);
+    if (st == RP_OK && folded_below) ix->bq_folded_below = folded_below;
+    if (st == RP_OK) bands_prune(ix);
+    pthread_mutex_unlock(&ix->write_mu);
     if (st == RP_OK && n_removed) *n_removed = n;
     return st;
 }
