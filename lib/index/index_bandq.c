@@ -130,35 +130,30 @@ rp_status rpi_bq_lookup(struct rpi_bandq *q, uint32_t band, uint64_t key, uint64
     return st;
 }
 
-/* Every posting of units from lo on, for the fold (copied under mu). */
-rp_status rpi_bq_collect(struct rpi_bandq *q, uint64_t lo, struct rpi_vec *out)
+/* A band's postings of units from lo on, for the fold (copied under mu). */
+rp_status rpi_bq_collect(struct rpi_bandq *q, uint32_t band, uint64_t lo, struct rpi_vec *out)
 {
     rp_status st = RP_OK;
     pthread_mutex_lock(&q->mu);
     for (size_t i = 0; i < q->len && st == RP_OK; i++)
-        if (q->ent[i].unit >= lo) st = rpi_vec_push(out, &q->ent[i]);
+        if (q->ent[i].band == band && q->ent[i].unit >= lo) st = rpi_vec_push(out, &q->ent[i]);
     pthread_mutex_unlock(&q->mu);
     return st;
 }
 
-/* Drop entries of units below lo (folded and committed). wait: block until no reader holds
- * snap; else give up when one does (tried again after a later group). */
-void rpi_bq_prune(struct rpi_bandq *q, const rp_alloc *al, uint64_t lo, int wait)
+int rpi_bq_prune(struct rpi_bandq *q, const uint64_t *below, int wait)
 {
-    pthread_mutex_lock(&q->mu);
-    const int stale = q->len && q->ent[0].unit < lo; /* entries are in unit order */
-    pthread_mutex_unlock(&q->mu);
-    if (!stale) return;
     if (wait)
         pthread_rwlock_wrlock(&q->snap);
     else if (pthread_rwlock_trywrlock(&q->snap) != 0)
-        return;
+        return 0;
     pthread_mutex_lock(&q->mu); /* compacted in place: nothing to allocate, nothing to fail */
     size_t n = 0;
     for (size_t i = 0; i < q->len; i++)
-        if (q->ent[i].unit >= lo) q->ent[n++] = q->ent[i];
+        if (q->ent[i].unit >= below[q->ent[i].band]) q->ent[n++] = q->ent[i];
     q->len = n;
-    rebuild(q, al, q->head, q->hcap);
+    if (q->hcap) rebuild(q, NULL, q->head, q->hcap);
     pthread_mutex_unlock(&q->mu);
     pthread_rwlock_unlock(&q->snap);
+    return 1;
 }

@@ -80,8 +80,12 @@ RPI_FUNC void rpi_bq_truncate(struct rpi_bandq *q, size_t mark); /* drop entries
 /* Append to out (uint64_t) the units in [lo, hi) posted under (band, key), newest first. */
 RPI_FUNC rp_status rpi_bq_lookup(struct rpi_bandq *q, uint32_t band, uint64_t key, uint64_t lo,
                                  uint64_t hi, struct rpi_vec *out);
-RPI_FUNC rp_status rpi_bq_collect(struct rpi_bandq *q, uint64_t lo, struct rpi_vec *out);
-RPI_FUNC void rpi_bq_prune(struct rpi_bandq *q, const rp_alloc *al, uint64_t lo, int wait);
+/* Append to out (struct rpi_bq_ent) band's entries of units from lo on. */
+RPI_FUNC rp_status rpi_bq_collect(struct rpi_bandq *q, uint32_t band, uint64_t lo,
+                                  struct rpi_vec *out);
+/* Drop entries of units below below[band] once no reader holds snap (wait: block until then,
+ * else give up when one does). 1 when done. */
+RPI_FUNC int rpi_bq_prune(struct rpi_bandq *q, const uint64_t *below, int wait);
 
 struct rp_index {
     MDB_env *env;
@@ -98,7 +102,8 @@ struct rp_index {
     struct rpi_cq_item *cq_head, *cq_tail;
     int cq_leader;
     struct rpi_bandq bq; /* band postings of units from DB_META "bpending" on */
-    uint64_t bq_folded_below; /* writer: units below it are in DB_BANDS (bq entries stale) */
+    uint64_t *bq_below; /* writer, per band: units below it are in DB_BANDS (bands values) */
+    int bq_stale;       /* writer: bq holds entries a fold wrote to DB_BANDS */
     char *dir;
     rp_alloc alloc_copy;   /* rp_index_options.alloc, copied at open */
     const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free: every allocation of
@@ -255,11 +260,13 @@ RPI_FUNC rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, cons
  * units are pending or force. Pending: the distinct pending terms not in DB_TERMS yet. */
 RPI_FUNC rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force);
 RPI_FUNC rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new);
-/* Band postings pending in ix->bq written to DB_BANDS (when BANDS_FOLD_UNITS units wait, or
- * force); *folded_below: every unit below it is in DB_BANDS after the commit (0: no fold).
- * Load: ix->bq from the signatures of the pending units (at open). */
-RPI_FUNC rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force,
-                                     uint64_t *folded_below);
+/* Band postings pending in ix->bq written to DB_BANDS: the band whose oldest pending unit is
+ * BANDS_FOLD_UNITS old, or every band (force). below (may be NULL): per band, units below it
+ * are in DB_BANDS once the transaction commits; *folded: something was written. Load: ix->bq
+ * from the signatures of the pending units, at open. */
+#define RPI_IX_MAX_BANDS RP_MINHASH_MAX_PERM
+RPI_FUNC rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force, uint64_t *below,
+                                     int *folded);
 RPI_FUNC rp_status rpi_ix_bands_load(rp_index *ix);
 
 /* story level (index_story.c). Add: after unit u (new content of d, record and star already

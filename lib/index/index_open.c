@@ -151,6 +151,7 @@ static int config_parse(const char *s, size_t n, rp_config *c)
         /* unknown keys: written by a newer minor version, ignored */
     }
     if (seen != 15 || c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM ||
+        c->bands > c->num_perm ||
         (c->level > RP_LEVEL_NEAR && c->level != RP_LEVEL_STORY) || c->ngram < 1)
         return -1;
     return 0;
@@ -278,6 +279,7 @@ static void ix_free(rp_index *ix)
     pthread_cond_destroy(&ix->cq_cv);
     const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
     rpi_bq_free(&ix->bq, &alloc);
+    rpi_free(&alloc, ix->bq_below);
     rpi_bg_free(&ix->bg, &alloc);
     rpi_free(&alloc, ix->dir);
     rpi_free(&alloc, ix);
@@ -448,10 +450,10 @@ void rp_index_close(rp_index *ix)
     /* pending term frequencies and band postings written: an older build reads the index as
      * stored, and the next open has nothing to rebuild */
     MDB_txn *txn;
-    uint64_t below;
+    int folded;
     if (ix && !ix->read_only && mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
         if ((ix->cfg.level == RP_LEVEL_STORY || rpi_ix_terms_fold(ix, txn, 1) == RP_OK) &&
-            rpi_ix_bands_fold(ix, txn, 1, &below) == RP_OK)
+            rpi_ix_bands_fold(ix, txn, 1, NULL, &folded) == RP_OK)
             mdb_txn_commit(txn);
         else
             mdb_txn_abort(txn);

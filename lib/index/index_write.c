@@ -95,27 +95,45 @@ static void band_key(const rp_index *ix, const uint32_t *sig, uint32_t b, unsign
 
 /* ---- pending band postings (index_bandq.c) ------------------------------------------------ */
 
-#define BANDS_FOLD_UNITS 8192 /* 8,192 x 32 postings x 24 bytes: 6.3 MB of memory at most */
-#define BPENDING_KEY "bpending"
+/* A band's postings are written to DB_BANDS when its oldest pending unit is BANDS_FOLD_UNITS
+ * units old, one band per group commit: a band's postings are a contiguous key range (the band
+ * number leads the key), about 1/32 of DB_BANDS's leaves, so a fold writes those once (8,192
+ * postings over ~250 leaves of the Reuters index: about 1 MB, ~1 page per add) instead of
+ * every leaf of DB_BANDS at once. Memory: (8,192 + the lag of 32 groups) x 32 postings x 24
+ * bytes, about 7 MB. */
+#define BANDS_FOLD_UNITS 8192
+#define BPENDING_KEY "bpending" /* DB_META: per band, the first unit whose posting is pending */
 
-/* The first unit whose band postings are in ix->bq, not DB_BANDS; RPI_IX_NONE when none. */
-static rp_status bpending_get(rp_index *ix, MDB_txn *txn, uint64_t *first)
+/* f[b] (bands values): band b's postings of units from f[b] on are in ix->bq, not DB_BANDS.
+ * *present is 0 when nothing is pending (every f[b] is then RPI_IX_NONE). */
+static rp_status bpending_get(rp_index *ix, MDB_txn *txn, uint64_t *f, int *present)
 {
     MDB_val v;
-    *first = RPI_IX_NONE;
+    const uint32_t nb = ix->cfg.bands;
+    *present = 0;
+    for (uint32_t b = 0; b < nb; b++)
+        f[b] = RPI_IX_NONE;
     const int rc = rpi_tx_get(ix, txn, DB_META, BPENDING_KEY, 8, &v);
     if (rc == MDB_NOTFOUND) return RP_OK;
     if (rc) return rpi_ix_mdb(rc, "pending bands");
-    if (v.mv_size != 8) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad pending bands");
-    *first = get_le64(v.mv_data);
+    if (v.mv_size != (size_t)nb * 8)
+        return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad pending bands");
+    for (uint32_t b = 0; b < nb; b++)
+        f[b] = get_le64((const unsigned char *)v.mv_data + 8 * b);
+    *present = 1;
     return RP_OK;
 }
 
-static int bpending_put(rp_index *ix, MDB_txn *txn, uint64_t u)
+static int bpending_put(rp_index *ix, MDB_txn *txn, const uint64_t *f)
 {
-    unsigned char b8[8];
-    put_le64(b8, u);
-    return rpi_tx_put(ix, txn, DB_META, BPENDING_KEY, 8, b8, 8, 0);
+    const uint32_t nb = ix->cfg.bands;
+    unsigned char *p = rpi_malloc(ix->alloc, (size_t)nb * 8 + 1);
+    if (!p) return ENOMEM;
+    for (uint32_t b = 0; b < nb; b++)
+        put_le64(p + 8 * b, f[b]);
+    const int rc = rpi_tx_put(ix, txn, DB_META, BPENDING_KEY, 8, p, (size_t)nb * 8, 0);
+    rpi_free(ix->alloc, p);
+    return rc;
 }
 
 /* The next unit number of a query's snapshot (its own writes are in the overlay). */
@@ -139,51 +157,80 @@ static int cmp_bq(const void *a, const void *b)
     return x->unit < y->unit ? -1 : x->unit > y->unit;
 }
 
-rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force, uint64_t *folded_below)
+rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force, uint64_t *below, int *folded)
 {
-    *folded_below = 0;
-    uint64_t first;
+    *folded = 0;
+    const uint32_t nb = ix->cfg.bands;
+    uint64_t f[RPI_IX_MAX_BANDS]; /* no allocation unless folding: a group's fold can fail alone */
+    int present;
     struct rpi_counters ctr;
-    RP_TRY(bpending_get(ix, txn, &first));
-    if (first == RPI_IX_NONE) return RP_OK;
-    RP_TRY(counters_get(ix, txn, &ctr));
-    if (!force && ctr.next_unit - first < BANDS_FOLD_UNITS) return RP_OK;
     struct rpi_vec all;
     rpi_vec_init(&all, sizeof(struct rpi_bq_ent), ix->alloc);
-    rp_status st = rpi_bq_collect(&ix->bq, first, &all);
-    /* key order: each leaf of DB_BANDS written once however many postings it gets */
-    if (st == RP_OK && all.len > 1) qsort(all.ptr, all.len, sizeof(struct rpi_bq_ent), cmp_bq);
-    for (size_t i = 0; i < all.len && st == RP_OK; i++) {
-        const struct rpi_bq_ent *e = &RPI_VEC_AT(&all, struct rpi_bq_ent, i);
-        if (e->unit >= ctr.next_unit) continue; /* cannot be: entries of uncommitted units */
-        unsigned char bk[12], ub[8];
-        bk[0] = (unsigned char)(e->band >> 24);
-        bk[1] = (unsigned char)(e->band >> 16);
-        bk[2] = (unsigned char)(e->band >> 8);
-        bk[3] = (unsigned char)e->band;
-        put_be64(bk + 4, e->key);
-        put_be64(ub, e->unit);
-        int rc = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
-        if (rc && rc != MDB_KEYEXIST) st = rpi_ix_mdb(rc, "bands");
+    rp_status st = bpending_get(ix, txn, f, &present);
+    if (st == RP_OK && present) st = counters_get(ix, txn, &ctr);
+    uint32_t oldest = 0;
+    for (uint32_t b = 1; b < nb; b++)
+        if (f[b] < f[oldest]) oldest = b;
+    if (st != RP_OK || !present || (!force && ctr.next_unit - f[oldest] < BANDS_FOLD_UNITS))
+        goto out;
+    for (uint32_t b = 0; b < nb && st == RP_OK; b++) {
+        if (!force && b != oldest) continue;
+        all.len = 0;
+        st = rpi_bq_collect(&ix->bq, b, f[b], &all);
+        /* key order: each leaf of the band's range written once */
+        if (st == RP_OK && all.len > 1) qsort(all.ptr, all.len, sizeof(struct rpi_bq_ent), cmp_bq);
+        for (size_t i = 0; i < all.len && st == RP_OK; i++) {
+            const struct rpi_bq_ent *e = &RPI_VEC_AT(&all, struct rpi_bq_ent, i);
+            if (e->unit >= ctr.next_unit) continue; /* cannot be: uncommitted units */
+            unsigned char bk[12], ub[8];
+            bk[0] = (unsigned char)(e->band >> 24);
+            bk[1] = (unsigned char)(e->band >> 16);
+            bk[2] = (unsigned char)(e->band >> 8);
+            bk[3] = (unsigned char)e->band;
+            put_be64(bk + 4, e->key);
+            put_be64(ub, e->unit);
+            const int rc = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
+            if (rc && rc != MDB_KEYEXIST) st = rpi_ix_mdb(rc, "bands");
+        }
+        f[b] = ctr.next_unit;
+        if (below) below[b] = ctr.next_unit;
     }
-    rpi_vec_free(&all);
+    int all_done = 1;
+    for (uint32_t b = 0; b < nb; b++)
+        all_done &= f[b] >= ctr.next_unit;
     if (st == RP_OK) {
-        const int rc = rpi_tx_del(ix, txn, DB_META, BPENDING_KEY, 8, NULL, 0);
+        const int rc = all_done ? rpi_tx_del(ix, txn, DB_META, BPENDING_KEY, 8, NULL, 0)
+                                : bpending_put(ix, txn, f);
         if (rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "pending bands");
     }
-    if (st == RP_OK) *folded_below = ctr.next_unit;
+    if (st == RP_OK) *folded = 1;
+out:
+    rpi_vec_free(&all);
     return st;
 }
 
 rp_status rpi_ix_bands_load(rp_index *ix)
 {
+    const uint32_t nb = ix->cfg.bands;
+    ix->bq_below = rpi_calloc(ix->alloc, (size_t)nb + 1, sizeof *ix->bq_below);
+    uint64_t *f = rpi_malloc(ix->alloc, ((size_t)nb + 1) * sizeof *f);
+    if (!ix->bq_below || !f) {
+        rpi_free(ix->alloc, f);
+        return RP_E_NOMEM;
+    }
     MDB_txn *txn;
     const int rc0 = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
-    if (rc0) return rpi_ix_mdb(rc0, "begin");
-    uint64_t first;
-    rp_status st = bpending_get(ix, txn, &first);
+    if (rc0) {
+        rpi_free(ix->alloc, f);
+        return rpi_ix_mdb(rc0, "begin");
+    }
+    int present;
+    rp_status st = bpending_get(ix, txn, f, &present);
+    uint64_t first = RPI_IX_NONE;
+    for (uint32_t b = 0; b < nb; b++)
+        first = f[b] < first ? f[b] : first;
     MDB_cursor *cur = NULL;
-    if (st == RP_OK && first != RPI_IX_NONE) {
+    if (st == RP_OK && present) {
         const int rc = mdb_cursor_open(txn, ix->dbi[DB_SIGS], &cur);
         if (rc) st = rpi_ix_mdb(rc, "cursor");
     }
@@ -199,7 +246,8 @@ rp_status rpi_ix_bands_load(rp_index *ix)
         const uint64_t u = get_be64(key.mv_data);
         for (size_t j = 0; j < k; j++)
             sig[j] = get_le32((const unsigned char *)v.mv_data + 4 * j);
-        for (uint32_t b = 0; b < ix->cfg.bands && st == RP_OK; b++) {
+        for (uint32_t b = 0; b < nb && st == RP_OK; b++) {
+            if (u < f[b]) continue; /* in DB_BANDS */
             unsigned char bk[12];
             band_key(ix, sig, b, bk);
             st = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
@@ -207,6 +255,7 @@ rp_status rpi_ix_bands_load(rp_index *ix)
     }
     if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "signatures");
     rpi_free(ix->alloc, sig);
+    rpi_free(ix->alloc, f);
     if (cur) mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return st;
@@ -216,9 +265,9 @@ rp_status rpi_ix_bands_load(rp_index *ix)
  * entries once no query holds a snapshot from before the fold; block only when they pile up. */
 static void bands_prune(rp_index *ix)
 {
-    if (!ix->bq_folded_below) return;
+    if (!ix->bq_stale || !ix->bq_below) return;
     const int wait = rpi_bq_mark(&ix->bq) > (size_t)4 * BANDS_FOLD_UNITS * ix->cfg.bands;
-    rpi_bq_prune(&ix->bq, ix->alloc, ix->bq_folded_below, wait);
+    if (rpi_bq_prune(&ix->bq, ix->bq_below, wait)) ix->bq_stale = 0;
 }
 
 /* ---- reclustering ---------------------------------------------------------------------- */
@@ -403,36 +452,44 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         /* postings of units from bfirst on are in ix->bq (index_bandq.c); a query (overlay)
          * takes those its snapshot holds and keeps its own in the overlay */
         const int query = rpi_tx_overlaid(txn);
-        uint64_t bfirst, hi = UINT64_MAX;
-        RP_TRY(bpending_get(ix, txn, &bfirst));
-        if (query && bfirst != RPI_IX_NONE) RP_TRY(snapshot_next_unit(ix, txn, &hi));
+        uint64_t hi = UINT64_MAX;
+        uint64_t bfirst[RPI_IX_MAX_BANDS];
+        int present;
+        rp_status bst = bpending_get(ix, txn, bfirst, &present);
+        if (bst == RP_OK && query && present) bst = snapshot_next_unit(ix, txn, &hi);
         cands->len = 0;
         int rc2 = 0;
-        for (uint32_t b = 0; b < c->bands && !rc2; b++) {
+        for (uint32_t b = 0; b < c->bands && !rc2 && bst == RP_OK; b++) {
             unsigned char bk[12];
             band_key(ix, d->sig, b, bk);
             /* a bucket's first max_bucket units (in content order) are candidates */
             const size_t from = cands->len;
-            RP_TRY(rpi_tx_dups(ix, txn, DB_BANDS, bk, 12, c->max_bucket, cands));
+            bst = rpi_tx_dups(ix, txn, DB_BANDS, bk, 12, c->max_bucket, cands);
             for (size_t j = from; j < cands->len; j++) { /* stored big-endian */
                 uint64_t *w = &RPI_VEC_AT(cands, uint64_t, j);
                 *w = get_be64((const unsigned char *)w);
             }
-            if (bfirst != RPI_IX_NONE) {
-                RP_TRY(rpi_bq_lookup(&ix->bq, b, get_be64(bk + 4), bfirst, hi, cands));
+            if (bst == RP_OK && present) {
+                bst = rpi_bq_lookup(&ix->bq, b, get_be64(bk + 4), bfirst[b], hi, cands);
                 uint64_t *cv = &RPI_VEC_AT(cands, uint64_t, from);
                 const size_t m = cands->len - from;
                 if (m > 1) rpi_qsort_u64(cv, m);
                 if (m > c->max_bucket) cands->len = from + c->max_bucket;
             }
+            if (bst != RP_OK) break;
             if (query) {
                 rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
                 if (rc2 == MDB_KEYEXIST) rc2 = 0;
             } else {
-                RP_TRY(rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u));
+                bst = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
             }
         }
-        if (!query && bfirst == RPI_IX_NONE) rc2 = bpending_put(ix, txn, u);
+        if (bst == RP_OK && !rc2 && !query && !present) { /* every band pending from u on */
+            for (uint32_t b = 0; b < c->bands; b++)
+                bfirst[b] = u;
+            rc2 = bpending_put(ix, txn, bfirst);
+        }
+        RP_TRY(bst);
         TRY_MDB(rc2, "bands");
         uint64_t *cv = cands->ptr;
         if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
@@ -856,20 +913,25 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         }
     }
     if (st != RP_OK) return; /* no transaction: every item has the error */
-    uint64_t folded_below = 0;
+    int folded = 0;
+    uint64_t below[RPI_IX_MAX_BANDS]; /* units below below[b] are in band b's DB_BANDS range */
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
     if (dirty) { /* in its own nested transaction: a failed fold is retried by a later group */
         MDB_txn *child;
         if (mdb_txn_begin(ix->env, txn, 0, &child) == 0) {
             if (rpi_ix_terms_fold(ix, child, 0) == RP_OK &&
-                rpi_ix_bands_fold(ix, child, 0, &folded_below) == RP_OK)
+                rpi_ix_bands_fold(ix, child, 0, below, &folded) == RP_OK)
                 mdb_txn_commit(child);
             else
-                mdb_txn_abort(child), folded_below = 0;
+                mdb_txn_abort(child), folded = 0;
         }
     }
     rpi_ix_clear();
     const rp_status cst = end_txn(ix, txn, RP_OK, dirty);
-    if (cst == RP_OK && folded_below) ix->bq_folded_below = folded_below;
+    if (cst == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
     if (cst == RP_OK) bands_prune(ix);
     if (cst != RP_OK) rpi_bq_truncate(&ix->bq, group_mark);
     pthread_mutex_unlock(&ix->write_mu);
@@ -1110,13 +1172,13 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
 }
 
 static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs,
-                             uint64_t *folded_below)
+                             uint64_t *below, int *folded)
 {
     struct rpi_umap seeds;
     rpi_umap_init(&seeds, ix->alloc);
     struct rpi_counters ctr;
     /* every band posting in DB_BANDS first: delete_unit removes them there */
-    rp_status st = rpi_ix_bands_fold(ix, txn, 1, folded_below);
+    rp_status st = rpi_ix_bands_fold(ix, txn, 1, below, folded);
     if (st == RP_OK) st = counters_get(ix, txn, &ctr);
     for (size_t i = 0; i < docs->len && st == RP_OK; i++)
         st = remove_doc(ix, txn, &ctr, RPI_VEC_AT(docs, uint64_t, i), &seeds);
@@ -1139,12 +1201,17 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
     rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
     if (st == RP_OK && docs.len == 0)
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
-    uint64_t folded_below = 0;
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs, &folded_below);
+    uint64_t below[RPI_IX_MAX_BANDS];
+    int folded = 0;
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs, below, &folded);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
     st = end_txn(ix, txn, st, 1);
-    if (st == RP_OK && folded_below) ix->bq_folded_below = folded_below;
+    if (st == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
     if (st == RP_OK) bands_prune(ix);
     pthread_mutex_unlock(&ix->write_mu);
     if (st == RP_OK && n_removed) *n_removed = n;
@@ -1173,12 +1240,17 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (st == RP_OK) mdb_cursor_close(cur);
-    uint64_t folded_below = 0;
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs, &folded_below);
+    uint64_t below[RPI_IX_MAX_BANDS];
+    int folded = 0;
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs, below, &folded);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
     st = end_txn(ix, txn, st, 1);
-    if (st == RP_OK && folded_below) ix->bq_folded_below = folded_below;
+    if (st == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
     if (st == RP_OK) bands_prune(ix);
     pthread_mutex_unlock(&ix->write_mu);
     if (st == RP_OK && n_removed) *n_removed = n;
