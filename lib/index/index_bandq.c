@@ -3,8 +3,8 @@
  * DB_BANDS.
  *
  * A new content's b band postings (32 at threshold 0.5) land on b random leaves of DB_BANDS,
- * and each dirties its branch path too: about 57 of the 74 pages a one-document commit wrote
- * into the Reuters index once term frequencies were deferred (strace, docs/benchmarks.md). So
+ * and each dirties its branch path too: keeping them here took a one-document commit into the
+ * Reuters index from 74 pages to 22.6 (strace, docs/benchmarks.md). So
  * the postings of units from DB_META "bpending" on live here instead, rebuilt from their stored
  * signatures (DB_SIGS) when the index opens, and are written to DB_BANDS in key order once
  * BANDS_FOLD_UNITS units wait, by a group commit (index_write.c), before a removal and at
