@@ -73,8 +73,8 @@ struct rpi_bandq {
 };
 RPI_FUNC void rpi_bq_init(struct rpi_bandq *q);
 RPI_FUNC void rpi_bq_free(struct rpi_bandq *q, const rp_alloc *al);
-RPI_FUNC rp_status rpi_bq_push(struct rpi_bandq *q, const rp_alloc *al, uint32_t band,
-                               uint64_t key, uint64_t unit);
+RPI_FUNC rp_status rpi_bq_push(struct rpi_bandq *q, const rp_alloc *al, uint32_t band, uint64_t key,
+                               uint64_t unit);
 RPI_FUNC size_t rpi_bq_mark(struct rpi_bandq *q);
 RPI_FUNC void rpi_bq_truncate(struct rpi_bandq *q, size_t mark); /* drop entries from mark on */
 /* Append to out (uint64_t) the units in [lo, hi) posted under (band, key), newest first. */
@@ -102,8 +102,8 @@ struct rp_index {
     struct rpi_cq_item *cq_head, *cq_tail;
     int cq_leader;
     struct rpi_bandq bq; /* band postings of units from DB_META "bpending" on */
-    uint64_t *bq_below; /* writer, per band: units below it are in DB_BANDS (bands values) */
-    int bq_stale;       /* writer: bq holds entries a fold wrote to DB_BANDS */
+    uint64_t *bq_below;  /* writer, per band: units below it are in DB_BANDS (bands values) */
+    int bq_stale;        /* writer: bq holds entries a fold wrote to DB_BANDS */
     char *dir;
     rp_alloc alloc_copy;   /* rp_index_options.alloc, copied at open */
     const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free: every allocation of

@@ -151,8 +151,8 @@ static int config_parse(const char *s, size_t n, rp_config *c)
         /* unknown keys: written by a newer minor version, ignored */
     }
     if (seen != 15 || c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM ||
-        c->bands > c->num_perm ||
-        (c->level > RP_LEVEL_NEAR && c->level != RP_LEVEL_STORY) || c->ngram < 1)
+        c->bands > c->num_perm || (c->level > RP_LEVEL_NEAR && c->level != RP_LEVEL_STORY) ||
+        c->ngram < 1)
         return -1;
     return 0;
 }

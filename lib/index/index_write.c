@@ -621,8 +621,10 @@ rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new)
         MDB_val tv;
         if (count.keys[i] == RPI_IX_NONE) continue;
         const rp_status g = rpi_ix_get(ix, txn, DB_TERMS, count.keys[i], &tv);
-        if (g == RP_DONE) ++*n_new;
-        else if (g != RP_OK) st = g;
+        if (g == RP_DONE)
+            ++*n_new;
+        else if (g != RP_OK)
+            st = g;
     }
     rpi_umap_free(&count);
     return st;
