@@ -99,8 +99,8 @@ static void band_key(const rp_index *ix, const uint32_t *sig, uint32_t b, unsign
  * units old, one band per group commit: a band's postings are a contiguous key range (the band
  * number leads the key), 1/32 of DB_BANDS's leaves, so a fold writes those once (8,192
  * postings over ~204 of the 6,524 leaves of the Reuters index, 0.8 MB: ~0.8 page per add)
- * instead of every leaf of DB_BANDS at once. Memory: (8,192 + the lag of 32 groups) x 32 postings x 24
- * bytes, about 7 MB. */
+ * instead of every leaf of DB_BANDS at once. Memory: (8,192 + the lag of 32 groups) x 32
+ * postings x 24 bytes, about 7 MB. */
 #define BANDS_FOLD_UNITS 8192
 #define BPENDING_KEY "bpending" /* DB_META: per band, the first unit whose posting is pending */
 
