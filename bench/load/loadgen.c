@@ -170,6 +170,10 @@ int main(int argc, char **argv)
     const int nt = atoi(argv[3]);
     seconds = atof(argv[4]);
     token = argc > 7 ? argv[7] : NULL;
+    /* LOADGEN_FIRST_ID: the first document number, so that runs against one index (the
+     * kill -9 loop, bench/load/kill9_load.sh) never reuse an id */
+    const char *first = getenv("LOADGEN_FIRST_ID");
+    if (first) atomic_store(&next_id, strtoul(first, NULL, 10));
     FILE *f = fopen(argv[5], "r");
     acked = fopen(argv[6], "w");
     if (!f || !acked || nt < 1) return 2;

@@ -5,13 +5,15 @@
 # zero lost documents (every acknowledged add is in the index afterwards), p50/p99 latency,
 # throughput, the server's RSS over the run.
 # usage: bench/load/run_load.sh [REPRINT]   env: LOAD_SECONDS (60) LOAD_THREADS (8)
-#        SERVE_THREADS (4) REUTERS (../shared/eval/reuters21578/reuters21578.jsonl.gz)
+#        SERVE_THREADS (4) LOAD_LEVEL (near; or exact, story)
+#        REUTERS (../shared/eval/reuters21578/reuters21578.jsonl.gz)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 REPRINT=${1:-$SRC/build/reprint}
 SECS=${LOAD_SECONDS:-60}
 NT=${LOAD_THREADS:-8}
 ST=${SERVE_THREADS:-4}
+LEVEL=${LOAD_LEVEL:-near}
 REUTERS=${REUTERS:-$SRC/../shared/eval/reuters21578/reuters21578.jsonl.gz}
 W=$(mktemp -d)
 SPID=
@@ -26,7 +28,7 @@ for line in sys.stdin:
     if len(w) > 3: del w[rnd.randrange(len(w))]
     print(json.dumps({"id": "load-0000000000", "text": " ".join(w)}, separators=(",", ":")))
 ' > "$W/templates.jsonl"
-"$REPRINT" index create "$W/ix"
+"$REPRINT" index create --level "$LEVEL" "$W/ix"
 t0=$(date +%s.%N)
 "$REPRINT" index add -q "$W/ix" "$REUTERS" > /dev/null || [ $? = 1 ]
 t1=$(date +%s.%N)

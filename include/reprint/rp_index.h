@@ -132,10 +132,11 @@ RP_API rp_status rp_index_result_doc_sized(const rp_index_result *r, size_t i, r
  * through the stored LSH bands and verified, the new edges stored, and the clustering of the
  * touched connected components recomputed with the batch engine's star clustering. Then the
  * transaction commits (fsync): when this returns RP_OK the batch is durable; on any error
- * nothing of it is stored. With dry_run (a query) the same work is done and rolled back, so
- * the answer is exactly what adding would give. *res gets one entry per batch document, with
- * its cluster after the batch (skipped documents: RP_REL_SKIPPED). Serialized with other
- * commits on ix.
+ * nothing of it is stored. With dry_run (a query) the same work is done in an LMDB read
+ * transaction on the calling thread, its writes kept in memory and dropped, so the answer is
+ * exactly what adding would give now; a query neither waits for nor delays the writer. *res
+ * gets one entry per batch document, with its cluster after the batch (skipped documents:
+ * RP_REL_SKIPPED). Adds are serialized with other commits on ix (group commit, below).
  * Ids are unique (checked in the write transaction, so concurrent commits cannot race): a
  * document whose id is already stored (or earlier in the batch) with the same content (equal
  * normalized text, text size and date) is not added again, its entry is the stored document
@@ -199,11 +200,11 @@ RP_API rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n
 
 /* ---- group commit (rp_index_commit) ----------------------------------------------------
  * Commits called at once from several threads share one write transaction: each batch runs in
- * its own nested transaction (a failing batch is rolled back alone, a query's is aborted after
- * its answer), in queue order, then one LMDB commit (one fsync) makes the group durable and
- * every caller returns with its own result and error: the results of serial commits in that
- * order. An add returns RP_OK only once durable; if the group's commit fails, every add of it
- * (and every query answered after one of them) fails. docs/index.md, "Group commit". */
+ * its own nested transaction (a failing batch is rolled back alone), in queue order, then one
+ * LMDB commit (one fsync) makes the group durable and every caller returns with its own result
+ * and error: the results of serial commits in that order. An add returns RP_OK only once
+ * durable; if the group's commit fails, every add of it fails. Queries (dry_run) do not queue:
+ * they read the last committed state. docs/index.md, "Group commit". */
 
 #ifdef __cplusplus
 }

@@ -58,6 +58,35 @@ struct rpi_cq_item {
     char msg[512];
 };
 
+/* Band postings of units not folded into DB_BANDS yet (index_bandq.c). */
+struct rpi_bq_ent {
+    uint64_t key, unit;
+    uint32_t band, next; /* next: older entry of the same hash chain */
+};
+struct rpi_bandq {
+    pthread_mutex_t mu;     /* entries and heads */
+    pthread_rwlock_t snap;  /* shared by each query reading them, from before its snapshot */
+    struct rpi_bq_ent *ent; /* in the order appended (unit order) */
+    size_t len, cap;
+    uint32_t *head; /* hcap chains (a power of two) */
+    size_t hcap;
+};
+RPI_FUNC void rpi_bq_init(struct rpi_bandq *q);
+RPI_FUNC void rpi_bq_free(struct rpi_bandq *q, const rp_alloc *al);
+RPI_FUNC rp_status rpi_bq_push(struct rpi_bandq *q, const rp_alloc *al, uint32_t band, uint64_t key,
+                               uint64_t unit);
+RPI_FUNC size_t rpi_bq_mark(struct rpi_bandq *q);
+RPI_FUNC void rpi_bq_truncate(struct rpi_bandq *q, size_t mark); /* drop entries from mark on */
+/* Append to out (uint64_t) the units in [lo, hi) posted under (band, key), newest first. */
+RPI_FUNC rp_status rpi_bq_lookup(struct rpi_bandq *q, uint32_t band, uint64_t key, uint64_t lo,
+                                 uint64_t hi, struct rpi_vec *out);
+/* Append to out (struct rpi_bq_ent) band's entries of units from lo on. */
+RPI_FUNC rp_status rpi_bq_collect(struct rpi_bandq *q, uint32_t band, uint64_t lo,
+                                  struct rpi_vec *out);
+/* Drop entries of units below below[band] once no reader holds snap (wait: block until then,
+ * else give up when one does). 1 when done. */
+RPI_FUNC int rpi_bq_prune(struct rpi_bandq *q, const uint64_t *below, int wait);
+
 struct rp_index {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
@@ -72,6 +101,9 @@ struct rp_index {
     pthread_cond_t cq_cv;
     struct rpi_cq_item *cq_head, *cq_tail;
     int cq_leader;
+    struct rpi_bandq bq; /* band postings of units from DB_META "bpending" on */
+    uint64_t *bq_below;  /* writer, per band: units below it are in DB_BANDS (bands values) */
+    int bq_stale;        /* writer: bq holds entries a fold wrote to DB_BANDS */
     char *dir;
     rp_alloc alloc_copy;   /* rp_index_options.alloc, copied at open */
     const rp_alloc *alloc; /* &alloc_copy, or NULL for malloc/free: every allocation of
@@ -223,6 +255,20 @@ RPI_FUNC int rpi_ix_del(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const 
 RPI_FUNC rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_t *terms,
                                     size_t n);
 
+/* Exact/near levels: term frequencies of new contents are pending until folded (index_write.c,
+ * "document frequencies"). Fold: count the pending lists in DB_TERMS, when TERMS_FOLD_UNITS
+ * units are pending or force. Pending: the distinct pending terms not in DB_TERMS yet. */
+RPI_FUNC rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force);
+RPI_FUNC rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new);
+/* Band postings pending in ix->bq written to DB_BANDS: the band whose oldest pending unit is
+ * BANDS_FOLD_UNITS old, or every band (force). below (may be NULL): per band, units below it
+ * are in DB_BANDS once the transaction commits; *folded: something was written. Load: ix->bq
+ * from the signatures of the pending units, at open. */
+#define RPI_IX_MAX_BANDS RP_MINHASH_MAX_PERM
+RPI_FUNC rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force, uint64_t *below,
+                                     int *folded);
+RPI_FUNC rp_status rpi_ix_bands_load(rp_index *ix);
+
 /* story level (index_story.c). Add: after unit u (new content of d, record and star already
  * stored) has its signature and band postings; band holds the units sharing a band bucket. */
 RPI_FUNC rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u,
@@ -257,6 +303,32 @@ RPI_FUNC rp_status rpi_ixs_compare(rp_index *ix, uint64_t doc_a, uint64_t doc_b,
  * rpi_ixs_delete_unit re-places a cluster): the clusters the index would have formed had it
  * known the whole collection from the start. One write transaction. */
 RPI_FUNC rp_status rpi_ixs_replace_all(rp_index *ix);
+
+/* The LMDB calls of the add path (index_view.c). Without an overlay they are mdb_get,
+ * mdb_put (flags passed on), mdb_del (v NULL: every value) and a dupsort cursor; under
+ * rpi_ovl_begin the writes of this thread's transaction txn go to memory and its reads see
+ * them, so a query runs the add path in a read transaction. Return codes are LMDB's. */
+RPI_FUNC int rpi_tx_get(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks, MDB_val *out);
+RPI_FUNC int rpi_tx_put(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks, const void *v,
+                        size_t vs, unsigned flags);
+RPI_FUNC int rpi_tx_del(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks, const void *v,
+                        size_t vs);
+/* Append the first max values of dupsort key k, in LMDB's order, to out (elements of the
+ * databases's value size). */
+RPI_FUNC rp_status rpi_tx_dups(rp_index *ix, MDB_txn *txn, int db, const void *k, size_t ks,
+                               size_t max, struct rpi_vec *out);
+/* Is txn a query's read transaction under an overlay? */
+RPI_FUNC int rpi_tx_overlaid(MDB_txn *txn);
+/* Entries of a non-dup database (mdb_stat), the overlay's included. */
+RPI_FUNC rp_status rpi_tx_entries(rp_index *ix, MDB_txn *txn, int db, uint64_t *n);
+/* Layer a private overlay over read transaction txn on this thread, until rpi_ovl_end. */
+RPI_FUNC rp_status rpi_ovl_begin(rp_index *ix, MDB_txn *txn);
+RPI_FUNC void rpi_ovl_end(void);
+
+/* rp_index_commit through the group-commit queue, a dry run too (the write transaction, then
+ * aborted: what queries did before they ran in read transactions; tests compare the two). */
+RPI_FUNC rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run,
+                                        rp_index_result **res);
 
 /* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
 struct rpi_counters {

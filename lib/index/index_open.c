@@ -151,7 +151,8 @@ static int config_parse(const char *s, size_t n, rp_config *c)
         /* unknown keys: written by a newer minor version, ignored */
     }
     if (seen != 15 || c->num_perm < RP_MINHASH_MIN_PERM || c->num_perm > RP_MINHASH_MAX_PERM ||
-        (c->level > RP_LEVEL_NEAR && c->level != RP_LEVEL_STORY) || c->ngram < 1)
+        c->bands > c->num_perm || (c->level > RP_LEVEL_NEAR && c->level != RP_LEVEL_STORY) ||
+        c->ngram < 1)
         return -1;
     return 0;
 }
@@ -203,6 +204,9 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
     int rc = mdb_env_create(&ix->env);
     if (rc) return rpi_ix_mdb(rc, "mdb_env_create");
     mdb_env_set_maxdbs(ix->env, DB_COUNT + 2);
+    /* one reader slot per read transaction open at once (MDB_NOTLS): a query, a GET or a stats
+     * holds one while it runs; `reprint serve --threads` is at most 256, so 510 leaves room
+     * for export/stats processes beside it. Past it a read fails with MDB_READERS_FULL. */
     mdb_env_set_maxreaders(ix->env, 510);
     if (map_size) {
         rc = mdb_env_set_mapsize(ix->env, (size_t)map_size);
@@ -274,6 +278,8 @@ static void ix_free(rp_index *ix)
     pthread_mutex_destroy(&ix->cq_mu);
     pthread_cond_destroy(&ix->cq_cv);
     const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
+    rpi_bq_free(&ix->bq, &alloc);
+    rpi_free(&alloc, ix->bq_below);
     rpi_bg_free(&ix->bg, &alloc);
     rpi_free(&alloc, ix->dir);
     rpi_free(&alloc, ix);
@@ -293,6 +299,7 @@ static rp_index *ix_new(const char *dir, const rp_alloc *alloc)
     pthread_mutex_init(&ix->write_mu, NULL);
     pthread_mutex_init(&ix->cq_mu, NULL);
     pthread_cond_init(&ix->cq_cv, NULL);
+    rpi_bq_init(&ix->bq);
     ix->dir = rpi_strndup(ix->alloc, dir, strlen(dir));
     if (!ix->dir) {
         ix_free(ix);
@@ -428,6 +435,7 @@ rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options 
     RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0, 0), out);
     RP_TRY_GOTO(st, read_meta(ix, dir), out);
     if (ix->has_story) RP_TRY_GOTO(st, rpi_bg_build(&ix->bg, &ix->cfg.norm, ix->alloc), out);
+    if (!ix->read_only) RP_TRY_GOTO(st, rpi_ix_bands_load(ix), out);
     *out = ix;
     ix = NULL;
 out:
@@ -437,7 +445,21 @@ out:
     return st;
 }
 
-void rp_index_close(rp_index *ix) { ix_free(ix); }
+void rp_index_close(rp_index *ix)
+{
+    /* pending term frequencies and band postings written: an older build reads the index as
+     * stored, and the next open has nothing to rebuild */
+    MDB_txn *txn;
+    int folded;
+    if (ix && !ix->read_only && mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
+        if ((ix->cfg.level == RP_LEVEL_STORY || rpi_ix_terms_fold(ix, txn, 1) == RP_OK) &&
+            rpi_ix_bands_fold(ix, txn, 1, NULL, &folded) == RP_OK)
+            mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+    }
+    ix_free(ix);
+}
 
 rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
 {
@@ -455,7 +477,7 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
         if (i == DB_DOCS) out->n_docs = ms.ms_entries;
         if (i == DB_UNITS) out->n_units = ms.ms_entries;
         if (i == DB_EDGES) out->n_edges = ms.ms_entries / 2;
-        if (i == DB_TERMS) out->n_terms = ms.ms_entries;
+        if (i == DB_TERMS) out->n_terms = ms.ms_entries; /* + the pending, below */
     }
     MDB_envinfo ei;
     mdb_env_info(ix->env, &ei);
@@ -472,8 +494,15 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
             mdb_txn_abort(txn);
             return st;
         }
-    } else if (mdb_stat(txn, ix->dbi[DB_UTERMS], &ms) == 0) {
-        out->n_term_units = ms.ms_entries;
+    } else {
+        if (mdb_stat(txn, ix->dbi[DB_UTERMS], &ms) == 0) out->n_term_units = ms.ms_entries;
+        uint64_t pending = 0;
+        const rp_status st = rpi_ix_terms_pending(ix, txn, &pending);
+        if (st != RP_OK) {
+            mdb_txn_abort(txn);
+            return st;
+        }
+        out->n_terms += pending;
     }
     MDB_val k = {8, (void *)"counters"}, v;
     if (mdb_get(txn, ix->dbi[DB_META], &k, &v) == 0 && v.mv_size >= 24) {

@@ -13,8 +13,7 @@ rp_status rpi_ix_get(rp_index *ix, MDB_txn *txn, int db, uint64_t key_be, MDB_va
 {
     unsigned char kb[8];
     put_be64(kb, key_be);
-    MDB_val k = {8, kb};
-    const int rc = mdb_get(txn, ix->dbi[db], &k, out);
+    const int rc = rpi_tx_get(ix, txn, db, kb, 8, out);
     if (rc == MDB_NOTFOUND) return RP_DONE;
     if (rc) return rpi_ix_mdb(rc, "get");
     return RP_OK;
@@ -226,20 +225,16 @@ static rp_status find_id(rp_index *ix, MDB_txn *txn, const char *id, struct rpi_
 {
     unsigned char kb[8];
     put_le64(kb, rpi_ix_id_key(id, strlen(id)));
-    MDB_val k = {8, kb}, v;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->dbi[DB_IDS], &cur);
-    if (rc) return rpi_ix_mdb(rc, "cursor");
-    rp_status st = RP_OK;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-    while (rc == 0 && st == RP_OK) {
-        const uint64_t docno = get_be64(v.mv_data);
+    struct rpi_vec nums;
+    rpi_vec_init(&nums, 8, ix->alloc);
+    rp_status st = rpi_tx_dups(ix, txn, DB_IDS, kb, 8, SIZE_MAX, &nums);
+    for (size_t i = 0; i < nums.len && st == RP_OK; i++) {
+        const uint64_t docno = get_be64((const unsigned char *)nums.ptr + 8 * i);
         MDB_val dv;
         if (rpi_ix_get(ix, txn, DB_DOCS, docno, &dv) == RP_OK && strcmp(doc_id(&dv), id) == 0)
             st = rpi_vec_push(out, &docno);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
     }
-    mdb_cursor_close(cur);
+    rpi_vec_free(&nums);
     return st;
 }
 

@@ -92,8 +92,8 @@ static int has_names(const struct sterm *t, uint32_t n)
 /* Contents with names (*out), or RP_DONE for an index made before they were counted. */
 static rp_status named_get(rp_index *ix, MDB_txn *txn, uint64_t *out)
 {
-    MDB_val k = {8, (void *)RPI_IX_NAMED_KEY}, v;
-    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    MDB_val v;
+    const int rc = rpi_tx_get(ix, txn, DB_META, RPI_IX_NAMED_KEY, 8, &v);
     if (rc == MDB_NOTFOUND) return RP_DONE;
     if (rc) return rpi_ix_mdb(rc, "names count");
     if (v.mv_size != 8) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad names count");
@@ -105,8 +105,7 @@ static rp_status named_put(rp_index *ix, MDB_txn *txn, uint64_t n)
 {
     unsigned char b[8];
     put_le64(b, n);
-    MDB_val k = {8, (void *)RPI_IX_NAMED_KEY}, v = {8, b};
-    const int rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+    const int rc = rpi_tx_put(ix, txn, DB_META, RPI_IX_NAMED_KEY, 8, b, 8, 0);
     return rc ? rpi_ix_mdb(rc, "names count") : RP_OK;
 }
 
@@ -131,8 +130,8 @@ static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
     rpi_vec_init(&c->scratch, sizeof(uint64_t), ix->alloc);
     rpi_arena_init(&c->ar, ix->alloc);
     rpi_vecbuild_init(&c->vb);
-    MDB_stat ms;
-    c->n_units = mdb_stat(txn, ix->dbi[DB_SFEAT], &ms) == 0 ? (double)ms.ms_entries : 0;
+    uint64_t n_units = 0;
+    c->n_units = rpi_tx_entries(ix, txn, DB_SFEAT, &n_units) == RP_OK ? (double)n_units : 0;
     /* an error is reported by the add that needs the count; scoring alone keeps the rule of
      * an index made before the count (caseless) */
     c->named_st = named_get(ix, txn, &c->named);
@@ -321,20 +320,16 @@ static rp_status cluster_units(rp_index *ix, MDB_txn *txn, uint64_t c, struct rp
 {
     out->len = 0;
     RP_TRY(rpi_vec_push(out, &c));
-    MDB_cursor *cur;
-    TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_STARS], &cur), "cursor");
     unsigned char kb[8];
     put_be64(kb, c);
-    MDB_val k = {8, kb}, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-    rp_status st = RP_OK;
-    while (rc == 0 && st == RP_OK && out->len < cap) {
-        const uint64_t w = get_be64(v.mv_data);
+    struct rpi_vec st_units; /* cap values hold cap - 1 other than c */
+    rpi_vec_init(&st_units, 8, ix->alloc);
+    rp_status st = rpi_tx_dups(ix, txn, DB_STARS, kb, 8, cap, &st_units);
+    for (size_t i = 0; i < st_units.len && st == RP_OK && out->len < cap; i++) {
+        const uint64_t w = get_be64((const unsigned char *)st_units.ptr + 8 * i);
         if (w != c) st = rpi_vec_push(out, &w);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
     }
-    mdb_cursor_close(cur);
-    if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "stars");
+    rpi_vec_free(&st_units);
     return st;
 }
 
@@ -591,26 +586,24 @@ static rp_status postings(rp_index *ix, MDB_txn *txn, uint64_t u, int64_t date, 
 static rp_status posted_units(struct sctx *c, const uint64_t *top, uint32_t n_top, int64_t date,
                               struct rpi_umap *count)
 {
-    MDB_cursor *cur;
-    TRY_MDB(mdb_cursor_open(c->txn, c->ix->dbi[DB_SPOST], &cur), "cursor");
+    struct rpi_vec post; /* unit BE + date LE */
+    rpi_vec_init(&post, 16, c->ix->alloc);
     rp_status st = RP_OK;
     for (uint32_t i = 0; i < n_top && st == RP_OK; i++) {
         unsigned char kb[8];
         put_be64(kb, top[i]);
-        MDB_val k = {8, kb}, v;
-        int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-        for (size_t seen = 0; rc == 0 && st == RP_OK && seen < RPI_MAX_POSTING; seen++) {
-            const unsigned char *p = v.mv_data;
+        post.len = 0;
+        st = rpi_tx_dups(c->ix, c->txn, DB_SPOST, kb, 8, RPI_MAX_POSTING, &post);
+        for (size_t j = 0; j < post.len && st == RP_OK; j++) {
+            const unsigned char *p = (const unsigned char *)post.ptr + 16 * j;
             if (!outside_window(c->ix, date, (int64_t)get_le64(p + 8))) {
                 uint32_t *n;
                 st = rpi_umap_ref(count, get_be64(p), &n);
                 if (st == RP_OK) (*n)++;
             }
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
         }
-        if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "postings");
     }
-    mdb_cursor_close(cur);
+    rpi_vec_free(&post);
     return st;
 }
 

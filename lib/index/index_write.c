@@ -26,24 +26,22 @@ int rpi_ix_put(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val
 {
     unsigned char kb[8];
     put_be64(kb, key);
-    MDB_val k = {8, kb}, v = {size, (void *)val};
-    return mdb_put(txn, ix->dbi[db], &k, &v, 0);
+    return rpi_tx_put(ix, txn, db, kb, 8, val, size, 0);
 }
 
 int rpi_ix_del(rp_index *ix, MDB_txn *txn, int db, uint64_t key, const void *val, size_t size)
 {
     unsigned char kb[8];
     put_be64(kb, key);
-    MDB_val k = {8, kb}, v = {size, (void *)val};
-    const int rc = mdb_del(txn, ix->dbi[db], &k, val ? &v : NULL);
+    const int rc = rpi_tx_del(ix, txn, db, kb, 8, val, size);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static rp_status counters_get(rp_index *ix, MDB_txn *txn, struct rpi_counters *c)
 {
     memset(c, 0, sizeof *c);
-    MDB_val k = {8, (void *)"counters"}, v;
-    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    MDB_val v;
+    const int rc = rpi_tx_get(ix, txn, DB_META, "counters", 8, &v);
     if (rc == MDB_NOTFOUND) return RP_OK;
     if (rc) return rpi_ix_mdb(rc, "counters");
     if (v.mv_size < 24) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad counters");
@@ -60,8 +58,7 @@ static int counters_put(rp_index *ix, MDB_txn *txn, const struct rpi_counters *c
     put_le64(b, c->next_doc);
     put_le64(b + 8, c->next_unit);
     put_le64(b + 16, c->n_empty);
-    MDB_val k = {8, (void *)"counters"}, v = {24, b};
-    return mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
+    return rpi_tx_put(ix, txn, DB_META, "counters", 8, b, 24, 0);
 }
 
 #define TRY_MDB(expr, what)                                                                        \
@@ -96,6 +93,183 @@ static void band_key(const rp_index *ix, const uint32_t *sig, uint32_t b, unsign
     put_be64(out + 4, h);
 }
 
+/* ---- pending band postings (index_bandq.c) ------------------------------------------------ */
+
+/* A band's postings are written to DB_BANDS when its oldest pending unit is BANDS_FOLD_UNITS
+ * units old, one band per group commit: a band's postings are a contiguous key range (the band
+ * number leads the key), 1/32 of DB_BANDS's leaves, so a fold writes those once (8,192
+ * postings over ~204 of the 6,524 leaves of the Reuters index, 0.8 MB: ~0.8 page per add)
+ * instead of every leaf of DB_BANDS at once. Memory: (8,192 + the lag of 32 groups) x 32
+ * postings x 24 bytes, about 7 MB. */
+#define BANDS_FOLD_UNITS 8192
+#define BPENDING_KEY "bpending" /* DB_META: per band, the first unit whose posting is pending */
+
+/* f[b] (bands values): band b's postings of units from f[b] on are in ix->bq, not DB_BANDS.
+ * *present is 0 when nothing is pending (every f[b] is then RPI_IX_NONE). */
+static rp_status bpending_get(rp_index *ix, MDB_txn *txn, uint64_t *f, int *present)
+{
+    MDB_val v;
+    const uint32_t nb = ix->cfg.bands;
+    *present = 0;
+    for (uint32_t b = 0; b < nb; b++)
+        f[b] = RPI_IX_NONE;
+    const int rc = rpi_tx_get(ix, txn, DB_META, BPENDING_KEY, 8, &v);
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "pending bands");
+    if (v.mv_size != (size_t)nb * 8)
+        return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad pending bands");
+    for (uint32_t b = 0; b < nb; b++)
+        f[b] = get_le64((const unsigned char *)v.mv_data + 8 * b);
+    *present = 1;
+    return RP_OK;
+}
+
+static int bpending_put(rp_index *ix, MDB_txn *txn, const uint64_t *f)
+{
+    const uint32_t nb = ix->cfg.bands;
+    unsigned char *p = rpi_malloc(ix->alloc, (size_t)nb * 8 + 1);
+    if (!p) return ENOMEM;
+    for (uint32_t b = 0; b < nb; b++)
+        put_le64(p + 8 * b, f[b]);
+    const int rc = rpi_tx_put(ix, txn, DB_META, BPENDING_KEY, 8, p, (size_t)nb * 8, 0);
+    rpi_free(ix->alloc, p);
+    return rc;
+}
+
+/* The next unit number of a query's snapshot (its own writes are in the overlay). */
+static rp_status snapshot_next_unit(rp_index *ix, MDB_txn *txn, uint64_t *next)
+{
+    MDB_val k = {8, (void *)"counters"}, v;
+    const int rc = mdb_get(txn, ix->dbi[DB_META], &k, &v);
+    *next = 0;
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "counters");
+    if (v.mv_size < 24) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad counters");
+    *next = get_le64((const unsigned char *)v.mv_data + 8);
+    return RP_OK;
+}
+
+static int cmp_bq(const void *a, const void *b)
+{
+    const struct rpi_bq_ent *x = a, *y = b;
+    if (x->band != y->band) return x->band < y->band ? -1 : 1;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->unit < y->unit ? -1 : x->unit > y->unit;
+}
+
+rp_status rpi_ix_bands_fold(rp_index *ix, MDB_txn *txn, int force, uint64_t *below, int *folded)
+{
+    *folded = 0;
+    const uint32_t nb = ix->cfg.bands;
+    uint64_t f[RPI_IX_MAX_BANDS]; /* no allocation unless folding: a group's fold can fail alone */
+    int present;
+    struct rpi_counters ctr;
+    struct rpi_vec all;
+    rpi_vec_init(&all, sizeof(struct rpi_bq_ent), ix->alloc);
+    rp_status st = bpending_get(ix, txn, f, &present);
+    if (st == RP_OK && present) st = counters_get(ix, txn, &ctr);
+    uint32_t oldest = 0;
+    for (uint32_t b = 1; b < nb; b++)
+        if (f[b] < f[oldest]) oldest = b;
+    if (st != RP_OK || !present || (!force && ctr.next_unit - f[oldest] < BANDS_FOLD_UNITS))
+        goto out;
+    for (uint32_t b = 0; b < nb && st == RP_OK; b++) {
+        if (!force && b != oldest) continue;
+        all.len = 0;
+        st = rpi_bq_collect(&ix->bq, b, f[b], &all);
+        /* key order: each leaf of the band's range written once */
+        if (st == RP_OK && all.len > 1) qsort(all.ptr, all.len, sizeof(struct rpi_bq_ent), cmp_bq);
+        for (size_t i = 0; i < all.len && st == RP_OK; i++) {
+            const struct rpi_bq_ent *e = &RPI_VEC_AT(&all, struct rpi_bq_ent, i);
+            if (e->unit >= ctr.next_unit) continue; /* cannot be: uncommitted units */
+            unsigned char bk[12], ub[8];
+            bk[0] = (unsigned char)(e->band >> 24);
+            bk[1] = (unsigned char)(e->band >> 16);
+            bk[2] = (unsigned char)(e->band >> 8);
+            bk[3] = (unsigned char)e->band;
+            put_be64(bk + 4, e->key);
+            put_be64(ub, e->unit);
+            const int rc = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
+            if (rc && rc != MDB_KEYEXIST) st = rpi_ix_mdb(rc, "bands");
+        }
+        f[b] = ctr.next_unit;
+        if (below) below[b] = ctr.next_unit;
+    }
+    int all_done = 1;
+    for (uint32_t b = 0; b < nb; b++)
+        all_done &= f[b] >= ctr.next_unit;
+    if (st == RP_OK) {
+        const int rc = all_done ? rpi_tx_del(ix, txn, DB_META, BPENDING_KEY, 8, NULL, 0)
+                                : bpending_put(ix, txn, f);
+        if (rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "pending bands");
+    }
+    if (st == RP_OK) *folded = 1;
+out:
+    rpi_vec_free(&all);
+    return st;
+}
+
+rp_status rpi_ix_bands_load(rp_index *ix)
+{
+    const uint32_t nb = ix->cfg.bands;
+    ix->bq_below = rpi_calloc(ix->alloc, (size_t)nb + 1, sizeof *ix->bq_below);
+    uint64_t *f = rpi_malloc(ix->alloc, ((size_t)nb + 1) * sizeof *f);
+    if (!ix->bq_below || !f) {
+        rpi_free(ix->alloc, f);
+        return RP_E_NOMEM;
+    }
+    MDB_txn *txn;
+    const int rc0 = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
+    if (rc0) {
+        rpi_free(ix->alloc, f);
+        return rpi_ix_mdb(rc0, "begin");
+    }
+    int present;
+    rp_status st = bpending_get(ix, txn, f, &present);
+    uint64_t first = RPI_IX_NONE;
+    for (uint32_t b = 0; b < nb; b++)
+        first = f[b] < first ? f[b] : first;
+    MDB_cursor *cur = NULL;
+    if (st == RP_OK && present) {
+        const int rc = mdb_cursor_open(txn, ix->dbi[DB_SIGS], &cur);
+        if (rc) st = rpi_ix_mdb(rc, "cursor");
+    }
+    const size_t k = ix->cfg.num_perm;
+    uint32_t *sig = cur ? rpi_malloc(ix->alloc, k * sizeof *sig) : NULL;
+    if (cur && !sig) st = RP_E_NOMEM;
+    unsigned char kb[8];
+    put_be64(kb, first);
+    MDB_val key = {8, kb}, v;
+    int rc = cur && st == RP_OK ? mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE) : MDB_NOTFOUND;
+    for (; rc == 0 && st == RP_OK; rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+        if (v.mv_size != k * 4) continue;
+        const uint64_t u = get_be64(key.mv_data);
+        for (size_t j = 0; j < k; j++)
+            sig[j] = get_le32((const unsigned char *)v.mv_data + 4 * j);
+        for (uint32_t b = 0; b < nb && st == RP_OK; b++) {
+            if (u < f[b]) continue; /* in DB_BANDS */
+            unsigned char bk[12];
+            band_key(ix, sig, b, bk);
+            st = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
+        }
+    }
+    if (st == RP_OK && rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "signatures");
+    rpi_free(ix->alloc, sig);
+    rpi_free(ix->alloc, f);
+    if (cur) mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return st;
+}
+
+/* After a commit that folded (or with stale entries left by an earlier one): drop the folded
+ * entries once no query holds a snapshot from before the fold; block only when they pile up. */
+static void bands_prune(rp_index *ix)
+{
+    if (!ix->bq_stale || !ix->bq_below) return;
+    const int wait = rpi_bq_mark(&ix->bq) > (size_t)4 * BANDS_FOLD_UNITS * ix->cfg.bands;
+    if (rpi_bq_prune(&ix->bq, ix->bq_below, wait)) ix->bq_stale = 0;
+}
+
 /* ---- reclustering ---------------------------------------------------------------------- */
 
 struct rawedge {
@@ -121,10 +295,10 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
     struct rpi_edge *edges = NULL;
     size_t *idoff = NULL;
     uint64_t *cdocs = NULL;
-    MDB_cursor *cur = NULL;
+    struct rpi_vec nb; /* one unit's edges: neighbour BE + score */
+    rpi_vec_init(&nb, 12, al);
     rp_status st = RP_OK;
-    int rc = mdb_cursor_open(txn, ix->dbi[DB_EDGES], &cur);
-    if (rc) return rpi_ix_mdb(rc, "cursor");
+    int rc;
     for (size_t i = 0; i < seeds->cap; i++) {
         const uint64_t s = seeds->keys[i];
         MDB_val uv;
@@ -138,22 +312,18 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         const uint64_t u = RPI_VEC_AT(&units, uint64_t, i);
         unsigned char kb[8];
         put_be64(kb, u);
-        MDB_val k = {8, kb}, v;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-        while (rc == 0) {
-            const uint64_t w = get_be64(v.mv_data);
+        nb.len = 0;
+        RP_TRY_GOTO(st, rpi_tx_dups(ix, txn, DB_EDGES, kb, 8, SIZE_MAX, &nb), out);
+        for (size_t j = 0; j < nb.len; j++) {
+            const unsigned char *v = (const unsigned char *)nb.ptr + 12 * j;
+            const uint64_t w = get_be64(v);
             int found;
             RP_TRY_GOTO(st, rpi_umap_put(&loc, w, (uint32_t)units.len, &found, NULL), out);
             if (!found) RP_TRY_GOTO(st, rpi_vec_push(&units, &w), out);
             if (u < w) {
-                struct rawedge e = {u, w, get_f32((const unsigned char *)v.mv_data + 8)};
+                struct rawedge e = {u, w, get_f32(v + 8)};
                 RP_TRY_GOTO(st, rpi_vec_push(&raw, &e), out);
             }
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
-        }
-        if (rc != MDB_NOTFOUND) {
-            st = rpi_ix_mdb(rc, "edges");
-            goto out;
         }
     }
     const size_t n = units.len;
@@ -237,7 +407,7 @@ static rp_status recluster(rp_index *ix, MDB_txn *txn, const struct rpi_umap *se
         if (rc) st = rpi_ix_mdb(rc, "write cluster");
     }
 out:
-    if (cur) mdb_cursor_close(cur);
+    rpi_vec_free(&nb);
     rpi_umap_free(&loc);
     rpi_umap_free(&byleader);
     rpi_vec_free(&units);
@@ -279,33 +449,47 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
         const int rc = rpi_ix_put(ix, txn, DB_SIGS, u, sb, k * 4);
         rpi_free(ix->alloc, sb);
         TRY_MDB(rc, "signature");
-        MDB_cursor *cur;
-        TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_BANDS], &cur), "cursor");
+        /* postings of units from bfirst on are in ix->bq (index_bandq.c); a query (overlay)
+         * takes those its snapshot holds and keeps its own in the overlay */
+        const int query = rpi_tx_overlaid(txn);
+        uint64_t hi = UINT64_MAX;
+        uint64_t bfirst[RPI_IX_MAX_BANDS];
+        int present;
+        rp_status bst = bpending_get(ix, txn, bfirst, &present);
+        if (bst == RP_OK && query && present) bst = snapshot_next_unit(ix, txn, &hi);
         cands->len = 0;
         int rc2 = 0;
-        for (uint32_t b = 0; b < c->bands && !rc2; b++) {
+        for (uint32_t b = 0; b < c->bands && !rc2 && bst == RP_OK; b++) {
             unsigned char bk[12];
             band_key(ix, d->sig, b, bk);
-            MDB_val key = {12, bk}, v;
-            size_t seen = 0;
-            int g = mdb_cursor_get(cur, &key, &v, MDB_SET_KEY);
             /* a bucket's first max_bucket units (in content order) are candidates */
-            while (g == 0 && seen < c->max_bucket) {
-                const uint64_t w = get_be64(v.mv_data);
-                if (rpi_vec_push(cands, &w) != RP_OK) {
-                    mdb_cursor_close(cur);
-                    return RP_E_NOMEM;
-                }
-                seen++;
-                g = mdb_cursor_get(cur, &key, &v, MDB_NEXT_DUP);
+            const size_t from = cands->len;
+            bst = rpi_tx_dups(ix, txn, DB_BANDS, bk, 12, c->max_bucket, cands);
+            for (size_t j = from; j < cands->len; j++) { /* stored big-endian */
+                uint64_t *w = &RPI_VEC_AT(cands, uint64_t, j);
+                *w = get_be64((const unsigned char *)w);
             }
-            if (g && g != MDB_NOTFOUND) rc2 = g;
-            MDB_val pv = {8, ub};
-            key = (MDB_val){12, bk};
-            if (!rc2) rc2 = mdb_put(txn, ix->dbi[DB_BANDS], &key, &pv, MDB_NODUPDATA);
-            if (rc2 == MDB_KEYEXIST) rc2 = 0;
+            if (bst == RP_OK && present) {
+                bst = rpi_bq_lookup(&ix->bq, b, get_be64(bk + 4), bfirst[b], hi, cands);
+                uint64_t *cv = &RPI_VEC_AT(cands, uint64_t, from);
+                const size_t m = cands->len - from;
+                if (m > 1) rpi_qsort_u64(cv, m);
+                if (m > c->max_bucket) cands->len = from + c->max_bucket;
+            }
+            if (bst != RP_OK) break;
+            if (query) {
+                rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
+                if (rc2 == MDB_KEYEXIST) rc2 = 0;
+            } else {
+                bst = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
+            }
         }
-        mdb_cursor_close(cur);
+        if (bst == RP_OK && !rc2 && !query && !present) { /* every band pending from u on */
+            for (uint32_t b = 0; b < c->bands; b++)
+                bfirst[b] = u;
+            rc2 = bpending_put(ix, txn, bfirst);
+        }
+        RP_TRY(bst);
         TRY_MDB(rc2, "bands");
         uint64_t *cv = cands->ptr;
         if (cands->len) qsort(cv, cands->len, sizeof *cv, cmp_u64);
@@ -340,10 +524,47 @@ terms:
     return rpi_ix_terms_add(ix, txn, u, d->terms, d->n_terms);
 }
 
+/* ---- document frequencies of terms ---------------------------------------------------------
+ * At the exact and near levels the frequencies in DB_TERMS are only counted for the statistics
+ * (`terms`); nothing clusters by them. Counting one content's ~100 distinct terms in place
+ * dirtied one random B-tree leaf each, about a third of the pages an add wrote (docs/index.md,
+ * "Cost of an add"). So these levels store a new content's term list (DB_UTERMS, appended) and
+ * leave its frequencies pending: DB_META "tpending" names the first unit not yet counted, and
+ * every TERMS_FOLD_UNITS new units the group commit counts the pending lists in at once, in
+ * key order (rpi_ix_terms_fold), as does closing a writable index. The statistics add the
+ * pending terms (rpi_ix_terms_pending), so `terms` is the same number as with counting in
+ * place. The story level scores by the frequencies, so it counts in place. */
+#define TERMS_FOLD_UNITS 1024
+#define TPENDING_KEY "tpending"
+
+static int terms_deferred(const rp_index *ix) { return ix->cfg.level != RP_LEVEL_STORY; }
+
+/* The first unit whose terms are not counted yet; RPI_IX_NONE when every one is. */
+static rp_status tpending_get(rp_index *ix, MDB_txn *txn, uint64_t *first)
+{
+    MDB_val v;
+    *first = RPI_IX_NONE;
+    const int rc = rpi_tx_get(ix, txn, DB_META, TPENDING_KEY, 8, &v);
+    if (rc == MDB_NOTFOUND) return RP_OK;
+    if (rc) return rpi_ix_mdb(rc, "pending terms");
+    if (v.mv_size != 8) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad pending terms");
+    *first = get_le64(v.mv_data);
+    return RP_OK;
+}
+
 rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_t *terms, size_t n)
 {
     /* document frequencies of terms, counted per content (docs/index.md) */
-    for (size_t i = 0; i < n; i++) {
+    if (terms_deferred(ix) && n) {
+        uint64_t first;
+        RP_TRY(tpending_get(ix, txn, &first));
+        if (first == RPI_IX_NONE) {
+            unsigned char b8[8];
+            put_le64(b8, u);
+            TRY_MDB(rpi_tx_put(ix, txn, DB_META, TPENDING_KEY, 8, b8, 8, 0), "pending terms");
+        }
+    }
+    for (size_t i = 0; i < n && !terms_deferred(ix); i++) {
         MDB_val tv;
         uint64_t df = 0;
         if (rpi_ix_get(ix, txn, DB_TERMS, terms[i], &tv) == RP_OK && tv.mv_size == 8)
@@ -364,6 +585,92 @@ rp_status rpi_ix_terms_add(rp_index *ix, MDB_txn *txn, uint64_t u, const uint64_
     return RP_OK;
 }
 
+/* The pending term lists (units from *first on): each distinct term once in *count with its
+ * number of contents. */
+static rp_status terms_pending_count(rp_index *ix, MDB_txn *txn, uint64_t first,
+                                     struct rpi_umap *count)
+{
+    MDB_cursor *cur;
+    TRY_MDB(mdb_cursor_open(txn, ix->dbi[DB_UTERMS], &cur), "cursor");
+    unsigned char kb[8];
+    put_be64(kb, first);
+    MDB_val k = {8, kb}, v;
+    rp_status st = RP_OK;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0 && st == RP_OK; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        for (size_t i = 0; i + 8 <= v.mv_size && st == RP_OK; i += 8) {
+            uint32_t *n;
+            st = rpi_umap_ref(count, get_le64((const unsigned char *)v.mv_data + i), &n);
+            if (st == RP_OK) (*n)++;
+        }
+    mdb_cursor_close(cur);
+    if (st == RP_OK && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "terms");
+    return st;
+}
+
+rp_status rpi_ix_terms_pending(rp_index *ix, MDB_txn *txn, uint64_t *n_new)
+{
+    *n_new = 0;
+    uint64_t first;
+    RP_TRY(tpending_get(ix, txn, &first));
+    if (first == RPI_IX_NONE) return RP_OK;
+    struct rpi_umap count;
+    rpi_umap_init(&count, ix->alloc);
+    rp_status st = terms_pending_count(ix, txn, first, &count);
+    for (size_t i = 0; i < count.cap && st == RP_OK; i++) {
+        MDB_val tv;
+        if (count.keys[i] == RPI_IX_NONE) continue;
+        const rp_status g = rpi_ix_get(ix, txn, DB_TERMS, count.keys[i], &tv);
+        if (g == RP_DONE)
+            ++*n_new;
+        else if (g != RP_OK)
+            st = g;
+    }
+    rpi_umap_free(&count);
+    return st;
+}
+
+rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force)
+{
+    uint64_t first;
+    struct rpi_counters ctr;
+    RP_TRY(tpending_get(ix, txn, &first));
+    if (first == RPI_IX_NONE) return RP_OK;
+    RP_TRY(counters_get(ix, txn, &ctr));
+    if (!force && ctr.next_unit - first < TERMS_FOLD_UNITS) return RP_OK;
+    struct rpi_umap count;
+    rpi_umap_init(&count, ix->alloc);
+    uint64_t *keys = NULL;
+    rp_status st = terms_pending_count(ix, txn, first, &count);
+    if (st == RP_OK) {
+        keys = rpi_malloc(ix->alloc, (count.len ? count.len : 1) * sizeof *keys);
+        if (!keys) st = RP_E_NOMEM;
+    }
+    size_t nk = 0;
+    for (size_t i = 0; i < count.cap && st == RP_OK; i++)
+        if (count.keys[i] != RPI_IX_NONE) keys[nk++] = count.keys[i];
+    if (st == RP_OK) rpi_qsort_u64(keys, nk); /* key order: neighbouring leaves, once each */
+    for (size_t i = 0; i < nk && st == RP_OK; i++) {
+        MDB_val tv;
+        uint64_t df = 0;
+        uint32_t add = 0;
+        rpi_umap_get(&count, keys[i], &add);
+        if (rpi_ix_get(ix, txn, DB_TERMS, keys[i], &tv) == RP_OK && tv.mv_size == 8)
+            df = get_le64(tv.mv_data);
+        unsigned char b8[8];
+        put_le64(b8, df + add);
+        const int rc = rpi_ix_put(ix, txn, DB_TERMS, keys[i], b8, 8);
+        if (rc) st = rpi_ix_mdb(rc, "terms");
+    }
+    if (st == RP_OK) {
+        const int rc = rpi_tx_del(ix, txn, DB_META, TPENDING_KEY, 8, NULL, 0);
+        if (rc && rc != MDB_NOTFOUND) st = rpi_ix_mdb(rc, "pending terms");
+    }
+    rpi_free(ix->alloc, keys);
+    rpi_umap_free(&count);
+    return st;
+}
+
 static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
                          const struct rpi_ixdoc *d, uint64_t docno, struct rpi_umap *seeds,
                          struct rpi_vec *cands)
@@ -378,8 +685,8 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
         unsigned char hk[16];
         put_le64(hk, d->h0);
         put_le64(hk + 8, d->h1);
-        MDB_val k = {16, hk}, v;
-        int rc = mdb_get(txn, ix->dbi[DB_CONTENTS], &k, &v);
+        MDB_val v;
+        int rc = rpi_tx_get(ix, txn, DB_CONTENTS, hk, 16, &v);
         unsigned char rec[UNIT_SIZE];
         if (rc == 0) { /* an exact copy of stored content */
             unit = get_le64(v.mv_data);
@@ -398,8 +705,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
             unit = ctr->next_unit++;
             unsigned char ub[8];
             put_le64(ub, unit);
-            v = (MDB_val){8, ub};
-            TRY_MDB(mdb_put(txn, ix->dbi[DB_CONTENTS], &k, &v, 0), "content");
+            TRY_MDB(rpi_tx_put(ix, txn, DB_CONTENTS, hk, 16, ub, 8, 0), "content");
             memset(rec, 0, sizeof rec);
             put_le64(rec + UNIT_H0, d->h0);
             put_le64(rec + UNIT_H1, d->h1);
@@ -435,8 +741,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
     TRY_MDB(rc, "document");
     unsigned char ik[8];
     put_le64(ik, rpi_ix_id_key(d->id, id_len));
-    MDB_val k = {8, ik}, v = {8, db};
-    TRY_MDB(mdb_put(txn, ix->dbi[DB_IDS], &k, &v, 0), "ids");
+    TRY_MDB(rpi_tx_put(ix, txn, DB_IDS, ik, 8, db, 8, 0), "ids");
     return RP_OK;
 }
 
@@ -453,7 +758,8 @@ rp_status rpi_ix_begin_write(rp_index *ix, MDB_txn **txn)
     return RP_OK;
 }
 
-rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+/* rpi_ix_end_write without releasing the writer mutex */
+static rp_status end_txn(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
 {
     if (st == RP_OK && keep) {
         const int rc = mdb_txn_commit(txn);
@@ -464,6 +770,12 @@ rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
     } else {
         mdb_txn_abort(txn);
     }
+    return st;
+}
+
+rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+{
+    st = end_txn(ix, txn, st, keep);
     pthread_mutex_unlock(&ix->write_mu);
     return st;
 }
@@ -568,6 +880,7 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
     MDB_txn *txn;
     rp_status st = rpi_ix_begin_write(ix, &txn);
     int dirty = 0; /* a batch of the group is kept in txn */
+    const size_t group_mark = rpi_bq_mark(&ix->bq); /* band postings of the group from here */
     for (struct rpi_cq_item *it = head; it; it = it->next) {
         if (st == RP_OK) rpi_ix_clear(); /* else the message of begin stays for every item */
         it->st = st;
@@ -578,6 +891,7 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
             it->st = rpi_ix_mdb(rc, "begin");
             goto answered;
         }
+        const size_t mark = rpi_bq_mark(&ix->bq);
         it->st = apply_batch(ix, child, it->batch, it->dry_run, &it->res);
         if (it->st == RP_OK && !it->dry_run) {
             const int crc = mdb_txn_commit(child);
@@ -591,6 +905,8 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         } else {
             mdb_txn_abort(child);
         }
+        if (it->st != RP_OK || it->dry_run) /* its unit numbers come again */
+            rpi_bq_truncate(&ix->bq, mark);
         it->on_dirty = dirty;
     answered:
         if (it->st != RP_OK) {
@@ -599,8 +915,28 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         }
     }
     if (st != RP_OK) return; /* no transaction: every item has the error */
+    int folded = 0;
+    uint64_t below[RPI_IX_MAX_BANDS]; /* units below below[b] are in band b's DB_BANDS range */
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
+    if (dirty) { /* in its own nested transaction: a failed fold is retried by a later group */
+        MDB_txn *child;
+        if (mdb_txn_begin(ix->env, txn, 0, &child) == 0) {
+            if (rpi_ix_terms_fold(ix, child, 0) == RP_OK &&
+                rpi_ix_bands_fold(ix, child, 0, below, &folded) == RP_OK)
+                mdb_txn_commit(child);
+            else
+                mdb_txn_abort(child), folded = 0;
+        }
+    }
     rpi_ix_clear();
-    const rp_status cst = rpi_ix_end_write(ix, txn, RP_OK, dirty);
+    const rp_status cst = end_txn(ix, txn, RP_OK, dirty);
+    if (cst == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
+    if (cst == RP_OK) bands_prune(ix);
+    if (cst != RP_OK) rpi_bq_truncate(&ix->bq, group_mark);
+    pthread_mutex_unlock(&ix->write_mu);
     if (cst == RP_OK) return;
     for (struct rpi_cq_item *it = head; it; it = it->next) {
         if (it->st != RP_OK || !it->on_dirty) continue;
@@ -612,11 +948,42 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
     }
 }
 
+/* A query on the caller's thread: the add path in a read transaction under a private overlay
+ * (index_view.c), so it neither waits for the writer nor takes its turn; it sees the last
+ * committed state, as a dry-run commit queued at that moment would. */
+static rp_status query_read(rp_index *ix, rp_index_batch *b, rp_index_result **res)
+{
+    MDB_txn *txn;
+    pthread_rwlock_rdlock(&ix->bq.snap); /* pending band postings of its snapshot stay */
+    const int rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        pthread_rwlock_unlock(&ix->bq.snap);
+        return rpi_ix_mdb(rc, "begin");
+    }
+    rp_status st = rpi_ovl_begin(ix, txn);
+    if (st == RP_OK) st = apply_batch(ix, txn, b, 1, res);
+    rpi_ovl_end();
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&ix->bq.snap);
+    if (st == RP_E_NOMEM && !rp_index_errmsg(ix)[0])
+        rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+    return st;
+}
+
+rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+{
+    *res = NULL;
+    rpi_ix_clear();
+    if (ix->read_only) return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "index opened read-only");
+    if (dry_run) return query_read(ix, b, res);
+    return rpi_ix_commit_queued(ix, b, 0, res);
+}
+
 /* Group commit: the caller queues its batch and waits. A caller that finds no leader becomes
  * the leader: it takes every queued batch (its own among them), runs them as one group
  * (run_group) and wakes the others, each with its own result. Batches are applied in queue
  * order, so the results are those of serial commits in that order. */
-rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
+rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run, rp_index_result **res)
 {
     *res = NULL;
     rpi_ix_clear();
@@ -710,9 +1077,13 @@ static rp_status delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsig
         TRY_MDB(rc, "bands");
     }
     TRY_MDB(rpi_ix_del(ix, txn, DB_SIGS, u, NULL, 0), "signature");
-    /* term frequencies */
+    /* term frequencies (not counted yet for a pending unit: only its list goes) */
+    uint64_t first_pending = RPI_IX_NONE;
+    if (terms_deferred(ix)) RP_TRY(tpending_get(ix, txn, &first_pending));
     MDB_val tv;
-    if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
+    if (u >= first_pending && rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
+        TRY_MDB(rpi_ix_del(ix, txn, DB_UTERMS, u, NULL, 0), "terms");
+    } else if (rpi_ix_get(ix, txn, DB_UTERMS, u, &tv) == RP_OK) {
         const size_t nt = tv.mv_size / 8;
         uint64_t *terms = rpi_malloc(ix->alloc, (nt ? nt : 1) * sizeof *terms);
         if (!terms) return RP_E_NOMEM;
@@ -802,12 +1173,15 @@ static rp_status remove_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr
     return rpi_umap_put(seeds, u, 0, NULL, NULL);
 }
 
-static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs)
+static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *docs,
+                             uint64_t *below, int *folded)
 {
     struct rpi_umap seeds;
     rpi_umap_init(&seeds, ix->alloc);
     struct rpi_counters ctr;
-    rp_status st = counters_get(ix, txn, &ctr);
+    /* every band posting in DB_BANDS first: delete_unit removes them there */
+    rp_status st = rpi_ix_bands_fold(ix, txn, 1, below, folded);
+    if (st == RP_OK) st = counters_get(ix, txn, &ctr);
     for (size_t i = 0; i < docs->len && st == RP_OK; i++)
         st = remove_doc(ix, txn, &ctr, RPI_VEC_AT(docs, uint64_t, i), &seeds);
     if (st == RP_OK && ix->cfg.level != RP_LEVEL_STORY) st = recluster(ix, txn, &seeds);
@@ -829,10 +1203,19 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
     rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
     if (st == RP_OK && docs.len == 0)
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs);
+    uint64_t below[RPI_IX_MAX_BANDS];
+    int folded = 0;
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs, below, &folded);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
-    st = rpi_ix_end_write(ix, txn, st, 1);
+    st = end_txn(ix, txn, st, 1);
+    if (st == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
+    if (st == RP_OK) bands_prune(ix);
+    pthread_mutex_unlock(&ix->write_mu);
     if (st == RP_OK && n_removed) *n_removed = n;
     return st;
 }
@@ -859,10 +1242,19 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (st == RP_OK) mdb_cursor_close(cur);
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs);
+    uint64_t below[RPI_IX_MAX_BANDS];
+    int folded = 0;
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
+    if (st == RP_OK) st = remove_docs(ix, txn, &docs, below, &folded);
     const size_t n = docs.len;
     rpi_vec_free(&docs);
-    st = rpi_ix_end_write(ix, txn, st, 1);
+    st = end_txn(ix, txn, st, 1);
+    if (st == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
+    if (st == RP_OK) bands_prune(ix);
+    pthread_mutex_unlock(&ix->write_mu);
     if (st == RP_OK && n_removed) *n_removed = n;
     return st;
 }

@@ -41,7 +41,7 @@ check() { # the index equals a batch run over the committed batches, in order
     cmp -s "$T/exp" "$T/ref" || fail "$1: index differs from a batch run over committed batches"
 }
 
-k=0 killed=0 done_=0 i=0 rounds=1
+k=0 killed=0 done_=0 i=0 rounds=1 n_acked=0 lost=0
 while [ $killed -lt "$RUNS" ] && [ $i -lt $((RUNS * 4)) ]; do
     i=$((i + 1))
     if [ $k -ge "$nb" ]; then # every batch is in: check, then start over on a new index
@@ -58,16 +58,23 @@ while [ $killed -lt "$RUNS" ] && [ $i -lt $((RUNS * 4)) ]; do
     sleep "$(printf '0.%03d' "$d")"
     # the delay range follows the add's duration on this build and machine: shorter after
     # an add that ended before its kill, longer after a kill
+    acked=0
     if kill -9 "$pid" 2>/dev/null; then
         killed=$((killed + 1))
         ms=$((ms + ms / 8 + 1))
+        wait "$pid" 2>/dev/null || true
     else
         ms=$((ms * 3 / 4))
+        # it ended before the kill: exit 0 is the acknowledgement, the batch must be in
+        if wait "$pid" 2>/dev/null; then acked=1; fi
     fi
-    wait "$pid" 2>/dev/null || true
     # all or nothing: count this batch's ids in the index
     n_in=$("$REPRINT" index export "$ix" | grep -c "\"id\":\"$(printf 'b%03d-' $k)" || true)
     n_all=$(wc -l < "$b")
+    if [ $acked = 1 ]; then
+        n_acked=$((n_acked + 1))
+        [ "$n_in" = "$n_all" ] || lost=$((lost + 1))
+    fi
     if [ "$n_in" = "$n_all" ]; then
         cat "$b" >> "$T/committed.jsonl"
         k=$((k + 1))
@@ -79,7 +86,9 @@ while [ $killed -lt "$RUNS" ] && [ $i -lt $((RUNS * 4)) ]; do
 done
 [ $killed -ge "$RUNS" ] || fail "only $killed kills in $i runs"
 check "after $RUNS runs"
-echo "index_crash: $killed kills in $i runs, $done_ batches committed ($rounds rounds)"
+[ $lost = 0 ] || fail "$lost of $n_acked acknowledged adds lost"
+echo "index_crash: $killed kills in $i runs, $done_ batches committed ($rounds rounds);" \
+    "$lost of $n_acked acknowledged adds (exit 0 before the kill) lost"
 
 # a full LMDB map: exit 5, nothing of the batch stored, the index still usable
 "$REPRINT" index create "$T/small" --map-size 256K

@@ -958,6 +958,189 @@ static void test_group_commit(void **state)
     snprintf(g_dir, sizeof g_dir, "%s", dir1);
 }
 
+/* ---- queries in read transactions ----------------------------------------------------------
+ * rp_index_commit answers a query in a read transaction under a private overlay; the answer
+ * must be the dry-run commit's (the add path in the write transaction, aborted). Both are asked
+ * before every add, at each level and keep order: single documents and batches of three (near
+ * copies of each other, exact copies of stored and of batch documents, the same document
+ * again, an id taken by another content). */
+RPI_FUNC rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run,
+                                        rp_index_result **res);
+
+static rp_status qr_commit(rp_index *ix, char *const *json, size_t n, int how,
+                           rp_index_result **res, char *msg, size_t cap)
+{
+    *res = NULL;
+    rp_index_batch *b;
+    rp_status st = rp_index_batch_create(&b, ix, NULL);
+    for (size_t i = 0; i < n && st == RP_OK; i++)
+        st = rp_index_batch_add_json(b, json[i], strlen(json[i]), i + 1);
+    if (st == RP_OK)
+        st = how == 2 ? rpi_ix_commit_queued(ix, b, 1, res) : rp_index_commit(ix, b, how, res);
+    snprintf(msg, cap, "%s", st == RP_OK ? "" : rp_index_errmsg(ix));
+    rp_index_batch_free(b);
+    return st;
+}
+
+static void same_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_ptr_equal(a, b);
+    else
+        assert_string_equal(a, b);
+}
+
+static void query_read_level(rp_level level, rp_keep keep)
+{
+    fresh_dir();
+    rp_config c;
+    rp_config_default(&c);
+    c.level = level;
+    c.keep = keep;
+    rp_index_error err;
+    assert_int_equal(rp_index_create(g_dir, &c, NULL, &err), RP_OK);
+    rp_index *ix;
+    char msg[256], m1[512], m2[512];
+    assert_int_equal(rp_index_open(&ix, g_dir, NULL, &err, msg, sizeof msg), RP_OK);
+    const struct story S[3] = {{1, 0, {"Alma Pereira", "Dunmore", "Kestrel"}, {12, 480}},
+                               {2, 10, {"Bo Lindqvist", "Carrow", "Osprey"}, {7, 92}},
+                               {3, 5, {"Ines Okafor", "Velden", "Harrier"}, {3, 61}}};
+    static char text[16384];
+    size_t n_checked = 0, n_errors = 0, n_existing = 0;
+    for (unsigned step = 0; step < 36; step++) {
+        const size_t n = step % 3 == 2 ? 3 : 1;
+        for (size_t i = 0; i < n && step != 25; i++) { /* 25: step 24's document again */
+            const unsigned k = step * 3 + (unsigned)i;
+            /* seeds repeat: exact copies; uniq words vary: near copies and rewrites */
+            const uint64_t seed = 1 + k % 7;
+            char uniq[32], id[48];
+            snprintf(uniq, sizeof uniq, "extra%u", k % 5);
+            page(text, sizeof text, &S[k % 3], seed, k % 4 ? uniq : NULL);
+            snprintf(id, sizeof id, "d%u", k);
+            if (step == 20 && i == 1) snprintf(id, sizeof id, "d57"); /* stored, other text */
+            if (step == 29 && i == 2) snprintf(id, sizeof id, "d%u", k - 1); /* twice in one */
+            json_doc(g_json[i], sizeof g_json[i], id, text);
+        }
+        rp_index_result *ra, *rb;
+        const rp_status sa = qr_commit(ix, g_jp, n, 1, &ra, m1, sizeof m1);
+        const rp_status sb = qr_commit(ix, g_jp, n, 2, &rb, m2, sizeof m2);
+        assert_int_equal(sa, sb);
+        assert_string_equal(m1, m2);
+        if (sa != RP_OK) {
+            n_errors++;
+            continue;
+        }
+        assert_int_equal(ra->n_docs, rb->n_docs);
+        assert_int_equal(ra->n_existing, rb->n_existing);
+        n_existing += ra->n_existing;
+        for (size_t i = 0; i < ra->n_docs; i++) {
+            const rp_doc_result *x = &ra->docs[i], *y = &rb->docs[i];
+            same_str(x->id, y->id);
+            same_str(x->cluster, y->cluster);
+            same_str(x->of, y->of);
+            assert_int_equal(x->relation, y->relation);
+            assert_true(x->score == y->score);
+            assert_int_equal(x->kept, y->kept);
+            assert_int_equal(x->of_doc, y->of_doc);
+            assert_int_equal(x->cluster_doc, y->cluster_doc);
+            assert_int_equal(x->n_tokens, y->n_tokens);
+            assert_int_equal(ra->doc_numbers[i], rb->doc_numbers[i]);
+            n_checked++;
+        }
+        rp_index_result_free(ra);
+        rp_index_result_free(rb);
+        assert_int_equal(qr_commit(ix, g_jp, n, 0, &ra, m1, sizeof m1), RP_OK);
+        rp_index_result_free(ra);
+    }
+    assert_int_equal(n_checked, 24 + 12 * 3 - 2 * 3); /* steps 20 and 29 refused */
+    assert_int_equal(n_errors, 2);
+    assert_int_equal(n_existing, 1);
+    rp_index_stats s;
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, n_checked - n_existing);
+    rp_index_close(ix);
+}
+
+static void test_query_read(void **state)
+{
+    (void)state;
+    query_read_level(RP_LEVEL_NEAR, RP_KEEP_LONGEST);
+    query_read_level(RP_LEVEL_NEAR, RP_KEEP_EARLIEST);
+    query_read_level(RP_LEVEL_EXACT, RP_KEEP_FIRST);
+    query_read_level(RP_LEVEL_STORY, RP_KEEP_LONGEST);
+}
+
+/* ---- pending term frequencies ----------------------------------------------------------------
+ * At the near level the term frequencies of new contents are pending until 1,024 units wait
+ * (folded by a group commit) or the index closes. `terms` must be the same number either way:
+ * checked against the index closed and reopened (everything counted) after adds, after removals
+ * of counted and of pending contents, past a fold, and 0 once every document is removed (a
+ * frequency counted twice would keep its term). */
+static void tp_add(rp_index *ix, unsigned from, unsigned to)
+{
+    static char text[1024];
+    for (unsigned k = from; k < to;) {
+        size_t n = 0;
+        for (; n < 8 && k < to; n++, k++) { /* batches of 8: about 190 commits */
+            g_rng = 977 + k;
+            size_t m = 0;
+            for (int w = 0; w < 30; w++)
+                m += (size_t)snprintf(text + m, sizeof text - m, "v%u ", rnd(20000));
+            char id[32];
+            snprintf(id, sizeof id, "p%u", k);
+            json_doc(g_json[n], sizeof g_json[n], id, text);
+        }
+        rp_index_result *res;
+        assert_int_equal(try_add(ix, g_jp, n, 0, &res), RP_OK);
+        rp_index_result_free(res);
+    }
+}
+
+static void tp_remove(rp_index *ix, unsigned from, unsigned to)
+{
+    for (unsigned k = from; k < to; k++) {
+        char id[32];
+        uint64_t n = 0;
+        snprintf(id, sizeof id, "p%u", k);
+        assert_int_equal(rp_index_remove_id(ix, id, &n), RP_OK);
+        assert_int_equal(n, 1);
+    }
+}
+
+/* n_terms now, then after close and reopen (counted in): equal */
+static uint64_t tp_check(rp_index **ix)
+{
+    rp_index_stats a, b;
+    stats(*ix, &a);
+    rp_index_close(*ix);
+    rp_index_error err;
+    char msg[256];
+    assert_int_equal(rp_index_open(ix, g_dir, NULL, &err, msg, sizeof msg), RP_OK);
+    stats(*ix, &b);
+    assert_int_equal(a.n_terms, b.n_terms);
+    assert_int_equal(a.n_docs, b.n_docs);
+    return a.n_terms;
+}
+
+static void test_terms_pending(void **state)
+{
+    (void)state;
+    rp_index *ix = create_with(RP_LEVEL_NEAR, NULL);
+    tp_add(ix, 0, 120);
+    const uint64_t t1 = tp_check(&ix);
+    assert_true(t1 > 2000); /* 30 words of 20,000 per document */
+    tp_add(ix, 120, 160);
+    tp_remove(ix, 0, 5);     /* counted */
+    tp_remove(ix, 150, 160); /* pending */
+    const uint64_t t2 = tp_check(&ix);
+    assert_true(t2 > t1);
+    tp_remove(ix, 5, 150);
+    assert_int_equal(tp_check(&ix), 0);
+    tp_add(ix, 160, 1300); /* a fold at 1,024 pending units, then pending again */
+    assert_true(tp_check(&ix) > t2);
+    rp_index_close(ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -971,6 +1154,8 @@ int main(void)
         cmocka_unit_test(test_alloc_failure_near),
         cmocka_unit_test(test_unique_ids),
         cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_query_read),
+        cmocka_unit_test(test_terms_pending),
     };
     const int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (g_dir[0]) remove_dir();
