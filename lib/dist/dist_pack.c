@@ -69,8 +69,14 @@ rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece
         RP_TRY(put_str(b, d->id));
         RP_TRY(put_str(b, d->detail));
         RP_TRY(put_str(b, d->source));
-        if (sub->docs.num_perm)
+        if (sub->docs.num_perm && d->skip == RP_SKIP_NONE) {
             RP_TRY(put(b, rpi_sig(&sub->docs, i), sub->docs.num_perm * sizeof(uint32_t)));
+        } else if (sub->docs.num_perm) { /* never computed: zeros, so a unit is a function of
+                                             its input */
+            RP_TRY(rpi_buf_reserve(b, sub->docs.num_perm * sizeof(uint32_t)));
+            memset(b->ptr + b->size, 0, sub->docs.num_perm * sizeof(uint32_t));
+            b->size += sub->docs.num_perm * sizeof(uint32_t);
+        }
         if (sub->n_spills) {
             RP_TRY(put_u32(b, d->n_shingles));
             if (d->n_shingles)
@@ -166,7 +172,7 @@ static struct rpi_sdoc *get_sdoc(struct cur *c, struct rpi_arena *ar, int *nomem
 }
 
 rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rpi_arena *ar,
-                          struct rpi_spill *spill)
+                          struct rpi_spill *spill, int sigs)
 {
     struct cur c = {(const char *)data + RPI_UNIT_HEADER, (const char *)data + size, 0};
     uint64_t counts[9];
@@ -174,7 +180,8 @@ rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rp
     if (!p) return RP_E_FORMAT;
     memcpy(counts, p, sizeof counts);
     const uint64_t n = counts[0];
-    if (counts[7] != e->docs.num_perm || (counts[8] != 0) != (spill != NULL)) return RP_E_FORMAT;
+    if (sigs ? counts[7] != e->docs.num_perm : counts[7] > 65536) return RP_E_FORMAT;
+    if ((counts[8] != 0) != (spill != NULL)) return RP_E_FORMAT;
     int nomem = 0;
     const char *decoded_first = get_str(&c, ar, &nomem);
     if (nomem) return RP_E_NOMEM;
@@ -221,9 +228,9 @@ rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rp
             last_src = rpi_arena_strndup(ar, sp, sl);
         if (sp && !last_src) nomem = 1;
         d->source = sp ? last_src : NULL;
-        if (e->docs.num_perm) {
-            const size_t sb = e->docs.num_perm * sizeof(uint32_t);
-            if ((p = take(&c, sb)) != NULL) memcpy(rpi_sig(&e->docs, i), p, sb);
+        if (counts[7]) {
+            const size_t sb = counts[7] * sizeof(uint32_t);
+            if ((p = take(&c, sb)) != NULL && sigs && sb) memcpy(rpi_sig(&e->docs, i), p, sb);
         }
         if (spill) {
             const uint32_t ns = get_u32(&c);
