@@ -237,6 +237,8 @@ static rp_status stage_send(struct run *r)
                 data = r->failmsg;
                 head[1] = (int64_t)strlen(r->failmsg);
             } else {
+                /* near over the ranks: rank 0 keeps no signatures, so none are sent */
+                if (r->dnear && rpi_unit_strip(&b) != RP_OK) note_fail(r, i, RP_E_FORMAT, "");
                 data = b.ptr;
                 head[1] = (int64_t)b.size;
             }

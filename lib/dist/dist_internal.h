@@ -46,6 +46,9 @@ RPI_FUNC void rpi_plan_free(struct rpi_plan *pl, const rp_alloc *alloc);
  * plan hash, piece index, payload size and XXH3-64), then the payload. */
 RPI_FUNC rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece,
                                  struct rpi_buf *buf);
+/* Cut the signatures off the unit in b (they come last) and seal it again: what rank 0 needs
+ * when they stay on their ranks (dist_near.c). */
+RPI_FUNC rp_status rpi_unit_strip(struct rpi_buf *b);
 /* Whether data[0, size) is a complete, intact unit of this plan and piece. */
 RPI_FUNC int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece);
 /* Append a verified unit's documents to e's table (ids, details and texts into arena ar;
