@@ -449,7 +449,8 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     if (st != RP_OK) note_fail(r, 0, st, "cannot plan the pieces of the inputs");
     if (r->fail == RP_OK) stage_prepare(r, o->resume);
     /* near, signature verification, several ranks: signatures stay where they were made */
-    r->dnear = r->size > 1 && e->cfg.level == RP_LEVEL_NEAR && e->cfg.verify == RP_VERIFY_SIGNATURE;
+    r->dnear = r->size > 1 && r->size <= 65535 && e->cfg.level == RP_LEVEL_NEAR &&
+               e->cfg.verify == RP_VERIFY_SIGNATURE;
     if (r->dnear && r->fail == RP_OK) {
         const rp_status sst = build_shadow(r);
         if (sst != RP_OK) note_fail(r, r->pl.n, sst, "cannot read back this rank's units");

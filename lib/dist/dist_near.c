@@ -30,15 +30,29 @@ struct hdr {
 
 struct dentry {
     uint64_t key;
-    uint32_t unit, src;
+    uint32_t unit;
+    uint16_t band; /* within the round's group */
+    uint16_t src;  /* the rank that sent it (stage 3a runs with at most 65,535 ranks) */
 };
 
 static int cmp_dentry(const void *pa, const void *pb)
 {
     const struct dentry *a = pa, *b = pb;
+    if (a->band != b->band) return a->band < b->band ? -1 : 1;
     if (a->key != b->key) return a->key < b->key ? -1 : 1;
     return a->unit < b->unit ? -1 : a->unit > b->unit;
 }
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Bands per round: each collective costs a round trip that, on a loaded or oversubscribed
+ * machine, is milliseconds to tens of them (Reuters 100k, 2 ranks on 2 busy cores: 10.2 s for
+ * 32 rounds of one band); a group of 8 keeps 16 bytes x 8 per unit in flight. */
+#define BANDS_PER_ROUND 8u
 
 struct usig {
     uint32_t unit;
@@ -87,19 +101,20 @@ static const uint32_t *local_sig(const struct rpi_dnear *dn, uint64_t d)
 
 static size_t owner_of(uint64_t key, int size) { return (size_t)((key >> 40) % (uint64_t)size); }
 
-/* One band on every rank: exchanges 1-3 and the owner's pairs. */
-static rp_status one_band(struct rpi_dnear *dn, const struct hdr *h,
-                          const struct rpi_near_params *p, uint32_t b, const uint32_t *lead,
-                          const uint32_t *const *lsig, size_t n_lead, struct rpi_vec *edges,
-                          uint64_t *n_cand, size_t cap_edges)
+/* Bands [b0, b0 + g) on every rank: exchanges 1-3 and the owner's pairs. */
+static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
+                           const struct rpi_near_params *p, uint32_t b0, uint32_t g,
+                           const uint32_t *lead, const uint32_t *const *lsig, size_t n_lead,
+                           struct rpi_vec *edges, uint64_t *n_cand, size_t cap_edges)
 {
     const rp_alloc *al = dn->alloc;
     const int n = rpi_tr_size();
-    const size_t k = h->num_perm;
+    const size_t k = h->num_perm, n_send = n_lead * g;
+    const uint32_t rows = (uint32_t)h->rows;
     rp_status st = RP_OK;
     size_t *off = rpi_calloc(al, 3 * ((size_t)n + 1), sizeof *off);
     size_t *rcnt = off + n + 1, *fill = rcnt + n + 1;
-    struct dentry *send = rpi_malloc(al, (n_lead ? n_lead : 1) * sizeof *send);
+    struct dentry *send = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *send);
     char *recv = NULL, *rq = NULL, *rs = NULL;
     uint32_t *req = NULL;
     char *sig_out = NULL;
@@ -109,15 +124,27 @@ static rp_status one_band(struct rpi_dnear *dn, const struct hdr *h,
         st = RP_E_NOMEM;
         goto out;
     }
-    /* 1: (key, unit) to the key's owner */
-    for (size_t i = 0; i < n_lead; i++)
-        off[owner_of(rpi_band_key(lsig[i], b, (uint32_t)h->rows), n) + 1]++;
+    /* 1: (key, unit) of every band of the group to the key's owner */
+    for (size_t i = 0; i < n_send; i++) {
+        const uint32_t b = b0 + (uint32_t)(i % g);
+        send[i] =
+            (struct dentry){rpi_band_key(lsig[i / g], b, rows), lead[i / g], (uint16_t)(b - b0), 0};
+        off[owner_of(send[i].key, n) + 1]++;
+    }
     for (int d = 0; d < n; d++)
         off[d + 1] += off[d];
-    memcpy(fill, off, (size_t)n * sizeof *fill);
-    for (size_t i = 0; i < n_lead; i++) {
-        const uint64_t key = rpi_band_key(lsig[i], b, (uint32_t)h->rows);
-        send[fill[owner_of(key, n)]++] = (struct dentry){key, lead[i], 0};
+    /* in place by destination: a second array would double the round's memory */
+    {
+        struct dentry *sorted = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *sorted);
+        if (!sorted) {
+            st = RP_E_NOMEM;
+            goto out;
+        }
+        memcpy(fill, off, (size_t)n * sizeof *fill);
+        for (size_t i = 0; i < n_send; i++)
+            sorted[fill[owner_of(send[i].key, n)]++] = send[i];
+        rpi_free(al, send);
+        send = sorted;
     }
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *send;
@@ -126,7 +153,7 @@ static rp_status one_band(struct rpi_dnear *dn, const struct hdr *h,
     size_t n_got = 0;
     for (int s = 0; s < n; s++) {
         for (size_t i = 0; i < rcnt[s] / sizeof *got; i++)
-            got[n_got + i].src = (uint32_t)s;
+            got[n_got + i].src = (uint16_t)s;
         n_got += rcnt[s] / sizeof *got;
     }
     qsort(got, n_got, sizeof *got, cmp_dentry);
@@ -134,27 +161,38 @@ static rp_status one_band(struct rpi_dnear *dn, const struct hdr *h,
     size_t m = 0;
     for (size_t s = 0; s < n_got;) {
         size_t t = s + 1;
-        while (t < n_got && got[t].key == got[s].key)
+        while (t < n_got && got[t].key == got[s].key && got[t].band == got[s].band)
             t++;
         if (t - s >= 2)
             for (size_t i = s; i < t; i++)
                 got[m++] = got[i];
         s = t;
     }
-    /* 2: ask each sender for the signatures of its units among them */
-    memset(off, 0, ((size_t)n + 1) * sizeof *off);
-    for (size_t i = 0; i < m; i++)
-        off[got[i].src + 1]++;
-    for (int d = 0; d < n; d++)
-        off[d + 1] += off[d];
+    /* 2: ask each sender for the signatures of its units among them, each unit once */
     req = rpi_malloc(al, (m ? m : 1) * sizeof *req);
     if (!req) {
         st = RP_E_NOMEM;
         goto out;
     }
+    memset(off, 0, ((size_t)n + 1) * sizeof *off);
+    for (size_t i = 0; i < m; i++)
+        off[got[i].src + 1]++;
+    for (int d = 0; d < n; d++)
+        off[d + 1] += off[d];
     memcpy(fill, off, (size_t)n * sizeof *fill);
     for (size_t i = 0; i < m; i++)
         req[fill[got[i].src]++] = got[i].unit;
+    {
+        size_t w = 0;
+        for (int d = 0; d < n; d++) { /* sort and deduplicate each sender's list */
+            const size_t lo = off[d], hi = off[d + 1];
+            qsort(req + lo, hi - lo, sizeof *req, cmp_u32);
+            off[d] = w;
+            for (size_t i = lo; i < hi; i++)
+                if (i == lo || req[i] != req[i - 1]) req[w++] = req[i];
+        }
+        off[n] = w;
+    }
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *req;
     if ((st = rpi_tr_alltoallv(req, off, &rq, rcnt, al)) != RP_OK) goto out;
@@ -200,10 +238,17 @@ static rp_status one_band(struct rpi_dnear *dn, const struct hdr *h,
     }
     map.n = n_sigs;
     qsort(map.v, map.n, sizeof *map.v, cmp_usig);
-    for (size_t i = 0; i < m; i++)
-        ent[i] = (struct rpi_band_entry){got[i].key, got[i].unit};
-    st = rpi_band_pairs(ent, m, b, (uint32_t)h->rows, p, map_sig, NULL, &map, cap_edges, edges,
-                        n_cand);
+    /* the batch run's bucket loop, band by band of the group */
+    for (size_t s = 0; s < m && st == RP_OK;) {
+        size_t t = s;
+        while (t < m && got[t].band == got[s].band) {
+            ent[t - s] = (struct rpi_band_entry){got[t].key, got[t].unit};
+            t++;
+        }
+        st = rpi_band_pairs(ent, t - s, b0 + got[s].band, rows, p, map_sig, NULL, &map, cap_edges,
+                            edges, n_cand);
+        s = t;
+    }
 out:
     rpi_free(al, off);
     rpi_free(al, send);
@@ -261,11 +306,13 @@ static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near 
     rpi_vec_init(&edges, sizeof(struct rpi_edge), al);
     uint64_t n_cand = 0;
     const size_t cap_edges = dn->cap_edges;
-    for (uint32_t b = 0; b < h->bands; b++) {
+    for (uint32_t b = 0; b < h->bands; b += BANDS_PER_ROUND) {
+        const uint32_t nb =
+            h->bands - b < BANDS_PER_ROUND ? (uint32_t)h->bands - b : BANDS_PER_ROUND;
         if (st == RP_OK)
-            st = one_band(dn, h, &p, b, lead, lsig, n_lead, &edges, &n_cand, cap_edges);
+            st = one_round(dn, h, &p, b, nb, lead, lsig, n_lead, &edges, &n_cand, cap_edges);
         int64_t err = st == RP_OK ? 0 : (int64_t)st;
-        const rp_status a = rpi_tr_max_i64(&err); /* everyone stops at the same band */
+        const rp_status a = rpi_tr_max_i64(&err); /* everyone stops at the same round */
         if (a != RP_OK) st = a;
         if (err) {
             if (st == RP_OK) st = RP_E_CANCELLED; /* another rank's failure */
