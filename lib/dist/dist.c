@@ -64,8 +64,10 @@ struct run {
     int own_dir; /* a private temporary folder: removed at the end */
     int rank, size;
     rp_dist_rank_stats me; /* this rank's part, sent to rank 0 after its units */
-    rp_status fail;        /* this rank's first failure */
-    size_t fail_piece;     /* where it happened */
+    int dnear;             /* near's LSH over the ranks (dist_near.c) */
+    struct rpi_dnear dn;
+    rp_status fail;    /* this rank's first failure */
+    size_t fail_piece; /* where it happened */
     char failmsg[600];
 };
 
@@ -235,6 +237,8 @@ static rp_status stage_send(struct run *r)
                 data = r->failmsg;
                 head[1] = (int64_t)strlen(r->failmsg);
             } else {
+                /* near over the ranks: rank 0 keeps no signatures, so none are sent */
+                if (r->dnear && rpi_unit_strip(&b) != RP_OK) note_fail(r, i, RP_E_FORMAT, "");
                 data = b.ptr;
                 head[1] = (int64_t)b.size;
             }
@@ -322,7 +326,10 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         if (ust == RP_OK && st == RP_OK) {
             sizes[i] = b.size;
             sums[i] = XXH3_64bits(b.ptr, b.size);
-            ust = rpi_unit_unpack(e, b.ptr, b.size, &e->arenas[0], spill ? e->spills : NULL);
+            const size_t before = e->docs.n_docs;
+            ust = rpi_unit_unpack(e, b.ptr, b.size, &e->arenas[0], spill ? e->spills : NULL,
+                                  !r->dnear);
+            if (r->dn.piece_docs) r->dn.piece_docs[i] = e->docs.n_docs - before;
             if (ust == RP_E_FORMAT) rpi_engine_error(e, "piece %zu: malformed unit", i);
         }
         if (st == RP_OK && ust != RP_OK && ust != RP_E_CANCELLED) st = ust;
@@ -349,6 +356,48 @@ static rp_status stage_gather(struct run *r, int keep_dir)
     if (st == RP_OK && keep_dir) st = write_manifest(r, sizes, sums);
     rpi_free(e->alloc, sizes);
     return st;
+}
+
+/* dist_near.c's table: this rank's own units again, with their signatures, and where each
+ * piece's documents start in it. */
+static rp_status build_shadow(struct run *r)
+{
+    rp_engine *e = r->e;
+    struct rpi_dnear *dn = &r->dn;
+    dn->alloc = e->alloc;
+    dn->n_pieces = r->pl.n;
+    dn->cap_edges = (size_t)(e->mem_limit / 2 / sizeof(struct rpi_edge));
+    RP_TRY(rp_engine_create(&dn->shadow, &e->cfg, e->alloc));
+    size_t n_own = 0;
+    for (size_t i = 0; i < r->pl.n; i++)
+        n_own += r->pl.p[i].rank == r->rank;
+    dn->own = rpi_calloc(e->alloc, n_own ? n_own : 1, sizeof *dn->own);
+    if (!dn->own) return RP_E_NOMEM;
+    struct rpi_buf b;
+    rpi_buf_init(&b, 0, e->alloc);
+    rp_status st = RP_OK;
+    for (size_t i = 0; i < r->pl.n && st == RP_OK; i++) {
+        if (r->pl.p[i].rank != r->rank) continue;
+        char path[4300];
+        unit_path(r, i, path, sizeof path);
+        st = read_file(path, &b);
+        if (st == RP_OK && !rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) st = RP_E_FORMAT;
+        const size_t before = dn->shadow->docs.n_docs;
+        if (st == RP_OK)
+            st = rpi_unit_unpack(dn->shadow, b.ptr, b.size, &dn->shadow->arenas[0], NULL, 1);
+        dn->own[dn->n_own++] =
+            (struct rpi_own_piece){i, dn->shadow->docs.n_docs - before, before, 0};
+    }
+    rpi_buf_free(&b);
+    return st;
+}
+
+static void free_dnear(struct rpi_dnear *dn)
+{
+    rp_engine_free(dn->shadow);
+    rpi_free(dn->alloc, dn->own);
+    rpi_free(dn->alloc, dn->piece_docs);
+    memset(dn, 0, sizeof *dn);
 }
 
 /* Remove this rank's stage files from a private folder, then the folder. */
@@ -399,6 +448,13 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     if (st == RP_OK) st = rpi_plan_lines(&r->pl, e, r->rank);
     if (st != RP_OK) note_fail(r, 0, st, "cannot plan the pieces of the inputs");
     if (r->fail == RP_OK) stage_prepare(r, o->resume);
+    /* near, signature verification, several ranks: signatures stay where they were made */
+    r->dnear = r->size > 1 && r->size <= 65535 && e->cfg.level == RP_LEVEL_NEAR &&
+               e->cfg.verify == RP_VERIFY_SIGNATURE;
+    if (r->dnear && r->fail == RP_OK) {
+        const rp_status sst = build_shadow(r);
+        if (sst != RP_OK) note_fail(r, r->pl.n, sst, "cannot read back this rank's units");
+    }
     r->me.rank = r->rank;
     for (size_t i = 0; i < r->pl.n; i++)
         r->me.pieces += r->pl.p[i].rank == r->rank;
@@ -414,15 +470,34 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     e->sum.threads = nt > RPI_MAX_THREADS - 1 ? RPI_MAX_THREADS - 1 : nt;
     if (r->rank != 0) {
         st = stage_send(r);
+        /* a failed send leaves the job broken anyway; else the bands, if rank 0 runs them */
+        if (r->dnear && st == RP_OK) {
+            const rp_status bst = rpi_dnear_serve(&r->dn);
+            if (bst != RP_E_CANCELLED) st = bst; /* rank 0 reports another rank's failure */
+        }
         if (st == RP_OK) st = r->fail;
         if (st != RP_OK && !e->errmsg[0]) rpi_engine_error(e, "%s", r->failmsg);
     } else {
+        if (r->dnear) { /* the table without signatures */
+            e->docs.num_perm = 0;
+            r->dn.piece_docs = rpi_calloc(e->alloc, r->pl.n ? r->pl.n : 1, sizeof(uint64_t));
+            if (!r->dn.piece_docs) note_fail(r, r->pl.n, RP_E_NOMEM, "out of memory");
+        }
         st = stage_gather(r, !r->own_dir);
         e->tm.t_read = rpi_now() - t0;
         e->tm.rss_read = rpi_peak_rss_mib();
+        if (r->dnear) {
+            e->edges_fn = rpi_dnear_edges;
+            e->edges_ctx = &r->dn;
+        }
         if (st == RP_OK) st = rpi_engine_finish(e);
+        if (r->dnear) {
+            const rp_status rst = rpi_dnear_release(&r->dn);
+            if (st == RP_OK) st = rst;
+        }
         if (g_n_stats) g_stats[0].peak_rss_mib = rpi_peak_rss_mib();
     }
+    free_dnear(&r->dn);
     if (r->own_dir) remove_own(r);
     rpi_plan_free(&r->pl, e->alloc);
     rpi_free(e->alloc, r);

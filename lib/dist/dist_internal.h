@@ -46,11 +46,42 @@ RPI_FUNC void rpi_plan_free(struct rpi_plan *pl, const rp_alloc *alloc);
  * plan hash, piece index, payload size and XXH3-64), then the payload. */
 RPI_FUNC rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece,
                                  struct rpi_buf *buf);
+/* Cut the signatures off the unit in b (they come last) and seal it again: what rank 0 needs
+ * when they stay on their ranks (dist_near.c). */
+RPI_FUNC rp_status rpi_unit_strip(struct rpi_buf *b);
 /* Whether data[0, size) is a complete, intact unit of this plan and piece. */
 RPI_FUNC int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece);
 /* Append a verified unit's documents to e's table (ids, details and texts into arena ar;
  * shingle sets into spill, when verify=exact), and add its counts to e->sum. */
 RPI_FUNC rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size,
-                                   struct rpi_arena *ar, struct rpi_spill *spill);
+                                   struct rpi_arena *ar, struct rpi_spill *spill, int sigs);
+/* sigs 0: the signatures are skipped (e's table has none: dist_near.c keeps them where they
+ * were computed). */
 #define RPI_UNIT_HEADER 40u
+
+/* ---- near over the ranks (dist_near.c) ----------------------------------------------------- */
+struct rpi_own_piece {
+    size_t piece;    /* plan index */
+    uint64_t n;      /* its documents */
+    uint64_t lstart; /* first of them in the shadow table */
+    uint64_t gstart; /* first of them in the whole collection (known once rank 0 says) */
+};
+struct rpi_dnear {
+    const rp_alloc *alloc;     /* the engine's */
+    rp_engine *shadow;         /* this rank's pieces, with their signatures */
+    struct rpi_own_piece *own; /* in piece order */
+    size_t n_own;
+    uint64_t *piece_docs; /* rank 0: documents per piece of the plan */
+    size_t n_pieces;
+    uint32_t *unit_doc; /* during the bands: unit -> leader document */
+    size_t cap_edges;   /* edges a rank may hold (the memory cap) */
+    int ran;            /* rank 0: the bands ran (else rpi_dnear_release) */
+};
+/* Rank 0, as stage near's edges_fn: header, units, the bands, every rank's edges. */
+RPI_FUNC rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct rpi_near_params *p,
+                                   uint32_t bands, uint32_t rows);
+/* Rank 0 after its stages: tell the others there will be no bands if they did not run. */
+RPI_FUNC rp_status rpi_dnear_release(struct rpi_dnear *dn);
+/* Ranks > 0: take part in the bands rank 0 runs (or return when it says there are none). */
+RPI_FUNC rp_status rpi_dnear_serve(struct rpi_dnear *dn);
 #endif

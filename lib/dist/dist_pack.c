@@ -3,10 +3,12 @@
  * are kept as a stage file and sent to rank 0.
  *
  * Layout (host byte order: the ranks of one job share an architecture, and a stage file is
- * only reused by a run of the same plan): a 40-byte header -- magic "RPDUNIT1", plan hash,
+ * only reused by a run of the same plan): a 40-byte header -- magic "RPDUNIT2", plan hash,
  * piece index, payload size, XXH3-64 of the payload -- then the payload: the piece's reading
- * counts, then per document its slot (line, date, sizes, exact key, skip, flags, id, detail,
- * source), signature, sorted shingle set (verify=exact) and story tokens (reuse/story). A
+ * counts (with where the signatures begin), then per document its slot (line, date, sizes,
+ * exact key, skip, flags, id, detail, source), sorted shingle set (verify=exact) and story
+ * tokens (reuse/story), then every document's signature: last, so a unit for a rank that
+ * keeps none is the same bytes cut short and sealed again (rpi_unit_strip). A
  * truncated or damaged file fails rpi_unit_verify and is prepared again, never used; the
  * reader below still checks every length against the end, so even a unit that verifies by a
  * hash collision cannot make it read out of bounds. */
@@ -14,7 +16,8 @@
 #include <xxhash.h> /* XXH3_64bits */
 #include "dist_internal.h"
 
-static const char MAGIC[8] = {'R', 'P', 'D', 'U', 'N', 'I', 'T', '1'};
+static const char MAGIC[8] = {'R', 'P', 'D', 'U', 'N', 'I', 'T', '2'};
+#define N_COUNTS 10 /* documents, reading counts, num_perm, spill, bytes before signatures */
 
 /* ---- writing ----------------------------------------------------------------------------- */
 static rp_status put(struct rpi_buf *b, const void *p, size_t n)
@@ -48,6 +51,8 @@ static rp_status put_sdoc(struct rpi_buf *b, const struct rpi_sdoc *sd)
     return put(b, sd->title_flags, sd->n_title);
 }
 
+static void seal(struct rpi_buf *b, uint64_t plan_hash, uint64_t piece);
+
 rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece, struct rpi_buf *b)
 {
     rpi_buf_reset(b);
@@ -55,9 +60,10 @@ rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece
     memset(head, 0, sizeof head);
     RP_TRY(put(b, head, sizeof head)); /* filled at the end */
     const rp_summary *s = &sub->sum;
-    const uint64_t counts[] = {sub->docs.n_docs, s->n_blank,         s->n_ignored,
-                               s->n_repaired,    s->n_decoded,       s->n_decode_replaced,
-                               s->bytes,         sub->docs.num_perm, (uint64_t)sub->n_spills};
+    uint64_t counts[N_COUNTS] = {
+        sub->docs.n_docs,     s->n_blank, s->n_ignored,       s->n_repaired,           s->n_decoded,
+        s->n_decode_replaced, s->bytes,   sub->docs.num_perm, (uint64_t)sub->n_spills, 0};
+    const size_t at_counts = b->size;
     RP_TRY(put(b, counts, sizeof counts));
     RP_TRY(put_str(b, s->decoded_first));
     for (size_t i = 0; i < sub->docs.n_docs; i++) {
@@ -69,8 +75,6 @@ rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece
         RP_TRY(put_str(b, d->id));
         RP_TRY(put_str(b, d->detail));
         RP_TRY(put_str(b, d->source));
-        if (sub->docs.num_perm)
-            RP_TRY(put(b, rpi_sig(&sub->docs, i), sub->docs.num_perm * sizeof(uint32_t)));
         if (sub->n_spills) {
             RP_TRY(put_u32(b, d->n_shingles));
             if (d->n_shingles)
@@ -78,10 +82,42 @@ rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint64_t piece
         }
         if (d->sd) RP_TRY(put_sdoc(b, d->sd));
     }
+    /* the signatures last, so that a unit sent where they are not needed is cut short
+     * (rpi_unit_strip) */
+    counts[9] = b->size - RPI_UNIT_HEADER;
+    memcpy(b->ptr + at_counts, counts, sizeof counts);
+    const size_t sb = sub->docs.num_perm * sizeof(uint32_t);
+    for (size_t i = 0; i < sub->docs.n_docs && sb; i++) {
+        if (rpi_doc(&sub->docs, i)->skip == RP_SKIP_NONE) {
+            RP_TRY(put(b, rpi_sig(&sub->docs, i), sb));
+        } else { /* never computed: zeros, so a unit is a function of its input */
+            RP_TRY(rpi_buf_reserve(b, sb));
+            memset(b->ptr + b->size, 0, sb);
+            b->size += sb;
+        }
+    }
+    seal(b, plan_hash, piece);
+    return RP_OK;
+}
+
+/* The header of the unit in b: magic, plan, piece, payload size and checksum. */
+static void seal(struct rpi_buf *b, uint64_t plan_hash, uint64_t piece)
+{
     const uint64_t h[] = {plan_hash, piece, b->size - RPI_UNIT_HEADER,
                           XXH3_64bits(b->ptr + RPI_UNIT_HEADER, b->size - RPI_UNIT_HEADER)};
     memcpy(b->ptr, MAGIC, sizeof MAGIC);
     memcpy(b->ptr + sizeof MAGIC, h, sizeof h);
+}
+
+rp_status rpi_unit_strip(struct rpi_buf *b)
+{
+    uint64_t h[2], before_sigs;
+    if (b->size < RPI_UNIT_HEADER + N_COUNTS * sizeof(uint64_t)) return RP_E_FORMAT;
+    memcpy(h, b->ptr + sizeof MAGIC, sizeof h);
+    memcpy(&before_sigs, b->ptr + RPI_UNIT_HEADER + 9 * sizeof(uint64_t), sizeof before_sigs);
+    if (before_sigs > b->size - RPI_UNIT_HEADER) return RP_E_FORMAT;
+    b->size = RPI_UNIT_HEADER + (size_t)before_sigs;
+    seal(b, h[0], h[1]);
     return RP_OK;
 }
 
@@ -166,15 +202,25 @@ static struct rpi_sdoc *get_sdoc(struct cur *c, struct rpi_arena *ar, int *nomem
 }
 
 rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rpi_arena *ar,
-                          struct rpi_spill *spill)
+                          struct rpi_spill *spill, int sigs)
 {
     struct cur c = {(const char *)data + RPI_UNIT_HEADER, (const char *)data + size, 0};
-    uint64_t counts[9];
+    uint64_t counts[N_COUNTS];
     const void *p = take(&c, sizeof counts);
     if (!p) return RP_E_FORMAT;
     memcpy(counts, p, sizeof counts);
     const uint64_t n = counts[0];
-    if (counts[7] != e->docs.num_perm || (counts[8] != 0) != (spill != NULL)) return RP_E_FORMAT;
+    if (sigs ? counts[7] != e->docs.num_perm : counts[7] > 65536) return RP_E_FORMAT;
+    /* the signature section: after the records, n x num_perm values, or cut off (stripped) */
+    const size_t payload = size - RPI_UNIT_HEADER, sb = counts[7] * sizeof(uint32_t);
+    if (counts[9] > payload ||
+        (payload != counts[9] &&
+         (n == 0 || sb == 0 || (payload - counts[9]) / sb != n || (payload - counts[9]) % sb != 0)))
+        return RP_E_FORMAT;
+    const char *sigsec = (const char *)data + RPI_UNIT_HEADER + counts[9];
+    if (sigs && sb && n && payload == counts[9]) return RP_E_FORMAT; /* stripped */
+    c.end = sigsec; /* the records end where the signatures begin */
+    if ((counts[8] != 0) != (spill != NULL)) return RP_E_FORMAT;
     int nomem = 0;
     const char *decoded_first = get_str(&c, ar, &nomem);
     if (nomem) return RP_E_NOMEM;
@@ -221,10 +267,7 @@ rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rp
             last_src = rpi_arena_strndup(ar, sp, sl);
         if (sp && !last_src) nomem = 1;
         d->source = sp ? last_src : NULL;
-        if (e->docs.num_perm) {
-            const size_t sb = e->docs.num_perm * sizeof(uint32_t);
-            if ((p = take(&c, sb)) != NULL) memcpy(rpi_sig(&e->docs, i), p, sb);
-        }
+        if (sigs && sb) memcpy(rpi_sig(&e->docs, i), sigsec + k * sb, sb);
         if (spill) {
             const uint32_t ns = get_u32(&c);
             const size_t nb = (size_t)ns * sizeof(uint64_t);

@@ -27,4 +27,15 @@ RPI_FUNC rp_status rpi_tr_recv(int from, void *data, size_t size);
 RPI_FUNC rp_status rpi_tr_sum_u64(uint64_t *v, size_t n);
 /* Rank 0's value of *v on every rank. */
 RPI_FUNC rp_status rpi_tr_bcast_i64(int64_t *v);
+/* Rank 0's size bytes at data on every rank (in RPI_TR_CHUNK messages). */
+RPI_FUNC rp_status rpi_tr_bcast(void *data, size_t size);
+/* The largest *v of all ranks on every rank (errors agreed on, so all stop together). */
+RPI_FUNC rp_status rpi_tr_max_i64(int64_t *v);
+/* All-to-all exchange: rank r sends send[off[d], off[d] + cnt[d]) to each rank d (offsets
+ * and counts in bytes, off[size] = total) and gets what every rank sent it into *recv (a
+ * buffer it allocates with alloc; *rcnt[s] bytes from rank s, in rank order, rcnt holding
+ * size entries). Rounds of at most RPI_TR_CHUNK bytes per destination keep MPI's int counts
+ * in range and the buffers of one round bounded. */
+RPI_FUNC rp_status rpi_tr_alltoallv(const void *send, const size_t *off, char **recv, size_t *rcnt,
+                                    const rp_alloc *alloc);
 #endif

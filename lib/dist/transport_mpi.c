@@ -6,6 +6,7 @@
 #include <limits.h> /* INT_MAX */
 #include <mpi.h>
 #include <stdlib.h> /* getenv */
+#include <string.h> /* memcpy */
 #include "dist_transport.h"
 
 #define TAG_DATA 7
@@ -94,4 +95,116 @@ rp_status rpi_tr_bcast_i64(int64_t *v)
 {
     if (!g_mpi) return RP_OK;
     return MPI_Bcast(v, 1, MPI_INT64_T, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? RP_OK : RP_E_IO;
+}
+
+rp_status rpi_tr_bcast(void *data, size_t size)
+{
+    if (!g_mpi) return RP_OK;
+    char *p = data;
+    while (size) {
+        const size_t k = size < RPI_TR_CHUNK ? size : RPI_TR_CHUNK;
+        if (MPI_Bcast(p, (int)k, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return RP_E_IO;
+        p += k;
+        size -= k;
+    }
+    return RP_OK;
+}
+
+rp_status rpi_tr_max_i64(int64_t *v)
+{
+    if (!g_mpi) return RP_OK;
+    return MPI_Allreduce(MPI_IN_PLACE, v, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD) == MPI_SUCCESS
+               ? RP_OK
+               : RP_E_IO;
+}
+
+rp_status rpi_tr_alltoallv(const void *send, const size_t *off, char **recv, size_t *rcnt,
+                           const rp_alloc *alloc)
+{
+    const int n = g_size;
+    *recv = NULL;
+    /* the byte counts first (uint64: they may pass INT_MAX), then rounds of at most
+     * RPI_TR_CHUNK bytes per pair */
+    uint64_t *scnt = rpi_calloc(alloc, 2 * (size_t)n, sizeof *scnt);
+    int *sc = rpi_calloc(alloc, 4 * (size_t)n, sizeof *sc);
+    if (!scnt || !sc) {
+        rpi_free(alloc, scnt);
+        rpi_free(alloc, sc);
+        return RP_E_NOMEM;
+    }
+    uint64_t *rc64 = scnt + n;
+    int *sd = sc + n, *rc = sc + 2 * n, *rd = sc + 3 * n;
+    for (int d = 0; d < n; d++)
+        scnt[d] = off[d + 1] - off[d];
+    rp_status st =
+        MPI_Alltoall(scnt, 1, MPI_UINT64_T, rc64, 1, MPI_UINT64_T, MPI_COMM_WORLD) == MPI_SUCCESS
+            ? RP_OK
+            : RP_E_IO;
+    size_t total = 0;
+    for (int s = 0; s < n && st == RP_OK; s++) {
+        rcnt[s] = (size_t)rc64[s];
+        total += rcnt[s];
+    }
+    if (st == RP_OK) {
+        *recv = rpi_malloc(alloc, total ? total : 1);
+        if (!*recv) st = RP_E_NOMEM;
+    }
+    /* every rank runs the same number of rounds: the largest pair count decides */
+    uint64_t most = 0;
+    for (int d = 0; d < n; d++) {
+        if (scnt[d] > most) most = scnt[d];
+        if (rc64[d] > most) most = rc64[d];
+    }
+    int64_t rounds = (int64_t)((most + RPI_TR_CHUNK - 1) / RPI_TR_CHUNK);
+    if (st == RP_OK) st = rpi_tr_max_i64(&rounds);
+    char *tmp = NULL;
+    for (int64_t k = 0; k < rounds && st == RP_OK; k++) {
+        const uint64_t at = (uint64_t)k * RPI_TR_CHUNK;
+        size_t in = 0;
+        for (int d = 0; d < n; d++) {
+            const uint64_t left = scnt[d] > at ? scnt[d] - at : 0;
+            sc[d] = (int)(left < RPI_TR_CHUNK ? left : RPI_TR_CHUNK);
+            sd[d] = 0;
+            const uint64_t rl = rc64[d] > at ? rc64[d] - at : 0;
+            rc[d] = (int)(rl < RPI_TR_CHUNK ? rl : RPI_TR_CHUNK);
+            rd[d] = (int)in;
+            in += (size_t)rc[d];
+        }
+        /* the send side of this round, packed (MPI displacements are ints too) */
+        size_t out = 0;
+        for (int d = 0; d < n; d++)
+            out += (size_t)sc[d];
+        char *sb = rpi_malloc(alloc, out ? out : 1);
+        tmp = rpi_malloc(alloc, in ? in : 1);
+        if (!sb || !tmp) {
+            rpi_free(alloc, sb);
+            st = RP_E_NOMEM;
+            break;
+        }
+        out = 0;
+        for (int d = 0; d < n; d++) {
+            if (sc[d]) memcpy(sb + out, (const char *)send + off[d] + at, (size_t)sc[d]);
+            sd[d] = (int)out;
+            out += (size_t)sc[d];
+        }
+        if (MPI_Alltoallv(sb, sc, sd, MPI_BYTE, tmp, rc, rd, MPI_BYTE, MPI_COMM_WORLD) !=
+            MPI_SUCCESS)
+            st = RP_E_IO;
+        rpi_free(alloc, sb);
+        /* into place: rank s's bytes after those of ranks before it */
+        size_t base = 0;
+        for (int s = 0; s < n && st == RP_OK; s++) {
+            if (rc[s]) memcpy(*recv + base + at, tmp + rd[s], (size_t)rc[s]);
+            base += rcnt[s];
+        }
+        rpi_free(alloc, tmp);
+        tmp = NULL;
+    }
+    rpi_free(alloc, scnt);
+    rpi_free(alloc, sc);
+    if (st != RP_OK) {
+        rpi_free(alloc, *recv);
+        *recv = NULL;
+    }
+    return st;
 }

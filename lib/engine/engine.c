@@ -3,6 +3,7 @@
  * every input in engine_read.c, then stages near and story over the whole collection) and the
  * result accessors. */
 #include <stdarg.h> /* va_list */
+#include <math.h>   /* lrint */
 #include <stddef.h> /* offsetof */
 #include <stdio.h>  /* vsnprintf */
 #include <stdlib.h> /* qsort */
@@ -300,6 +301,8 @@ static rp_status run_stages(rp_engine *e)
         .max_bucket = e->cfg.max_bucket,
         .mem_limit = e->mem_limit,
         .mem_used = e->mem_used,
+        .edges_fn = e->edges_fn,
+        .edges_ctx = e->edges_ctx,
     };
     RP_TRY(rpi_near_units(&e->near, &np, &e->docs, e->alloc));
     if (rpi_engine_cancelled(e)) return RP_E_CANCELLED;
@@ -482,8 +485,13 @@ rp_status rp_engine_pair(const rp_engine *e, size_t k, rp_pair *out)
     out->a = a < b ? a : b;
     out->b = a < b ? b : a;
     out->relation = RP_REL_NEAR;
-    out->estimate =
-        rp_minhash_similarity(rpi_sig(&e->docs, a), rpi_sig(&e->docs, b), e->cfg.num_perm);
+    if (e->edges_fn) /* no signatures here: the score is the estimate eq / num_perm, kept as a
+                        float; eq comes back exactly, and so the double rp_minhash_similarity
+                        gives (a float of 1/160 prints 0.0062, the double 0.0063) */
+        out->estimate = (double)lrint((double)ed->score * e->cfg.num_perm) / e->cfg.num_perm;
+    else
+        out->estimate =
+            rp_minhash_similarity(rpi_sig(&e->docs, a), rpi_sig(&e->docs, b), e->cfg.num_perm);
     out->jaccard = e->cfg.verify == RP_VERIFY_EXACT ? ed->score : -1.0;
     out->same_cluster = e->near.center[ed->u] == e->near.center[ed->v];
     return RP_OK;

@@ -66,6 +66,11 @@ struct rp_engine {
     uint64_t mem_used;    /* bytes of slots and signatures allocated so far */
     uint64_t story_bytes; /* reuse/story: bytes of texts and tokens kept (atomic) */
     char renamed_first[384]; /* sum.renamed_id_first */
+    /* a distributed run whose signatures stay on their ranks (lib/dist/dist_near.c): stage
+     * near's LSH runs there; the table here has none (docs.num_perm 0), so a near pair's
+     * estimate is its verified score (the same value: verify=signature) */
+    rpi_near_edges_fn edges_fn;
+    void *edges_ctx;
 };
 
 RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);

@@ -19,6 +19,14 @@ struct rpi_edge {
     float score;   /* verified similarity (the MinHash estimate is recomputed when needed) */
 };
 
+struct rpi_near;
+struct rpi_near_params;
+/* Steps 5-6 done elsewhere (a distributed run: lib/dist/dist_near.c): fill nr->edges (any
+ * order, a pair possibly twice), nr->n_edges and nr->n_candidates for the given banding. */
+typedef rp_status (*rpi_near_edges_fn)(void *ctx, struct rpi_near *nr,
+                                       const struct rpi_near_params *p, uint32_t bands,
+                                       uint32_t rows);
+
 struct rpi_near_params {
     rp_level level;       /* exact: units only, no edges */
     rp_keep keep;
@@ -29,6 +37,8 @@ struct rpi_near_params {
     size_t max_bucket;
     uint64_t mem_limit;   /* the run's memory cap, and what is counted against it already */
     uint64_t mem_used;
+    rpi_near_edges_fn edges_fn; /* NULL: LSH here, over the table's signatures */
+    void *edges_ctx;
 };
 
 /* The stage's result; every array belongs to it (rpi_near_free). */
@@ -58,6 +68,27 @@ RPI_FUNC rp_status rpi_near_cluster(struct rpi_near *nr, const struct rpi_near_p
                                     const struct rpi_doctab *docs, const struct rpi_spill *spills,
                                     const rp_alloc *alloc);
 RPI_FUNC void rpi_near_free(struct rpi_near *nr, const rp_alloc *alloc);
+
+/* ---- LSH bands: one implementation for the batch run and a distributed run ------------- */
+/* Bands and rows in effect: the parameters', else derived from the threshold. */
+RPI_FUNC void rpi_near_banding(const struct rpi_near_params *p, uint32_t *bands, uint32_t *rows);
+/* A unit's key in band b: XXH3 of its rows, seeded with b. */
+RPI_FUNC uint64_t rpi_band_key(const uint32_t *sig, uint32_t b, uint32_t rows);
+struct rpi_band_entry {
+    uint64_t key;
+    uint32_t unit;
+};
+/* Candidates of band b over ent[0, n), sorted by key and, among equal keys, by unit: in each
+ * bucket the first max_bucket members pair with every later member; a pair counts (and is
+ * verified) only in the first band where its rows agree. sig_of(ctx, unit) gives a unit's
+ * signature, verify(ctx, unit a, unit b, estimate) its score (NULL: the MinHash estimate).
+ * Edges at or above the threshold go to edges (struct rpi_edge); n_cand counts candidates.
+ * cap_edges: RP_E_TOO_BIG once edges would hold more. */
+RPI_FUNC rp_status rpi_band_pairs(const struct rpi_band_entry *ent, size_t n, uint32_t b,
+                                  uint32_t rows, const struct rpi_near_params *p,
+                                  const uint32_t *(*sig_of)(void *, uint32_t),
+                                  double (*verify)(void *, uint32_t, uint32_t, double), void *ctx,
+                                  size_t cap_edges, struct rpi_vec *edges, uint64_t *n_cand);
 
 /* Keep-order key of a document (or of a unit, through its leader). */
 struct order_key {

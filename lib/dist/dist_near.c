@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/* dist_near.c -- stage near's LSH and verification over the ranks, with the signatures left
+ * on the ranks that computed them (near level, --verify signature, more than one rank).
+ *
+ * Rank 0 holds the document table without signatures (about 150 of the ~700 bytes a document
+ * costs there at the near level) and forms the units in keep order (rpi_near_units); its
+ * stage near then calls dist_near_edges instead of running LSH over signatures. Every rank
+ * holds the signatures of its own pieces (their stage files read back into a table of its
+ * own). Per band, in three all-to-all exchanges:
+ *   1. each rank sends (band key, unit) of the units it leads to the key's owner rank;
+ *   2. the owner sorts them by key and unit (the batch run's bucket order), and asks the
+ *      senders for the signatures of the members of buckets with two or more units;
+ *   3. they send those signatures; the owner runs rpi_band_pairs, the batch run's bucket
+ *      loop (max_bucket, first band where the rows agree, the MinHash estimate, threshold).
+ * The edges go to rank 0, which sorts them as the batch run does: the same edge set, so the
+ * same clusters and output. Traffic per band: 16 bytes per unit, plus 4 + 4 x num_perm bytes
+ * per unit in a bucket of two or more. Any rank's failure is agreed on after every band, so
+ * all stop together. */
+#include <stdlib.h> /* qsort */
+#include <string.h> /* memcpy, memset */
+#include "dist_internal.h"
+#include "dist_transport.h"
+
+/* what every rank must know; sent by rank 0 */
+struct hdr {
+    int64_t go; /* 0: no LSH (rank 0 failed before it, or another level) */
+    uint64_t n_units, bands, rows, num_perm, max_bucket, n_pieces;
+    double threshold;
+};
+
+struct dentry {
+    uint64_t key;
+    uint32_t unit;
+    uint16_t band; /* within the round's group */
+    uint16_t src;  /* the rank that sent it (stage 3a runs with at most 65,535 ranks) */
+};
+
+static int cmp_dentry(const void *pa, const void *pb)
+{
+    const struct dentry *a = pa, *b = pb;
+    if (a->band != b->band) return a->band < b->band ? -1 : 1;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->unit < b->unit ? -1 : a->unit > b->unit;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Bands per round: each collective costs a round trip that, on a loaded or oversubscribed
+ * machine, is milliseconds to tens of them (Reuters 100k, 2 ranks on 2 busy cores: 10.2 s for
+ * 32 rounds of one band); a group of 8 keeps 16 bytes x 8 per unit in flight. */
+#define BANDS_PER_ROUND 8u
+
+struct usig {
+    uint32_t unit;
+    const uint32_t *sig;
+};
+
+static int cmp_usig(const void *pa, const void *pb)
+{
+    const struct usig *a = pa, *b = pb;
+    return a->unit < b->unit ? -1 : a->unit > b->unit;
+}
+
+struct sigmap {
+    struct usig *v;
+    size_t n;
+};
+
+static const uint32_t *map_sig(void *ctx, uint32_t u)
+{
+    const struct sigmap *m = ctx;
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) { /* present: every bucket member's signature was sent */
+        const size_t mid = lo + (hi - lo) / 2;
+        if (m->v[mid].unit < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return m->v[lo].sig;
+}
+
+/* This rank's document for global document d, or NULL when another rank holds it. */
+static const uint32_t *local_sig(const struct rpi_dnear *dn, uint64_t d)
+{
+    size_t lo = 0, hi = dn->n_own;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (dn->own[mid].gstart + dn->own[mid].n <= d)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == dn->n_own || d < dn->own[lo].gstart) return NULL;
+    return rpi_sig(&dn->shadow->docs, dn->own[lo].lstart + (d - dn->own[lo].gstart));
+}
+
+static size_t owner_of(uint64_t key, int size) { return (size_t)((key >> 40) % (uint64_t)size); }
+
+/* Bands [b0, b0 + g) on every rank: exchanges 1-3 and the owner's pairs. */
+static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
+                           const struct rpi_near_params *p, uint32_t b0, uint32_t g,
+                           const uint32_t *lead, const uint32_t *const *lsig, size_t n_lead,
+                           struct rpi_vec *edges, uint64_t *n_cand, size_t cap_edges)
+{
+    const rp_alloc *al = dn->alloc;
+    const int n = rpi_tr_size();
+    const size_t k = h->num_perm, n_send = n_lead * g;
+    const uint32_t rows = (uint32_t)h->rows;
+    rp_status st = RP_OK;
+    size_t *off = rpi_calloc(al, 3 * ((size_t)n + 1), sizeof *off);
+    size_t *rcnt = off + n + 1, *fill = rcnt + n + 1;
+    struct dentry *send = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *send);
+    char *recv = NULL, *rq = NULL, *rs = NULL;
+    uint32_t *req = NULL;
+    char *sig_out = NULL;
+    struct sigmap map = {NULL, 0};
+    struct rpi_band_entry *ent = NULL;
+    if (!off || !send) {
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    /* 1: (key, unit) of every band of the group to the key's owner */
+    for (size_t i = 0; i < n_send; i++) {
+        const uint32_t b = b0 + (uint32_t)(i % g);
+        send[i] =
+            (struct dentry){rpi_band_key(lsig[i / g], b, rows), lead[i / g], (uint16_t)(b - b0), 0};
+        off[owner_of(send[i].key, n) + 1]++;
+    }
+    for (int d = 0; d < n; d++)
+        off[d + 1] += off[d];
+    /* in place by destination: a second array would double the round's memory */
+    {
+        struct dentry *sorted = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *sorted);
+        if (!sorted) {
+            st = RP_E_NOMEM;
+            goto out;
+        }
+        memcpy(fill, off, (size_t)n * sizeof *fill);
+        for (size_t i = 0; i < n_send; i++)
+            sorted[fill[owner_of(send[i].key, n)]++] = send[i];
+        rpi_free(al, send);
+        send = sorted;
+    }
+    for (int d = 0; d <= n; d++)
+        off[d] *= sizeof *send;
+    if ((st = rpi_tr_alltoallv(send, off, &recv, rcnt, al)) != RP_OK) goto out;
+    struct dentry *got = (struct dentry *)recv;
+    size_t n_got = 0;
+    for (int s = 0; s < n; s++) {
+        for (size_t i = 0; i < rcnt[s] / sizeof *got; i++)
+            got[n_got + i].src = (uint16_t)s;
+        n_got += rcnt[s] / sizeof *got;
+    }
+    qsort(got, n_got, sizeof *got, cmp_dentry);
+    /* keep the members of buckets of two or more, in order */
+    size_t m = 0;
+    for (size_t s = 0; s < n_got;) {
+        size_t t = s + 1;
+        while (t < n_got && got[t].key == got[s].key && got[t].band == got[s].band)
+            t++;
+        if (t - s >= 2)
+            for (size_t i = s; i < t; i++)
+                got[m++] = got[i];
+        s = t;
+    }
+    /* 2: ask each sender for the signatures of its units among them, each unit once */
+    req = rpi_malloc(al, (m ? m : 1) * sizeof *req);
+    if (!req) {
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    memset(off, 0, ((size_t)n + 1) * sizeof *off);
+    for (size_t i = 0; i < m; i++)
+        off[got[i].src + 1]++;
+    for (int d = 0; d < n; d++)
+        off[d + 1] += off[d];
+    memcpy(fill, off, (size_t)n * sizeof *fill);
+    for (size_t i = 0; i < m; i++)
+        req[fill[got[i].src]++] = got[i].unit;
+    {
+        size_t w = 0;
+        for (int d = 0; d < n; d++) { /* sort and deduplicate each sender's list */
+            const size_t lo = off[d], hi = off[d + 1];
+            qsort(req + lo, hi - lo, sizeof *req, cmp_u32);
+            off[d] = w;
+            for (size_t i = lo; i < hi; i++)
+                if (i == lo || req[i] != req[i - 1]) req[w++] = req[i];
+        }
+        off[n] = w;
+    }
+    for (int d = 0; d <= n; d++)
+        off[d] *= sizeof *req;
+    if ((st = rpi_tr_alltoallv(req, off, &rq, rcnt, al)) != RP_OK) goto out;
+    /* 3: the signatures asked for, each as (unit, num_perm values) */
+    const size_t rec = sizeof(uint32_t) * (1 + k);
+    size_t n_asked = 0;
+    for (int s = 0; s < n; s++)
+        n_asked += rcnt[s] / sizeof(uint32_t);
+    sig_out = rpi_malloc(al, n_asked ? n_asked * rec : 1);
+    if (!sig_out) {
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    const uint32_t *asked = (const uint32_t *)rq;
+    off[0] = 0;
+    for (int s = 0, i = 0; s < n; s++) {
+        const size_t c = rcnt[s] / sizeof(uint32_t);
+        for (size_t j = 0; j < c; j++, i++) {
+            const uint32_t u = asked[i];
+            const uint32_t *sg = local_sig(dn, dn->unit_doc[u]);
+            if (!sg) { /* asked for a unit this rank does not hold: a broken invariant */
+                st = RP_E_INTERNAL;
+                goto out;
+            }
+            memcpy(sig_out + (size_t)i * rec, &u, sizeof u);
+            memcpy(sig_out + (size_t)i * rec + sizeof u, sg, k * sizeof *sg);
+        }
+        off[s + 1] = off[s] + c * rec;
+    }
+    if ((st = rpi_tr_alltoallv(sig_out, off, &rs, rcnt, al)) != RP_OK) goto out;
+    size_t n_sigs = 0;
+    for (int s = 0; s < n; s++)
+        n_sigs += rcnt[s] / rec;
+    map.v = rpi_malloc(al, (n_sigs ? n_sigs : 1) * sizeof *map.v);
+    ent = rpi_malloc(al, (m ? m : 1) * sizeof *ent);
+    if (!map.v || !ent) {
+        st = RP_E_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n_sigs; i++) {
+        memcpy(&map.v[i].unit, rs + i * rec, sizeof(uint32_t));
+        map.v[i].sig = (const uint32_t *)(rs + i * rec + sizeof(uint32_t));
+    }
+    map.n = n_sigs;
+    qsort(map.v, map.n, sizeof *map.v, cmp_usig);
+    /* the batch run's bucket loop, band by band of the group */
+    for (size_t s = 0; s < m && st == RP_OK;) {
+        size_t t = s;
+        while (t < m && got[t].band == got[s].band) {
+            ent[t - s] = (struct rpi_band_entry){got[t].key, got[t].unit};
+            t++;
+        }
+        st = rpi_band_pairs(ent, t - s, b0 + got[s].band, rows, p, map_sig, NULL, &map, cap_edges,
+                            edges, n_cand);
+        s = t;
+    }
+out:
+    rpi_free(al, off);
+    rpi_free(al, send);
+    rpi_free(al, recv);
+    rpi_free(al, req);
+    rpi_free(al, rq);
+    rpi_free(al, sig_out);
+    rpi_free(al, rs);
+    rpi_free(al, map.v);
+    rpi_free(al, ent);
+    return st;
+}
+
+/* Every rank from the header on: the units, the bands, the edges to rank 0. */
+static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near *nr)
+{
+    const rp_alloc *al = dn->alloc;
+    const int rank = rpi_tr_rank(), size = rpi_tr_size();
+    rp_status st = RP_OK;
+    /* piece sizes (documents), then the unit leaders; a rank's own pieces get global starts */
+    uint64_t *pdocs = rpi_calloc(al, h->n_pieces ? h->n_pieces : 1, sizeof *pdocs);
+    if (!pdocs) return RP_E_NOMEM; /* no way to take part: the job ends at the next collective */
+    if (rank == 0) memcpy(pdocs, dn->piece_docs, h->n_pieces * sizeof *pdocs);
+    RP_TRY(rpi_tr_bcast(pdocs, h->n_pieces * sizeof *pdocs));
+    if (rank != 0) {
+        dn->unit_doc = rpi_malloc(al, (h->n_units ? h->n_units : 1) * sizeof *dn->unit_doc);
+        if (!dn->unit_doc) return RP_E_NOMEM;
+    } else {
+        dn->unit_doc = nr->unit_doc;
+    }
+    RP_TRY(rpi_tr_bcast(dn->unit_doc, h->n_units * sizeof *dn->unit_doc));
+    uint64_t g = 0;
+    for (size_t i = 0, j = 0; i < h->n_pieces; i++) {
+        if (j < dn->n_own && dn->own[j].piece == i) dn->own[j++].gstart = g;
+        g += pdocs[i];
+    }
+    rpi_free(al, pdocs);
+    size_t n_lead = 0;
+    uint32_t *lead = rpi_malloc(al, (h->n_units ? h->n_units : 1) * sizeof *lead);
+    const uint32_t **lsig = rpi_malloc(al, (h->n_units ? h->n_units : 1) * sizeof *lsig);
+    if (!lead || !lsig) st = RP_E_NOMEM;
+    for (uint64_t u = 0; u < h->n_units && st == RP_OK; u++) {
+        const uint32_t *sg = local_sig(dn, dn->unit_doc[u]);
+        if (sg) {
+            lead[n_lead] = (uint32_t)u;
+            lsig[n_lead++] = sg;
+        }
+    }
+    struct rpi_near_params p;
+    memset(&p, 0, sizeof p);
+    p.threshold = h->threshold;
+    p.num_perm = (unsigned)h->num_perm;
+    p.max_bucket = h->max_bucket;
+    struct rpi_vec edges;
+    rpi_vec_init(&edges, sizeof(struct rpi_edge), al);
+    uint64_t n_cand = 0;
+    const size_t cap_edges = dn->cap_edges;
+    for (uint32_t b = 0; b < h->bands; b += BANDS_PER_ROUND) {
+        const uint32_t nb =
+            h->bands - b < BANDS_PER_ROUND ? (uint32_t)h->bands - b : BANDS_PER_ROUND;
+        if (st == RP_OK)
+            st = one_round(dn, h, &p, b, nb, lead, lsig, n_lead, &edges, &n_cand, cap_edges);
+        int64_t err = st == RP_OK ? 0 : (int64_t)st;
+        const rp_status a = rpi_tr_max_i64(&err); /* everyone stops at the same round */
+        if (a != RP_OK) st = a;
+        if (err) {
+            if (st == RP_OK) st = RP_E_CANCELLED; /* another rank's failure */
+            break;
+        }
+    }
+    rpi_free(al, lead);
+    rpi_free(al, lsig);
+    /* the candidates counted and the edges, to rank 0 */
+    uint64_t nc = n_cand;
+    if (st == RP_OK) st = rpi_tr_sum_u64(&nc, 1);
+    if (st == RP_OK && rank != 0) {
+        const uint64_t ne = edges.len;
+        st = rpi_tr_send(0, &ne, sizeof ne);
+        if (st == RP_OK) st = rpi_tr_send(0, edges.ptr, edges.len * sizeof(struct rpi_edge));
+    } else if (st == RP_OK) {
+        for (int s = 1; s < size && st == RP_OK; s++) {
+            uint64_t ne = 0;
+            st = rpi_tr_recv(s, &ne, sizeof ne);
+            if (st == RP_OK) st = rpi_vec_reserve(&edges, (size_t)ne);
+            if (st == RP_OK)
+                st = rpi_tr_recv(s, (char *)edges.ptr + edges.len * sizeof(struct rpi_edge),
+                                 (size_t)ne * sizeof(struct rpi_edge));
+            if (st == RP_OK) edges.len += (size_t)ne;
+        }
+        if (st == RP_OK) {
+            nr->edges = edges.ptr; /* the vec's buffer, from the same allocator */
+            nr->n_edges = edges.len;
+            nr->n_candidates = nc;
+            edges.ptr = NULL;
+        }
+    }
+    rpi_vec_free(&edges);
+    if (rank != 0) {
+        rpi_free(al, dn->unit_doc);
+    }
+    dn->unit_doc = NULL;
+    return st;
+}
+
+rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct rpi_near_params *p,
+                          uint32_t bands, uint32_t rows)
+{
+    struct rpi_dnear *dn = ctx;
+    dn->ran = 1;
+    struct hdr h = {1,           nr->n_units,   bands,        rows,
+                    p->num_perm, p->max_bucket, dn->n_pieces, p->threshold};
+    RP_TRY(rpi_tr_bcast(&h, sizeof h));
+    return run_bands(dn, &h, nr);
+}
+
+rp_status rpi_dnear_release(struct rpi_dnear *dn)
+{
+    if (dn->ran) return RP_OK;
+    struct hdr h;
+    memset(&h, 0, sizeof h);
+    return rpi_tr_bcast(&h, sizeof h); /* go 0: the other ranks stop waiting */
+}
+
+rp_status rpi_dnear_serve(struct rpi_dnear *dn)
+{
+    struct hdr h;
+    RP_TRY(rpi_tr_bcast(&h, sizeof h));
+    if (!h.go) return RP_OK;
+    return run_bands(dn, &h, NULL);
+}
