@@ -7,9 +7,10 @@
  * piece index, payload size, XXH3-64 of the payload -- then the payload: the piece's reading
  * counts (with where the signatures begin), then per document its slot (line, date, sizes,
  * exact key, skip, flags, id, detail, source), sorted shingle set (verify=exact) and story
- * tokens (reuse/story), then every document's signature: last, so a unit for a rank that
- * keeps none is the same bytes cut short and sealed again (rpi_unit_strip). A
- * truncated or damaged file fails rpi_unit_verify and is prepared again, never used; the
+ * tokens (reuse/story: text, token ids, offsets, flags, sentence bits, lines, title), then
+ * every document's signature: last, so a unit for a rank that keeps none is the same bytes
+ * cut short and sealed again (rpi_unit_strip). A truncated or damaged file fails
+ * rpi_unit_verify and is prepared again, never used; the
  * reader below still checks every length against the end, so even a unit that verifies by a
  * hash collision cannot make it read out of bounds. */
 #include <string.h> /* memcpy, strlen */
@@ -17,6 +18,7 @@
 #include "dist_internal.h"
 
 static const char MAGIC[8] = {'R', 'P', 'D', 'U', 'N', 'I', 'T', '2'};
+#define BRK_WORDS(n_tok) (((size_t)(n_tok) + 63) / 64) /* rpi_sdoc_build's sentence bits */
 #define N_COUNTS 10 /* documents, reading counts, num_perm, spill, bytes before signatures */
 
 /* ---- writing ----------------------------------------------------------------------------- */
@@ -44,6 +46,7 @@ static rp_status put_sdoc(struct rpi_buf *b, const struct rpi_sdoc *sd)
     RP_TRY(put(b, sd->tok, (size_t)sd->n_tok * sizeof *sd->tok));
     RP_TRY(put(b, sd->off, (size_t)sd->n_tok * 2 * sizeof *sd->off));
     RP_TRY(put(b, sd->tflags, sd->n_tok));
+    RP_TRY(put(b, sd->brk, BRK_WORDS(sd->n_tok) * sizeof *sd->brk));
     RP_TRY(put_u32(b, sd->n_lines));
     RP_TRY(put(b, sd->lines, (size_t)sd->n_lines * sizeof *sd->lines));
     RP_TRY(put_u32(b, sd->n_title));
@@ -193,6 +196,7 @@ static struct rpi_sdoc *get_sdoc(struct cur *c, struct rpi_arena *ar, int *nomem
     sd->tok = take_copy(c, ar, (size_t)sd->n_tok * sizeof *sd->tok, nomem);
     sd->off = take_copy(c, ar, (size_t)sd->n_tok * 2 * sizeof *sd->off, nomem);
     sd->tflags = take_copy(c, ar, sd->n_tok, nomem);
+    sd->brk = take_copy(c, ar, BRK_WORDS(sd->n_tok) * sizeof *sd->brk, nomem);
     sd->n_lines = get_u32(c);
     sd->lines = take_copy(c, ar, (size_t)sd->n_lines * sizeof *sd->lines, nomem);
     sd->n_title = get_u32(c);
