@@ -1193,6 +1193,28 @@ static rp_status remove_docs(rp_index *ix, MDB_txn *txn, const struct rpi_vec *d
     return st;
 }
 
+/* The end of both removals: the documents out (postings pending below their bands are
+ * folded first), the transaction ended, the write lock let go. */
+static rp_status finish_removal(rp_index *ix, MDB_txn *txn, struct rpi_vec *docs, rp_status st,
+                                uint64_t *n_removed)
+{
+    uint64_t below[RPI_IX_MAX_BANDS];
+    int folded = 0;
+    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
+    if (st == RP_OK) st = remove_docs(ix, txn, docs, below, &folded);
+    const size_t n = docs->len;
+    rpi_vec_free(docs);
+    st = end_txn(ix, txn, st, 1);
+    if (st == RP_OK && folded) {
+        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
+        ix->bq_stale = 1;
+    }
+    if (st == RP_OK) bands_prune(ix);
+    pthread_mutex_unlock(&ix->write_mu);
+    if (st == RP_OK && n_removed) *n_removed = n;
+    return st;
+}
+
 rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
 {
     if (n_removed) *n_removed = 0;
@@ -1203,21 +1225,7 @@ rp_status rp_index_remove_id(rp_index *ix, const char *id, uint64_t *n_removed)
     rp_status st = rpi_ix_find_id(ix, txn, id, &docs);
     if (st == RP_OK && docs.len == 0)
         st = rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NOT_FOUND, "no document '%s'", id);
-    uint64_t below[RPI_IX_MAX_BANDS];
-    int folded = 0;
-    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs, below, &folded);
-    const size_t n = docs.len;
-    rpi_vec_free(&docs);
-    st = end_txn(ix, txn, st, 1);
-    if (st == RP_OK && folded) {
-        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
-        ix->bq_stale = 1;
-    }
-    if (st == RP_OK) bands_prune(ix);
-    pthread_mutex_unlock(&ix->write_mu);
-    if (st == RP_OK && n_removed) *n_removed = n;
-    return st;
+    return finish_removal(ix, txn, &docs, st, n_removed);
 }
 
 rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_removed)
@@ -1242,19 +1250,5 @@ rp_status rp_index_remove_before(rp_index *ix, int64_t epoch, uint64_t *n_remove
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     if (st == RP_OK) mdb_cursor_close(cur);
-    uint64_t below[RPI_IX_MAX_BANDS];
-    int folded = 0;
-    memcpy(below, ix->bq_below, (size_t)ix->cfg.bands * sizeof *below);
-    if (st == RP_OK) st = remove_docs(ix, txn, &docs, below, &folded);
-    const size_t n = docs.len;
-    rpi_vec_free(&docs);
-    st = end_txn(ix, txn, st, 1);
-    if (st == RP_OK && folded) {
-        memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
-        ix->bq_stale = 1;
-    }
-    if (st == RP_OK) bands_prune(ix);
-    pthread_mutex_unlock(&ix->write_mu);
-    if (st == RP_OK && n_removed) *n_removed = n;
-    return st;
+    return finish_removal(ix, txn, &docs, st, n_removed);
 }
