@@ -116,7 +116,7 @@ static const char USAGE3[] =
     "                          (with a MANIFEST); under mpirun every rank writes its own\n"
     "  --resume                reuse the stage files in --work-dir that verify (after an\n"
     "                          interrupted run; any number of ranks); the output is the same\n"
-    "  --piece-size SIZE       input bytes per piece (default 64M); uncompressed JSON Lines\n"
+    "  --piece-size SIZE       input bytes per piece (default 16M); uncompressed JSON Lines\n"
     "                          files larger than this are cut at line starts\n"
     "\n"
     "Exit status: 0 success; 1 input problems (some documents skipped: results were written\n"
