@@ -358,16 +358,16 @@ static rp_status stage_gather(struct run *r, int keep_dir)
     return st;
 }
 
-/* dist_near.c's table: this rank's own units again, with their signatures, and where each
- * piece's documents start in it. */
-static rp_status build_shadow(struct run *r)
+/* dist_near.c's signatures: those of this rank's own units, read back from their stage
+ * files (the trailing section of each: no document is unpacked). */
+static rp_status load_own_sigs(struct run *r)
 {
     rp_engine *e = r->e;
     struct rpi_dnear *dn = &r->dn;
     dn->alloc = e->alloc;
     dn->n_pieces = r->pl.n;
+    dn->num_perm = e->cfg.num_perm;
     dn->cap_edges = (size_t)(e->mem_limit / 2 / sizeof(struct rpi_edge));
-    RP_TRY(rp_engine_create(&dn->shadow, &e->cfg, e->alloc));
     size_t n_own = 0;
     for (size_t i = 0; i < r->pl.n; i++)
         n_own += r->pl.p[i].rank == r->rank;
@@ -382,11 +382,10 @@ static rp_status build_shadow(struct run *r)
         unit_path(r, i, path, sizeof path);
         st = read_file(path, &b);
         if (st == RP_OK && !rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) st = RP_E_FORMAT;
-        const size_t before = dn->shadow->docs.n_docs;
+        struct rpi_own_piece *op = &dn->own[dn->n_own++];
+        op->piece = i;
         if (st == RP_OK)
-            st = rpi_unit_unpack(dn->shadow, b.ptr, b.size, &dn->shadow->arenas[0], NULL, 1);
-        dn->own[dn->n_own++] =
-            (struct rpi_own_piece){i, dn->shadow->docs.n_docs - before, before, 0};
+            st = rpi_unit_sigs(b.ptr, b.size, dn->num_perm, e->alloc, &op->sigs, &op->n);
     }
     rpi_buf_free(&b);
     return st;
@@ -394,7 +393,8 @@ static rp_status build_shadow(struct run *r)
 
 static void free_dnear(struct rpi_dnear *dn)
 {
-    rp_engine_free(dn->shadow);
+    for (size_t i = 0; i < dn->n_own; i++)
+        rpi_free(dn->alloc, dn->own[i].sigs);
     rpi_free(dn->alloc, dn->own);
     rpi_free(dn->alloc, dn->piece_docs);
     memset(dn, 0, sizeof *dn);
@@ -452,7 +452,7 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     r->dnear = r->size > 1 && r->size <= 65535 && e->cfg.level == RP_LEVEL_NEAR &&
                e->cfg.verify == RP_VERIFY_SIGNATURE;
     if (r->dnear && r->fail == RP_OK) {
-        const rp_status sst = build_shadow(r);
+        const rp_status sst = load_own_sigs(r);
         if (sst != RP_OK) note_fail(r, r->pl.n, sst, "cannot read back this rank's units");
     }
     r->me.rank = r->rank;

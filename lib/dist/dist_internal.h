@@ -49,6 +49,10 @@ RPI_FUNC rp_status rpi_unit_pack(const rp_engine *sub, uint64_t plan_hash, uint6
 /* Cut the signatures off the unit in b (they come last) and seal it again: what rank 0 needs
  * when they stay on their ranks (dist_near.c). */
 RPI_FUNC rp_status rpi_unit_strip(struct rpi_buf *b);
+/* A copy of the signature section of a verified unit (n_docs x num_perm values) in *sigs
+ * (alloc), its document count in *n; RP_E_FORMAT for a unit without one. */
+RPI_FUNC rp_status rpi_unit_sigs(const void *data, size_t size, uint32_t num_perm,
+                                 const rp_alloc *alloc, uint32_t **sigs, uint64_t *n);
 /* Whether data[0, size) is a complete, intact unit of this plan and piece. */
 RPI_FUNC int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece);
 /* Append a verified unit's documents to e's table (ids, details and texts into arena ar;
@@ -63,12 +67,12 @@ RPI_FUNC rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size,
 struct rpi_own_piece {
     size_t piece;    /* plan index */
     uint64_t n;      /* its documents */
-    uint64_t lstart; /* first of them in the shadow table */
+    uint32_t *sigs;  /* their signatures, num_perm each (the unit's trailing section) */
     uint64_t gstart; /* first of them in the whole collection (known once rank 0 says) */
 };
 struct rpi_dnear {
-    const rp_alloc *alloc;     /* the engine's */
-    rp_engine *shadow;         /* this rank's pieces, with their signatures */
+    const rp_alloc *alloc; /* the engine's */
+    uint32_t num_perm;
     struct rpi_own_piece *own; /* in piece order */
     size_t n_own;
     uint64_t *piece_docs; /* rank 0: documents per piece of the plan */

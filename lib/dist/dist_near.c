@@ -96,7 +96,7 @@ static const uint32_t *local_sig(const struct rpi_dnear *dn, uint64_t d)
             hi = mid;
     }
     if (lo == dn->n_own || d < dn->own[lo].gstart) return NULL;
-    return rpi_sig(&dn->shadow->docs, dn->own[lo].lstart + (d - dn->own[lo].gstart));
+    return dn->own[lo].sigs + (size_t)(d - dn->own[lo].gstart) * dn->num_perm;
 }
 
 static size_t owner_of(uint64_t key, int size) { return (size_t)((key >> 40) % (uint64_t)size); }
@@ -149,6 +149,8 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *send;
     if ((st = rpi_tr_alltoallv(send, off, &recv, rcnt, al)) != RP_OK) goto out;
+    rpi_free(al, send); /* each buffer goes as soon as it is spent: the round's peak */
+    send = NULL;
     struct dentry *got = (struct dentry *)recv;
     size_t n_got = 0;
     for (int s = 0; s < n; s++) {
@@ -196,6 +198,8 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *req;
     if ((st = rpi_tr_alltoallv(req, off, &rq, rcnt, al)) != RP_OK) goto out;
+    rpi_free(al, req);
+    req = NULL;
     /* 3: the signatures asked for, each as (unit, num_perm values) */
     const size_t rec = sizeof(uint32_t) * (1 + k);
     size_t n_asked = 0;
@@ -222,7 +226,11 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
         }
         off[s + 1] = off[s] + c * rec;
     }
+    rpi_free(al, rq);
+    rq = NULL;
     if ((st = rpi_tr_alltoallv(sig_out, off, &rs, rcnt, al)) != RP_OK) goto out;
+    rpi_free(al, sig_out);
+    sig_out = NULL;
     size_t n_sigs = 0;
     for (int s = 0; s < n; s++)
         n_sigs += rcnt[s] / rec;

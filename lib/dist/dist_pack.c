@@ -112,6 +112,25 @@ static void seal(struct rpi_buf *b, uint64_t plan_hash, uint64_t piece)
     memcpy(b->ptr + sizeof MAGIC, h, sizeof h);
 }
 
+rp_status rpi_unit_sigs(const void *data, size_t size, uint32_t num_perm, const rp_alloc *alloc,
+                        uint32_t **sigs, uint64_t *n)
+{
+    *sigs = NULL;
+    *n = 0;
+    uint64_t counts[N_COUNTS];
+    if (size < RPI_UNIT_HEADER + sizeof counts) return RP_E_FORMAT;
+    memcpy(counts, (const char *)data + RPI_UNIT_HEADER, sizeof counts);
+    const size_t payload = size - RPI_UNIT_HEADER, sb = (size_t)num_perm * sizeof(uint32_t);
+    if (counts[7] != num_perm || counts[9] > payload || !sb || (payload - counts[9]) % sb ||
+        (payload - counts[9]) / sb != counts[0])
+        return RP_E_FORMAT;
+    *sigs = rpi_malloc(alloc, counts[0] ? payload - counts[9] : 1);
+    if (!*sigs) return RP_E_NOMEM;
+    memcpy(*sigs, (const char *)data + RPI_UNIT_HEADER + counts[9], payload - counts[9]);
+    *n = counts[0];
+    return RP_OK;
+}
+
 rp_status rpi_unit_strip(struct rpi_buf *b)
 {
     uint64_t h[2], before_sigs;
