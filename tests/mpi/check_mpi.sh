@@ -92,8 +92,10 @@ check fmt-dedup dedup --quiet --level near --piece-size 64K fmt/a.jsonl fmt/c.js
 echo "check-mpi: $(wc -l <log) distributed runs byte-identical to one process"
 
 # kill -9 of a rank, then --resume with the same and another N
-rank_pid() { # rank_pid R : the pid of rank R of the running job
+rank_pid() { # rank_pid R : the pid of rank R of this test's job (its ranks run in $T: another
+    #          MPI job on the machine has its own folder)
     for p in $(pgrep -x reprint); do
+        [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$T" ] || continue
         tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
             { echo "$p"; return; }
     done
