@@ -121,8 +121,8 @@ rp_status rpi_unit_sigs(const void *data, size_t size, uint32_t num_perm, const 
     if (size < RPI_UNIT_HEADER + sizeof counts) return RP_E_FORMAT;
     memcpy(counts, (const char *)data + RPI_UNIT_HEADER, sizeof counts);
     const size_t payload = size - RPI_UNIT_HEADER, sb = (size_t)num_perm * sizeof(uint32_t);
-    if (counts[7] != num_perm || counts[9] > payload || !sb || (payload - counts[9]) % sb ||
-        (payload - counts[9]) / sb != counts[0])
+    if (counts[7] != num_perm || counts[9] < sizeof counts || counts[9] > payload || !sb ||
+        (payload - counts[9]) % sb || (payload - counts[9]) / sb != counts[0])
         return RP_E_FORMAT;
     *sigs = rpi_malloc(alloc, counts[0] ? payload - counts[9] : 1);
     if (!*sigs) return RP_E_NOMEM;
@@ -159,7 +159,7 @@ struct cur {
 };
 static const void *take(struct cur *c, size_t n)
 {
-    if (c->bad || (size_t)(c->end - c->p) < n) {
+    if (c->bad || c->p > c->end || (size_t)(c->end - c->p) < n) {
         c->bad = 1;
         return NULL;
     }
@@ -236,7 +236,9 @@ rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rp
     if (sigs ? counts[7] != e->docs.num_perm : counts[7] > 65536) return RP_E_FORMAT;
     /* the signature section: after the records, n x num_perm values, or cut off (stripped) */
     const size_t payload = size - RPI_UNIT_HEADER, sb = counts[7] * sizeof(uint32_t);
-    if (counts[9] > payload ||
+    /* the records begin with the counts: a section that starts inside them is a damaged unit
+     * (fuzz_unit found the cursor's end put before its position) */
+    if (counts[9] < sizeof counts || counts[9] > payload ||
         (payload != counts[9] &&
          (n == 0 || sb == 0 || (payload - counts[9]) / sb != n || (payload - counts[9]) % sb != 0)))
         return RP_E_FORMAT;

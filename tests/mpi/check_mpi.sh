@@ -6,14 +6,11 @@
 # kill -9 in either stage, then --resume with the same and with another N, gives them too.
 # Env: REPRINT (an RP_WITH_MPI build), SRCDIR; SHARED (default $SRCDIR/../shared).
 # All traffic stays on loopback (btl_tcp_if_include / oob_tcp_if_include lo).
-set -euo pipefail
-: "${REPRINT:?REPRINT must point to an RP_WITH_MPI reprint}" "${SRCDIR:?}"
-SHARED=${SHARED:-$SRCDIR/../shared}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-[ -d "$SHARED/seeds" ] || fail "$SHARED is missing (check-mpi needs ../shared)"
+# tests/shared/common.bash: SHARED (fails when ../shared is missing), T (removed at exit),
+# fail, seeds_mix
+source "$SRCDIR/tests/shared/common.bash"
+[ -d "$SHARED/seeds" ] || fail "$SHARED/seeds is missing (check-mpi needs ../shared)"
 command -v mpirun >/dev/null || fail "mpirun not found (apt-get install openmpi-bin libopenmpi-dev)"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 cd "$T"
 MPI=(mpirun --allow-run-as-root --oversubscribe --mca oob_tcp_if_include lo)
 SM=(--mca btl self,vader)
@@ -21,20 +18,8 @@ TCP=(--mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include lo)
 # each run is bounded: a hang fails the test instead of holding CI
 run_mpi() { timeout 600 "${MPI[@]}" "$@"; }
 
-# corpus 1: the seeds in 3,000 Reuters stories (as tests/shared/common.bash makes it)
-SRC=$SRCDIR/tests/shared
-source "$SRC/common.bash" 2>/dev/null || true
-python3 - "$SHARED" mix.jsonl <<'PY'
-import gzip, json, os, sys
-shared, out = sys.argv[1], open(sys.argv[2], "w", encoding="utf-8")
-with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
-    for n, line in enumerate(f):
-        if n == 3000: break
-        out.write(line)
-for name in sorted(os.listdir(shared + "/seeds")):
-    out.write(json.dumps({"id": name, "text": open(os.path.join(shared, "seeds", name),
-                                                   encoding="utf-8").read()}) + "\n")
-PY
+# corpus 1: the seeds in 3,000 Reuters stories (the golden test's mix)
+seeds_mix mix.jsonl
 # corpus 2: every format -- a folder of text and HTML pages, JSON Lines (plain, to be cut,
 # and gzip), a JSON array, WARC; the same stories spread over them
 mkdir fmt fmt/pages
