@@ -171,13 +171,6 @@ static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
     return st;
 }
 
-static uint64_t unit_docs(const struct rpi_buf *b)
-{
-    uint64_t n = 0;
-    if (b->size >= RPI_UNIT_HEADER + sizeof n) memcpy(&n, b->ptr + RPI_UNIT_HEADER, sizeof n);
-    return n;
-}
-
 /* Stage 1 on this rank: every own piece, reused (resume) or prepared. */
 static void stage_prepare(struct run *r, int resume)
 {
@@ -190,7 +183,7 @@ static void stage_prepare(struct run *r, int resume)
         if (resume && read_file(path, &b) == RP_OK) {
             if (rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) {
                 r->me.reused++;
-                r->me.docs += unit_docs(&b);
+                r->me.docs += rpi_unit_n_docs(b.ptr, b.size);
                 continue;
             }
             if (r->e->log_fn) { /* a truncated or damaged file: said, and never used */
@@ -207,7 +200,7 @@ static void stage_prepare(struct run *r, int resume)
         if (st != RP_OK)
             note_fail(r, i, st, r->failmsg);
         else
-            r->me.docs += unit_docs(&b);
+            r->me.docs += rpi_unit_n_docs(b.ptr, b.size);
     }
     rpi_buf_free(&b);
 }

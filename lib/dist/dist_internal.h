@@ -53,6 +53,8 @@ RPI_FUNC rp_status rpi_unit_strip(struct rpi_buf *b);
  * (alloc), its document count in *n; RP_E_FORMAT for a unit without one. */
 RPI_FUNC rp_status rpi_unit_sigs(const void *data, size_t size, uint32_t num_perm,
                                  const rp_alloc *alloc, uint32_t **sigs, uint64_t *n);
+/* The document count of a unit (0 when it is too short to hold one). */
+RPI_FUNC uint64_t rpi_unit_n_docs(const void *data, size_t size);
 /* Whether data[0, size) is a complete, intact unit of this plan and piece. */
 RPI_FUNC int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece);
 /* Append a verified unit's documents to e's table (ids, details and texts into arena ar;

@@ -131,6 +131,14 @@ rp_status rpi_unit_sigs(const void *data, size_t size, uint32_t num_perm, const 
     return RP_OK;
 }
 
+uint64_t rpi_unit_n_docs(const void *data, size_t size)
+{
+    uint64_t n = 0; /* counts[0] */
+    if (size >= RPI_UNIT_HEADER + sizeof n)
+        memcpy(&n, (const char *)data + RPI_UNIT_HEADER, sizeof n);
+    return n;
+}
+
 rp_status rpi_unit_strip(struct rpi_buf *b)
 {
     uint64_t h[2], before_sigs;
