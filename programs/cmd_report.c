@@ -463,7 +463,7 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
     }
     fputs("],\"rels\":[", f);
     const int event = cfg->level == RP_LEVEL_EVENT;
-    for (int r = 0; r <= (event ? RP_REL_RELATED : RP_REL_REWRITE); r++)
+    for (int r = 0; r <= (cfg->level >= RP_LEVEL_STORY ? RP_REL_TRANSLATION : RP_REL_REWRITE); r++)
         fprintf(f, "%s\"%s\"", r ? "," : "", rp_relation_str((rp_relation)r));
     /* docs: [id, title, relation, of (local or -1), score, date (epoch s or null), words,
      * bytes], and at the event level its family's original (local or -1) */

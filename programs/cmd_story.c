@@ -25,6 +25,10 @@ void story_cluster_fields(FILE *f, rp_engine *e, size_t k)
         fputs(",\"title\":", f);
         jout_str(f, r.title);
     }
+    if (r.lang) {
+        fputs(",\"lang\":", f);
+        jout_str(f, r.lang);
+    }
     if (r.relation != RP_REL_ORIGINAL) return;
     const size_t c = r.cluster_index;
     if (c == SIZE_MAX) return;

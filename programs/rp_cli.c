@@ -283,7 +283,8 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
             "(%llu exact, %llu near), %llu unique, %llu empty; %.2f s\n",
             (unsigned long long)s->n_docs, (unsigned long long)s->n_skipped,
             (unsigned long long)s->n_clusters,
-            (unsigned long long)(s->n_exact + s->n_near + s->n_partial + s->n_reuse + s->n_rewrite),
+            (unsigned long long)(s->n_exact + s->n_near + s->n_partial + s->n_reuse + s->n_rewrite +
+                                 s->n_translation),
             (unsigned long long)s->n_exact, (unsigned long long)s->n_near,
             (unsigned long long)s->n_unique, (unsigned long long)s->n_empty, secs);
     if (c->cfg.level >= RP_LEVEL_REUSE)
@@ -292,6 +293,12 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "learnt and ignored\n",
                 (unsigned long long)s->n_partial, (unsigned long long)s->n_reuse,
                 (unsigned long long)s->n_rewrite, (unsigned long long)s->n_boilerplate_lines);
+    if (c->cfg.level >= RP_LEVEL_STORY && s->n_languages > 1)
+        fprintf(stderr,
+                "reprint: %llu languages; %llu translation (%llu pairs of texts in two "
+                "languages scored)\n",
+                (unsigned long long)s->n_languages, (unsigned long long)s->n_translation,
+                (unsigned long long)s->n_pivot_pairs);
     if (c->cfg.level == RP_LEVEL_EVENT)
         fprintf(stderr, "reprint: %llu related (version families in the event of another)\n",
                 (unsigned long long)s->n_related);

@@ -17,7 +17,7 @@ import re
 import sys
 
 # lib/ folders in order; equal levels are siblings that must not include each other
-LEVEL = {"common": 0, "ingest": 1, "eval": 1, "normalize": 2, "sketch": 3, "doc": 4,
+LEVEL = {"common": 0, "ingest": 1, "eval": 1, "normalize": 2, "sketch": 3, "lang": 3, "doc": 4,
          "near": 5, "story": 6, "engine": 7, "index": 7, "dist": 8}
 # the stage each public header belongs to
 PUBLIC = {"rp_common.h": "common", "rp_ingest.h": "ingest", "rp_eval.h": "eval",
@@ -57,7 +57,7 @@ def check(root):
             bad.append("lib/%s: a folder without a place in the stage order" % stage)
             continue
         for name in sorted(os.listdir(d)):
-            if not name.endswith((".c", ".h")):
+            if not name.endswith((".c", ".cc", ".h")):
                 continue
             rel = "lib/%s/%s" % (stage, name)
             for n, inc in includes(os.path.join(d, name)):
@@ -96,7 +96,7 @@ def check(root):
         base = os.path.join(root, top)
         for d, _, names in sorted(os.walk(base)):
             for name in sorted(names):
-                if not name.endswith((".c", ".h")):
+                if not name.endswith((".c", ".cc", ".h")):
                     continue
                 rel = os.path.relpath(os.path.join(d, name), root)
                 for n, inc in includes(os.path.join(d, name)):

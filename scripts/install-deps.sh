@@ -6,7 +6,12 @@ set -eu
 DEFAULT_PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
 libdeflate-dev libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
 liblmdb-dev libmicrohttpd-dev curl libuchardet-dev python3-dev python3-setuptools python3-pip
-python3-pytest python3-pandas"
+python3-pytest python3-pandas libicu-dev libcld2-dev dict-freedict-deu-eng dict-freedict-fra-eng
+dict-freedict-eng-fra dict-freedict-eng-rus dict-freedict-deu-rus dict-freedict-isl-eng
+dict-freedict-fin-eng dict-freedict-eng-fin dict-freedict-jpn-eng dict-freedict-spa-eng
+dict-freedict-ita-eng dict-freedict-por-eng dict-freedict-nld-eng dict-freedict-swe-eng
+dict-freedict-pol-eng dict-freedict-ces-eng dict-freedict-hrv-eng dict-freedict-tur-eng
+dict-freedict-deu-fra dict-freedict-fra-deu"
 PKGS=${*:-$DEFAULT_PKGS}
 missing=""
 for p in $PKGS; do

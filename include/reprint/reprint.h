@@ -61,6 +61,9 @@ typedef struct rp_config {
                                 story; default 3; 0 = no window */
     unsigned boilerplate_min; /* a line seen in at least this many distinct contexts (its
                                 neighbouring lines) is boilerplate; default 4; 0 = off */
+    const char *lexicon_dir; /* story/event: the word lists that carry texts of other
+                                languages into one term space (<code>.tsv, tools/lexicon.py);
+                                NULL = $REPRINT_LEXICON_DIR, else the build's (RP_LEXICON_DIR) */
 } rp_config;
 /* num_perm in effect for a configuration: its own, else the level's default. */
 #define RP_CONFIG_NUM_PERM(c)                                                                     \
@@ -126,6 +129,9 @@ typedef struct rp_doc_result {
      * cluster) is named by its original. Other levels: equal to cluster, cluster_doc. */
     const char *family;
     size_t family_doc;
+    /* reuse/story/event: the text's language, ISO 639 ("en", "fr"; "und" when it cannot be
+     * told: a short text, or a build without CLD2); NULL at exact and near */
+    const char *lang;
 } rp_doc_result;
 
 RP_API size_t rp_engine_n_docs(const rp_engine *e);
@@ -256,6 +262,10 @@ typedef struct rp_summary {
     uint64_t n_small_collection; /* reuse/story: the texts with words when they were too few
                                     for term statistics (under 50) and a background of
                                     English completed them; 0 otherwise */
+    uint64_t n_translation; /* story/event: documents whose `of` is in another language */
+    uint64_t n_languages;   /* reuse/story/event: languages told apart (CLD2), "und" aside */
+    uint64_t n_pivot_pairs; /* story/event: pairs of texts in two languages scored in the
+                               shared term space (0: one language, nothing extra was done) */
 } rp_summary;
 
 /* out_size: sizeof the caller's rp_summary (the macro passes it). */

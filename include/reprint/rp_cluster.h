@@ -47,8 +47,9 @@ typedef enum rp_relation {
                             mostly contained in the other) */
     RP_REL_REUSE = 6,    /* reuse/story: shares passages with `of` */
     RP_REL_REWRITE = 7,  /* story: the same story as `of` in other words */
-    RP_REL_RELATED = 8   /* event: the original of a version family that reports the event
+    RP_REL_RELATED = 8,  /* event: the original of a version family that reports the event
                             of `of` (the event's representative) in its own text */
+    RP_REL_TRANSLATION = 9 /* story: the same text as `of` in another language */
 } rp_relation;
 
 RP_API const char *rp_relation_str(rp_relation r); /* "unique", "original", ... */

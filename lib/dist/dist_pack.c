@@ -218,6 +218,7 @@ static struct rpi_sdoc *get_sdoc(struct cur *c, struct rpi_arena *ar, int *nomem
     const char *t = take(c, sd->text_size);
     sd->text = t ? rpi_arena_strndup(ar, t, sd->text_size) : NULL;
     if (t && !sd->text) *nomem = 1;
+    if (sd->text && rpi_sdoc_lang(sd, sd->text) != RP_OK) *nomem = 1;
     sd->title = get_str(c, ar, nomem);
     sd->n_tok = get_u32(c);
     sd->tok = take_copy(c, ar, (size_t)sd->n_tok * sizeof *sd->tok, nomem);

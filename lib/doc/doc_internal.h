@@ -13,6 +13,7 @@
 #include "reprint/rp_ingest.h"    /* rp_record, rp_doc */
 #include "reprint/rp_normalize.h" /* rp_normalizer, rp_norm_result */
 #include "reprint/rp_sketch.h"    /* rp_minhash */
+#include "lang/lang_internal.h"   /* RPI_LANG_SIZE, rpi_lang_detect */
 #include "common/common_internal.h"
 #include "common/arena_internal.h"
 
@@ -44,6 +45,7 @@ struct rpi_sdoc {
     uint32_t *title_tok; /* the title's token ids (terms and names only, not aligned) */
     uint8_t *title_flags;
     uint32_t n_title;
+    char lang[RPI_LANG_SIZE]; /* the text's language when CLD2 is sure of it, else "und" */
     uint16_t cold_file; /* built with a store: its index + 1 (0: text and off in the arena) */
     uint64_t cold_off;  /* where in the store's file the text is, its offsets after it */
 };
@@ -64,6 +66,10 @@ static inline uint32_t rpi_token_id(uint64_t h)
 #define RPI_TOK_ACRONYM 0x02u /* two or more letters, all upper case */
 #define RPI_TOK_NUMBER 0x04u  /* digits, or a number word (one..twenty, hundred, ...) */
 #define RPI_TOK_BOILER 0x08u  /* on a line learnt as boilerplate */
+
+/* sd->lang from its text (text_size bytes): CLD2's language when it is sure, else "und"
+ * (rpi_sdoc_build; a distributed run's units carry the text, not the code). */
+RPI_FUNC rp_status rpi_sdoc_lang(struct rpi_sdoc *sd, const char *text);
 
 struct rpi_sstore;
 /* Build *out in arena ar from doc and its normalization nr: the text and the title, 32-bit

@@ -130,7 +130,6 @@ static int sentence_start(const char *text, uint32_t start)
     return 1;
 }
 
-
 /* Month and weekday names (normalized: case folded), by length: capitalised, but a date
  * names no actor, and two reports of one month written from one template shared them as
  * names (Chile's and Ecuador's February price indexes). English only, like the number words. */
@@ -349,6 +348,13 @@ static rp_status sstore_put(struct rpi_sstore *st, struct rpi_sdoc *sd, const ch
 
 #define LINE_START 0x80u /* while building: the token starts a line (not an RPI_TOK_ flag) */
 
+rp_status rpi_sdoc_lang(struct rpi_sdoc *sd, const char *text)
+{
+    const int sure = rpi_lang_detect(text, sd->text_size, sd->lang);
+    if (sure < 1) memcpy(sd->lang, "und", 4);
+    return sure < 0 ? RP_E_NOMEM : RP_OK;
+}
+
 rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_result *nr,
                          rp_normalizer *title_norm, struct rpi_sstore *store, struct rpi_sdoc **out)
 {
@@ -368,6 +374,7 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
         sd->text = copy;
     }
     sd->text_size = (uint32_t)doc->text_size;
+    RP_TRY(rpi_sdoc_lang(sd, text));
     if (doc->title) {
         sd->title = rpi_arena_strndup(ar, doc->title, strlen(doc->title));
         if (!sd->title) return RP_E_NOMEM;

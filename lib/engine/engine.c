@@ -222,7 +222,8 @@ static rp_status run_story(rp_engine *e)
 {
     const struct rpi_story_in in = {
         .p = {e->cfg.level, e->cfg.threshold, e->cfg.window_days, e->cfg.min_passage,
-              e->cfg.boilerplate_min, e->cfg.num_perm, e->sum.threads, e->cfg.norm},
+              e->cfg.boilerplate_min, e->cfg.num_perm, e->sum.threads, e->cfg.norm,
+              rpi_lexicon_dir(e->cfg.lexicon_dir)},
         .alloc = e->alloc,
         .docs = &e->docs,
         .unit_of = e->near.unit_of,
@@ -240,6 +241,8 @@ static rp_status run_story(rp_engine *e)
         e->sum.n_small_collection = x->small;
         e->sum.n_story_candidates = x->n_candidates;
         e->sum.n_story_links = x->n_links;
+        e->sum.n_languages = x->n_languages;
+        e->sum.n_pivot_pairs = x->n_pivot_pairs;
         if (st != RP_OK && e->story->errmsg[0]) rpi_engine_error(e, "%s", e->story->errmsg);
     }
     if (st == RP_E_INTERNAL && !e->errmsg[0]) rpi_engine_error(e, "cannot start a thread");
@@ -281,6 +284,8 @@ static void summarize(rp_engine *e)
             e->sum.n_rewrite++;
         else if (r.relation == RP_REL_RELATED)
             e->sum.n_related++;
+        else if (r.relation == RP_REL_TRANSLATION)
+            e->sum.n_translation++;
     }
     e->sum.n_docs = e->docs.n_docs;
 }
@@ -401,6 +406,7 @@ static rp_status doc_result_levels(const rp_engine *e, size_t i, rp_doc_result *
     if (d->sd) {
         out->title = d->sd->title;
         out->text_size = d->sd->text_size;
+        out->lang = d->sd->lang;
     }
     if (d->skip != RP_SKIP_NONE) {
         out->relation = RP_REL_SKIPPED;

@@ -35,6 +35,7 @@ const char *rp_relation_str(rp_relation r)
     case RP_REL_REUSE: return "reuse";
     case RP_REL_REWRITE: return "rewrite";
     case RP_REL_RELATED: return "related";
+    case RP_REL_TRANSLATION: return "translation";
     }
     return "unknown";
 }

@@ -35,7 +35,7 @@ static inline double rpi_unit_density(const struct rpi_story *s, uint32_t u, uin
 /* The story tokens and the date of unit u (its leader document's). */
 static inline struct rpi_sdoc *rpi_unit_sd(const struct rpi_story *s, uint32_t u)
 {
-    return rpi_doc(s->in.docs, s->in.unit_doc[u])->sd;
+    return s->pivot ? s->pivot[u] : rpi_doc(s->in.docs, s->in.unit_doc[u])->sd;
 }
 static inline int64_t rpi_unit_date(const struct rpi_story *s, uint32_t u)
 {
@@ -62,6 +62,14 @@ RPI_FUNC rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c
 /* S5b (story_lineage.c): the lineage of every linked pair; the family rule (rpi_story_family)
  * then sets linked and related. */
 RPI_FUNC rp_status rpi_story_lineage_all(struct rpi_story *s);
+/* S5c (story_xling.c, story and event levels): when the units are in two languages or more,
+ * S2-S5b again with every unit's tokens as pivot terms (lib/lang), only for pairs of units in
+ * two languages; their family links join s->links with relation translation. */
+RPI_FUNC rp_status rpi_story_xling(struct rpi_story *s);
+/* story.c: S2-S5b over the units of s with their tokens pivot[u], only for the pairs of two
+ * languages by ulang (0: unknown, never paired), into a new *out (rpi_story_free). */
+RPI_FUNC rp_status rpi_story_pivot_run(const struct rpi_story *s, struct rpi_sdoc **pivot,
+                                       const uint16_t *ulang, struct rpi_story **out);
 /* S6 (story_cluster.c): rep[u] = the representative unit of u's story. */
 RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep);
 /* S7 (story_original.c): the original of the cluster of members m[0..k) (units, keep order):

@@ -58,16 +58,10 @@ void rpi_story_error(struct rpi_story *s, const char *fmt, ...)
     va_end(ap);
 }
 
-rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
+/* What every pass needs before its steps: the arena, the aligner, the weights. */
+static rp_status setup(struct rpi_story *s, const struct rpi_story_in *in)
 {
-    const double t0 = rpi_now();
-    struct rpi_story *s = rpi_calloc(in->alloc, 1, sizeof *s);
-    *out = s;
-    if (!s) return RP_E_NOMEM;
     s->in = *in;
-    /* the event level is the story level (S1-S7, unchanged) and then S8 */
-    const int events = s->in.p.level == RP_LEVEL_EVENT;
-    if (events) s->in.p.level = RP_LEVEL_STORY;
     if (!s->in.p.threads) s->in.p.threads = rpi_cpu_count();
     if (s->in.p.threads > RPI_STORY_THREADS) s->in.p.threads = RPI_STORY_THREADS;
     rpi_arena_init(&s->arena, s->in.alloc);
@@ -76,12 +70,24 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     ap.min_words = s->in.p.min_passage;
     RP_TRY(rp_aligner_create(&s->aligner, &ap, s->in.alloc));
     s->n_units = s->in.n_units;
-    RP_TRY(weights(s));
-    double *ts = s->stats.t_steps, tk = t0;
-#define STEP(i) (ts[i] = rpi_now() - tk, tk += ts[i])
-    RP_TRY(rpi_story_boilerplate(s));
-    give_back(s);
-    STEP(0);
+    return weights(s);
+}
+
+/* Across languages (s->ulang set): only pairs of units in two known languages. */
+static size_t across_languages(const struct rpi_story *s, struct cand *c, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t la = s->ulang[c[i].key >> 32], lb = s->ulang[(uint32_t)c[i].key];
+        if (la && lb && la != lb) c[k++] = c[i];
+    }
+    return k;
+}
+
+/* S2-S5b: statistics, vectors, candidates, scores and lineage into s->links. */
+static rp_status scored_links(struct rpi_story *s, double *ts, double *tk)
+{
+#define STEP(i) (ts[i] = rpi_now() - *tk, *tk += ts[i])
     RP_TRY(rpi_story_terms(s));
     if (s->n_docs_df < RPI_SMALL_COLLECTION) {
         RP_TRY(rpi_bg_build(&s->bg, &s->in.p.norm, s->in.alloc));
@@ -93,17 +99,55 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     struct cand *c = NULL;
     size_t nc = 0;
     RP_TRY(rpi_story_candidates(s, &c, &nc));
+    if (s->ulang) nc = across_languages(s, c, nc);
     give_back(s);
     STEP(3);
     rp_status st = rpi_story_score_all(s, c, nc);
     rpi_free(s->in.alloc, c);
     RP_TRY(st);
-    RP_TRY(rpi_story_lineage_all(s));
+    return rpi_story_lineage_all(s);
+#undef STEP
+}
+
+rp_status rpi_story_pivot_run(const struct rpi_story *s, struct rpi_sdoc **pivot,
+                              const uint16_t *ulang, struct rpi_story **out)
+{
+    struct rpi_story *x = rpi_calloc(s->in.alloc, 1, sizeof *x);
+    *out = x;
+    if (!x) return RP_E_NOMEM;
+    struct rpi_story_in in = s->in;
+    in.edges = NULL; /* near pairs are pairs of one language */
+    in.n_edges = 0;
+    in.p.threshold *= RPI_PIVOT_SCORE;
+    x->pivot = pivot;
+    x->ulang = ulang;
+    RP_TRY(setup(x, &in));
+    double ts[RPI_STORY_STEPS], tk = rpi_now();
+    return scored_links(x, ts, &tk);
+}
+
+rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
+{
+    const double t0 = rpi_now();
+    struct rpi_story *s = rpi_calloc(in->alloc, 1, sizeof *s);
+    *out = s;
+    if (!s) return RP_E_NOMEM;
+    RP_TRY(setup(s, in));
+    /* the event level is the story level (S1-S7, unchanged) and then S8 */
+    const int events = s->in.p.level == RP_LEVEL_EVENT;
+    if (events) s->in.p.level = RP_LEVEL_STORY;
+    double *ts = s->stats.t_steps, tk = t0;
+#define STEP(i) (ts[i] = rpi_now() - tk, tk += ts[i])
+    RP_TRY(rpi_story_boilerplate(s));
+    give_back(s);
+    STEP(0);
+    RP_TRY(scored_links(s, ts, &tk));
+    if (s->in.p.level == RP_LEVEL_STORY) RP_TRY(rpi_story_xling(s));
     give_back(s);
     STEP(4);
     uint32_t *rep = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *rep);
     if (!rep) return RP_E_NOMEM;
-    st = rpi_story_cluster(s, rep);
+    rp_status st = rpi_story_cluster(s, rep);
     STEP(5);
     if (st == RP_OK) st = rpi_story_relations(s, rep);
     rpi_free(s->in.alloc, rep);

@@ -171,7 +171,9 @@ static rp_status top_term_pairs(struct rpi_story *s, struct keys *ks)
         }
         for (size_t k = 0; k < nt; k++) {
             const uint32_t v = touched[k];
-            const unsigned need = (ntop[u] <= 6 || ntop[v] <= 6) ? 1u : 2u;
+            /* across languages (the pivot pass) the top terms of a translation are its
+             * source's only in part: one shared term makes a pair worth scoring */
+            const unsigned need = (s->ulang || ntop[u] <= 6 || ntop[v] <= 6) ? 1u : 2u;
             if (cnt[v] >= need && st == RP_OK) st = push_key(s, ks, CKEY(u, v, 0));
             cnt[v] = 0;
         }

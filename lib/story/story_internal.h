@@ -28,6 +28,7 @@ struct rpi_story_params {
     unsigned num_perm;        /* signature length (relations: the 5-gram Jaccard estimate) */
     unsigned threads;         /* threads for the parallel steps (capped at RPI_STORY_THREADS) */
     rp_norm_params norm;      /* how the documents were tokenized (the background's words) */
+    const char *lexicon_dir;  /* word lists of other languages (lib/lang), NULL for none */
 };
 #define RPI_STORY_THREADS 64u
 
@@ -55,6 +56,8 @@ struct rpi_story_stats {
     uint64_t n_links;             /* of them, at or above the threshold */
     uint32_t small;               /* texts counted, when under RPI_SMALL_COLLECTION (the
                                      background was used), else 0 */
+    uint32_t n_languages;         /* languages of the units ("und" aside) */
+    uint64_t n_pivot_pairs;       /* pairs of two languages scored in the pivot space */
     double t_total, t_steps[RPI_STORY_STEPS];
 };
 
@@ -189,6 +192,10 @@ struct rpi_story {
     rp_range *ranges;
     size_t cap_ranges;
     char why[256];
+    /* across languages (story_xling.c): while the pivot pass runs, every unit's story tokens
+     * in the shared term space (rpi_unit_sd reads them) and unit -> language number */
+    struct rpi_sdoc **pivot;
+    const uint16_t *ulang;
 };
 
 /* story_score.c: the pair score from its signals. */
@@ -291,6 +298,12 @@ RPI_FUNC rp_relation rpi_story_relation(double jaccard, double cover_a, double c
  * 0.38 is-en, median 0.63-0.78; of linked pairs of different articles: 99th percentile
  * 0.49 ru-en (two articles built on one press release), 0.34 ja-en, 0.12 is-en. */
 #define RPI_LINEAGE_MIN 0.4
+/* Across languages (story_xling.c) the pivot terms keep part of what one language's tokens
+ * keep: scores and lineage of a translated pair come out lower by about these factors
+ * (measured in docs/internals/story.md, "Across languages"); the pivot pass links at the
+ * threshold times RPI_PIVOT_SCORE and divides its figures by them. */
+#define RPI_PIVOT_SCORE 0.4
+#define RPI_PIVOT_LINEAGE 0.35
 /* S5b, the family rule: a pair with the score (linked) is a family link when it has the
  * lineage or shares a passage (a quote, a kept paragraph: lineage whatever the order).
  * (Pairs under the score with passages and the lineage were tried as versions too: no change

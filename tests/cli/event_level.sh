@@ -49,7 +49,7 @@ assert "a-cut" not in kept and "b-copy" not in kept, kept
 import re
 html = open(sys.argv[4], encoding="utf-8").read()
 data = json.loads(re.search(r'id="rp-data"[^>]*>(.*?)</script>', html, re.S).group(1))
-assert data["level"] == "event" and data["rels"][-1] == "related", data["rels"]
+assert data["level"] == "event" and "related" in data["rels"], data["rels"]
 docs = data["docs"]
 groups = [[docs[i][0] for i in c["m"]] for c in data["clusters"]]
 assert ["a-orig", "a-cut", "b-orig", "b-copy"] in groups, groups

@@ -24,6 +24,10 @@ echo 'int main(void){return 0;}' > "$T/s.c"
 # a sanitized build (make asan) links its runtimes, which do not link -static
 san=$(build_cc_flags "$BUILD")
 [ -z "$san" ] || static_flag=
+# Debian ships CLD2 (language identification) as a shared library only
+if grep -q -- '-lcld2' "$BUILD/reprint.pc" && ! "$CC" -print-file-name=libcld2.a | grep -q /; then
+    static_flag=
+fi
 link() { # link PC_DIR OUT
     local flags
     flags=$(PKG_CONFIG_PATH=$1 pkg-config --cflags --libs --static reprint) ||

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* lang_internal.h -- stage lang: which language a text is in, and the words of a language
+ * in one shared term space (English), so versions of one story in two languages can be
+ * compared.
+ *
+ * Takes: a text (language identification, CLD2 from Debian's libcld2); normalized tokens of a
+ * text in a known language (rp_normalize.h).
+ * Gives: an ISO 639 code per text; per token a "pivot" term id: the token's English rendering
+ * from a bilingual word list (tools/lexicon.py extracts them at build time from the FreeDict
+ * dictionaries Debian ships), else the token transliterated to Latin ASCII (ICU:
+ * Any-Latin; Latin-ASCII, so Путин and Putin meet), else the token itself; every pivot
+ * term cut to its first RPI_PIVOT_PREFIX characters (a stem that needs no stemmer per language:
+ * "captured", "capture" and "capturer" meet). Read by lib/doc (the language of each text) and
+ * lib/story (the terms across languages, story_xling.c). docs/internals/story.md, "Across
+ * languages". */
+#ifndef RP_LANG_INTERNAL_H
+#define RP_LANG_INTERNAL_H
+#include <stddef.h>                 /* size_t */
+#include <stdint.h>                 /* uint32_t */
+#include "common/common_internal.h" /* RPI_FUNC */
+#include "reprint/rp_normalize.h"   /* rp_norm_params, rp_norm_result */
+#ifdef __cplusplus                  /* lang_detect.cc */
+extern "C" {
+#endif
+
+/* A language code: ISO 639-1 where one exists ("en", "fr"), else CLD2's ("haw"), "und" when
+ * the text is too short or unknown; NUL-terminated. */
+#define RPI_LANG_SIZE 8
+/* The language of text[0, n): CLD2 over its first 16 KiB. Returns 1 when CLD2 is sure (it
+ * calls the result reliable and the language holds 80% of the text or more), else 0 (code
+ * still set: its best guess, or "und"), -1 when out of memory. Thread-safe. */
+RPI_FUNC int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE]);
+/* Whether language identification is built in (CLD2 found at build time). */
+RPI_FUNC int rpi_lang_available(void);
+
+/* Pivot terms are cut to this many code points. McNamee & Mayfield (2004, "Character n-gram
+ * tokenization for European language text retrieval") find truncation to 4-5 characters as
+ * good as a stemmer for retrieval in European languages; measured here in docs. */
+#define RPI_PIVOT_PREFIX 5
+
+typedef struct rpi_lexset rpi_lexset; /* the word lists of a run, loaded on first use */
+/* dir: where <code>.tsv word lists are (NULL: none; names, numbers and transliteration
+ * only); np: how texts are normalized (the lists are normalized the same way). */
+RPI_FUNC rp_status rpi_lexset_create(rpi_lexset **out, const char *dir, const rp_norm_params *np,
+                                     const rp_alloc *alloc);
+RPI_FUNC void rpi_lexset_free(rpi_lexset *ls);
+/* Pivot term ids of the n tokens of nr (a text in language code) into out[0, n): never 0.
+ * Loads the language's list on first use (thread-safe). Per-thread state in *scratch (NULL
+ * at first; free with rpi_lexset_scratch_free). RP_E_NOMEM; RP_E_IO with msg when a list
+ * exists but cannot be read. */
+RPI_FUNC rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_result *nr,
+                                    uint32_t *out, void **scratch, char *msg, size_t cap);
+RPI_FUNC void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch);
+/* The folder of the word lists: given (not NULL), else $REPRINT_LEXICON_DIR, else the build's
+ * (RP_LEXICON_DIR: build/lex, or where `make install` put them). */
+RPI_FUNC const char *rpi_lexicon_dir(const char *given);
+/* Words in the list of code (0 when none or not loaded yet), for the coverage figures. */
+RPI_FUNC size_t rpi_lexset_words(rpi_lexset *ls, const char *code);
+#ifdef __cplusplus
+}
+#endif
+#endif
