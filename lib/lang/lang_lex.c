@@ -19,6 +19,8 @@
 #define LOOKUP_MIN 4u  /* shortest prefix of a token looked up in a word list (code points) */
 #define MAX_LANGS 32u  /* lists loaded in one run */
 #define CACHE_BITS 12u /* per thread: transliterated tokens remembered */
+#define JOIN_MAX 8u    /* longest word of several tokens looked up (Han and Kana: a token each) */
+#define JOIN_SEED 0x6a6f696e2d746f6bull /* a word of several tokens: its tokens' bytes joined */
 
 /* word (normalized token hash) -> pivot id; open addressing, power-of-two capacity */
 struct list {
@@ -27,6 +29,7 @@ struct list {
     uint64_t *keys;
     uint32_t *vals;
     size_t cap, n;
+    size_t n_join; /* words of two tokens or more (Japanese: a token per character) */
 };
 
 struct rpi_lexset {
@@ -89,6 +92,21 @@ static uint32_t pivot_id(const char *s, size_t n)
 /* ---- word lists ------------------------------------------------------------------------- */
 
 static uint64_t mix(uint64_t k) { return k * 0x9E3779B97F4A7C15ull; }
+
+/* The key of tokens [i, i + k) of r as one word: their normalized bytes joined (a word of a
+ * script without spaces, which the normalizer cuts into a token per character). */
+static uint64_t join_key(const rp_norm_result *r, size_t i, size_t k)
+{
+    char buf[256];
+    size_t n = 0;
+    for (size_t j = i; j < i + k; j++) {
+        const size_t m = r->tokens[j].norm_size;
+        if (n + m > sizeof buf) return 0; /* no word of the lists is that long */
+        memcpy(buf + n, r->norm + r->tokens[j].norm_off, m);
+        n += m;
+    }
+    return XXH3_64bits_withSeed(buf, n, JOIN_SEED);
+}
 
 static rp_status list_put(const rp_alloc *al, struct list *l, uint64_t key, uint32_t val)
 {
@@ -171,8 +189,14 @@ static rp_status list_load(rpi_lexset *ls, struct list *l, char *msg, size_t cap
         rp_norm_result r;
         if (rp_normalizer_run(nz, tab + 1, en, &r) != RP_OK || r.n_tokens != 1) continue;
         const uint32_t val = pivot_id(r.norm + r.tokens[0].norm_off, r.tokens[0].norm_size);
-        if (rp_normalizer_run(nz, line, wn, &r) != RP_OK || r.n_tokens != 1) continue;
-        st = list_put(ls->alloc, l, r.tokens[0].hash, val);
+        if (rp_normalizer_run(nz, line, wn, &r) != RP_OK || r.n_tokens == 0) continue;
+        if (r.n_tokens == 1) {
+            st = list_put(ls->alloc, l, r.tokens[0].hash, val);
+        } else if (r.n_tokens <= JOIN_MAX && !memchr(line, ' ', wn)) {
+            const uint64_t key = join_key(&r, 0, r.n_tokens);
+            if (key) st = list_put(ls->alloc, l, key, val);
+            l->n_join += key != 0;
+        }
     }
     if (st == RP_OK && ferror(f)) {
         snprintf(msg, cap, "%s: %s", path, strerror(errno));
@@ -348,6 +372,25 @@ static uint32_t by_prefix(struct scratch *sc, const struct list *l, const char *
     return 0;
 }
 
+/* The longest word of list l of 2..JOIN_MAX tokens written together (no gap) from token i:
+ * its length with *id set, else 0. */
+static size_t by_join(const struct list *l, const rp_norm_result *nr, size_t i, uint32_t *id)
+{
+    size_t run = 1;
+    while (run < JOIN_MAX && i + run < nr->n_tokens &&
+           nr->tokens[i + run].start == nr->tokens[i + run - 1].end)
+        run++;
+    for (size_t k = run; k >= 2; k--) {
+        const uint64_t key = join_key(nr, i, k);
+        const uint32_t v = key ? list_get(l, key) : 0;
+        if (v) {
+            *id = v;
+            return k;
+        }
+    }
+    return 0;
+}
+
 rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_result *nr,
                            uint32_t *out, void **scratch, char *msg, size_t cap)
 {
@@ -356,6 +399,13 @@ rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_resul
     const struct list *l = NULL;
     if (strcmp(code, "en") && strcmp(code, "und")) RP_TRY(list_of(ls, code, &l, msg, cap));
     for (size_t i = 0; i < nr->n_tokens; i++) {
+        const size_t k = l && l->n_join ? by_join(l, nr, i, &out[i]) : 0;
+        if (k) { /* a word of k tokens: its first carries it, the others are nothing */
+            for (size_t j = 1; j < k; j++)
+                out[i + j] = 0;
+            i += k - 1;
+            continue;
+        }
         const rp_token *t = &nr->tokens[i];
         const char *s = nr->norm + t->norm_off;
         const size_t n = t->norm_size;
