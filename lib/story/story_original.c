@@ -3,6 +3,7 @@
  * (earliest dated, else the one the others' words point to), and which of its exact copies
  * names it (steps_internal.h). */
 #include <stdlib.h> /* qsort */
+#include <string.h> /* strcmp */
 #include <xxhash.h> /* XXH3_64bits_withSeed */
 #include "steps_internal.h"
 
@@ -221,6 +222,48 @@ static int better(const struct orig_ev *ea, const struct orig_ev *eb, double ca,
     return a < b; /* keep order */
 }
 
+/* Across languages, the family's hub: when the members dates leave (udate first) are in two
+ * languages or more, one of which holds a single version, linked as a translation, and every
+ * other two or more, the single one is the source the others were translated from (a Russian
+ * article and its two English translations; syndication: one dispatch, many renderings; WMT21
+ * ru-en: the source named in 2 of 78 families before, 76 after). Returns its index in m, or
+ * SIZE_MAX when the languages do not tell (one language; one version in each of two: the
+ * length of a text says more about its language than about its being a translation). */
+static size_t hub(const struct rpi_story *s, const uint32_t *m, size_t k, const int64_t *udate,
+                  int64_t first)
+{
+    enum { MAX_L = 8 };
+    const char *code[MAX_L];
+    size_t n[MAX_L], at[MAX_L], nl = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (udate[m[i]] != first) continue;
+        const char *c = rpi_unit_sd(s, m[i])->lang;
+        if (!strcmp(c, "und")) return SIZE_MAX;
+        size_t l = 0;
+        while (l < nl && strcmp(code[l], c))
+            l++;
+        if (l == nl) {
+            if (nl == MAX_L) return SIZE_MAX;
+            code[nl] = c, n[nl] = 0, at[nl] = i, nl++;
+        }
+        n[l]++;
+    }
+    size_t single = SIZE_MAX;
+    for (size_t l = 0; l < nl; l++) {
+        if (n[l] >= 2) continue;
+        if (single != SIZE_MAX) return SIZE_MAX; /* two languages of one version each */
+        single = l;
+    }
+    if (nl < 2 || single == SIZE_MAX) return SIZE_MAX;
+    /* and it was linked as a translation (not a text CLD2 misread, linked in its words) */
+    const uint32_t u = m[at[single]];
+    for (size_t i = 0; i < k; i++) {
+        const struct link *l = m[i] == u ? NULL : rpi_story_find_link(s, u, m[i]);
+        if (l && l->linked && l->relation == RP_REL_TRANSLATION) return at[single];
+    }
+    return SIZE_MAX;
+}
+
 rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k, const int64_t *udate,
                              const double *contain, uint32_t *out)
 {
@@ -238,6 +281,11 @@ rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k, c
     if (n_first == 1) {
         for (size_t i = 0; i < k; i++)
             if (udate[m[i]] == first) *out = m[i];
+        return RP_OK;
+    }
+    const size_t h = hub(s, m, k, udate, first);
+    if (h != SIZE_MAX) {
+        *out = m[h];
         return RP_OK;
     }
     struct orig_ev *ev = rpi_malloc(s->in.alloc, k * sizeof *ev);

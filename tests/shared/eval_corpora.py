@@ -15,6 +15,8 @@ import gzip
 import json
 import os
 import sys
+import html
+import re
 import xml.etree.ElementTree as ET
 
 
@@ -81,6 +83,39 @@ def wmt_rows(path, with_src):
             yield rec, docid
 
 
+def sgm_docs(path):
+    """(docid, origlang, text) of a WMT SGML file: segments of a paragraph joined by a space,
+    paragraphs by a blank line."""
+    with open(path, encoding="utf-8") as f:
+        data = f.read()
+    for m in re.finditer(r'<doc\b([^>]*)>(.*?)</doc>', data, re.S):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        paras = []
+        for p in re.findall(r"<p>(.*?)</p>", m.group(2), re.S):
+            segs = [" ".join(html.unescape(x).split()) for x in
+                    re.findall(r"<seg[^>]*>(.*?)</seg>", p, re.S)]
+            segs = [x for x in segs if x]
+            if segs:
+                paras.append(" ".join(segs))
+        yield attrs.get("docid"), attrs.get("origlang"), "\n\n".join(paras)
+
+
+def wmt16_rows(directory):
+    """WMT16 en-fi (newstest2016): every document in English and in two independent Finnish
+    translations (A: newstest2016, B: newstestB2016); one family per docid. Where the
+    document was written in Finnish, A is its original (and B repeats it: an exact copy)."""
+    sgm = os.path.join(directory, "sgm")
+    files = (("newstest2016-enfi-src.en.sgm", "en", "en"),
+             ("newstest2016-enfi-ref.fi.sgm", "fi", "fi|A"),
+             ("newstestB2016-enfi-ref.fi.sgm", "fi", "fi|B"))
+    for name, lang, tag in files:
+        for docid, orig, text in sgm_docs(os.path.join(sgm, name)):
+            if text:
+                rec = {"id": "%s|%s" % (docid, tag), "text": text, "doc": docid, "lang": lang,
+                       "origlang": orig, "original": lang == orig and tag != "fi|B"}
+                yield rec, docid
+
+
 def googlenews_rows(path):
     with opener(path) as f:
         for n, line in enumerate(f, 1):
@@ -126,6 +161,11 @@ def main():
     w.add_argument("out")
     w.add_argument("gold")
     w.add_argument("--src", action="store_true", help="also the source-language document")
+    w.add_argument("--no-hyp", action="store_true", help="without the system outputs")
+    w16 = sub.add_parser("wmt16")
+    w16.add_argument("dir")
+    w16.add_argument("out")
+    w16.add_argument("gold")
     for name in ("googlenews", "mstream"):
         s = sub.add_parser(name)
         s.add_argument("file")
@@ -136,7 +176,12 @@ def main():
     c.add_argument("gold")
     a = ap.parse_args()
     if a.cmd == "wmt":
-        n = write(a.out, a.gold, wmt_rows(a.file, a.src))
+        rows = wmt_rows(a.file, a.src)
+        if a.no_hyp:
+            rows = ((r, g) for r, g in rows if r["kind"] != "hyp")
+        n = write(a.out, a.gold, rows)
+    elif a.cmd == "wmt16":
+        n = write(a.out, a.gold, wmt16_rows(a.dir))
     elif a.cmd == "googlenews":
         n = write(a.out, a.gold, googlenews_rows(a.file))
     elif a.cmd == "mstream":

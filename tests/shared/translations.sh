@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Translations across languages (issue "Translations across languages"): one table of how the
+# story level links the versions of one article written in two languages, measured with the
+# CLI only on ../shared/eval:
+# - WMT21 document-level sets with their sources: every doc id is one family of its source
+#   article (`src`) and its human translation(s) (`ref`); pairwise P/R/F1 of `--level story`
+#   for de-fr, fr-de, ru-en, is-en, ja-en, en-ja;
+# - WMT16 en-fi: every document in English and in two independent Finnish translations;
+# - precision in a crowd: the de-fr and ru-en sets mixed into 3,000 Reuters stories: Reuters
+#   documents in a cluster that holds a WMT document (must stay 0), and pairwise precision;
+# - the direction: share of the families holding their source whose original (`relation:
+#   original`) is the source, per set;
+# - every WMT document's `lang` is the set's language for its side (CLD2).
+# It fails when a result is below its floor. FLOORS are what the binary meets with a small
+# margin; whoever improves it raises them. Targets are the issue's.
+# Run: bash tests/shared/translations.sh (env: REPRINT, SRCDIR; SHARED defaults to
+# $SRCDIR/../shared; TR_KEEP=DIR keeps the outputs there). About a minute.
+#
+# metric               dir floor  target
+FLOORS='
+src_de-fr_f1           >=  0.91   0.95
+src_fr-de_f1           >=  0.90   0.95
+src_ru-en_f1           >=  0.84   0.90
+src_is-en_f1           >=  0.74   0.90
+src_ja-en_f1           >=  0.69   0.70
+src_en-ja_f1           >=  0.80   0.70
+enfi_f1                >=  0.92   0.90
+mix_de-fr_reuters      <=  0      0
+mix_ru-en_reuters      <=  0      0
+mix_de-fr_precision    >=  0.99   0.99
+mix_ru-en_precision    >=  0.90   0.99
+lang_ok                >=  0.99   1
+original_ru-en         >=  0.93   0.90
+'
+source "$(dirname "$0")/common.bash"
+if [ -n "${TR_KEEP:-}" ]; then
+    rm -rf "$T"; trap - EXIT; mkdir -p "$TR_KEEP"; T=$TR_KEEP
+fi
+E=$SHARED/eval
+CONV="python3 $SRCDIR/tests/shared/eval_corpora.py"
+RES=$T/results.tsv
+: >"$RES"
+result() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-$2}" >>"$RES"; }
+scores() { # GOLD PRED: pairwise F1, precision, recall
+    "$REPRINT" eval --json --gold "$1" -o "$T/ev.json" "$2"
+    python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
+print("%.4f %.4f %.4f" % (m["pair_f1"], m["pair_precision"], m["pair_recall"]))' "$T/ev.json"
+}
+
+for p in de-fr fr-de ru-en is-en ja-en en-ja; do
+    $CONV wmt "$E/wmt/newstest2021/newstest2021.$p.all.xml.gz" "$T/s_$p.jsonl" "$T/s_$p.tsv" \
+        --src --no-hyp 2>/dev/null
+    "$REPRINT" cluster --quiet --level story -o "$T/s_$p.out" "$T/s_$p.jsonl"
+    read -r f pr re <<<"$(scores "$T/s_$p.tsv" "$T/s_$p.out")"
+    result "src_${p}_f1" "$f" "F1 $f (P $pr R $re)"
+done
+$CONV wmt16 "$E/wmt/wmt16-enfi" "$T/enfi.jsonl" "$T/enfi.tsv" 2>/dev/null
+"$REPRINT" cluster --quiet --level story -o "$T/enfi.out" "$T/enfi.jsonl"
+read -r f pr re <<<"$(scores "$T/enfi.tsv" "$T/enfi.out")"
+result enfi_f1 "$f" "F1 $f (P $pr R $re)"
+
+# in a crowd: 3,000 Reuters stories (English) and a set's sources and translations
+seeds_mix "$T/reuters.jsonl"
+grep -v '\.txt"' "$T/reuters.jsonl" >"$T/r3000.jsonl" || true
+for p in de-fr ru-en; do
+    cat "$T/r3000.jsonl" "$T/s_$p.jsonl" >"$T/m_$p.jsonl"
+    "$REPRINT" cluster --quiet --level story -o "$T/m_$p.out" "$T/m_$p.jsonl"
+    python3 - "$T/m_$p.out" "$T/s_$p.tsv" "$p" "$RES" <<'PY' || fail "mix scoring"
+import collections, itertools, json, sys
+out, gold, p, res = sys.argv[1:5]
+g = dict(l.rstrip("\n").split("\t")[:2] for l in open(gold, encoding="utf-8"))
+rows = [json.loads(l) for l in open(out, encoding="utf-8")]
+by = collections.defaultdict(list)
+for r in rows:
+    by[r["cluster"]].append(r["id"])
+reuters = tp = fp = 0
+for ids in by.values():
+    if not any(i in g for i in ids):
+        continue
+    reuters += sum(i not in g for i in ids)
+    for a, b in itertools.combinations(ids, 2):
+        same = a in g and b in g and g[a] == g[b]
+        tp += same
+        fp += not same
+prec = tp / (tp + fp) if tp + fp else 1.0
+with open(res, "a") as f:
+    f.write("mix_%s_reuters\t%d\t%d Reuters documents in WMT families\n" % (p, reuters, reuters))
+    f.write("mix_%s_precision\t%.4f\tpairwise precision %.4f\n" % (p, prec, prec))
+PY
+done
+
+# the direction and the languages
+python3 - "$T" "$RES" <<'PY' || fail "direction scoring"
+import collections, json, sys
+T, res = sys.argv[1], open(sys.argv[2], "a")
+ok = tot = 0
+for p in ("de-fr", "fr-de", "ru-en", "is-en", "ja-en", "en-ja"):
+    src = {}
+    for l in open("%s/s_%s.jsonl" % (T, p), encoding="utf-8"):
+        r = json.loads(l)
+        src[r["id"]] = r
+    out = [json.loads(l) for l in open("%s/s_%s.out" % (T, p), encoding="utf-8")]
+    for o in out:
+        tot += 1
+        ok += o.get("lang") == src[o["id"]]["lang"]
+    fam = collections.defaultdict(list)
+    for o in out:
+        fam[o["cluster"]].append(o)
+    right = n = 0
+    for members in fam.values():
+        srcs = [o for o in members if src[o["id"]]["original"]]
+        if len(members) < 2 or not srcs:
+            continue
+        n += 1
+        right += any(o["relation"] == "original" for o in srcs)
+    share = right / n if n else 0
+    res.write("original_%s\t%.4f\t%d of %d families: the source is the original\n"
+              % (p, share, right, n))
+res.write("lang_ok\t%.4f\t%d of %d WMT documents with their side's language\n"
+          % (ok / tot, ok, tot))
+PY
+
+echo "metric                 value   (floor, target) detail"
+bad=0
+while IFS=$'\t' read -r m v shown; do
+    line=$(grep -E "^$m " <<<"$FLOORS" || true)
+    if [ -z "$line" ]; then
+        printf '%-22s %s\n' "$m" "$shown"
+        continue
+    fi
+    read -r _ dir floor target <<<"$line"
+    printf '%-22s %-7s (%s %s, target %s) %s\n' "$m" "$v" "$dir" "$floor" "$target" "$shown"
+    if ! python3 -c "import sys; v,f=float(sys.argv[1]),float(sys.argv[2]); \
+sys.exit(0 if (v >= f if sys.argv[3] == '>=' else v <= f) else 1)" "$v" "$floor" "$dir"; then
+        echo "FAIL: $m = $v, floor $dir $floor" >&2
+        bad=1
+    fi
+done <"$RES"
+[ $bad = 0 ] || exit 1
+echo "translations: every floor met"
