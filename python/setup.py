@@ -16,8 +16,6 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TREE = os.path.dirname(HERE)
-PKGS = ["libutf8proc", "libxxhash", "jansson", "lmdb", "uchardet", "zlib", "libzstd",
-        "libdeflate"]  # libdeflate: only when the build found it (RP_WITH_LIBDEFLATE)
 
 
 def build_dir():
@@ -39,13 +37,15 @@ def ensure_library():
 
 
 def pkg_libs():
-    """Link flags of the library's dependencies (those pkg-config knows here)."""
-    flags = []
-    for p in PKGS:
-        r = subprocess.run(["pkg-config", "--libs", p], capture_output=True, text=True)
-        if r.returncode == 0:
-            flags += r.stdout.split()
-    return flags + ["-lpthread", "-lm"]
+    """Link flags of the library's dependencies: what the build's reprint.pc says a static
+    program needs (Requires.private and Libs.private: the one list, kept by CMakeLists.txt),
+    without -lreprint itself (the extension links libreprint.a as an object)."""
+    env = dict(os.environ, PKG_CONFIG_PATH=build_dir())
+    r = subprocess.run(["pkg-config", "--libs", "--static", "reprint"], capture_output=True,
+                       text=True, env=env)
+    if r.returncode != 0:
+        sys.exit("reprint: pkg-config cannot read %s/reprint.pc: %s" % (build_dir(), r.stderr))
+    return [f for f in r.stdout.split() if f != "-lreprint" and not f.startswith("-L")]
 
 
 class BuildExt(build_ext):

@@ -295,6 +295,8 @@ def _cluster_line(eng: "_reprint.Engine", i: int, story: bool,
     if story and r["skipped"] is None:
         if r["title"] is not None:
             out["title"] = r["title"]
+        if r["lang"] is not None:
+            out["lang"] = r["lang"]
         if r["relation"] == "original" and r["cluster_index"] is not None:
             ci = eng.cluster(r["cluster_index"])
             out["members"] = len(ci["members"])

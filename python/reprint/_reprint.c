@@ -429,7 +429,7 @@ static PyObject *doc_dict(const rp_doc_result *r)
         put(d, "cluster_doc", size_or_none(r->cluster_doc)) ||
         put(d, "text_size", PyLong_FromUnsignedLongLong(r->text_size)) ||
         put(d, "cluster_index", size_or_none(r->cluster_index)) ||
-        put(d, "family", str_or_none(r->family))) {
+        put(d, "family", str_or_none(r->family)) || put(d, "lang", str_or_none(r->lang))) {
         Py_DECREF(d);
         return NULL;
     }
