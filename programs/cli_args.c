@@ -170,6 +170,7 @@ int cli_engine_opt(const char *prog, int opt, const char *arg, rp_config *g)
                                    arg);
         break;
     case CLI_OPT_TMP_DIR: g->tmp_dir = arg; break;
+    case CLI_OPT_LEXICON_DIR: g->lexicon_dir = arg; break;
     case CLI_OPT_MIN_PASSAGE:
         if (cli_parse_count(arg, 2, 1000, &v))
             return cli_usage_error(prog, "--min-passage: 2..1000 words, got '%s'", arg);

@@ -46,6 +46,7 @@ enum {
     CLI_OPT_MIN_PASSAGE,
     CLI_OPT_WINDOW,
     CLI_OPT_BOILER,
+    CLI_OPT_LEXICON_DIR,
     CLI_OPT_ENGINE_END
 };
 
@@ -82,7 +83,8 @@ enum {
         {"max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY},                           \
         {"min-passage", required_argument, NULL, CLI_OPT_MIN_PASSAGE},                         \
         {"window", required_argument, NULL, CLI_OPT_WINDOW},                                   \
-        {"boilerplate-min", required_argument, NULL, CLI_OPT_BOILER}
+        {"boilerplate-min", required_argument, NULL, CLI_OPT_BOILER},                          \
+        {"lexicon-dir", required_argument, NULL, CLI_OPT_LEXICON_DIR}
 
 #define CLI_NOT_ENGINE_OPT (-1)
 /* Apply engine option opt (a CLI_OPT_* value) with its argument to g. Returns 0, 2 after a

@@ -72,6 +72,8 @@ static const char USAGE2[] =
     "                          (default 3; 0 = no window)\n"
     "  --boilerplate-min N     reuse/story: a line in N or more distinct contexts is\n"
     "                          boilerplate and ignored (default 4; 0 = off)\n"
+    "  --lexicon-dir DIR       story: word lists that carry other languages into English\n"
+    "                          (default $REPRINT_LEXICON_DIR, else the build's)\n"
     "  --ngram N               words per shingle (default 5)\n"
     "  --num-perm K            MinHash signature length (default 128; 64 at reuse/story)\n"
     "  --bands B --rows R      LSH banding (default derived from the threshold)\n"
@@ -299,6 +301,12 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
                 "languages scored)\n",
                 (unsigned long long)s->n_languages, (unsigned long long)s->n_translation,
                 (unsigned long long)s->n_pivot_pairs);
+    if (c->cfg.level >= RP_LEVEL_STORY && s->no_word_list[0])
+        fprintf(stderr,
+                "reprint: warning: no word list for %s (--lexicon-dir): those texts meet texts "
+                "in other languages on names, numbers and transliterated words only "
+                "(docs/internals/story.md, \"Across languages\")\n",
+                s->no_word_list);
     if (c->cfg.level == RP_LEVEL_EVENT)
         fprintf(stderr, "reprint: %llu related (version families in the event of another)\n",
                 (unsigned long long)s->n_related);

@@ -266,6 +266,8 @@ typedef struct rp_summary {
     uint64_t n_languages;   /* reuse/story/event: languages told apart (CLD2), "und" aside */
     uint64_t n_pivot_pairs; /* story/event: pairs of texts in two languages scored in the
                                shared term space (0: one language, nothing extra was done) */
+    char no_word_list[32];  /* story/event: languages found without a word list ("ru,is";
+                               cut at 31 bytes), "" when every one had one */
 } rp_summary;
 
 /* out_size: sizeof the caller's rp_summary (the macro passes it). */

@@ -243,6 +243,7 @@ static rp_status run_story(rp_engine *e)
         e->sum.n_story_links = x->n_links;
         e->sum.n_languages = x->n_languages;
         e->sum.n_pivot_pairs = x->n_pivot_pairs;
+        memcpy(e->sum.no_word_list, x->no_list, sizeof e->sum.no_word_list);
         if (st != RP_OK && e->story->errmsg[0]) rpi_engine_error(e, "%s", e->story->errmsg);
     }
     if (st == RP_E_INTERNAL && !e->errmsg[0]) rpi_engine_error(e, "cannot start a thread");

@@ -173,8 +173,7 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
         } else {
             if (!s->lin_scratch && !(s->lin_scratch = rpi_story_lineage_scratch(e->alloc)))
                 return RP_E_NOMEM;
-            if (rpi_story_lineage(s, s->lin_scratch, ua, ub, &out->lineage) < 0)
-                return RP_E_NOMEM;
+            if (rpi_story_lineage(s, s->lin_scratch, ua, ub, &out->lineage) < 0) return RP_E_NOMEM;
         }
         family = rpi_story_family(linked, out->lineage, np);
         out->related = linked && !family;
@@ -183,6 +182,22 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     out->relation = family         ? (rp_relation)l.relation
                     : out->related ? RP_REL_RELATED
                                    : RP_REL_UNIQUE;
+    if (run && run->linked && run->relation == RP_REL_TRANSLATION) {
+        /* two languages: the run scored the pair in the pivot space (story_xling.c), which
+         * the texts' own tokens cannot show; its figures are the answer */
+        fill_signals(e, run, a, b, &out->signals);
+        out->lineage = run->lineage;
+        out->linked = 1;
+        out->related = 0;
+        out->relation = RP_REL_TRANSLATION;
+        snprintf(s->why, sizeof s->why,
+                 "%s and %s: scored across languages, in English through the word lists: score "
+                 "%.3f >= %.3f (the threshold x %.1f), lineage %.2f",
+                 da->sd->lang, db->sd->lang, run->score, out->threshold * RPI_PIVOT_SCORE,
+                 RPI_PIVOT_SCORE, run->lineage);
+        out->why = s->why;
+        return RP_OK;
+    }
     if (window)
         snprintf(s->why, sizeof s->why, "dated %lld days apart, outside the %g-day window",
                  (long long)out->signals.days_apart, e->cfg.window_days);

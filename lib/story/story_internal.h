@@ -58,6 +58,7 @@ struct rpi_story_stats {
                                      background was used), else 0 */
     uint32_t n_languages;         /* languages of the units ("und" aside) */
     uint64_t n_pivot_pairs;       /* pairs of two languages scored in the pivot space */
+    char no_list[32];             /* languages met without a word list, "de,ru" (cut) */
     double t_total, t_steps[RPI_STORY_STEPS];
 };
 

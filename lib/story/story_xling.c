@@ -136,7 +136,8 @@ static int one_language(const struct rpi_story *s, const struct link *q, uint32_
 }
 
 /* s->links and the pivot pass's links between two languages, in (a, b) order: a pair in
- * both keeps the pivot pass's when that one is a family link and the other is not. */
+ * both keeps the pivot pass's when that one is a family link, else the texts' own; a family
+ * link between two languages is a translation. */
 static rp_status merge_links(struct rpi_story *s, struct rpi_story *p)
 {
     size_t n_add = 0; /* the pivot pass's links worth keeping, compacted in place */
@@ -162,11 +163,11 @@ static rp_status merge_links(struct rpi_story *s, struct rpi_story *p)
             continue;
         }
         struct link l = *q;
-        if (q->linked) l.relation = RP_REL_TRANSLATION;
-        if (ka == kq) {
+        if (ka == kq) { /* scored in both: the pivot pass's when it links, else the texts' own */
             i++;
-            if (a->linked || !q->linked) l = *a;
+            if (!q->linked) l = *a;
         }
+        if (l.linked) l.relation = RP_REL_TRANSLATION; /* two languages, not one */
         m[n++] = l;
         j++;
     }
@@ -176,12 +177,27 @@ static rp_status merge_links(struct rpi_story *s, struct rpi_story *p)
     return RP_OK;
 }
 
+/* The languages of the units (English and "und" aside) that had no word list. */
+static void no_lists(struct rpi_story *s, const struct xl *x)
+{
+    size_t n = 0;
+    char *out = s->stats.no_list;
+    for (unsigned c = 1; c < MAX_CODES && x->codes[c][0]; c++) {
+        if (!strcmp(x->codes[c], "en") || rpi_lexset_words(x->ls, x->codes[c])) continue;
+        const size_t k = strlen(x->codes[c]);
+        if (n + k + 2 > sizeof s->stats.no_list) break;
+        if (n) out[n++] = ',';
+        memcpy(out + n, x->codes[c], k + 1);
+        n += k;
+    }
+}
+
 rp_status rpi_story_xling(struct rpi_story *s)
 {
     const uint32_t nu = s->n_units;
     struct xl x = {.s = s};
     uint16_t *ulang = rpi_malloc(s->in.alloc, (nu ? nu : 1) * sizeof *ulang);
-    x.codes = rpi_malloc(s->in.alloc, MAX_CODES * sizeof *x.codes);
+    x.codes = rpi_calloc(s->in.alloc, MAX_CODES, sizeof *x.codes);
     if (!ulang || !x.codes) {
         rpi_free(s->in.alloc, ulang);
         rpi_free(s->in.alloc, x.codes);
@@ -204,6 +220,7 @@ rp_status rpi_story_xling(struct rpi_story *s)
         if (st == RP_OK) st = rpi_story_pivot_run(s, x.pivot, ulang, &p);
         if (st == RP_OK) {
             s->stats.n_pivot_pairs = p->stats.n_candidates;
+            no_lists(s, &x);
             st = merge_links(s, p);
         } else if (p && p->errmsg[0] && !s->errmsg[0]) {
             rpi_story_error(s, "%s", p->errmsg);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Versions across languages (lib/lang, story_xling.c) on texts written for this test
+# (tests/data/translation/: a harbour report in English and its French translation, an
+# unrelated English and an unrelated French text; a word list of the French report's words):
+# the two versions form one family, one a `translation` of the other, every line says its
+# language, the unrelated texts stay alone, at the story and the event level, and explain says
+# the pair was scored across languages. Without a list the run warns; a list that cannot be
+# read is an error naming it.
+source "$(dirname "$0")/common.bash"
+D=$SRCDIR/tests/data/translation
+"$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/s.jsonl" "$D/c.jsonl"
+"$REPRINT" cluster --quiet --level event --lexicon-dir "$D/lex" -o "$T/e.jsonl" "$D/c.jsonl"
+"$REPRINT" explain --quiet --level story --lexicon-dir "$D/lex" -o "$T/x.txt" harbour-en \
+    harbour-fr "$D/c.jsonl"
+python3 - "$T/s.jsonl" "$T/e.jsonl" <<'PY' || fail "translation"
+import json, sys
+for n, path in enumerate(sys.argv[1:3]):
+    o = {r["id"]: r for r in map(json.loads, open(path))}
+    assert o["harbour-en"]["cluster"] == o["harbour-fr"]["cluster"], (o["harbour-en"], o["harbour-fr"])
+    rels = sorted((o["harbour-en"]["relation"], o["harbour-fr"]["relation"]))
+    assert rels == ["original", "translation"], rels
+    assert {r["lang"] for r in o.values()} == {"en", "fr"}, o
+    assert o["harbour-en"]["lang"] == "en" and o["musee-fr"]["lang"] == "fr", o
+    # at the event level the two French texts of four meet on French words the English
+    # background of a small collection does not know (docs: "Small collections")
+    for i in ("orchard-en", "musee-fr") if n == 0 else ("orchard-en",):
+        assert o[i]["relation"] == "unique", o[i]
+PY
+grep -q "^relation: translation" "$T/x.txt" || fail "explain: $(cat "$T/x.txt")"
+grep -q "scored across languages" "$T/x.txt" || fail "explain says nothing of the languages"
+# no list: a warning names the language
+"$REPRINT" cluster --level story --lexicon-dir "$T/none" -o "$T/n.jsonl" "$D/c.jsonl" 2>"$T/err"
+grep -q "warning: no word list for fr" "$T/err" || fail "no warning without a list: $(cat "$T/err")"
+# a list that cannot be read: an error naming it, no output
+mkdir -p "$T/bad/fr.tsv"
+if "$REPRINT" cluster --quiet --level story --lexicon-dir "$T/bad" -o "$T/b.jsonl" "$D/c.jsonl" \
+    2>"$T/err"; then
+    fail "an unreadable list was accepted"
+fi
+grep -q "bad/fr.tsv" "$T/err" || fail "the error does not name the list: $(cat "$T/err")"
+[ ! -e "$T/b.jsonl" ] || fail "an output was written after the error"
+# one language: nothing across languages is done, no lang but "en"
+"$REPRINT" cluster --level story --lexicon-dir "$D/lex" -o "$T/o.jsonl" \
+    <(grep -- '-en"' "$D/c.jsonl") 2>"$T/err"
+! grep -q "languages" "$T/err" || fail "one language, yet: $(cat "$T/err")"
+echo "translation: ok"
