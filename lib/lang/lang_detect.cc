@@ -14,13 +14,13 @@ namespace CLD2 {
 const char *LanguageCode(Language lang); /* lang_script.h, which is internal to CLD2 */
 }
 
-/* Over 16 KiB a text's language is settled; CLD2's cost grows with the bytes it reads. */
-#define DETECT_BYTES (16u << 10)
+/* Over 4 KiB a text's language is settled; CLD2's cost grows with the bytes it reads. */
+#define DETECT_BYTES (4u << 10)
 #define SURE_PERCENT 80 /* share of the text in its language (CLD2's percent3[0]) */
 /* Letters CLD2 must have scored: short texts come out "reliable" in the wrong language
  * (MStream's lower-cased tweets: "wendys mcdonalds" German, "istanbul talks failed iran"
  * Turkish; 39 languages in 30,322 English tweets, 676 false translations). */
-#define SURE_BYTES 200
+#define SURE_BYTES RPI_LANG_MIN_BYTES
 
 static void set_code(char code[RPI_LANG_SIZE], const char *c)
 {
@@ -33,7 +33,7 @@ static void set_code(char code[RPI_LANG_SIZE], const char *c)
     code[n] = '\0';
 }
 
-int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE])
+int rpi_lang_cld2(const char *text, size_t n, char code[RPI_LANG_SIZE])
 {
     if (n > DETECT_BYTES) { /* cut at a character boundary: never inside a UTF-8 sequence */
         n = DETECT_BYTES;

@@ -26,11 +26,16 @@ extern "C" {
 /* A language code: ISO 639-1 where one exists ("en", "fr"), else CLD2's ("haw"), "und" when
  * the text is too short or unknown; NUL-terminated. */
 #define RPI_LANG_SIZE 8
-/* The language of text[0, n): CLD2 over its first 16 KiB. Returns 1 when CLD2 is sure (it
+/* Texts shorter than this are never given a language (CLD2 calls them "reliable" in the
+ * wrong language too often: MStream's lower-cased tweets). */
+#define RPI_LANG_MIN_BYTES 200
+/* The language of text[0, n): CLD2 over its first 4 KiB. Returns 1 when CLD2 is sure (it
  * calls the result reliable, the language holds 80% of the text or more, and it scored 200
  * bytes of letters or more: a tweet or a headline is too short), else 0 (code still set: its
  * best guess, or "und"), -1 when out of memory. Thread-safe. */
 RPI_FUNC int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE]);
+/* CLD2 alone (lang_detect.cc; lang_none.c without it): rpi_lang_detect's slow path. */
+RPI_FUNC int rpi_lang_cld2(const char *text, size_t n, char code[RPI_LANG_SIZE]);
 /* Whether language identification is built in (CLD2 found at build time). */
 RPI_FUNC int rpi_lang_available(void);
 

@@ -5,7 +5,7 @@
 #include <string.h> /* memcpy */
 #include "lang_internal.h"
 
-int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE])
+int rpi_lang_cld2(const char *text, size_t n, char code[RPI_LANG_SIZE])
 {
     (void)text;
     (void)n;

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* lang_fast.c -- rpi_lang_detect (lang_internal.h): English told by its function words before
+ * CLD2 is asked. CLD2 reads about 9 MB/s on one core (Reuters-21578: 77-84 us a text), which
+ * doubled the reading of a story-level run on English news; most collections are English, and
+ * a fifth or more of an English text's words are "the", "of", "and", "to"... while a text in
+ * another language has almost none of them. So: under RPI_LANG_MIN_BYTES nothing is sure; a
+ * text whose first FAST_WORDS words are at least FAST_SHARE such words is English; every other
+ * text goes to CLD2. Measured agreement with CLD2 in docs/internals/story.md. */
+#include <string.h> /* memcmp, memcpy */
+#include "lang_internal.h"
+
+#define FAST_WORDS 200u /* words looked at */
+#define FAST_MIN 30u    /* fewer words than this: CLD2 decides */
+#define FAST_SHARE 0.18 /* share of function words that makes a text English */
+
+/* English function words by length (a list written for this file): articles, pronouns,
+ * auxiliaries, prepositions and conjunctions that no other language written in Latin letters
+ * uses as often ("a", "in", "die", "on" are left out: Italian, Dutch, German, French use them). */
+static const char *const WORDS[8][24] = {
+    [2] = {"of", "to", "is", "it", "be", "by", "at", "as", "he", "we", "an", "or", "if"},
+    [3] = {"the", "and", "for", "was", "are", "has", "had", "not", "but", "his", "its",
+           "you", "she", "her", "who", "our", "can", "did", "any", "all", "may"},
+    [4] = {"that", "with", "from", "this", "have", "were", "said", "will", "been", "they", "also",
+           "than", "when", "what", "more", "into"},
+    [5] = {"which", "their", "would", "there", "about", "after", "could", "other", "these", "those",
+           "where", "while", "being"},
+    [6] = {"should", "before", "during"},
+    [7] = {"because", "through", "between", "against", "without"},
+};
+
+static int function_word(const char *w, size_t n)
+{
+    if (n < 2 || n > 7) return 0;
+    for (const char *const *p = WORDS[n]; *p; p++)
+        if (!memcmp(*p, w, n)) return 1;
+    return 0;
+}
+
+int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE])
+{
+    if (n < RPI_LANG_MIN_BYTES) {
+        memcpy(code, "und", 4);
+        return 0;
+    }
+    unsigned words = 0, fw = 0;
+    char w[8];
+    size_t len = 0;
+    for (size_t i = 0; i <= n && words < FAST_WORDS; i++) {
+        unsigned char c = i < n ? (unsigned char)text[i] : ' ';
+        if ((unsigned)(c - 'A') < 26u) c = (unsigned char)(c + 32);
+        if ((unsigned)(c - 'a') < 26u) {
+            if (len < sizeof w) w[len] = (char)c;
+            len++;
+            continue;
+        }
+        if (c >= 0x80) { /* a letter of another alphabet: not a word of the list */
+            len = sizeof w + 1;
+            continue;
+        }
+        if (len) {
+            words++;
+            fw += len <= 7 && function_word(w, len);
+            len = 0;
+        }
+    }
+    if (words >= FAST_MIN && fw >= FAST_SHARE * words) {
+        memcpy(code, "en", 3);
+        return 1;
+    }
+    return rpi_lang_cld2(text, n, code);
+}
