@@ -156,7 +156,28 @@ rp_status rpi_tr_alltoallv(const void *send, const size_t *off, char **recv, siz
         if (rc64[d] > most) most = rc64[d];
     }
     int64_t rounds = (int64_t)((most + RPI_TR_CHUNK - 1) / RPI_TR_CHUNK);
-    if (st == RP_OK) st = rpi_tr_max_i64(&rounds);
+    /* one round whose send and receive displacements fit an int (the usual case): straight
+     * from the caller's buffer into *recv, without the packed copies of each side (measured
+     * at 100k documents, 2 ranks: they were 46 of rank 0's 69 MiB of growth in stage 3a) */
+    int64_t agree[2] = {rounds, rounds <= 1 && off[n] <= INT_MAX && total <= INT_MAX ? 0 : 1};
+    if (st == RP_OK &&
+        MPI_Allreduce(MPI_IN_PLACE, agree, 2, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        st = RP_E_IO;
+    rounds = agree[0];
+    if (st == RP_OK && rounds <= 1 && !agree[1]) {
+        size_t in = 0;
+        for (int d = 0; d < n; d++) {
+            sc[d] = (int)scnt[d];
+            sd[d] = (int)off[d];
+            rc[d] = (int)rcnt[d];
+            rd[d] = (int)in;
+            in += rcnt[d];
+        }
+        if (MPI_Alltoallv(send, sc, sd, MPI_BYTE, *recv, rc, rd, MPI_BYTE, MPI_COMM_WORLD) !=
+            MPI_SUCCESS)
+            st = RP_E_IO;
+        rounds = 0;
+    }
     char *tmp = NULL;
     for (int64_t k = 0; k < rounds && st == RP_OK; k++) {
         const uint64_t at = (uint64_t)k * RPI_TR_CHUNK;
