@@ -116,23 +116,26 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     struct rpi_band_entry *ent = NULL;
     if (!off) return RP_E_NOMEM;
     /* 1: (key, unit) of every band of the group to the key's owner, placed by destination
-     * straight away (the keys are computed twice: cheaper than a second array) */
-    for (size_t i = 0; i < n_lead; i++)
-        for (uint32_t j = 0; j < g; j++)
-            off[owner_of(rpi_band_key(lsig[i], b0 + j, rows), n) + 1]++;
-    for (int d = 0; d < n; d++)
-        off[d + 1] += off[d];
-    memcpy(fill, off, (size_t)n * sizeof *fill);
+     * from the keys hashed once (8 bytes an entry, freed before the exchange) */
+    uint64_t *keys = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *keys);
     send = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *send);
-    if (!send) {
+    if (!keys || !send) {
+        rpi_free(al, keys);
         st = RP_E_NOMEM;
         goto out;
     }
     for (size_t i = 0; i < n_lead; i++)
         for (uint32_t j = 0; j < g; j++) {
-            const uint64_t key = rpi_band_key(lsig[i], b0 + j, rows);
-            send[fill[owner_of(key, n)]++] = (struct dentry){key, lead[i], (uint16_t)j, 0};
+            keys[i * g + j] = rpi_band_key(lsig[i], b0 + j, rows);
+            off[owner_of(keys[i * g + j], n) + 1]++;
         }
+    for (int d = 0; d < n; d++)
+        off[d + 1] += off[d];
+    memcpy(fill, off, (size_t)n * sizeof *fill);
+    for (size_t i = 0; i < n_send; i++)
+        send[fill[owner_of(keys[i], n)]++] =
+            (struct dentry){keys[i], lead[i / g], (uint16_t)(i % g), 0};
+    rpi_free(al, keys);
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *send;
     if ((st = rpi_tr_alltoallv(send, off, &recv, rcnt, al)) != RP_OK) goto out;
