@@ -6,7 +6,7 @@
  * costs there at the near level) and forms the units in keep order (rpi_near_units); its
  * stage near then calls dist_near_edges instead of running LSH over signatures. Every rank
  * holds the signatures of its own pieces (their stage files read back into a table of its
- * own). Per round of BANDS_PER_ROUND bands, in three all-to-all exchanges:
+ * own). Per round of up to BANDS_PER_ROUND bands, in three all-to-all exchanges:
  *   1. each rank sends (band key, unit) of the units it leads to the key's owner rank;
  *   2. the owner groups them by key, band and unit (the batch run's order in a bucket), and
  *      asks the other ranks for the signatures of the members of buckets with two or more
@@ -46,8 +46,20 @@ static int cmp_dentry(const void *pa, const void *pb)
 
 /* Bands per round: each collective costs a round trip that, on a loaded or oversubscribed
  * machine, is milliseconds to tens of them (Reuters 100k, 2 ranks on 2 busy cores: 10.2 s for
- * 32 rounds of one band); a group of 8 keeps 16 bytes x 8 per unit in flight. */
+ * 32 rounds of one band); a group of 8 keeps 16 bytes x 8 per unit in flight. A round's
+ * entries are held about three times (sent, received, the sort's scratch), so fewer bands go
+ * in a round when a rank's share of the units would pass ROUND_BYTES of entries (1M
+ * documents, 2 ranks: rank 0 grew by 317 MiB in stage 3a with 8 bands of 450k units). The
+ * same on every rank: it depends on the unit count and N only. */
 #define BANDS_PER_ROUND 8u
+#define ROUND_BYTES ((uint64_t)32 << 20)
+
+static uint32_t bands_per_round(const struct hdr *h, int size)
+{
+    const uint64_t per_band = (h->n_units / (uint64_t)size + 1) * sizeof(struct dentry);
+    const uint64_t g = ROUND_BYTES / per_band;
+    return g < 1 ? 1u : g > BANDS_PER_ROUND ? BANDS_PER_ROUND : (uint32_t)g;
+}
 
 /* A unit's signature fetched from another rank: (unit, where it is in a received block). */
 struct usig {
@@ -362,9 +374,9 @@ static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near 
     uint64_t n_cand = 0;
     const size_t cap_edges = dn->cap_edges;
     struct sigcache cache = {dn, NULL, 0, 0, NULL, 0, 0};
-    for (uint32_t b = 0; b < h->bands; b += BANDS_PER_ROUND) {
-        const uint32_t nb =
-            h->bands - b < BANDS_PER_ROUND ? (uint32_t)h->bands - b : BANDS_PER_ROUND;
+    const uint32_t per_round = bands_per_round(h, size);
+    for (uint32_t b = 0; b < h->bands; b += per_round) {
+        const uint32_t nb = h->bands - b < per_round ? (uint32_t)h->bands - b : per_round;
         if (st == RP_OK)
             st =
                 one_round(dn, h, &p, b, nb, lead, lsig, n_lead, &edges, &n_cand, cap_edges, &cache);
