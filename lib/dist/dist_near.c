@@ -248,61 +248,85 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     if ((st = rpi_tr_alltoallv(req, off, &rq, rcnt, al)) != RP_OK) goto out;
     rpi_free(al, req);
     req = NULL;
-    /* 3: the signatures asked for, each as (unit, num_perm values) */
+    /* 3: the signatures asked for, each as (unit, num_perm values), in slices of at most
+     * `slice` per pair of ranks: the answers of a round are never all in memory at once on
+     * the sending side (1M documents, 2 ranks: 72 MB in the first round) */
     const size_t rec = sizeof(uint32_t) * (1 + k);
-    size_t n_asked = 0;
-    for (int s = 0; s < n; s++)
-        n_asked += rcnt[s] / sizeof(uint32_t);
-    sig_out = rpi_malloc(al, n_asked ? n_asked * rec : 1);
-    if (!sig_out) {
+    const size_t slice = ROUND_BYTES / ((uint64_t)n * rec) ? ROUND_BYTES / ((uint64_t)n * rec) : 1;
+    size_t *aoff = rpi_malloc(al, ((size_t)n + 1) * sizeof *aoff); /* requests of rank s */
+    if (!aoff) {
         st = RP_E_NOMEM;
         goto out;
     }
-    const uint32_t *asked = (const uint32_t *)rq;
-    off[0] = 0;
-    for (int s = 0, i = 0; s < n; s++) {
+    int64_t n_slices = 0;
+    aoff[0] = 0;
+    for (int s = 0; s < n; s++) {
         const size_t c = rcnt[s] / sizeof(uint32_t);
-        for (size_t j = 0; j < c; j++, i++) {
-            const uint32_t u = asked[i];
-            const uint32_t *sg = local_sig(dn, dn->unit_doc[u]);
-            if (!sg) { /* asked for a unit this rank does not hold: a broken invariant */
-                st = RP_E_INTERNAL;
-                goto out;
-            }
-            memcpy(sig_out + (size_t)i * rec, &u, sizeof u);
-            memcpy(sig_out + (size_t)i * rec + sizeof u, sg, k * sizeof *sg);
-        }
-        off[s + 1] = off[s] + c * rec;
+        aoff[s + 1] = aoff[s] + c;
+        if ((int64_t)((c + slice - 1) / slice) > n_slices)
+            n_slices = (int64_t)((c + slice - 1) / slice);
     }
+    st = rpi_tr_max_i64(&n_slices); /* every rank runs as many exchanges */
+    if (st == RP_OK)
+        sig_out = rpi_malloc(al, (aoff[n] < n * slice ? aoff[n] : n * slice) * rec + 1);
+    if (st == RP_OK && !sig_out) st = RP_E_NOMEM;
+    const uint32_t *asked = (const uint32_t *)rq;
+    for (int64_t q = 0; q < n_slices && st == RP_OK; q++) {
+        size_t w = 0;
+        off[0] = 0;
+        for (int s = 0; s < n && st == RP_OK; s++) {
+            const size_t lo = aoff[s] + (size_t)q * slice < aoff[s + 1]
+                                  ? aoff[s] + (size_t)q * slice
+                                  : aoff[s + 1];
+            const size_t hi = aoff[s + 1] - lo > slice ? lo + slice : aoff[s + 1];
+            for (size_t i = lo; i < hi; i++, w++) {
+                const uint32_t u = asked[i];
+                const uint32_t *sg = local_sig(dn, dn->unit_doc[u]);
+                if (!sg) { /* asked for a unit this rank does not hold: a broken invariant */
+                    st = RP_E_INTERNAL;
+                    break;
+                }
+                memcpy(sig_out + w * rec, &u, sizeof u);
+                memcpy(sig_out + w * rec + sizeof u, sg, k * sizeof *sg);
+            }
+            off[s + 1] = w * rec;
+        }
+        if (st != RP_OK) break;
+        dn->my_sent += leaving(off, n, me);
+        if ((st = rpi_tr_alltoallv(sig_out, off, &rs, rcnt, al)) != RP_OK) break;
+        size_t n_sigs = 0;
+        for (int s = 0; s < n; s++)
+            n_sigs += rcnt[s] / rec;
+        if (rpi_array_reserve(al, (void **)&cache->v, &cache->cap, sizeof *cache->v,
+                              cache->n + n_sigs + 1) != RP_OK ||
+            rpi_array_reserve(al, (void **)&cache->blocks, &cache->cap_blocks,
+                              sizeof *cache->blocks, cache->n_blocks + 1) != RP_OK) {
+            st = RP_E_NOMEM;
+            break;
+        }
+        for (size_t i = 0; i < n_sigs; i++) {
+            uint32_t u;
+            memcpy(&u, rs + i * rec, sizeof u);
+            cache->v[cache->n + i] =
+                (struct usig){u, (const uint32_t *)(rs + i * rec + sizeof(uint32_t))};
+        }
+        cache->n += n_sigs;
+        cache->blocks[cache->n_blocks++] = rs; /* the cache points into it from now on */
+        rs = NULL;
+    }
+    rpi_free(al, aoff);
     rpi_free(al, rq);
     rq = NULL;
-    dn->my_sent += leaving(off, n, me);
-    if ((st = rpi_tr_alltoallv(sig_out, off, &rs, rcnt, al)) != RP_OK) goto out;
     rpi_free(al, sig_out);
     sig_out = NULL;
-    size_t n_sigs = 0;
-    for (int s = 0; s < n; s++)
-        n_sigs += rcnt[s] / rec;
+    if (st != RP_OK) goto out;
     ent = rpi_malloc(al, (m ? m : 1) * sizeof *ent);
-    struct usig *mtmp = rpi_malloc(al, (cache->n + n_sigs + 1) * sizeof *mtmp);
-    if (!ent || !mtmp ||
-        rpi_array_reserve(al, (void **)&cache->v, &cache->cap, sizeof *cache->v,
-                          cache->n + n_sigs + 1) != RP_OK ||
-        rpi_array_reserve(al, (void **)&cache->blocks, &cache->cap_blocks, sizeof *cache->blocks,
-                          cache->n_blocks + 1) != RP_OK) {
+    struct usig *mtmp = rpi_malloc(al, (cache->n + 1) * sizeof *mtmp);
+    if (!ent || !mtmp) {
         rpi_free(al, mtmp);
         st = RP_E_NOMEM;
         goto out;
     }
-    for (size_t i = 0; i < n_sigs; i++) {
-        uint32_t u;
-        memcpy(&u, rs + i * rec, sizeof u);
-        cache->v[cache->n + i] =
-            (struct usig){u, (const uint32_t *)(rs + i * rec + sizeof(uint32_t))};
-    }
-    cache->n += n_sigs;
-    cache->blocks[cache->n_blocks++] = rs; /* the cache points into it from now on */
-    rs = NULL;
     rpi_radix_rec(cache->v, mtmp, cache->n, sizeof *cache->v);
     rpi_free(al, mtmp);
     /* the batch run's bucket loop, bucket by bucket */
