@@ -109,8 +109,7 @@ static const char USAGE2[] =
     "  --report-max-clusters N  largest clusters embedded in the HTML report (default 5000)\n"
     "  -q, --quiet             no progress line and no summary\n"
     "  -v, --verbose           parameters and per-stage timings on stderr\n"
-    "  -h, --help              this help\n"
-    ;
+    "  -h, --help              this help\n";
 /* (split: C99 requires compilers to take string literals of 4095 bytes, not more) */
 static const char USAGE3[] =
     "Restart and many machines (docs/distributed.md):\n"
@@ -379,10 +378,11 @@ static void print_summary(const struct cli *c, const rp_summary *s, const rp_tim
     for (size_t k = 0; k < nr && k < 64; k++)
         fprintf(stderr,
                 "reprint: rank %d: %llu pieces (%llu reused), %llu documents, prepared in %.3f "
-                "s, %.1f MiB of units sent, peak RSS %.1f MiB\n",
+                "s, %.1f MiB of units sent, %.1f MiB sent in near's LSH, peak RSS %.1f MiB\n",
                 rs[k].rank, (unsigned long long)rs[k].pieces, (unsigned long long)rs[k].reused,
                 (unsigned long long)rs[k].docs, rs[k].t_prepare,
-                (double)rs[k].bytes_sent / 1048576.0, rs[k].peak_rss_mib);
+                (double)rs[k].bytes_sent / 1048576.0, (double)rs[k].bytes_lsh / 1048576.0,
+                rs[k].peak_rss_mib);
     if (nr > 64) fprintf(stderr, "reprint: ... and %zu more ranks\n", nr - 64);
 }
 

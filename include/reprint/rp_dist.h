@@ -52,7 +52,8 @@ typedef struct rp_dist_rank_stats {
     uint64_t docs;       /* documents in them */
     uint64_t bytes_sent; /* unit bytes it sent to rank 0 (rank 0: read from its own files) */
     double t_prepare;    /* seconds to plan and prepare its pieces */
-    double peak_rss_mib; /* its peak resident set when it was done (rank 0: after stage 2) */
+    double peak_rss_mib; /* its peak resident set at the end of its part of the run */
+    uint64_t bytes_lsh;  /* bytes it sent to other ranks in near's LSH (stage 3a) */
 } rp_dist_rank_stats;
 /* Copies up to cap ranks' stats into out; returns the number of ranks (0 before a run, or on
  * a rank other than 0). */

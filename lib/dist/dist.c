@@ -390,6 +390,8 @@ static void free_dnear(struct rpi_dnear *dn)
         rpi_free(dn->alloc, dn->own[i].sigs);
     rpi_free(dn->alloc, dn->own);
     rpi_free(dn->alloc, dn->piece_docs);
+    rpi_free(dn->alloc, dn->peak);
+    rpi_free(dn->alloc, dn->sent);
     memset(dn, 0, sizeof *dn);
 }
 
@@ -474,6 +476,9 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
         if (r->dnear) { /* the table without signatures */
             e->docs.num_perm = 0;
             r->dn.piece_docs = rpi_calloc(e->alloc, r->pl.n ? r->pl.n : 1, sizeof(uint64_t));
+            r->dn.peak = rpi_calloc(e->alloc, (size_t)r->size, sizeof *r->dn.peak);
+            r->dn.sent = rpi_calloc(e->alloc, (size_t)r->size, sizeof *r->dn.sent);
+            r->dn.n_peak = r->dn.peak && r->dn.sent ? (size_t)r->size : 0;
             if (!r->dn.piece_docs) note_fail(r, r->pl.n, RP_E_NOMEM, "out of memory");
         }
         st = stage_gather(r, !r->own_dir);
@@ -489,6 +494,11 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
             if (st == RP_OK) st = rst;
         }
         if (g_n_stats) g_stats[0].peak_rss_mib = rpi_peak_rss_mib();
+        if (g_n_stats) g_stats[0].bytes_lsh = r->dn.my_sent;
+        for (size_t k = 1; k < g_n_stats && k < r->dn.n_peak; k++) { /* ranks > 0: the bands' */
+            if (r->dn.peak[k] > g_stats[k].peak_rss_mib) g_stats[k].peak_rss_mib = r->dn.peak[k];
+            g_stats[k].bytes_lsh = r->dn.sent[k];
+        }
     }
     free_dnear(&r->dn);
     if (r->own_dir) remove_own(r);

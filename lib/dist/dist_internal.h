@@ -82,6 +82,10 @@ struct rpi_dnear {
     uint32_t *unit_doc; /* during the bands: unit -> leader document */
     size_t cap_edges;   /* edges a rank may hold (the memory cap) */
     int ran;            /* rank 0: the bands ran (else rpi_dnear_release) */
+    double *peak;       /* rank 0: each rank's peak RSS (MiB) after the bands, n_peak of them */
+    uint64_t *sent;     /* rank 0: bytes each rank sent to others in the bands, n_peak of them */
+    uint64_t my_sent;   /* this rank's bytes sent to other ranks in the bands */
+    size_t n_peak;
 };
 /* Rank 0, as stage near's edges_fn: header, units, the bands, every rank's edges. */
 RPI_FUNC rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct rpi_near_params *p,
