@@ -489,6 +489,15 @@ static void write_data(FILE *f, rp_engine *e, const rp_config *cfg, const rp_sum
         }
         putc(']', f);
     }
+    if (cfg->level >= RP_LEVEL_REUSE) { /* each document's language, as its cluster line has */
+        fputs("],\n\"langs\":[", f);
+        for (size_t l = 0; l < p->n_local; l++) {
+            rp_doc_result r;
+            rp_engine_doc(e, p->docs[l], &r);
+            if (l) putc(',', f);
+            jout_str_html(f, r.lang);
+        }
+    }
     /* clusters: original, members, disagreements, edges [src,dst,rel,score], pairs
      * [first, count] into "pairs", texts flag */
     fputs("],\n\"clusters\":[", f);

@@ -158,7 +158,10 @@
   function members(c, k) {
     detail.appendChild(el('h3', null, 'Members'));
     var t = el('table', { 'class': 'members', id: 'members' }), h = el('tr');
-    var cols = ['relation', 'id', 'score', 'date', 'title', 'words'];
+    var cols = ['relation', 'id'];
+    if (D.langs) cols.push('lang');
+    cols.push('score', 'date', 'title', 'words');
+    var nbase = cols.length;
     if (D.texts && !c.nt) cols.push('compare');
     cols.forEach(function (x) {
       h.appendChild(el('th', { scope: 'col' }, x));
@@ -172,11 +175,12 @@
       tr.appendChild(el('td', { 'class': 'rel rel-' + r, title: x[OF] >= 0 ?
         r + ' of ' + docs[x[OF]][ID] : r }, r));
       tr.appendChild(el('td', { 'class': 'id' }, x[ID]));
+      if (D.langs) tr.appendChild(el('td', { 'class': 'lang' }, D.langs[d] || ''));
       tr.appendChild(el('td', { 'class': 'num' }, d === c.o ? '' : (+x[SCORE]).toFixed(3)));
       tr.appendChild(el('td', null, day(x[DATE])));
       tr.appendChild(el('td', null, x[TITLE] || ''));
       tr.appendChild(el('td', { 'class': 'num' }, x[WORDS]));
-      if (cols.length < 7) return tr;
+      if (cols.length === nbase) return tr;
       var td = el('td');
       ['A', 'B'].forEach(function (side) {
         var btn = el('button', { type: 'button', 'data-pick': side, 'data-d': d,

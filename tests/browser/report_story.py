@@ -80,6 +80,9 @@ def main():
         rels = [m.get_attribute("data-relation") for m in members]
         ok.check(rels.count("original") == 1, "relations %s: expected one original" % rels)
         ok.check(A in ids and B in ids, "%s and %s not both in the cluster" % (A, B))
+        # every member row says its language (the seeds are English web pages)
+        langs = [m.find_element(By.CSS_SELECTOR, "td.lang").text for m in members]
+        ok.check(langs == ["en"] * 5, "member languages %s, expected en x 5" % langs)
 
         # side by side: A = 001, B = 002
         for side, doc in (("a", A), ("b", B)):
