@@ -10,10 +10,10 @@
 # learnt that a family moves only to an event it shares two terms with and that a lone one-unit
 # report moves at the pairs' floor (story_event.c; event NMI up on all five event corpora of
 # tests/shared/versions_events.sh; every other sum unchanged), and for reuse, story and event
-when their lines gained the text's language (`"lang"`, issue "Translations across languages";
-every output compared with the binary before with that field removed: byte-identical on the
-four corpora) and the report gained `translation` in its relations and each document's
-language (a "langs" list, shown as a column of the members table). A
+# when their lines gained the text's language (`"lang"`, issue "Translations across languages";
+# every output compared with the binary before with that field removed: byte-identical on the
+# four corpora) and the report gained `translation` in its relations and each document's
+# language (a "langs" list, shown as a column of the members table). A
 # restructuring step keeps every output byte-identical; a step that fixes a real bug or changes
 # a level's meaning regenerates the sums in that commit alone and says why: GOLDEN_UPDATE=1 ctest -R shared_golden (or REPRINT=... SRCDIR=... bash
 # tests/shared/golden.sh with GOLDEN_UPDATE=1) rewrites the file.
