@@ -51,11 +51,13 @@ RPI_FUNC rp_status rpi_lexset_create(rpi_lexset **out, const char *dir, const rp
                                      const rp_alloc *alloc);
 RPI_FUNC void rpi_lexset_free(rpi_lexset *ls);
 /* Pivot term ids of the n tokens of nr (a text in language code) into out[0, n): never 0.
+ * how (may be NULL): 1 where the id is the token transliterated (no list knew it), else 0.
  * Loads the language's list on first use (thread-safe). Per-thread state in *scratch (NULL
  * at first; free with rpi_lexset_scratch_free). RP_E_NOMEM; RP_E_IO with msg when a list
  * exists but cannot be read. */
 RPI_FUNC rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_result *nr,
-                                    uint32_t *out, void **scratch, char *msg, size_t cap);
+                                    uint32_t *out, uint8_t *how, void **scratch, char *msg,
+                                    size_t cap);
 RPI_FUNC void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch);
 /* The folder of the word lists: given (not NULL), else $REPRINT_LEXICON_DIR, else the build's
  * (RP_LEXICON_DIR: build/lex, or where `make install` put them). */

@@ -392,7 +392,7 @@ static size_t by_join(const struct list *l, const rp_norm_result *nr, size_t i, 
 }
 
 rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_result *nr,
-                           uint32_t *out, void **scratch, char *msg, size_t cap)
+                           uint32_t *out, uint8_t *how, void **scratch, char *msg, size_t cap)
 {
     RP_TRY(scratch_of(ls, scratch));
     struct scratch *sc = *scratch;
@@ -403,6 +403,7 @@ rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_resul
         if (k) { /* a word of k tokens: its first carries it, the others are nothing */
             for (size_t j = 1; j < k; j++)
                 out[i + j] = 0;
+            if (how) memset(how + i, 0, k);
             i += k - 1;
             continue;
         }
@@ -411,8 +412,10 @@ rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_resul
         const size_t n = t->norm_size;
         uint32_t id = l ? list_get(l, t->hash) : 0;
         if (!id && l) id = by_prefix(sc, l, s, n);
-        if (!id) id = ascii(s, n) ? pivot_id(s, n) : translit(sc, t->hash, s, n);
+        const int tr = !id && !ascii(s, n);
+        if (!id) id = tr ? translit(sc, t->hash, s, n) : pivot_id(s, n);
         out[i] = id;
+        if (how) how[i] = (uint8_t)tr;
     }
     return RP_OK;
 }

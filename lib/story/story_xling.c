@@ -29,21 +29,31 @@ struct xl {
     char msg[256];
 };
 
-/* pivot ids of text[0, n) with n_tok tokens into *out (in the arena), or 0 when the text
- * does not give n_tok tokens (the native ids stay) */
+/* pivot ids of text[0, n) with n_tok tokens (flags: theirs) into *out (in the arena), or NULL
+ * when the text does not give n_tok tokens (the native ids stay) */
 static rp_status pivot_ids(struct xl *x, rp_normalizer *nz, void **scratch, struct rpi_arena *ar,
                            const char *code, const char *text, size_t n, uint32_t n_tok,
-                           uint32_t **out)
+                           const uint8_t *flags, uint32_t **out)
 {
     *out = NULL;
     rp_norm_result nr;
     RP_TRY(rp_normalizer_run(nz, text, n, &nr));
     if (nr.n_tokens != n_tok) return RP_OK;
     uint32_t *ids = rpi_arena_alloc(ar, (size_t)n_tok * sizeof *ids, 4);
-    if (!ids) return RP_E_NOMEM;
+    uint8_t *how = rpi_malloc(x->s->in.alloc, n_tok ? n_tok : 1);
+    if (!ids || !how) {
+        rpi_free(x->s->in.alloc, how);
+        return RP_E_NOMEM;
+    }
     char msg[200];
-    const rp_status st = rpi_lexset_pivot(x->ls, code, &nr, ids, scratch, msg, sizeof msg);
+    const rp_status st = rpi_lexset_pivot(x->ls, code, &nr, ids, how, scratch, msg, sizeof msg);
     if (st == RP_E_IO) rpi_story_error(x->s, "%s", msg);
+    /* a word of another script that no list knew is noise in English unless it names someone
+     * or something: transliterated, a name meets its English spelling, a common word (a
+     * Russian verb) meets nothing and would be among the text's rarest, heaviest terms */
+    for (uint32_t i = 0; st == RP_OK && i < n_tok; i++)
+        if (how[i] && !(flags[i] & (RPI_TOK_NAME | RPI_TOK_NUMBER))) ids[i] = 0;
+    rpi_free(x->s->in.alloc, how);
     RP_TRY(st);
     *out = ids;
     return RP_OK;
@@ -69,7 +79,7 @@ static rp_status pivot_range(void *ctx, size_t lo, size_t hi, unsigned t)
         uint32_t *ids = NULL;
         if (sd->n_tok)
             st = pivot_ids(x, nz, &scratch, &x->arenas[t], code, sd->text, sd->text_size, sd->n_tok,
-                           &ids);
+                           sd->tflags, &ids);
         if (ids) {
             for (uint32_t i = 0; i < sd->n_tok; i++)
                 if (!sd->tok[i]) ids[i] = 0; /* S1's boilerplate stays out */
@@ -78,7 +88,7 @@ static rp_status pivot_range(void *ctx, size_t lo, size_t hi, unsigned t)
         ids = NULL;
         if (st == RP_OK && sd->n_title)
             st = pivot_ids(x, nz, &scratch, &x->arenas[t], code, sd->title, strlen(sd->title),
-                           sd->n_title, &ids);
+                           sd->n_title, sd->title_flags, &ids);
         if (ids) p->title_tok = ids;
     }
     rpi_lexset_scratch_free(x->ls, scratch);

@@ -7,7 +7,8 @@
 #   for de-fr, fr-de, ru-en, is-en, ja-en, en-ja;
 # - WMT16 en-fi: every document in English and in two independent Finnish translations;
 # - precision in a crowd: the de-fr and ru-en sets mixed into 3,000 Reuters stories: Reuters
-#   documents in a cluster that holds a WMT document (must stay 0), and pairwise precision;
+#   documents in a cluster that holds a WMT document (must stay 0: the issue's check), and the
+#   pairwise precision of those clusters (ru-en's errors: WMT articles of one event merged);
 # - the direction: share of the families holding their source whose original (`relation:
 #   original`) is the source, per set;
 # - every WMT document's `lang` is the set's language for its side (CLD2).
@@ -20,15 +21,15 @@
 FLOORS='
 src_de-fr_f1           >=  0.91   0.95
 src_fr-de_f1           >=  0.90   0.95
-src_ru-en_f1           >=  0.84   0.90
-src_is-en_f1           >=  0.74   0.90
-src_ja-en_f1           >=  0.69   0.70
-src_en-ja_f1           >=  0.80   0.70
+src_ru-en_f1           >=  0.87   0.90
+src_is-en_f1           >=  0.80   0.90
+src_ja-en_f1           >=  0.77   0.70
+src_en-ja_f1           >=  0.82   0.70
 enfi_f1                >=  0.92   0.90
 mix_de-fr_reuters      <=  0      0
 mix_ru-en_reuters      <=  0      0
 mix_de-fr_precision    >=  0.99   0.99
-mix_ru-en_precision    >=  0.90   0.99
+mix_ru-en_precision    >=  0.85   0.99
 lang_ok                >=  0.99   1
 original_ru-en         >=  0.93   0.90
 '

@@ -108,7 +108,7 @@ static size_t pivots(struct fx *x, const char *code, const char *text, uint32_t 
     assert_int_equal(rp_normalizer_run(x->nz, text, strlen(text), &nr), RP_OK);
     assert_true(nr.n_tokens <= cap);
     char msg[200];
-    assert_int_equal(rpi_lexset_pivot(x->ls, code, &nr, ids, &x->scratch, msg, sizeof msg), RP_OK);
+    assert_int_equal(rpi_lexset_pivot(x->ls, code, &nr, ids, NULL, &x->scratch, msg, sizeof msg), RP_OK);
     return nr.n_tokens;
 }
 
@@ -165,11 +165,11 @@ static void unreadable_list(void **state)
     assert_int_equal(rp_normalizer_run(x->nz, "Brücke", 7, &nr), RP_OK);
     uint32_t ids[4];
     char msg[200] = "";
-    assert_int_equal(rpi_lexset_pivot(x->ls, "de", &nr, ids, &x->scratch, msg, sizeof msg),
+    assert_int_equal(rpi_lexset_pivot(x->ls, "de", &nr, ids, NULL, &x->scratch, msg, sizeof msg),
                      RP_E_IO);
     assert_non_null(strstr(msg, "de.tsv")); /* the message names the file */
     /* no list for the language at all: not an error */
-    assert_int_equal(rpi_lexset_pivot(x->ls, "it", &nr, ids, &x->scratch, msg, sizeof msg), RP_OK);
+    assert_int_equal(rpi_lexset_pivot(x->ls, "it", &nr, ids, NULL, &x->scratch, msg, sizeof msg), RP_OK);
 }
 
 int main(void)
