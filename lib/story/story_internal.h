@@ -303,7 +303,7 @@ RPI_FUNC rp_relation rpi_story_relation(double jaccard, double cover_a, double c
  * keep: scores and lineage of a translated pair come out lower by about these factors
  * (measured in docs/internals/story.md, "Across languages"); the pivot pass links at the
  * threshold times RPI_PIVOT_SCORE and divides its figures by them. */
-#define RPI_PIVOT_SCORE 0.4
+#define RPI_PIVOT_SCORE 0.3
 #define RPI_PIVOT_LINEAGE 0.35
 /* S5b, the family rule: a pair with the score (linked) is a family link when it has the
  * lineage or shares a passage (a quote, a kept paragraph: lineage whatever the order).
