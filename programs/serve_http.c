@@ -381,6 +381,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (!rq) return;
     if (rq->counted) atomic_fetch_sub(&s->in_flight, 1);
+    serve_request_release(rq);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -436,7 +437,8 @@ int serve_http_run(struct server *s)
      * on_request and get a JSON 414/431 (past the pool libmicrohttpd answers them itself) */
     const size_t pool = SERVE_URL_MAX + 2 * s->max_header + 8192;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO | (s->v6 ? MHD_USE_IPv6 : 0),
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_AUTO |
+            (s->v6 ? MHD_USE_IPv6 : 0),
         s->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
         MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, s->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -469,6 +471,10 @@ int serve_http_run(struct server *s)
     const double t0 = now_s();
     while (atomic_load(&s->in_flight) > 0 && now_s() - t0 < s->timeout)
         usleep(10000);
+    /* queued adds are always answered by the writer thread (a group commits or fails), and
+     * their connections resumed: the daemon must outlive that */
+    while (atomic_load(&s->adds_pending) > 0)
+        usleep(1000);
     MHD_stop_daemon(d);
     if (lsock != MHD_INVALID_SOCKET) close(lsock);
     if (!s->quiet)
