@@ -153,7 +153,7 @@ RP_API rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run,
  * thread (started by the first call; rp_index_close runs every queued add first), after the
  * group's commit: st RP_OK and res (the caller's, to free with rp_index_result_free) once the
  * add is durable, or the error with its kind and message (res NULL). b stays the caller's and
- * must live until done is called; done must be quick (it delays the next group). Returns
+ * must live until done is called (done may free it); done must be quick. Returns
  * RP_OK when queued, or an error (read-only index, no memory, no thread) and then done is not
  * called. */
 typedef void (*rp_index_done_fn)(void *user, rp_status st, rp_index_result *res,
