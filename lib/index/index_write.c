@@ -433,9 +433,12 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A new content: signature, band postings, verified edges, term frequencies. */
+/* A new content: signature, band postings, verified edges, term frequencies. A query's band
+ * postings go to its overlay only when a later document of its batch may look them up (last:
+ * none will; nothing else of the add path reads DB_BANDS): 32 overlay puts, each checking the
+ * snapshot, saved per one-document query. */
 static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_ixdoc *d,
-                          struct rpi_vec *cands)
+                          struct rpi_vec *cands, int last)
 {
     const rp_config *c = &ix->cfg;
     unsigned char ub[8];
@@ -477,10 +480,10 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
                 if (m > c->max_bucket) cands->len = from + c->max_bucket;
             }
             if (bst != RP_OK) break;
-            if (query) {
+            if (query && !last) {
                 rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
                 if (rc2 == MDB_KEYEXIST) rc2 = 0;
-            } else {
+            } else if (!query) {
                 bst = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
             }
         }
@@ -673,7 +676,7 @@ rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force)
 
 static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
                          const struct rpi_ixdoc *d, uint64_t docno, struct rpi_umap *seeds,
-                         struct rpi_vec *cands)
+                         struct rpi_vec *cands, int last)
 {
     const size_t id_len = strlen(d->id);
     uint64_t unit = RPI_IX_NONE;
@@ -716,7 +719,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
             TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
             put_be64(ub, unit);
             TRY_MDB(rpi_ix_put(ix, txn, DB_STARS, unit, ub, 8), "stars");
-            RP_TRY(add_unit(ix, txn, unit, d, cands));
+            RP_TRY(add_unit(ix, txn, unit, d, cands, last));
         } else {
             return rpi_ix_mdb(rc, "content");
         }
@@ -844,7 +847,7 @@ static rp_status apply_batch(rp_index *ix, MDB_txn *txn, rp_index_batch *b, int 
             break;
         }
         nums[i] = ctr.next_doc++;
-        st = add_doc(ix, txn, &ctr, d, nums[i], &seeds, &cands);
+        st = add_doc(ix, txn, &ctr, d, nums[i], &seeds, &cands, i + 1 == n);
     }
     if (st == RP_OK && ix->cfg.level != RP_LEVEL_STORY) st = recluster(ix, txn, &seeds);
     if (st == RP_OK) {
