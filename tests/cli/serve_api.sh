@@ -242,6 +242,50 @@ assert b["terms"] > 0 and "boilerplate_lines" in b, b
 PY
 kill -TERM $PID
 wait $PID
+# adds answered asynchronously: one worker thread (--threads 1) serves 24 concurrent adds and
+# 24 queries (a worker never waits for a commit); then SIGTERM with 16 adds in flight: the
+# server exits 0 after answering what it accepted, and every add answered 201 is stored
+ix=$T/ix-async
+"$REPRINT" index create "$ix"
+start_server --threads 1
+pids=()
+for i in $(seq 24); do
+    curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST \
+        --data-binary "{\"id\":\"as-$i\",\"text\":\"asynchronous add number $i of a test\"}" \
+        "$B/v1/documents" > "$T/as.code.$i" &
+    pids+=($!)
+    curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST \
+        --data-binary "{\"id\":\"q-$i\",\"text\":\"asynchronous add number $i of a test\"}" \
+        "$B/v1/query" > "$T/aq.code.$i" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+[ "$(cat "$T"/as.code.* | sort | uniq -c | awk '{print $2 ":" $1}')" = "201:24" ] ||
+    fail "24 concurrent adds on one thread: $(cat "$T"/as.code.* | sort | uniq -c)"
+[ "$(cat "$T"/aq.code.* | sort | uniq -c | awk '{print $2 ":" $1}')" = "200:24" ] ||
+    fail "24 concurrent queries on one thread: $(cat "$T"/aq.code.* | sort | uniq -c)"
+[ "$(docs)" = 24 ] || fail "documents after 24 adds: $(docs)"
+pids=()
+for i in $(seq 16); do
+    curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST \
+        --data-binary "{\"id\":\"st-$i\",\"text\":\"an add in flight at stop, number $i\"}" \
+        "$B/v1/documents" > "$T/st.code.$i" &
+    pids+=($!)
+done
+sleep 0.05
+kill -TERM $PID
+wait $PID || fail "server exit status $? after SIGTERM with adds in flight"
+PID=
+wait "${pids[@]}" || true
+"$REPRINT" index export "$ix" > "$T/as.export"
+for i in $(seq 16); do
+    c=$(cat "$T/st.code.$i")
+    case $c in
+    201) grep -q "\"id\":\"st-$i\"" "$T/as.export" || fail "st-$i answered 201, not stored" ;;
+    000) ;; # not accepted before the stop
+    *) fail "an add in flight at SIGTERM answered $c" ;;
+    esac
+done
 # usage
 expect_exit 2 "$REPRINT" serve --listen nowhere "$ix"
 expect_exit 2 "$REPRINT" serve
