@@ -381,7 +381,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (!rq) return;
     if (rq->counted) atomic_fetch_sub(&s->in_flight, 1);
-    serve_request_release(rq);
+    serve_request_release(s, rq);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -471,9 +471,11 @@ int serve_http_run(struct server *s)
     const double t0 = now_s();
     while (atomic_load(&s->in_flight) > 0 && now_s() - t0 < s->timeout)
         usleep(10000);
-    /* queued adds are always answered by the writer thread (a group commits or fails), and
-     * their connections resumed: the daemon must outlive that */
-    while (atomic_load(&s->adds_pending) > 0)
+    /* no add suspends its connection any more (503 from now), and every suspended one is
+     * resumed and answered: the writer thread always answers (a group commits or fails),
+     * and libmicrohttpd aborts when stopped with a connection suspended */
+    atomic_store(&s->add_stop, 1);
+    while (atomic_load(&s->n_suspended) > 0)
         usleep(1000);
     MHD_stop_daemon(d);
     if (lsock != MHD_INVALID_SOCKET) close(lsock);

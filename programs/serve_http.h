@@ -42,7 +42,11 @@ struct server {
     unsigned n_open; /* connections served (not refused) */
     atomic_long n_timed_out;
     atomic_long n_refused;
-    atomic_long adds_pending; /* adds queued for the group commit, their connections suspended */
+    /* adds whose connection was suspended and not yet answered after its resumption; at
+     * stop, add_stop first (a later add is answered 503 at once), then this reaches 0, and
+     * only then may the daemon stop (libmicrohttpd aborts on a suspended connection) */
+    atomic_long n_suspended;
+    atomic_int add_stop;
 };
 
 /* The longest request target (path and query, as sent) served; longer: 414. Ids fit in it
@@ -62,8 +66,8 @@ struct request {
     size_t discarded;
     /* an add waiting for its group commit (serve_routes.c): the connection is suspended until
      * the writer thread has its result, then resumed and answered on a pool thread */
-    struct server *s;
     struct MHD_Connection *conn;
+    int suspended;         /* counted in n_suspended */
     rp_index_batch *batch; /* queued, the request's */
     int add_done;          /* the result below is set */
     rp_status add_st;
@@ -90,5 +94,5 @@ enum MHD_Result serve_send_not_allowed(struct MHD_Connection *conn, const char *
 enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const char *url,
                             const char *method, struct request *rq);
 /* Free what an add left in rq (a request ended before its answer). */
-void serve_request_release(struct request *rq);
+void serve_request_release(struct server *s, struct request *rq);
 #endif

@@ -255,14 +255,20 @@ static void add_done(void *user, rp_status st, rp_index_result *res, rp_index_er
                      const char *msg)
 {
     struct request *rq = user;
-    struct server *s = rq->s;
     rq->add_st = st;
     rq->add_res = res;
     rq->add_kind = kind;
     rq->add_msg = st != RP_OK ? strdup(msg && msg[0] ? msg : rp_strerror(st)) : NULL;
     rq->add_done = 1;
     MHD_resume_connection(rq->conn); /* rq is the pool thread's again from here */
-    atomic_fetch_sub(&s->adds_pending, 1);
+}
+
+/* The request is no longer suspended nor waiting to be resumed. */
+static void unsuspend(struct server *s, struct request *rq)
+{
+    if (!rq->suspended) return;
+    rq->suspended = 0;
+    atomic_fetch_sub(&s->n_suspended, 1);
 }
 
 /* POST /v1/documents: the batch is queued for the group commit and the connection suspended,
@@ -274,6 +280,7 @@ static enum MHD_Result route_add(struct server *s, struct MHD_Connection *conn, 
 {
     (void)m, (void)id;
     if (rq->add_done) { /* resumed: the add's result */
+        unsuspend(s, rq);
         rp_index_batch *b = rq->batch;
         rq->batch = NULL;
         rq->add_done = 0;
@@ -291,10 +298,17 @@ static enum MHD_Result route_add(struct server *s, struct MHD_Connection *conn, 
     rp_index_batch *b;
     enum MHD_Result ret = MHD_NO;
     if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
-    rq->s = s;
+    /* counted before add_stop is read, the reverse of the stopping thread: either it waits
+     * for this add or this add sees add_stop */
+    atomic_fetch_add(&s->n_suspended, 1);
+    if (atomic_load(&s->add_stop)) {
+        atomic_fetch_sub(&s->n_suspended, 1);
+        rp_index_batch_free(b);
+        return serve_send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "server stopping", 0, 0);
+    }
+    rq->suspended = 1;
     rq->conn = conn;
     rq->batch = b;
-    atomic_fetch_add(&s->adds_pending, 1);
     MHD_suspend_connection(conn); /* before queueing: the answer may come at once */
     const rp_status st = rp_index_commit_async(s->ix, b, add_done, rq);
     if (st != RP_OK) /* not queued: answered as the writer would */
@@ -319,8 +333,9 @@ static enum MHD_Result route_query(struct server *s, struct MHD_Connection *conn
     return answer_docs(conn, b, res, 1);
 }
 
-void serve_request_release(struct request *rq)
+void serve_request_release(struct server *s, struct request *rq)
 {
+    unsuspend(s, rq);
     rp_index_batch_free(rq->batch);
     rp_index_result_free(rq->add_res);
     free(rq->add_msg);
