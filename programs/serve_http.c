@@ -13,7 +13,12 @@
  * ours: each open connection has a slot with the time its current request began (accept, or
  * the end of the previous answer), and a watchdog thread answers 408 to any request still
  * arriving --timeout seconds later and shuts the socket down (libmicrohttpd then closes the
- * connection and frees its slot). */
+ * connection and frees its slot).
+ *
+ * Adds: the connection is suspended while its batch waits for the group commit
+ * (serve_routes.c), so a worker never waits for the disk; a suspended connection is neither
+ * timed (its request has arrived) nor idle-closed, and the stop waits for every one to be
+ * resumed and answered before the daemon is stopped. */
 #include <errno.h>      /* errno */
 #include <pthread.h>    /* pthread_sigmask */
 #include <signal.h>     /* sigwait */
