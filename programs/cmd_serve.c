@@ -2,8 +2,9 @@
 /* cmd_serve.c -- `reprint serve DIR`: HTTP/1.1 JSON service over a persistent index. This file
  * reads the options and opens the index; the HTTP plumbing is serve_http.c (libmicrohttpd with
  * a thread pool: documents are parsed, normalized and sketched on the pool threads in
- * parallel; adds are serialized by the index, one LMDB writer; reads run concurrently in their
- * own read transactions) and the routes over the index API are serve_routes.c. Endpoints and
+ * parallel; adds are committed in groups by the index's writer thread while their connections
+ * wait suspended; reads run concurrently in their own read transactions) and the routes over
+ * the index API are serve_routes.c. Endpoints and
  * status codes: docs/index.md. */
 #include <errno.h>      /* errno */
 #include <fcntl.h>      /* open, O_NONBLOCK */

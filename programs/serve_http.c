@@ -13,7 +13,12 @@
  * ours: each open connection has a slot with the time its current request began (accept, or
  * the end of the previous answer), and a watchdog thread answers 408 to any request still
  * arriving --timeout seconds later and shuts the socket down (libmicrohttpd then closes the
- * connection and frees its slot). */
+ * connection and frees its slot).
+ *
+ * Adds: the connection is suspended while its batch waits for the group commit
+ * (serve_routes.c), so a worker never waits for the disk; a suspended connection is neither
+ * timed (its request has arrived) nor idle-closed, and the stop waits for every one to be
+ * resumed and answered before the daemon is stopped. */
 #include <errno.h>      /* errno */
 #include <pthread.h>    /* pthread_sigmask */
 #include <signal.h>     /* sigwait */
@@ -381,6 +386,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (!rq) return;
     if (rq->counted) atomic_fetch_sub(&s->in_flight, 1);
+    serve_request_release(s, rq);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -436,7 +442,8 @@ int serve_http_run(struct server *s)
      * on_request and get a JSON 414/431 (past the pool libmicrohttpd answers them itself) */
     const size_t pool = SERVE_URL_MAX + 2 * s->max_header + 8192;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO | (s->v6 ? MHD_USE_IPv6 : 0),
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_AUTO |
+            (s->v6 ? MHD_USE_IPv6 : 0),
         s->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
         MHD_OPTION_THREAD_POOL_SIZE, s->threads, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, s->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -469,6 +476,12 @@ int serve_http_run(struct server *s)
     const double t0 = now_s();
     while (atomic_load(&s->in_flight) > 0 && now_s() - t0 < s->timeout)
         usleep(10000);
+    /* no add suspends its connection any more (503 from now), and every suspended one is
+     * resumed and answered: the writer thread always answers (a group commits or fails),
+     * and libmicrohttpd aborts when stopped with a connection suspended */
+    atomic_store(&s->add_stop, 1);
+    while (atomic_load(&s->n_suspended) > 0)
+        usleep(1000);
     MHD_stop_daemon(d);
     if (lsock != MHD_INVALID_SOCKET) close(lsock);
     if (!s->quiet)

@@ -42,6 +42,11 @@ struct server {
     unsigned n_open; /* connections served (not refused) */
     atomic_long n_timed_out;
     atomic_long n_refused;
+    /* adds whose connection was suspended and not yet answered after its resumption; at
+     * stop, add_stop first (a later add is answered 503 at once), then this reaches 0, and
+     * only then may the daemon stop (libmicrohttpd aborts on a suspended connection) */
+    atomic_long n_suspended;
+    atomic_int add_stop;
 };
 
 /* The longest request target (path and query, as sent) served; longer: 414. Ids fit in it
@@ -59,6 +64,16 @@ struct request {
     unsigned late; /* status to answer once the body has ended (413, 408, 503) */
     const char *late_msg;
     size_t discarded;
+    /* an add waiting for its group commit (serve_routes.c): the connection is suspended until
+     * the writer thread has its result, then resumed and answered on a pool thread */
+    struct MHD_Connection *conn;
+    int suspended;         /* counted in n_suspended */
+    rp_index_batch *batch; /* queued, the request's */
+    int add_done;          /* the result below is set */
+    rp_status add_st;
+    rp_index_error add_kind;
+    rp_index_result *add_res;
+    char *add_msg; /* the error's message (malloc'ed), NULL when none */
 };
 
 /* ---- serve_http.c ------------------------------------------------------------------------ */
@@ -77,5 +92,7 @@ enum MHD_Result serve_send_not_allowed(struct MHD_Connection *conn, const char *
 /* ---- serve_routes.c ---------------------------------------------------------------------- */
 /* Answer a complete request (headers checked, body in rq). */
 enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const char *url,
-                            const char *method, const struct request *rq);
+                            const char *method, struct request *rq);
+/* Free what an add left in rq (a request ended before its answer). */
+void serve_request_release(struct server *s, struct request *rq);
 #endif

@@ -15,9 +15,9 @@
 
 #define BODY_NAME "request" /* the body's name in skip details and fallback ids */
 
-static unsigned status_of(const rp_index *ix, rp_status st)
+static unsigned status_of_kind(rp_index_error kind, rp_status st)
 {
-    switch (rp_index_errkind(ix)) {
+    switch (kind) {
     case RP_INDEX_E_FULL: return 507; /* Insufficient Storage */
     case RP_INDEX_E_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
     case RP_INDEX_E_LOCKED: return MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -30,7 +30,8 @@ static unsigned status_of(const rp_index *ix, rp_status st)
 
 static enum MHD_Result index_error(struct server *s, struct MHD_Connection *conn, rp_status st)
 {
-    return serve_send_error(conn, status_of(s->ix, st), rp_index_errmsg(s->ix), 0, 0);
+    return serve_send_error(conn, status_of_kind(rp_index_errkind(s->ix), st),
+                            rp_index_errmsg(s->ix), 0, 0);
 }
 
 static void result_object(FILE *f, const rp_doc_result *r, uint64_t num)
@@ -200,7 +201,7 @@ static int prepare(struct server *s, struct MHD_Connection *conn, const char *bo
 enum { M_GET = 1, M_POST = 2, M_DELETE = 4 };
 
 static enum MHD_Result route_health(struct server *s, struct MHD_Connection *conn, int m,
-                                    const char *id, const struct request *rq)
+                                    const char *id, struct request *rq)
 {
     (void)s, (void)m, (void)id, (void)rq;
     char *ok = strdup("{\"status\":\"ok\"}\n");
@@ -208,7 +209,7 @@ static enum MHD_Result route_health(struct server *s, struct MHD_Connection *con
 }
 
 static enum MHD_Result route_stats(struct server *s, struct MHD_Connection *conn, int m,
-                                   const char *id, const struct request *rq)
+                                   const char *id, struct request *rq)
 {
     (void)m, (void)id, (void)rq;
     rp_index_stats st;
@@ -230,50 +231,122 @@ static enum MHD_Result route_stats(struct server *s, struct MHD_Connection *conn
     return serve_send_json(conn, MHD_HTTP_OK, buf, size);
 }
 
-/* POST /v1/documents (add) and /v1/query (dry run): one batch, one commit. */
-static enum MHD_Result post_docs(struct server *s, struct MHD_Connection *conn,
-                                 const struct request *rq, int dry_run)
+/* The answer of an add or query: 201 when something was added; 200 when every document was
+ * stored already, or for a query. Frees b and res. */
+static enum MHD_Result answer_docs(struct MHD_Connection *conn, rp_index_batch *b,
+                                   rp_index_result *res, int dry_run)
 {
-    rp_index_batch *b;
-    enum MHD_Result ret = MHD_NO;
-    if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
-    rp_index_result *res;
-    const rp_status st = rp_index_commit(s->ix, b, dry_run, &res);
-    if (st != RP_OK) {
-        rp_index_batch_free(b);
-        return index_error(s, conn, st);
-    }
     const char *first;
     const uint64_t n_bad = rp_index_batch_bad_dates(b, &first); /* first lives with b */
-    /* 201 when something was added; 200 when every document was stored already */
     size_t n_stored = 0;
     for (size_t i = 0; i < res->n_docs; i++)
         n_stored += res->docs[i].relation != RP_REL_SKIPPED;
     const int created = !dry_run && n_stored > res->n_existing;
-    ret =
+    const enum MHD_Result ret =
         send_results(conn, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, res, "results", n_bad, first);
     rp_index_batch_free(b);
     rp_index_result_free(res);
     return ret;
 }
 
-static enum MHD_Result route_add(struct server *s, struct MHD_Connection *conn, int m,
-                                 const char *id, const struct request *rq)
+/* The writer thread's answer to a queued add: kept in the request, whose connection is then
+ * resumed (libmicrohttpd calls on_request again on a pool thread, which answers). */
+static void add_done(void *user, rp_status st, rp_index_result *res, rp_index_error kind,
+                     const char *msg)
 {
-    (void)m, (void)id;
-    return post_docs(s, conn, rq, 0);
+    struct request *rq = user;
+    rq->add_st = st;
+    rq->add_res = res;
+    rq->add_kind = kind;
+    rq->add_msg = st != RP_OK ? strdup(msg && msg[0] ? msg : rp_strerror(st)) : NULL;
+    rq->add_done = 1;
+    MHD_resume_connection(rq->conn); /* rq is the pool thread's again from here */
 }
 
-static enum MHD_Result route_query(struct server *s, struct MHD_Connection *conn, int m,
-                                   const char *id, const struct request *rq)
+/* The request is no longer suspended nor waiting to be resumed. */
+static void unsuspend(struct server *s, struct request *rq)
+{
+    if (!rq->suspended) return;
+    rq->suspended = 0;
+    atomic_fetch_sub(&s->n_suspended, 1);
+}
+
+/* POST /v1/documents: the batch is queued for the group commit and the connection suspended,
+ * so this pool thread serves other requests meanwhile; the answer (only once the add is
+ * durable) is made when the connection is resumed. At most one request per connection is in
+ * the queue: --max-connections bounds it. */
+static enum MHD_Result route_add(struct server *s, struct MHD_Connection *conn, int m,
+                                 const char *id, struct request *rq)
 {
     (void)m, (void)id;
-    return post_docs(s, conn, rq, 1);
+    if (rq->add_done) { /* resumed: the add's result */
+        unsuspend(s, rq);
+        rp_index_batch *b = rq->batch;
+        rq->batch = NULL;
+        rq->add_done = 0;
+        if (rq->add_st != RP_OK) {
+            const enum MHD_Result ret =
+                serve_send_error(conn, status_of_kind(rq->add_kind, rq->add_st),
+                                 rq->add_msg ? rq->add_msg : "out of memory", 0, 0);
+            rp_index_batch_free(b);
+            return ret;
+        }
+        rp_index_result *res = rq->add_res;
+        rq->add_res = NULL;
+        return answer_docs(conn, b, res, 0);
+    }
+    rp_index_batch *b;
+    enum MHD_Result ret = MHD_NO;
+    if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
+    /* counted before add_stop is read, the reverse of the stopping thread: either it waits
+     * for this add or this add sees add_stop */
+    atomic_fetch_add(&s->n_suspended, 1);
+    if (atomic_load(&s->add_stop)) {
+        atomic_fetch_sub(&s->n_suspended, 1);
+        rp_index_batch_free(b);
+        return serve_send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "server stopping", 0, 0);
+    }
+    rq->suspended = 1;
+    rq->conn = conn;
+    rq->batch = b;
+    MHD_suspend_connection(conn); /* before queueing: the answer may come at once */
+    const rp_status st = rp_index_commit_async(s->ix, b, add_done, rq);
+    if (st != RP_OK) /* not queued: answered as the writer would */
+        add_done(rq, st, NULL, rp_index_errkind(s->ix), rp_index_errmsg(s->ix));
+    return MHD_YES;
+}
+
+/* POST /v1/query: a dry run in a read transaction on this thread (it does not queue). */
+static enum MHD_Result route_query(struct server *s, struct MHD_Connection *conn, int m,
+                                   const char *id, struct request *rq)
+{
+    (void)m, (void)id;
+    rp_index_batch *b;
+    enum MHD_Result ret = MHD_NO;
+    if (prepare(s, conn, rq->body ? rq->body : "", rq->size, &b, &ret)) return ret;
+    rp_index_result *res;
+    const rp_status st = rp_index_commit(s->ix, b, 1, &res);
+    if (st != RP_OK) {
+        rp_index_batch_free(b);
+        return index_error(s, conn, st);
+    }
+    return answer_docs(conn, b, res, 1);
+}
+
+void serve_request_release(struct server *s, struct request *rq)
+{
+    unsuspend(s, rq);
+    rp_index_batch_free(rq->batch);
+    rp_index_result_free(rq->add_res);
+    free(rq->add_msg);
+    rq->batch = NULL;
+    rq->add_res = NULL;
+    rq->add_msg = NULL;
 }
 
 /* GET: every stored document with this id and its cluster; DELETE: remove them. */
 static enum MHD_Result route_document(struct server *s, struct MHD_Connection *conn, int m,
-                                      const char *id, const struct request *rq)
+                                      const char *id, struct request *rq)
 {
     (void)rq;
     rp_status st;
@@ -296,7 +369,7 @@ static enum MHD_Result route_document(struct server *s, struct MHD_Connection *c
 
 /* GET: the cluster of document id, representative first. */
 static enum MHD_Result route_cluster(struct server *s, struct MHD_Connection *conn, int m,
-                                     const char *id, const struct request *rq)
+                                     const char *id, struct request *rq)
 {
     (void)m, (void)rq;
     rp_index_result *res = NULL;
@@ -308,7 +381,7 @@ static enum MHD_Result route_cluster(struct server *s, struct MHD_Connection *co
 }
 
 typedef enum MHD_Result (*route_fn)(struct server *s, struct MHD_Connection *conn, int method,
-                                    const char *id, const struct request *rq);
+                                    const char *id, struct request *rq);
 
 /* A path ending in '/' is a prefix followed by a non-empty id. HEAD is served as GET. */
 static const struct route {
@@ -326,7 +399,7 @@ static const struct route {
 };
 
 enum MHD_Result serve_route(struct server *s, struct MHD_Connection *conn, const char *url,
-                            const char *method, const struct request *rq)
+                            const char *method, struct request *rq)
 {
     const int m = !strcmp(method, "GET") || !strcmp(method, "HEAD") ? M_GET
                   : !strcmp(method, "POST")                         ? M_POST

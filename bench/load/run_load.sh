@@ -3,7 +3,7 @@
 # Load test of `reprint serve`: an index preloaded with Reuters-21578, then LOAD_SECONDS of
 # closed-loop adds and queries (alternating) from LOAD_THREADS connections; zero errors and
 # zero lost documents (every acknowledged add is in the index afterwards), p50/p99 latency,
-# throughput, the server's RSS over the run.
+# throughput, the server's CPU per request and RSS over the run.
 # usage: bench/load/run_load.sh [REPRINT]   env: LOAD_SECONDS (60) LOAD_THREADS (8)
 #        SERVE_THREADS (4) LOAD_LEVEL (near; or exact, story)
 #        REUTERS (../shared/eval/reuters21578/reuters21578.jsonl.gz)
@@ -43,7 +43,13 @@ port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$W/srv.log" | sed 's/.*://')
           2>/dev/null || true
       sleep 2
   done ) > "$W/rss" &
+cpu() { awk '{print $14 + $15}' /proc/$SPID/stat; } # utime + stime, clock ticks
+c0=$(cpu)
 "$W/loadgen" 127.0.0.1 "$port" "$NT" "$SECS" "$W/templates.jsonl" "$W/acked" | tee "$W/result"
+c1=$(cpu)
+awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" '/^(add|query):/ {n += $2}
+    END {if (n) printf "server CPU: %.2f s for %d requests, %.3f ms per request\n", c / hz, n,
+         1000 * c / hz / n}' "$W/result"
 kill -TERM $SPID
 wait $SPID
 SPID=

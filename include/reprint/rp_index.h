@@ -148,6 +148,19 @@ RP_API rp_status rp_index_result_doc_sized(const rp_index_result *r, size_t i, r
 RP_API rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run,
                                  rp_index_result **res);
 
+/* An add that does not wait: b is queued for the group commit (as rp_index_commit with
+ * dry_run 0) and the call returns at once. done is called exactly once, on the index's writer
+ * thread (started by the first call; rp_index_close runs every queued add first), after the
+ * group's commit: st RP_OK and res (the caller's, to free with rp_index_result_free) once the
+ * add is durable, or the error with its kind and message (res NULL). b stays the caller's and
+ * must live until done is called (done may free it); done must be quick. Returns
+ * RP_OK when queued, or an error (read-only index, no memory, no thread) and then done is not
+ * called. */
+typedef void (*rp_index_done_fn)(void *user, rp_status st, rp_index_result *res,
+                                 rp_index_error kind, const char *msg);
+RP_API rp_status rp_index_commit_async(rp_index *ix, rp_index_batch *b, rp_index_done_fn done,
+                                       void *user);
+
 /* ---- reading ------------------------------------------------------------------------------- */
 
 /* The document(s) with this id (an index made before ids were unique may hold several: all

@@ -4,7 +4,6 @@
  * same ids, content hashes and signatures as `reprint cluster`; at the story level also the
  * story tokens (with a copy of the text in the batch arena until the batch is freed). The
  * index keeps no text. */
-#include <stdlib.h> /* qsort */
 #include <string.h> /* memset, strlen */
 #include "index_internal.h"
 
@@ -49,12 +48,6 @@ void rp_index_batch_free(rp_index_batch *b)
 
 size_t rp_index_batch_n_docs(const rp_index_batch *b) { return b->docs.len; }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 uint64_t rp_index_batch_bad_dates(const rp_index_batch *b, const char **first)
 {
     if (first) *first = b->n_bad_dates ? b->bad_date_first : NULL;
@@ -95,11 +88,11 @@ rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
         /* distinct terms, for document frequencies (docs/index.md: kept for the story level) */
         const rp_norm_result *nr = &p.nr;
         b->terms.len = 0;
-        RP_TRY(rpi_vec_reserve(&b->terms, nr->n_tokens));
+        RP_TRY(rpi_vec_reserve(&b->terms, 2 * nr->n_tokens)); /* the hashes, then scratch */
         uint64_t *t = b->terms.ptr;
         for (size_t i = 0; i < nr->n_tokens; i++)
             t[i] = nr->tokens[i].hash;
-        if (nr->n_tokens) qsort(t, nr->n_tokens, sizeof *t, cmp_u64);
+        rpi_radix_u64(t, t + nr->n_tokens, nr->n_tokens, 0);
         size_t m = 0;
         for (size_t i = 0; i < nr->n_tokens; i++)
             if (m == 0 || t[m - 1] != t[i]) t[m++] = t[i];

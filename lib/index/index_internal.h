@@ -45,11 +45,15 @@ enum {
 #define RPI_IX_NAMED_KEY "withname"
 
 /* A commit waiting in the group-commit queue (rp_index_commit, index_write.c): it lives on
- * its caller's stack; the leader fills st, res, msg, kind and then, under cq_mu, done. */
+ * its caller's stack; the leader fills st, res, msg, kind and then, under cq_mu, done. An
+ * asynchronous one (rp_index_commit_async) is allocated and has on_done: the leader calls it
+ * once the group is over, then frees the item. */
 struct rpi_cq_item {
     rp_index_batch *batch;
     int dry_run;
     int done;
+    rp_index_done_fn on_done;
+    void *user;
     int on_dirty; /* ran after a kept batch of its group: fails if the group's commit does */
     rp_status st;
     rp_index_error kind;
@@ -101,6 +105,10 @@ struct rp_index {
     pthread_cond_t cq_cv;
     struct rpi_cq_item *cq_head, *cq_tail;
     int cq_leader;
+    /* the writer thread of asynchronous commits: started by the first one, stopped (after
+     * running every queued commit) by rp_index_close */
+    pthread_t cq_thread;
+    int cq_thread_on, cq_stop;
     struct rpi_bandq bq; /* band postings of units from DB_META "bpending" on */
     uint64_t *bq_below;  /* writer, per band: units below it are in DB_BANDS (bands values) */
     int bq_stale;        /* writer: bq holds entries a fold wrote to DB_BANDS */
@@ -329,6 +337,9 @@ RPI_FUNC void rpi_ovl_end(void);
  * aborted: what queries did before they ran in read transactions; tests compare the two). */
 RPI_FUNC rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run,
                                         rp_index_result **res);
+/* Stop the writer thread of rp_index_commit_async, once every queued commit has run
+ * (rp_index_close); nothing when it never started. */
+RPI_FUNC void rpi_ix_writer_stop(rp_index *ix);
 
 /* counters in DB_META "counters": next_doc, next_unit, n_empty (u64 LE each) */
 struct rpi_counters {

@@ -451,6 +451,7 @@ void rp_index_close(rp_index *ix)
      * stored, and the next open has nothing to rebuild */
     MDB_txn *txn;
     int folded;
+    if (ix) rpi_ix_writer_stop(ix); /* queued asynchronous adds are run and answered first */
     if (ix && !ix->read_only && mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
         if ((ix->cfg.level == RP_LEVEL_STORY || rpi_ix_terms_fold(ix, txn, 1) == RP_OK) &&
             rpi_ix_bands_fold(ix, txn, 1, NULL, &folded) == RP_OK)

@@ -433,9 +433,12 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* A new content: signature, band postings, verified edges, term frequencies. */
+/* A new content: signature, band postings, verified edges, term frequencies. A query's band
+ * postings go to its overlay only when a later document of its batch may look them up (last:
+ * none will; nothing else of the add path reads DB_BANDS): 32 overlay puts, each checking the
+ * snapshot, saved per one-document query. */
 static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_ixdoc *d,
-                          struct rpi_vec *cands)
+                          struct rpi_vec *cands, int last)
 {
     const rp_config *c = &ix->cfg;
     unsigned char ub[8];
@@ -477,10 +480,10 @@ static rp_status add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct r
                 if (m > c->max_bucket) cands->len = from + c->max_bucket;
             }
             if (bst != RP_OK) break;
-            if (query) {
+            if (query && !last) {
                 rc2 = rpi_tx_put(ix, txn, DB_BANDS, bk, 12, ub, 8, MDB_NODUPDATA);
                 if (rc2 == MDB_KEYEXIST) rc2 = 0;
-            } else {
+            } else if (!query) {
                 bst = rpi_bq_push(&ix->bq, ix->alloc, b, get_be64(bk + 4), u);
             }
         }
@@ -673,7 +676,7 @@ rp_status rpi_ix_terms_fold(rp_index *ix, MDB_txn *txn, int force)
 
 static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
                          const struct rpi_ixdoc *d, uint64_t docno, struct rpi_umap *seeds,
-                         struct rpi_vec *cands)
+                         struct rpi_vec *cands, int last)
 {
     const size_t id_len = strlen(d->id);
     uint64_t unit = RPI_IX_NONE;
@@ -716,7 +719,7 @@ static rp_status add_doc(rp_index *ix, MDB_txn *txn, struct rpi_counters *ctr,
             TRY_MDB(rpi_ix_put(ix, txn, DB_UNITS, unit, rec, UNIT_SIZE), "unit");
             put_be64(ub, unit);
             TRY_MDB(rpi_ix_put(ix, txn, DB_STARS, unit, ub, 8), "stars");
-            RP_TRY(add_unit(ix, txn, unit, d, cands));
+            RP_TRY(add_unit(ix, txn, unit, d, cands, last));
         } else {
             return rpi_ix_mdb(rc, "content");
         }
@@ -844,7 +847,7 @@ static rp_status apply_batch(rp_index *ix, MDB_txn *txn, rp_index_batch *b, int 
             break;
         }
         nums[i] = ctr.next_doc++;
-        st = add_doc(ix, txn, &ctr, d, nums[i], &seeds, &cands);
+        st = add_doc(ix, txn, &ctr, d, nums[i], &seeds, &cands, i + 1 == n);
     }
     if (st == RP_OK && ix->cfg.level != RP_LEVEL_STORY) st = recluster(ix, txn, &seeds);
     if (st == RP_OK) {
@@ -879,7 +882,7 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
 {
     MDB_txn *txn;
     rp_status st = rpi_ix_begin_write(ix, &txn);
-    int dirty = 0; /* a batch of the group is kept in txn */
+    int dirty = 0;                                  /* a batch of the group is kept in txn */
     const size_t group_mark = rpi_bq_mark(&ix->bq); /* band postings of the group from here */
     for (struct rpi_cq_item *it = head; it; it = it->next) {
         if (st == RP_OK) rpi_ix_clear(); /* else the message of begin stays for every item */
@@ -979,6 +982,41 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     return rpi_ix_commit_queued(ix, b, 0, res);
 }
 
+/* Run the queued group as its leader (called and returning with cq_mu held, with cq_head
+ * not NULL and no leader): every queued batch is taken, run as one group (run_group), the
+ * waiting callers are woken and the asynchronous ones answered, outside cq_mu, once the next
+ * group may start. */
+static void lead_group(rp_index *ix)
+{
+    struct rpi_cq_item *group = ix->cq_head;
+    ix->cq_head = ix->cq_tail = NULL;
+    ix->cq_leader = 1;
+    pthread_mutex_unlock(&ix->cq_mu);
+    run_group(ix, group);
+    struct rpi_cq_item *async = NULL, **tail = &async;
+    pthread_mutex_lock(&ix->cq_mu);
+    for (struct rpi_cq_item *it = group, *next; it; it = next) {
+        next = it->next; /* a waiting caller may return (and its frame go) once done is set */
+        if (it->on_done) {
+            it->next = NULL;
+            *tail = it;
+            tail = &it->next;
+        } else {
+            it->done = 1;
+        }
+    }
+    ix->cq_leader = 0;
+    pthread_cond_broadcast(&ix->cq_cv);
+    pthread_mutex_unlock(&ix->cq_mu);
+    for (struct rpi_cq_item *it = async, *next; it; it = next) {
+        next = it->next;
+        it->on_done(it->user, it->st, it->res, it->st == RP_OK ? RP_INDEX_E_NONE : it->kind,
+                    it->st == RP_OK ? "" : it->msg);
+        rpi_free(ix->alloc, it);
+    }
+    pthread_mutex_lock(&ix->cq_mu);
+}
+
 /* Group commit: the caller queues its batch and waits. A caller that finds no leader becomes
  * the leader: it takes every queued batch (its own among them), runs them as one group
  * (run_group) and wakes the others, each with its own result. Batches are applied in queue
@@ -999,28 +1037,74 @@ rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run, rp_
         ix->cq_head = &me;
     ix->cq_tail = &me;
     while (!me.done) {
-        if (ix->cq_leader) {
+        if (ix->cq_leader)
             pthread_cond_wait(&ix->cq_cv, &ix->cq_mu);
-            continue;
-        }
-        struct rpi_cq_item *group = ix->cq_head;
-        ix->cq_head = ix->cq_tail = NULL;
-        ix->cq_leader = 1;
-        pthread_mutex_unlock(&ix->cq_mu);
-        run_group(ix, group);
-        pthread_mutex_lock(&ix->cq_mu);
-        for (struct rpi_cq_item *it = group, *next; it; it = next) {
-            next = it->next; /* it may return (and its frame go) once done is set */
-            it->done = 1;
-        }
-        ix->cq_leader = 0;
-        pthread_cond_broadcast(&ix->cq_cv);
+        else
+            lead_group(ix);
     }
     pthread_mutex_unlock(&ix->cq_mu);
     if (me.st != RP_OK) return rpi_ix_fail(me.st, me.kind, "%s", me.msg);
     rpi_ix_clear();
     *res = me.res;
     return RP_OK;
+}
+
+/* The writer thread of asynchronous commits: leads a group whenever commits are queued and
+ * no caller leads one; on stop, once the queue is empty. */
+static void *cq_writer(void *arg)
+{
+    rp_index *ix = arg;
+    pthread_mutex_lock(&ix->cq_mu);
+    for (;;) {
+        if (ix->cq_head && !ix->cq_leader)
+            lead_group(ix);
+        else if (ix->cq_stop && !ix->cq_head)
+            break;
+        else
+            pthread_cond_wait(&ix->cq_cv, &ix->cq_mu);
+    }
+    pthread_mutex_unlock(&ix->cq_mu);
+    return NULL;
+}
+
+rp_status rp_index_commit_async(rp_index *ix, rp_index_batch *b, rp_index_done_fn done, void *user)
+{
+    rpi_ix_clear();
+    if (ix->read_only) return rpi_ix_fail(RP_E_INVALID, RP_INDEX_E_NONE, "index opened read-only");
+    struct rpi_cq_item *it = rpi_calloc(ix->alloc, 1, sizeof *it);
+    if (!it) return rpi_ix_fail(RP_E_NOMEM, RP_INDEX_E_NONE, "out of memory");
+    it->batch = b;
+    it->on_done = done;
+    it->user = user;
+    pthread_mutex_lock(&ix->cq_mu);
+    if (!ix->cq_thread_on) {
+        if (pthread_create(&ix->cq_thread, NULL, cq_writer, ix) != 0) {
+            pthread_mutex_unlock(&ix->cq_mu);
+            rpi_free(ix->alloc, it);
+            return rpi_ix_fail(RP_E_INTERNAL, RP_INDEX_E_NONE, "cannot start the writer thread");
+        }
+        ix->cq_thread_on = 1;
+    }
+    if (ix->cq_tail)
+        ix->cq_tail->next = it;
+    else
+        ix->cq_head = it;
+    ix->cq_tail = it;
+    pthread_cond_broadcast(&ix->cq_cv);
+    pthread_mutex_unlock(&ix->cq_mu);
+    return RP_OK;
+}
+
+/* Stop the writer thread after it has run every queued commit (rp_index_close). */
+void rpi_ix_writer_stop(rp_index *ix)
+{
+    pthread_mutex_lock(&ix->cq_mu);
+    const int on = ix->cq_thread_on;
+    ix->cq_stop = 1;
+    pthread_cond_broadcast(&ix->cq_cv);
+    pthread_mutex_unlock(&ix->cq_mu);
+    if (on) pthread_join(ix->cq_thread, NULL);
+    ix->cq_thread_on = 0;
 }
 
 /* ---- removing -------------------------------------------------------------------------- */

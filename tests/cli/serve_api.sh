@@ -242,6 +242,55 @@ assert b["terms"] > 0 and "boilerplate_lines" in b, b
 PY
 kill -TERM $PID
 wait $PID
+# adds answered asynchronously: one worker thread (--threads 1) serves 24 concurrent adds and
+# 24 queries (a worker never waits for a commit); then SIGTERM with 16 adds in flight, 20
+# times over: the server exits 0 (libmicrohttpd aborts when stopped with a connection
+# suspended), every add answered 201 is stored and none answered 503 (stopping) is
+ix=$T/ix-async
+"$REPRINT" index create "$ix"
+start_server --threads 1
+pids=()
+for i in $(seq 24); do
+    curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST \
+        --data-binary "{\"id\":\"as-$i\",\"text\":\"asynchronous add number $i of a test\"}" \
+        "$B/v1/documents" > "$T/as.code.$i" &
+    pids+=($!)
+    curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST \
+        --data-binary "{\"id\":\"q-$i\",\"text\":\"asynchronous add number $i of a test\"}" \
+        "$B/v1/query" > "$T/aq.code.$i" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+[ "$(cat "$T"/as.code.* | sort | uniq -c | awk '{print $2 ":" $1}')" = "201:24" ] ||
+    fail "24 concurrent adds on one thread: $(cat "$T"/as.code.* | sort | uniq -c)"
+[ "$(cat "$T"/aq.code.* | sort | uniq -c | awk '{print $2 ":" $1}')" = "200:24" ] ||
+    fail "24 concurrent queries on one thread: $(cat "$T"/aq.code.* | sort | uniq -c)"
+[ "$(docs)" = 24 ] || fail "documents after 24 adds: $(docs)"
+for r in $(seq 20); do
+    [ "$r" = 1 ] || start_server --threads 1
+    pids=()
+    for i in $(seq 16); do
+        curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X POST \
+            --data-binary "{\"id\":\"st-$r-$i\",\"text\":\"an add in flight at stop $r, $i\"}" \
+            "$B/v1/documents" > "$T/st.code.$i" &
+        pids+=($!)
+    done
+    sleep "0.$((r % 10))5"
+    kill -TERM $PID
+    wait $PID || fail "round $r: server exit status $? after SIGTERM with adds in flight"
+    PID=
+    wait "${pids[@]}" || true
+    "$REPRINT" index export "$ix" > "$T/as.export"
+    for i in $(seq 16); do
+        c=$(cat "$T/st.code.$i")
+        case $c in
+        201) grep -q "\"id\":\"st-$r-$i\"" "$T/as.export" || fail "st-$r-$i: 201, not stored" ;;
+        503) ! grep -q "\"id\":\"st-$r-$i\"" "$T/as.export" || fail "st-$r-$i: 503, stored" ;;
+        000) ;; # not accepted before the stop
+        *) fail "round $r: an add in flight at SIGTERM answered $c" ;;
+        esac
+    done
+done
 # usage
 expect_exit 2 "$REPRINT" serve --listen nowhere "$ix"
 expect_exit 2 "$REPRINT" serve

@@ -34,11 +34,10 @@ static unsigned rnd(unsigned n)
  * as a story's own words) */
 static void filler(char *b, size_t cap, unsigned k)
 {
-    static const char *const W[] = {"the",  "of",   "and",   "to",   "in",    "that",  "was",
-                                    "with", "for",  "on",    "as",   "by",    "at",    "from",
-                                    "it",   "his",  "her",   "they", "were",  "which", "this",
-                                    "had",  "have", "would", "said", "after", "when",  "about",
-                                    "into", "more"};
+    static const char *const W[] = {
+        "the",  "of",  "and",  "to",    "in",   "that",  "was",  "with",  "for",  "on",
+        "as",   "by",  "at",   "from",  "it",   "his",   "her",  "they",  "were", "which",
+        "this", "had", "have", "would", "said", "after", "when", "about", "into", "more"};
     snprintf(b, cap, "%s", W[k % (sizeof W / sizeof *W)]);
 }
 
@@ -855,6 +854,65 @@ static void gc_text(char *out, size_t cap, int t, int r)
         if (k != drop) n += (size_t)snprintf(out + n, cap - n, "g%dw%d ", topic, k);
 }
 
+/* ---- asynchronous adds (rp_index_commit_async): each caller waits for its own answer ---- */
+struct async_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int calls;
+    rp_status st;
+    rp_index_result *res;
+    rp_index_error kind;
+    char msg[512];
+    rp_index_batch *free_b; /* freed by the callback when set (a batch needs its index) */
+};
+
+static void async_done(void *user, rp_status st, rp_index_result *res, rp_index_error kind,
+                       const char *msg)
+{
+    struct async_wait *w = user;
+    pthread_mutex_lock(&w->mu);
+    w->calls++;
+    w->st = st;
+    w->res = res;
+    w->kind = kind;
+    snprintf(w->msg, sizeof w->msg, "%s", msg ? msg : "(null)");
+    rp_index_batch_free(w->free_b);
+    w->free_b = NULL;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* try_add through the writer thread: the answer, its error kind and message are the
+ * callback's (*kind, msg). */
+static rp_status try_add_async(rp_index *ix, char *const *json, size_t n, rp_index_result **res,
+                               rp_index_error *kind, char *msg, size_t msg_cap)
+{
+    *res = NULL;
+    rp_index_batch *b;
+    rp_status st = rp_index_batch_create(&b, ix, NULL);
+    if (st != RP_OK) return st;
+    for (size_t i = 0; i < n && st == RP_OK; i++)
+        st = rp_index_batch_add_json(b, json[i], strlen(json[i]), i + 1);
+    struct async_wait w = {.calls = 0};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    if (st == RP_OK) st = rp_index_commit_async(ix, b, async_done, &w);
+    if (st == RP_OK) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.calls)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        st = w.st;
+        *res = w.res;
+        *kind = w.kind;
+        snprintf(msg, msg_cap, "%s", w.msg);
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    rp_index_batch_free(b);
+    return st;
+}
+
 static void *gc_worker(void *p)
 {
     struct gc_arg *a = p;
@@ -867,15 +925,24 @@ static void *gc_worker(void *p)
         snprintf(id, sizeof id, kind == 2 ? "base" : "t%d-r%d", a->t, r);
         gc_text(text, sizeof text, a->t, r);
         json_doc(json, sizeof json, id, text);
-        const rp_status st = try_add(a->ix, jp, 1, kind == 1, &res);
+        /* odd threads add through the writer thread (rp_index_commit_async), even ones lead
+         * groups themselves: both queue into the same groups */
+        const int async = (a->t & 1) && kind != 1;
+        rp_index_error ekind = RP_INDEX_E_NONE;
+        char emsg[512] = "";
+        const rp_status st = async ? try_add_async(a->ix, jp, 1, &res, &ekind, emsg, sizeof emsg)
+                                   : try_add(a->ix, jp, 1, kind == 1, &res);
+        if (!async) {
+            ekind = rp_index_errkind(a->ix);
+            snprintf(emsg, sizeof emsg, "%s", rp_index_errmsg(a->ix));
+        }
         if (kind == 2) {
-            if (st != RP_E_INVALID || rp_index_errkind(a->ix) != RP_INDEX_E_DUPLICATE ||
-                !strstr(rp_index_errmsg(a->ix), "'base'") || res)
+            if (st != RP_E_INVALID || ekind != RP_INDEX_E_DUPLICATE || !strstr(emsg, "'base'") ||
+                res)
                 a->failed = 1;
             continue;
         }
-        if (st != RP_OK || res->n_docs != 1 || strcmp(res->docs[0].id, id) != 0 ||
-            rp_index_errmsg(a->ix)[0] != '\0') {
+        if (st != RP_OK || res->n_docs != 1 || strcmp(res->docs[0].id, id) != 0 || emsg[0]) {
             a->failed = 1;
         } else if (kind == 0) {
             a->num[r] = res->doc_numbers[0];
@@ -956,6 +1023,76 @@ static void test_group_commit(void **state)
     rp_index_close(ix);
     remove_dir(); /* the serial index's; then the group's */
     snprintf(g_dir, sizeof g_dir, "%s", dir1);
+}
+
+/* Asynchronous adds queued without waiting, then rp_index_close at once: close runs every
+ * queued add and each callback is called exactly once before it returns, with its own result
+ * (a refused duplicate among them); the reopened index holds exactly the acknowledged ones. */
+#define AS_N 40
+static void test_commit_async_close(void **state)
+{
+    (void)state;
+    rp_index *ix = create_with(RP_LEVEL_NEAR, NULL);
+    rp_index_result *res;
+    put(ix, "base", "the base document the refused add collides with", 0, &res);
+    rp_index_result_free(res);
+    static struct async_wait w[AS_N];
+    rp_index_batch *b;
+    char text[1024], json[1400], id[32];
+    for (int i = 0; i < AS_N; i++) {
+        w[i] = (struct async_wait){.calls = 0};
+        pthread_mutex_init(&w[i].mu, NULL);
+        pthread_cond_init(&w[i].cv, NULL);
+        snprintf(id, sizeof id, i == 7 ? "base" : "as-%d", i);
+        gc_text(text, sizeof text, i % 5, i);
+        json_doc(json, sizeof json, id, text);
+        assert_int_equal(rp_index_batch_create(&b, ix, NULL), RP_OK);
+        assert_int_equal(rp_index_batch_add_json(b, json, strlen(json), 1), RP_OK);
+        w[i].free_b = b;
+        assert_int_equal(rp_index_commit_async(ix, b, async_done, &w[i]), RP_OK);
+    }
+    rp_index_close(ix);
+    for (int i = 0; i < AS_N; i++) {
+        assert_int_equal(w[i].calls, 1);
+        if (i == 7) {
+            assert_int_equal(w[i].st, RP_E_INVALID);
+            assert_int_equal(w[i].kind, RP_INDEX_E_DUPLICATE);
+            assert_non_null(strstr(w[i].msg, "'base'"));
+            assert_null(w[i].res);
+        } else {
+            assert_int_equal(w[i].st, RP_OK);
+            assert_int_equal(w[i].kind, RP_INDEX_E_NONE);
+            assert_string_equal(w[i].msg, "");
+            assert_int_equal(w[i].res->n_docs, 1);
+            snprintf(id, sizeof id, "as-%d", i);
+            assert_string_equal(w[i].res->docs[0].id, id);
+            rp_index_result_free(w[i].res);
+        }
+        assert_null(w[i].free_b);
+        pthread_cond_destroy(&w[i].cv);
+        pthread_mutex_destroy(&w[i].mu);
+    }
+    rp_index_error err;
+    char msg[256];
+    assert_int_equal(rp_index_open(&ix, g_dir, NULL, &err, msg, sizeof msg), RP_OK);
+    rp_index_stats s;
+    stats(ix, &s);
+    assert_int_equal(s.n_docs, AS_N); /* base and the 39 acknowledged */
+    rp_index_close(ix);
+    /* read-only: refused at once, the callback never called */
+    rp_index_options o;
+    rp_index_options_default(&o);
+    o.read_only = 1;
+    assert_int_equal(rp_index_open(&ix, g_dir, &o, &err, msg, sizeof msg), RP_OK);
+    rp_index_batch *rb;
+    json_doc(json, sizeof json, "ro", "a document for a read-only index");
+    assert_int_equal(rp_index_batch_create(&rb, ix, NULL), RP_OK);
+    assert_int_equal(rp_index_batch_add_json(rb, json, strlen(json), 1), RP_OK);
+    w[0] = (struct async_wait){.calls = 0};
+    assert_int_equal(rp_index_commit_async(ix, rb, async_done, &w[0]), RP_E_INVALID);
+    rp_index_batch_free(rb);
+    rp_index_close(ix);
+    assert_int_equal(w[0].calls, 0);
 }
 
 /* ---- queries in read transactions ----------------------------------------------------------
@@ -1154,6 +1291,7 @@ int main(void)
         cmocka_unit_test(test_alloc_failure_near),
         cmocka_unit_test(test_unique_ids),
         cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_commit_async_close),
         cmocka_unit_test(test_query_read),
         cmocka_unit_test(test_terms_pending),
     };
