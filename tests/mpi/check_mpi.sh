@@ -74,6 +74,15 @@ done
 check mix-pairs-story pairs --quiet --level story --piece-size 256K --threads 1 mix.jsonl
 check mix-report-story report --quiet --level story --piece-size 256K mix.jsonl
 check fmt-dedup dedup --quiet --level near --piece-size 64K fmt/a.jsonl fmt/c.json
+# across languages: each rank reads a share of the texts, rank 0 tells their languages from
+# the units' texts (WMT21 de-fr sources and translations with the build's word lists; the
+# test's own two-language corpus with its own)
+python3 "$SRCDIR/tests/shared/eval_corpora.py" wmt \
+    "$SHARED/eval/wmt/newstest2021/newstest2021.de-fr.all.xml.gz" wmt.jsonl wmt.tsv --src \
+    --no-hyp 2>/dev/null
+check wmt-story cluster --quiet --level story --piece-size 128K wmt.jsonl
+check lang-story cluster --quiet --level story --piece-size 1K --lexicon-dir \
+    "$SRCDIR/tests/data/translation/lex" "$SRCDIR/tests/data/translation/c.jsonl"
 echo "check-mpi: $(wc -l <log) distributed runs byte-identical to one process"
 
 # kill -9 of a rank, then --resume with the same and another N
