@@ -10,7 +10,8 @@
 #include <cld2/public/encodings.h>
 #include "lang_internal.h"
 
-namespace CLD2 {
+namespace CLD2
+{
 const char *LanguageCode(Language lang); /* lang_script.h, which is internal to CLD2 */
 }
 
@@ -49,9 +50,8 @@ int rpi_lang_cld2(const char *text, size_t n, char code[RPI_LANG_SIZE])
         l = CLD2::ExtDetectLanguageSummaryCheckUTF8(text, (int)n, true, NULL, 0, top, percent,
                                                     score, NULL, &bytes, &reliable, &valid);
         if (valid < (int)n && valid > 0) /* read the valid part when the rest is not UTF-8 */
-            l = CLD2::ExtDetectLanguageSummaryCheckUTF8(text, valid, true, NULL, 0, top,
-                                                        percent, score, NULL, &bytes,
-                                                        &reliable, &valid);
+            l = CLD2::ExtDetectLanguageSummaryCheckUTF8(text, valid, true, NULL, 0, top, percent,
+                                                        score, NULL, &bytes, &reliable, &valid);
     } catch (...) {
         set_code(code, "und");
         return -1;

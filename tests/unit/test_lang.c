@@ -108,7 +108,8 @@ static size_t pivots(struct fx *x, const char *code, const char *text, uint32_t 
     assert_int_equal(rp_normalizer_run(x->nz, text, strlen(text), &nr), RP_OK);
     assert_true(nr.n_tokens <= cap);
     char msg[200];
-    assert_int_equal(rpi_lexset_pivot(x->ls, code, &nr, ids, NULL, &x->scratch, msg, sizeof msg), RP_OK);
+    assert_int_equal(rpi_lexset_pivot(x->ls, code, &nr, ids, NULL, &x->scratch, msg, sizeof msg),
+                     RP_OK);
     return nr.n_tokens;
 }
 
@@ -169,7 +170,8 @@ static void unreadable_list(void **state)
                      RP_E_IO);
     assert_non_null(strstr(msg, "de.tsv")); /* the message names the file */
     /* no list for the language at all: not an error */
-    assert_int_equal(rpi_lexset_pivot(x->ls, "it", &nr, ids, NULL, &x->scratch, msg, sizeof msg), RP_OK);
+    assert_int_equal(rpi_lexset_pivot(x->ls, "it", &nr, ids, NULL, &x->scratch, msg, sizeof msg),
+                     RP_OK);
 }
 
 int main(void)
