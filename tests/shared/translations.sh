@@ -34,30 +34,22 @@ lang_ok                >=  0.99   1
 original_ru-en         >=  0.93   0.90
 '
 source "$(dirname "$0")/common.bash"
-if [ -n "${TR_KEEP:-}" ]; then
-    rm -rf "$T"; trap - EXIT; mkdir -p "$TR_KEEP"; T=$TR_KEEP
-fi
+keep_outputs "${TR_KEEP:-}"
 E=$SHARED/eval
 CONV="python3 $SRCDIR/tests/shared/eval_corpora.py"
 RES=$T/results.tsv
 : >"$RES"
-result() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-$2}" >>"$RES"; }
-scores() { # GOLD PRED: pairwise F1, precision, recall
-    "$REPRINT" eval --json --gold "$1" -o "$T/ev.json" "$2"
-    python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
-print("%.4f %.4f %.4f" % (m["pair_f1"], m["pair_precision"], m["pair_recall"]))' "$T/ev.json"
-}
 
 for p in de-fr fr-de ru-en is-en ja-en en-ja; do
     $CONV wmt "$E/wmt/newstest2021/newstest2021.$p.all.xml.gz" "$T/s_$p.jsonl" "$T/s_$p.tsv" \
         --src --no-hyp 2>/dev/null
     "$REPRINT" cluster --quiet --level story -o "$T/s_$p.out" "$T/s_$p.jsonl"
-    read -r f pr re <<<"$(scores "$T/s_$p.tsv" "$T/s_$p.out")"
+    read -r f _ pr re <<<"$(scores "$T/s_$p.tsv" "$T/s_$p.out")"
     result "src_${p}_f1" "$f" "F1 $f (P $pr R $re)"
 done
 $CONV wmt16 "$E/wmt/wmt16-enfi" "$T/enfi.jsonl" "$T/enfi.tsv" 2>/dev/null
 "$REPRINT" cluster --quiet --level story -o "$T/enfi.out" "$T/enfi.jsonl"
-read -r f pr re <<<"$(scores "$T/enfi.tsv" "$T/enfi.out")"
+read -r f _ pr re <<<"$(scores "$T/enfi.tsv" "$T/enfi.out")"
 result enfi_f1 "$f" "F1 $f (P $pr R $re)"
 
 # in a crowd: 3,000 Reuters stories (English) and a set's sources and translations
@@ -121,21 +113,4 @@ res.write("lang_ok\t%.4f\t%d of %d WMT documents with their side's language\n"
           % (ok / tot, ok, tot))
 PY
 
-echo "metric                 value   (floor, target) detail"
-bad=0
-while IFS=$'\t' read -r m v shown; do
-    line=$(grep -E "^$m " <<<"$FLOORS" || true)
-    if [ -z "$line" ]; then
-        printf '%-22s %s\n' "$m" "$shown"
-        continue
-    fi
-    read -r _ dir floor target <<<"$line"
-    printf '%-22s %-7s (%s %s, target %s) %s\n' "$m" "$v" "$dir" "$floor" "$target" "$shown"
-    if ! python3 -c "import sys; v,f=float(sys.argv[1]),float(sys.argv[2]); \
-sys.exit(0 if (v >= f if sys.argv[3] == '>=' else v <= f) else 1)" "$v" "$floor" "$dir"; then
-        echo "FAIL: $m = $v, floor $dir $floor" >&2
-        bad=1
-    fi
-done <"$RES"
-[ $bad = 0 ] || exit 1
-echo "translations: every floor met"
+floors_table translations "$FLOORS"

@@ -55,22 +55,11 @@ event_News_f1          >=  0.73   -
 event_Tweets_f1        >=  0.745  -
 '
 source "$(dirname "$0")/common.bash"
-if [ -n "${VE_KEEP:-}" ]; then  # keep the outputs: not the temporary directory removed at exit
-    rm -rf "$T"; trap - EXIT; mkdir -p "$VE_KEEP"; T=$VE_KEEP
-fi
+keep_outputs "${VE_KEEP:-}"
 E=$SHARED/eval
 CONV="python3 $SRCDIR/tests/shared/eval_corpora.py"
 RES=$T/results.tsv
 : >"$RES"
-# result METRIC VALUE [SHOWN]: one row of the table (SHOWN: what to print instead of VALUE)
-result() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-$2}" >>"$RES"; }
-# scores GOLD PRED: pairwise F1, NMI, pairwise P and R of PRED
-scores() {
-    "$REPRINT" eval --json --gold "$1" -o "$T/ev.json" "$2"
-    python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
-print("%.4f %.4f %.4f %.4f" % (m["pair_f1"], m["nmi"], m["pair_precision"], m["pair_recall"]))' \
-        "$T/ev.json"
-}
 
 # --- version families: WMT21 renderings of one article, story level ------------------------
 for p in ru-en ja-en is-en de-fr fr-de; do
@@ -207,35 +196,4 @@ res.write("cost_ratio\t%.2f\t%.2fx event/story\n" % (e / s, e / s))
 PY
 
 # --- the table; fail on a missed floor ------------------------------------------------------
-python3 - "$RES" "$FLOORS" <<'PY' || fail "versions_events: a result is below its floor"
-import sys
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8")]
-floors = {}
-for l in sys.argv[2].splitlines():
-    f = l.split()
-    if len(f) == 4 and not l.startswith("#"):
-        floors[f[0]] = f[1:]
-missed = []
-print("%-20s %-60s %-8s %-7s %s" % ("metric", "result", "floor", "target", ""))
-for metric, value, shown in rows:
-    d, floor, target = floors.get(metric, ("", "-", "-"))
-    status = ""
-    if floor != "-" and value != "n/a":
-        ok = float(value) >= float(floor) if d == ">=" else float(value) <= float(floor)
-        status = "ok" if ok else "BELOW FLOOR"
-        if not ok:
-            missed.append(metric)
-        if target != "-":
-            met = float(value) >= float(target) if d == ">=" else float(value) <= float(target)
-            status += ", target met" if met else ""
-    print("%-20s %-60s %-8s %-7s %s" % (metric, shown, (d + " " + floor) if floor != "-"
-                                        else "-", target, status))
-missing = sorted(set(floors) - {r[0] for r in rows})
-if missing:
-    print("no result for:", ", ".join(missing))
-    sys.exit(1)
-if missed:
-    print("below floor:", ", ".join(missed))
-    sys.exit(1)
-PY
-echo "versions_events: ok"
+floors_table versions_events "$FLOORS"
