@@ -25,8 +25,7 @@ struct xl {
     struct rpi_sdoc **pivot;
     const uint16_t *ulang;
     char (*codes)[RPI_LANG_SIZE];
-    struct rpi_arena *arenas;
-    char msg[256];
+    struct rpi_arena *arenas; /* one per thread: the pivot sdocs and their ids */
 };
 
 /* pivot ids of text[0, n) with n_tok tokens (flags: theirs) into *out (in the arena), or NULL
