@@ -31,7 +31,7 @@ check-shared: build ## run the tests on ../shared (seeds and eval corpora); fail
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L shared
 
 asan: ## build with ASan+UBSan in build-asan/
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRP_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRP_SANITIZE=ON -DRP_LEXICONS=OFF >/dev/null
 	cmake --build build-asan -j $(JOBS)
 
 asan-check: asan ## run the unit and CLI tests under ASan+UBSan
@@ -43,7 +43,9 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_TESTS ?= ^(test_engine|test_align|cli_determinism|cli_threads_levels)$$
 tsan: ## build with ThreadSanitizer (clang) in build-tsan/
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-	  -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
+	  -DCMAKE_CXX_COMPILER=clang++ -DRP_LEXICONS=OFF \
+	  -DCMAKE_C_FLAGS="$(TSAN_FLAGS)" -DCMAKE_CXX_FLAGS="$(TSAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
 	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
 	cmake --build build-tsan -j $(JOBS)
 
@@ -56,8 +58,9 @@ FUZZ_TARGETS := jsonl warc codec normalize align sketch unit
 FUZZ_CFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 fuzz: ## build libFuzzer targets (clang) in build-fuzz/ and run each FUZZ_SECONDS (default 60)
-	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_FUZZ=ON \
-	  -DCMAKE_C_FLAGS="$(FUZZ_CFLAGS)" >/dev/null
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_FUZZ=ON \
+	  -DRP_LEXICONS=OFF \
+	  -DCMAKE_C_FLAGS="$(FUZZ_CFLAGS)" -DCMAKE_CXX_FLAGS="$(FUZZ_CFLAGS)" >/dev/null
 	cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build-fuzz/corpus-$$t build-fuzz/crashes-$$t && \
