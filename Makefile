@@ -40,7 +40,7 @@ asan-check: asan ## run the unit and CLI tests under ASan+UBSan
 	  ctest --output-on-failure -j $(JOBS) -LE 'shared|browser'
 
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_TESTS ?= ^(test_engine|test_align|cli_determinism|cli_threads_levels)$$
+TSAN_TESTS ?= ^(test_engine|test_align|cli_determinism|cli_threads_levels|cli_translation|test_lang)$$
 tsan: ## build with ThreadSanitizer (clang) in build-tsan/
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_CXX_COMPILER=clang++ -DRP_LEXICONS=OFF \
