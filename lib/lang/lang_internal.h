@@ -60,7 +60,8 @@ RPI_FUNC rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_n
                                     size_t cap);
 RPI_FUNC void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch);
 /* The folder of the word lists: given (not NULL), else $REPRINT_LEXICON_DIR, else the build's
- * (RP_LEXICON_DIR: build/lex, or where `make install` put them). */
+ * (RP_LEXICON_DIR: build/lex) while it exists, else where `make install` put them
+ * (share/reprint/lex). */
 RPI_FUNC const char *rpi_lexicon_dir(const char *given);
 /* Words in the list of code (0 when none or not loaded yet), for the coverage figures. */
 RPI_FUNC size_t rpi_lexset_words(rpi_lexset *ls, const char *code);

@@ -10,6 +10,7 @@
 #include <stdio.h>           /* FILE, getline */
 #include <stdlib.h>          /* free */
 #include <string.h>          /* strcmp, strerror */
+#include <sys/stat.h>        /* stat */
 #include <unicode/ustring.h> /* u_strFromUTF8, u_strToUTF8 */
 #include <unicode/utrans.h>  /* utrans_openU, utrans_transUChars */
 #include <xxhash.h>          /* XXH3_64bits_withSeed */
@@ -231,14 +232,19 @@ static rp_status list_of(rpi_lexset *ls, const char *code, const struct list **o
 
 /* ---- the set ---------------------------------------------------------------------------- */
 
-#ifndef RP_LEXICON_DIR
-#define RP_LEXICON_DIR NULL
-#endif
 const char *rpi_lexicon_dir(const char *given)
 {
     if (given) return given;
     const char *env = getenv("REPRINT_LEXICON_DIR");
-    return env && *env ? env : RP_LEXICON_DIR;
+    if (env && *env) return env;
+#if defined(RP_LEXICON_DIR) && defined(RP_LEXICON_INSTALL_DIR)
+    /* the build tree's while it exists, else where `make install` put them */
+    struct stat st;
+    if (stat(RP_LEXICON_DIR, &st) == 0 && S_ISDIR(st.st_mode)) return RP_LEXICON_DIR;
+    return RP_LEXICON_INSTALL_DIR;
+#else
+    return NULL;
+#endif
 }
 
 rp_status rpi_lexset_create(rpi_lexset **out, const char *dir, const rp_norm_params *np,
