@@ -63,6 +63,10 @@ RPI_FUNC void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch);
  * (RP_LEXICON_DIR: build/lex) while it exists, else where `make install` put them
  * (share/reprint/lex). */
 RPI_FUNC const char *rpi_lexicon_dir(const char *given);
+/* The list of code from data[0, size) (the lines of a <code>.tsv) instead of its file: tests
+ * and fuzzing. RP_E_INVALID when the list of code is loaded already or too many are. */
+RPI_FUNC rp_status rpi_lexset_put_list(rpi_lexset *ls, const char *code, const char *data,
+                                       size_t size);
 /* Words in the list of code (0 when none or not loaded yet), for the coverage figures. */
 RPI_FUNC size_t rpi_lexset_words(rpi_lexset *ls, const char *code);
 #ifdef __cplusplus

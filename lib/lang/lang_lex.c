@@ -158,23 +158,11 @@ static uint32_t list_get(const struct list *l, uint64_t key)
     return 0;
 }
 
-/* Read dir/code.tsv: `word<TAB>english` lines (tools/lexicon.py). A word or rendering that is
- * not one token is left out. */
-static rp_status list_load(rpi_lexset *ls, struct list *l, char *msg, size_t cap)
+/* Read `word<TAB>english` lines (tools/lexicon.py) from f (named name in messages) into l. A
+ * word or rendering that is not one token is left out, as is a line without a tab. */
+static rp_status list_read(rpi_lexset *ls, struct list *l, FILE *f, const char *name, char *msg,
+                           size_t cap)
 {
-    char path[4096];
-    if (!ls->dir ||
-        snprintf(path, sizeof path, "%s/%s.tsv", ls->dir, l->code) >= (int)sizeof path) {
-        l->state = 2;
-        return RP_OK;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        l->state = 2;
-        if (errno == ENOENT) return RP_OK;
-        snprintf(msg, cap, "%s: %s", path, strerror(errno));
-        return RP_E_IO;
-    }
     rp_normalizer *nz = NULL;
     rp_status st = rp_normalizer_create(&nz, &ls->np, ls->alloc);
     char *line = NULL;
@@ -200,13 +188,33 @@ static rp_status list_load(rpi_lexset *ls, struct list *l, char *msg, size_t cap
         }
     }
     if (st == RP_OK && ferror(f)) {
-        snprintf(msg, cap, "%s: %s", path, strerror(errno));
+        snprintf(msg, cap, "%s: %s", name, strerror(errno));
         st = RP_E_IO;
     }
     free(line);
-    fclose(f);
     rp_normalizer_free(nz);
     l->state = st == RP_OK ? 1 : 2;
+    return st;
+}
+
+/* Read dir/code.tsv into l; no file: no list. */
+static rp_status list_load(rpi_lexset *ls, struct list *l, char *msg, size_t cap)
+{
+    char path[4096];
+    if (!ls->dir ||
+        snprintf(path, sizeof path, "%s/%s.tsv", ls->dir, l->code) >= (int)sizeof path) {
+        l->state = 2;
+        return RP_OK;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        l->state = 2;
+        if (errno == ENOENT) return RP_OK;
+        snprintf(msg, cap, "%s: %s", path, strerror(errno));
+        return RP_E_IO;
+    }
+    const rp_status st = list_read(ls, l, f, path, msg, cap);
+    fclose(f);
     return st;
 }
 
@@ -227,6 +235,31 @@ static rp_status list_of(rpi_lexset *ls, const char *code, const struct list **o
     if (l && l->state == 0) st = list_load(ls, l, msg, cap);
     pthread_mutex_unlock(&ls->mu);
     if (l && l->state == 1) *out = l;
+    return st;
+}
+
+rp_status rpi_lexset_put_list(rpi_lexset *ls, const char *code, const char *data, size_t size)
+{
+    if (strlen(code) >= RPI_LANG_SIZE) return RP_E_INVALID;
+    pthread_mutex_lock(&ls->mu);
+    struct list *l = NULL;
+    for (unsigned i = 0; i < ls->n_lists && !l; i++)
+        if (!strcmp(ls->lists[i].code, code)) l = &ls->lists[i];
+    if (!l && ls->n_lists < MAX_LANGS) {
+        l = &ls->lists[ls->n_lists++];
+        strcpy(l->code, code);
+    }
+    rp_status st = l && l->state == 0 ? RP_OK : RP_E_INVALID;
+    FILE *f = st == RP_OK && size ? fmemopen((void *)data, size, "r") : NULL;
+    char msg[64];
+    if (st == RP_OK && size && !f) st = RP_E_NOMEM;
+    if (f) {
+        st = list_read(ls, l, f, code, msg, sizeof msg);
+        fclose(f);
+    } else if (st == RP_OK) {
+        l->state = 1; /* an empty list */
+    }
+    pthread_mutex_unlock(&ls->mu);
     return st;
 }
 
