@@ -6,9 +6,8 @@ set -eu
 # The FreeDict dictionaries feed the word lists of the cross-language evidence
 # (tools/lexicon.py; measured in tests/shared/translations.sh). X-eng and eng-X of every language
 # CLD2 names that Debian has; of the dictionaries between two other languages only those that
-# helped: deu-rus, deu-fra, fra-deu. Left out, measured: fra-rus and jpn-rus (WMT21 ru-en among
-# 3,000 Reuters stories, pairwise precision 0.866 -> 0.767), jpn-deu and jpn-fra (de-fr F1
-# 0.930 -> 0.920).
+# helped: deu-rus, deu-fra, fra-deu (tools/lexicon.py's WORSE names those that did not, and
+# never reads them).
 DEFAULT_PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
 libdeflate-dev libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
 liblmdb-dev libmicrohttpd-dev curl libuchardet-dev python3-dev python3-setuptools python3-pip
