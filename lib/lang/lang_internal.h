@@ -59,6 +59,12 @@ RPI_FUNC rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_n
                                     uint32_t *out, uint8_t *how, void **scratch, char *msg,
                                     size_t cap);
 RPI_FUNC void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch);
+/* s[0, n) (UTF-8, any script) in lower-case Latin ASCII letters and digits (ICU
+ * `Any-Latin; Latin-ASCII`, marks and soft signs dropped) into out[0, cap): its length; 0 when
+ * ICU is missing, the token is too long, nothing is left or it does not fit. The pivot terms'
+ * own transliteration, for S7's letter profiles. Per-thread state in *scratch as above. */
+RPI_FUNC size_t rpi_lexset_latin(rpi_lexset *ls, void **scratch, const char *s, size_t n,
+                                 char *out, size_t cap);
 /* The folder of the word lists: given (not NULL), else $REPRINT_LEXICON_DIR, else the build's
  * (RP_LEXICON_DIR: build/lex) while it exists, else where `make install` put them
  * (share/reprint/lex). */

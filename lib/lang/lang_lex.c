@@ -361,39 +361,53 @@ static int ascii(const char *s, size_t n)
     return 1;
 }
 
+/* s[0, n) in lower-case Latin ASCII letters and digits into sc->cbuf: their count, 0 when ICU
+ * is missing or fails or nothing is left (soft signs and marks go). */
+static size_t latin(struct scratch *sc, const char *s, size_t n)
+{
+    if (!sc->tr || n >= sizeof sc->cbuf / 4) return 0;
+    UErrorCode e = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    u_strFromUTF8(sc->ubuf, (int32_t)(sizeof sc->ubuf / sizeof *sc->ubuf), &ulen, s, (int32_t)n,
+                  &e);
+    int32_t lim = ulen;
+    if (U_SUCCESS(e))
+        utrans_transUChars(sc->tr, sc->ubuf, &ulen, (int32_t)(sizeof sc->ubuf / sizeof *sc->ubuf),
+                           0, &lim, &e);
+    int32_t blen = 0;
+    if (U_SUCCESS(e)) u_strToUTF8(sc->cbuf, (int32_t)sizeof sc->cbuf, &blen, sc->ubuf, ulen, &e);
+    if (U_FAILURE(e) || blen <= 0 || blen >= (int32_t)sizeof sc->cbuf) return 0;
+    size_t k = 0;
+    for (int32_t i = 0; i < blen; i++) {
+        unsigned char c = (unsigned char)sc->cbuf[i];
+        if ((unsigned)(c - 'A') < 26u) c = (unsigned char)(c + 32);
+        if ((unsigned)(c - 'a') < 26u || (unsigned)(c - '0') < 10u) sc->cbuf[k++] = (char)c;
+    }
+    return k;
+}
+
 /* s[0, n) (normalized, not ASCII) in Latin ASCII letters and digits, as a pivot id; the
  * token's own pivot id when ICU is missing or the result is empty. Cached by token hash. */
 static uint32_t translit(struct scratch *sc, uint64_t hash, const char *s, size_t n)
 {
     const size_t slot = mix(hash) >> 40 & ((1u << CACHE_BITS) - 1);
     if (sc->ckey[slot] == hash && sc->cval[slot]) return sc->cval[slot];
-    uint32_t id = 0;
-    if (sc->tr && n < sizeof sc->cbuf / 4) {
-        UErrorCode e = U_ZERO_ERROR;
-        int32_t ulen = 0;
-        u_strFromUTF8(sc->ubuf, (int32_t)(sizeof sc->ubuf / sizeof *sc->ubuf), &ulen, s, (int32_t)n,
-                      &e);
-        int32_t lim = ulen;
-        if (U_SUCCESS(e))
-            utrans_transUChars(sc->tr, sc->ubuf, &ulen,
-                               (int32_t)(sizeof sc->ubuf / sizeof *sc->ubuf), 0, &lim, &e);
-        int32_t blen = 0;
-        if (U_SUCCESS(e))
-            u_strToUTF8(sc->cbuf, (int32_t)sizeof sc->cbuf, &blen, sc->ubuf, ulen, &e);
-        if (U_SUCCESS(e) && blen > 0 && blen < (int32_t)sizeof sc->cbuf) {
-            size_t k = 0; /* letters and digits, lower case: soft signs and marks go */
-            for (int32_t i = 0; i < blen; i++) {
-                unsigned char c = (unsigned char)sc->cbuf[i];
-                if ((unsigned)(c - 'A') < 26u) c = (unsigned char)(c + 32);
-                if ((unsigned)(c - 'a') < 26u || (unsigned)(c - '0') < 10u) sc->cbuf[k++] = (char)c;
-            }
-            if (k) id = pivot_id(sc->cbuf, k);
-        }
-    }
-    if (!id) id = pivot_id(s, n);
+    const size_t k = latin(sc, s, n);
+    const uint32_t id = k ? pivot_id(sc->cbuf, k) : pivot_id(s, n);
     sc->ckey[slot] = hash;
     sc->cval[slot] = id;
     return id;
+}
+
+size_t rpi_lexset_latin(rpi_lexset *ls, void **scratch, const char *s, size_t n, char *out,
+                        size_t cap)
+{
+    if (scratch_of(ls, scratch) != RP_OK) return 0;
+    struct scratch *sc = *scratch;
+    const size_t k = latin(sc, s, n);
+    if (!k || k > cap) return 0;
+    memcpy(out, sc->cbuf, k);
+    return k;
 }
 
 /* The pivot id of a word of list l not found as itself: its longest prefix of LOOKUP_MIN

@@ -78,6 +78,11 @@ RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep);
  * members' passage cover), then keep order. Bounded work per member (its first 4096 tokens). */
 RPI_FUNC rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k,
                                       const int64_t *udate, const double *contain, uint32_t *out);
+/* S7 across languages (story_origin.c): the language the first-dated members m[0..k) were
+ * first written in, by the spelling of their names, into *lang (a member's sd->lang), or NULL
+ * when it is not told (one language, none in Latin letters, no names, a tie). */
+RPI_FUNC rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k,
+                                         const int64_t *udate, int64_t first, const char **lang);
 /* S7 (story_relations.c): originals and per-document results into s->res. */
 RPI_FUNC rp_status rpi_story_relations(struct rpi_story *s, const uint32_t *rep);
 /* S8 (story_event.c, the event level only): the families of S7 grouped into events:

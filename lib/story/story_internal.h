@@ -197,6 +197,9 @@ struct rpi_story {
      * in the shared term space (rpi_unit_sd reads them) and unit -> language number */
     struct rpi_sdoc **pivot;
     const uint16_t *ulang;
+    /* S7 across languages (story_origin.c): ICU's Latin transliteration, opened on first use */
+    struct rpi_lexset *latin;
+    void *latin_scratch;
 };
 
 /* story_score.c: the pair score from its signals. */

@@ -288,6 +288,8 @@ rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k, c
         *out = m[h];
         return RP_OK;
     }
+    const char *lang = NULL; /* across languages: the one its names are spelt in */
+    RP_TRY(rpi_story_origin_lang(s, m, k, udate, first, &lang));
     struct orig_ev *ev = rpi_malloc(s->in.alloc, k * sizeof *ev);
     if (!ev) return RP_E_NOMEM;
     const rp_status st = evidence(s, m, k, ev);
@@ -297,6 +299,7 @@ rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k, c
         size_t c = SIZE_MAX;
         for (size_t i = 0; i < k; i++) {
             if (udate[m[i]] != first) continue; /* first is INT64_MIN when none is dated */
+            if (lang && strcmp(rpi_unit_sd(s, m[i])->lang, lang)) continue;
             if (c == SIZE_MAX || better(&ev[i], &ev[c], contain[m[i]], contain[m[c]], m[i], m[c]))
                 c = i;
         }

@@ -6,7 +6,10 @@
 # the two versions form one family, one a `translation` of the other, every line says its
 # language, the unrelated texts stay alone, at the story and the event level, and explain says
 # the pair was scored across languages. Without a list the run warns; a list that cannot be
-# read is an error naming it.
+# read is an error naming it. The direction without dates (story_origin.c): of a German report
+# on a German town and its English translation, and an English report on an English parish
+# and its German translation, each translation first in the input, the original is the one
+# in the language its names are spelt in.
 source "$(dirname "$0")/common.bash"
 D=$SRCDIR/tests/data/translation
 "$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/s.jsonl" "$D/c.jsonl"
@@ -40,6 +43,15 @@ if "$REPRINT" cluster --quiet --level story --lexicon-dir "$T/bad" -o "$T/b.json
 fi
 grep -q "bad/fr.tsv" "$T/err" || fail "the error does not name the list: $(cat "$T/err")"
 [ ! -e "$T/b.jsonl" ] || fail "an output was written after the error"
+# the direction: the names' language, not the input order
+"$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/d.jsonl" "$D/d.jsonl"
+python3 - "$T/d.jsonl" <<'PY' || fail "direction"
+import json, sys
+o = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+for src, tr in (("brunnen-de", "brunnen-en"), ("bridge-en", "bridge-de")):
+    assert o[src]["relation"] == "original", o[src]
+    assert o[tr]["relation"] == "translation" and o[tr]["of"] == src, o[tr]
+PY
 # one language: nothing across languages is done, no lang but "en"
 "$REPRINT" cluster --level story --lexicon-dir "$D/lex" -o "$T/o.jsonl" \
     <(grep -- '-en"' "$D/c.jsonl") 2>"$T/err"
