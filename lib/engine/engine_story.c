@@ -182,19 +182,42 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
     out->relation = family         ? (rp_relation)l.relation
                     : out->related ? RP_REL_RELATED
                                    : RP_REL_UNIQUE;
-    if (run && run->linked && run->relation == RP_REL_TRANSLATION) {
+    if (run && run->pivot) {
         /* two languages: the run scored the pair in the pivot space (story_xling.c), which
          * the texts' own tokens cannot show; its figures are the answer */
         fill_signals(e, run, a, b, &out->signals);
         out->lineage = run->lineage;
-        out->linked = 1;
-        out->related = 0;
-        out->relation = RP_REL_TRANSLATION;
+        out->linked = run->linked;
+        out->related = run->related;
+        out->relation = run->linked ? RP_REL_TRANSLATION : RP_REL_RELATED;
+        const double bar = out->threshold * RPI_PIVOT_SCORE;
+        const int n = snprintf(s->why, sizeof s->why,
+                               "%s and %s: scored across languages, in English through the word "
+                               "lists: score %.3f >= %.3f (the threshold x %.1f), lineage %.2f",
+                               da->sd->lang, db->sd->lang, run->score, bar, RPI_PIVOT_SCORE,
+                               run->lineage);
+        if (run->lineage < RPI_LINEAGE_MIN && n > 0 && (size_t)n < sizeof s->why) {
+            /* the sentences' lengths decided (story_lineage.c) */
+            const double g = rpi_story_length_align(s, ua, ub);
+            if (g < 0) return RP_E_NOMEM;
+            snprintf(s->why + n, sizeof s->why - (size_t)n,
+                     run->linked ? " < %.2f, but the sentences' lengths line up (%.2f >= %.2f)"
+                                 : " < %.2f and the sentences' lengths do not line up (%.2f < "
+                                   "%.2f): two texts on one event",
+                     RPI_LINEAGE_MIN, g, RPI_LEN_ALIGN);
+        }
+        out->why = s->why;
+        return RP_OK;
+    }
+    const char *la = da->sd->lang, *lb = db->sd->lang;
+    if ((!run || !(run->linked || run->related)) && e->cfg.level >= RP_LEVEL_STORY && !window &&
+        l.score < out->threshold && strcmp(la, lb) && strcmp(la, "und") && strcmp(lb, "und")) {
         snprintf(s->why, sizeof s->why,
-                 "%s and %s: scored across languages, in English through the word lists: score "
-                 "%.3f >= %.3f (the threshold x %.1f), lineage %.2f",
-                 da->sd->lang, db->sd->lang, run->score, out->threshold * RPI_PIVOT_SCORE,
-                 RPI_PIVOT_SCORE, run->lineage);
+                 "%s and %s: across languages the pair was not linked (in English through the "
+                 "word lists its score stayed under %.3f, the threshold x %.1f, or it shared no "
+                 "salient term); in the texts' own words: score %.3f < %.3f",
+                 la, lb, out->threshold * RPI_PIVOT_SCORE, RPI_PIVOT_SCORE, l.score,
+                 out->threshold);
         out->why = s->why;
         return RP_OK;
     }

@@ -118,6 +118,7 @@ struct link {
     uint8_t linked;   /* score >= threshold, within the window, and (story) versions of one
                          text: the family links S6 and S7 use */
     uint8_t related;  /* story: score >= threshold but no lineage: one event, two texts */
+    uint8_t pivot;    /* scored across languages (S5c): its figures are the pivot pass's */
 };
 
 /* S2 for a small collection (story_background.c): under RPI_SMALL_COLLECTION texts the
@@ -336,6 +337,13 @@ static inline int rpi_story_joins(uint32_t n_linked, uint32_t size, int rep_link
 RPI_FUNC int rpi_story_lineage(const struct rpi_story *s, void *scratch, uint32_t u, uint32_t v,
                                double *out);
 RPI_FUNC void *rpi_story_lineage_scratch(const rp_alloc *al);
+/* Across languages (story_lineage.c): the share of units u and v in pairs of sentences of
+ * about the same share of their text once aligned by length (Gale & Church); a pivot pair with
+ * a lineage from RPI_LEN_LINEAGE and this from RPI_LEN_ALIGN is a family link. -1 without
+ * memory. */
+RPI_FUNC double rpi_story_length_align(const struct rpi_story *s, uint32_t u, uint32_t v);
+#define RPI_LEN_ALIGN 0.8   /* the share of the texts in agreeing pairs that makes a family */
+#define RPI_LEN_LINEAGE 0.3 /* ... when the lineage reaches this (of RPI_LINEAGE_MIN's scale) */
 RPI_FUNC void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch);
 
 /* ---- the stage ------------------------------------------------------------------------ */

@@ -261,8 +261,6 @@ void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch)
 #define LEN_SKIP 0.02     /* a sentence left without a partner costs this and its share */
 #define LEN_MERGE 0.005   /* one sentence for two costs this */
 #define LEN_TOL 0.15      /* a pair of sentences agrees when their shares differ by less */
-#define LEN_ALIGN 0.8     /* the share of the texts in agreeing pairs that makes a family */
-#define LEN_LINEAGE 0.3   /* ... when the lineage reaches this (of RPI_LINEAGE_MIN's scale) */
 
 /* The sentences of sd (S5b's, rpi_sdoc_brk) as shares of its text's bytes, into len: their
  * count, 0 when none or more than LEN_MAX_SENT. */
@@ -282,9 +280,8 @@ static uint32_t sent_shares(const struct rpi_sdoc *sd, double *len)
     return total > 0 ? n : 0;
 }
 
-/* The share of units a and b in pairs of sentences that agree, once aligned by length (a
- * dynamic programme over 1-1, 1-2, 2-1, 1-0 and 0-1 steps); -1 without memory. */
-static double length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
+/* A dynamic programme over 1-1, 1-2, 2-1, 1-0 and 0-1 steps. */
+double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
 {
     static const int step[5][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 0}, {0, 1}};
     double *la = rpi_malloc(s->in.alloc, 2 * LEN_MAX_SENT * sizeof *la), *lb = la + LEN_MAX_SENT;
@@ -385,13 +382,13 @@ rp_status rpi_story_lineage_all(struct rpi_story *s)
             l->lineage = (float)(l->lineage / lp < 1 ? l->lineage / lp : 1);
         }
         int family = rpi_story_family(l->linked, l->lineage, l->n_passages);
-        if (s->pivot && l->linked && !family && l->lineage >= LEN_LINEAGE) {
-            const double g = length_align(s, l->a, l->b);
+        if (s->pivot && l->linked && !family && l->lineage >= RPI_LEN_LINEAGE) {
+            const double g = rpi_story_length_align(s, l->a, l->b);
             if (g < 0) {
                 st = RP_E_NOMEM;
                 break;
             }
-            family = g >= LEN_ALIGN;
+            family = g >= RPI_LEN_ALIGN;
         }
         l->related = l->linked && !family;
         l->linked = (uint8_t)family;

@@ -145,8 +145,9 @@ static int one_language(const struct rpi_story *s, const struct link *q, uint32_
 }
 
 /* s->links and the pivot pass's links between two languages, in (a, b) order: a pair in
- * both keeps the pivot pass's when that one is a family link, else the texts' own; a family
- * link between two languages is a translation. */
+ * both keeps the pivot pass's when that one is a family link, or a related pair the texts'
+ * own words leave unlinked, else the texts' own; a family link between two languages is a
+ * translation. */
 static rp_status merge_links(struct rpi_story *s, struct rpi_story *p)
 {
     size_t n_add = 0; /* the pivot pass's links worth keeping, compacted in place */
@@ -172,9 +173,11 @@ static rp_status merge_links(struct rpi_story *s, struct rpi_story *p)
             continue;
         }
         struct link l = *q;
-        if (ka == kq) { /* scored in both: the pivot pass's when it links, else the texts' own */
+        l.pivot = 1;
+        if (ka == kq) { /* scored in both: the pivot pass's when it links, or when it relates
+                           the pair and the texts' own words neither link nor relate it */
             i++;
-            if (!q->linked) l = *a;
+            if (!q->linked && (a->linked || a->related)) l = *a;
         }
         if (l.linked) l.relation = RP_REL_TRANSLATION; /* two languages, not one */
         m[n++] = l;

@@ -5,7 +5,8 @@
 # unrelated English and an unrelated French text; a word list of the French report's words):
 # the two versions form one family, one a `translation` of the other, every line says its
 # language, the unrelated texts stay alone, at the story and the event level, and explain says
-# the pair was scored across languages. Without a list the run warns; a list that cannot be
+# the pair was scored across languages, and of an unrelated pair that it was not linked across
+# them. Without a list the run warns; a list that cannot be
 # read is an error naming it. The direction without dates (story_origin.c): of a German report
 # on a German town and its English translation, and an English report on an English parish
 # and its German translation, each translation first in the input, the original is the one
@@ -32,6 +33,12 @@ for n, path in enumerate(sys.argv[1:3]):
 PY
 grep -q "^relation: translation" "$T/x.txt" || fail "explain: $(cat "$T/x.txt")"
 grep -q "scored across languages" "$T/x.txt" || fail "explain says nothing of the languages"
+# a pair of two languages that is not linked: explain says the pivot pass did not link it
+"$REPRINT" explain --quiet --level story --lexicon-dir "$D/lex" -o "$T/y.txt" orchard-en \
+    musee-fr "$D/c.jsonl"
+grep -q "^relation: unique" "$T/y.txt" || fail "explain: $(cat "$T/y.txt")"
+grep -q "en and fr: across languages the pair was not linked" "$T/y.txt" ||
+    fail "explain says nothing of the languages of an unlinked pair: $(cat "$T/y.txt")"
 # no list: a warning names the language
 "$REPRINT" cluster --level story --lexicon-dir "$T/none" -o "$T/n.jsonl" "$D/c.jsonl" 2>"$T/err"
 grep -q "warning: no word list for fr" "$T/err" || fail "no warning without a list: $(cat "$T/err")"
