@@ -191,11 +191,11 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
         out->related = run->related;
         out->relation = run->linked ? RP_REL_TRANSLATION : RP_REL_RELATED;
         const double bar = out->threshold * RPI_PIVOT_SCORE;
-        const int n = snprintf(s->why, sizeof s->why,
-                               "%s and %s: scored across languages, in English through the word "
-                               "lists: score %.3f >= %.3f (the threshold x %.1f), lineage %.2f",
-                               da->sd->lang, db->sd->lang, run->score, bar, RPI_PIVOT_SCORE,
-                               run->lineage);
+        const int n =
+            snprintf(s->why, sizeof s->why,
+                     "%s and %s: scored across languages, in English through the word "
+                     "lists: score %.3f >= %.3f (the threshold x %.1f), lineage %.2f",
+                     da->sd->lang, db->sd->lang, run->score, bar, RPI_PIVOT_SCORE, run->lineage);
         if (run->lineage < RPI_LINEAGE_MIN && n > 0 && (size_t)n < sizeof s->why) {
             /* the sentences' lengths decided (story_lineage.c) */
             const double g = rpi_story_length_align(s, ua, ub);

@@ -38,8 +38,8 @@ struct rpi_story_in {
     /* every document: skip, date, story tokens (sd: S1 zeroes the tokens of boilerplate
      * lines in place), signature */
     const struct rpi_doctab *docs;
-    const uint32_t *unit_of;   /* doc -> unit, UINT32_MAX for none (skipped, empty) */
-    const uint32_t *unit_doc;  /* unit -> leader doc, units in keep order */
+    const uint32_t *unit_of;  /* doc -> unit, UINT32_MAX for none (skipped, empty) */
+    const uint32_t *unit_doc; /* unit -> leader doc, units in keep order */
     uint32_t n_units;
     const struct rpi_edge *edges; /* verified near edges (candidates that are always scored) */
     size_t n_edges;
@@ -48,7 +48,8 @@ struct rpi_story_in {
 };
 
 /* Figures of a run (for the summary). */
-#define RPI_STORY_STEPS 7 /* boilerplate, term statistics, vectors, candidates, scoring,
+#define RPI_STORY_STEPS                                                                            \
+    7 /* boilerplate, term statistics, vectors, candidates, scoring,
                              clusters, relations and disagreements */
 struct rpi_story_stats {
     uint64_t n_boilerplate_lines; /* distinct lines learnt as boilerplate */
@@ -67,8 +68,8 @@ struct rpi_res {
     uint32_t cluster_doc; /* original of its cluster (itself when alone) */
     uint32_t of_doc;      /* UINT32_MAX when none */
     float score;
-    uint8_t relation;     /* rp_relation */
-    uint32_t event_doc;   /* the event level (S8): its event's representative; else cluster_doc */
+    uint8_t relation;   /* rp_relation */
+    uint32_t event_doc; /* the event level (S8): its event's representative; else cluster_doc */
 };
 
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index (batch and index) */
@@ -84,8 +85,7 @@ static inline int rpi_topk_before(double w, uint64_t id, const struct rpi_topk *
 {
     return w > x->w || (w == x->w && id < x->id);
 }
-static inline void rpi_topk_push(struct rpi_topk *t, uint32_t *m, uint32_t k, double w,
-                                 uint64_t id)
+static inline void rpi_topk_push(struct rpi_topk *t, uint32_t *m, uint32_t k, double w, uint64_t id)
 {
     if (*m == k && !rpi_topk_before(w, id, &t[k - 1])) return;
     uint32_t i = *m < k ? (*m)++ : k - 1;
@@ -110,7 +110,7 @@ struct svec {
 struct link {
     uint32_t a, b; /* units */
     float score, cosine, names, numbers, cover_a, cover_b;
-    float words; /* cosine of the terms neither text writes as a name */
+    float words;   /* cosine of the terms neither text writes as a name */
     float lineage; /* story: share of the smaller text in an ordered chain of matching
                       sentences (S5b, story_lineage.c); 0 when not measured */
     uint16_t n_passages;
@@ -161,7 +161,7 @@ struct rpi_story {
     struct rpi_dfent {
         uint32_t key, val; /* term (0: empty slot), units it is in */
     } * df;                /* open addressing, power-of-two capacity; a probe reads one line */
-    float *idf;                /* per slot: ln((N + 1) / (df + 0.5)); vectors index slots */
+    float *idf;            /* per slot: ln((N + 1) / (df + 0.5)); vectors index slots */
     size_t df_cap;
     uint32_t n_docs_df; /* documents counted */
     /* boilerplate */
@@ -179,16 +179,16 @@ struct rpi_story {
     uint64_t **seeds; /* while scoring: unit -> alignment seeds in seed_buf (or NULL) */
     uint64_t *seed_buf;
     uint32_t *n_seeds;
-    uint32_t *live; /* unit -> tokens that are not boilerplate */
+    uint32_t *live;           /* unit -> tokens that are not boilerplate */
     uint64_t *unit_w, *doc_w; /* prefix sums of weights (tokens + 64) by unit, by document */
-    float *ndens;   /* unit -> share of its non-boilerplate tokens that are numbers */
-    int caseless;   /* fewer than RPI_CASELESS of the units have names */
-    struct rpi_bg bg; /* the background's common words (a small collection only) */
-    uint64_t cold_held; /* bytes of stored texts read since their maps were let go (atomic) */
+    float *ndens;             /* unit -> share of its non-boilerplate tokens that are numbers */
+    int caseless;             /* fewer than RPI_CASELESS of the units have names */
+    struct rpi_bg bg;         /* the background's common words (a small collection only) */
+    uint64_t cold_held;       /* bytes of stored texts read since their maps were let go (atomic) */
     /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
     void *lin_scratch; /* rp_engine_compare's lineage scratch (rpi_story_lineage_scratch) */
-    float *dense; /* 3 * df_cap, all 0 between uses (rpi_story_score) */
+    float *dense;      /* 3 * df_cap, all 0 between uses (rpi_story_score) */
     rp_span *spans;
     size_t cap_spans;
     rp_range *ranges;
@@ -214,8 +214,8 @@ RPI_FUNC double rpi_svec_overlap(const struct svec *a, const struct svec *b);
 /* The same two with a scattered in a dense array indexed by term (equal results, faster
  * when one vector meets many): scatter sets dense[term] = weight, or 0 when clear. */
 RPI_FUNC void rpi_svec_scatter(const struct svec *a, float *dense, int clear);
-RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *a,
-                                      const struct svec *b, const float *idf, double *words);
+RPI_FUNC double rpi_svec_cosine_dense(const float *da, const struct svec *a, const struct svec *b,
+                                      const float *idf, double *words);
 RPI_FUNC double rpi_svec_overlap_dense(const float *da, const struct svec *a, const struct svec *b);
 /* The evidence of a pair (story_score.c, where each constant says why): 0.55 cosine + 0.25
  * names + 0.20 numbers. A missing (-1) numbers signal gives its weight to the cosine; a
@@ -238,8 +238,7 @@ RPI_FUNC double rpi_story_combine(double evidence, double cover);
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
 /* The scored pair of units a and b (either order), NULL when the run never scored it (it was
  * not a candidate); binary search over the links sorted by (a, b). */
-RPI_FUNC const struct link *rpi_story_find_link(const struct rpi_story *s, uint32_t a,
-                                                uint32_t b);
+RPI_FUNC const struct link *rpi_story_find_link(const struct rpi_story *s, uint32_t a, uint32_t b);
 RPI_FUNC double rpi_story_idf(const struct rpi_story *s, uint32_t term);
 /* Score units u and v: every signal, passages through al (may be NULL: no passages). */
 RPI_FUNC rp_status rpi_story_score(struct rpi_story *s, rp_aligner *al, uint32_t u, uint32_t v,
@@ -258,11 +257,11 @@ static inline double rpi_story_idf_of(double n, double df)
 
 /* S3: one distinct term of a text, as the vector builder takes it. */
 struct rpi_tf {
-    uint32_t slot;  /* the term's number in the caller's table (what vectors hold) */
-    uint32_t tf;    /* occurrences in the text (title included) */
-    uint32_t df;    /* texts of the collection holding it */
-    float idf;      /* rpi_story_idf_of(n, df) */
-    uint8_t flags;  /* RPI_TOK_NAME, RPI_TOK_NUMBER of any occurrence */
+    uint32_t slot; /* the term's number in the caller's table (what vectors hold) */
+    uint32_t tf;   /* occurrences in the text (title included) */
+    uint32_t df;   /* texts of the collection holding it */
+    float idf;     /* rpi_story_idf_of(n, df) */
+    uint8_t flags; /* RPI_TOK_NAME, RPI_TOK_NUMBER of any occurrence */
 };
 /* 1 + ln tf for the common small counts (a log per term and text was measurable). */
 struct rpi_vecbuild {
@@ -317,7 +316,7 @@ RPI_FUNC rp_relation rpi_story_relation(double jaccard, double cover_a, double c
 static inline int rpi_story_family(int linked, double lineage, size_t n_passages)
 {
     return linked && (lineage >= RPI_LINEAGE_MIN || n_passages > 0);
-}/* S6: a link with this lineage or passage cover joins a family through its representative
+} /* S6: a link with this lineage or passage cover joins a family through its representative
  * alone (a cut of one part of the source, which its other cuts do not share). Clough &
  * Stevenson, answers in their source's family: 0.5: light 13/19, heavy 10/19; 0.4: 15/19,
  * 11/19; WMT21 unchanged (ja-en 0.9946 -> 0.9951). */
