@@ -95,7 +95,7 @@ static rp_status emit_group(struct rpi_story *s, const uint64_t *post, size_t lo
     return RP_OK;
 }
 
-/* Units sharing two of their RPI_TOP most salient terms (one, when either has at most six),
+/* Units sharing two of their top_k most salient terms (one, when either has at most six),
  * dated ones within the window: an inverted index of the top terms only (a term's units in
  * date order), joined unit by unit with a counter per partner, so the cost follows the
  * postings of rare terms, not the collection squared, and needs no global sort. */
@@ -119,7 +119,7 @@ static rp_status top_term_pairs(struct rpi_story *s, struct keys *ks)
     const double wsec = s->in.p.window_days * 86400.0;
     /* postings: start[slot] .. start[slot + 1] in post, units in (date, unit) order */
     uint32_t *start = rpi_calloc(s->in.alloc, s->df_cap + 1, sizeof *start);
-    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *post);
+    uint32_t *post = rpi_malloc(s->in.alloc, ((size_t)nu * s->top_k + 1) * sizeof *post);
     uint32_t *order = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *order);
     uint16_t *cnt = rpi_calloc(s->in.alloc, (size_t)nu + 1, sizeof *cnt);
     uint32_t *touched = rpi_malloc(s->in.alloc, ((size_t)nu + 1) * sizeof *touched);
@@ -128,14 +128,14 @@ static rp_status top_term_pairs(struct rpi_story *s, struct keys *ks)
     for (uint32_t u = 0; u < nu; u++) {
         order[s->urank[u]] = u;
         for (uint32_t i = 0; i < ntop[u]; i++)
-            start[s->top[(size_t)u * RPI_TOP + i] + 1]++;
+            start[s->top[(size_t)u * s->top_k + i] + 1]++;
     }
     for (size_t x = 0; x < s->df_cap; x++)
         start[x + 1] += start[x];
     for (uint32_t r = 0; r < nu; r++) { /* fill in date order; start[x] moves to the end */
         const uint32_t u = order[r];
         for (uint32_t i = 0; i < ntop[u]; i++)
-            post[start[s->top[(size_t)u * RPI_TOP + i]]++] = u;
+            post[start[s->top[(size_t)u * s->top_k + i]]++] = u;
     }
     for (size_t x = s->df_cap; x > 0; x--) /* back to the starts */
         start[x] = start[x - 1];
@@ -145,7 +145,7 @@ static rp_status top_term_pairs(struct rpi_story *s, struct keys *ks)
         const int64_t du = s->udate[u];
         size_t nt = 0;
         for (uint32_t i = 0; i < ntop[u]; i++) {
-            const uint32_t x = s->top[(size_t)u * RPI_TOP + i];
+            const uint32_t x = s->top[(size_t)u * s->top_k + i];
             const uint32_t *l = post + start[x];
             const size_t n = start[x + 1] - start[x];
             /* partners: the undated (first in date order) and, for a dated u, the dated

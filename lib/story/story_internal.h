@@ -72,6 +72,11 @@ struct rpi_res {
     uint32_t event_doc; /* the event level (S8): its event's representative; else cluster_doc */
 };
 
+/* Across languages (the pivot pass) a unit's words that no list knew keep their own spelling
+ * and, repeated, outweigh the names and terms it shares with its translation, which came next
+ * (WMT21 de-fr: a pair's exclusive shared terms at ranks 12-25 of a unit's vector): the pivot
+ * pass indexes this many. docs/internals/story.md, S5c. */
+#define RPI_TOP_PIVOT 20u
 #define RPI_TOP 10u           /* salient terms per unit in the candidate index (batch and index) */
 #define RPI_MAX_POSTING 1000u /* a top term shared by more units carries no story signal */
 
@@ -149,7 +154,8 @@ struct rpi_story {
                            not sorted: pairs are scored through dense arrays */
     struct svec *names; /* unit -> capitalised terms, IDF weights */
     struct svec *nums;  /* unit -> numbers, IDF weights */
-    uint32_t *top;      /* unit -> its RPI_TOP most salient terms (slots), from S3 */
+    uint32_t *top;      /* unit -> its top_k most salient terms (slots), from S3 */
+    uint32_t top_k;     /* RPI_TOP, RPI_TOP_PIVOT in the pivot pass */
     uint8_t *n_top;     /* unit -> how many of them */
     int64_t *udate;     /* unit -> date (INT64_MIN undated), for the window */
     uint32_t *urank;    /* unit -> rank in (date, unit) order */

@@ -99,15 +99,15 @@ rp_status rpi_story_terms(struct rpi_story *s)
  * table is fixed once S2 is done, and counting by slot needs no per-document sort. The
  * terms of a vector stay in order of first use: every pair is scored with one side scattered
  * into dense arrays by slot (signals()), so nothing merges sorted lists. */
-/* The RPI_TOP heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
+/* The top_k heaviest terms of a vector (weight desc, slot asc), leaving out terms in more
  * than RPI_MAX_POSTING units: the unit's entries in the candidate index. */
 static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint32_t *out)
 {
-    struct rpi_topk wt[RPI_TOP];
+    struct rpi_topk wt[RPI_TOP_PIVOT];
     uint32_t m = 0;
     for (uint32_t i = 0; i < v->n; i++)
         if (s->df[v->term[i]].val <= RPI_MAX_POSTING) /* terms are table slots */
-            rpi_topk_push(wt, &m, RPI_TOP, fabsf(v->w[i]), v->term[i]);
+            rpi_topk_push(wt, &m, s->top_k, fabsf(v->w[i]), v->term[i]);
     for (uint32_t i = 0; i < m; i++)
         out[i] = (uint32_t)wt[i].id;
     return m;
@@ -123,7 +123,8 @@ rp_status rpi_story_build_vectors(struct rpi_story *s)
     s->names = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->names);
     s->nums = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->nums);
     s->idf = rpi_malloc(s->in.alloc, s->df_cap * sizeof *s->idf);
-    s->top = rpi_malloc(s->in.alloc, ((size_t)nu * RPI_TOP + 1) * sizeof *s->top);
+    s->top_k = s->pivot ? RPI_TOP_PIVOT : RPI_TOP;
+    s->top = rpi_malloc(s->in.alloc, ((size_t)nu * s->top_k + 1) * sizeof *s->top);
     s->n_top = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->n_top);
     s->ndens = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->ndens);
     s->live = rpi_calloc(s->in.alloc, nu ? nu : 1, sizeof *s->live);
@@ -196,7 +197,7 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
         RP_TRY_GOTO(
             st, rpi_story_vectors(&vb, ar, terms, m, v, &s->names[u], &s->nums[u], &s->ndens[u]),
             done);
-        s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * RPI_TOP]);
+        s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * s->top_k]);
         s->live[u] = live;
     }
     st = RP_OK;

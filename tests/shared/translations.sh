@@ -19,11 +19,11 @@
 #
 # metric               dir floor  target
 FLOORS='
-src_de-fr_f1           >=  0.93   0.95
-src_fr-de_f1           >=  0.92   0.95
-src_ru-en_f1           >=  0.90   0.90
-src_is-en_f1           >=  0.83   0.90
-src_ja-en_f1           >=  0.79   0.70
+src_de-fr_f1           >=  0.95   0.95
+src_fr-de_f1           >=  0.93   0.95
+src_ru-en_f1           >=  0.92   0.90
+src_is-en_f1           >=  0.87   0.90
+src_ja-en_f1           >=  0.82   0.70
 src_en-ja_f1           >=  0.84   0.70
 src_en-is_f1           >=  0.95   0.90
 enfi_f1                >=  0.92   0.90
