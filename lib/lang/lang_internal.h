@@ -44,27 +44,39 @@ RPI_FUNC int rpi_lang_available(void);
  * good as a stemmer for retrieval in European languages; measured here in docs. */
 #define RPI_PIVOT_PREFIX 5
 
+/* The stems of a word (lang_stem.c: Hunspell; lang_stem_none.c without it): one per thread,
+ * each language's dictionary opened on first use. */
+typedef struct rpi_stemmer rpi_stemmer;
+RPI_FUNC rpi_stemmer *rpi_stemmer_create(const rp_alloc *alloc); /* NULL: out of memory */
+RPI_FUNC int rpi_stem_available(void); /* 1 when built with Hunspell */
+RPI_FUNC void rpi_stemmer_free(rpi_stemmer *st);
+/* fn(stem, len, ctx) for each stem of word[0, n) (UTF-8, as written) in language code, until
+ * fn returns nonzero: that value; 0 when none did or the language has no dictionary. */
+RPI_FUNC int rpi_stem_each(rpi_stemmer *st, const char *code, const char *word, size_t n,
+                           int (*fn)(const char *stem, size_t len, void *ctx), void *ctx);
+
 typedef struct rpi_lexset rpi_lexset; /* the word lists of a run, loaded on first use */
 /* dir: where <code>.tsv word lists are (NULL: none; names, numbers and transliteration
  * only); np: how texts are normalized (the lists are normalized the same way). */
 RPI_FUNC rp_status rpi_lexset_create(rpi_lexset **out, const char *dir, const rp_norm_params *np,
                                      const rp_alloc *alloc);
 RPI_FUNC void rpi_lexset_free(rpi_lexset *ls);
-/* Pivot term ids of the n tokens of nr (a text in language code) into out[0, n): never 0.
+/* Pivot term ids of the n tokens of nr (from text, a text in language code; text NULL: no
+ * stems are looked up) into out[0, n): never 0.
  * how (may be NULL): 1 where the id is the token transliterated (no list knew it), else 0.
  * Loads the language's list on first use (thread-safe). Per-thread state in *scratch (NULL
  * at first; free with rpi_lexset_scratch_free). RP_E_NOMEM; RP_E_IO with msg when a list
  * exists but cannot be read. */
-RPI_FUNC rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_result *nr,
-                                    uint32_t *out, uint8_t *how, void **scratch, char *msg,
-                                    size_t cap);
+RPI_FUNC rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const char *text,
+                                    const rp_norm_result *nr, uint32_t *out, uint8_t *how,
+                                    void **scratch, char *msg, size_t cap);
 RPI_FUNC void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch);
 /* s[0, n) (UTF-8, any script) in lower-case Latin ASCII letters and digits (ICU
  * `Any-Latin; Latin-ASCII`, marks and soft signs dropped) into out[0, cap): its length; 0 when
  * ICU is missing, the token is too long, nothing is left or it does not fit. The pivot terms'
  * own transliteration, for S7's letter profiles. Per-thread state in *scratch as above. */
-RPI_FUNC size_t rpi_lexset_latin(rpi_lexset *ls, void **scratch, const char *s, size_t n,
-                                 char *out, size_t cap);
+RPI_FUNC size_t rpi_lexset_latin(rpi_lexset *ls, void **scratch, const char *s, size_t n, char *out,
+                                 size_t cap);
 /* The folder of the word lists: given (not NULL), else $REPRINT_LEXICON_DIR, else the build's
  * (RP_LEXICON_DIR: build/lex) while it exists, else where `make install` put them
  * (share/reprint/lex). */

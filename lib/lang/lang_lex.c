@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* lang_lex.c -- pivot terms (lang_internal.h): a token of a text in language L as a term of
- * one shared space. In order: L's word list (the token, else the longest of its prefixes of at
- * least LOOKUP_MIN code points that is a word of the list: the list holds lemmas, texts hold
- * inflected forms: "Kämpfern" finds "Kämpfer"), else the token in Latin ASCII (ICU), else the
- * token; the result cut to RPI_PIVOT_PREFIX code points and hashed. Numbers keep all their
- * digits (a year and another year share a prefix). */
+ * one shared space. In order: L's word list (the token, else one of its stems by Hunspell,
+ * lang_stem.c, else the longest of its prefixes of at least LOOKUP_MIN code points that is a
+ * word of the list: the list holds lemmas, texts hold inflected forms: "Kämpfern" finds
+ * "Kämpfer"), else the token in Latin ASCII (ICU), else the token; the result cut to
+ * RPI_PIVOT_PREFIX code points and hashed. Numbers keep all their digits (a year and another
+ * year share a prefix). */
 #include <errno.h>           /* errno */
 #include <pthread.h>         /* pthread_mutex_t */
 #include <stdio.h>           /* FILE, getline */
@@ -49,6 +50,9 @@ struct scratch {
     rp_normalizer *norm; /* prefixes of tokens, normalized as list words were */
     uint64_t ckey[1u << CACHE_BITS];
     uint32_t cval[1u << CACHE_BITS];
+    rpi_stemmer *stem;
+    uint64_t skey[1u << CACHE_BITS]; /* tokens stemmed: hash -> pivot id + 1 (1: none found) */
+    uint32_t sval[1u << CACHE_BITS];
     UChar ubuf[512];
     char cbuf[512];
 };
@@ -326,6 +330,7 @@ void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch)
     struct scratch *sc = scratch;
     if (!sc) return;
     if (sc->tr) utrans_close(sc->tr);
+    rpi_stemmer_free(sc->stem);
     rp_normalizer_free(sc->norm);
     rpi_free(ls->alloc, sc);
 }
@@ -337,6 +342,7 @@ static rp_status scratch_of(rpi_lexset *ls, void **scratch)
     if (!sc) return RP_E_NOMEM;
     *scratch = sc;
     RP_TRY(rp_normalizer_create(&sc->norm, &ls->np, ls->alloc));
+    if (!(sc->stem = rpi_stemmer_create(ls->alloc))) return RP_E_NOMEM;
     pthread_mutex_lock(&ls->mu);
     if (!ls->tr && !ls->tr_failed) {
         static const UChar id[] = u"Any-Latin; Latin-ASCII";
@@ -425,6 +431,33 @@ static uint32_t by_prefix(struct scratch *sc, const struct list *l, const char *
     return 0;
 }
 
+struct stem_ctx {
+    struct scratch *sc;
+    const struct list *l;
+};
+
+static int stem_found(const char *stem, size_t len, void *ctx)
+{
+    const struct stem_ctx *c = ctx;
+    rp_norm_result r;
+    if (rp_normalizer_run(c->sc->norm, stem, len, &r) != RP_OK || r.n_tokens != 1) return 0;
+    return (int)list_get(c->l, r.tokens[0].hash); /* pivot ids are never 0 */
+}
+
+/* The pivot id of a word of list l (language code) not found as itself: the first of its
+ * stems (word[0, n) as written) that is a word of l, else 0. Cached by token hash. */
+static uint32_t by_stem(struct scratch *sc, const struct list *l, uint64_t hash, const char *word,
+                        size_t n)
+{
+    const size_t slot = mix(hash ^ 0x5354454du) >> 40 & ((1u << CACHE_BITS) - 1);
+    if (sc->skey[slot] == hash && sc->sval[slot]) return sc->sval[slot] - 1;
+    struct stem_ctx c = {sc, l};
+    const uint32_t id = (uint32_t)rpi_stem_each(sc->stem, l->code, word, n, stem_found, &c);
+    sc->skey[slot] = hash;
+    sc->sval[slot] = id + 1;
+    return id;
+}
+
 /* The longest word of list l of 2..JOIN_MAX tokens written together (no gap) from token i:
  * its length with *id set, else 0. */
 static size_t by_join(const struct list *l, const rp_norm_result *nr, size_t i, uint32_t *id)
@@ -444,8 +477,9 @@ static size_t by_join(const struct list *l, const rp_norm_result *nr, size_t i, 
     return 0;
 }
 
-rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_result *nr,
-                           uint32_t *out, uint8_t *how, void **scratch, char *msg, size_t cap)
+rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const char *text,
+                           const rp_norm_result *nr, uint32_t *out, uint8_t *how, void **scratch,
+                           char *msg, size_t cap)
 {
     RP_TRY(scratch_of(ls, scratch));
     struct scratch *sc = *scratch;
@@ -464,6 +498,7 @@ rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const rp_norm_resul
         const char *s = nr->norm + t->norm_off;
         const size_t n = t->norm_size;
         uint32_t id = l ? list_get(l, t->hash) : 0;
+        if (!id && l && text) id = by_stem(sc, l, t->hash, text + t->start, t->end - t->start);
         if (!id && l) id = by_prefix(sc, l, s, n);
         const int tr = !id && !ascii(s, n);
         if (!id) id = tr ? translit(sc, t->hash, s, n) : pivot_id(s, n);

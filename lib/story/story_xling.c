@@ -45,7 +45,8 @@ static rp_status pivot_ids(struct xl *x, rp_normalizer *nz, void **scratch, stru
         return RP_E_NOMEM;
     }
     char msg[200];
-    const rp_status st = rpi_lexset_pivot(x->ls, code, &nr, ids, how, scratch, msg, sizeof msg);
+    const rp_status st =
+        rpi_lexset_pivot(x->ls, code, text, &nr, ids, how, scratch, msg, sizeof msg);
     if (st == RP_E_IO) rpi_story_error(x->s, "%s", msg);
     /* a word of another script that no list knew is noise in English unless it names someone
      * or something: transliterated, a name meets its English spelling, a common word (a

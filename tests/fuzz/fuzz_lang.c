@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint32_t *a = malloc(nr.n_tokens * sizeof *a), *b = malloc(nr.n_tokens * sizeof *b);
         uint8_t *how = malloc(nr.n_tokens);
         if (!a || !b || !how) abort();
-        if (rpi_lexset_pivot(ls, "xx", &nr, a, how, &scratch, msg, sizeof msg) != RP_OK ||
-            rpi_lexset_pivot(ls, "xx", &nr, b, NULL, &scratch, msg, sizeof msg) != RP_OK)
+        if (rpi_lexset_pivot(ls, "xx", text, &nr, a, how, &scratch, msg, sizeof msg) != RP_OK ||
+            rpi_lexset_pivot(ls, "xx", text, &nr, b, NULL, &scratch, msg, sizeof msg) != RP_OK)
             abort();
         if (memcmp(a, b, nr.n_tokens * sizeof *a)) abort();
         if (a[0] == 0) abort(); /* the first token always starts a word */

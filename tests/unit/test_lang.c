@@ -77,6 +77,11 @@ static int setup(void **state)
     if (!x || !mkdtemp(x->dir)) return -1;
     put_file(x->dir, "fr.tsv", "combattant\tfighter\ngroupe\tgroup\npont\tbridge\n");
     put_file(x->dir, "ja.tsv", "経済\teconomy\n日本\tjapan\n");
+    /* a Hunspell dictionary written for the test: "party" with the plural "parties" */
+    put_file(x->dir, "zz.tsv", "party\tcelebration\n");
+    put_file(x->dir, "zz_ZZ.aff", "SET UTF-8\nSFX S Y 1\nSFX S y ies [^aeiou]y\n");
+    put_file(x->dir, "zz_ZZ.dic", "1\nparty/S\n");
+    setenv("REPRINT_HUNSPELL_DIR", x->dir, 1);
     char sub[128];
     snprintf(sub, sizeof sub, "%s/de.tsv", x->dir); /* a folder: cannot be read as a list */
     mkdir(sub, 0700);
@@ -101,16 +106,46 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The pivot ids of text (language code) into ids[0, n); returns n. */
-static size_t pivots(struct fx *x, const char *code, const char *text, uint32_t *ids, size_t cap)
+/* The pivot ids of text (language code) into ids[0, n), its stems looked up when stems;
+ * returns n. */
+static size_t pivots_of(struct fx *x, const char *code, const char *text, int stems, uint32_t *ids,
+                        size_t cap)
 {
     rp_norm_result nr;
     assert_int_equal(rp_normalizer_run(x->nz, text, strlen(text), &nr), RP_OK);
     assert_true(nr.n_tokens <= cap);
     char msg[200];
-    assert_int_equal(rpi_lexset_pivot(x->ls, code, &nr, ids, NULL, &x->scratch, msg, sizeof msg),
+    assert_int_equal(rpi_lexset_pivot(x->ls, code, stems ? text : NULL, &nr, ids, NULL,
+                                      &x->scratch, msg, sizeof msg),
                      RP_OK);
     return nr.n_tokens;
+}
+
+static size_t pivots(struct fx *x, const char *code, const char *text, uint32_t *ids, size_t cap)
+{
+    return pivots_of(x, code, text, 0, ids, cap);
+}
+
+static void stems(void **state)
+{
+    struct fx *x = *state;
+    uint32_t z[4], e[4];
+    assert_int_equal(pivots(x, "en", "celebration parties", e, 4), 2);
+    /* "parties" is not in the list, nor is any prefix of four letters or more ("part" is not
+     * "party"): only its stem by the dictionary finds "party" */
+    assert_int_equal(pivots_of(x, "zz", "Parties", 1, z, 4), 1);
+    if (rpi_stem_available())
+        assert_int_equal(z[0], e[0]);
+    else
+        assert_int_equal(z[0], e[1]); /* without Hunspell: itself */
+    assert_int_equal(pivots_of(x, "zz", "Parties", 0, z, 4), 1); /* no text: no stems */
+    assert_int_equal(z[0], e[1]);
+    /* the listed word itself, and a language without a dictionary, are unchanged */
+    assert_int_equal(pivots_of(x, "zz", "party", 1, z, 4), 1);
+    assert_int_equal(z[0], e[0]);
+    assert_int_equal(pivots_of(x, "fr", "groupe", 1, z, 4), 1);
+    assert_int_equal(pivots(x, "en", "group", e, 4), 1);
+    assert_int_equal(z[0], e[0]);
 }
 
 static void pivot_terms(void **state)
@@ -166,12 +201,12 @@ static void unreadable_list(void **state)
     assert_int_equal(rp_normalizer_run(x->nz, "Brücke", 7, &nr), RP_OK);
     uint32_t ids[4];
     char msg[200] = "";
-    assert_int_equal(rpi_lexset_pivot(x->ls, "de", &nr, ids, NULL, &x->scratch, msg, sizeof msg),
-                     RP_E_IO);
+    assert_int_equal(
+        rpi_lexset_pivot(x->ls, "de", NULL, &nr, ids, NULL, &x->scratch, msg, sizeof msg), RP_E_IO);
     assert_non_null(strstr(msg, "de.tsv")); /* the message names the file */
     /* no list for the language at all: not an error */
-    assert_int_equal(rpi_lexset_pivot(x->ls, "it", &nr, ids, NULL, &x->scratch, msg, sizeof msg),
-                     RP_OK);
+    assert_int_equal(
+        rpi_lexset_pivot(x->ls, "it", NULL, &nr, ids, NULL, &x->scratch, msg, sizeof msg), RP_OK);
 }
 
 int main(void)
@@ -180,6 +215,7 @@ int main(void)
         cmocka_unit_test(detect),
         cmocka_unit_test_setup_teardown(pivot_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(joined_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(stems, setup, teardown),
         cmocka_unit_test_setup_teardown(unreadable_list, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* lang_stem.c -- the stems of a word by Hunspell (libhunspell, Debian's hunspell-* dictionaries;
+ * lang_internal.h). The word lists hold one form of a word, texts hold its inflected forms:
+ * a form no list knew is looked up again as each of its stems ("hestarnir" -> "hestur",
+ * "домами" -> "дом"). Tokens of a WMT21 source found in its language's list, exact or by
+ * prefix -> with the stems first: Icelandic 0.633 -> 0.769, Russian 0.502 -> 0.710, French
+ * 0.830 -> 0.912, German 0.890 -> 0.913 (docs/internals/story.md, S5c). A Hunspell handle
+ * is not shared between threads: each thread's stemmer opens the dictionaries it needs (30-140
+ * ms each; a stem costs about 8 us, and lang_lex.c remembers them). Dictionaries are read
+ * from $REPRINT_HUNSPELL_DIR, else RP_HUNSPELL_DIR (/usr/share/hunspell): <code>_<CODE>.dic,
+ * else the first <code>_*.dic in byte order; only those in UTF-8 (SET UTF-8) are used. */
+#include <dirent.h> /* opendir */
+#include <stdio.h>  /* snprintf */
+#include <stdlib.h> /* getenv */
+#include <string.h> /* strcmp */
+#include <hunspell/hunspell.h>
+#include "lang_internal.h"
+
+#ifndef RP_HUNSPELL_DIR
+#define RP_HUNSPELL_DIR "/usr/share/hunspell"
+#endif
+#define STEM_LANGS 32u /* languages one thread stems */
+#define STEM_WORD 256u /* longest word stemmed (bytes) */
+
+struct rpi_stemmer {
+    const rp_alloc *alloc;
+    unsigned n;
+    char code[STEM_LANGS][RPI_LANG_SIZE];
+    Hunhandle *h[STEM_LANGS]; /* NULL: no dictionary for that language */
+};
+
+int rpi_stem_available(void) { return 1; }
+
+rpi_stemmer *rpi_stemmer_create(const rp_alloc *alloc)
+{
+    rpi_stemmer *st = rpi_calloc(alloc, 1, sizeof *st);
+    if (st) st->alloc = alloc;
+    return st;
+}
+
+void rpi_stemmer_free(rpi_stemmer *st)
+{
+    if (!st) return;
+    for (unsigned i = 0; i < st->n; i++)
+        if (st->h[i]) Hunspell_destroy(st->h[i]);
+    rpi_free(st->alloc, st);
+}
+
+/* dir/<name> of the dictionary of code into path (without ".dic"), 0 when there is none */
+static int dictionary(const char *dir, const char *code, char *path, size_t cap)
+{
+    char want[RPI_LANG_SIZE * 2 + 2];
+    const size_t n = strlen(code);
+    if (n + 1 >= RPI_LANG_SIZE) return 0;
+    memcpy(want, code, n);
+    want[n] = '_';
+    for (size_t i = 0; i < n; i++)
+        want[n + 1 + i] = (char)(code[i] >= 'a' && code[i] <= 'z' ? code[i] - 32 : code[i]);
+    want[2 * n + 1] = '\0';
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    char best[256] = "";
+    int exact = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        const size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".dic") || len - 4 >= sizeof best) continue;
+        if (strncmp(e->d_name, code, n) || (e->d_name[n] != '_' && e->d_name[n] != '.')) continue;
+        char name[256];
+        memcpy(name, e->d_name, len - 4);
+        name[len - 4] = '\0';
+        if (!strcmp(name, want)) {
+            strcpy(best, name);
+            exact = 1;
+        } else if (!exact && (!best[0] || strcmp(name, best) < 0)) {
+            strcpy(best, name);
+        }
+    }
+    closedir(d);
+    return best[0] && snprintf(path, cap, "%s/%s", dir, best) < (int)cap;
+}
+
+static Hunhandle *handle(rpi_stemmer *st, const char *code)
+{
+    for (unsigned i = 0; i < st->n; i++)
+        if (!strcmp(st->code[i], code)) return st->h[i];
+    if (st->n == STEM_LANGS || strlen(code) >= RPI_LANG_SIZE) return NULL;
+    const unsigned i = st->n++;
+    strcpy(st->code[i], code);
+    st->h[i] = NULL;
+    const char *env = getenv("REPRINT_HUNSPELL_DIR");
+    char base[4096], aff[4200], dic[4200];
+    if (!dictionary(env && *env ? env : RP_HUNSPELL_DIR, code, base, sizeof base)) return NULL;
+    snprintf(aff, sizeof aff, "%s.aff", base);
+    snprintf(dic, sizeof dic, "%s.dic", base);
+    Hunhandle *h = Hunspell_create(aff, dic);
+    if (!h) return NULL;
+    const char *enc = Hunspell_get_dic_encoding(h);
+    if (!enc || strcmp(enc, "UTF-8")) { /* words arrive in UTF-8 */
+        Hunspell_destroy(h);
+        return NULL;
+    }
+    return st->h[i] = h;
+}
+
+int rpi_stem_each(rpi_stemmer *st, const char *code, const char *word, size_t n,
+                  int (*fn)(const char *stem, size_t len, void *ctx), void *ctx)
+{
+    if (!st || n == 0 || n >= STEM_WORD) return 0;
+    Hunhandle *h = handle(st, code);
+    if (!h) return 0;
+    char w[STEM_WORD];
+    memcpy(w, word, n);
+    w[n] = '\0';
+    char **list = NULL;
+    const int k = Hunspell_stem(h, &list, w);
+    int r = 0;
+    for (int i = 0; i < k && !r; i++)
+        if (list[i]) r = fn(list[i], strlen(list[i]), ctx);
+    if (list) Hunspell_free_list(h, &list, k);
+    return r;
+}
