@@ -8,11 +8,15 @@
  * is not shared between threads: each thread's stemmer opens the dictionaries it needs (30-140
  * ms each; a stem costs about 8 us, and lang_lex.c remembers them). Dictionaries are read
  * from $REPRINT_HUNSPELL_DIR, else RP_HUNSPELL_DIR (/usr/share/hunspell): <code>_<CODE>.dic,
- * else the first <code>_*.dic in byte order; only those in UTF-8 (SET UTF-8) are used. */
-#include <dirent.h> /* opendir */
-#include <stdio.h>  /* snprintf */
-#include <stdlib.h> /* getenv */
-#include <string.h> /* strcmp */
+ * else the first <code>_*.dic in byte order; only those in UTF-8 (SET UTF-8) are used.
+ * Creating and destroying a handle is serialized: Hunspell 1.7 counts its handles in a global
+ * without a lock (csutil.cxx, initialize_utf_tbl), and two threads opening dictionaries at
+ * once leaked its table (ASan, cli_translation). */
+#include <dirent.h>  /* opendir */
+#include <pthread.h> /* pthread_mutex_t */
+#include <stdio.h>   /* snprintf */
+#include <stdlib.h>  /* getenv */
+#include <string.h>  /* strcmp */
 #include <hunspell/hunspell.h>
 #include "lang_internal.h"
 
@@ -21,6 +25,8 @@
 #endif
 #define STEM_LANGS 32u /* languages one thread stems */
 #define STEM_WORD 256u /* longest word stemmed (bytes) */
+
+static pthread_mutex_t hun_mu = PTHREAD_MUTEX_INITIALIZER;
 
 struct rpi_stemmer {
     const rp_alloc *alloc;
@@ -41,8 +47,10 @@ rpi_stemmer *rpi_stemmer_create(const rp_alloc *alloc)
 void rpi_stemmer_free(rpi_stemmer *st)
 {
     if (!st) return;
+    pthread_mutex_lock(&hun_mu);
     for (unsigned i = 0; i < st->n; i++)
         if (st->h[i]) Hunspell_destroy(st->h[i]);
+    pthread_mutex_unlock(&hun_mu);
     rpi_free(st->alloc, st);
 }
 
@@ -92,13 +100,14 @@ static Hunhandle *handle(rpi_stemmer *st, const char *code)
     if (!dictionary(env && *env ? env : RP_HUNSPELL_DIR, code, base, sizeof base)) return NULL;
     snprintf(aff, sizeof aff, "%s.aff", base);
     snprintf(dic, sizeof dic, "%s.dic", base);
+    pthread_mutex_lock(&hun_mu);
     Hunhandle *h = Hunspell_create(aff, dic);
-    if (!h) return NULL;
-    const char *enc = Hunspell_get_dic_encoding(h);
-    if (!enc || strcmp(enc, "UTF-8")) { /* words arrive in UTF-8 */
+    const char *enc = h ? Hunspell_get_dic_encoding(h) : NULL;
+    if (h && (!enc || strcmp(enc, "UTF-8"))) { /* words arrive in UTF-8 */
         Hunspell_destroy(h);
-        return NULL;
+        h = NULL;
     }
+    pthread_mutex_unlock(&hun_mu);
     return st->h[i] = h;
 }
 
