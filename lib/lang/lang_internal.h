@@ -44,11 +44,11 @@ RPI_FUNC int rpi_lang_available(void);
  * good as a stemmer for retrieval in European languages; measured here in docs. */
 #define RPI_PIVOT_PREFIX 5
 
-/* The stems of a word (lang_stem.c: Hunspell; lang_stem_none.c without it): one per thread,
- * each language's dictionary opened on first use. */
+/* The stems of a word (lang_stem.c: Hunspell; lang_stem_none.c without it): one per run,
+ * thread-safe, each language's dictionary opened on first use. */
 typedef struct rpi_stemmer rpi_stemmer;
 RPI_FUNC rpi_stemmer *rpi_stemmer_create(const rp_alloc *alloc); /* NULL: out of memory */
-RPI_FUNC int rpi_stem_available(void); /* 1 when built with Hunspell */
+RPI_FUNC int rpi_stem_available(void);                           /* 1 when built with Hunspell */
 RPI_FUNC void rpi_stemmer_free(rpi_stemmer *st);
 /* fn(stem, len, ctx) for each stem of word[0, n) (UTF-8, as written) in language code, until
  * fn returns nonzero: that value; 0 when none did or the language has no dictionary. */

@@ -43,6 +43,7 @@ struct rpi_lexset {
     unsigned n_lists;
     UTransliterator *tr; /* Any-Latin; Latin-ASCII, cloned per thread */
     int tr_failed;
+    rpi_stemmer *stem; /* shared by the threads */
 };
 
 struct scratch {
@@ -50,7 +51,6 @@ struct scratch {
     rp_normalizer *norm; /* prefixes of tokens, normalized as list words were */
     uint64_t ckey[1u << CACHE_BITS];
     uint32_t cval[1u << CACHE_BITS];
-    rpi_stemmer *stem;
     uint64_t skey[1u << CACHE_BITS]; /* tokens stemmed: hash -> pivot id + 1 (1: none found) */
     uint32_t sval[1u << CACHE_BITS];
     UChar ubuf[512];
@@ -293,6 +293,7 @@ rp_status rpi_lexset_create(rpi_lexset **out, const char *dir, const rp_norm_par
     ls->alloc = alloc;
     ls->np = *np;
     pthread_mutex_init(&ls->mu, NULL);
+    if (!(ls->stem = rpi_stemmer_create(alloc))) return RP_E_NOMEM;
     if (dir) {
         const size_t n = strlen(dir);
         ls->dir = rpi_malloc(alloc, n + 1);
@@ -310,6 +311,7 @@ void rpi_lexset_free(rpi_lexset *ls)
         rpi_free(ls->alloc, ls->lists[i].vals);
     }
     if (ls->tr) utrans_close(ls->tr);
+    rpi_stemmer_free(ls->stem);
     pthread_mutex_destroy(&ls->mu);
     rpi_free(ls->alloc, ls->dir);
     rpi_free(ls->alloc, ls);
@@ -330,7 +332,6 @@ void rpi_lexset_scratch_free(rpi_lexset *ls, void *scratch)
     struct scratch *sc = scratch;
     if (!sc) return;
     if (sc->tr) utrans_close(sc->tr);
-    rpi_stemmer_free(sc->stem);
     rp_normalizer_free(sc->norm);
     rpi_free(ls->alloc, sc);
 }
@@ -342,7 +343,6 @@ static rp_status scratch_of(rpi_lexset *ls, void **scratch)
     if (!sc) return RP_E_NOMEM;
     *scratch = sc;
     RP_TRY(rp_normalizer_create(&sc->norm, &ls->np, ls->alloc));
-    if (!(sc->stem = rpi_stemmer_create(ls->alloc))) return RP_E_NOMEM;
     pthread_mutex_lock(&ls->mu);
     if (!ls->tr && !ls->tr_failed) {
         static const UChar id[] = u"Any-Latin; Latin-ASCII";
@@ -434,6 +434,7 @@ static uint32_t by_prefix(struct scratch *sc, const struct list *l, const char *
 struct stem_ctx {
     struct scratch *sc;
     const struct list *l;
+    rpi_stemmer *stem;
 };
 
 static int stem_found(const char *stem, size_t len, void *ctx)
@@ -446,13 +447,13 @@ static int stem_found(const char *stem, size_t len, void *ctx)
 
 /* The pivot id of a word of list l (language code) not found as itself: the first of its
  * stems (word[0, n) as written) that is a word of l, else 0. Cached by token hash. */
-static uint32_t by_stem(struct scratch *sc, const struct list *l, uint64_t hash, const char *word,
-                        size_t n)
+static uint32_t by_stem(rpi_stemmer *stem, struct scratch *sc, const struct list *l, uint64_t hash,
+                        const char *word, size_t n)
 {
     const size_t slot = mix(hash ^ 0x5354454du) >> 40 & ((1u << CACHE_BITS) - 1);
     if (sc->skey[slot] == hash && sc->sval[slot]) return sc->sval[slot] - 1;
-    struct stem_ctx c = {sc, l};
-    const uint32_t id = (uint32_t)rpi_stem_each(sc->stem, l->code, word, n, stem_found, &c);
+    struct stem_ctx c = {sc, l, stem};
+    const uint32_t id = (uint32_t)rpi_stem_each(c.stem, l->code, word, n, stem_found, &c);
     sc->skey[slot] = hash;
     sc->sval[slot] = id + 1;
     return id;
@@ -498,7 +499,8 @@ rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const char *text,
         const char *s = nr->norm + t->norm_off;
         const size_t n = t->norm_size;
         uint32_t id = l ? list_get(l, t->hash) : 0;
-        if (!id && l && text) id = by_stem(sc, l, t->hash, text + t->start, t->end - t->start);
+        if (!id && l && text)
+            id = by_stem(ls->stem, sc, l, t->hash, text + t->start, t->end - t->start);
         if (!id && l) id = by_prefix(sc, l, s, n);
         const int tr = !id && !ascii(s, n);
         if (!id) id = tr ? translit(sc, t->hash, s, n) : pivot_id(s, n);
