@@ -8,8 +8,7 @@ set -eu
 # CLD2 names that Debian has; of the dictionaries between two other languages only those that
 # helped: deu-rus, deu-fra, fra-deu (tools/lexicon.py's WORSE names those that did not, and
 # never reads them). The Hunspell dictionaries give the stems of inflected words the lists lack
-# (lib/lang/lang_stem.c), for the languages with a list whose dictionary is in UTF-8 (Polish,
-# Lithuanian and Greek ones are not, and are not installed).
+# (lib/lang/lang_stem.c), for the languages with a list.
 DEFAULT_PKGS="build-essential cmake pkg-config libutf8proc-dev libxxhash-dev zlib1g-dev libzstd-dev
 libdeflate-dev libjansson-dev libcmocka-dev python3 zstd gzip clang libclang-rt-14-dev valgrind time
 liblmdb-dev libmicrohttpd-dev curl libuchardet-dev python3-dev python3-setuptools python3-pip
@@ -25,7 +24,7 @@ dict-freedict-eng-por dict-freedict-eng-nld dict-freedict-eng-swe dict-freedict-
 dict-freedict-eng-hun dict-freedict-eng-bul dict-freedict-eng-dan dict-freedict-eng-srp
 libhunspell-dev hunspell-de-de hunspell-fr hunspell-ru hunspell-is hunspell-cs hunspell-es
 hunspell-it hunspell-hr hunspell-tr hunspell-nl hunspell-sv hunspell-pt-pt hunspell-da
-hunspell-bg hunspell-hu hunspell-ro hunspell-sr"
+hunspell-bg hunspell-hu hunspell-ro hunspell-sr hunspell-pl hunspell-lt hunspell-el"
 PKGS=${*:-$DEFAULT_PKGS}
 missing=""
 for p in $PKGS; do

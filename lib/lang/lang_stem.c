@@ -10,12 +10,14 @@
  * them per thread). 1,548 WMT21/WMT16 texts in seven languages: peak 57 MB without stems,
  * 155 MB with a handle per thread, 111 MB with one per run; 1.4-1.7 s -> 2.5 s. Dictionaries
  * are read from $REPRINT_HUNSPELL_DIR, else RP_HUNSPELL_DIR (/usr/share/hunspell):
- * <code>_<CODE>.dic, else the first <code>_*.dic in byte order; only those in UTF-8 (SET UTF-8)
- * are used.
+ * <code>_<CODE>.dic, else the first <code>_*.dic in byte order. A dictionary in another
+ * encoding (Polish ISO8859-2, Lithuanian ISO8859-13, Greek ISO8859-7) gets its words converted
+ * with iconv and its stems back; one iconv does not know is not used.
  * Creating and destroying a handle is serialized: Hunspell 1.7 counts its handles in a global
  * without a lock (csutil.cxx, initialize_utf_tbl), and two threads opening dictionaries at
  * once leaked its table (ASan, cli_translation). */
 #include <dirent.h>  /* opendir */
+#include <iconv.h>   /* iconv: dictionaries in another encoding than UTF-8 */
 #include <pthread.h> /* pthread_mutex_t */
 #include <stdio.h>   /* snprintf */
 #include <stdlib.h>  /* getenv */
@@ -36,8 +38,29 @@ struct rpi_stemmer {
     pthread_mutex_t mu; /* one thread at a time in the handles */
     unsigned n;
     char code[STEM_LANGS][RPI_LANG_SIZE];
-    Hunhandle *h[STEM_LANGS]; /* NULL: no dictionary for that language */
+    Hunhandle *h[STEM_LANGS];                 /* NULL: no dictionary for that language */
+    iconv_t to[STEM_LANGS], from[STEM_LANGS]; /* UTF-8 <-> its encoding; (iconv_t)-1: UTF-8 */
 };
+
+#define NO_ICONV ((iconv_t)-1)
+
+/* s[0, n) through cd (NO_ICONV: as it is) into out (NUL-terminated): its length, or -1 when it
+ * does not convert or fit */
+static long convert(iconv_t cd, const char *s, size_t n, char *out, size_t cap)
+{
+    if (cd == NO_ICONV) {
+        if (n >= cap) return -1;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return (long)n;
+    }
+    iconv(cd, NULL, NULL, NULL, NULL); /* a fresh shift state */
+    char *in = (char *)s, *o = out;
+    size_t left = n, room = cap - 1;
+    if (iconv(cd, &in, &left, &o, &room) == (size_t)-1 || left) return -1;
+    *o = '\0';
+    return (long)(o - out);
+}
 
 int rpi_stem_available(void) { return 1; }
 
@@ -54,8 +77,11 @@ void rpi_stemmer_free(rpi_stemmer *st)
 {
     if (!st) return;
     pthread_mutex_lock(&hun_mu);
-    for (unsigned i = 0; i < st->n; i++)
+    for (unsigned i = 0; i < st->n; i++) {
         if (st->h[i]) Hunspell_destroy(st->h[i]);
+        if (st->to[i] != NO_ICONV) iconv_close(st->to[i]);
+        if (st->from[i] != NO_ICONV) iconv_close(st->from[i]);
+    }
     pthread_mutex_unlock(&hun_mu);
     pthread_mutex_destroy(&st->mu);
     rpi_free(st->alloc, st);
@@ -94,45 +120,57 @@ static int dictionary(const char *dir, const char *code, char *path, size_t cap)
     return best[0] && snprintf(path, cap, "%s/%s", dir, best) < (int)cap;
 }
 
-static Hunhandle *handle(rpi_stemmer *st, const char *code)
+/* The dictionary of code (its index in st), opened on first use; -1 when there is none. */
+static int handle(rpi_stemmer *st, const char *code)
 {
     for (unsigned i = 0; i < st->n; i++)
-        if (!strcmp(st->code[i], code)) return st->h[i];
-    if (st->n == STEM_LANGS || strlen(code) >= RPI_LANG_SIZE) return NULL;
+        if (!strcmp(st->code[i], code)) return st->h[i] ? (int)i : -1;
+    if (st->n == STEM_LANGS || strlen(code) >= RPI_LANG_SIZE) return -1;
     const unsigned i = st->n++;
     strcpy(st->code[i], code);
     st->h[i] = NULL;
+    st->to[i] = st->from[i] = NO_ICONV;
     const char *env = getenv("REPRINT_HUNSPELL_DIR");
     char base[4096], aff[4200], dic[4200];
-    if (!dictionary(env && *env ? env : RP_HUNSPELL_DIR, code, base, sizeof base)) return NULL;
+    if (!dictionary(env && *env ? env : RP_HUNSPELL_DIR, code, base, sizeof base)) return -1;
     snprintf(aff, sizeof aff, "%s.aff", base);
     snprintf(dic, sizeof dic, "%s.dic", base);
     pthread_mutex_lock(&hun_mu);
     Hunhandle *h = Hunspell_create(aff, dic);
     const char *enc = h ? Hunspell_get_dic_encoding(h) : NULL;
     if (h && (!enc || strcmp(enc, "UTF-8"))) { /* words arrive in UTF-8 */
-        Hunspell_destroy(h);
-        h = NULL;
+        st->to[i] = enc ? iconv_open(enc, "UTF-8") : NO_ICONV;
+        st->from[i] = enc ? iconv_open("UTF-8", enc) : NO_ICONV;
+        if (st->to[i] == NO_ICONV || st->from[i] == NO_ICONV) {
+            if (st->to[i] != NO_ICONV) iconv_close(st->to[i]);
+            if (st->from[i] != NO_ICONV) iconv_close(st->from[i]);
+            st->to[i] = st->from[i] = NO_ICONV;
+            Hunspell_destroy(h);
+            h = NULL;
+        }
     }
     pthread_mutex_unlock(&hun_mu);
-    return st->h[i] = h;
+    st->h[i] = h;
+    return h ? (int)i : -1;
 }
 
 int rpi_stem_each(rpi_stemmer *st, const char *code, const char *word, size_t n,
                   int (*fn)(const char *stem, size_t len, void *ctx), void *ctx)
 {
     if (!st || n == 0 || n >= STEM_WORD) return 0;
-    char w[STEM_WORD];
-    memcpy(w, word, n);
-    w[n] = '\0';
+    char w[STEM_WORD], u[4 * STEM_WORD];
     pthread_mutex_lock(&st->mu);
-    Hunhandle *h = handle(st, code);
+    const int x = handle(st, code);
     char **list = NULL;
-    const int k = h ? Hunspell_stem(h, &list, w) : 0;
+    const int k = x >= 0 && convert(st->to[x], word, n, w, sizeof w) > 0
+                      ? Hunspell_stem(st->h[x], &list, w)
+                      : 0;
     int r = 0;
-    for (int i = 0; i < k && !r; i++)
-        if (list[i]) r = fn(list[i], strlen(list[i]), ctx);
-    if (list) Hunspell_free_list(h, &list, k);
+    for (int i = 0; i < k && !r; i++) {
+        const long len = list[i] ? convert(st->from[x], list[i], strlen(list[i]), u, sizeof u) : -1;
+        if (len > 0) r = fn(u, (size_t)len, ctx);
+    }
+    if (list) Hunspell_free_list(st->h[x], &list, k);
     pthread_mutex_unlock(&st->mu);
     return r;
 }

@@ -81,6 +81,10 @@ static int setup(void **state)
     put_file(x->dir, "zz.tsv", "party\tcelebration\n");
     put_file(x->dir, "zz_ZZ.aff", "SET UTF-8\nSFX S Y 1\nSFX S y ies [^aeiou]y\n");
     put_file(x->dir, "zz_ZZ.dic", "1\nparty/S\n");
+    /* and one in Latin-1: "ménagery" (é is one byte there) */
+    put_file(x->dir, "yy.tsv", "ménagery\tzoo\n");
+    put_file(x->dir, "yy_YY.aff", "SET ISO8859-1\nSFX S Y 1\nSFX S y ies [^aeiou]y\n");
+    put_file(x->dir, "yy_YY.dic", "1\nm\xe9nagery/S\n");
     setenv("REPRINT_HUNSPELL_DIR", x->dir, 1);
     char sub[128];
     snprintf(sub, sizeof sub, "%s/de.tsv", x->dir); /* a folder: cannot be read as a list */
@@ -140,7 +144,12 @@ static void stems(void **state)
         assert_int_equal(z[0], e[1]); /* without Hunspell: itself */
     assert_int_equal(pivots_of(x, "zz", "Parties", 0, z, 4), 1); /* no text: no stems */
     assert_int_equal(z[0], e[1]);
+    /* a dictionary in another encoding: the word converted to it, the stem back (iconv) */
+    assert_int_equal(pivots(x, "en", "zoo ménageries", e, 4), 2);
+    assert_int_equal(pivots_of(x, "yy", "ménageries", 1, z, 4), 1);
+    assert_int_equal(z[0], rpi_stem_available() ? e[0] : e[1]);
     /* the listed word itself, and a language without a dictionary, are unchanged */
+    assert_int_equal(pivots(x, "en", "celebration", e, 4), 1);
     assert_int_equal(pivots_of(x, "zz", "party", 1, z, 4), 1);
     assert_int_equal(z[0], e[0]);
     assert_int_equal(pivots_of(x, "fr", "groupe", 1, z, 4), 1);
