@@ -197,14 +197,25 @@ rp_status rp_engine_compare(rp_engine *e, size_t a, size_t b, rp_comparison *out
                      "lists: score %.3f >= %.3f (the threshold x %.1f), lineage %.2f",
                      da->sd->lang, db->sd->lang, run->score, bar, RPI_PIVOT_SCORE, run->lineage);
         if (run->lineage < RPI_LINEAGE_MIN && n > 0 && (size_t)n < sizeof s->why) {
-            /* the sentences' lengths decided (story_lineage.c) */
-            const double g = rpi_story_length_align(s, ua, ub);
+            /* S5b asked the sentences' lengths from RPI_LEN_LINEAGE (story_lineage.c) */
+            const double g =
+                run->lineage >= RPI_LEN_LINEAGE ? rpi_story_length_align(s, ua, ub) : 0;
             if (g < 0) return RP_E_NOMEM;
-            snprintf(s->why + n, sizeof s->why - (size_t)n,
-                     run->linked ? " < %.2f, but the sentences' lengths line up (%.2f >= %.2f)"
-                                 : " < %.2f and the sentences' lengths do not line up (%.2f < "
-                                   "%.2f): two texts on one event",
-                     RPI_LINEAGE_MIN, g, RPI_LEN_ALIGN);
+            char *w = s->why + n;
+            const size_t cap = sizeof s->why - (size_t)n;
+            if (run->lineage < RPI_LEN_LINEAGE)
+                snprintf(w, cap, " < %.2f: %s", RPI_LEN_LINEAGE,
+                         run->linked ? "but they share a passage" : "two texts on one event");
+            else if (!run->linked)
+                snprintf(w, cap,
+                         " < %.2f and the sentences' lengths do not line up (%.2f < %.2f): two "
+                         "texts on one event",
+                         RPI_LINEAGE_MIN, g, RPI_LEN_ALIGN);
+            else if (g >= RPI_LEN_ALIGN)
+                snprintf(w, cap, " < %.2f, but the sentences' lengths line up (%.2f >= %.2f)",
+                         RPI_LINEAGE_MIN, g, RPI_LEN_ALIGN);
+            else
+                snprintf(w, cap, " < %.2f, but they share a passage", RPI_LINEAGE_MIN);
         }
         out->why = s->why;
         return RP_OK;
