@@ -19,10 +19,11 @@
  * WMT21, src + ref, the source chosen as the original (tests/shared/translations.sh): see
  * docs/internals/story.md, S7. It fails where the source itself retells a story from another
  * language's press (Icelandic news retelling American news: is-en). */
-#include <math.h>   /* log */
-#include <stdlib.h> /* qsort, bsearch */
-#include <string.h> /* strcmp */
-#include <xxhash.h> /* XXH3_64bits */
+#include <math.h>     /* log */
+#include <stdlib.h>   /* qsort, bsearch */
+#include <string.h>   /* strcmp */
+#include <utf8proc.h> /* utf8proc_iterate, utf8proc_tolower */
+#include <xxhash.h>   /* XXH3_64bits */
 #include "steps_internal.h"
 #include "lang/lang_internal.h"
 
@@ -34,38 +35,20 @@
 #define OL_MIN_CP 3u    /* shorter names are initials and particles */
 #define OL_TOK_CP 48u   /* longer tokens are not names */
 
-/* one token's code points, lower case (Latin-1 and Latin Extended-A folded; others as they
- * are), into cp; their count, 0 when not all letters or too long */
+/* one token's code points, lower case (utf8proc), into cp; their count, 0 when not all
+ * letters (ASCII digits and signs), invalid UTF-8 or too long */
 static size_t lower_cps(const char *s, size_t n, uint32_t *cp)
 {
     size_t k = 0;
     for (size_t i = 0; i < n;) {
-        const unsigned char c = (unsigned char)s[i];
-        uint32_t u;
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        if (i + len > n || k == OL_TOK_CP) return 0;
-        if (len == 1)
-            u = c;
-        else if (len == 2)
-            u = (c & 0x1Fu) << 6 | ((unsigned char)s[i + 1] & 0x3Fu);
-        else if (len == 3)
-            u = (c & 0x0Fu) << 12 | ((unsigned char)s[i + 1] & 0x3Fu) << 6 |
-                ((unsigned char)s[i + 2] & 0x3Fu);
-        else
-            u = (c & 0x07u) << 18 | ((unsigned char)s[i + 1] & 0x3Fu) << 12 |
-                ((unsigned char)s[i + 2] & 0x3Fu) << 6 | ((unsigned char)s[i + 3] & 0x3Fu);
-        i += len;
-        if (u < 0x80) {
-            if (u >= 'A' && u <= 'Z')
-                u += 32;
-            else if (u < 'a' || u > 'z')
-                return 0; /* digits, hyphens: not a name's letters */
-        } else if (u >= 0xC0 && u <= 0xDE && u != 0xD7) {
-            u += 32;
-        } else if (u >= 0x100 && u <= 0x17F && !(u & 1u)) {
-            u += 1;
-        }
-        cp[k++] = u;
+        utf8proc_int32_t u;
+        const utf8proc_ssize_t len =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &u);
+        if (len <= 0 || k == OL_TOK_CP) return 0;
+        i += (size_t)len;
+        if (u < 0x80 && !((u | 32) >= 'a' && (u | 32) <= 'z'))
+            return 0; /* digits, hyphens: not a name's letters */
+        cp[k++] = (uint32_t)utf8proc_tolower(u);
     }
     return k;
 }
