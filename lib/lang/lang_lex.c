@@ -46,13 +46,17 @@ struct rpi_lexset {
     rpi_stemmer *stem; /* shared by the threads */
 };
 
+/* token hash -> a value never 0, direct mapped (a token replaces the one in its slot) */
+struct memo {
+    uint64_t key[1u << CACHE_BITS];
+    uint32_t val[1u << CACHE_BITS];
+};
+
 struct scratch {
     UTransliterator *tr;
-    rp_normalizer *norm; /* prefixes of tokens, normalized as list words were */
-    uint64_t ckey[1u << CACHE_BITS];
-    uint32_t cval[1u << CACHE_BITS];
-    uint64_t skey[1u << CACHE_BITS]; /* tokens stemmed: hash -> pivot id + 1 (1: none found) */
-    uint32_t sval[1u << CACHE_BITS];
+    rp_normalizer *norm;  /* prefixes of tokens, normalized as list words were */
+    struct memo translit; /* tokens transliterated: their pivot id */
+    struct memo stems;    /* tokens stemmed: pivot id + 1 (1: no stem in the list) */
     UChar ubuf[512];
     char cbuf[512];
 };
@@ -367,6 +371,19 @@ static int ascii(const char *s, size_t n)
     return 1;
 }
 
+static uint32_t memo_get(const struct memo *m, uint64_t hash)
+{
+    const size_t x = mix(hash) >> 40 & ((1u << CACHE_BITS) - 1);
+    return m->key[x] == hash ? m->val[x] : 0;
+}
+
+static void memo_put(struct memo *m, uint64_t hash, uint32_t val)
+{
+    const size_t x = mix(hash) >> 40 & ((1u << CACHE_BITS) - 1);
+    m->key[x] = hash;
+    m->val[x] = val;
+}
+
 /* s[0, n) in lower-case Latin ASCII letters and digits into sc->cbuf: their count, 0 when ICU
  * is missing or fails or nothing is left (soft signs and marks go). */
 static size_t latin(struct scratch *sc, const char *s, size_t n)
@@ -396,12 +413,11 @@ static size_t latin(struct scratch *sc, const char *s, size_t n)
  * token's own pivot id when ICU is missing or the result is empty. Cached by token hash. */
 static uint32_t translit(struct scratch *sc, uint64_t hash, const char *s, size_t n)
 {
-    const size_t slot = mix(hash) >> 40 & ((1u << CACHE_BITS) - 1);
-    if (sc->ckey[slot] == hash && sc->cval[slot]) return sc->cval[slot];
+    uint32_t id = memo_get(&sc->translit, hash);
+    if (id) return id;
     const size_t k = latin(sc, s, n);
-    const uint32_t id = k ? pivot_id(sc->cbuf, k) : pivot_id(s, n);
-    sc->ckey[slot] = hash;
-    sc->cval[slot] = id;
+    id = k ? pivot_id(sc->cbuf, k) : pivot_id(s, n);
+    memo_put(&sc->translit, hash, id);
     return id;
 }
 
@@ -434,7 +450,6 @@ static uint32_t by_prefix(struct scratch *sc, const struct list *l, const char *
 struct stem_ctx {
     struct scratch *sc;
     const struct list *l;
-    rpi_stemmer *stem;
 };
 
 static int stem_found(const char *stem, size_t len, void *ctx)
@@ -450,12 +465,11 @@ static int stem_found(const char *stem, size_t len, void *ctx)
 static uint32_t by_stem(rpi_stemmer *stem, struct scratch *sc, const struct list *l, uint64_t hash,
                         const char *word, size_t n)
 {
-    const size_t slot = mix(hash ^ 0x5354454du) >> 40 & ((1u << CACHE_BITS) - 1);
-    if (sc->skey[slot] == hash && sc->sval[slot]) return sc->sval[slot] - 1;
-    struct stem_ctx c = {sc, l, stem};
-    const uint32_t id = (uint32_t)rpi_stem_each(c.stem, l->code, word, n, stem_found, &c);
-    sc->skey[slot] = hash;
-    sc->sval[slot] = id + 1;
+    const uint32_t known = memo_get(&sc->stems, hash);
+    if (known) return known - 1;
+    struct stem_ctx c = {sc, l};
+    const uint32_t id = (uint32_t)rpi_stem_each(stem, l->code, word, n, stem_found, &c);
+    memo_put(&sc->stems, hash, id + 1);
     return id;
 }
 
