@@ -23,6 +23,7 @@
 #define CACHE_BITS 12u /* per thread: transliterated tokens remembered */
 #define JOIN_MAX 8u    /* longest word of several tokens looked up (Han and Kana: a token each) */
 #define JOIN_SEED 0x6a6f696e2d746f6bull /* a word of several tokens: its tokens' bytes joined */
+#define STEM_SEED 0x7374656d2d6d656dull /* the stem cache: a word as written, per language */
 
 /* word (normalized token hash) -> pivot id; open addressing, power-of-two capacity */
 struct list {
@@ -461,10 +462,16 @@ static int stem_found(const char *stem, size_t len, void *ctx)
 }
 
 /* The pivot id of a word of list l (language code) not found as itself: the first of its
- * stems (word[0, n) as written) that is a word of l, else 0. Cached by token hash. */
-static uint32_t by_stem(rpi_stemmer *stem, struct scratch *sc, const struct list *l, uint64_t hash,
+ * stems (word[0, n) as written) that is a word of l, else 0. Cached by the word as written and
+ * its language (Hunspell stems "Häuser" and "häuser" apart, and one spelling is two words in
+ * two languages): keyed by the normalized token alone, the answer depended on which text a
+ * thread had read first, so the output on the thread count. */
+static uint32_t by_stem(rpi_stemmer *stem, struct scratch *sc, const struct list *l, unsigned li,
                         const char *word, size_t n)
 {
+    /* not the seed + li: XXH3 folds a short input's last byte and the seed together ("war"
+     * in list 0 and "was" in list 1 hashed alike) */
+    const uint64_t hash = XXH3_64bits_withSeed(word, n, STEM_SEED) ^ mix(li + 1);
     const uint32_t known = memo_get(&sc->stems, hash);
     if (known) return known - 1;
     struct stem_ctx c = {sc, l};
@@ -514,7 +521,8 @@ rp_status rpi_lexset_pivot(rpi_lexset *ls, const char *code, const char *text,
         const size_t n = t->norm_size;
         uint32_t id = l ? list_get(l, t->hash) : 0;
         if (!id && l && text)
-            id = by_stem(ls->stem, sc, l, t->hash, text + t->start, t->end - t->start);
+            id = by_stem(ls->stem, sc, l, (unsigned)(l - ls->lists), text + t->start,
+                         t->end - t->start);
         if (!id && l) id = by_prefix(sc, l, s, n);
         const int tr = !id && !ascii(s, n);
         if (!id) id = tr ? translit(sc, t->hash, s, n) : pivot_id(s, n);

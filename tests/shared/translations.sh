@@ -11,7 +11,8 @@
 #   pairwise precision of those clusters (ru-en's errors: WMT articles of one event merged);
 # - the direction: share of the families holding their source whose original (`relation:
 #   original`) is the source, per set;
-# - every WMT document's `lang` is the set's language for its side (CLD2).
+# - every WMT document's `lang` is the set's language for its side (CLD2);
+# - all sets together give the same bytes with 1 and 4 threads.
 # It fails when a result is below its floor. FLOORS are what the binary meets with a small
 # margin; whoever improves it raises them. Targets are the issue's.
 # Run: bash tests/shared/translations.sh (env: REPRINT, SRCDIR; SHARED defaults to
@@ -32,6 +33,7 @@ mix_ru-en_reuters      <=  0      0
 mix_de-fr_precision    >=  0.99   0.99
 mix_ru-en_precision    >=  0.91   0.99
 lang_ok                >=  0.99   1
+threads_identical      >=  1      1
 original_ru-en         >=  0.93   0.90
 original_de-fr         >=  0.78   0.90
 original_fr-de         >=  0.76   0.90
@@ -56,6 +58,14 @@ $CONV wmt16 "$E/wmt/wmt16-enfi" "$T/enfi.jsonl" "$T/enfi.tsv" 2>/dev/null
 "$REPRINT" cluster --quiet --level story -o "$T/enfi.out" "$T/enfi.jsonl"
 read -r f _ pr re <<<"$(scores "$T/enfi.tsv" "$T/enfi.out")"
 result enfi_f1 "$f" "F1 $f (P $pr R $re)"
+
+# every set together (seven languages, each list and dictionary in use): the same bytes with 1
+# and 4 threads (the stem cache once keyed a word without its language: ordering by thread)
+cat "$T"/s_*.jsonl "$T/enfi.jsonl" >"$T/all.jsonl"
+"$REPRINT" cluster --quiet --level story --threads 1 -o "$T/all1.out" "$T/all.jsonl"
+"$REPRINT" cluster --quiet --level story --threads 4 -o "$T/all4.out" "$T/all.jsonl"
+if cmp -s "$T/all1.out" "$T/all4.out"; then same=1; else same=0; fi
+result threads_identical "$same" "$same (1 = the output with 4 threads is the one with 1)"
 
 # in a crowd: 3,000 Reuters stories (English) and a set's sources and translations
 seeds_mix "$T/reuters.jsonl"
