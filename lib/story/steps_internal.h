@@ -83,6 +83,8 @@ RPI_FUNC rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, si
  * when it is not told (one language, none in Latin letters, no names, a tie). */
 RPI_FUNC rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k,
                                          const int64_t *udate, int64_t first, const char **lang);
+/* What rpi_story_origin_lang opened (its transliteration), for rpi_story_free. */
+RPI_FUNC void rpi_story_origin_free(struct rpi_story *s);
 /* S7 (story_relations.c): originals and per-document results into s->res. */
 RPI_FUNC rp_status rpi_story_relations(struct rpi_story *s, const uint32_t *rep);
 /* S8 (story_event.c, the event level only): the families of S7 grouped into events:

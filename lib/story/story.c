@@ -8,7 +8,6 @@
 #endif
 #include "steps_internal.h"
 #include "common/parallel_internal.h"
-#include "lang/lang_internal.h" /* rpi_lexset_free: S7's transliteration */
 
 /* ---- the stage -------------------------------------------------------------------------- */
 
@@ -174,10 +173,7 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
 void rpi_story_free(struct rpi_story *s)
 {
     if (!s) return;
-    if (s->latin) {
-        rpi_lexset_scratch_free(s->latin, s->latin_scratch);
-        rpi_lexset_free(s->latin);
-    }
+    rpi_story_origin_free(s);
     rpi_free(s->in.alloc, s->vec);
     rpi_free(s->in.alloc, s->names);
     rpi_free(s->in.alloc, s->nums);

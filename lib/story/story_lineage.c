@@ -280,6 +280,15 @@ static uint32_t sent_shares(const struct rpi_sdoc *sd, double *len)
     return total > 0 ? n : 0;
 }
 
+/* the share of the text in sentences [a, b) of shares l */
+static double span(const double *l, uint32_t a, uint32_t b)
+{
+    double x = 0;
+    for (uint32_t q = a; q < b; q++)
+        x += l[q];
+    return x;
+}
+
 /* A dynamic programme over 1-1, 1-2, 2-1, 1-0 and 0-1 steps. */
 double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
 {
@@ -302,11 +311,7 @@ double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
             for (int k = 0; k < 5; k++) {
                 const uint32_t ii = i + (uint32_t)step[k][0], jj = j + (uint32_t)step[k][1];
                 if (ii > n || jj > m) continue;
-                double x = 0, y = 0;
-                for (uint32_t q = i; q < ii; q++)
-                    x += la[q];
-                for (uint32_t q = j; q < jj; q++)
-                    y += lb[q];
+                const double x = span(la, i, ii), y = span(lb, j, jj);
                 const double c = here + (x > y ? x - y : y - x) +
                                  (k >= 3 ? LEN_SKIP + x + y
                                   : k    ? LEN_MERGE
@@ -318,11 +323,7 @@ double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
     for (uint32_t i = n, j = m; i || j;) {
         const int k = mv[i * w + j];
         const uint32_t pi = i - (uint32_t)step[k][0], pj = j - (uint32_t)step[k][1];
-        double x = 0, y = 0;
-        for (uint32_t q = pi; q < i; q++)
-            x += la[q];
-        for (uint32_t q = pj; q < j; q++)
-            y += lb[q];
+        const double x = span(la, pi, i), y = span(lb, pj, j);
         if (k < 3 && (x > y ? x - y : y - x) <= LEN_TOL * (x > y ? x : y)) good += (x + y) / 2;
         i = pi, j = pj;
     }

@@ -275,3 +275,12 @@ done:
     rpi_free(s->in.alloc, lang_of);
     return st;
 }
+
+void rpi_story_origin_free(struct rpi_story *s)
+{
+    if (!s->latin) return;
+    rpi_lexset_scratch_free(s->latin, s->latin_scratch);
+    rpi_lexset_free(s->latin);
+    s->latin = NULL;
+    s->latin_scratch = NULL;
+}
