@@ -314,6 +314,16 @@ RPI_FUNC rp_relation rpi_story_relation(double jaccard, double cover_a, double c
  * threshold times RPI_PIVOT_SCORE and divides its figures by them. */
 #define RPI_PIVOT_SCORE 0.3
 #define RPI_PIVOT_LINEAGE 0.35
+/* The pivot term ids (S5c) of a text of n_tok tokens with flags (theirs), in language code:
+ * text[0, n) normalized again by nz (the story's parameters) and carried by the word lists of
+ * ls; a word no list knew that is neither a name nor a number gets 0 (left out). *out (in ar)
+ * is NULL when the text does not give n_tok tokens. RP_E_IO with msg when a list exists but
+ * cannot be read. Per-thread state in *scratch (rpi_lexset_scratch_free). */
+typedef struct rpi_lexset rpi_lexset;
+RPI_FUNC rp_status rpi_pivot_ids(rpi_lexset *ls, rp_normalizer *nz, void **scratch,
+                                 struct rpi_arena *ar, const rp_alloc *al, const char *code,
+                                 const char *text, size_t n, uint32_t n_tok, const uint8_t *flags,
+                                 uint32_t **out, char *msg, size_t cap);
 /* S5b, the family rule: a pair with the score (linked) is a family link when it has the
  * lineage or shares a passage (a quote, a kept paragraph: lineage whatever the order).
  * (Pairs under the score with passages and the lineage were tried as versions too: no change
@@ -347,6 +357,14 @@ RPI_FUNC void *rpi_story_lineage_scratch(const rp_alloc *al);
  * a lineage from RPI_LEN_LINEAGE and this from RPI_LEN_ALIGN is a family link. -1 without
  * memory. */
 RPI_FUNC double rpi_story_length_align(const struct rpi_story *s, uint32_t u, uint32_t v);
+/* Its parts, for a driver that keeps no text (the index keeps the shares): the sentences of sd
+ * (S5b's, rpi_sdoc_brk) as shares of its text's bytes into len[0, RPI_LEN_MAX_SENT): their
+ * count, 0 when none or more (a pair costs n x m); and the aligned share of two such lists
+ * (-1 without memory). */
+#define RPI_LEN_MAX_SENT 512u
+RPI_FUNC uint32_t rpi_sent_shares(const struct rpi_sdoc *sd, double *len);
+RPI_FUNC double rpi_length_align(const rp_alloc *al, const double *la, uint32_t n,
+                                 const double *lb, uint32_t m);
 #define RPI_LEN_ALIGN 0.8   /* the share of the texts in agreeing pairs that makes a family */
 #define RPI_LEN_LINEAGE 0.3 /* ... when the lineage reaches this (of RPI_LINEAGE_MIN's scale) */
 RPI_FUNC void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch);

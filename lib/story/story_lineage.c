@@ -257,20 +257,17 @@ void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch)
  * different articles 0.0-0.87 (3 of 48 >= 0.6). At 0.7 / lineage 0.25 the WMT21 ru-en
  * articles among 3,000 Reuters stories lost precision (0.866 -> 0.843); at 0.8 / 0.3 none
  * of the sets did (docs/internals/story.md, S5c). */
-#define LEN_MAX_SENT 512u /* longer texts are not aligned (a pair costs n x m) */
 #define LEN_SKIP 0.02     /* a sentence left without a partner costs this and its share */
 #define LEN_MERGE 0.005   /* one sentence for two costs this */
 #define LEN_TOL 0.15      /* a pair of sentences agrees when their shares differ by less */
 
-/* The sentences of sd (S5b's, rpi_sdoc_brk) as shares of its text's bytes, into len: their
- * count, 0 when none or more than LEN_MAX_SENT. */
-static uint32_t sent_shares(const struct rpi_sdoc *sd, double *len)
+uint32_t rpi_sent_shares(const struct rpi_sdoc *sd, double *len)
 {
     uint32_t n = 0, start = 0;
     double total = 0;
     for (uint32_t i = 1; i <= sd->n_tok; i++) {
         if (i < sd->n_tok && !rpi_sdoc_brk(sd, i)) continue;
-        if (n == LEN_MAX_SENT) return 0;
+        if (n == RPI_LEN_MAX_SENT) return 0;
         len[n] = (double)(sd->off[2 * (i - 1) + 1] - sd->off[2 * start]);
         total += len[n++];
         start = i;
@@ -290,16 +287,15 @@ static double span(const double *l, uint32_t a, uint32_t b)
 }
 
 /* A dynamic programme over 1-1, 1-2, 2-1, 1-0 and 0-1 steps. */
-double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
+double rpi_length_align(const rp_alloc *al, const double *la, uint32_t n, const double *lb,
+                        uint32_t m)
 {
     static const int step[5][2] = {{1, 1}, {1, 2}, {2, 1}, {1, 0}, {0, 1}};
-    double *la = rpi_malloc(s->in.alloc, 2 * LEN_MAX_SENT * sizeof *la), *lb = la + LEN_MAX_SENT;
-    if (!la) return -1;
-    const uint32_t n = sent_shares(rpi_unit_sd(s, a), la), m = sent_shares(rpi_unit_sd(s, b), lb);
+    if (!n || !m) return 0;
     const size_t w = (size_t)m + 1, cells = ((size_t)n + 1) * w;
-    double *d = n && m ? rpi_malloc(s->in.alloc, cells * sizeof *d) : NULL;
-    uint8_t *mv = d ? rpi_malloc(s->in.alloc, cells) : NULL;
-    double good = n && m ? -1 : 0;
+    double *d = rpi_malloc(al, cells * sizeof *d);
+    uint8_t *mv = d ? rpi_malloc(al, cells) : NULL;
+    double good = -1;
     if (!mv) goto done;
     for (size_t c = 0; c < cells; c++)
         d[c] = 1e300;
@@ -328,8 +324,19 @@ double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
         i = pi, j = pj;
     }
 done:
-    rpi_free(s->in.alloc, mv);
-    rpi_free(s->in.alloc, d);
+    rpi_free(al, mv);
+    rpi_free(al, d);
+    return good;
+}
+
+double rpi_story_length_align(const struct rpi_story *s, uint32_t a, uint32_t b)
+{
+    double *la = rpi_malloc(s->in.alloc, 2 * RPI_LEN_MAX_SENT * sizeof *la);
+    if (!la) return -1;
+    double *lb = la + RPI_LEN_MAX_SENT;
+    const uint32_t n = rpi_sent_shares(rpi_unit_sd(s, a), la);
+    const uint32_t m = rpi_sent_shares(rpi_unit_sd(s, b), lb);
+    const double good = rpi_length_align(s->in.alloc, la, n, lb, m);
     rpi_free(s->in.alloc, la);
     return good;
 }

@@ -28,35 +28,43 @@ struct xl {
     struct rpi_arena *arenas; /* one per thread: the pivot sdocs and their ids */
 };
 
-/* pivot ids of text[0, n) with n_tok tokens (flags: theirs) into *out (in the arena), or NULL
- * when the text does not give n_tok tokens (the native ids stay) */
-static rp_status pivot_ids(struct xl *x, rp_normalizer *nz, void **scratch, struct rpi_arena *ar,
-                           const char *code, const char *text, size_t n, uint32_t n_tok,
-                           const uint8_t *flags, uint32_t **out)
+rp_status rpi_pivot_ids(rpi_lexset *ls, rp_normalizer *nz, void **scratch, struct rpi_arena *ar,
+                        const rp_alloc *al, const char *code, const char *text, size_t n,
+                        uint32_t n_tok, const uint8_t *flags, uint32_t **out, char *msg,
+                        size_t cap)
 {
     *out = NULL;
     rp_norm_result nr;
     RP_TRY(rp_normalizer_run(nz, text, n, &nr));
     if (nr.n_tokens != n_tok) return RP_OK;
     uint32_t *ids = rpi_arena_alloc(ar, (size_t)n_tok * sizeof *ids, 4);
-    uint8_t *how = rpi_malloc(x->s->in.alloc, n_tok ? n_tok : 1);
+    uint8_t *how = rpi_malloc(al, n_tok ? n_tok : 1);
     if (!ids || !how) {
-        rpi_free(x->s->in.alloc, how);
+        rpi_free(al, how);
         return RP_E_NOMEM;
     }
-    char msg[200];
-    const rp_status st =
-        rpi_lexset_pivot(x->ls, code, text, &nr, ids, how, scratch, msg, sizeof msg);
-    if (st == RP_E_IO) rpi_story_error(x->s, "%s", msg);
+    const rp_status st = rpi_lexset_pivot(ls, code, text, &nr, ids, how, scratch, msg, cap);
     /* a word of another script that no list knew is noise in English unless it names someone
      * or something: transliterated, a name meets its English spelling, a common word (a
      * Russian verb) meets nothing and would be among the text's rarest, heaviest terms */
     for (uint32_t i = 0; st == RP_OK && i < n_tok; i++)
         if (how[i] && !(flags[i] & (RPI_TOK_NAME | RPI_TOK_NUMBER))) ids[i] = 0;
-    rpi_free(x->s->in.alloc, how);
+    rpi_free(al, how);
     RP_TRY(st);
     *out = ids;
     return RP_OK;
+}
+
+/* rpi_pivot_ids in the run's terms: a list that cannot be read is the run's error */
+static rp_status pivot_ids(struct xl *x, rp_normalizer *nz, void **scratch, struct rpi_arena *ar,
+                           const char *code, const char *text, size_t n, uint32_t n_tok,
+                           const uint8_t *flags, uint32_t **out)
+{
+    char msg[200];
+    const rp_status st = rpi_pivot_ids(x->ls, nz, scratch, ar, x->s->in.alloc, code, text, n, n_tok,
+                                       flags, out, msg, sizeof msg);
+    if (st == RP_E_IO) rpi_story_error(x->s, "%s", msg);
+    return st;
 }
 
 static rp_status pivot_range(void *ctx, size_t lo, size_t hi, unsigned t)
