@@ -10,7 +10,7 @@
 #include <getopt.h> /* getopt_long */
 #include <signal.h> /* signal */
 #include <stdio.h>  /* fprintf */
-#include <stdlib.h> /* strtoul, strtod */
+#include <stdlib.h> /* strtoul, strtod, setenv */
 #include <string.h> /* strcmp */
 #include "reprint/rp_index.h"
 #include "cli_args.h"
@@ -44,6 +44,9 @@ static const char USAGE[] =
     "  --level exact|near|story  --threshold T  --ngram N  --num-perm K  --bands B --rows R\n"
     "  --keep longest|first|earliest  --max-bucket N  --seed S\n"
     "  --window DAYS  --boilerplate-min N   (story level; as for 'reprint cluster')\n"
+    "  --lexicon-dir DIR       add, query (story level): the word lists that carry other\n"
+    "                          languages into English (default $REPRINT_LEXICON_DIR, else\n"
+    "                          the build's; 'reprint serve' reads $REPRINT_LEXICON_DIR)\n"
     "  --no-nfkc --no-casefold --no-strip-accents --no-punct --no-cjk-chars\n"
     "  --map-size SIZE         largest size the index may grow to (default 16G)\n"
     "Input options (add, query; as for 'reprint cluster'):\n"
@@ -69,6 +72,7 @@ static const struct option LONGOPTS[] = {
     CLI_LONGOPTS_CLUSTERING,
     {"window", required_argument, NULL, CLI_OPT_WINDOW},
     {"boilerplate-min", required_argument, NULL, CLI_OPT_BOILER},
+    {"lexicon-dir", required_argument, NULL, CLI_OPT_LEXICON_DIR},
     {"map-size", required_argument, NULL, OPT_MAP_SIZE},
     {"batch", required_argument, NULL, OPT_BATCH},
     {"id", required_argument, NULL, OPT_ID},
@@ -138,6 +142,10 @@ static int parse_opts(struct icli *c, int argc, char **argv)
 void index_cluster_line(FILE *f, const rp_doc_result *r)
 {
     cli_cluster_line_begin(f, r);
+    if (r->lang) { /* story level: as a batch run's line */
+        fputs(",\"lang\":", f);
+        jout_str(f, r->lang);
+    }
     cli_cluster_line_end(f, r);
 }
 
@@ -187,6 +195,12 @@ static int open_ix(const struct icli *c, rp_index **ix, int read_only)
     rp_index_options_default(&o);
     o.read_only = read_only;
     o.map_size = c->map_size;
+    /* the index reads its word lists where the environment says (rp_index_options has no
+     * field for them: the library's struct does not grow) */
+    if (c->cfg.lexicon_dir && setenv("REPRINT_LEXICON_DIR", c->cfg.lexicon_dir, 1)) {
+        perror("reprint index: setenv");
+        return EXIT_FATAL;
+    }
     char msg[512];
     if (rp_index_open(ix, c->dir, &o, NULL, msg, sizeof msg) != RP_OK) {
         fprintf(stderr, "reprint index: %s\n", msg);

@@ -40,6 +40,8 @@ void rp_index_batch_free(rp_index_batch *b)
 {
     if (!b) return;
     rpi_prep_free(&b->prep);
+    if (b->ix->ls) rpi_lexset_scratch_free(b->ix->ls, b->xscratch);
+    rp_normalizer_free(b->xnz);
     rpi_arena_free(&b->arena);
     rpi_vec_free(&b->docs);
     rpi_vec_free(&b->terms);
@@ -52,6 +54,34 @@ uint64_t rp_index_batch_bad_dates(const rp_index_batch *b, const char **first)
 {
     if (first) *first = b->n_bad_dates ? b->bad_date_first : NULL;
     return b->n_bad_dates;
+}
+
+/* The pivot terms (S5c) and sentence shares of a story document in a known language, for the
+ * index to link it across languages: computed here, outside the writer lock, as the batch
+ * stage computes them (rpi_pivot_ids, rpi_sent_shares). A word list that cannot be read is
+ * an error of the add (RP_E_IO, its message the index's). */
+static rp_status across_languages(rp_index_batch *b, struct rpi_ixdoc *d)
+{
+    const struct rpi_sdoc *sd = d->sd;
+    const rp_alloc *al = b->ix->alloc;
+    if (!b->xnz) RP_TRY(rp_normalizer_create(&b->xnz, &b->ix->cfg.norm, al));
+    char msg[200];
+    rp_status st = rpi_pivot_ids(b->ix->ls, b->xnz, &b->xscratch, &b->arena, al, sd->lang, sd->text,
+                                 sd->text_size, sd->n_tok, sd->tflags, &d->pivot, msg, sizeof msg);
+    if (st == RP_OK && sd->n_title)
+        st = rpi_pivot_ids(b->ix->ls, b->xnz, &b->xscratch, &b->arena, al, sd->lang, sd->title,
+                           strlen(sd->title), sd->n_title, sd->title_flags, &d->pivot_title, msg,
+                           sizeof msg);
+    if (st == RP_E_IO) return rpi_ix_fail(st, RP_INDEX_E_NONE, "%s", msg);
+    RP_TRY(st);
+    double len[RPI_LEN_MAX_SENT];
+    d->n_shares = rpi_sent_shares(sd, len);
+    if (d->n_shares) {
+        d->shares = rpi_arena_alloc(&b->arena, d->n_shares * sizeof *d->shares, 8);
+        if (!d->shares) return RP_E_NOMEM;
+        memcpy(d->shares, len, d->n_shares * sizeof *len);
+    }
+    return RP_OK;
 }
 
 rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
@@ -101,6 +131,7 @@ rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec)
         memcpy(d.terms, t, m * sizeof *t);
         d.n_terms = m;
     }
+    if (d.sd && b->ix->ls && strcmp(d.sd->lang, "und")) RP_TRY(across_languages(b, &d));
     if (p.sig) {
         d.sig = rpi_arena_alloc(&b->arena, c->num_perm * sizeof *d.sig, 8);
         if (!d.sig) return RP_E_NOMEM;

@@ -37,9 +37,18 @@ enum {
     DB_LINES,   /* line key (line part) BE -> distinct contexts u32 LE */
     DB_LINECTX, /* line key BE -> contents with this line in this context, u32 LE */
     DB_ULINES,  /* unit BE -> its distinct line keys, u64 LE each */
+    /* story level, across languages (index_story.c; a story index made before them gets them
+     * at its first writable open, and links across languages the contents added since) */
+    DB_ULANG,  /* unit BE -> its language, NUL-terminated ("und" included) */
+    DB_XFEAT,  /* unit BE -> pivot features (a known language only): as DB_SFEAT, then its
+                  language (8 bytes), sentence count u32 LE and shares u16 LE */
+    DB_XTERMS, /* pivot term BE -> contents with it (in DB_XFEAT), u64 LE */
+    DB_XPOST,  /* top pivot term BE -> unit BE + date i64 LE + language 8 bytes (dupsort,
+                  fixed 24) */
     DB_COUNT
 };
 #define DB_FIRST_STORY DB_SFEAT
+#define DB_FIRST_XLING DB_ULANG
 /* DB_META key of a story index: contents with names (u64 LE), kept with every add and
  * remove; an index made before it has no such key and scores as a collection without case */
 #define RPI_IX_NAMED_KEY "withname"
@@ -97,6 +106,8 @@ struct rp_index {
     rp_config cfg; /* resolved: threshold, bands, rows */
     int read_only;
     int has_story; /* the story databases exist (a story-level index) */
+    int has_xling; /* ... and those of versions across languages (DB_FIRST_XLING on) */
+    struct rpi_lexset *ls; /* has_xling: the word lists (lib/lang), loaded on first use */
     struct rpi_bg bg; /* story: the background of a small collection (story_background.c) */
     int lock_fd;   /* writer.lock, -1 when read-only */
     pthread_mutex_t write_mu;
@@ -200,6 +211,11 @@ struct rpi_ixdoc {
     uint64_t *terms; /* sorted distinct term hashes, batch arena */
     size_t n_terms;
     struct rpi_sdoc *sd; /* story level: token ids, flags, lines (batch arena), else NULL */
+    /* story level, a known language: pivot term ids of sd's tokens and title (S5c,
+     * rpi_pivot_ids; 0: left out), its sentences' shares of the text; else NULL */
+    uint32_t *pivot, *pivot_title;
+    double *shares;
+    uint32_t n_shares;
 };
 
 struct rp_index_batch {
@@ -208,6 +224,8 @@ struct rp_index_batch {
     struct rpi_arena arena;
     struct rpi_vec docs;      /* struct rpi_ixdoc */
     struct rpi_vec terms;     /* uint64_t scratch */
+    rp_normalizer *xnz;       /* story, has_xling: pivot terms (made on first use) */
+    void *xscratch;           /* ... and the word lists' per-thread state */
     uint64_t n_bad_dates;     /* documents whose date was not understood (undated) */
     char bad_date_first[256]; /* the first one's message (rp_doc_bad_date) */
 };

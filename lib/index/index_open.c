@@ -20,10 +20,11 @@ static _Thread_local rp_index_error ix_errkind;
 
 static const char *const DB_NAMES[DB_COUNT] = {
     "meta",  "docs",  "ids",    "contents", "units", "members", "stars", "sigs",    "bands",
-    "edges", "terms", "uterms", "sfeat",    "spost", "sof",     "lines", "linectx", "ulines"};
+    "edges", "terms", "uterms", "sfeat",    "spost", "sof",     "lines", "linectx", "ulines",
+    "ulang", "xfeat", "xterms", "xpost"};
 #define DUPS (MDB_DUPSORT | MDB_DUPFIXED)
-static const unsigned DB_FLAGS[DB_COUNT] = {0,    0, DUPS, 0, 0,    DUPS, DUPS, 0, DUPS,
-                                            DUPS, 0, 0,    0, DUPS, 0,    0,    0, 0};
+static const unsigned DB_FLAGS[DB_COUNT] = {0,    0, DUPS, 0, 0, DUPS, DUPS, 0, DUPS, DUPS, 0,
+                                            0,    0, DUPS, 0, 0, 0,    0,    0, 0,    0,    DUPS};
 
 #define DEFAULT_MAP_SIZE ((uint64_t)16 << 30)
 
@@ -230,10 +231,13 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
     rc = mdb_txn_begin(ix->env, NULL, ix->read_only ? MDB_RDONLY : 0, &txn);
     if (rc) return rpi_ix_mdb(rc, "begin");
     for (int i = 0; i < DB_COUNT; i++) {
-        const int make = create && (i < DB_FIRST_STORY || story);
+        /* a story index made before the databases across languages gets them when writable */
+        const int make = (create && (i < DB_FIRST_STORY || story)) ||
+                         (i >= DB_FIRST_XLING && ix->has_story && !ix->read_only);
         rc = mdb_dbi_open(txn, DB_NAMES[i], DB_FLAGS[i] | (make ? MDB_CREATE : 0), &ix->dbi[i]);
         if (rc == MDB_NOTFOUND && i >= DB_FIRST_STORY) continue; /* exact/near index */
         if (i == DB_FIRST_STORY && !rc) ix->has_story = 1;
+        if (i == DB_FIRST_XLING && !rc) ix->has_xling = 1;
         if (rc) {
             mdb_txn_abort(txn);
             if (rc == MDB_NOTFOUND)
@@ -281,6 +285,7 @@ static void ix_free(rp_index *ix)
     rpi_bq_free(&ix->bq, &alloc);
     rpi_free(&alloc, ix->bq_below);
     rpi_bg_free(&ix->bg, &alloc);
+    rpi_lexset_free(ix->ls);
     rpi_free(&alloc, ix->dir);
     rpi_free(&alloc, ix);
 }
@@ -435,6 +440,9 @@ rp_status rp_index_open(rp_index **out, const char *dir, const rp_index_options 
     RP_TRY_GOTO(st, env_open(ix, dir, opt ? opt->map_size : 0, 0, 0), out);
     RP_TRY_GOTO(st, read_meta(ix, dir), out);
     if (ix->has_story) RP_TRY_GOTO(st, rpi_bg_build(&ix->bg, &ix->cfg.norm, ix->alloc), out);
+    if (ix->has_xling) /* the word lists of REPRINT_LEXICON_DIR, else the build's */
+        RP_TRY_GOTO(st, rpi_lexset_create(&ix->ls, rpi_lexicon_dir(NULL), &ix->cfg.norm, ix->alloc),
+                    out);
     if (!ix->read_only) RP_TRY_GOTO(st, rpi_ix_bands_load(ix), out);
     *out = ix;
     ix = NULL;
@@ -472,7 +480,8 @@ rp_status rp_index_stats_get(rp_index *ix, rp_index_stats *out)
     MDB_stat ms;
     uint64_t pages = 0;
     for (int i = 0; i < DB_COUNT; i++) {
-        if (i >= DB_FIRST_STORY && !ix->has_story) continue;
+        if ((i >= DB_FIRST_STORY && !ix->has_story) || (i >= DB_FIRST_XLING && !ix->has_xling))
+            continue;
         if (mdb_stat(txn, ix->dbi[i], &ms) != 0) continue;
         pages += ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages;
         if (i == DB_DOCS) out->n_docs = ms.ms_entries;

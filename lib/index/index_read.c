@@ -37,6 +37,10 @@ rp_status rpi_ix_doc_view(rp_index *ix, MDB_txn *txn, uint64_t docno, const MDB_
     r->of_doc = SIZE_MAX;
     r->cluster_doc = (size_t)docno;
     const uint64_t u = get_le64(p + DOC_UNIT);
+    MDB_val gv; /* story level: the content's language (an index made before: none) */
+    if (u != RPI_IX_NONE && ix->has_xling && rpi_ix_get(ix, txn, DB_ULANG, u, &gv) == RP_OK &&
+        gv.mv_size && memchr(gv.mv_data, '\0', gv.mv_size))
+        r->lang = gv.mv_data;
     if (u == RPI_IX_NONE) { /* no tokens: never clustered */
         r->relation = RP_REL_UNIQUE;
         r->kept = 1;
@@ -148,7 +152,8 @@ static rp_status res_push(struct rpi_resbuild *rb, rp_doc_result *r, uint64_t nu
     if ((r->id && !(r->id = keep_str(rb, r->id))) ||
         (r->cluster && !(r->cluster = keep_str(rb, r->cluster))) ||
         (r->of && !(r->of = keep_str(rb, r->of))) ||
-        (r->detail && !(r->detail = keep_str(rb, r->detail))))
+        (r->detail && !(r->detail = keep_str(rb, r->detail))) ||
+        (r->lang && !(r->lang = keep_str(rb, r->lang))))
         return RP_E_NOMEM;
     RP_TRY(rpi_vec_push(&rb->docs, r));
     return rpi_vec_push(&rb->nums, &num);

@@ -36,6 +36,8 @@
 #define RPI_IX_MAX_MEMBERS 64u /* members of a cluster scored when a content may join it */
 #define SFEAT_HEADER 16u       /* n_terms u32, n_top u32, date i64 */
 #define SFEAT_TERM 12u         /* id u64 LE, tf << 8 | flags u32 LE */
+#define XFEAT_TAIL (RPI_LANG_SIZE + 4u) /* DB_XFEAT after the terms: language, sentences */
+#define XPOST_SIZE (16u + RPI_LANG_SIZE) /* unit BE, date LE, language */
 
 #define TRY_MDB(expr, what)                                                                        \
     do {                                                                                           \
@@ -54,14 +56,19 @@ struct sterm {
 struct uvec {
     struct svec v[3]; /* TF-IDF (unit length), names, numbers */
     int64_t date;
-    uint32_t n_top;
+    uint32_t n_top, n_terms; /* its top terms; its distinct terms */
     float ndens; /* share of its term occurrences that are numbers (S5's figure density) */
+    char lang[RPI_LANG_SIZE]; /* its language ("" in an index made before them) */
+    /* pivot vectors only: the sentences' shares of the text */
+    const double *shares; /* in the context's arena */
+    uint32_t n_shares;
 };
 
 /* Scoring context: one per add or re-placement, with the frequencies of that moment. */
 struct sctx {
     rp_index *ix;
     MDB_txn *txn;
+    int x;                  /* pivot terms (DB_XFEAT, DB_XTERMS), not the texts' own */
     double n_units;         /* contents counted in the frequencies */
     struct rpi_umap slot;   /* term id -> slot */
     struct rpi_vec idf;     /* float per slot */
@@ -117,11 +124,12 @@ static int caseless_of(uint64_t named, double n_units)
     return named == UINT64_MAX || (double)named < RPI_CASELESS * n_units;
 }
 
-static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
+static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn, int x)
 {
     memset(c, 0, sizeof *c);
     c->ix = ix;
     c->txn = txn;
+    c->x = x;
     rpi_umap_init(&c->slot, ix->alloc);
     rpi_umap_init(&c->uidx, ix->alloc);
     rpi_vec_init(&c->idf, sizeof(float), ix->alloc);
@@ -131,7 +139,8 @@ static void sctx_init(struct sctx *c, rp_index *ix, MDB_txn *txn)
     rpi_arena_init(&c->ar, ix->alloc);
     rpi_vecbuild_init(&c->vb);
     uint64_t n_units = 0;
-    c->n_units = rpi_tx_entries(ix, txn, DB_SFEAT, &n_units) == RP_OK ? (double)n_units : 0;
+    c->n_units =
+        rpi_tx_entries(ix, txn, x ? DB_XFEAT : DB_SFEAT, &n_units) == RP_OK ? (double)n_units : 0;
     /* an error is reported by the add that needs the count; scoring alone keeps the rule of
      * an index made before the count (caseless) */
     c->named_st = named_get(ix, txn, &c->named);
@@ -151,6 +160,7 @@ static void sctx_free(struct sctx *c)
 }
 
 static uint64_t get_u64v(const MDB_val *v) { return v->mv_size >= 8 ? get_le64(v->mv_data) : 0; }
+static unsigned get_le16(const unsigned char *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
 
 /* The slot of a term: its document frequency and IDF (S2: ln((N + 1) / (df + 0.5))) read once
  * per context. */
@@ -161,10 +171,11 @@ static rp_status term_slot(struct sctx *c, uint64_t id, uint32_t *slot)
     RP_TRY(rpi_umap_put(&c->slot, id, next, &found, slot));
     if (found) return RP_OK;
     MDB_val v;
-    const rp_status st = rpi_ix_get(c->ix, c->txn, DB_TERMS, id, &v);
+    const rp_status st = rpi_ix_get(c->ix, c->txn, c->x ? DB_XTERMS : DB_TERMS, id, &v);
     if (st != RP_OK && st != RP_DONE) return st;
     uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
     if (df < 1) df = 1;
+    /* the background of a small collection weighs pivot terms too, as in the batch's pass */
     const float idf = (float)rpi_story_idf_bg(&c->ix->bg, c->n_units, (uint32_t)id, (double)df);
     const uint32_t d32 = df > UINT32_MAX ? UINT32_MAX : (uint32_t)df;
     RP_TRY(rpi_vec_push(&c->idf, &idf));
@@ -200,23 +211,26 @@ static rp_status build_uvec(struct sctx *c, const struct sterm *t, uint32_t n, s
     return st;
 }
 
-/* Parse a DB_SFEAT record into terms (from ix's allocator; the caller frees them). */
-static rp_status sfeat_parse(const rp_index *ix, const MDB_val *v, struct sterm **terms,
-                             uint32_t *n, uint32_t *n_top, int64_t *date)
+/* Parse a DB_SFEAT record, or DB_XFEAT's (x: then *tail, where its language starts), into
+ * terms (from ix's allocator; the caller frees them). */
+static rp_status sfeat_parse(const rp_index *ix, const MDB_val *v, int x, struct sterm **terms,
+                             uint32_t *n, uint32_t *n_top, int64_t *date, size_t *tail)
 {
     const unsigned char *p = v->mv_data;
     if (v->mv_size < SFEAT_HEADER) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sfeat");
     *n = get_le32(p);
     *n_top = get_le32(p + 4);
     *date = (int64_t)get_le64(p + 8);
-    if (v->mv_size != SFEAT_HEADER + (size_t)*n * SFEAT_TERM + (size_t)*n_top * 8)
+    const size_t end = SFEAT_HEADER + (size_t)*n * SFEAT_TERM + (size_t)*n_top * 8;
+    if (x ? v->mv_size < end + XFEAT_TAIL : v->mv_size != end)
         return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad sfeat");
+    if (tail) *tail = end;
     *terms = rpi_malloc(ix->alloc, (*n ? *n : 1) * sizeof **terms);
     if (!*terms) return RP_E_NOMEM;
     for (uint32_t i = 0; i < *n; i++) {
         const unsigned char *q = p + SFEAT_HEADER + (size_t)i * SFEAT_TERM;
-        const uint32_t x = get_le32(q + 8);
-        (*terms)[i] = (struct sterm){get_le64(q), x >> 8, (uint8_t)x};
+        const uint32_t tf = get_le32(q + 8);
+        (*terms)[i] = (struct sterm){get_le64(q), tf >> 8, (uint8_t)tf};
     }
     return RP_OK;
 }
@@ -230,12 +244,41 @@ static rp_status unit_vec(struct sctx *c, uint64_t u, const struct uvec **out)
         return RP_OK;
     }
     MDB_val v;
-    RP_TRY(rpi_ix_get(c->ix, c->txn, DB_SFEAT, u, &v));
+    RP_TRY(rpi_ix_get(c->ix, c->txn, c->x ? DB_XFEAT : DB_SFEAT, u, &v));
     struct sterm *t;
     uint32_t n;
     struct uvec uv;
     memset(&uv, 0, sizeof uv);
-    RP_TRY(sfeat_parse(c->ix, &v, &t, &n, &uv.n_top, &uv.date));
+    size_t tail;
+    RP_TRY(sfeat_parse(c->ix, &v, c->x, &t, &n, &uv.n_top, &uv.date, &tail));
+    if (c->x) { /* language, then the sentences' shares in 1/65535 */
+        const unsigned char *p = (const unsigned char *)v.mv_data + tail;
+        memcpy(uv.lang, p, RPI_LANG_SIZE);
+        uv.lang[RPI_LANG_SIZE - 1] = '\0';
+        uv.n_shares = get_le32(p + RPI_LANG_SIZE);
+        double *sh = NULL;
+        if (v.mv_size != tail + XFEAT_TAIL + 2 * (size_t)uv.n_shares ||
+            uv.n_shares > RPI_LEN_MAX_SENT) {
+            rpi_free(c->ix->alloc, t);
+            return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "bad xfeat");
+        }
+        if (uv.n_shares && !(sh = rpi_arena_alloc(&c->ar, uv.n_shares * sizeof *sh, 8))) {
+            rpi_free(c->ix->alloc, t);
+            return RP_E_NOMEM;
+        }
+        for (uint32_t k = 0; k < uv.n_shares; k++)
+            sh[k] = get_le16(p + XFEAT_TAIL + 2 * (size_t)k) / 65535.0;
+        uv.shares = sh;
+    } else if (c->ix->has_xling) { /* the language, read before its pivot vectors are */
+        MDB_val lv;
+        const rp_status g = rpi_ix_get(c->ix, c->txn, DB_ULANG, u, &lv);
+        if (g != RP_OK && g != RP_DONE) {
+            rpi_free(c->ix->alloc, t);
+            return g;
+        }
+        if (g == RP_OK && lv.mv_size < RPI_LANG_SIZE) memcpy(uv.lang, lv.mv_data, lv.mv_size);
+    }
+    uv.n_terms = n;
     rp_status st = build_uvec(c, t, n, &uv);
     rpi_free(c->ix->alloc, t);
     RP_TRY(st);
@@ -261,6 +304,85 @@ static double pair_score(const struct sctx *c, const struct uvec *a, const struc
                                          rpi_svec_overlap(&a->v[2], &b->v[2]),
                                          a->ndens < b->ndens ? a->ndens : b->ndens, c->caseless);
     return rpi_story_level_score(RP_LEVEL_STORY, ev, 0.0);
+}
+
+/* Both contexts of a placement: the texts' own terms and the pivot terms (S5c). */
+struct pctx {
+    struct sctx nat, piv;
+};
+
+static void pctx_init(struct pctx *p, rp_index *ix, MDB_txn *txn)
+{
+    sctx_init(&p->nat, ix, txn, 0);
+    sctx_init(&p->piv, ix, txn, 1);
+}
+
+static void pctx_free(struct pctx *p)
+{
+    sctx_free(&p->nat);
+    sctx_free(&p->piv);
+}
+
+/* The share of the distinct terms of the text with fewer that the other has too: two texts
+ * in one language share their function words. The TF-IDF vectors (sorted by slot) leave out
+ * the terms of one text only, so they hold every shared term. */
+static double shared_share(const struct uvec *a, const struct uvec *b)
+{
+    const struct svec *x = &a->v[0], *y = &b->v[0];
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < x->n && j < y->n) {
+        if (x->term[i] < y->term[j])
+            i++;
+        else if (x->term[i] > y->term[j])
+            j++;
+        else
+            k++, i++, j++;
+    }
+    const uint32_t m = a->n_terms < b->n_terms ? a->n_terms : b->n_terms;
+    return m ? (double)k / m : 0;
+}
+
+/* Across languages the index has no lineage: the sentences' lengths stand for it, and a pivot
+ * score above the bar makes up for an alignment short of RPI_LEN_ALIGN at this many points of
+ * alignment per point of score. WMT21, pairs scored by the index in the order of the sets
+ * (source then translation), same article / different articles linked: at RPI_LEN_ALIGN
+ * alone 26/46 / 0 de-fr, 114/172 / 1 ru-en, 12/54 / 1 ja-en; with this 42/46 / 0, 170/172 / 6,
+ * 44/54 / 1 (docs/index.md, "Across languages"). */
+#define IX_ALIGN_TRADE 2.0
+
+/* The link of two contents, x (vectors xn, and xx in pivot terms or NULL) and stored w: its
+ * score, whether it links (*linked) and whether across languages (*xl). Two contents in two
+ * known languages (that do not share RPI_XLING_SAME_TOKENS of their terms, which CLD2 can
+ * miss) are linked as S5c links them when it does, as a translation: the pivot score from the
+ * threshold times RPI_PIVOT_SCORE (the bar) and, for the lineage the index cannot read without
+ * texts, the lengths of their sentences aligning as a translation's do (rpi_length_align from
+ * RPI_LEN_ALIGN, the batch's rule for a pivot pair whose lineage falls short, S5b; less by
+ * IX_ALIGN_TRADE times the score's excess over the bar). Else by their own terms (S5 without
+ * passages) from the threshold. */
+static rp_status link_score(struct pctx *p, const struct uvec *xn, const struct uvec *xx,
+                            uint64_t w, double *score, int *linked, int *xl)
+{
+    const double thr = p->nat.ix->cfg.threshold;
+    *score = 0;
+    *linked = *xl = 0;
+    const struct uvec *v;
+    rp_status g = unit_vec(&p->nat, w, &v);
+    if (g != RP_OK && g != RP_DONE) return g;
+    if (g == RP_DONE) return RP_OK;
+    *score = pair_score(&p->nat, xn, v);
+    *linked = *score >= thr;
+    if (!xx || !strcmp(xx->lang, v->lang) || shared_share(xn, v) >= RPI_XLING_SAME_TOKENS)
+        return RP_OK;
+    g = unit_vec(&p->piv, w, &v);
+    if (g == RP_DONE || (g == RP_OK && !strcmp(xx->lang, v->lang))) return RP_OK;
+    RP_TRY(g);
+    const double s = pair_score(&p->piv, xx, v), bar = thr * RPI_PIVOT_SCORE;
+    if (s < bar) return RP_OK;
+    const double a = rpi_length_align(p->piv.ix->alloc, xx->shares, xx->n_shares, v->shares,
+                                      v->n_shares);
+    if (a < 0) return RP_E_NOMEM;
+    if (a + IX_ALIGN_TRADE * (s - bar) >= RPI_LEN_ALIGN) *score = s, *linked = *xl = 1;
+    return RP_OK;
 }
 
 /* Relation of a linked pair by S5's rule without passages: `near` when their MinHash estimate
@@ -338,14 +460,15 @@ static rp_status cluster_units(rp_index *ix, MDB_txn *txn, uint64_t c, struct rp
 struct place {
     uint64_t centre, of;
     double score;
+    int xl; /* the link to `of` is across languages: a translation */
 };
 
 /* S6 for content x against clusters given by their units (units[off[i]..off[i+1]), centre
  * first): the eligible cluster with the highest mean link score over its members. */
-static rp_status choose(struct sctx *c, const struct uvec *xv, const uint64_t *units,
-                        const size_t *off, size_t n_clusters, struct place *out)
+static rp_status choose(struct pctx *c, const struct uvec *xv, const struct uvec *xx,
+                        const uint64_t *units, const size_t *off, size_t n_clusters,
+                        struct place *out)
 {
-    const double thr = c->ix->cfg.threshold;
     double best_mean = -1;
     for (size_t i = 0; i < n_clusters; i++) {
         const size_t n = off[i + 1] - off[i];
@@ -353,26 +476,26 @@ static rp_status choose(struct sctx *c, const struct uvec *xv, const uint64_t *u
         int centre_linked = 0;
         double sum = 0, top = -1;
         uint64_t top_of = units[off[i]];
+        int top_xl = 0;
         for (size_t j = off[i]; j < off[i + 1]; j++) {
-            const struct uvec *mv;
-            const rp_status st = unit_vec(c, units[j], &mv);
-            if (st == RP_DONE) continue;
-            RP_TRY(st);
-            const double s = pair_score(c, xv, mv);
-            if (s < thr) continue;
+            double s;
+            int xl, ok;
+            RP_TRY(link_score(c, xv, xx, units[j], &s, &ok, &xl));
+            if (!ok) continue;
             linked++;
             sum += s;
             if (j == off[i]) centre_linked = 1;
             if (j == off[i] || (!centre_linked && s > top)) {
                 top = s;
                 top_of = units[j];
+                top_xl = xl;
             }
         }
         const double mean = sum / (double)n;
         if (rpi_story_joins((uint32_t)linked, (uint32_t)n, centre_linked) &&
             (mean > best_mean || (mean == best_mean && units[off[i]] < out->centre))) {
             best_mean = mean;
-            *out = (struct place){units[off[i]], top_of, top};
+            *out = (struct place){units[off[i]], top_of, top, top_xl};
         }
     }
     return RP_OK;
@@ -451,13 +574,45 @@ static int cmp_u64(const void *a, const void *b)
 
 /* ---- adding -------------------------------------------------------------------------------- */
 
-/* The features of a new content: its lines counted (and stored), then the terms of its
- * non-boilerplate lines and its title with frequencies and flags, sorted by id. */
-static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_sdoc *sd,
-                              struct sterm **out, uint32_t *n_out)
+/* The terms of sd's non-boilerplate lines (ids tok) and its title (title_tok) with
+ * frequencies and flags, sorted by id; ids 0 left out. tk: scratch of n_tok + n_title. */
+static rp_status collect_terms(const rp_alloc *al, const struct rpi_sdoc *sd, const uint8_t *boiler,
+                               const uint32_t *tok, const uint32_t *title_tok, uint64_t *tk,
+                               struct sterm **out, uint32_t *n_out)
 {
-    *out = NULL;
-    *n_out = 0;
+    size_t nt = 0;
+    for (uint32_t l = 0; l < sd->n_lines; l++)
+        for (uint32_t t = sd->lines[l].tok_start; t < sd->lines[l].tok_end && !boiler[l]; t++)
+            if (tok[t]) tk[nt++] = (uint64_t)tok[t] << 8 | sd->tflags[t];
+    for (uint32_t t = 0; title_tok && t < sd->n_title; t++)
+        if (title_tok[t]) tk[nt++] = (uint64_t)title_tok[t] << 8 | sd->title_flags[t];
+    qsort(tk, nt, sizeof *tk, cmp_u64);
+    struct sterm *terms = rpi_malloc(al, (nt ? nt : 1) * sizeof *terms);
+    if (!terms) return RP_E_NOMEM;
+    uint32_t n = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (n && terms[n - 1].id == tk[i] >> 8) {
+            terms[n - 1].tf++;
+            terms[n - 1].flags |= (uint8_t)tk[i];
+        } else {
+            terms[n++] = (struct sterm){tk[i] >> 8, 1, (uint8_t)tk[i]};
+        }
+    }
+    *out = terms;
+    *n_out = n;
+    return RP_OK;
+}
+
+/* The features of a new content: its lines counted (and stored), then the terms of its
+ * non-boilerplate lines and its title (collect_terms), in its own terms and, when d has
+ * them, in pivot terms (*xout, else NULL). */
+static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_ixdoc *d,
+                              struct sterm **out, uint32_t *n_out, struct sterm **xout,
+                              uint32_t *xn_out)
+{
+    const struct rpi_sdoc *sd = d->sd;
+    *out = *xout = NULL;
+    *n_out = *xn_out = 0;
     const rp_alloc *al = ix->alloc;
     uint64_t *keys = rpi_malloc(al, ((size_t)sd->n_lines + 1) * sizeof *keys);
     uint64_t *tk = rpi_malloc(al, ((size_t)sd->n_tok + sd->n_title + 1) * sizeof *tk);
@@ -493,30 +648,9 @@ static rp_status new_features(rp_index *ix, MDB_txn *txn, uint64_t u, const stru
         }
         boiler[l] = g == RP_OK && v.mv_size == 4 && get_le32(v.mv_data) >= bmin;
     }
-    size_t nt = 0;
-    for (uint32_t l = 0; l < sd->n_lines; l++)
-        for (uint32_t t = sd->lines[l].tok_start; t < sd->lines[l].tok_end && !boiler[l]; t++)
-            tk[nt++] = (uint64_t)sd->tok[t] << 8 | sd->tflags[t];
-    for (uint32_t t = 0; t < sd->n_title; t++)
-        tk[nt++] = (uint64_t)sd->title_tok[t] << 8 | sd->title_flags[t];
-    qsort(tk, nt, sizeof *tk, cmp_u64);
-    struct sterm *terms = rpi_malloc(al, (nt ? nt : 1) * sizeof *terms);
-    if (!terms) {
-        st = RP_E_NOMEM; /* st is RP_OK since lines_count */
-        goto done;
-    }
-    uint32_t n = 0;
-    for (size_t i = 0; i < nt; i++) {
-        if (n && terms[n - 1].id == tk[i] >> 8) {
-            terms[n - 1].tf++;
-            terms[n - 1].flags |= (uint8_t)tk[i];
-        } else {
-            terms[n++] = (struct sterm){tk[i] >> 8, 1, (uint8_t)tk[i]};
-        }
-    }
-    *out = terms;
-    *n_out = n;
-    st = RP_OK;
+    st = collect_terms(al, sd, boiler, sd->tok, sd->title_tok, tk, out, n_out);
+    if (st == RP_OK && d->pivot)
+        st = collect_terms(al, sd, boiler, d->pivot, d->pivot_title, tk, xout, xn_out);
 done:
     rpi_free(al, keys);
     rpi_free(al, tk);
@@ -524,19 +658,20 @@ done:
     return st;
 }
 
-/* The RPI_TOP heaviest terms with the frequencies of now (terms in more than
- * RPI_MAX_POSTING contents skipped; terms of this content only kept: later contents may
- * share them). */
+/* The heaviest terms (RPI_TOP, RPI_TOP_PIVOT in pivot terms as the batch's pivot pass) with
+ * the frequencies of now (terms in more than RPI_MAX_POSTING contents skipped; terms of this
+ * content only kept: later contents may share them). */
 static rp_status top_terms(struct sctx *c, const struct sterm *t, uint32_t n, uint64_t *top,
                            uint32_t *n_top)
 {
-    struct rpi_topk w[RPI_TOP];
+    struct rpi_topk w[RPI_TOP_PIVOT > RPI_TOP ? RPI_TOP_PIVOT : RPI_TOP];
+    const uint32_t k = c->x ? RPI_TOP_PIVOT : RPI_TOP;
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t s;
         RP_TRY(term_slot(c, t[i].id, &s));
         if (((const uint32_t *)c->df.ptr)[s] > RPI_MAX_POSTING) continue;
-        rpi_topk_push(w, &m, RPI_TOP, (1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s],
+        rpi_topk_push(w, &m, k, (1.0 + log((double)t[i].tf)) * ((const float *)c->idf.ptr)[s],
                       t[i].id);
     }
     for (uint32_t i = 0; i < m; i++)
@@ -545,10 +680,13 @@ static rp_status top_terms(struct sctx *c, const struct sterm *t, uint32_t n, ui
     return RP_OK;
 }
 
+/* DB_SFEAT's record, or with d (pivot terms) DB_XFEAT's: then d's language and sentences */
 static rp_status sfeat_put(rp_index *ix, MDB_txn *txn, uint64_t u, const struct sterm *t,
-                           uint32_t n, const uint64_t *top, uint32_t n_top, int64_t date)
+                           uint32_t n, const uint64_t *top, uint32_t n_top, int64_t date,
+                           const struct rpi_ixdoc *d)
 {
-    const size_t size = SFEAT_HEADER + (size_t)n * SFEAT_TERM + (size_t)n_top * 8;
+    const size_t end = SFEAT_HEADER + (size_t)n * SFEAT_TERM + (size_t)n_top * 8;
+    const size_t size = end + (d ? XFEAT_TAIL + 2 * (size_t)d->n_shares : 0);
     unsigned char *p = rpi_malloc(ix->alloc, size);
     if (!p) return RP_E_NOMEM;
     put_le32(p, n);
@@ -561,41 +699,77 @@ static rp_status sfeat_put(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
     }
     for (uint32_t i = 0; i < n_top; i++)
         put_le64(p + SFEAT_HEADER + (size_t)n * SFEAT_TERM + 8 * (size_t)i, top[i]);
-    const int rc = rpi_ix_put(ix, txn, DB_SFEAT, u, p, size);
+    if (d) {
+        memset(p + end, 0, RPI_LANG_SIZE);
+        memcpy(p + end, d->sd->lang, strnlen(d->sd->lang, RPI_LANG_SIZE - 1));
+        put_le32(p + end + RPI_LANG_SIZE, d->n_shares);
+        for (uint32_t i = 0; i < d->n_shares; i++) {
+            const unsigned q = (unsigned)(d->shares[i] * 65535.0 + 0.5);
+            p[end + XFEAT_TAIL + 2 * i] = (unsigned char)q;
+            p[end + XFEAT_TAIL + 2 * i + 1] = (unsigned char)(q >> 8);
+        }
+    }
+    const int rc = rpi_ix_put(ix, txn, d ? DB_XFEAT : DB_SFEAT, u, p, size);
     rpi_free(ix->alloc, p);
     TRY_MDB(rc, "features");
     return RP_OK;
 }
 
-/* Posting of (term -> unit, date) entries: put (delta 1) or delete. */
+/* Posting of (term -> unit, date) entries: put (delta 1) or delete; with lang (pivot terms)
+ * in DB_XPOST, with the language. */
 static rp_status postings(rp_index *ix, MDB_txn *txn, uint64_t u, int64_t date, const uint64_t *top,
-                          uint32_t n_top, int put)
+                          uint32_t n_top, int put, const char *lang)
 {
-    unsigned char val[16];
+    unsigned char val[XPOST_SIZE] = {0};
     put_be64(val, u);
     put_le64(val + 8, (uint64_t)date);
+    if (lang) memcpy(val + 16, lang, strnlen(lang, RPI_LANG_SIZE - 1));
+    const int db = lang ? DB_XPOST : DB_SPOST;
+    const size_t size = lang ? XPOST_SIZE : 16;
     for (uint32_t i = 0; i < n_top; i++) {
-        const int rc = put ? rpi_ix_put(ix, txn, DB_SPOST, top[i], val, 16)
-                           : rpi_ix_del(ix, txn, DB_SPOST, top[i], val, 16);
+        const int rc = put ? rpi_ix_put(ix, txn, db, top[i], val, size)
+                           : rpi_ix_del(ix, txn, db, top[i], val, size);
         TRY_MDB(rc, "postings");
     }
     return RP_OK;
 }
 
-/* Units sharing top terms with the new content (counted in *count), within the window. */
-static rp_status posted_units(struct sctx *c, const uint64_t *top, uint32_t n_top, int64_t date,
-                              struct rpi_umap *count)
+/* Pivot terms' document frequencies (DB_XTERMS): each of ids counted in (delta 1) or out. */
+static rp_status xterms_count(rp_index *ix, MDB_txn *txn, const struct sterm *t, uint32_t n,
+                              int delta)
 {
-    struct rpi_vec post; /* unit BE + date LE */
-    rpi_vec_init(&post, 16, c->ix->alloc);
+    for (uint32_t i = 0; i < n; i++) {
+        MDB_val v;
+        const rp_status st = rpi_ix_get(ix, txn, DB_XTERMS, t[i].id, &v);
+        if (st != RP_OK && st != RP_DONE) return st;
+        const uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
+        const uint64_t m = delta < 0 ? (df ? df - 1 : 0) : df + 1;
+        unsigned char b8[8];
+        put_le64(b8, m);
+        TRY_MDB(m ? rpi_ix_put(ix, txn, DB_XTERMS, t[i].id, b8, 8)
+                  : rpi_ix_del(ix, txn, DB_XTERMS, t[i].id, NULL, 0),
+                "pivot terms");
+    }
+    return RP_OK;
+}
+
+/* Units sharing top terms with the new content (counted in *count), within the window; in
+ * pivot terms (c->x) those in another language than lang only. */
+static rp_status posted_units(struct sctx *c, const uint64_t *top, uint32_t n_top, int64_t date,
+                              const char *lang, struct rpi_umap *count)
+{
+    const size_t size = c->x ? XPOST_SIZE : 16;
+    struct rpi_vec post; /* unit BE + date LE (+ language) */
+    rpi_vec_init(&post, size, c->ix->alloc);
     rp_status st = RP_OK;
     for (uint32_t i = 0; i < n_top && st == RP_OK; i++) {
         unsigned char kb[8];
         put_be64(kb, top[i]);
         post.len = 0;
-        st = rpi_tx_dups(c->ix, c->txn, DB_SPOST, kb, 8, RPI_MAX_POSTING, &post);
+        st = rpi_tx_dups(c->ix, c->txn, c->x ? DB_XPOST : DB_SPOST, kb, 8, RPI_MAX_POSTING, &post);
         for (size_t j = 0; j < post.len && st == RP_OK; j++) {
-            const unsigned char *p = (const unsigned char *)post.ptr + 16 * j;
+            const unsigned char *p = (const unsigned char *)post.ptr + size * j;
+            if (c->x && !strncmp((const char *)p + 16, lang, RPI_LANG_SIZE)) continue;
             if (!outside_window(c->ix, date, (int64_t)get_le64(p + 8))) {
                 uint32_t *n;
                 st = rpi_umap_ref(count, get_be64(p), &n);
@@ -607,26 +781,104 @@ static rp_status posted_units(struct sctx *c, const uint64_t *top, uint32_t n_to
     return st;
 }
 
+/* The placement vectors of stored content u: its own (*n) and its pivot ones (*x, NULL when
+ * it has none), copied out of the contexts' caches (which move). */
+static rp_status place_vecs(struct pctx *pc, uint64_t u, struct uvec *n, struct uvec *x,
+                            const struct uvec **xp)
+{
+    const struct uvec *v;
+    *xp = NULL;
+    RP_TRY(unit_vec(&pc->nat, u, &v));
+    *n = *v;
+    const rp_status g = unit_vec(&pc->piv, u, &v);
+    if (g == RP_DONE) return RP_OK;
+    RP_TRY(g);
+    *x = *v;
+    *xp = x;
+    return RP_OK;
+}
+
+/* The pivot features of new content u (xt, xn): counted, stored (with d's language and
+ * sentences) and posted, after the contents in other languages sharing its top pivot terms
+ * are counted in *count. */
+static rp_status add_pivot(struct sctx *c, uint64_t u, const struct rpi_ixdoc *d,
+                           const struct sterm *xt, uint32_t xn, struct rpi_umap *count)
+{
+    uint64_t top[RPI_TOP_PIVOT];
+    uint32_t n_top = 0;
+    RP_TRY(xterms_count(c->ix, c->txn, xt, xn, 1));
+    c->n_units += 1; /* this content, counted in the frequencies now */
+    RP_TRY(top_terms(c, xt, xn, top, &n_top));
+    RP_TRY(sfeat_put(c->ix, c->txn, u, xt, xn, top, n_top, d->date, d));
+    RP_TRY(posted_units(c, top, n_top, d->date, d->sd->lang, count));
+    return postings(c->ix, c->txn, u, d->date, top, n_top, 1, d->sd->lang);
+}
+
+/* Candidates w of x counted in count (shared top terms, +2 per shared band bucket) that x
+ * links to: their clusters' centres into centres. need: two shared top terms, one when either
+ * has at most six (in c's terms: a unit found in both is scored twice, at no harm). */
+static rp_status linked_centres(struct pctx *pc, struct sctx *c, uint64_t u, const struct uvec *x,
+                                const struct uvec *xx, const struct rpi_umap *count,
+                                struct rpi_umap *centres)
+{
+    const uint32_t n_top = c->x ? xx->n_top : x->n_top;
+    for (size_t i = 0; i < count->cap; i++) {
+        const uint64_t w = count->keys[i];
+        if (w == RPI_IX_NONE || w == u) continue;
+        const struct uvec *wv;
+        const rp_status g = unit_vec(c, w, &wv);
+        if (g == RP_DONE) continue;
+        RP_TRY(g);
+        const unsigned need = n_top <= 6 || wv->n_top <= 6 ? 1u : 2u;
+        if (count->vals[i] < need) continue;
+        double sc;
+        int xl, ok;
+        RP_TRY(link_score(pc, x, xx, w, &sc, &ok, &xl));
+        if (!ok) continue;
+        unsigned char rec[UNIT_SIZE] = {0};
+        RP_TRY(unit_rec(pc->nat.ix, pc->nat.txn, w, rec));
+        RP_TRY(rpi_umap_put(centres, get_le64(rec + UNIT_CENTER), 0, NULL, NULL));
+    }
+    return RP_OK;
+}
+
+/* x's place written: `of` across languages is a translation, else S5's relation */
+static rp_status place_write(rp_index *ix, MDB_txn *txn, uint64_t x, const struct place *p)
+{
+    return write_place(ix, txn, x, p,
+                       p->xl ? RP_REL_TRANSLATION : pair_relation(ix, txn, x, p->of));
+}
+
 rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct rpi_ixdoc *d,
                            const uint64_t *band, size_t n_band)
 {
     if (!ix->has_story) return rpi_ix_fail(RP_E_FORMAT, RP_INDEX_E_FORMAT, "no story tables");
-    struct sterm *t = NULL;
-    uint32_t n = 0, n_top = 0;
+    struct sterm *t = NULL, *xt = NULL;
+    uint32_t n = 0, xn = 0, n_top = 0;
     uint64_t top[RPI_TOP], *ids = NULL;
     const rp_alloc *al = ix->alloc;
-    struct rpi_umap count, centres;
+    struct rpi_umap count, xcount, centres;
     rpi_umap_init(&count, al);
+    rpi_umap_init(&xcount, al);
     rpi_umap_init(&centres, al);
     struct rpi_vec units, all, flat;
     rpi_vec_init(&units, sizeof(uint64_t), al);
     rpi_vec_init(&all, sizeof(uint64_t), al);
     rpi_vec_init(&flat, sizeof(uint64_t), al);
     size_t *off = NULL;
-    struct sctx c;
-    sctx_init(&c, ix, txn);
-    rp_status st = new_features(ix, txn, u, d->sd, &t, &n);
+    struct pctx pc;
+    pctx_init(&pc, ix, txn);
+    struct sctx *c = &pc.nat;
+    rp_status st = new_features(ix, txn, u, d, &t, &n, &xt, &xn);
     if (st != RP_OK) goto done;
+    if (ix->has_xling) {
+        const char *lang = d->sd->lang;
+        const int rc = rpi_ix_put(ix, txn, DB_ULANG, u, lang, strnlen(lang, RPI_LANG_SIZE - 1) + 1);
+        if (rc) {
+            st = rpi_ix_mdb(rc, "language");
+            goto done;
+        }
+    }
     /* document frequencies (and DB_UTERMS for removal) over the features */
     ids = rpi_malloc(al, (n ? n : 1) * sizeof *ids);
     if (!ids) {
@@ -636,42 +888,33 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
     for (uint32_t i = 0; i < n; i++)
         ids[i] = t[i].id;
     RP_TRY_GOTO(st, rpi_ix_terms_add(ix, txn, u, ids, n), done);
-    c.n_units += 1; /* this content, counted in the frequencies now */
-    if (c.named_st != RP_OK && c.named_st != RP_DONE) {
-        st = c.named_st;
+    c->n_units += 1; /* this content, counted in the frequencies now */
+    if (c->named_st != RP_OK && c->named_st != RP_DONE) {
+        st = c->named_st;
         goto done;
     }
-    if (c.named != UINT64_MAX && has_names(t, n))
-        RP_TRY_GOTO(st, named_put(ix, txn, ++c.named), done);
-    c.caseless = caseless_of(c.named, c.n_units);
-    RP_TRY_GOTO(st, top_terms(&c, t, n, top, &n_top), done);
-    RP_TRY_GOTO(st, sfeat_put(ix, txn, u, t, n, top, n_top, d->date), done);
+    if (c->named != UINT64_MAX && has_names(t, n))
+        RP_TRY_GOTO(st, named_put(ix, txn, ++c->named), done);
+    c->caseless = pc.piv.caseless = caseless_of(c->named, c->n_units);
+    RP_TRY_GOTO(st, top_terms(c, t, n, top, &n_top), done);
+    RP_TRY_GOTO(st, sfeat_put(ix, txn, u, t, n, top, n_top, d->date, NULL), done);
     /* candidates: shared top terms (before this content's own postings), shared bands */
-    RP_TRY_GOTO(st, posted_units(&c, top, n_top, d->date, &count), done);
-    RP_TRY_GOTO(st, postings(ix, txn, u, d->date, top, n_top, 1), done);
-    const struct uvec *xv;
-    RP_TRY_GOTO(st, unit_vec(&c, u, &xv), done);
-    const struct uvec x = *xv; /* the cache may move */
+    RP_TRY_GOTO(st, posted_units(c, top, n_top, d->date, NULL, &count), done);
+    RP_TRY_GOTO(st, postings(ix, txn, u, d->date, top, n_top, 1, NULL), done);
+    if (xt && ix->has_xling) RP_TRY_GOTO(st, add_pivot(&pc.piv, u, d, xt, xn, &xcount), done);
+    struct uvec x, xx;
+    const struct uvec *xxp;
+    RP_TRY_GOTO(st, place_vecs(&pc, u, &x, &xx, &xxp), done);
     for (size_t i = 0; i < n_band; i++)
         if (band[i] != u) {
             uint32_t *k;
             RP_TRY_GOTO(st, rpi_umap_ref(&count, band[i], &k), done);
             *k += 2;
         }
-    /* linked candidates and the clusters they are in */
-    for (size_t i = 0; i < count.cap && st == RP_OK; i++) {
-        const uint64_t w = count.keys[i];
-        if (w == RPI_IX_NONE || w == u) continue;
-        const struct uvec *wv;
-        const rp_status g = unit_vec(&c, w, &wv);
-        if (g == RP_DONE) continue;
-        RP_TRY_GOTO(st, g, done);
-        const unsigned need = n_top <= 6 || wv->n_top <= 6 ? 1u : 2u;
-        if (count.vals[i] < need || pair_score(&c, &x, wv) < ix->cfg.threshold) continue;
-        unsigned char rec[UNIT_SIZE] = {0};
-        RP_TRY_GOTO(st, unit_rec(ix, txn, w, rec), done);
-        RP_TRY_GOTO(st, rpi_umap_put(&centres, get_le64(rec + UNIT_CENTER), 0, NULL, NULL), done);
-    }
+    /* linked candidates and the clusters they are in: by the texts' own terms, then those in
+     * other languages by pivot terms */
+    RP_TRY_GOTO(st, linked_centres(&pc, c, u, &x, xxp, &count, &centres), done);
+    if (xxp) RP_TRY_GOTO(st, linked_centres(&pc, &pc.piv, u, &x, xxp, &xcount, &centres), done);
     /* the clusters in centre order (deterministic), each with its members */
     for (size_t i = 0; i < centres.cap && st == RP_OK; i++)
         if (centres.keys[i] != RPI_IX_NONE) st = rpi_vec_push(&all, &centres.keys[i]);
@@ -687,14 +930,14 @@ rp_status rpi_ixs_add_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const struct 
     }
     if (st == RP_OK) {
         off[nc] = flat.len;
-        struct place p = {u, u, 0};
-        st = choose(&c, &x, flat.ptr, off, nc, &p);
-        if (st == RP_OK && p.centre != u)
-            st = write_place(ix, txn, u, &p, pair_relation(ix, txn, u, p.of));
+        struct place p = {u, u, 0, 0};
+        st = choose(&pc, &x, xxp, flat.ptr, off, nc, &p);
+        if (st == RP_OK && p.centre != u) st = place_write(ix, txn, u, &p);
     }
 done:
-    sctx_free(&c);
+    pctx_free(&pc);
     rpi_umap_free(&count);
+    rpi_umap_free(&xcount);
     rpi_umap_free(&centres);
     rpi_vec_free(&units);
     rpi_vec_free(&all);
@@ -702,6 +945,7 @@ done:
     rpi_free(al, off);
     rpi_free(al, ids);
     rpi_free(al, t);
+    rpi_free(al, xt);
     return st;
 }
 
@@ -711,8 +955,8 @@ done:
  * of the clusters formed among them by the rule of S6 or starting one. */
 static rp_status replace_units(rp_index *ix, MDB_txn *txn, const uint64_t *units, size_t n)
 {
-    struct sctx c;
-    sctx_init(&c, ix, txn);
+    struct pctx c;
+    pctx_init(&c, ix, txn);
     /* clusters formed so far: their units, grouped per cluster, centre first */
     const rp_alloc *al = ix->alloc;
     uint64_t *cu = rpi_malloc(al, (n ? n : 1) * sizeof *cu);
@@ -730,14 +974,12 @@ static rp_status replace_units(rp_index *ix, MDB_txn *txn, const uint64_t *units
                 if (grp[j] == k && m < off[k] + RPI_IX_MAX_MEMBERS) cu[m++] = units[j];
         }
         off[nc] = m;
-        const struct uvec *xv;
-        pl[i] = (struct place){units[i], units[i], 0};
-        const rp_status g = unit_vec(&c, units[i], &xv);
+        struct uvec x, xx;
+        const struct uvec *xxp;
+        pl[i] = (struct place){units[i], units[i], 0, 0};
+        const rp_status g = place_vecs(&c, units[i], &x, &xx, &xxp);
         if (g != RP_OK && g != RP_DONE) st = g;
-        if (g == RP_OK) {
-            const struct uvec x = *xv;
-            st = choose(&c, &x, cu, off, nc, &pl[i]);
-        }
+        if (g == RP_OK) st = choose(&c, &x, xxp, cu, off, nc, &pl[i]);
         size_t k = nc;
         for (size_t q = 0; q < nc; q++)
             if (cu[off[q]] == pl[i].centre) k = q;
@@ -746,17 +988,44 @@ static rp_status replace_units(rp_index *ix, MDB_txn *txn, const uint64_t *units
     }
     for (size_t i = 0; i < n && st == RP_OK; i++) {
         /* reset to a cluster of its own, then join */
-        const struct place self = {units[i], units[i], 0};
+        const struct place self = {units[i], units[i], 0, 0};
         st = write_place(ix, txn, units[i], &self, RP_REL_UNIQUE);
-        if (st == RP_OK && pl[i].centre != units[i])
-            st = write_place(ix, txn, units[i], &pl[i], pair_relation(ix, txn, units[i], pl[i].of));
+        if (st == RP_OK && pl[i].centre != units[i]) st = place_write(ix, txn, units[i], &pl[i]);
     }
     rpi_free(al, cu);
     rpi_free(al, grp);
     rpi_free(al, off);
     rpi_free(al, pl);
-    sctx_free(&c);
+    pctx_free(&c);
     return st;
+}
+
+/* Unit u's language and pivot features gone: counted out, unposted, deleted. */
+static rp_status delete_pivot(rp_index *ix, MDB_txn *txn, uint64_t u)
+{
+    TRY_MDB(rpi_ix_del(ix, txn, DB_ULANG, u, NULL, 0), "language");
+    MDB_val v;
+    rp_status st = rpi_ix_get(ix, txn, DB_XFEAT, u, &v);
+    if (st == RP_DONE) return RP_OK;
+    RP_TRY(st);
+    struct sterm *t;
+    uint32_t n, n_top;
+    int64_t date;
+    size_t tail;
+    RP_TRY(sfeat_parse(ix, &v, 1, &t, &n, &n_top, &date, &tail));
+    uint64_t top[RPI_TOP_PIVOT];
+    char lang[RPI_LANG_SIZE];
+    const unsigned char *p = (const unsigned char *)v.mv_data;
+    for (uint32_t i = 0; i < n_top && i < RPI_TOP_PIVOT; i++)
+        top[i] = get_le64(p + SFEAT_HEADER + (size_t)n * SFEAT_TERM + 8 * (size_t)i);
+    memcpy(lang, p + tail, RPI_LANG_SIZE);
+    lang[RPI_LANG_SIZE - 1] = '\0';
+    st = xterms_count(ix, txn, t, n, -1); /* v is stale after writes: read first */
+    rpi_free(ix->alloc, t);
+    RP_TRY(st);
+    RP_TRY(postings(ix, txn, u, date, top, n_top < RPI_TOP_PIVOT ? n_top : RPI_TOP_PIVOT, 0, lang));
+    TRY_MDB(rpi_ix_del(ix, txn, DB_XFEAT, u, NULL, 0), "pivot features");
+    return RP_OK;
 }
 
 rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsigned char *urec)
@@ -782,7 +1051,7 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
         struct sterm *t;
         uint32_t n, n_top;
         int64_t date;
-        RP_TRY(sfeat_parse(ix, &v, &t, &n, &n_top, &date));
+        RP_TRY(sfeat_parse(ix, &v, 0, &t, &n, &n_top, &date, NULL));
         const int named = has_names(t, n);
         rpi_free(ix->alloc, t);
         uint64_t count;
@@ -793,11 +1062,12 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
         const unsigned char *p = (const unsigned char *)v.mv_data + SFEAT_HEADER + n * SFEAT_TERM;
         for (uint32_t i = 0; i < n_top && i < RPI_TOP; i++)
             top[i] = get_le64(p + 8 * i);
-        RP_TRY(postings(ix, txn, u, date, top, n_top < RPI_TOP ? n_top : RPI_TOP, 0));
+        RP_TRY(postings(ix, txn, u, date, top, n_top < RPI_TOP ? n_top : RPI_TOP, 0, NULL));
         TRY_MDB(rpi_ix_del(ix, txn, DB_SFEAT, u, NULL, 0), "features");
     } else if (st != RP_DONE) {
         return st;
     }
+    if (ix->has_xling) RP_TRY(delete_pivot(ix, txn, u));
     TRY_MDB(rpi_ix_del(ix, txn, DB_SOF, u, NULL, 0), "sof");
     /* its cluster without it: the other members placed again */
     const uint64_t centre = get_le64(urec + UNIT_CENTER);
@@ -863,19 +1133,15 @@ rp_status rpi_ixs_compare(rp_index *ix, uint64_t doc_a, uint64_t doc_b, double *
         if (st == RP_OK && v.mv_size < DOC_HEADER) st = RP_E_FORMAT;
         if (st == RP_OK) unit[i] = get_le64((const unsigned char *)v.mv_data + DOC_UNIT);
     }
-    struct sctx c;
-    sctx_init(&c, ix, txn);
-    const struct uvec *va = NULL, *vb = NULL;
-    if (st == RP_OK) st = unit_vec(&c, unit[0], &va);
-    if (st == RP_OK) {
-        const struct uvec a = *va; /* the cache may move */
-        st = unit_vec(&c, unit[1], &vb);
-        if (st == RP_OK) {
-            *score = pair_score(&c, &a, vb);
-            *rel = pair_relation(ix, txn, unit[0], unit[1]);
-        }
-    }
-    sctx_free(&c);
+    struct pctx c;
+    pctx_init(&c, ix, txn);
+    struct uvec a, ax;
+    const struct uvec *axp;
+    int xl = 0, linked;
+    if (st == RP_OK) st = place_vecs(&c, unit[0], &a, &ax, &axp);
+    if (st == RP_OK) st = link_score(&c, &a, axp, unit[1], score, &linked, &xl);
+    if (st == RP_OK) *rel = xl ? RP_REL_TRANSLATION : pair_relation(ix, txn, unit[0], unit[1]);
+    pctx_free(&c);
     mdb_txn_abort(txn);
     return st;
 }

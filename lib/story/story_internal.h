@@ -314,6 +314,9 @@ RPI_FUNC rp_relation rpi_story_relation(double jaccard, double cover_a, double c
  * threshold times RPI_PIVOT_SCORE and divides its figures by them. */
 #define RPI_PIVOT_SCORE 0.3
 #define RPI_PIVOT_LINEAGE 0.35
+/* Two texts that share this share of their tokens are in one language whatever CLD2 said (an
+ * English report on an Italian company, called Italian, Reuters-21578): not a translation. */
+#define RPI_XLING_SAME_TOKENS 0.4
 /* The pivot term ids (S5c) of a text of n_tok tokens with flags (theirs), in language code:
  * text[0, n) normalized again by nz (the story's parameters) and carried by the word lists of
  * ls; a word no list knew that is neither a name nor a number gets 0 (left out). *out (in ar)

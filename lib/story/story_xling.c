@@ -15,9 +15,6 @@
 #include "lang/lang_internal.h"
 
 #define MAX_CODES 256u /* language numbers; more languages than this share "und" */
-/* Two texts that share this share of their tokens are in one language whatever CLD2 said (an
- * English report on an Italian company, called Italian, Reuters-21578): not a translation. */
-#define RPI_XLING_SAME_TOKENS 0.4
 
 struct xl {
     struct rpi_story *s;

@@ -10,7 +10,7 @@
 # read is an error naming it. The direction without dates (story_origin.c): of a German report
 # on a German town and its English translation, and an English report on an English parish
 # and its German translation, each translation first in the input, the original is the one
-# in the language its names are spelt in.
+# in the language its names are spelt in. The index links the two versions as it adds them.
 source "$(dirname "$0")/common.bash"
 D=$SRCDIR/tests/data/translation
 "$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/s.jsonl" "$D/c.jsonl"
@@ -58,6 +58,28 @@ o = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
 for src, tr in (("brunnen-de", "brunnen-en"), ("bridge-en", "bridge-de")):
     assert o[src]["relation"] == "original", o[src]
     assert o[tr]["relation"] == "translation" and o[tr]["of"] == src, o[tr]
+PY
+# the index, one document at a time: the same family, every line with its language; a query
+# of the French text under another id finds its English version; removing the English one
+# leaves the French one alone
+"$REPRINT" index create "$T/ix" --level story
+"$REPRINT" index add -q --batch 1 --lexicon-dir "$D/lex" -o "$T/ia.jsonl" "$T/ix" "$D/c.jsonl"
+sed 's/"harbour-fr"/"harbour-fr-2"/; s/ lundi / mardi /' "$D/c.jsonl" | grep harbour-fr-2 >"$T/q.jsonl"
+"$REPRINT" index query -q --lexicon-dir "$D/lex" -o "$T/iq.jsonl" "$T/ix" "$T/q.jsonl"
+"$REPRINT" index remove "$T/ix" --id harbour-en 2>/dev/null
+"$REPRINT" index export "$T/ix" -o "$T/ir.jsonl"
+python3 - "$T/ia.jsonl" "$T/iq.jsonl" "$T/ir.jsonl" <<'PY' || fail "index across languages"
+import json, sys
+a, q, r = ({x["id"]: x for x in map(json.loads, open(p))} for p in sys.argv[1:4])
+assert a["harbour-fr"]["cluster"] == a["harbour-en"]["cluster"], a
+assert a["harbour-fr"]["relation"] == "translation" and a["harbour-fr"]["of"] == "harbour-en", a
+assert {x["lang"] for x in a.values()} == {"en", "fr"}, a
+for i in ("orchard-en", "musee-fr"):
+    assert a[i]["relation"] == "unique", a[i]
+assert q["harbour-fr-2"]["cluster"] == "harbour-en", q
+assert q["harbour-fr-2"]["relation"] in ("translation", "near", "rewrite"), q
+assert set(r) == {"harbour-fr", "orchard-en", "musee-fr"}, r
+assert r["harbour-fr"]["relation"] == "unique" and r["harbour-fr"]["lang"] == "fr", r
 PY
 # one language: nothing across languages is done, no lang but "en"
 "$REPRINT" cluster --level story --lexicon-dir "$D/lex" -o "$T/o.jsonl" \
