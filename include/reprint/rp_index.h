@@ -94,7 +94,9 @@ RP_API rp_status rp_index_batch_create(rp_index_batch **out, rp_index *ix,
 RP_API void rp_index_batch_free(rp_index_batch *b); /* accepts NULL */
 /* Add one framed record (rp_reader_next, or built by the caller). A record that cannot be
  * parsed becomes a skipped document of the batch (reported, never stored); the status is an
- * error only for allocation failure. The record is only read during the call. */
+ * error only for allocation failure, or at the story level RP_E_IO when a word list of the
+ * text's language exists but cannot be read (rp_index_errmsg names it). The record is only
+ * read during the call. */
 RP_API rp_status rp_index_batch_add_record(rp_index_batch *b, const rp_record *rec);
 /* Add one JSON object given as bytes (one document of a JSON Lines body); line is its line
  * number, used in skip details ("line 3, column 7: ..."). */

@@ -25,7 +25,12 @@
  * to at least half of its members, among them its representative (centre) or at least
  * two; else it starts a cluster. A cluster is not reclustered when later contents arrive;
  * when a member leaves, the remaining members are placed again by the same rule in arrival
- * order. */
+ * order.
+ *
+ * Across languages, as S5c (story_xling.c): per content its language (DB_ULANG) and, in a
+ * known language, the same features over its pivot terms (DB_XFEAT, with its sentences'
+ * length shares; DB_XTERMS; DB_XPOST, posted per language). A content meets the contents of
+ * other languages sharing its top pivot terms; link_score says when two languages link. */
 #include <math.h>   /* log, sqrt */
 #include <stdlib.h> /* qsort */
 #include <string.h> /* memcpy, memset */
