@@ -13,9 +13,12 @@ ix=$T/ix
 PID=
 trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; fi; rm -rf "$T"' EXIT
 start_server() { # start_server ARGS...: sets PID and B (base URL)
+    # the server's shell truncates srv.log after this shell goes on: the last server's log
+    # (with its "listening") must not be read for this one's port
+    rm -f "$T/srv.log"
     "$REPRINT" serve --listen 127.0.0.1:0 "$@" "$ix" > /dev/null 2> "$T/srv.log" &
     PID=$!
-    for _ in $(seq 100); do grep -q listening "$T/srv.log" && break; sleep 0.05; done
+    for _ in $(seq 100); do grep -q listening "$T/srv.log" 2> /dev/null && break; sleep 0.05; done
     local port
     port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$T/srv.log" | sed 's/.*://')
     [ -n "$port" ] || fail "server did not start: $(cat "$T/srv.log")"
