@@ -151,10 +151,11 @@ RP_API rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run,
                                  rp_index_result **res);
 
 /* An add that does not wait: b is queued for the group commit (as rp_index_commit with
- * dry_run 0) and the call returns at once. done is called exactly once, on the index's writer
- * thread (started by the first call; rp_index_close runs every queued add first), after the
- * group's commit: st RP_OK and res (the caller's, to free with rp_index_result_free) once the
- * add is durable, or the error with its kind and message (res NULL). b stays the caller's and
+ * dry_run 0) and the call returns at once. done is called exactly once, on one of the index's
+ * two threads (a writer and a sync thread, started by the first call; rp_index_close runs
+ * every queued add first), after the group's commit: st RP_OK and res (the caller's, to free
+ * with rp_index_result_free) once the add is durable (its commit synced), or the error with its
+ * kind and message (res NULL). b stays the caller's and
  * must live until done is called (done may free it); done must be quick. Returns
  * RP_OK when queued, or an error (read-only index, no memory, no thread) and then done is not
  * called. */

@@ -120,6 +120,13 @@ struct rp_index {
      * running every queued commit) by rp_index_close */
     pthread_t cq_thread;
     int cq_thread_on, cq_stop;
+    /* the sync thread, started and stopped with the writer thread: the asynchronous commits
+     * of groups committed without their meta page synced (sy_head, in commit order, under
+     * cq_mu), answered once one mdb_env_sync made all of them durable */
+    pthread_cond_t sy_cv;
+    pthread_t sy_thread;
+    struct rpi_cq_item *sy_head, *sy_tail;
+    int sy_thread_on;
     struct rpi_bandq bq; /* band postings of units from DB_META "bpending" on */
     uint64_t *bq_below;  /* writer, per band: units below it are in DB_BANDS (bands values) */
     int bq_stale;        /* writer: bq holds entries a fold wrote to DB_BANDS */
@@ -318,6 +325,9 @@ RPI_FUNC rp_status rpi_ixs_stats(rp_index *ix, MDB_txn *txn, uint64_t *n_counted
  * disk reported as full. (index_write.c) */
 RPI_FUNC rp_status rpi_ix_begin_write(rp_index *ix, MDB_txn **txn);
 RPI_FUNC rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep);
+/* mdb_txn_commit, then the sync that makes it durable (the environment is MDB_NOMETASYNC:
+ * index_open.c); an LMDB or errno code */
+RPI_FUNC int rpi_ix_commit_sync(rp_index *ix, MDB_txn *txn);
 
 /* The story score and relation the index gives stored documents doc_a and doc_b with its
  * statistics of now (the parity test holds them against the batch stage's). RP_DONE when

@@ -225,6 +225,14 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
                                dir);
         return rpi_ix_mdb(rc, dir);
     }
+    /* MDB_NOMETASYNC: a commit syncs its pages but writes the meta page unsynced; every
+     * commit is made durable by an explicit mdb_env_sync before anything is answered
+     * (rpi_ix_commit_sync, rpi_ix_end_write; the group commit in index_write.c, which runs
+     * that sync off the writer thread: "Sync thread" in docs/index.md). LMDB keeps the pages
+     * of the last two snapshots, so a crash before the sync finds the previous meta page and
+     * its pages intact ("ACI but not D", lmdb.h); the unsynced commit was not acknowledged.
+     * Without the flag LMDB writes the meta page with O_DSYNC inside the commit. */
+    if (!ix->read_only) mdb_env_set_flags(ix->env, MDB_NOMETASYNC, 1);
     int dead = 0; /* reader slots of killed processes would pin old pages forever */
     mdb_reader_check(ix->env, &dead);
     MDB_txn *txn;
@@ -245,7 +253,7 @@ static rp_status env_open(rp_index *ix, const char *dir, uint64_t map_size, int 
             return rpi_ix_mdb(rc, "open databases");
         }
     }
-    rc = mdb_txn_commit(txn);
+    rc = ix->read_only ? mdb_txn_commit(txn) : rpi_ix_commit_sync(ix, txn);
     if (rc) return rpi_ix_mdb(rc, "open databases");
     return RP_OK;
 }
@@ -281,6 +289,7 @@ static void ix_free(rp_index *ix)
     pthread_mutex_destroy(&ix->write_mu);
     pthread_mutex_destroy(&ix->cq_mu);
     pthread_cond_destroy(&ix->cq_cv);
+    pthread_cond_destroy(&ix->sy_cv);
     const rp_alloc alloc = ix->alloc ? *ix->alloc : (rp_alloc){0}; /* ix holds the copy */
     rpi_bq_free(&ix->bq, &alloc);
     rpi_free(&alloc, ix->bq_below);
@@ -304,6 +313,7 @@ static rp_index *ix_new(const char *dir, const rp_alloc *alloc)
     pthread_mutex_init(&ix->write_mu, NULL);
     pthread_mutex_init(&ix->cq_mu, NULL);
     pthread_cond_init(&ix->cq_cv, NULL);
+    pthread_cond_init(&ix->sy_cv, NULL);
     rpi_bq_init(&ix->bq);
     ix->dir = rpi_strndup(ix->alloc, dir, strlen(dir));
     if (!ix->dir) {
@@ -399,7 +409,7 @@ rp_status rp_index_create_sized(const char *dir, const rp_config *cfg, size_t cf
                 rc = mdb_put(txn, ix->dbi[DB_META], &k, &v, 0);
             }
             if (!rc)
-                rc = mdb_txn_commit(txn);
+                rc = rpi_ix_commit_sync(ix, txn);
             else
                 mdb_txn_abort(txn);
             if (rc) st = rpi_ix_mdb(rc, "create");
@@ -463,7 +473,7 @@ void rp_index_close(rp_index *ix)
     if (ix && !ix->read_only && mdb_txn_begin(ix->env, NULL, 0, &txn) == 0) {
         if ((ix->cfg.level == RP_LEVEL_STORY || rpi_ix_terms_fold(ix, txn, 1) == RP_OK) &&
             rpi_ix_bands_fold(ix, txn, 1, NULL, &folded) == RP_OK)
-            mdb_txn_commit(txn);
+            rpi_ix_commit_sync(ix, txn);
         else
             mdb_txn_abort(txn);
     }

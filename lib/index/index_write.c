@@ -761,24 +761,33 @@ rp_status rpi_ix_begin_write(rp_index *ix, MDB_txn **txn)
     return RP_OK;
 }
 
-/* rpi_ix_end_write without releasing the writer mutex */
-static rp_status end_txn(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
+/* rpi_ix_end_write without releasing the writer mutex; with sync 0 without the sync that makes
+ * the commit durable (MDB_NOMETASYNC: index_open.c), which the caller then owes */
+static rp_status end_txn(rp_index *ix, MDB_txn *txn, rp_status st, int keep, int sync)
 {
     if (st == RP_OK && keep) {
-        const int rc = mdb_txn_commit(txn);
+        int rc = mdb_txn_commit(txn);
         if (rc == EIO && rpi_ix_disk_short(ix))
             st = rpi_ix_mdb(ENOSPC, "commit: short write");
         else if (rc)
             st = rpi_ix_mdb(rc, "commit");
+        else if (sync && (rc = mdb_env_sync(ix->env, 1)) != 0)
+            st = rpi_ix_mdb(rc, "sync");
     } else {
         mdb_txn_abort(txn);
     }
     return st;
 }
 
+int rpi_ix_commit_sync(rp_index *ix, MDB_txn *txn)
+{
+    const int rc = mdb_txn_commit(txn);
+    return rc ? rc : mdb_env_sync(ix->env, 1);
+}
+
 rp_status rpi_ix_end_write(rp_index *ix, MDB_txn *txn, rp_status st, int keep)
 {
-    st = end_txn(ix, txn, st, keep);
+    st = end_txn(ix, txn, st, keep, 1);
     pthread_mutex_unlock(&ix->write_mu);
     return st;
 }
@@ -875,9 +884,15 @@ static rp_status apply_batch(rp_index *ix, MDB_txn *txn, rp_index_batch *b, int 
 
 /* Run the queued commits of one group in one write transaction: each batch in its own nested
  * transaction (kept when it succeeds, aborted alone when it fails or is a query), then one
- * commit (one fsync) for every kept batch. A query sees exactly the batches queued before it,
- * as a serial run would; when the final commit fails, every batch whose answer rests on the
- * failed writes fails with its error. */
+ * commit for every kept batch. A query sees exactly the batches queued before it, as a serial
+ * run would; when the final commit fails, every batch whose answer rests on the failed writes
+ * fails with its error.
+ *
+ * The environment is MDB_NOMETASYNC (index_open.c): LMDB writes the group's pages and
+ * fdatasyncs them, then writes the meta page without syncing it, so nothing of the group is
+ * durable when run_group returns; its batches are answered only after group_sync
+ * (mdb_env_sync), run by the leader before it answers (lead_group) or by the sync thread while
+ * the writer thread runs the next group (sync_thread). */
 static void run_group(rp_index *ix, struct rpi_cq_item *head)
 {
     MDB_txn *txn;
@@ -932,7 +947,7 @@ static void run_group(rp_index *ix, struct rpi_cq_item *head)
         }
     }
     rpi_ix_clear();
-    const rp_status cst = end_txn(ix, txn, RP_OK, dirty);
+    const rp_status cst = end_txn(ix, txn, RP_OK, dirty, 0); /* synced by group_sync */
     if (cst == RP_OK && folded) {
         memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
         ix->bq_stale = 1;
@@ -982,17 +997,64 @@ rp_status rp_index_commit(rp_index *ix, rp_index_batch *b, int dry_run, rp_index
     return rpi_ix_commit_queued(ix, b, 0, res);
 }
 
+/* Make every group committed so far durable (their meta pages: run_group's commit synced
+ * their data). On failure each batch of the groups given that would be answered RP_OK gets
+ * the error instead, even one that stored nothing (its answer may rest on an earlier group's
+ * writes): none of them is acknowledged. */
+static void group_sync(rp_index *ix, struct rpi_cq_item *head)
+{
+    const int rc = mdb_env_sync(ix->env, 1);
+    if (!rc) return;
+    const rp_status st = rpi_ix_mdb(rc, "sync");
+    for (struct rpi_cq_item *it = head; it; it = it->next) {
+        if (it->st != RP_OK) continue;
+        rp_index_result_free(it->res);
+        it->res = NULL;
+        it->st = st;
+        snprintf(it->msg, sizeof it->msg, "%s", rp_index_errmsg(ix));
+        it->kind = rp_index_errkind(ix);
+    }
+}
+
+/* Answer the asynchronous batches of a list (outside cq_mu) and free them. */
+static void answer_async(rp_index *ix, struct rpi_cq_item *async)
+{
+    for (struct rpi_cq_item *it = async, *next; it; it = next) {
+        next = it->next;
+        it->on_done(it->user, it->st, it->res, it->st == RP_OK ? RP_INDEX_E_NONE : it->kind,
+                    it->st == RP_OK ? "" : it->msg);
+        rpi_free(ix->alloc, it);
+    }
+}
+
 /* Run the queued group as its leader (called and returning with cq_mu held, with cq_head
- * not NULL and no leader): every queued batch is taken, run as one group (run_group), the
- * waiting callers are woken and the asynchronous ones answered, outside cq_mu, once the next
- * group may start. */
-static void lead_group(rp_index *ix)
+ * not NULL and no leader): every queued batch is taken and run as one group (run_group).
+ * With hand_off (the writer thread, a group of asynchronous batches only) the group goes to
+ * the sync thread, which makes it durable and answers it while this thread leads the next
+ * group; otherwise it is made durable here (group_sync), the waiting callers are woken and
+ * the asynchronous ones answered, outside cq_mu, once the next group may start. */
+static void lead_group(rp_index *ix, int hand_off)
 {
     struct rpi_cq_item *group = ix->cq_head;
     ix->cq_head = ix->cq_tail = NULL;
     ix->cq_leader = 1;
     pthread_mutex_unlock(&ix->cq_mu);
     run_group(ix, group);
+    if (hand_off) {
+        pthread_mutex_lock(&ix->cq_mu);
+        if (ix->sy_tail)
+            ix->sy_tail->next = group;
+        else
+            ix->sy_head = group;
+        while (group->next)
+            group = group->next;
+        ix->sy_tail = group;
+        ix->cq_leader = 0;
+        pthread_cond_broadcast(&ix->sy_cv);
+        pthread_cond_broadcast(&ix->cq_cv); /* a synchronous caller queued meanwhile may lead */
+        return;
+    }
+    group_sync(ix, group);
     struct rpi_cq_item *async = NULL, **tail = &async;
     pthread_mutex_lock(&ix->cq_mu);
     for (struct rpi_cq_item *it = group, *next; it; it = next) {
@@ -1008,12 +1070,7 @@ static void lead_group(rp_index *ix)
     ix->cq_leader = 0;
     pthread_cond_broadcast(&ix->cq_cv);
     pthread_mutex_unlock(&ix->cq_mu);
-    for (struct rpi_cq_item *it = async, *next; it; it = next) {
-        next = it->next;
-        it->on_done(it->user, it->st, it->res, it->st == RP_OK ? RP_INDEX_E_NONE : it->kind,
-                    it->st == RP_OK ? "" : it->msg);
-        rpi_free(ix->alloc, it);
-    }
+    answer_async(ix, async);
     pthread_mutex_lock(&ix->cq_mu);
 }
 
@@ -1040,7 +1097,7 @@ rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run, rp_
         if (ix->cq_leader)
             pthread_cond_wait(&ix->cq_cv, &ix->cq_mu);
         else
-            lead_group(ix);
+            lead_group(ix, 0);
     }
     pthread_mutex_unlock(&ix->cq_mu);
     if (me.st != RP_OK) return rpi_ix_fail(me.st, me.kind, "%s", me.msg);
@@ -1049,19 +1106,54 @@ rp_status rpi_ix_commit_queued(rp_index *ix, rp_index_batch *b, int dry_run, rp_
     return RP_OK;
 }
 
+/* The queue holds asynchronous batches only (a synchronous caller waits for its answer). */
+static int queue_async(const rp_index *ix)
+{
+    for (const struct rpi_cq_item *it = ix->cq_head; it; it = it->next)
+        if (!it->on_done) return 0;
+    return 1;
+}
+
 /* The writer thread of asynchronous commits: leads a group whenever commits are queued and
- * no caller leads one; on stop, once the queue is empty. */
+ * no caller leads one, and hands it to the sync thread when no synchronous caller waits in
+ * it; on stop, once the queue is empty. */
 static void *cq_writer(void *arg)
 {
     rp_index *ix = arg;
     pthread_mutex_lock(&ix->cq_mu);
     for (;;) {
         if (ix->cq_head && !ix->cq_leader)
-            lead_group(ix);
+            lead_group(ix, queue_async(ix));
         else if (ix->cq_stop && !ix->cq_head)
             break;
         else
             pthread_cond_wait(&ix->cq_cv, &ix->cq_mu);
+    }
+    pthread_mutex_unlock(&ix->cq_mu);
+    return NULL;
+}
+
+/* The sync thread: takes every group the writer thread handed over (sy_head), makes them
+ * durable with one mdb_env_sync (one fdatasync covers every meta page written before it) and
+ * answers their batches in commit order; on stop, once nothing is left. The writer thread
+ * meanwhile runs the next group: the meta page's sync and the answers leave its path. */
+static void *sync_thread(void *arg)
+{
+    rp_index *ix = arg;
+    pthread_mutex_lock(&ix->cq_mu);
+    for (;;) {
+        if (ix->sy_head) {
+            struct rpi_cq_item *list = ix->sy_head;
+            ix->sy_head = ix->sy_tail = NULL;
+            pthread_mutex_unlock(&ix->cq_mu);
+            group_sync(ix, list);
+            answer_async(ix, list);
+            pthread_mutex_lock(&ix->cq_mu);
+        } else if (ix->cq_stop && !ix->cq_thread_on) {
+            break;
+        } else {
+            pthread_cond_wait(&ix->sy_cv, &ix->cq_mu);
+        }
     }
     pthread_mutex_unlock(&ix->cq_mu);
     return NULL;
@@ -1077,6 +1169,14 @@ rp_status rp_index_commit_async(rp_index *ix, rp_index_batch *b, rp_index_done_f
     it->on_done = done;
     it->user = user;
     pthread_mutex_lock(&ix->cq_mu);
+    if (!ix->sy_thread_on) {
+        if (pthread_create(&ix->sy_thread, NULL, sync_thread, ix) != 0) {
+            pthread_mutex_unlock(&ix->cq_mu);
+            rpi_free(ix->alloc, it);
+            return rpi_ix_fail(RP_E_INTERNAL, RP_INDEX_E_NONE, "cannot start the sync thread");
+        }
+        ix->sy_thread_on = 1;
+    }
     if (!ix->cq_thread_on) {
         if (pthread_create(&ix->cq_thread, NULL, cq_writer, ix) != 0) {
             pthread_mutex_unlock(&ix->cq_mu);
@@ -1095,16 +1195,22 @@ rp_status rp_index_commit_async(rp_index *ix, rp_index_batch *b, rp_index_done_f
     return RP_OK;
 }
 
-/* Stop the writer thread after it has run every queued commit (rp_index_close). */
+/* Stop the writer thread after it has run every queued commit, then the sync thread after
+ * it has answered every group handed to it (rp_index_close). */
 void rpi_ix_writer_stop(rp_index *ix)
 {
     pthread_mutex_lock(&ix->cq_mu);
-    const int on = ix->cq_thread_on;
+    const int on = ix->cq_thread_on, sy_on = ix->sy_thread_on;
     ix->cq_stop = 1;
     pthread_cond_broadcast(&ix->cq_cv);
     pthread_mutex_unlock(&ix->cq_mu);
     if (on) pthread_join(ix->cq_thread, NULL);
-    ix->cq_thread_on = 0;
+    pthread_mutex_lock(&ix->cq_mu);
+    ix->cq_thread_on = 0; /* the sync thread stops once this is 0 and nothing is left */
+    pthread_cond_broadcast(&ix->sy_cv);
+    pthread_mutex_unlock(&ix->cq_mu);
+    if (sy_on) pthread_join(ix->sy_thread, NULL);
+    ix->sy_thread_on = 0;
 }
 
 /* ---- removing -------------------------------------------------------------------------- */
@@ -1288,7 +1394,7 @@ static rp_status finish_removal(rp_index *ix, MDB_txn *txn, struct rpi_vec *docs
     if (st == RP_OK) st = remove_docs(ix, txn, docs, below, &folded);
     const size_t n = docs->len;
     rpi_vec_free(docs);
-    st = end_txn(ix, txn, st, 1);
+    st = end_txn(ix, txn, st, 1, 1);
     if (st == RP_OK && folded) {
         memcpy(ix->bq_below, below, (size_t)ix->cfg.bands * sizeof *below);
         ix->bq_stale = 1;

@@ -6,7 +6,10 @@
  * centre leaves; the index's allocator (every block it takes is given back) and allocation
  * failures (an add, a query, a lookup or a removal fails cleanly and changes nothing); unique
  * ids (the same document again adds nothing, another content under a stored id is refused). */
+#include <dlfcn.h>   /* dlsym: the real pwrite and fdatasync under the durability witness */
+#include <limits.h>  /* PATH_MAX */
 #include <pthread.h> /* pthread_create: commits of one id at once */
+#include <stdatomic.h> /* atomic_ulong: the witness's counters */
 #include <setjmp.h>  /* cmocka */
 #include <stdarg.h>  /* cmocka */
 #include <stddef.h>  /* cmocka */
@@ -955,6 +958,123 @@ static void *gc_worker(void *p)
     return NULL;
 }
 
+/* ---- durability witness ----------------------------------------------------------------
+ * This executable's pwrite and fdatasync come before libc's for liblmdb (symbol interposition:
+ * the linker exports them because liblmdb refers to them), so the test sees every meta page
+ * LMDB writes to data.mdb (120 bytes in its first two pages) and every sync of it. An add is
+ * durable once a sync that began after its commit's meta page was written has returned: an
+ * answer is checked against w_synced, the meta writes counted when the last completed sync
+ * began. While w_slow is set a sync takes 3 ms more, so an answer that does not wait for it
+ * would come first. */
+static atomic_ulong w_meta, w_synced;
+static atomic_int w_slow;
+
+static int is_data_mdb(int fd)
+{
+    char link[64], path[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    const ssize_t n = readlink(link, path, sizeof path - 1);
+    return n > 9 && !memcmp(path + n - 9, "/data.mdb", 9);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t size, off_t off);
+ssize_t pwrite(int fd, const void *buf, size_t size, off_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (!real) real = (ssize_t(*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+    const ssize_t r = real(fd, buf, size, off);
+    if (r > 0 && size <= 256 && off < 8192 && is_data_mdb(fd)) atomic_fetch_add(&w_meta, 1);
+    return r;
+}
+
+int fdatasync(int fd);
+int fdatasync(int fd)
+{
+    static int (*real)(int);
+    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+    const unsigned long m = atomic_load(&w_meta);
+    const int data = is_data_mdb(fd);
+    if (data && atomic_load(&w_slow)) usleep(3000);
+    const int r = real(fd);
+    unsigned long s = atomic_load(&w_synced);
+    while (!r && data && s < m && !atomic_compare_exchange_weak(&w_synced, &s, m))
+        ;
+    return r;
+}
+
+struct witness {
+    atomic_int calls, early;     /* answers, and answers before their commit was durable */
+    unsigned long meta_at_queue; /* w_meta when the batch was queued: its commit comes later */
+};
+
+static void witness_done(void *user, rp_status st, rp_index_result *res, rp_index_error kind,
+                         const char *msg)
+{
+    (void)kind, (void)msg;
+    struct witness *w = user;
+    /* its commit wrote meta page number > meta_at_queue; that one must be synced */
+    if (st != RP_OK || atomic_load(&w_synced) <= w->meta_at_queue) atomic_fetch_add(&w->early, 1);
+    rp_index_result_free(res);
+    atomic_fetch_add(&w->calls, 1);
+}
+
+/* No add is answered before the commit holding it is durable: the meta page of a group commit
+ * is written unsynced (MDB_NOMETASYNC) and synced by the sync thread or the leader before the
+ * answers (index_write.c, run_group). Asynchronous adds one at a time and 40 at once,
+ * synchronous adds and a removal, each checked when answered. */
+static void test_ack_after_sync(void **state)
+{
+    (void)state;
+    rp_index *ix = create_with(RP_LEVEL_NEAR, NULL);
+    atomic_store(&w_slow, 1);
+    enum { N_ONE = 10, N_MANY = 40 };
+    static struct witness w[N_ONE + N_MANY];
+    static rp_index_batch *bs[N_ONE + N_MANY];
+    char text[1024], json[1400], id[32];
+    for (int i = 0; i < N_ONE + N_MANY; i++) {
+        snprintf(id, sizeof id, "w-%d", i);
+        gc_text(text, sizeof text, i % 5, i);
+        json_doc(json, sizeof json, id, text);
+        assert_int_equal(rp_index_batch_create(&bs[i], ix, NULL), RP_OK);
+        assert_int_equal(rp_index_batch_add_json(bs[i], json, strlen(json), 1), RP_OK);
+        atomic_store(&w[i].calls, 0);
+        atomic_store(&w[i].early, 0);
+    }
+    const unsigned long meta0 = atomic_load(&w_meta);
+    for (int i = 0; i < N_ONE + N_MANY; i++) { /* the first N_ONE one at a time */
+        w[i].meta_at_queue = atomic_load(&w_meta);
+        assert_int_equal(rp_index_commit_async(ix, bs[i], witness_done, &w[i]), RP_OK);
+        while (i < N_ONE && !atomic_load(&w[i].calls))
+            usleep(200);
+    }
+    for (int i = N_ONE; i < N_ONE + N_MANY; i++)
+        while (!atomic_load(&w[i].calls))
+            usleep(200);
+    for (int i = 0; i < N_ONE + N_MANY; i++) {
+        assert_int_equal(atomic_load(&w[i].calls), 1);
+        assert_int_equal(atomic_load(&w[i].early), 0);
+        rp_index_batch_free(bs[i]);
+    }
+    assert_true(atomic_load(&w_meta) > meta0 + N_ONE); /* the witness saw the commits */
+    rp_index_result *res;
+    for (int i = 0; i < 3; i++) { /* synchronous adds lead their group */
+        snprintf(id, sizeof id, "s-%d", i);
+        gc_text(text, sizeof text, 7, i);
+        const unsigned long m = atomic_load(&w_meta);
+        put(ix, id, text, 0, &res);
+        rp_index_result_free(res);
+        assert_true(atomic_load(&w_synced) > m);
+        assert_int_equal(atomic_load(&w_synced), atomic_load(&w_meta));
+    }
+    uint64_t n = 0;
+    const unsigned long m = atomic_load(&w_meta);
+    assert_int_equal(rp_index_remove_id(ix, "w-3", &n), RP_OK);
+    assert_int_equal(n, 1);
+    assert_true(atomic_load(&w_synced) > m);
+    atomic_store(&w_slow, 0);
+    rp_index_close(ix);
+}
+
 static void test_group_commit(void **state)
 {
     (void)state;
@@ -1292,6 +1412,7 @@ int main(void)
         cmocka_unit_test(test_unique_ids),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_commit_async_close),
+        cmocka_unit_test(test_ack_after_sync),
         cmocka_unit_test(test_query_read),
         cmocka_unit_test(test_terms_pending),
     };
