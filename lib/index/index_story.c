@@ -1059,7 +1059,7 @@ rp_status rpi_ixs_delete_unit(rp_index *ix, MDB_txn *txn, uint64_t u, const unsi
         RP_TRY(sfeat_parse(ix, &v, 0, &t, &n, &n_top, &date, NULL));
         const int named = has_names(t, n);
         rpi_free(ix->alloc, t);
-        uint64_t count;
+        uint64_t count = 0; /* set by named_get when it returns RP_OK (gcc -O2 cannot tell) */
         const rp_status sn = named ? named_get(ix, txn, &count) : RP_DONE;
         if (sn == RP_OK) RP_TRY(named_put(ix, txn, count ? count - 1 : 0));
         if (sn != RP_OK && sn != RP_DONE) return sn;
