@@ -51,6 +51,10 @@ struct ev {
      * event level on Reuters-21578 12,350 instead of 12,091) */
     uint32_t *sterm[2];
     float *sw[2];
+    /* after the first merge and refinement: event -> its members changed in the last step (a
+     * merge or a refinement); the next step weighs again only what involves one of them */
+    uint8_t *chg;
+    uint32_t *ev0; /* family -> event before the step */
 };
 
 /* The defaults, one set for headlines, snippets, tweets and articles, measured with
@@ -63,6 +67,7 @@ struct ev {
 #define RPI_EVENT_REFINE 0.2 /* centroid cosine at which a family moves to another event */
 #define RPI_EVENT_ROUNDS 16  /* merge rounds at most (each halves the events at best) */
 #define RPI_EVENT_REFINES 8  /* refinement rounds at most */
+#define RPI_EVENT_CYCLES 3   /* merge-and-refine passes after the first at most */
 /* A family moves only to an event it shares two terms with or more: among headlines of three
  * to five words one shared word ("state", "guy", "shock") reached the threshold against
  * unrelated events. MStream News NMI 0.873 -> 0.877, Tweets 0.879 -> 0.882, GoogleNews-Tweet
@@ -496,8 +501,9 @@ static rp_status merge_range(void *ctx, size_t lo, size_t hi, unsigned t)
 /* Agglomeration of families into events by centroids: each round every pair of events
  * joined by a family pair is re-scored by the cosine of the events' centroids (the sum of
  * their families' centroids); pairs at the threshold merge, strongest first, each event at
- * most once a round, until nothing merges. */
-static rp_status agglomerate(struct ev *v)
+ * most once a round, until nothing merges. From every family its own event (first pass) or
+ * from the events in v->ev (again: after a refinement); *merged counts the merges. */
+static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
 {
     struct rpi_story *s = v->s;
     const rp_alloc *al = s->in.alloc;
@@ -524,10 +530,16 @@ static rp_status agglomerate(struct ev *v)
     if (!eoff || !emem || !xoff || !xterm || !xw || !keys || !xm || !used || !changed || !elo ||
         !ehi || !yterm || !yw || !kc || !gk || !gw || !tdense)
         goto done;
-    memset(changed, 1, nf);
+    /* pairs of two events that did not change since the last merge failed then */
+    if (again)
+        memcpy(changed, v->chg, nf);
+    else
+        memset(changed, 1, nf);
     memset(xoff, 0, ((size_t)nf + 2) * sizeof *xoff);
-    for (uint32_t f = 0; f < nf; f++)
-        v->ev[f] = f;
+    *merged_total = 0;
+    if (!again)
+        for (uint32_t f = 0; f < nf; f++)
+            v->ev[f] = f;
     for (int round = 0; round < RPI_EVENT_ROUNDS; round++) {
         event_members(v, eoff, emem);
         /* centroids of the events of two families or more (else their family's); an event
@@ -622,6 +634,7 @@ static rp_status agglomerate(struct ev *v)
                 v->ev[emem[k]] = a; /* a < b: the event keeps its lower number */
             merged++;
         }
+        *merged_total += merged;
         if (!merged) break;
     }
     st = RP_OK;
@@ -700,7 +713,7 @@ static rp_status weigh_range(void *ctx, size_t lo, size_t hi, unsigned t)
  * by its candidate pairs: every family moves to the event whose centroid (its own without
  * itself) is nearest, when that reaches the threshold; moves are decided for all families
  * first and applied together, so the result does not depend on an order. */
-static rp_status refine(struct ev *v)
+static rp_status refine(struct ev *v, int again)
 {
     struct rpi_story *s = v->s;
     const rp_alloc *al = s->in.alloc;
@@ -746,7 +759,11 @@ static rp_status refine(struct ev *v)
         !tdense || !drift || !ew || !mw || !pq || !pqc || !wq || !wi || !wc)
         goto done;
     memset(dirty, 1, nf);
-    memset(drift, 1, nf);
+    /* again: the families next to an event that changed since the last refinement */
+    if (again)
+        memcpy(drift, v->chg, nf);
+    else
+        memset(drift, 1, nf);
     memset(xoff, 0, ((size_t)nf + 1) * sizeof *xoff);
     for (size_t k = 0; k < v->ne; k++) {
         aoff[v->e[k].a + 2]++;
@@ -870,11 +887,18 @@ static rp_status refine(struct ev *v)
             qc = c;
             npq = nq;
         }
+        for (uint32_t f = 0; f < nf; f++)
+            ew[f] = mw[f] = 0;
+        for (uint32_t f = 0; f < nf; f++) /* the events' weights (units) */
+            ew[v->ev[f]] += v->fsize[f];
         size_t moved = 0;
         for (uint32_t f = 0; f < nf; f++) {
-            /* a report alone (one unit, an event of its own) joins at the pairs' floor */
-            const int lone = v->fsize[f] == 1 && eoff[v->ev[f] + 1] - eoff[v->ev[f]] == 1;
-            if (best[f] >= (lone ? RPI_EVENT_FLOOR : thr) && next[f] != v->ev[f])
+            /* the threshold to leave an event of w units: the pairs' floor for a report
+             * alone (w = 1), RPI_EVENT_REFINE for a large event, floor + (refine - floor) *
+             * (1 - 1/w) between */
+            const double w = ew[v->ev[f]];
+            const double at = RPI_EVENT_FLOOR + (thr - RPI_EVENT_FLOOR) * (1.0 - 1.0 / w);
+            if (best[f] >= at && next[f] != v->ev[f])
                 moved++;
             else
                 next[f] = v->ev[f];
@@ -890,10 +914,6 @@ static rp_status refine(struct ev *v)
         /* the events left or joined (old numbers) */
         memset(left, 0, nf);
         for (uint32_t f = 0; f < nf; f++) {
-            ew[f] = mw[f] = 0;
-        }
-        for (uint32_t f = 0; f < nf; f++) {
-            ew[v->ev[f]] += v->fsize[f];
             if (next[f] != v->ev[f]) {
                 left[v->ev[f]] = left[next[f]] = 1;
                 mw[v->ev[f]] += v->fsize[f];
@@ -947,6 +967,23 @@ done:
     return st;
 }
 
+/* v->chg: the events (numbers of v->ev) whose members differ from every event of v->ev0 (the
+ * step before); both number an event by its lowest family. A family whose number changed
+ * marks its new event and its old number: an event that gained a family is marked by it, one
+ * that lost a family by the family's old number (its own, unless it lost its lowest family,
+ * when all its families' numbers changed). */
+static void changed_events(struct ev *v)
+{
+    const uint32_t nf = v->nf;
+    memset(v->chg, 0, nf);
+    /* a family whose event number changed marks its new event and its old number */
+    for (uint32_t f = 0; f < nf; f++)
+        if (v->ev[f] != v->ev0[f]) {
+            v->chg[v->ev[f]] = 1;
+            v->chg[v->ev0[f]] = 1;
+        }
+}
+
 /* The representative of each event: its earliest dated family original, else (undated) the
  * original of its largest family, else the lower document. */
 static int rep_before(const struct ev *v, uint32_t f, uint32_t g)
@@ -975,6 +1012,8 @@ static void free_ev(struct ev *v)
     rpi_free(al, v->slot);
     rpi_free(al, v->e);
     rpi_free(al, v->ev);
+    rpi_free(al, v->chg);
+    rpi_free(al, v->ev0);
     for (int i = 0; i < 2; i++) {
         rpi_free(al, v->sterm[i]);
         rpi_free(al, v->sw[i]);
@@ -1033,8 +1072,28 @@ rp_status rpi_story_events(struct rpi_story *s)
             goto done;
         }
     }
-    RP_TRY_GOTO(st, agglomerate(&v), done);
-    RP_TRY_GOTO(st, refine(&v), done);
+    size_t merged = 0;
+    v.chg = rpi_malloc(al, (size_t)v.nf + 1);
+    v.ev0 = rpi_malloc(al, ((size_t)v.nf + 1) * sizeof *v.ev0);
+    if (!v.chg || !v.ev0) {
+        st = RP_E_NOMEM;
+        goto done;
+    }
+    RP_TRY_GOTO(st, agglomerate(&v, 0, &merged), done);
+    memcpy(v.ev0, v.ev, (size_t)v.nf * sizeof *v.ev0);
+    RP_TRY_GOTO(st, refine(&v, 0), done);
+    /* the refined events merged again (their centroids are sharper than before the
+     * refinement) and refined, until a pass merges nothing; each step weighs again only
+     * the events the step before changed */
+    for (int c = 0; c < RPI_EVENT_CYCLES; c++) {
+        changed_events(&v);
+        memcpy(v.ev0, v.ev, (size_t)v.nf * sizeof *v.ev0);
+        RP_TRY_GOTO(st, agglomerate(&v, 1, &merged), done);
+        if (!merged) break;
+        changed_events(&v);
+        memcpy(v.ev0, v.ev, (size_t)v.nf * sizeof *v.ev0);
+        RP_TRY_GOTO(st, refine(&v, 1), done);
+    }
     /* each event's representative family */
     erep = rpi_malloc(al, ((size_t)v.nf + 1) * sizeof *erep);
     if (!erep) {
