@@ -554,7 +554,7 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
             xoff[e] = n;
             if (eoff[e + 1] - eoff[e] < 2) continue;
             const size_t start = n;
-            if (!changed[e]) {
+            if (!changed[e] && round > 0) { /* round 0 builds them all */
                 memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
                 memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
                 n += was_end - was;
