@@ -520,6 +520,8 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
     struct emerge *xm = rpi_malloc(al, (v->ne + 1) * sizeof *xm);
     uint8_t *used = rpi_malloc(al, (size_t)nf + 1);
     uint8_t *changed = rpi_malloc(al, (size_t)nf + 1); /* event -> merged last round */
+    uint8_t *need = rpi_malloc(al, (size_t)nf + 1);    /* event -> a pair needs its centroid */
+    uint8_t *have = rpi_calloc(al, (size_t)nf + 1, 1); /* event -> its centroid is built */
     int64_t *elo = rpi_malloc(al, ((size_t)nf + 1) * sizeof *elo);
     int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
     uint32_t *yterm = v->sterm[1]; /* being built */
@@ -531,7 +533,7 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
     float *tdense = rpi_calloc(al, (size_t)nt * (v->nterm ? v->nterm : 1), sizeof *tdense);
     rp_status st = RP_E_NOMEM;
     if (!eoff || !emem || !xoff || !xterm || !xw || !keys || !xm || !used || !changed || !elo ||
-        !ehi || !yterm || !yw || !kc || !gk || !gw || !tdense)
+        !ehi || !yterm || !yw || !kc || !gk || !gw || !tdense || !need || !have)
         goto done;
     /* pairs of two events that did not change since the last merge failed then */
     if (again)
@@ -545,21 +547,40 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
             v->ev[f] = f;
     for (int round = 0; round < RPI_EVENT_ROUNDS; round++) {
         event_members(v, eoff, emem);
-        /* centroids of the events of two families or more (else their family's); an event
-         * that did not change keeps its centroid, copied (rebuilding them all each round was
-         * half of S8's time on Reuters) */
+        event_spans(v, elo, ehi);
+        /* the event pairs joined by a family pair */
+        size_t nk = 0;
+        for (size_t k = 0; k < v->ne; k++) {
+            const uint32_t a = v->ev[v->e[k].a], b = v->ev[v->e[k].b];
+            /* a pair of events that did not change failed the threshold last round (had it
+             * passed, one of them would have merged) */
+            if (a != b && (changed[a] || changed[b]))
+                keys[nk++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+        }
+        RP_TRY_GOTO(st, rpi_sort_u64(al, keys, nk), done);
+        /* centroids of the events of two families or more (else their family's) that a pair
+         * needs; an event that did not change keeps its centroid, copied (rebuilding them all
+         * each round was half of S8's time on Reuters); one that no pair needs and that has
+         * none is left without (after a refinement most events of Reuters-21578) */
+        memset(need, 0, nf);
+        for (size_t k = 0; k < nk; k++) {
+            need[keys[k] >> 32] = 1;
+            need[(uint32_t)keys[k]] = 1;
+        }
         size_t n = 0;
         for (uint32_t e = 0; e < nf; e++) {
             const size_t was = xoff[e], was_end = xoff[e + 1];
             xoff[e] = n;
             if (eoff[e + 1] - eoff[e] < 2) continue;
             const size_t start = n;
-            if (!changed[e] && round > 0) { /* round 0 builds them all */
+            if (have[e] && !changed[e]) {
                 memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
                 memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
                 n += was_end - was;
                 continue;
             }
+            have[e] = need[e];
+            if (!need[e]) continue;
             n = event_sum(v, eoff, emem, e, yterm, n);
             double norm = 0;
             for (size_t i = start; i < n; i++)
@@ -579,17 +600,6 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
             yterm = t;
             yw = w;
         }
-        event_spans(v, elo, ehi);
-        /* the event pairs joined by a family pair */
-        size_t nk = 0;
-        for (size_t k = 0; k < v->ne; k++) {
-            const uint32_t a = v->ev[v->e[k].a], b = v->ev[v->e[k].b];
-            /* a pair of events that did not change failed the threshold last round (had it
-             * passed, one of them would have merged) */
-            if (a != b && (changed[a] || changed[b]))
-                keys[nk++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
-        }
-        RP_TRY_GOTO(st, rpi_sort_u64(al, keys, nk), done);
         /* each pair once, keyed by its longer centroid, which is scattered once for all its
          * pairs while the shorter is read (the largest events meet many small ones: reading
          * their centroid per pair took 3.5x the story level's time on Reuters) */
@@ -650,6 +660,8 @@ done:
     rpi_free(al, xm);
     rpi_free(al, used);
     rpi_free(al, changed);
+    rpi_free(al, need);
+    rpi_free(al, have);
     rpi_free(al, elo);
     rpi_free(al, ehi);
 
@@ -739,6 +751,8 @@ static rp_status refine(struct ev *v, int again)
     int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
     uint8_t *dirty = rpi_malloc(al, (size_t)nf + 1); /* event -> its members changed */
     uint8_t *left = rpi_malloc(al, (size_t)nf + 1);
+    uint8_t *need = rpi_malloc(al, (size_t)nf + 1); /* event -> a pair to weigh needs its sum */
+    uint8_t *have = rpi_calloc(al, (size_t)nf + 1, 1); /* event -> its sum is built */
     uint8_t *drift = rpi_malloc(al, (size_t)nf + 1); /* event -> moved enough to re-weigh */
     double *ew = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ew);          /* old event -> weight */
     double *mw = rpi_malloc(al, ((size_t)nf + 1) * sizeof *mw);          /* -> weight moved */
@@ -759,7 +773,7 @@ static rp_status refine(struct ev *v, int again)
     rp_status st = RP_E_NOMEM;
     if (!aoff || !adj || !xoff || !xterm || !xw || !xn2 || !eoff || !emem || !next || !seen ||
         !best || !q || !elo || !ehi || !dirty || !left || !yterm || !yw || !qc || !gk || !gw ||
-        !tdense || !drift || !ew || !mw || !pq || !pqc || !wq || !wi || !wc)
+        !tdense || !drift || !ew || !mw || !pq || !pqc || !wq || !wi || !wc || !need || !have)
         goto done;
     memset(dirty, 1, nf);
     /* again: the families next to an event that changed since the last refinement */
@@ -780,40 +794,6 @@ static rp_status refine(struct ev *v, int again)
     }
     for (int it = 0; it < iters; it++) {
         event_members(v, eoff, emem);
-        /* the events' sums; an event whose members did not change keeps its sum, copied */
-        size_t n = 0;
-        for (uint32_t e = 0; e < nf; e++) {
-            const size_t was = xoff[e], was_end = xoff[e + 1];
-            xoff[e] = n;
-            const size_t start = n;
-            if (eoff[e + 1] == eoff[e]) { /* no event (any more) */
-                xn2[e] = 0;
-                continue;
-            }
-            if (!dirty[e]) {
-                memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
-                memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
-                n += was_end - was;
-                continue;
-            }
-            n = event_sum(v, eoff, emem, e, yterm, n);
-            double n2 = 0;
-            for (size_t i = start; i < n; i++) {
-                yw[i] = v->dense[yterm[i]];
-                n2 += (double)yw[i] * yw[i];
-                v->dense[yterm[i]] = 0;
-            }
-            xn2[e] = n2;
-        }
-        xoff[nf] = n;
-        {
-            uint32_t *t = xterm;
-            float *w = xw;
-            xterm = yterm;
-            xw = yw;
-            yterm = t;
-            yw = w;
-        }
         /* every (event, family) pair to weigh, grouped by event: each event's sum is
          * scattered once and the families' short centroids are read (reading the sums per
          * family took 3.5x the story level's time on Reuters) */
@@ -851,6 +831,49 @@ static rp_status refine(struct ev *v, int again)
                 wi[nw] = k;
                 wq[nw++] = q[k];
             }
+        }
+        /* the events' sums, for the events of the pairs to weigh: an event whose members did
+         * not change keeps its sum, copied; one that no pair needs and that has none is left
+         * without (Reuters-21578: most events after the first round; each round rebuilt them
+         * all, a tenth of S8's instructions) */
+        memset(need, 0, nf);
+        for (size_t k = 0; k < nw; k++)
+            need[wq[k] >> 32] = 1;
+        size_t n = 0;
+        for (uint32_t e = 0; e < nf; e++) {
+            const size_t was = xoff[e], was_end = xoff[e + 1];
+            xoff[e] = n;
+            const size_t start = n;
+            if (eoff[e + 1] == eoff[e]) { /* no event (any more) */
+                xn2[e] = 0;
+                have[e] = 0;
+                continue;
+            }
+            if (have[e] && !dirty[e]) {
+                memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
+                memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
+                n += was_end - was;
+                continue;
+            }
+            have[e] = need[e];
+            if (!need[e]) continue;
+            n = event_sum(v, eoff, emem, e, yterm, n);
+            double n2 = 0;
+            for (size_t i = start; i < n; i++) {
+                yw[i] = v->dense[yterm[i]];
+                n2 += (double)yw[i] * yw[i];
+                v->dense[yterm[i]] = 0;
+            }
+            xn2[e] = n2;
+        }
+        xoff[nf] = n;
+        {
+            uint32_t *t = xterm;
+            float *w = xw;
+            xterm = yterm;
+            xw = yw;
+            yterm = t;
+            yw = w;
         }
         /* the groups of wq (one event each), weighed by the terms they read */
         size_t ng = 0;
@@ -952,6 +975,8 @@ done:
     rpi_free(al, q);
     rpi_free(al, dirty);
     rpi_free(al, left);
+    rpi_free(al, need);
+    rpi_free(al, have);
 
     rpi_free(al, elo);
     rpi_free(al, ehi);
