@@ -772,12 +772,12 @@ static rp_status refine(struct ev *v, int again)
     int64_t *ehi = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ehi);
     uint8_t *dirty = rpi_malloc(al, (size_t)nf + 1); /* event -> its members changed */
     uint8_t *left = rpi_malloc(al, (size_t)nf + 1);
-    uint8_t *need = rpi_malloc(al, (size_t)nf + 1); /* event -> a pair to weigh needs its sum */
+    uint8_t *need = rpi_malloc(al, (size_t)nf + 1);    /* event -> a pair to weigh needs its sum */
     uint8_t *have = rpi_calloc(al, (size_t)nf + 1, 1); /* event -> its sum is built */
-    uint8_t *drift = rpi_malloc(al, (size_t)nf + 1); /* event -> moved enough to re-weigh */
-    double *ew = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ew);          /* old event -> weight */
-    double *mw = rpi_malloc(al, ((size_t)nf + 1) * sizeof *mw);          /* -> weight moved */
-    uint32_t *yterm = v->sterm[1];                                       /* being built */
+    uint8_t *drift = rpi_malloc(al, (size_t)nf + 1);   /* event -> moved enough to re-weigh */
+    double *ew = rpi_malloc(al, ((size_t)nf + 1) * sizeof *ew); /* old event -> weight */
+    double *mw = rpi_malloc(al, ((size_t)nf + 1) * sizeof *mw); /* -> weight moved */
+    uint32_t *yterm = v->sterm[1];                              /* being built */
     float *yw = v->sw[1];
     const size_t nqmax = 2 * v->ne + nf + 1;
     double *qc = rpi_malloc(al, nqmax * sizeof *qc);
