@@ -473,6 +473,28 @@ static size_t event_sum(struct ev *v, const size_t *eoff, const uint32_t *emem, 
     return n;
 }
 
+/* The merge's and the refinement's rounds keep each event's terms and weights in one pair of
+ * buffers (x: the last round's, y: this round's). An event whose members did not change copies
+ * its span [was, was_end) of the last round's to y from n on: returns the new n. */
+static size_t keep_terms(const uint32_t *xterm, const float *xw, size_t was, size_t was_end,
+                         uint32_t *yterm, float *yw, size_t n)
+{
+    memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
+    memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
+    return n + (was_end - was);
+}
+
+/* ... and at the end of a round this round's become the last round's */
+static void swap_rounds(uint32_t **xterm, float **xw, uint32_t **yterm, float **yw)
+{
+    uint32_t *t = *xterm;
+    float *w = *xw;
+    *xterm = *yterm;
+    *xw = *yw;
+    *yterm = t;
+    *yw = w;
+}
+
 static size_t vec_len(const struct ev *v, const size_t *eoff, const size_t *xoff, uint32_t e)
 {
     return eoff[e + 1] - eoff[e] > 1 ? xoff[e + 1] - xoff[e] : v->coff[e + 1] - v->coff[e];
@@ -595,9 +617,7 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
             if (eoff[e + 1] - eoff[e] < 2) continue;
             const size_t start = n;
             if (have[e] && !changed[e]) {
-                memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
-                memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
-                n += was_end - was;
+                n = keep_terms(xterm, xw, was, was_end, yterm, yw, n);
                 continue;
             }
             have[e] = need[e];
@@ -613,14 +633,7 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
             }
         }
         xoff[nf] = n;
-        { /* the new centroids become the current ones */
-            uint32_t *t = xterm;
-            float *w = xw;
-            xterm = yterm;
-            xw = yw;
-            yterm = t;
-            yw = w;
-        }
+        swap_rounds(&xterm, &xw, &yterm, &yw); /* the new centroids become the current ones */
         /* each pair once, keyed by its longer centroid, which is scattered once for all its
          * pairs while the shorter is read (the largest events meet many small ones: reading
          * their centroid per pair took 3.5x the story level's time on Reuters) */
@@ -870,9 +883,7 @@ static rp_status refine(struct ev *v, int again)
                 continue;
             }
             if (have[e] && !dirty[e]) {
-                memcpy(yterm + n, xterm + was, (was_end - was) * sizeof *yterm);
-                memcpy(yw + n, xw + was, (was_end - was) * sizeof *yw);
-                n += was_end - was;
+                n = keep_terms(xterm, xw, was, was_end, yterm, yw, n);
                 continue;
             }
             have[e] = need[e];
@@ -887,14 +898,7 @@ static rp_status refine(struct ev *v, int again)
             xn2[e] = n2;
         }
         xoff[nf] = n;
-        {
-            uint32_t *t = xterm;
-            float *w = xw;
-            xterm = yterm;
-            xw = yw;
-            yterm = t;
-            yw = w;
-        }
+        swap_rounds(&xterm, &xw, &yterm, &yw);
         /* the groups of wq (one event each), weighed by the terms they read */
         size_t ng = 0;
         gw[0] = 0;
