@@ -42,7 +42,7 @@ enum {
     DB_ULANG,  /* unit BE -> its language, NUL-terminated ("und" included) */
     DB_XFEAT,  /* unit BE -> pivot features (a known language only): as DB_SFEAT, then its
                   language (8 bytes), sentence count u32 LE and shares u16 LE */
-    DB_XTERMS, /* pivot term BE -> contents with it (in DB_XFEAT), u64 LE */
+    DB_XTERMS, /* pivot term BE -> contents with it (in DB_XFEAT), u32 LE */
     DB_XPOST,  /* top pivot term BE -> unit BE + date i64 LE + language 8 bytes (dupsort,
                   fixed 24) */
     DB_COUNT

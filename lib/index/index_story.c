@@ -164,7 +164,11 @@ static void sctx_free(struct sctx *c)
     rpi_arena_free(&c->ar);
 }
 
-static uint64_t get_u64v(const MDB_val *v) { return v->mv_size >= 8 ? get_le64(v->mv_data) : 0; }
+/* A count stored as u64 (DB_TERMS) or u32 (the line tables, DB_XTERMS); 0 if neither. */
+static uint64_t get_count(const MDB_val *v)
+{
+    return v->mv_size == 8 ? get_le64(v->mv_data) : v->mv_size == 4 ? get_le32(v->mv_data) : 0;
+}
 static unsigned get_le16(const unsigned char *p) { return (unsigned)p[0] | (unsigned)p[1] << 8; }
 
 /* The slot of a term: its document frequency and IDF (S2: ln((N + 1) / (df + 0.5))) read once
@@ -178,7 +182,7 @@ static rp_status term_slot(struct sctx *c, uint64_t id, uint32_t *slot)
     MDB_val v;
     const rp_status st = rpi_ix_get(c->ix, c->txn, c->x ? DB_XTERMS : DB_TERMS, id, &v);
     if (st != RP_OK && st != RP_DONE) return st;
-    uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
+    uint64_t df = st == RP_OK ? get_count(&v) : 0;
     if (df < 1) df = 1;
     /* the background of a small collection weighs pivot terms too, as in the batch's pass */
     const float idf = (float)rpi_story_idf_bg(&c->ix->bg, c->n_units, (uint32_t)id, (double)df);
@@ -539,22 +543,23 @@ static rp_status write_place(rp_index *ix, MDB_txn *txn, uint64_t x, const struc
 
 /* ---- lines ------------------------------------------------------------------------------- */
 
+/* A u32 count of db (the line tables, DB_XTERMS) one up or down (delta); gone at 0. */
 static rp_status count_add(rp_index *ix, MDB_txn *txn, int db, uint64_t key, int delta,
-                           uint32_t *after)
+                           uint32_t *after, const char *what)
 {
     MDB_val v;
     const rp_status st = rpi_ix_get(ix, txn, db, key, &v);
     if (st != RP_OK && st != RP_DONE) return st;
-    const uint32_t n = st == RP_OK && v.mv_size == 4 ? get_le32(v.mv_data) : 0;
-    const uint32_t m = delta < 0 ? (n ? n - 1 : 0) : n + 1;
+    const uint64_t n = st == RP_OK ? get_count(&v) : 0;
+    const uint32_t m = delta < 0 ? (n ? (uint32_t)n - 1 : 0) : (uint32_t)n + 1;
     *after = m;
     if (m == 0) {
-        TRY_MDB(rpi_ix_del(ix, txn, db, key, NULL, 0), "lines");
+        TRY_MDB(rpi_ix_del(ix, txn, db, key, NULL, 0), what);
         return RP_OK;
     }
     unsigned char b4[4];
     put_le32(b4, m);
-    TRY_MDB(rpi_ix_put(ix, txn, db, key, b4, 4), "lines");
+    TRY_MDB(rpi_ix_put(ix, txn, db, key, b4, 4), what);
     return RP_OK;
 }
 
@@ -564,9 +569,9 @@ static rp_status lines_count(rp_index *ix, MDB_txn *txn, const uint64_t *keys, s
 {
     for (size_t i = 0; i < n; i++) {
         uint32_t ctx, lines;
-        RP_TRY(count_add(ix, txn, DB_LINECTX, keys[i], delta, &ctx));
+        RP_TRY(count_add(ix, txn, DB_LINECTX, keys[i], delta, &ctx, "lines"));
         if ((delta > 0 && ctx == 1) || (delta < 0 && ctx == 0))
-            RP_TRY(count_add(ix, txn, DB_LINES, keys[i] & RPI_LINE_MASK, delta, &lines));
+            RP_TRY(count_add(ix, txn, DB_LINES, keys[i] & RPI_LINE_MASK, delta, &lines, "lines"));
     }
     return RP_OK;
 }
@@ -739,22 +744,13 @@ static rp_status postings(rp_index *ix, MDB_txn *txn, uint64_t u, int64_t date, 
     return RP_OK;
 }
 
-/* Pivot terms' document frequencies (DB_XTERMS): each of ids counted in (delta 1) or out. */
+/* Pivot terms' document frequencies (DB_XTERMS): each of t counted in (delta 1) or out. */
 static rp_status xterms_count(rp_index *ix, MDB_txn *txn, const struct sterm *t, uint32_t n,
                               int delta)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        MDB_val v;
-        const rp_status st = rpi_ix_get(ix, txn, DB_XTERMS, t[i].id, &v);
-        if (st != RP_OK && st != RP_DONE) return st;
-        const uint64_t df = st == RP_OK ? get_u64v(&v) : 0;
-        const uint64_t m = delta < 0 ? (df ? df - 1 : 0) : df + 1;
-        unsigned char b8[8];
-        put_le64(b8, m);
-        TRY_MDB(m ? rpi_ix_put(ix, txn, DB_XTERMS, t[i].id, b8, 8)
-                  : rpi_ix_del(ix, txn, DB_XTERMS, t[i].id, NULL, 0),
-                "pivot terms");
-    }
+    uint32_t after;
+    for (uint32_t i = 0; i < n; i++)
+        RP_TRY(count_add(ix, txn, DB_XTERMS, t[i].id, delta, &after, "pivot terms"));
     return RP_OK;
 }
 

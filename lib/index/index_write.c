@@ -1159,6 +1159,17 @@ static void *sync_thread(void *arg)
     return NULL;
 }
 
+/* Thread *t running fn(ix) unless it runs already (*on; cq_mu held). */
+static rp_status start_thread(rp_index *ix, int *on, pthread_t *t, void *(*fn)(void *),
+                              const char *what)
+{
+    if (*on) return RP_OK;
+    if (pthread_create(t, NULL, fn, ix) != 0)
+        return rpi_ix_fail(RP_E_INTERNAL, RP_INDEX_E_NONE, "cannot start the %s thread", what);
+    *on = 1;
+    return RP_OK;
+}
+
 rp_status rp_index_commit_async(rp_index *ix, rp_index_batch *b, rp_index_done_fn done, void *user)
 {
     rpi_ix_clear();
@@ -1169,21 +1180,12 @@ rp_status rp_index_commit_async(rp_index *ix, rp_index_batch *b, rp_index_done_f
     it->on_done = done;
     it->user = user;
     pthread_mutex_lock(&ix->cq_mu);
-    if (!ix->sy_thread_on) {
-        if (pthread_create(&ix->sy_thread, NULL, sync_thread, ix) != 0) {
-            pthread_mutex_unlock(&ix->cq_mu);
-            rpi_free(ix->alloc, it);
-            return rpi_ix_fail(RP_E_INTERNAL, RP_INDEX_E_NONE, "cannot start the sync thread");
-        }
-        ix->sy_thread_on = 1;
-    }
-    if (!ix->cq_thread_on) {
-        if (pthread_create(&ix->cq_thread, NULL, cq_writer, ix) != 0) {
-            pthread_mutex_unlock(&ix->cq_mu);
-            rpi_free(ix->alloc, it);
-            return rpi_ix_fail(RP_E_INTERNAL, RP_INDEX_E_NONE, "cannot start the writer thread");
-        }
-        ix->cq_thread_on = 1;
+    rp_status st = start_thread(ix, &ix->sy_thread_on, &ix->sy_thread, sync_thread, "sync");
+    if (st == RP_OK) st = start_thread(ix, &ix->cq_thread_on, &ix->cq_thread, cq_writer, "writer");
+    if (st != RP_OK) {
+        pthread_mutex_unlock(&ix->cq_mu);
+        rpi_free(ix->alloc, it);
+        return st;
     }
     if (ix->cq_tail)
         ix->cq_tail->next = it;
