@@ -46,6 +46,15 @@ int rp_dist_agree(int code)
     return rpi_tr_bcast_i64(&v) == RP_OK ? (int)v : code;
 }
 
+int rpi_dist_fault(const char *point)
+{
+    const char *f = getenv("REPRINT_DIST_FAULT");
+    if (!f || !*f) return 0;
+    char want[64];
+    snprintf(want, sizeof want, "%d:%s", rpi_tr_rank(), point);
+    return !strcmp(f, want);
+}
+
 /* The last run's per-rank stats (rank 0): process-wide like the transport itself. */
 static rp_dist_rank_stats *g_stats;
 static size_t g_n_stats;
@@ -304,9 +313,20 @@ static rp_status stage_gather(struct run *r, int keep_dir)
             net = rpi_tr_recv(from, head, sizeof head);
             if (net == RP_OK && (head[1] < 0 || (uint64_t)head[1] > SIZE_MAX / 2)) net = RP_E_IO;
             if (net == RP_OK) net = rpi_buf_reserve(&b, (size_t)head[1] + 1);
+            if (net == RP_OK && rpi_dist_fault("units")) net = RP_E_NOMEM;
             b.size = 0;
             if (net == RP_OK) net = rpi_tr_recv(from, b.ptr, (size_t)head[1]);
-            if (net != RP_OK) break;
+            if (net != RP_OK) {
+                /* the sender is in the middle of its units and every other rank waits for
+                 * rank 0: no step left where they would all meet */
+                char msg[256];
+                snprintf(msg, sizeof msg, "piece %zu from rank %d: %s", i, from,
+                         net == RP_E_NOMEM ? "out of memory"
+                         : net == RP_E_IO  ? "a damaged message header or a lost connection"
+                                           : rp_strerror(net));
+                rpi_tr_abort(msg);
+                break;
+            }
             b.size = (size_t)head[1];
             ust = (rp_status)head[0];
             if (ust != RP_OK && ust != RP_E_CANCELLED && st == RP_OK)
@@ -489,6 +509,8 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
             e->edges_ctx = &r->dn;
         }
         if (st == RP_OK) st = rpi_engine_finish(e);
+        if (st == RP_E_CANCELLED && r->dn.ran) /* agreed on in the bands: another rank's */
+            rpi_engine_error(e, "stage near: another rank failed (its message is above)");
         if (r->dnear) {
             const rp_status rst = rpi_dnear_release(&r->dn);
             if (st == RP_OK) st = rst;

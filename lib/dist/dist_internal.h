@@ -94,4 +94,10 @@ RPI_FUNC rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct 
 RPI_FUNC rp_status rpi_dnear_release(struct rpi_dnear *dn);
 /* Ranks > 0: take part in the bands rank 0 runs (or return when it says there are none). */
 RPI_FUNC rp_status rpi_dnear_serve(struct rpi_dnear *dn);
+
+/* A test hook: 1 when $REPRINT_DIST_FAULT is "R:point" and this is rank R, so a test can make
+ * one rank fail at a named point of the protocol (an allocation there reported as failed):
+ * "keys", "requests", "signatures" (stage 3a), "edges" (rank 0 receiving the edges), "units"
+ * (rank 0 receiving a unit; ends the job, tests/mpi/check_mpi.sh). 0 when unset. */
+RPI_FUNC int rpi_dist_fault(const char *point);
 #endif

@@ -152,14 +152,16 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     uint32_t *req = NULL;
     char *sig_out = NULL;
     struct rpi_band_entry *ent = NULL;
-    if (!off) return RP_E_NOMEM;
+    /* A rank failing on its own before an exchange would leave the others waiting in it: every
+     * failure up to the last exchange is agreed on (rpi_tr_agree) before the next one. */
+    if (!off) return rpi_tr_agree(RP_E_NOMEM);
     /* 1: (key, unit) of every band of the group to the key's owner, placed by destination
      * from the keys hashed once (8 bytes an entry, freed before the exchange) */
     uint64_t *keys = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *keys);
     send = rpi_malloc(al, (n_send ? n_send : 1) * sizeof *send);
-    if (!keys || !send) {
+    if (!keys || !send || rpi_dist_fault("keys")) {
         rpi_free(al, keys);
-        st = RP_E_NOMEM;
+        st = rpi_tr_agree(RP_E_NOMEM);
         goto out;
     }
     for (size_t i = 0; i < n_lead; i++)
@@ -177,6 +179,7 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *send;
     dn->my_sent += leaving(off, n, me);
+    if ((st = rpi_tr_agree(RP_OK)) != RP_OK) goto out;
     if ((st = rpi_tr_alltoallv(send, off, &recv, rcnt, al)) != RP_OK) goto out;
     rpi_free(al, send);
     send = NULL;
@@ -192,7 +195,7 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
      * bucket order (any bucket order gives the same edge set) */
     tmp = rpi_malloc(al, (n_got ? n_got : 1) * sizeof *tmp);
     if (!tmp) {
-        st = RP_E_NOMEM;
+        st = rpi_tr_agree(RP_E_NOMEM);
         goto out;
     }
     rpi_radix_rec(got, tmp, n_got, sizeof *got);
@@ -223,8 +226,8 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     for (int d = 0; d < n; d++)
         off[d + 1] += off[d];
     req = rpi_malloc(al, (off[n] ? off[n] : 1) * sizeof *req);
-    if (!req) {
-        st = RP_E_NOMEM;
+    if (!req || rpi_dist_fault("requests")) {
+        st = rpi_tr_agree(RP_E_NOMEM);
         goto out;
     }
     memcpy(fill, off, (size_t)n * sizeof *fill);
@@ -245,6 +248,7 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     for (int d = 0; d <= n; d++)
         off[d] *= sizeof *req;
     dn->my_sent += leaving(off, n, me);
+    if ((st = rpi_tr_agree(RP_OK)) != RP_OK) goto out;
     if ((st = rpi_tr_alltoallv(req, off, &rq, rcnt, al)) != RP_OK) goto out;
     rpi_free(al, req);
     req = NULL;
@@ -255,7 +259,7 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
     const size_t slice = ROUND_BYTES / ((uint64_t)n * rec) ? ROUND_BYTES / ((uint64_t)n * rec) : 1;
     size_t *aoff = rpi_malloc(al, ((size_t)n + 1) * sizeof *aoff); /* requests of rank s */
     if (!aoff) {
-        st = RP_E_NOMEM;
+        st = rpi_tr_agree(RP_E_NOMEM);
         goto out;
     }
     int64_t n_slices = 0;
@@ -266,12 +270,15 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
         if ((int64_t)((c + slice - 1) / slice) > n_slices)
             n_slices = (int64_t)((c + slice - 1) / slice);
     }
-    st = rpi_tr_max_i64(&n_slices); /* every rank runs as many exchanges */
+    st = rpi_tr_agree(RP_OK);
+    if (st == RP_OK) st = rpi_tr_max_i64(&n_slices); /* every rank runs as many exchanges */
     if (st == RP_OK)
         sig_out = rpi_malloc(al, (aoff[n] < n * slice ? aoff[n] : n * slice) * rec + 1);
-    if (st == RP_OK && !sig_out) st = RP_E_NOMEM;
+    if (st == RP_OK && (!sig_out || rpi_dist_fault("signatures"))) st = RP_E_NOMEM;
     const uint32_t *asked = (const uint32_t *)rq;
-    for (int64_t q = 0; q < n_slices && st == RP_OK; q++) {
+    /* a slice's failure (here or the last one's) agreed on before its exchange: the loop runs
+     * on every rank as long as on the others, so the break is taken by all at once */
+    for (int64_t q = 0; q < n_slices && (st = rpi_tr_agree(st)) == RP_OK; q++) {
         size_t w = 0;
         off[0] = 0;
         for (int s = 0; s < n && st == RP_OK; s++) {
@@ -291,7 +298,7 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
             }
             off[s + 1] = w * rec;
         }
-        if (st != RP_OK) break;
+        if (st != RP_OK) continue; /* agreed on at the loop's head */
         dn->my_sent += leaving(off, n, me);
         if ((st = rpi_tr_alltoallv(sig_out, off, &rs, rcnt, al)) != RP_OK) break;
         size_t n_sigs = 0;
@@ -302,7 +309,7 @@ static rp_status one_round(struct rpi_dnear *dn, const struct hdr *h,
             rpi_array_reserve(al, (void **)&cache->blocks, &cache->cap_blocks,
                               sizeof *cache->blocks, cache->n_blocks + 1) != RP_OK) {
             st = RP_E_NOMEM;
-            break;
+            continue; /* agreed on at the loop's head */
         }
         for (size_t i = 0; i < n_sigs; i++) {
             uint32_t u;
@@ -415,9 +422,18 @@ static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near 
     cache_free(&cache, al);
     rpi_free(al, lead);
     rpi_free(al, lsig);
-    /* the candidates counted and the edges, to rank 0 */
-    uint64_t nc = n_cand;
-    if (st == RP_OK) st = rpi_tr_sum_u64(&nc, 1);
+    /* the candidates counted and the edges, to rank 0, which makes room for all of them and
+     * says whether it could before any is sent (a rank 0 leaving the receipts halfway would
+     * leave a sender waiting) */
+    uint64_t nc[2] = {n_cand, rank != 0 ? edges.len : 0};
+    if (st == RP_OK) {
+        const rp_status sum = rpi_tr_sum_u64(nc, 2);
+        if (sum == RP_OK && rank == 0) {
+            st = rpi_vec_reserve(&edges, (size_t)nc[1]);
+            if (rpi_dist_fault("edges")) st = RP_E_NOMEM;
+        }
+        st = sum != RP_OK ? sum : rpi_tr_agree(st);
+    }
     if (st == RP_OK && rank != 0) {
         const uint64_t ne = edges.len;
         /* this rank's peak includes the bands; its bytes count the edges */
@@ -431,7 +447,7 @@ static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near 
         for (int s = 1; s < size && st == RP_OK; s++) {
             uint64_t ne = 0;
             st = rpi_tr_recv(s, &ne, sizeof ne);
-            if (st == RP_OK) st = rpi_vec_reserve(&edges, (size_t)ne);
+            if (st == RP_OK && ne > edges.cap - edges.len) st = RP_E_INTERNAL; /* counted above */
             if (st == RP_OK)
                 st = rpi_tr_recv(s, (char *)edges.ptr + edges.len * sizeof(struct rpi_edge),
                                  (size_t)ne * sizeof(struct rpi_edge));
@@ -448,7 +464,7 @@ static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near 
         if (st == RP_OK) {
             nr->edges = edges.ptr; /* the vec's buffer, from the same allocator */
             nr->n_edges = edges.len;
-            nr->n_candidates = nc;
+            nr->n_candidates = nc[0];
             edges.ptr = NULL;
         }
     }

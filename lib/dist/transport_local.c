@@ -51,6 +51,8 @@ rp_status rpi_tr_max_i64(int64_t *v)
     (void)v;
     return RP_OK;
 }
+rp_status rpi_tr_agree(rp_status st) { return st; }
+void rpi_tr_abort(const char *msg) { (void)msg; }
 rp_status rpi_tr_alltoallv(const void *send, const size_t *off, char **recv, size_t *rcnt,
                            const rp_alloc *alloc)
 {

@@ -5,6 +5,7 @@
  * called rpi_tr_init talks (MPI_THREAD_FUNNELED): the engine's worker threads never do. */
 #include <limits.h> /* INT_MAX */
 #include <mpi.h>
+#include <stdio.h>  /* fprintf */
 #include <stdlib.h> /* getenv */
 #include <string.h> /* memcpy */
 #include <time.h>   /* nanosleep */
@@ -143,6 +144,22 @@ rp_status rpi_tr_bcast(void *data, size_t size)
         size -= k;
     }
     return RP_OK;
+}
+
+rp_status rpi_tr_agree(rp_status st)
+{
+    int64_t failed = st != RP_OK;
+    const rp_status a = rpi_tr_max_i64(&failed);
+    if (a != RP_OK) return a;
+    return st != RP_OK ? st : failed ? RP_E_CANCELLED : RP_OK;
+}
+
+void rpi_tr_abort(const char *msg)
+{
+    if (!g_mpi) return;
+    fprintf(stderr, "reprint: rank %d: %s; ending the job\n", g_rank, msg);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 3);
 }
 
 rp_status rpi_tr_max_i64(int64_t *v)

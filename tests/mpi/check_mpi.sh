@@ -3,7 +3,8 @@
 # make check-mpi: `mpirun -np N reprint ...` gives the bytes of one process, for N = 1, 2, 3,
 # 4, 8, over shared memory and over TCP on loopback, at every level, on the five seeds mixed
 # into 3,000 Reuters stories and on a corpus of every input format; a rank killed with
-# kill -9 in either stage, then --resume with the same and with another N, gives them too.
+# kill -9 in either stage, then --resume with the same and with another N, gives them too; a
+# rank failing mid-exchange stops every rank.
 # Env: REPRINT (an RP_WITH_MPI build), SRCDIR; SHARED (default $SRCDIR/../shared).
 # All traffic stays on loopback (btl_tcp_if_include / oob_tcp_if_include lo).
 # tests/shared/common.bash: SHARED (fails when ../shared is missing), T (removed at exit),
@@ -128,6 +129,24 @@ run_mpi "${SM[@]}" -np 2 "$REPRINT" cluster --level story --threads 1 --work-dir
     --piece-size 16K --resume -o got.kill mix.jsonl 2>err || [ $? = 1 ]
 cmp -s ref.kill got.kill || fail "resume over a damaged stage file differs"
 grep -q "damaged or incomplete stage file" err || fail "damaged stage file not reported"
+
+# a rank failing in the middle of the protocol (REPRINT_DIST_FAULT, lib/dist/dist_internal.h):
+# every rank stops, the job ends with an error naming the failure and leaves no output --
+# within seconds, where a rank leaving an exchange on its own used to leave the others waiting
+fault() { # fault RANK POINT NP
+    rm -f got.fault
+    set +e; timeout 120 "${MPI[@]}" "${SM[@]}" -np "$3" env REPRINT_DIST_FAULT="$1:$2" \
+        "$REPRINT" cluster --quiet --threads 1 --piece-size 64K -o got.fault mix.jsonl 2>err
+    rc=$?; set -e
+    [ $rc != 124 ] || fail "fault $1:$2 with $3 ranks: the job hung"
+    [ $rc != 0 ] && [ $rc != 1 ] || fail "fault $1:$2 with $3 ranks: exit $rc, no failure reported"
+    [ ! -e got.fault ] || fail "fault $1:$2 with $3 ranks: an output was left"
+    grep -q "out of memory" err || { cat err >&2; fail "fault $1:$2: the failure is not named"; }
+    echo "fault on rank $1 at $2 with $3 ranks: stopped, exit $rc" >>log
+}
+for point in keys requests signatures; do fault 1 $point 3; fault 0 $point 2; done
+fault 0 edges 3
+fault 0 units 2
 
 # skew: each finishes under 3 ranks with the bytes of one process; per-rank peak memory shown
 python3 - skew <<'PY'
