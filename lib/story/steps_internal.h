@@ -70,8 +70,10 @@ RPI_FUNC rp_status rpi_story_xling(struct rpi_story *s);
  * languages by ulang (0: unknown, never paired), into a new *out (rpi_story_free). */
 RPI_FUNC rp_status rpi_story_pivot_run(const struct rpi_story *s, struct rpi_sdoc **pivot,
                                        const uint16_t *ulang, struct rpi_story **out);
-/* S6 (story_cluster.c): rep[u] = the representative unit of u's story. */
-RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep);
+/* S6 (story_cluster.c): rep[u] = the representative unit of u's story. With events (the event
+ * level) in a collection without case, merges need a family link (RPI_MERGE_LINKED) and
+ * s->loose gets the stories without that rule, S8's starting events. */
+RPI_FUNC rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep, int events);
 /* S7 (story_original.c): the original of the cluster of members m[0..k) (units, keep order):
  * the earliest by udate (unit -> its earliest document's date, INT64_MIN undated), then by
  * the evidence of the words (story_original.c), then by contain (unit -> the sum of the other

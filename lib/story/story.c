@@ -147,7 +147,7 @@ rp_status rpi_story_run(const struct rpi_story_in *in, struct rpi_story **out)
     STEP(4);
     uint32_t *rep = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *rep);
     if (!rep) return RP_E_NOMEM;
-    rp_status st = rpi_story_cluster(s, rep);
+    rp_status st = rpi_story_cluster(s, rep, events);
     STEP(5);
     if (st == RP_OK) st = rpi_story_relations(s, rep);
     rpi_free(s->in.alloc, rep);
@@ -178,6 +178,7 @@ void rpi_story_free(struct rpi_story *s)
     rpi_free(s->in.alloc, s->names);
     rpi_free(s->in.alloc, s->nums);
     rpi_free(s->in.alloc, s->links);
+    rpi_free(s->in.alloc, s->loose);
     rpi_free(s->in.alloc, s->linked);
     rpi_free(s->in.alloc, s->df);
     rpi_free(s->in.alloc, s->idf);

@@ -587,6 +587,21 @@ static rp_status agglomerate(struct ev *v, int again, size_t *merged_total)
     if (!again)
         for (uint32_t f = 0; f < nf; f++)
             v->ev[f] = f;
+    if (!again && s->loose) {
+        /* start from S6's loose stories (story_cluster.c, a collection without case): the
+         * event of a family is the first family of its loose story (families are numbered in
+         * the order of their first unit); the refinement can move a family out of it */
+        uint32_t *first = rpi_malloc(al, ((size_t)s->n_units + 1) * sizeof *first);
+        if (!first) goto done;
+        for (uint32_t u = 0; u < s->n_units; u++)
+            first[u] = UINT32_MAX;
+        for (uint32_t f = 0; f < nf; f++) {
+            const uint32_t r = s->loose[v->fmem[v->foff[f]]];
+            if (first[r] == UINT32_MAX) first[r] = f;
+            v->ev[f] = first[r];
+        }
+        rpi_free(al, first);
+    }
     for (int round = 0; round < RPI_EVENT_ROUNDS; round++) {
         event_members(v, eoff, emem);
         event_spans(v, elo, ehi);

@@ -189,8 +189,11 @@ struct rpi_story {
     uint64_t *unit_w, *doc_w; /* prefix sums of weights (tokens + 64) by unit, by document */
     float *ndens;             /* unit -> share of its non-boilerplate tokens that are numbers */
     int caseless;             /* fewer than RPI_CASELESS of the units have names */
-    struct rpi_bg bg;         /* the background's common words (a small collection only) */
-    uint64_t cold_held;       /* bytes of stored texts read since their maps were let go (atomic) */
+    /* the event level without case: unit -> its story by S6's merges without the family link
+     * rule (S8's starting events; story_cluster.c RPI_MERGE_LINKED), else NULL */
+    uint32_t *loose;
+    struct rpi_bg bg;   /* the background's common words (a small collection only) */
+    uint64_t cold_held; /* bytes of stored texts read since their maps were let go (atomic) */
     /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
     void *lin_scratch; /* rp_engine_compare's lineage scratch (rpi_story_lineage_scratch) */
@@ -366,8 +369,8 @@ RPI_FUNC double rpi_story_length_align(const struct rpi_story *s, uint32_t u, ui
  * (-1 without memory). */
 #define RPI_LEN_MAX_SENT 512u
 RPI_FUNC uint32_t rpi_sent_shares(const struct rpi_sdoc *sd, double *len);
-RPI_FUNC double rpi_length_align(const rp_alloc *al, const double *la, uint32_t n,
-                                 const double *lb, uint32_t m);
+RPI_FUNC double rpi_length_align(const rp_alloc *al, const double *la, uint32_t n, const double *lb,
+                                 uint32_t m);
 #define RPI_LEN_ALIGN 0.8   /* the share of the texts in agreeing pairs that makes a family */
 #define RPI_LEN_LINEAGE 0.3 /* ... when the lineage reaches this (of RPI_LINEAGE_MIN's scale) */
 RPI_FUNC void rpi_story_lineage_scratch_free(const rp_alloc *al, void *scratch);
