@@ -311,11 +311,17 @@ static rp_status diff_range(void *ctx, size_t lo, size_t hi, unsigned t)
     for (size_t k = lo; k < hi && st == RP_OK; k++) {
         const size_t *mem = cl->members + cl->off[k];
         const size_t nm = cl->off[k + 1] - cl->off[k];
-        /* one version per unit: exact copies say nothing new */
+        /* one version per unit: exact copies say nothing new; at the event level the
+         * versions are the original's family (its version family, S7), not the other
+         * families' independent reports of the event (on Reuters-21578 those made the
+         * disagreements 8x the story level's time: 0.07 s of CPU, a tenth of what the event
+         * level costs over the story level) */
+        const uint32_t fam = s->res[mem[0]].cluster_doc;
         size_t nu = 0;
         for (size_t i = 0; i < nm && nu < MAX_MEMBERS; i++)
             if (s->in.unit_of[mem[i]] != UINT32_MAX &&
-                s->in.unit_doc[s->in.unit_of[mem[i]]] == mem[i])
+                s->in.unit_doc[s->in.unit_of[mem[i]]] == mem[i] &&
+                s->res[mem[i]].cluster_doc == fam)
                 units[nu++] = mem[i];
         if (nu < 2) continue;
         rp_disagreement *d = NULL;

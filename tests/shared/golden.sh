@@ -18,7 +18,9 @@
 # language (a "langs" list, shown as a column of the members table); and for mstream's event
 # rows alone when the event level's families of a caseless collection merged only with a
 # family link and S8 started from the story level's stories (issue 14; every other sum,
-# the story rows among them, unchanged). A
+# the story rows among them, unchanged); and for the event cluster and report rows of mix,
+# reuters and clough when an event's disagreements became those of its representative's
+# family (the rest of each line unchanged). A
 # restructuring step keeps every output byte-identical; a step that fixes a real bug or changes
 # a level's meaning regenerates the sums in that commit alone and says why: GOLDEN_UPDATE=1 ctest -R shared_golden (or REPRINT=... SRCDIR=... bash
 # tests/shared/golden.sh with GOLDEN_UPDATE=1) rewrites the file.
