@@ -1135,6 +1135,7 @@ int main(int argc, char **argv)
         unlink(c.spooled);
         free(c.spooled);
     }
+    if (rp_dist_broken()) rp_dist_abort(rc); /* the others cannot meet this rank again */
     rc = rp_dist_agree(rc); /* every rank exits with rank 0's code */
     rp_dist_finalize();
     return rc;

@@ -61,6 +61,12 @@ RP_API size_t rp_dist_stats(rp_dist_rank_stats *out, size_t cap);
 
 /* Every rank's call returns rank 0's code (a collective call). */
 RP_API int rp_dist_agree(int code);
+/* 1 when the last run left the ranks unable to meet again (rank 0 could not take a unit
+ * another rank was in the middle of sending; its error says so): rp_dist_agree would wait
+ * forever, so the caller reports the error and calls rp_dist_abort instead. */
+RP_API int rp_dist_broken(void);
+/* End every rank of the job with exit code `code` (MPI_Abort); returns without MPI. */
+RP_API void rp_dist_abort(int code);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,11 @@ void rp_dist_finalize(void) { rpi_tr_finalize(); }
 int rp_dist_rank(void) { return rpi_tr_rank(); }
 int rp_dist_size(void) { return rpi_tr_size(); }
 
+/* Set when the ranks can no longer meet (rp_dist_broken). */
+static int g_broken;
+int rp_dist_broken(void) { return g_broken; }
+void rp_dist_abort(int code) { rpi_tr_abort(code); }
+
 int rp_dist_agree(int code)
 {
     int64_t v = code;
@@ -318,13 +323,12 @@ static rp_status stage_gather(struct run *r, int keep_dir)
             if (net == RP_OK) net = rpi_tr_recv(from, b.ptr, (size_t)head[1]);
             if (net != RP_OK) {
                 /* the sender is in the middle of its units and every other rank waits for
-                 * rank 0: no step left where they would all meet */
-                char msg[256];
-                snprintf(msg, sizeof msg, "piece %zu from rank %d: %s", i, from,
-                         net == RP_E_NOMEM ? "out of memory"
-                         : net == RP_E_IO  ? "a damaged message header or a lost connection"
-                                           : rp_strerror(net));
-                rpi_tr_abort(msg);
+                 * rank 0: no step left where they would all meet (the caller ends the job) */
+                g_broken = 1;
+                rpi_engine_error(e, "rank 0: piece %zu from rank %d: %s; ending the job", i, from,
+                                 net == RP_E_NOMEM ? "out of memory"
+                                 : net == RP_E_IO  ? "a damaged message header or a lost connection"
+                                                   : rp_strerror(net));
                 break;
             }
             b.size = (size_t)head[1];
@@ -363,7 +367,7 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         net = rpi_tr_recv(k, &g_stats[k], sizeof g_stats[k]);
     if (net != RP_OK && st == RP_OK) {
         st = net;
-        rpi_engine_error(e, "lost the connection to a rank");
+        if (!g_broken) rpi_engine_error(e, "lost the connection to a rank");
     }
     if (st == RP_OK && spill) st = rpi_spill_map(&e->spills[0], e->errmsg, sizeof e->errmsg);
     if (st == RP_OK && keep_dir) st = write_manifest(r, sizes, sums);
@@ -437,6 +441,7 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
     struct run *r = rpi_calloc(e->alloc, 1, sizeof *r);
     if (!r) return RP_E_NOMEM;
     r->e = e;
+    g_broken = 0;
     r->rank = rpi_tr_rank();
     r->size = rpi_tr_size();
     rp_status st = RP_OK;
@@ -511,7 +516,7 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
         if (st == RP_OK) st = rpi_engine_finish(e);
         if (st == RP_E_CANCELLED && r->dn.ran) /* agreed on in the bands: another rank's */
             rpi_engine_error(e, "stage near: another rank failed (its message is above)");
-        if (r->dnear) {
+        if (r->dnear && !g_broken) {
             const rp_status rst = rpi_dnear_release(&r->dn);
             if (st == RP_OK) st = rst;
         }

@@ -37,9 +37,9 @@ RPI_FUNC rp_status rpi_tr_max_i64(int64_t *v);
  * leave the others waiting in the next one forever. */
 RPI_FUNC rp_status rpi_tr_agree(rp_status st);
 /* The way out when ranks can no longer meet at the same step (a rank stopped receiving in the
- * middle of a point-to-point sequence): print "reprint: rank R: msg" and end every rank of the
- * job (MPI_Abort, exit code 3). Without MPI (one rank): returns, nothing waits for it. */
-RPI_FUNC void rpi_tr_abort(const char *msg);
+ * middle of a point-to-point sequence): end every rank of the job (MPI_Abort with code).
+ * Without MPI (one rank): returns, nothing waits for it. */
+RPI_FUNC void rpi_tr_abort(int code);
 /* All-to-all exchange: rank r sends send[off[d], off[d] + cnt[d]) to each rank d (offsets
  * and counts in bytes, off[size] = total) and gets what every rank sent it into *recv (a
  * buffer it allocates with alloc; *rcnt[s] bytes from rank s, in rank order, rcnt holding

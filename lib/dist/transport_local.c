@@ -52,7 +52,7 @@ rp_status rpi_tr_max_i64(int64_t *v)
     return RP_OK;
 }
 rp_status rpi_tr_agree(rp_status st) { return st; }
-void rpi_tr_abort(const char *msg) { (void)msg; }
+void rpi_tr_abort(int code) { (void)code; }
 rp_status rpi_tr_alltoallv(const void *send, const size_t *off, char **recv, size_t *rcnt,
                            const rp_alloc *alloc)
 {

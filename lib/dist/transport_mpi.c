@@ -5,7 +5,6 @@
  * called rpi_tr_init talks (MPI_THREAD_FUNNELED): the engine's worker threads never do. */
 #include <limits.h> /* INT_MAX */
 #include <mpi.h>
-#include <stdio.h>  /* fprintf */
 #include <stdlib.h> /* getenv */
 #include <string.h> /* memcpy */
 #include <time.h>   /* nanosleep */
@@ -154,12 +153,9 @@ rp_status rpi_tr_agree(rp_status st)
     return st != RP_OK ? st : failed ? RP_E_CANCELLED : RP_OK;
 }
 
-void rpi_tr_abort(const char *msg)
+void rpi_tr_abort(int code)
 {
-    if (!g_mpi) return;
-    fprintf(stderr, "reprint: rank %d: %s; ending the job\n", g_rank, msg);
-    fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, 3);
+    if (g_mpi) MPI_Abort(MPI_COMM_WORLD, code);
 }
 
 rp_status rpi_tr_max_i64(int64_t *v)
