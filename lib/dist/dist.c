@@ -369,7 +369,7 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         st = net;
         if (!g_broken) rpi_engine_error(e, "lost the connection to a rank");
     }
-    if (st == RP_OK && spill) st = rpi_spill_map(&e->spills[0], e->errmsg, sizeof e->errmsg);
+    if (st == RP_OK && spill) st = rpi_spill_map(&e->spills[0], 0, e->errmsg, sizeof e->errmsg);
     if (st == RP_OK && keep_dir) st = write_manifest(r, sizes, sums);
     rpi_free(e->alloc, sizes);
     return st;

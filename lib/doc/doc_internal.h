@@ -25,18 +25,19 @@ struct rpi_line {
     uint64_t hash;               /* of the line's token hashes */
     uint32_t tok_start, tok_end; /* tokens [start, end) */
 };
-/* What the reuse and story levels keep per document. Hot (in the arena of whoever built it,
- * read by every step): token ids, flags, sentence breaks, lines, title. Cold (read only for
- * passages, originals, disagreements and quotes): the text and the token offsets, 9 of the 14
- * bytes a token and a byte of text per byte of input; in the arena too, or, when built with a
+/* What the reuse and story levels keep per document. In the arena of whoever built it: the
+ * sentence breaks, lines, title. The text, the token offsets, ids and flags (13 of the 14
+ * bytes a token and a byte of text per byte of input) in the arena too, or, when built with a
  * store (the batch engine), written to the store's temporary file and mapped from it once
- * reading ends (rpi_sstore_attach sets text and off). */
+ * reading ends (rpi_sstore_attach sets text, off, tok and tflags; until then they are NULL):
+ * the steps that read every token (S1-S4) are passes over the maps that let them go as they
+ * read (rpi_sdoc_release), those that read pairs touch only their pages. */
 struct rpi_sdoc {
     const char *text; /* original text (NUL-terminated copy) */
     uint32_t text_size;
     const char *title; /* or NULL */
     uint32_t n_tok;
-    uint32_t *tok;       /* 32-bit token ids (never 0); boilerplate tokens set to 0 later */
+    uint32_t *tok;       /* 32-bit token ids (never 0); S1 sets boilerplate tokens to 0 */
     const uint32_t *off; /* 2 per token: byte start, end in text */
     uint8_t *tflags;     /* RPI_TOK_* per token */
     uint64_t *brk;       /* bit i: a sentence ends between tokens i - 1 and i (rpi_sdoc_brk) */
@@ -46,8 +47,8 @@ struct rpi_sdoc {
     uint8_t *title_flags;
     uint32_t n_title;
     char lang[RPI_LANG_SIZE]; /* the text's language when CLD2 is sure of it, else "und" */
-    uint16_t cold_file; /* built with a store: its index + 1 (0: text and off in the arena) */
-    uint64_t cold_off;  /* where in the store's file the text is, its offsets after it */
+    uint16_t cold_file; /* built with a store: its index + 1 (0: all in the arena) */
+    uint64_t cold_off;  /* where in the store's file the text is, its tokens after it */
 };
 /* Whether a sentence ends between tokens i - 1 and i of sd: a line break, `!`, `?`, a `.`
  * before a space, a line break or the next token, an ideographic or fullwidth full stop,
@@ -82,11 +83,11 @@ RPI_FUNC rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const
                                   rp_normalizer *title_norm, struct rpi_sstore *store,
                                   struct rpi_sdoc **out);
 /* Bytes rpi_sdoc_build keeps in memory for a text of text_size bytes and n_tokens tokens
- * (about), for memory caps: the hot part, and the text and offsets unless stored. */
-#define RPI_SDOC_HOT_BYTES(n_tokens) /* ids, flags, breaks, lines (one in ten tokens) */ \
-    ((uint64_t)(n_tokens) * 7u + sizeof(struct rpi_sdoc) + 32u)
+ * (about), for memory caps: the hot part, and the text and tokens unless stored. */
+#define RPI_SDOC_HOT_BYTES(n_tokens) /* breaks, lines (one in ten tokens) */ \
+    ((uint64_t)(n_tokens) * 2u + sizeof(struct rpi_sdoc) + 32u)
 #define RPI_SDOC_BYTES(text_size, n_tokens) \
-    (RPI_SDOC_HOT_BYTES(n_tokens) + (uint64_t)(text_size) + 1 + (n_tokens) * 8u)
+    (RPI_SDOC_HOT_BYTES(n_tokens) + (uint64_t)(text_size) + 1 + (n_tokens) * 13u)
 
 /* The key boilerplate learning counts: line l's hash (top 40 bits) with a 24-bit hash of its
  * context, the hashes of the lines before and after it (0 at either end). Lines whose key has
@@ -158,7 +159,10 @@ RPI_FUNC rp_status rpi_spill_open(struct rpi_spill *s, const char *dir, char *ms
 /* Sort and deduplicate sh[0, n) in place, append it, note where in d. */
 RPI_FUNC rp_status rpi_spill_write(struct rpi_spill *s, uint16_t file, struct rpi_docslot *d,
                                    uint64_t *sh, size_t n, char *msg, size_t cap);
-RPI_FUNC rp_status rpi_spill_map(struct rpi_spill *s, char *msg, size_t cap);
+/* Map the file read-only and private, or (writable) read-write and shared: then writes reach
+ * the file's pages, so madvise(MADV_DONTNEED) drops them from the resident set without losing
+ * them (a private copy would be discarded). */
+RPI_FUNC rp_status rpi_spill_map(struct rpi_spill *s, int writable, char *msg, size_t cap);
 RPI_FUNC void rpi_spill_close(struct rpi_spill *s);
 /* The sorted shingle set of d (after rpi_spill_map) */
 static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,
@@ -169,14 +173,16 @@ static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,
 
 /* ---- story texts out of memory (doc_story.c) ---------------------------------------------- */
 
-/* Where the batch engine keeps the cold part of its story tokens: one temporary file per
- * reading thread (unlinked at creation), appended to while reading and mapped read-only once
- * reading ends. Pages of the map count in the resident set only while a step reads them. */
+/* Where the batch engine keeps texts and tokens: one temporary file per reading thread
+ * (unlinked at creation), appended to while reading and mapped once reading ends, shared and
+ * writable (S1 writes its boilerplate marks into the ids and flags: in the file's pages they
+ * survive the releases; kept in memory they would bring back a byte a token). Pages of the map
+ * count in the resident set only while a step reads them. */
 struct rpi_sstore {
     struct rpi_spill file; /* rpi_spill_open, _map, _close (doc_table.c) */
     uint16_t index;        /* of this store among the run's stores */
-    uint32_t *off;         /* scratch: one text's offsets while building */
-    size_t cap_off;
+    uint32_t *tok;         /* scratch: one text's offsets, ids, flags, laid out as in the file */
+    size_t cap_tok;
     char *buf; /* texts not yet written (file.size counts them): one write a MiB */
     size_t n_buf, cap_buf;
     const rp_alloc *alloc;
@@ -186,10 +192,10 @@ struct rpi_sstore {
 RPI_FUNC rp_status rpi_sstore_open(struct rpi_sstore *st, uint16_t index, const char *dir,
                                    const rp_alloc *al, char *msg, size_t cap);
 RPI_FUNC rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap);
-/* After rpi_sstore_map of every store: point sd's text and offsets into its store's map. */
+/* After rpi_sstore_map of every store: point sd's text and tokens into its store's map. */
 RPI_FUNC void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd);
 RPI_FUNC void rpi_sstore_close(struct rpi_sstore *st); /* accepts a closed store */
-/* A step that read sd's text and offsets notes it here: once the reads noted in *held (shared
+/* A step that read sd's text or tokens notes it here: once the reads noted in *held (shared
  * by the threads of a step, atomic) pass RPI_SSTORE_HELD bytes, every page of the n stores'
  * maps is let go (they stay in the page cache and are read again on the next use). A step
  * that reads every member of every cluster would otherwise take the whole file into the

@@ -282,28 +282,36 @@ rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap)
     rpi_free(st->alloc, st->buf); /* written: no more appends */
     st->buf = NULL;
     st->cap_buf = 0;
-    return rpi_spill_map(&st->file, msg, cap);
+    return rpi_spill_map(&st->file, 1, msg, cap);
 }
 
 void rpi_sstore_close(struct rpi_sstore *st)
 {
     if (st->file.fd >= 0 || st->file.map) rpi_spill_close(&st->file);
-    rpi_free(st->alloc, st->off);
+    rpi_free(st->alloc, st->tok);
     rpi_free(st->alloc, st->buf);
-    st->off = NULL;
+    st->tok = NULL;
     st->buf = NULL;
-    st->cap_off = st->cap_buf = st->n_buf = 0;
+    st->cap_tok = st->cap_buf = st->n_buf = 0;
 }
 
-/* The text's bytes, padded with NULs (at least one) to a multiple of 4, then its offsets. */
+/* A stored document: the text's bytes, padded with NULs (at least one) to a multiple of 4,
+ * then its tokens as built in the store's scratch (tok_span): two offsets, the id, the flags
+ * (padded with zeros to a multiple of 4) of each token. */
 static uint64_t text_span(uint32_t text_size) { return ((uint64_t)text_size + 4) & ~3ull; }
+static uint64_t tok_span(uint32_t n_tok) { return (uint64_t)n_tok * 12u + ((n_tok + 3u) & ~3u); }
 
 void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd)
 {
     if (!sd || !sd->cold_file) return;
-    const char *base = (const char *)stores[sd->cold_file - 1].file.map + sd->cold_off;
+    /* mapped writable (rpi_sstore_map): S1 marks boilerplate in the ids and flags */
+    char *base = (char *)(uintptr_t)stores[sd->cold_file - 1].file.map + sd->cold_off;
     sd->text = base;
-    sd->off = sd->n_tok ? (const uint32_t *)(const void *)(base + text_span(sd->text_size)) : NULL;
+    if (!sd->n_tok) return;
+    uint32_t *t = (uint32_t *)(void *)(base + text_span(sd->text_size));
+    sd->off = t;
+    sd->tok = t + 2 * (size_t)sd->n_tok;
+    sd->tflags = (uint8_t *)(t + 3 * (size_t)sd->n_tok);
 }
 
 /* A fault on a file mapping also maps the pages around it that are in the page cache (the
@@ -317,7 +325,7 @@ void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *hel
                       const struct rpi_sdoc *sd)
 {
     if (!stores || !sd || !sd->cold_file) return;
-    const uint64_t bytes = text_span(sd->text_size) + (uint64_t)sd->n_tok * 8u + 2 * FAULT_AROUND;
+    const uint64_t bytes = text_span(sd->text_size) + tok_span(sd->n_tok) + 2 * FAULT_AROUND;
     if (__atomic_add_fetch(held, bytes, __ATOMIC_RELAXED) < RPI_SSTORE_HELD) return;
     __atomic_store_n(held, 0, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < n; i++) /* a map starts on a page and covers whole pages */
@@ -326,23 +334,30 @@ void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *hel
                           MADV_DONTNEED);
 }
 
-/* Append the text and the offsets of sd (built in st->off) to the store, written a MiB at a
- * time (a write per text was 21k system calls on Reuters). */
+/* Append the text of sd and its tokens (built in st->tok) to the store, written a MiB at a
+ * time (a write per text was 21k system calls on Reuters); sd's tokens are unset until
+ * rpi_sstore_attach. */
 #define SSTORE_BUF ((size_t)1 << 20)
 static rp_status sstore_put(struct rpi_sstore *st, struct rpi_sdoc *sd, const char *text)
 {
-    const size_t span = (size_t)text_span(sd->text_size), offs = (size_t)sd->n_tok * 8u;
+    const size_t span = (size_t)text_span(sd->text_size), toks = (size_t)tok_span(sd->n_tok);
     void *p = st->buf;
-    RP_TRY(rpi_array_reserve(st->alloc, &p, &st->cap_buf, 1, st->n_buf + span + offs));
+    RP_TRY(rpi_array_reserve(st->alloc, &p, &st->cap_buf, 1, st->n_buf + span + toks));
     st->buf = p;
     char *w = st->buf + st->n_buf;
     memcpy(w, text, sd->text_size);
     memset(w + sd->text_size, 0, span - sd->text_size);
-    if (offs) memcpy(w + span, st->off, offs);
+    if (toks) {
+        uint8_t *scratch = (uint8_t *)st->tok;
+        memset(scratch + (size_t)sd->n_tok * 13u, 0, toks - (size_t)sd->n_tok * 13u);
+        memcpy(w + span, scratch, toks);
+    }
+    sd->tok = NULL;
+    sd->tflags = NULL;
     sd->cold_off = st->file.size;
     sd->cold_file = (uint16_t)(st->index + 1);
-    st->n_buf += span + offs;
-    st->file.size += span + offs;
+    st->n_buf += span + toks;
+    st->file.size += span + toks;
     return st->n_buf >= SSTORE_BUF ? flush(st) : RP_OK;
 }
 
@@ -383,20 +398,22 @@ rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const rp_norm_
     *out = sd;
     RP_TRY(title_tokens(ar, sd, title_norm));
     uint32_t *off = NULL;
-    if (store) {
-        void *p = store->off;
-        RP_TRY(rpi_array_reserve(store->alloc, &p, &store->cap_off, sizeof *off, 2 * n + 1));
-        off = store->off = p;
+    if (store) { /* offsets, ids and flags in the scratch, laid out as in the file */
+        void *p = store->tok;
+        RP_TRY(rpi_array_reserve(store->alloc, &p, &store->cap_tok, 1, tok_span(sd->n_tok) + 4));
+        off = store->tok = p;
+        sd->tok = off + 2 * n;
+        sd->tflags = (uint8_t *)(off + 3 * n);
     } else if (n) {
         off = rpi_arena_alloc(ar, 2 * n * sizeof *off, 4);
-        if (!off) return RP_E_NOMEM;
+        sd->tok = rpi_arena_alloc(ar, n * sizeof *sd->tok, 4);
+        sd->tflags = rpi_arena_alloc(ar, n, 1);
+        if (!off || !sd->tok || !sd->tflags) return RP_E_NOMEM;
         sd->off = off;
     }
     if (n == 0) return store ? sstore_put(store, sd, text) : RP_OK;
-    sd->tok = rpi_arena_alloc(ar, n * sizeof *sd->tok, 4);
-    sd->tflags = rpi_arena_alloc(ar, n, 1);
     sd->brk = rpi_arena_alloc(ar, (n + 63) / 64 * sizeof *sd->brk, 8);
-    if (!sd->tok || !sd->tflags || !sd->brk) return RP_E_NOMEM;
+    if (!sd->brk) return RP_E_NOMEM;
     memset(sd->brk, 0, (n + 63) / 64 * sizeof *sd->brk);
     uint32_t n_lines = 0;
     for (size_t i = 0; i < n; i++) {

@@ -84,10 +84,11 @@ rp_status rpi_spill_write(struct rpi_spill *s, uint16_t file, struct rpi_docslot
     return RP_OK;
 }
 
-rp_status rpi_spill_map(struct rpi_spill *s, char *msg, size_t cap)
+rp_status rpi_spill_map(struct rpi_spill *s, int writable, char *msg, size_t cap)
 {
     if (s->size == 0) return RP_OK;
-    void *m = mmap(NULL, s->size, PROT_READ, MAP_PRIVATE, s->fd, 0);
+    void *m = mmap(NULL, s->size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+                   writable ? MAP_SHARED : MAP_PRIVATE, s->fd, 0);
     if (m == MAP_FAILED) {
         snprintf(msg, cap, "cannot map spill file: %s", strerror(errno));
         return RP_E_IO;

@@ -489,7 +489,7 @@ done:
     pthread_cond_destroy(&q.not_full);
     pthread_cond_destroy(&q.free_avail);
     for (unsigned i = 0; i < e->n_spills && st == RP_OK; i++)
-        st = rpi_spill_map(&e->spills[i], e->errmsg, sizeof e->errmsg);
+        st = rpi_spill_map(&e->spills[i], 0, e->errmsg, sizeof e->errmsg);
     for (unsigned i = 0; i < e->n_sstores && st == RP_OK; i++)
         st = rpi_sstore_map(&e->sstores[i], e->errmsg, sizeof e->errmsg);
     for (size_t i = 0; i < e->docs.n_docs && st == RP_OK && e->n_sstores; i++)

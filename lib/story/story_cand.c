@@ -227,6 +227,7 @@ static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
             }
             gh[i] = zero ? UINT64_MAX : h;
         }
+        rpi_story_release(s, sd);
         /* the rightmost minimum of each window, from a deque of positions whose hashes rise
          * from front to back (amortised O(1) a window) */
         size_t last = SIZE_MAX, head = 0, tail = 0, next = 0;

@@ -328,8 +328,7 @@ static rp_status diff_range(void *ctx, size_t lo, size_t hi, unsigned t)
         size_t nd = 0;
         st = cluster_diff(&c, units, nu, &d, &nd);
         for (size_t i = 0; i < nu; i++) /* out of the resident set until read again */
-            rpi_sdoc_release(s->in.stores, s->in.n_stores, &s->cold_held,
-                             rpi_doc(s->in.docs, units[i])->sd);
+            rpi_story_release(s, rpi_doc(s->in.docs, units[i])->sd);
         if (st == RP_OK && nd) {
             /* the list lives in the arena so that rp_cluster_info can point at it */
             rp_disagreement *keep = rpi_arena_alloc(c.ar, nd * sizeof *keep, 8);

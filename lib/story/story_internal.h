@@ -212,6 +212,15 @@ struct rpi_story {
     void *latin_scratch;
 };
 
+/* A step read sd's text or tokens (stored: pages of a store's map): every 32 MiB of such reads
+ * over the threads of the step, the maps leave the resident set (rpi_sdoc_release). Steps that
+ * read every unit (S1-S4, the originals, disagreements) call it after each; with the ids and
+ * flags in the store, S2-S4 alone would otherwise take the whole file back in. */
+static inline void rpi_story_release(struct rpi_story *s, const struct rpi_sdoc *sd)
+{
+    rpi_sdoc_release(s->in.stores, s->in.n_stores, &s->cold_held, sd);
+}
+
 /* story_score.c: the pair score from its signals. */
 /* cosine of two unit vectors scaled by the IDF mass of their shared terms (a factor in
  * [0, 1] reached at RPI_MIN_SHARED); idf is indexed by term. *words (may be NULL): the cosine

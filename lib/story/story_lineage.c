@@ -359,6 +359,10 @@ static rp_status lineage_range(void *ctx, size_t lo, size_t hi, unsigned t)
         double g;
         if (rpi_story_lineage(c->s, c->scratch[t], l->a, l->b, &g) < 0) return RP_E_NOMEM;
         l->lineage = (float)g;
+        /* pairs come by a: a's side is built once for its run (the scratch keeps it) */
+        rpi_story_release(c->s, rpi_unit_sd(c->s, l->b));
+        if (k + 1 == hi || c->s->links[c->idx[k + 1]].a != l->a)
+            rpi_story_release(c->s, rpi_unit_sd(c->s, l->a));
     }
     return RP_OK;
 }

@@ -294,7 +294,7 @@ rp_status rpi_story_original(struct rpi_story *s, const uint32_t *m, size_t k, c
     if (!ev) return RP_E_NOMEM;
     const rp_status st = evidence(s, m, k, ev);
     for (size_t i = 0; i < k; i++) /* out of the resident set until read again */
-        rpi_sdoc_release(s->in.stores, s->in.n_stores, &s->cold_held, rpi_unit_sd(s, m[i]));
+        rpi_story_release(s, rpi_unit_sd(s, m[i]));
     if (st == RP_OK) {
         size_t c = SIZE_MAX;
         for (size_t i = 0; i < k; i++) {

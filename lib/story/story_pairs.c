@@ -183,6 +183,7 @@ static rp_status seeds_range(void *ctx, size_t lo, size_t hi, unsigned t)
         if (st != RP_OK) break;
         size_t m;
         rpi_align_seeds(sd->tok, sd->n_tok, k, s->seeds[u], tmp, &m);
+        rpi_story_release(s, sd);
         s->n_seeds[u] = (uint32_t)m;
     }
     rpi_free(s->in.alloc, tmp);

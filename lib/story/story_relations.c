@@ -18,7 +18,7 @@ static uint32_t n_shouted(const struct rpi_sdoc *sd)
 /* udoc[u]: which document of unit u's exact group names it when it is an original: the
  * earliest dated, then the one with fewest upper-case tokens (the copy that capitalised a
  * headline), then the leader (keep order). One pass over the documents; caps is scratch. */
-static void original_docs(const struct rpi_story *s, uint32_t *udoc, int64_t *caps)
+static void original_docs(struct rpi_story *s, uint32_t *udoc, int64_t *caps)
 {
     for (uint32_t u = 0; u < s->in.n_units; u++) {
         udoc[u] = s->in.unit_doc[u];
@@ -36,8 +36,12 @@ static void original_docs(const struct rpi_story *s, uint32_t *udoc, int64_t *ca
         else if (d->date != bdate)
             take = d->date < bdate;
         else {
-            if (caps[u] < 0) caps[u] = n_shouted(rpi_doc(s->in.docs, udoc[u])->sd);
+            if (caps[u] < 0) {
+                caps[u] = n_shouted(rpi_doc(s->in.docs, udoc[u])->sd);
+                rpi_story_release(s, rpi_doc(s->in.docs, udoc[u])->sd);
+            }
             c = n_shouted(d->sd);
+            rpi_story_release(s, d->sd);
             take = c < caps[u];
         }
         if (take) udoc[u] = (uint32_t)i, caps[u] = c;

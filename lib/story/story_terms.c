@@ -78,6 +78,7 @@ rp_status rpi_story_terms(struct rpi_story *s)
                 x->last = u;
             }
         }
+        rpi_story_release(s, sd);
     }
     if (st == RP_OK) {
         s->df = rpi_malloc(s->in.alloc, cap * sizeof *s->df);
@@ -186,6 +187,7 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
             if (c == 0) touched[m++] = slot;
             tf[slot] = ((c & TF_MASK) < TF_MASK ? c + 1 : c) | f << TF_SHIFT; /* saturates */
         }
+        rpi_story_release(s, sd);
         /* the distinct terms in order of first use */
         for (uint32_t i = 0; i < m; i++) {
             const uint32_t slot = touched[i];
