@@ -26,10 +26,11 @@ struct rpi_line {
     uint32_t tok_start, tok_end; /* tokens [start, end) */
 };
 /* What the reuse and story levels keep per document. In the arena of whoever built it: the
- * sentence breaks, lines, title. The text, the token offsets, ids and flags (13 of the 14
- * bytes a token and a byte of text per byte of input) in the arena too, or, when built with a
- * store (the batch engine), written to the store's temporary file and mapped from it once
- * reading ends (rpi_sstore_attach sets text, off, tok and tflags; until then they are NULL):
+ * sentence breaks and the title. The text, the token offsets, ids, flags and the lines (14.6
+ * of the 14.7 bytes a token and a byte of text per byte of input) in the arena too, or, when
+ * built with a store (the batch engine), written to the store's temporary files and mapped
+ * from them once reading ends (rpi_sstore_attach sets text, off, tok, tflags and lines; until
+ * then they are NULL):
  * the steps that read every token (S1-S4) are passes over the maps that let them go as they
  * read (rpi_sdoc_release), those that read pairs touch only their pages. */
 struct rpi_sdoc {
@@ -48,7 +49,8 @@ struct rpi_sdoc {
     uint32_t n_title;
     char lang[RPI_LANG_SIZE]; /* the text's language when CLD2 is sure of it, else "und" */
     uint16_t cold_file; /* built with a store: its index + 1 (0: all in the arena) */
-    uint64_t cold_off;  /* where in the store's file the text is, its tokens after it */
+    uint64_t cold_off;  /* where in the store's text file the text is, its offsets after it */
+    uint64_t tok_off;   /* where in the store's token file its ids are, flags, lines after */
 };
 /* Whether a sentence ends between tokens i - 1 and i of sd: a line break, `!`, `?`, a `.`
  * before a space, a line break or the next token, an ideographic or fullwidth full stop,
@@ -84,10 +86,10 @@ RPI_FUNC rp_status rpi_sdoc_build(struct rpi_arena *ar, const rp_doc *doc, const
                                   struct rpi_sdoc **out);
 /* Bytes rpi_sdoc_build keeps in memory for a text of text_size bytes and n_tokens tokens
  * (about), for memory caps: the hot part, and the text and tokens unless stored. */
-#define RPI_SDOC_HOT_BYTES(n_tokens) /* breaks, lines (one in ten tokens) */ \
-    ((uint64_t)(n_tokens) * 2u + sizeof(struct rpi_sdoc) + 32u)
-#define RPI_SDOC_BYTES(text_size, n_tokens) \
-    (RPI_SDOC_HOT_BYTES(n_tokens) + (uint64_t)(text_size) + 1 + (n_tokens) * 13u)
+#define RPI_SDOC_HOT_BYTES(n_tokens) /* breaks */ \
+    ((uint64_t)(n_tokens) / 8u + sizeof(struct rpi_sdoc) + 32u)
+#define RPI_SDOC_BYTES(text_size, n_tokens) /* lines: one in ten tokens */ \
+    (RPI_SDOC_HOT_BYTES(n_tokens) + (uint64_t)(text_size) + 1 + (n_tokens) * 15u)
 
 /* The key boilerplate learning counts: line l's hash (top 40 bits) with a 24-bit hash of its
  * context, the hashes of the lines before and after it (0 at either end). Lines whose key has
@@ -173,18 +175,22 @@ static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,
 
 /* ---- story texts out of memory (doc_story.c) ---------------------------------------------- */
 
-/* Where the batch engine keeps texts and tokens: one temporary file per reading thread
- * (unlinked at creation), appended to while reading and mapped once reading ends, shared and
- * writable (S1 writes its boilerplate marks into the ids and flags: in the file's pages they
- * survive the releases; kept in memory they would bring back a byte a token). Pages of the map
- * count in the resident set only while a step reads them. */
-struct rpi_sstore {
-    struct rpi_spill file; /* rpi_spill_open, _map, _close (doc_table.c) */
-    uint16_t index;        /* of this store among the run's stores */
-    uint32_t *tok;         /* scratch: one text's offsets, ids, flags, laid out as in the file */
-    size_t cap_tok;
-    char *buf; /* texts not yet written (file.size counts them): one write a MiB */
+/* Where the batch engine keeps texts and tokens: two temporary files per reading thread
+ * (unlinked at creation; texts and offsets, ids, flags and lines), appended to while reading
+ * and mapped once reading ends, shared and writable (S1 writes its boilerplate marks into the
+ * ids and flags: in the file's pages they survive the releases; kept in memory they would
+ * bring back a byte a token). Pages of the maps count in the resident set only while a step
+ * reads them. */
+struct rpi_sfile {
+    struct rpi_spill spill; /* rpi_spill_open, _map, _close (doc_table.c) */
+    char *buf;              /* not yet written (spill.size counts it): one write a MiB */
     size_t n_buf, cap_buf;
+};
+struct rpi_sstore {
+    struct rpi_sfile text, tok;
+    uint16_t index;    /* of this store among the run's stores */
+    uint32_t *scratch; /* one text's offsets, ids, flags and lines while building */
+    size_t cap_scratch;
     const rp_alloc *alloc;
     char msg[256]; /* why a write failed */
 };

@@ -409,11 +409,11 @@ rp_status rpi_engine_read(rp_engine *e)
         for (unsigned i = 0; i < nt; i++)
             RP_TRY(rpi_spill_open(&e->spills[i], e->cfg.tmp_dir, e->errmsg, sizeof e->errmsg));
     }
-    if (e->cfg.level >= RP_LEVEL_REUSE) { /* the story texts and offsets: out of memory */
+    if (e->cfg.level >= RP_LEVEL_REUSE) { /* the story texts and tokens: out of memory */
         e->sstores = rpi_calloc(e->alloc, nt, sizeof *e->sstores);
         if (!e->sstores) return RP_E_NOMEM;
         for (unsigned i = 0; i < nt; i++)
-            e->sstores[i].file.fd = -1;
+            e->sstores[i].text.spill.fd = e->sstores[i].tok.spill.fd = -1;
         e->n_sstores = nt;
         for (unsigned i = 0; i < nt; i++)
             RP_TRY(rpi_sstore_open(&e->sstores[i], (uint16_t)i, e->cfg.tmp_dir, e->alloc,

@@ -30,11 +30,12 @@ static rp_status line_keys_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
     const struct line_keys *k = ctx;
-    const struct rpi_story *s = k->s;
+    struct rpi_story *s = k->s;
     for (size_t u = lo; u < hi; u++) {
         const struct rpi_sdoc *sd = rpi_unit_sd(s, (uint32_t)u);
         for (uint32_t l = 0; l < sd->n_lines; l++)
             k->lc[k->first[u] + l] = rpi_sdoc_line_key(sd, l);
+        rpi_story_release(s, sd);
     }
     return RP_OK;
 }
@@ -47,16 +48,14 @@ static rp_status strip_range(void *ctx, size_t lo, size_t hi, unsigned t)
     for (size_t i = lo; i < hi; i++) {
         struct rpi_sdoc *sd = rpi_doc(s->in.docs, i)->sd;
         if (!sd) continue;
-        int marked = 0;
         for (uint32_t l = 0; l < sd->n_lines; l++) {
             if (!is_boiler(s, sd->lines[l].hash & RPI_LINE_MASK)) continue;
             for (uint32_t x = sd->lines[l].tok_start; x < sd->lines[l].tok_end; x++) {
                 sd->tok[x] = 0;
                 sd->tflags[x] |= RPI_TOK_BOILER;
             }
-            marked = 1;
         }
-        if (marked) rpi_story_release(s, sd);
+        rpi_story_release(s, sd);
     }
     return RP_OK;
 }
