@@ -244,8 +244,8 @@ static unsigned gap_kind(const char *text, uint32_t from, uint32_t to)
 
 /* ---- the store: texts and tokens in two temporary files ---------------------------------- */
 
-/* Write out f's buffer. */
-static rp_status flush(struct rpi_sstore *st, struct rpi_sfile *f)
+/* Write out f's buffer; msg gets the reason on failure. */
+static rp_status flush(struct rpi_sfile *f, char *msg, size_t cap)
 {
     const char *p = f->buf;
     size_t left = f->n_buf;
@@ -253,8 +253,7 @@ static rp_status flush(struct rpi_sstore *st, struct rpi_sfile *f)
         const ssize_t k = write(f->spill.fd, p, left);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) {
-            snprintf(st->msg, sizeof st->msg, "story text spill file: %s",
-                     k < 0 ? strerror(errno) : "nothing written");
+            snprintf(msg, cap, "story spill file: %s", k < 0 ? strerror(errno) : "nothing written");
             return RP_E_IO;
         }
         p += k;
@@ -275,33 +274,34 @@ rp_status rpi_sstore_open(struct rpi_sstore *st, uint16_t index, const char *dir
     return rpi_spill_open(&st->tok.spill, dir, msg, cap);
 }
 
-static rp_status sfile_map(struct rpi_sstore *st, struct rpi_sfile *f, char *msg, size_t cap)
+rp_status rpi_sfile_map(struct rpi_sfile *f, const rp_alloc *al, int writable, char *msg,
+                        size_t cap)
 {
-    if (f->n_buf && flush(st, f) != RP_OK) {
-        snprintf(msg, cap, "%s", st->msg);
-        return RP_E_IO;
-    }
-    rpi_free(st->alloc, f->buf); /* written: no more appends */
+    if (f->n_buf) RP_TRY(flush(f, msg, cap));
+    rpi_free(al, f->buf); /* written: no more appends */
     f->buf = NULL;
     f->cap_buf = 0;
-    return rpi_spill_map(&f->spill, 1, msg, cap);
+    return rpi_spill_map(&f->spill, writable, msg, cap);
 }
 
 rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap)
 {
-    RP_TRY(sfile_map(st, &st->text, msg, cap));
-    return sfile_map(st, &st->tok, msg, cap);
+    RP_TRY(rpi_sfile_map(&st->text, st->alloc, 1, msg, cap));
+    return rpi_sfile_map(&st->tok, st->alloc, 1, msg, cap);
+}
+
+void rpi_sfile_close(struct rpi_sfile *f, const rp_alloc *al)
+{
+    if (f->spill.fd >= 0 || f->spill.map) rpi_spill_close(&f->spill);
+    rpi_free(al, f->buf);
+    f->buf = NULL;
+    f->cap_buf = f->n_buf = 0;
 }
 
 void rpi_sstore_close(struct rpi_sstore *st)
 {
-    struct rpi_sfile *f[2] = {&st->text, &st->tok};
-    for (int i = 0; i < 2; i++) {
-        if (f[i]->spill.fd >= 0 || f[i]->spill.map) rpi_spill_close(&f[i]->spill);
-        rpi_free(st->alloc, f[i]->buf);
-        f[i]->buf = NULL;
-        f[i]->cap_buf = f[i]->n_buf = 0;
-    }
+    rpi_sfile_close(&st->text, st->alloc);
+    rpi_sfile_close(&st->tok, st->alloc);
     rpi_free(st->alloc, st->scratch);
     st->scratch = NULL;
     st->cap_scratch = 0;
@@ -335,41 +335,50 @@ void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd)
     sd->lines = (struct rpi_line *)(void *)(t + tok_span(sd->n_tok));
 }
 
-/* A fault on a file mapping also maps the pages around it that are in the page cache (the
- * kernel's fault-around, 64 KiB by default), so a read counts its text's bytes and that much:
- * releasing only a text's own pages left 280 of the 290 MiB the originals touched at 100k
- * documents mapped, and a madvise per text made the relations step of Reuters 3-5 times
- * slower (0.02 -> 0.06-0.11 s under load) where one for all the maps every 32 MiB does not. */
-#define FAULT_AROUND ((uint64_t)64 << 10)
+int rpi_held_add(uint64_t *held, uint64_t bytes)
+{
+    if (__atomic_add_fetch(held, bytes, __ATOMIC_RELAXED) < RPI_SSTORE_HELD) return 0;
+    __atomic_store_n(held, 0, __ATOMIC_RELAXED);
+    return 1;
+}
+
+void rpi_sfile_drop(const struct rpi_sfile *f)
+{
+    if (f->spill.map) /* a map starts on a page and covers whole pages */
+        (void)madvise((void *)(uintptr_t)f->spill.map, f->spill.size, MADV_DONTNEED);
+}
 
 void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *held,
                       const struct rpi_sdoc *sd)
 {
     if (!stores || !sd || !sd->cold_file) return;
-    const uint64_t bytes = stored_bytes(sd) + 2 * FAULT_AROUND;
-    if (__atomic_add_fetch(held, bytes, __ATOMIC_RELAXED) < RPI_SSTORE_HELD) return;
-    __atomic_store_n(held, 0, __ATOMIC_RELAXED);
-    for (unsigned i = 0; i < n; i++) { /* a map starts on a page and covers whole pages */
-        const struct rpi_spill *f[2] = {&stores[i].text.spill, &stores[i].tok.spill};
-        for (int k = 0; k < 2; k++)
-            if (f[k]->map) (void)madvise((void *)(uintptr_t)f[k]->map, f[k]->size, MADV_DONTNEED);
+    if (!rpi_held_add(held, stored_bytes(sd) + 2 * RPI_FAULT_AROUND)) return;
+    for (unsigned i = 0; i < n; i++) {
+        rpi_sfile_drop(&stores[i].text);
+        rpi_sfile_drop(&stores[i].tok);
     }
 }
 
-/* Append p[0, n) and zeros up to span bytes to f, written a MiB at a time (a write per text
- * was 21k system calls on Reuters). */
+/* Written a MiB at a time (a write per text was 21k system calls on Reuters). */
 #define SSTORE_BUF ((size_t)1 << 20)
-static rp_status sfile_put(struct rpi_sstore *st, struct rpi_sfile *f, const void *p, size_t n,
-                           size_t span)
+rp_status rpi_sfile_put(struct rpi_sfile *f, const rp_alloc *al, const void *p, size_t n,
+                        size_t span, char *msg, size_t cap)
 {
     void *b = f->buf;
-    RP_TRY(rpi_array_reserve(st->alloc, &b, &f->cap_buf, 1, f->n_buf + span));
+    RP_TRY(rpi_array_reserve(al, &b, &f->cap_buf, 1, f->n_buf + span));
     f->buf = b;
     if (n) memcpy(f->buf + f->n_buf, p, n);
     memset(f->buf + f->n_buf + n, 0, span - n);
     f->n_buf += span;
     f->spill.size += span;
-    return f->n_buf >= SSTORE_BUF ? flush(st, f) : RP_OK;
+    return f->n_buf >= SSTORE_BUF ? flush(f, msg, cap) : RP_OK;
+}
+
+/* rpi_sfile_put for the store (st->msg gets the reason of a failed write) */
+static rp_status sfile_put(struct rpi_sstore *st, struct rpi_sfile *f, const void *p, size_t n,
+                           size_t span)
+{
+    return rpi_sfile_put(f, st->alloc, p, n, span, st->msg, sizeof st->msg);
 }
 
 /* Append the text of sd and its tokens and lines (built in st->scratch, sd_scratch) to the

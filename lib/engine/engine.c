@@ -233,6 +233,7 @@ static rp_status run_story(rp_engine *e)
         .n_edges = e->near.n_edges,
         .stores = e->sstores,
         .n_stores = e->n_sstores,
+        .tmp_dir = e->cfg.tmp_dir,
     };
     const rp_status st = rpi_story_run(&in, &e->story);
     if (e->story) {

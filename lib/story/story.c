@@ -174,6 +174,10 @@ void rpi_story_free(struct rpi_story *s)
 {
     if (!s) return;
     rpi_story_origin_free(s);
+    for (unsigned t = 0; t < s->n_vfiles; t++)
+        rpi_sfile_close(&s->vfiles[t], s->in.alloc);
+    rpi_free(s->in.alloc, s->vfiles);
+    rpi_free(s->in.alloc, s->voff);
     rpi_free(s->in.alloc, s->vec);
     rpi_free(s->in.alloc, s->names);
     rpi_free(s->in.alloc, s->nums);

@@ -45,6 +45,7 @@ struct rpi_story_in {
     size_t n_edges;
     const struct rpi_sstore *stores; /* where the texts are when not in an arena (may be NULL) */
     unsigned n_stores;
+    const char *tmp_dir; /* with stores: S3's vectors go to files there too (NULL: $TMPDIR) */
 };
 
 /* Figures of a run (for the summary). */
@@ -192,8 +193,14 @@ struct rpi_story {
     /* the event level without case: unit -> its story by S6's merges without the family link
      * rule (S8's starting events; story_cluster.c RPI_MERGE_LINKED), else NULL */
     uint32_t *loose;
-    struct rpi_bg bg;   /* the background's common words (a small collection only) */
-    uint64_t cold_held; /* bytes of stored texts read since their maps were let go (atomic) */
+    struct rpi_bg bg;         /* the background's common words (a small collection only) */
+    uint64_t cold_held;       /* bytes of stored texts read since their maps were let go (atomic) */
+    /* with stores (the batch engine): S3 writes each unit's vectors to its thread's file, mapped
+     * once S3 ends (vec, names, nums point there), let go like the texts (rpi_story_vec_release) */
+    struct rpi_sfile *vfiles;
+    unsigned n_vfiles;
+    uint64_t *voff;    /* unit -> its thread (top 8 bits) and where in that thread's file */
+    uint64_t vec_held; /* bytes of vectors read since their maps were let go (atomic) */
     /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
     void *lin_scratch; /* rp_engine_compare's lineage scratch (rpi_story_lineage_scratch) */
@@ -219,6 +226,18 @@ struct rpi_story {
 static inline void rpi_story_release(struct rpi_story *s, const struct rpi_sdoc *sd)
 {
     rpi_sdoc_release(s->in.stores, s->in.n_stores, &s->cold_held, sd);
+}
+
+/* A step read unit u's vectors: with S3's files, every 32 MiB of such reads over the threads of
+ * the step their maps leave the resident set (S5's first pass, which scores every candidate,
+ * would otherwise take them all back: 163 MB at 100k documents). */
+static inline void rpi_story_vec_release(struct rpi_story *s, uint32_t u)
+{
+    if (!s->vfiles) return;
+    const uint64_t bytes = 8u * ((uint64_t)s->vec[u].n + s->names[u].n + s->nums[u].n);
+    if (!rpi_held_add(&s->vec_held, bytes + 2 * RPI_FAULT_AROUND)) return;
+    for (unsigned i = 0; i < s->n_vfiles; i++)
+        rpi_sfile_drop(&s->vfiles[i]);
 }
 
 /* story_score.c: the pair score from its signals. */

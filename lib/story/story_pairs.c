@@ -141,13 +141,17 @@ static rp_status score_range(void *ctx, size_t lo, size_t hi, unsigned t)
         struct link *l = &s->links[i];
         if (dense) {
             if (a != cur) {
-                if (cur != UINT32_MAX) scatter3(s, cur, dv, dn, dd, 1);
+                if (cur != UINT32_MAX) {
+                    scatter3(s, cur, dv, dn, dd, 1);
+                    rpi_story_vec_release(s, cur);
+                }
                 scatter3(s, cur = a, dv, dn, dd, 0);
             }
             memset(l, 0, sizeof *l);
             l->a = a;
             l->b = b;
             signals(s, dv, dn, dd, a, b, l);
+            rpi_story_vec_release(s, b);
             st = finish_score(s, NULL, l, &ps, &np, 0);
         } else { /* pass 2: the signals of pass 1, now with passages */
             st = finish_score(s, al, l, &ps, &np, 0);

@@ -116,6 +116,64 @@ static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint3
 
 static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned t);
 
+/* S3's vectors out of memory (with stores): the TF-IDF, names and numbers vectors, terms then
+ * weights, of each unit appended to its thread's file, the thread's arena emptied past
+ * VEC_ARENA; the files mapped read-only once every unit is done, and the vectors pointed
+ * there. The floats are written and read back as they are: every score stays the same. */
+#define VEC_ARENA ((size_t)4 << 20)
+static rp_status vec_open(struct rpi_story *s, unsigned nt)
+{
+    s->voff = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *s->voff);
+    s->vfiles = rpi_calloc(s->in.alloc, nt, sizeof *s->vfiles);
+    if (!s->voff || !s->vfiles) return RP_E_NOMEM;
+    for (unsigned t = 0; t < nt; t++)
+        s->vfiles[t].spill.fd = -1;
+    s->n_vfiles = nt;
+    for (unsigned t = 0; t < nt; t++)
+        RP_TRY(rpi_spill_open(&s->vfiles[t].spill, s->in.tmp_dir, s->errmsg, sizeof s->errmsg));
+    return RP_OK;
+}
+
+static rp_status vec_put(struct rpi_story *s, unsigned t, uint32_t u)
+{
+    struct rpi_sfile *f = &s->vfiles[t];
+    s->voff[u] = (uint64_t)t << 56 | f->spill.size;
+    const struct svec *v[3] = {&s->vec[u], &s->names[u], &s->nums[u]};
+    for (int i = 0; i < 3; i++) {
+        const size_t n = (size_t)v[i]->n * 4u;
+        RP_TRY(rpi_sfile_put(f, s->in.alloc, v[i]->term, n, n, s->errmsg, sizeof s->errmsg));
+        RP_TRY(rpi_sfile_put(f, s->in.alloc, v[i]->w, n, n, s->errmsg, sizeof s->errmsg));
+    }
+    if (s->tarenas[t].total > VEC_ARENA) { /* every vector in it is written */
+        rpi_arena_free(&s->tarenas[t]);
+        rpi_arena_init(&s->tarenas[t], s->in.alloc);
+    }
+    return RP_OK;
+}
+
+static rp_status vec_map(struct rpi_story *s)
+{
+    for (unsigned t = 0; t < s->n_vfiles; t++)
+        RP_TRY(rpi_sfile_map(&s->vfiles[t], s->in.alloc, 0, s->errmsg, sizeof s->errmsg));
+    for (uint32_t u = 0; u < s->in.n_units; u++) {
+        struct svec *v[3] = {&s->vec[u], &s->names[u], &s->nums[u]};
+        const struct rpi_spill *f = &s->vfiles[s->voff[u] >> 56].spill;
+        uint64_t at = s->voff[u] & ((1ull << 56) - 1);
+        for (int i = 0; i < 3; i++) {
+            if (!v[i]->n) {
+                v[i]->term = NULL;
+                v[i]->w = NULL;
+                continue;
+            }
+            const char *base = (const char *)f->map + at;
+            v[i]->term = (uint32_t *)(uintptr_t)base;
+            v[i]->w = (float *)(uintptr_t)(base + (size_t)v[i]->n * 4u);
+            at += (uint64_t)v[i]->n * 8u;
+        }
+    }
+    return RP_OK;
+}
+
 /* Vectors of all units, split over the threads (each with its own arena and scratch). */
 rp_status rpi_story_build_vectors(struct rpi_story *s)
 {
@@ -141,7 +199,9 @@ rp_status rpi_story_build_vectors(struct rpi_story *s)
     for (unsigned t = 0; t < nt; t++)
         rpi_arena_init(&s->tarenas[t], s->in.alloc);
     s->n_tarenas = nt;
+    if (s->in.stores) RP_TRY(vec_open(s, nt));
     RP_TRY(rpi_parallel_for(nu, nt, s->unit_w, vectors_range, s));
+    if (s->vfiles) RP_TRY(vec_map(s));
     size_t with_names = 0;
     for (uint32_t u = 0; u < nu; u++)
         with_names += s->names[u].sum >= RPI_MIN_MASS;
@@ -201,6 +261,7 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
             done);
         s->n_top[u] = (uint8_t)top_terms(s, v, &s->top[(size_t)u * s->top_k]);
         s->live[u] = live;
+        if (s->vfiles) RP_TRY_GOTO(st, vec_put(s, thread, u), done);
     }
     st = RP_OK;
 done:
