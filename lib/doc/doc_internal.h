@@ -200,11 +200,15 @@ RPI_FUNC void rpi_sfile_close(struct rpi_sfile *f, const rp_alloc *al); /* accep
 RPI_FUNC int rpi_held_add(uint64_t *held, uint64_t bytes);
 RPI_FUNC void rpi_sfile_drop(const struct rpi_sfile *f);
 /* A fault on a file mapping also maps the pages around it that are in the page cache (the
- * kernel's fault-around, 64 KiB by default), so a read counts its bytes and that much:
- * releasing only a text's own pages left 280 of the 290 MiB the originals touched at 100k
- * documents mapped, and a madvise per text made the relations step of Reuters 3-5 times
- * slower (0.02 -> 0.06-0.11 s under load) where one for all the maps every 32 MiB does not. */
-#define RPI_FAULT_AROUND ((uint64_t)64 << 10)
+ * kernel's fault-around, 64 KiB by default, and whole large folios: a sequential read of a
+ * file written a MiB at a time took one fault per 512 KiB on Linux 6.18), so a read counts its
+ * bytes and that much: releasing only a text's own pages left 280 of the 290 MiB the
+ * originals touched at 100k documents mapped, and a madvise per text made the relations step
+ * of Reuters 3-5 times slower (0.02 -> 0.06-0.11 s under load) where one for all the maps
+ * every 32 MiB does not. Counted 64 KiB, the maps held up to 136 MiB at 100k documents; the
+ * story run's max RSS with 64 KiB, 512 KiB, 2 MiB: 306, 247-256, 239-240 MB, system time 4.5,
+ * 4.7, 5.4-5.8 s. */
+#define RPI_FAULT_AROUND ((uint64_t)512 << 10)
 
 struct rpi_sstore {
     struct rpi_sfile text, tok;
