@@ -84,6 +84,35 @@ static size_t across_languages(const struct rpi_story *s, struct cand *c, size_t
     return k;
 }
 
+rp_status rpi_story_file_order(const struct rpi_story *s, int units, size_t lo, size_t hi,
+                               uint32_t **out)
+{
+    *out = NULL;
+    if (!s->in.stores || s->pivot) return RP_OK; /* the pivot pass's tokens are in an arena */
+    const size_t n = hi - lo;
+    const uint64_t doc_mask = (1ull << 48) - 1;
+    uint64_t *k = rpi_malloc(s->in.alloc, (n ? n : 1) * sizeof *k);
+    uint32_t *o = rpi_malloc(s->in.alloc, (n ? n : 1) * sizeof *o);
+    rp_status st = k && o ? RP_OK : RP_E_NOMEM;
+    for (size_t i = 0; i < n && st == RP_OK; i++) {
+        const size_t d = units ? s->in.unit_doc[lo + i] : lo + i;
+        const struct rpi_sdoc *sd = rpi_doc(s->in.docs, d)->sd;
+        k[i] = (uint64_t)(sd ? sd->cold_file : 0) << 48 | d;
+    }
+    if (st == RP_OK) st = rpi_sort_u64(s->in.alloc, k, n);
+    for (size_t i = 0; i < n && st == RP_OK; i++) {
+        const size_t d = (size_t)(k[i] & doc_mask);
+        o[i] = units ? s->in.unit_of[d] : (uint32_t)d;
+    }
+    rpi_free(s->in.alloc, k);
+    if (st != RP_OK) {
+        rpi_free(s->in.alloc, o);
+        return st;
+    }
+    *out = o;
+    return RP_OK;
+}
+
 /* S2-S5b: statistics, vectors, candidates, scores and lineage into s->links. */
 static rp_status scored_links(struct rpi_story *s, double *ts, double *tk)
 {

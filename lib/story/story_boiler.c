@@ -31,12 +31,16 @@ static rp_status line_keys_range(void *ctx, size_t lo, size_t hi, unsigned t)
     (void)t;
     const struct line_keys *k = ctx;
     struct rpi_story *s = k->s;
-    for (size_t u = lo; u < hi; u++) {
+    uint32_t *o;
+    RP_TRY(rpi_story_file_order(s, 1, lo, hi, &o));
+    for (size_t i = lo; i < hi; i++) {
+        const size_t u = o ? o[i - lo] : i;
         const struct rpi_sdoc *sd = rpi_unit_sd(s, (uint32_t)u);
         for (uint32_t l = 0; l < sd->n_lines; l++)
             k->lc[k->first[u] + l] = rpi_sdoc_line_key(sd, l);
         rpi_story_release(s, sd);
     }
+    rpi_free(s->in.alloc, o);
     return RP_OK;
 }
 
@@ -45,8 +49,10 @@ static rp_status strip_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
     (void)t;
     struct rpi_story *s = ctx;
-    for (size_t i = lo; i < hi; i++) {
-        struct rpi_sdoc *sd = rpi_doc(s->in.docs, i)->sd;
+    uint32_t *o;
+    RP_TRY(rpi_story_file_order(s, 0, lo, hi, &o));
+    for (size_t k = lo; k < hi; k++) {
+        struct rpi_sdoc *sd = rpi_doc(s->in.docs, o ? o[k - lo] : k)->sd;
         if (!sd) continue;
         for (uint32_t l = 0; l < sd->n_lines; l++) {
             if (!is_boiler(s, sd->lines[l].hash & RPI_LINE_MASK)) continue;
@@ -57,6 +63,7 @@ static rp_status strip_range(void *ctx, size_t lo, size_t hi, unsigned t)
         }
         rpi_story_release(s, sd);
     }
+    rpi_free(s->in.alloc, o);
     return RP_OK;
 }
 

@@ -176,7 +176,10 @@ static rp_status seeds_range(void *ctx, size_t lo, size_t hi, unsigned t)
     uint64_t *tmp = NULL;
     size_t cap = 0;
     rp_status st = RP_OK;
-    for (size_t u = lo; u < hi && st == RP_OK; u++) {
+    uint32_t *o; /* units in the store's order: a unit's seeds are its own */
+    RP_TRY(rpi_story_file_order(s, 1, lo, hi, &o));
+    for (size_t i = lo; i < hi && st == RP_OK; i++) {
+        const size_t u = o ? o[i - lo] : i;
         if (!s->n_seeds[u]) continue;
         const struct rpi_sdoc *sd = rpi_unit_sd(s, (uint32_t)u);
         s->n_seeds[u] = 0;
@@ -190,6 +193,7 @@ static rp_status seeds_range(void *ctx, size_t lo, size_t hi, unsigned t)
         rpi_story_release(s, sd);
         s->n_seeds[u] = (uint32_t)m;
     }
+    rpi_free(s->in.alloc, o);
     rpi_free(s->in.alloc, tmp);
     return st;
 }

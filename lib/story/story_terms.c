@@ -225,8 +225,12 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
     rp_status st = RP_E_NOMEM;
     struct rpi_vecbuild vb;
     rpi_vecbuild_init(&vb);
+    uint32_t *o = NULL; /* units in the store's order: the vectors of a unit are its own */
     if (!tf) goto done;
-    for (uint32_t u = (uint32_t)lo; u < hi; u++) {
+    RP_TRY_GOTO(st, rpi_story_file_order(s, 1, lo, hi, &o), done);
+    st = RP_E_NOMEM;
+    for (size_t at = lo; at < hi; at++) {
+        const uint32_t u = o ? o[at - lo] : (uint32_t)at;
         const struct rpi_sdoc *sd = rpi_unit_sd(s, u);
         const size_t need = (size_t)sd->n_tok + sd->n_title + 1;
         void *p = touched;
@@ -265,6 +269,7 @@ static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned thread)
     }
     st = RP_OK;
 done:
+    rpi_free(s->in.alloc, o);
     rpi_free(s->in.alloc, tf);
     rpi_free(s->in.alloc, touched);
     rpi_free(s->in.alloc, terms);
