@@ -165,6 +165,8 @@ RPI_FUNC rp_status rpi_spill_write(struct rpi_spill *s, uint16_t file, struct rp
  * the file's pages, so madvise(MADV_DONTNEED) drops them from the resident set without losing
  * them (a private copy would be discarded). */
 RPI_FUNC rp_status rpi_spill_map(struct rpi_spill *s, int writable, char *msg, size_t cap);
+/* Make the (empty) file size bytes long, zeros, to map and fill in place. */
+RPI_FUNC rp_status rpi_spill_reserve(struct rpi_spill *s, uint64_t size, char *msg, size_t cap);
 RPI_FUNC void rpi_spill_close(struct rpi_spill *s);
 /* The sorted shingle set of d (after rpi_spill_map) */
 static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,

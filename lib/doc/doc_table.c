@@ -97,6 +97,16 @@ rp_status rpi_spill_map(struct rpi_spill *s, int writable, char *msg, size_t cap
     return RP_OK;
 }
 
+rp_status rpi_spill_reserve(struct rpi_spill *s, uint64_t size, char *msg, size_t cap)
+{
+    if (ftruncate(s->fd, (off_t)size) != 0) {
+        snprintf(msg, cap, "cannot size spill file: %s", strerror(errno));
+        return RP_E_IO;
+    }
+    s->size = size;
+    return RP_OK;
+}
+
 void rpi_spill_close(struct rpi_spill *s)
 {
     if (s->map) munmap((void *)s->map, s->size);

@@ -62,6 +62,7 @@ void rpi_story_error(struct rpi_story *s, const char *fmt, ...)
 static rp_status setup(struct rpi_story *s, const struct rpi_story_in *in)
 {
     s->in = *in;
+    s->seedf.spill.fd = -1; /* not open */
     if (!s->in.p.threads) s->in.p.threads = rpi_cpu_count();
     if (s->in.p.threads > RPI_STORY_THREADS) s->in.p.threads = RPI_STORY_THREADS;
     rpi_arena_init(&s->arena, s->in.alloc);
@@ -218,7 +219,10 @@ void rpi_story_free(struct rpi_story *s)
     rpi_bg_free(&s->bg, s->in.alloc);
     rpi_free(s->in.alloc, s->dense);
     rpi_free(s->in.alloc, s->boiler);
-    rpi_free(s->in.alloc, s->seed_buf);
+    if (s->seedf.spill.fd >= 0)
+        rpi_sfile_close(&s->seedf, s->in.alloc); /* the seeds were in it */
+    else
+        rpi_free(s->in.alloc, s->seed_buf);
     rpi_free(s->in.alloc, s->seeds);
     rpi_free(s->in.alloc, s->n_seeds);
     rpi_free(s->in.alloc, s->top);

@@ -201,6 +201,8 @@ struct rpi_story {
     unsigned n_vfiles;
     uint64_t *voff;    /* unit -> its thread (top 8 bits) and where in that thread's file */
     uint64_t vec_held; /* bytes of vectors read since their maps were let go (atomic) */
+    struct rpi_sfile seedf; /* with stores: S5's alignment seeds, a file mapped while S5 runs */
+    uint64_t seed_held;     /* bytes of seeds written or read since the map was let go */
     /* rp_engine_compare and relations scratch */
     rp_aligner *aligner;
     void *lin_scratch; /* rp_engine_compare's lineage scratch (rpi_story_lineage_scratch) */

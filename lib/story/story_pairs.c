@@ -116,6 +116,16 @@ static int wants_alignment(const struct rpi_story *s, const struct cand *c, cons
                               rpi_unit_density(s, l->a, l->b), s->caseless) >= RPI_ALIGN_MIN;
 }
 
+/* Unit u's seeds were written or read: with the seeds in a file (stores), every 32 MiB of such
+ * accesses the map leaves the resident set (in memory they were S5's peak: 8 bytes a token of
+ * every unit with a pair to align, about 105 MB at 100k documents). */
+static void seeds_release(struct rpi_story *s, uint32_t u)
+{
+    if (!s->seedf.spill.map) return;
+    if (rpi_held_add(&s->seed_held, 8u * (uint64_t)s->n_seeds[u] + 2 * RPI_FAULT_AROUND))
+        rpi_sfile_drop(&s->seedf);
+}
+
 /* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */
 static rp_status score_range(void *ctx, size_t lo, size_t hi, unsigned t)
 {
@@ -155,6 +165,8 @@ static rp_status score_range(void *ctx, size_t lo, size_t hi, unsigned t)
             st = finish_score(s, NULL, l, &ps, &np, 0);
         } else { /* pass 2: the signals of pass 1, now with passages */
             st = finish_score(s, al, l, &ps, &np, 0);
+            seeds_release(s, b); /* pairs come by a: a's seeds once its run ends */
+            if (k + 1 == hi || x->c[x->idx[k + 1]].key >> 32 != a) seeds_release(s, a);
         }
         if (s->in.p.level == RP_LEVEL_REUSE)
             l->linked = l->n_passages > 0 && l->score >= thr;
@@ -192,6 +204,7 @@ static rp_status seeds_range(void *ctx, size_t lo, size_t hi, unsigned t)
         rpi_align_seeds(sd->tok, sd->n_tok, k, s->seeds[u], tmp, &m);
         rpi_story_release(s, sd);
         s->n_seeds[u] = (uint32_t)m;
+        seeds_release(s, (uint32_t)u);
     }
     rpi_free(s->in.alloc, o);
     rpi_free(s->in.alloc, tmp);
@@ -250,8 +263,17 @@ rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t 
             sw[u + 1] = sw[u] + (nt ? nt + 256 : 1); /* + a marked unit's fixed cost */
             total += nt;
         }
-        s->seed_buf = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *s->seed_buf);
-        st = s->seed_buf ? RP_OK : RP_E_NOMEM;
+        if (s->in.stores && total) { /* in a file, let go as it is written and read */
+            struct rpi_spill *f = &s->seedf.spill;
+            const size_t cap = sizeof s->errmsg;
+            st = rpi_spill_open(f, s->in.tmp_dir, s->errmsg, cap);
+            if (st == RP_OK) st = rpi_spill_reserve(f, total * sizeof *s->seed_buf, s->errmsg, cap);
+            if (st == RP_OK) st = rpi_spill_map(f, 1, s->errmsg, cap);
+            s->seed_buf = (uint64_t *)(uintptr_t)f->map;
+        } else {
+            s->seed_buf = rpi_malloc(s->in.alloc, (total ? total : 1) * sizeof *s->seed_buf);
+            st = s->seed_buf ? RP_OK : RP_E_NOMEM;
+        }
         size_t at = 0;
         for (uint32_t u = 0; u < nu && st == RP_OK; u++)
             if (s->n_seeds[u]) {
@@ -273,7 +295,10 @@ rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t 
         st = rpi_parallel_for(na, rpi_threads_for(s->in.p.threads, na, 256), w, score_range, &x);
     rpi_free(s->in.alloc, idx);
     rpi_free(s->in.alloc, w);
-    rpi_free(s->in.alloc, s->seed_buf);
+    if (s->seedf.spill.fd >= 0)
+        rpi_sfile_close(&s->seedf, s->in.alloc);
+    else
+        rpi_free(s->in.alloc, s->seed_buf);
     s->seed_buf = NULL;
     rpi_free(s->in.alloc, s->seeds);
     s->seeds = NULL;
