@@ -352,6 +352,10 @@ void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *hel
                       const struct rpi_sdoc *sd)
 {
     if (!stores || !sd || !sd->cold_file) return;
+    uint64_t size = 0; /* maps that fit the budget whole are never let go */
+    for (unsigned i = 0; i < n; i++)
+        size += stores[i].text.spill.size + stores[i].tok.spill.size;
+    if (size <= RPI_SSTORE_HELD) return;
     if (!rpi_held_add(held, stored_bytes(sd) + 2 * RPI_FAULT_AROUND)) return;
     for (unsigned i = 0; i < n; i++) {
         rpi_sfile_drop(&stores[i].text);

@@ -199,6 +199,7 @@ struct rpi_story {
      * once S3 ends (vec, names, nums point there), let go like the texts (rpi_story_vec_release) */
     struct rpi_sfile *vfiles;
     unsigned n_vfiles;
+    uint64_t vfiles_size; /* their bytes */
     uint64_t *voff;    /* unit -> its thread (top 8 bits) and where in that thread's file */
     uint64_t vec_held; /* bytes of vectors read since their maps were let go (atomic) */
     struct rpi_sfile seedf; /* with stores: S5's alignment seeds, a file mapped while S5 runs */
@@ -235,7 +236,7 @@ static inline void rpi_story_release(struct rpi_story *s, const struct rpi_sdoc 
  * would otherwise take them all back: 163 MB at 100k documents). */
 static inline void rpi_story_vec_release(struct rpi_story *s, uint32_t u)
 {
-    if (!s->vfiles) return;
+    if (!s->vfiles || s->vfiles_size <= RPI_SSTORE_HELD) return; /* small: never let go */
     const uint64_t bytes = 8u * ((uint64_t)s->vec[u].n + s->names[u].n + s->nums[u].n);
     if (!rpi_held_add(&s->vec_held, bytes + 2 * RPI_FAULT_AROUND)) return;
     for (unsigned i = 0; i < s->n_vfiles; i++)

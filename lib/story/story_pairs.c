@@ -263,7 +263,9 @@ rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t 
             sw[u + 1] = sw[u] + (nt ? nt + 256 : 1); /* + a marked unit's fixed cost */
             total += nt;
         }
-        if (s->in.stores && total) { /* in a file, let go as it is written and read */
+        if (s->in.stores && total * sizeof *s->seed_buf > RPI_SSTORE_HELD) {
+            /* in a file, let go as it is written and read; a small run keeps them in memory
+             * (on Reuters the file and its faults cost more than they saved) */
             struct rpi_spill *f = &s->seedf.spill;
             const size_t cap = sizeof s->errmsg;
             st = rpi_spill_open(f, s->in.tmp_dir, s->errmsg, cap);

@@ -153,8 +153,10 @@ static rp_status vec_put(struct rpi_story *s, unsigned t, uint32_t u)
 
 static rp_status vec_map(struct rpi_story *s)
 {
-    for (unsigned t = 0; t < s->n_vfiles; t++)
+    for (unsigned t = 0; t < s->n_vfiles; t++) {
         RP_TRY(rpi_sfile_map(&s->vfiles[t], s->in.alloc, 0, s->errmsg, sizeof s->errmsg));
+        s->vfiles_size += s->vfiles[t].spill.size;
+    }
     for (uint32_t u = 0; u < s->in.n_units; u++) {
         struct svec *v[3] = {&s->vec[u], &s->names[u], &s->nums[u]};
         const struct rpi_spill *f = &s->vfiles[s->voff[u] >> 56].spill;
