@@ -163,8 +163,8 @@ static void test_sentence_breaks(void **state)
     release(&b);
 }
 
-/* With a store the text and offsets leave the arena for the store's file and come back by
- * its map, equal to what the arena keeps; several texts in one file stay apart. */
+/* With a store the text, offsets, ids, flags and lines leave the arena for the store's files and
+ * come back by their maps, equal to what the arena keeps; several texts in one file stay apart. */
 static void test_store(void **state)
 {
     (void)state;
@@ -203,16 +203,29 @@ static void test_store(void **state)
             assert_memory_equal(sd[k]->off, b.sd->off, 2 * b.sd->n_tok * sizeof *b.sd->off);
             assert_memory_equal(sd[k]->tok, b.sd->tok, b.sd->n_tok * sizeof *b.sd->tok);
             assert_memory_equal(sd[k]->tflags, b.sd->tflags, b.sd->n_tok);
+            assert_int_equal(sd[k]->n_lines, b.sd->n_lines);
+            assert_memory_equal(sd[k]->lines, b.sd->lines, b.sd->n_lines * sizeof *b.sd->lines);
         }
         release(&b);
     }
-    /* letting the map go (forced: the count starts at the budget) never changes what is read */
-    uint64_t held = RPI_SSTORE_HELD;
+    /* maps that fit the budget whole are never let go: nothing counted */
+    uint64_t held = RPI_SSTORE_HELD - 1;
     rpi_sdoc_release(&st, 1, &held, sd[0]);
-    assert_true(held == 0); /* released: the count starts over */
+    assert_true(held == RPI_SSTORE_HELD - 1);
+    /* the count: past the budget it says so and starts over */
+    assert_int_equal(rpi_held_add(&held, 1), 1);
+    assert_true(held == 0);
+    assert_int_equal(rpi_held_add(&held, 10), 0);
+    assert_true(held == 10);
+    /* letting the maps go never changes what is read, S1's marks written into the shared map
+     * included */
+    sd[0]->tok[0] = 0;
+    sd[0]->tflags[0] |= RPI_TOK_BOILER;
+    rpi_sfile_drop(&st.text);
+    rpi_sfile_drop(&st.tok);
     assert_memory_equal(sd[0]->text, texts[0], sd[0]->text_size + 1);
-    rpi_sdoc_release(&st, 1, &held, sd[2]);
-    assert_true(held > 0 && held < RPI_SSTORE_HELD); /* counted, not released */
+    assert_int_equal(sd[0]->tok[0], 0);
+    assert_true(sd[0]->tflags[0] & RPI_TOK_BOILER);
     assert_memory_equal(sd[2]->text, texts[2], sd[2]->text_size + 1);
     rpi_sstore_close(&st);
     rpi_sstore_close(&st); /* twice is harmless */
