@@ -204,11 +204,16 @@ static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
     uint64_t *gh = NULL;
     uint32_t *dq = NULL;
     size_t gcap = 0, dcap = 0;
-    rp_status st = RP_OK;
-    for (size_t u = lo; u < hi; u++) {
+    /* units in the store's order: a fingerprint key holds its unit, and the lists are sorted
+     * whole (fingerprint_pairs), so the order they are pushed in does not matter */
+    uint32_t *o;
+    rp_status st = rpi_story_file_order(s, 1, lo, hi, &o);
+    for (size_t at = lo; at < hi && st == RP_OK; at++) {
+        const size_t u = o ? o[at - lo] : at;
         const struct rpi_sdoc *sd = rpi_unit_sd(s, (uint32_t)u);
-        if (u + 2 < hi) __builtin_prefetch(rpi_unit_sd(s, (uint32_t)u + 2));
-        if (u + 1 < hi) __builtin_prefetch(rpi_unit_sd(s, (uint32_t)u + 1)->tok);
+        if (at + 2 < hi) __builtin_prefetch(rpi_unit_sd(s, o ? o[at + 2 - lo] : (uint32_t)at + 2));
+        if (at + 1 < hi)
+            __builtin_prefetch(rpi_unit_sd(s, o ? o[at + 1 - lo] : (uint32_t)at + 1)->tok);
         if (sd->n_tok < RPI_GRAM) continue;
         void *p = gh;
         RP_TRY_GOTO(st, rpi_array_reserve(s->in.alloc, &p, &gcap, sizeof *gh, sd->n_tok), done);
@@ -249,6 +254,7 @@ static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
         }
     }
 done:
+    rpi_free(s->in.alloc, o);
     rpi_free(s->in.alloc, gh);
     rpi_free(s->in.alloc, dq);
     return st;
