@@ -372,7 +372,7 @@ rp_status rpi_sfile_put(struct rpi_sfile *f, const rp_alloc *al, const void *p, 
     RP_TRY(rpi_array_reserve(al, &b, &f->cap_buf, 1, f->n_buf + span));
     f->buf = b;
     if (n) memcpy(f->buf + f->n_buf, p, n);
-    memset(f->buf + f->n_buf + n, 0, span - n);
+    if (span > n) memset(f->buf + f->n_buf + n, 0, span - n); /* (an empty put: buf may be NULL) */
     f->n_buf += span;
     f->spill.size += span;
     return f->n_buf >= SSTORE_BUF ? flush(f, msg, cap) : RP_OK;
