@@ -200,6 +200,11 @@ RPI_FUNC void rpi_sfile_close(struct rpi_sfile *f, const rp_alloc *al); /* accep
  * 1 when they pass RPI_SSTORE_HELD (the counter starts again), then the caller lets every page
  * of its maps go with rpi_sfile_drop (they stay in the page cache, read again on next use). */
 RPI_FUNC int rpi_held_add(uint64_t *held, uint64_t bytes);
+/* The rule every map of the story level is let go by: a read of `bytes` of maps whose files
+ * hold `total` bytes counted in *held with its fault-around (RPI_FAULT_AROUND, both ends);
+ * 1 when the caller should drop its maps now. Maps that fit RPI_SSTORE_HELD whole are never
+ * let go (nothing counted). */
+RPI_FUNC int rpi_held_note(uint64_t *held, uint64_t total, uint64_t bytes);
 RPI_FUNC void rpi_sfile_drop(const struct rpi_sfile *f);
 /* A fault on a file mapping also maps the pages around it that are in the page cache (the
  * kernel's fault-around, 64 KiB by default, and whole large folios: a sequential read of a

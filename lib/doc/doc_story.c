@@ -286,7 +286,8 @@ rp_status rpi_sfile_map(struct rpi_sfile *f, const rp_alloc *al, int writable, c
 
 rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap)
 {
-    RP_TRY(rpi_sfile_map(&st->text, st->alloc, 1, msg, cap));
+    /* texts and offsets are only read; S1 writes its marks into the ids and flags */
+    RP_TRY(rpi_sfile_map(&st->text, st->alloc, 0, msg, cap));
     return rpi_sfile_map(&st->tok, st->alloc, 1, msg, cap);
 }
 
@@ -342,6 +343,11 @@ int rpi_held_add(uint64_t *held, uint64_t bytes)
     return 1;
 }
 
+int rpi_held_note(uint64_t *held, uint64_t total, uint64_t bytes)
+{
+    return total > RPI_SSTORE_HELD && rpi_held_add(held, bytes + 2 * RPI_FAULT_AROUND);
+}
+
 void rpi_sfile_drop(const struct rpi_sfile *f)
 {
     if (f->spill.map) /* a map starts on a page and covers whole pages */
@@ -352,11 +358,10 @@ void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *hel
                       const struct rpi_sdoc *sd)
 {
     if (!stores || !sd || !sd->cold_file) return;
-    uint64_t size = 0; /* maps that fit the budget whole are never let go */
+    uint64_t size = 0;
     for (unsigned i = 0; i < n; i++)
         size += stores[i].text.spill.size + stores[i].tok.spill.size;
-    if (size <= RPI_SSTORE_HELD) return;
-    if (!rpi_held_add(held, stored_bytes(sd) + 2 * RPI_FAULT_AROUND)) return;
+    if (!rpi_held_note(held, size, stored_bytes(sd))) return;
     for (unsigned i = 0; i < n; i++) {
         rpi_sfile_drop(&stores[i].text);
         rpi_sfile_drop(&stores[i].tok);

@@ -68,6 +68,8 @@ RPI_FUNC rp_status rpi_story_build_vectors(struct rpi_story *s);
 RPI_FUNC rp_status rpi_story_candidates(struct rpi_story *s, struct cand **out, size_t *n_out);
 /* S5 (story_pairs.c): score every candidate into s->links. */
 RPI_FUNC rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t n);
+/* S5's alignment seeds freed, from memory or their file (done with them; accepts none). */
+RPI_FUNC void rpi_story_seeds_free(struct rpi_story *s);
 /* S5b (story_lineage.c): the lineage of every linked pair; the family rule (rpi_story_family)
  * then sets linked and related. */
 RPI_FUNC rp_status rpi_story_lineage_all(struct rpi_story *s);

@@ -219,10 +219,7 @@ void rpi_story_free(struct rpi_story *s)
     rpi_bg_free(&s->bg, s->in.alloc);
     rpi_free(s->in.alloc, s->dense);
     rpi_free(s->in.alloc, s->boiler);
-    if (s->seedf.spill.fd >= 0)
-        rpi_sfile_close(&s->seedf, s->in.alloc); /* the seeds were in it */
-    else
-        rpi_free(s->in.alloc, s->seed_buf);
+    rpi_story_seeds_free(s);
     rpi_free(s->in.alloc, s->seeds);
     rpi_free(s->in.alloc, s->n_seeds);
     rpi_free(s->in.alloc, s->top);

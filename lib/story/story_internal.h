@@ -193,15 +193,15 @@ struct rpi_story {
     /* the event level without case: unit -> its story by S6's merges without the family link
      * rule (S8's starting events; story_cluster.c RPI_MERGE_LINKED), else NULL */
     uint32_t *loose;
-    struct rpi_bg bg;         /* the background's common words (a small collection only) */
-    uint64_t cold_held;       /* bytes of stored texts read since their maps were let go (atomic) */
+    struct rpi_bg bg;   /* the background's common words (a small collection only) */
+    uint64_t cold_held; /* bytes of stored texts read since their maps were let go (atomic) */
     /* with stores (the batch engine): S3 writes each unit's vectors to its thread's file, mapped
      * once S3 ends (vec, names, nums point there), let go like the texts (rpi_story_vec_release) */
     struct rpi_sfile *vfiles;
     unsigned n_vfiles;
-    uint64_t vfiles_size; /* their bytes */
-    uint64_t *voff;    /* unit -> its thread (top 8 bits) and where in that thread's file */
-    uint64_t vec_held; /* bytes of vectors read since their maps were let go (atomic) */
+    uint64_t vfiles_size;   /* their bytes */
+    uint64_t *voff;         /* unit -> its thread (top 8 bits) and where in that thread's file */
+    uint64_t vec_held;      /* bytes of vectors read since their maps were let go (atomic) */
     struct rpi_sfile seedf; /* with stores: S5's alignment seeds, a file mapped while S5 runs */
     uint64_t seed_held;     /* bytes of seeds written or read since the map was let go */
     /* rp_engine_compare and relations scratch */
@@ -236,9 +236,9 @@ static inline void rpi_story_release(struct rpi_story *s, const struct rpi_sdoc 
  * would otherwise take them all back: 163 MB at 100k documents). */
 static inline void rpi_story_vec_release(struct rpi_story *s, uint32_t u)
 {
-    if (!s->vfiles || s->vfiles_size <= RPI_SSTORE_HELD) return; /* small: never let go */
+    if (!s->vfiles) return;
     const uint64_t bytes = 8u * ((uint64_t)s->vec[u].n + s->names[u].n + s->nums[u].n);
-    if (!rpi_held_add(&s->vec_held, bytes + 2 * RPI_FAULT_AROUND)) return;
+    if (!rpi_held_note(&s->vec_held, s->vfiles_size, bytes)) return;
     for (unsigned i = 0; i < s->n_vfiles; i++)
         rpi_sfile_drop(&s->vfiles[i]);
 }

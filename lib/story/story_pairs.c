@@ -121,9 +121,18 @@ static int wants_alignment(const struct rpi_story *s, const struct cand *c, cons
  * every unit with a pair to align, about 105 MB at 100k documents). */
 static void seeds_release(struct rpi_story *s, uint32_t u)
 {
-    if (!s->seedf.spill.map) return;
-    if (rpi_held_add(&s->seed_held, 8u * (uint64_t)s->n_seeds[u] + 2 * RPI_FAULT_AROUND))
+    if (s->seedf.spill.map &&
+        rpi_held_note(&s->seed_held, s->seedf.spill.size, 8u * (uint64_t)s->n_seeds[u]))
         rpi_sfile_drop(&s->seedf);
+}
+
+void rpi_story_seeds_free(struct rpi_story *s)
+{
+    if (s->seedf.spill.fd >= 0)
+        rpi_sfile_close(&s->seedf, s->in.alloc); /* the seeds were in its map */
+    else
+        rpi_free(s->in.alloc, s->seed_buf);
+    s->seed_buf = NULL;
 }
 
 /* Score candidates [lo, hi) of the pass, with a thread-own aligner in pass 2. */
@@ -297,11 +306,7 @@ rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t 
         st = rpi_parallel_for(na, rpi_threads_for(s->in.p.threads, na, 256), w, score_range, &x);
     rpi_free(s->in.alloc, idx);
     rpi_free(s->in.alloc, w);
-    if (s->seedf.spill.fd >= 0)
-        rpi_sfile_close(&s->seedf, s->in.alloc);
-    else
-        rpi_free(s->in.alloc, s->seed_buf);
-    s->seed_buf = NULL;
+    rpi_story_seeds_free(s);
     rpi_free(s->in.alloc, s->seeds);
     s->seeds = NULL;
     return st;
