@@ -202,8 +202,8 @@ RPI_FUNC void rpi_sfile_close(struct rpi_sfile *f, const rp_alloc *al); /* accep
 RPI_FUNC int rpi_held_add(uint64_t *held, uint64_t bytes);
 /* The rule every map of the story level is let go by: a read of `bytes` of maps whose files
  * hold `total` bytes counted in *held with its fault-around (RPI_FAULT_AROUND, both ends);
- * 1 when the caller should drop its maps now. Maps that fit RPI_SSTORE_HELD whole are never
- * let go (nothing counted). */
+ * 1 when the caller should drop its maps now. Maps of RPI_MAPS_KEEP bytes or less in all are
+ * never let go (nothing counted). */
 RPI_FUNC int rpi_held_note(uint64_t *held, uint64_t total, uint64_t bytes);
 RPI_FUNC void rpi_sfile_drop(const struct rpi_sfile *f);
 /* A fault on a file mapping also maps the pages around it that are in the page cache (the
@@ -237,11 +237,16 @@ RPI_FUNC void rpi_sstore_close(struct rpi_sstore *st); /* accepts a closed store
  * maps is let go (they stay in the page cache and are read again on the next use). A step
  * that reads every member of every cluster would otherwise take the whole file into the
  * resident set (the originals at 100k documents: +280 MiB). A no-op for texts in an arena
- * (stores NULL or sd not stored) and for maps that fit RPI_SSTORE_HELD whole (releases it did
- * not need made Reuters' story run 1.40 -> 1.67 s of CPU, medians under load). */
+ * (stores NULL or sd not stored) and for maps of RPI_MAPS_KEEP bytes or less (rpi_held_note). */
 RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *held,
                                const struct rpi_sdoc *sd);
 #define RPI_SSTORE_HELD ((uint64_t)32 << 20)
+/* Maps this small stay whole: a small collection gains little from letting them go and pays
+ * for it in faults. Reuters-21578's story run (its maps ~40-60 MB), quiet machine, 11
+ * alternated runs against the run before the store (bench/ab.sh): letting go past 32 MiB
+ * 1.28x the wall time, peak 89 MB; kept to 64 MiB 1.025x, 132 MB (before the store 106 MB);
+ * the 100k-document run (maps of hundreds of MB) unchanged, 192,780 kB. */
+#define RPI_MAPS_KEEP ((uint64_t)64 << 20)
 
 /* ---- preparing a record (doc_prep.c) ---------------------------------------------------- */
 

@@ -345,7 +345,7 @@ int rpi_held_add(uint64_t *held, uint64_t bytes)
 
 int rpi_held_note(uint64_t *held, uint64_t total, uint64_t bytes)
 {
-    return total > RPI_SSTORE_HELD && rpi_held_add(held, bytes + 2 * RPI_FAULT_AROUND);
+    return total > RPI_MAPS_KEEP && rpi_held_add(held, bytes + 2 * RPI_FAULT_AROUND);
 }
 
 void rpi_sfile_drop(const struct rpi_sfile *f)
