@@ -181,8 +181,8 @@ static inline const uint64_t *rpi_spill_set(const struct rpi_spill *spills,
  * (unlinked at creation; texts and offsets, ids, flags and lines), appended to while reading
  * and mapped once reading ends: texts read-only, tokens shared and writable (S1 writes its
  * boilerplate marks into the ids and flags: in the file's pages they survive the releases;
- * kept in memory they would bring back a byte a token). Pages of the maps count in the resident set only while a step
- * reads them. */
+ * kept in memory they would bring back a byte a token). Pages of the maps count in the
+ * resident set only while a step reads them. */
 struct rpi_sfile {
     struct rpi_spill spill; /* rpi_spill_open, _map, _close (doc_table.c) */
     char *buf;              /* not yet written (spill.size counts it): one write a MiB */
