@@ -172,7 +172,7 @@ static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
     else if (!strcmp(in->path, "-"))
         st = rp_engine_add_input(sub, in->path);
     else
-        st = rpi_engine_add_piece(sub, in->path, pc->file, pc->n_files, pc->off, pc->len, pc->line);
+        st = rpi_engine_add_piece(sub, in->path, &pc->sel);
     if (st == RP_OK) {
         sub->ran = 1;
         st = rpi_engine_read(sub);

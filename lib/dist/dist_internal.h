@@ -4,8 +4,8 @@
  * engine the documents of the whole collection, as rpi_engine_read would have, then runs the
  * stages there. Three parts:
  *   plan (dist_plan.c): the inputs cut into pieces (files; uncompressed JSON Lines files at
- *     line starts every piece_size bytes), the same on every rank, and pieces given to ranks
- *     in order by bytes;
+ *     line starts every piece_size bytes, compressed ones at gzip member / zstd frame starts),
+ *     the same on every rank, and pieces given to ranks in order by bytes;
  *   units (dist_pack.c): one piece's prepared documents as a self-checking file, the stage
  *     file a restart reuses and the block rank 0 receives;
  *   the run (dist.c): pieces prepared on their ranks, sent to rank 0 in piece order, put back
@@ -17,14 +17,15 @@
 
 /* ---- plan -------------------------------------------------------------------------------- */
 struct rpi_piece {
-    size_t input;      /* index into the engine's inputs */
-    size_t file;       /* first file of that argument's walk */
-    size_t n_files;    /* whole files [file, file + n_files); 1 for a cut piece */
-    uint64_t off, len; /* bytes of a cut file; len UINT64_MAX: the whole file */
-    uint64_t line;     /* 1-based line at off (cut files; after rpi_plan_lines) */
-    uint64_t weight;   /* bytes, for balancing (at least 1) */
-    int rank;          /* who prepares it */
-    char *path;        /* the file of a cut piece (owned), else NULL */
+    size_t input;             /* index into the engine's inputs */
+    struct rpi_piece_sel sel; /* what of that argument: whole files [file, file + n_files),
+                                 or bytes of one cut file (len UINT64_MAX: the whole file);
+                                 line, and of compressed units doff, dlen, lstart, after
+                                 rpi_plan_lines */
+    rp_codec codec;           /* a compressed file cut at unit starts, else RP_CODEC_NONE */
+    uint64_t weight;          /* bytes, for balancing (at least 1) */
+    int rank;                 /* who prepares it */
+    char *path;               /* the file of a cut piece (owned), else NULL */
 };
 struct rpi_plan {
     struct rpi_piece *p;
@@ -36,8 +37,11 @@ struct rpi_plan {
  * Deterministic: every rank computes the same plan. */
 RPI_FUNC rp_status rpi_plan_make(struct rpi_plan *pl, rp_engine *e, uint64_t piece_size,
                                  int n_ranks);
-/* Line numbers of cut pieces: each rank counts the newlines of its own pieces, the counts are
- * summed over ranks, the starts are prefix sums per file. */
+/* Line numbers of cut pieces: each rank counts the newlines of its own pieces (decoding those
+ * of compressed files: their decoded sizes too, and whether each ends a line and is clean),
+ * the counts are summed over ranks, the starts are prefix sums per file. A compressed file
+ * with a piece that is not clean (a false unit start, damage) becomes one whole piece again
+ * on every rank, and the plan hash changes with it. */
 RPI_FUNC rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank);
 RPI_FUNC void rpi_plan_free(struct rpi_plan *pl, const rp_alloc *alloc);
 

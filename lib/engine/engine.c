@@ -168,17 +168,12 @@ static rp_status add_input(rp_engine *e, const char *path, const void *data, siz
     return RP_OK;
 }
 
-rp_status rpi_engine_add_piece(rp_engine *e, const char *path, size_t file, size_t n_files,
-                               uint64_t off, uint64_t len, uint64_t line)
+rp_status rpi_engine_add_piece(rp_engine *e, const char *path, const struct rpi_piece_sel *sel)
 {
     RP_TRY(add_input(e, path, NULL, 0));
     struct rpi_input *in = &e->inputs[e->n_inputs - 1];
     in->piece = 1;
-    in->file = file;
-    in->n_files = n_files;
-    in->off = off;
-    in->len = len;
-    in->line = line;
+    in->sel = *sel;
     return RP_OK;
 }
 

@@ -17,17 +17,25 @@
 #define RPI_BAD_DATES_NOTED 1u /* per reading thread: messages kept (file, line, the date) */
 #define RPI_ID_ESTIMATE 48u    /* bytes per document for ids and details, for the memory cap */
 
+/* A piece of an argument: files [file, file + n_files) of its walk, whole (len UINT64_MAX:
+ * rp_reader_select_files), or of one cuttable file bytes [off, off + len) starting at line
+ * `line` (rp_reader_select), or of a compressed one whole units [off, off + len) that decode
+ * to [doff, doff + dlen) (members: rp_reader_select_members, lstart its line_start). */
+struct rpi_piece_sel {
+    size_t file, n_files;
+    uint64_t off, len, line;
+    int members;
+    uint64_t doff, dlen;
+    int lstart;
+};
+
 /* One queued input: a path (file, folder, "-") or a caller's buffer read as a file named path. */
 struct rpi_input {
     char *path;       /* owned copy */
     const void *data; /* rp_engine_add_buffer: borrowed until rp_engine_run returns; else NULL */
     size_t size;
-    /* rpi_engine_add_piece: only files [file, file + n_files) of the argument's walk, whole
-     * (len UINT64_MAX: rp_reader_select_files), or of one cuttable file only bytes [off, off +
-     * len) starting at line `line` (rp_reader_select) */
-    int piece;
-    size_t file, n_files;
-    uint64_t off, len, line;
+    int piece; /* rpi_engine_add_piece: only sel of the argument */
+    struct rpi_piece_sel sel;
 };
 
 struct rp_engine {
@@ -77,8 +85,8 @@ RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
 RPI_FUNC rp_status rpi_engine_read(rp_engine *e);
 /* Queue a piece of argument path (rp_reader_select's terms) instead of the whole argument: a
  * distributed run reads each piece in an engine of its own (lib/dist). */
-RPI_FUNC rp_status rpi_engine_add_piece(rp_engine *e, const char *path, size_t file,
-                                        size_t n_files, uint64_t off, uint64_t len, uint64_t line);
+RPI_FUNC rp_status rpi_engine_add_piece(rp_engine *e, const char *path,
+                                        const struct rpi_piece_sel *sel);
 /* After the documents are in e->docs (rpi_engine_read, or a distributed run putting the
  * pieces back): unique ids, then stages near and story. */
 RPI_FUNC rp_status rpi_engine_finish(rp_engine *e);

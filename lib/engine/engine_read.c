@@ -282,10 +282,13 @@ static rp_status read_inputs(rp_engine *e, struct queue *q, double t0)
                                               e->alloc)
                       : rp_reader_open(&rd, in->path, &e->cfg.ingest, e->alloc);
         if (st == RP_OK) rp_reader_set_threads(rd, e->sum.threads);
+        const struct rpi_piece_sel *sl = &in->sel;
         if (st == RP_OK && in->piece)
-            st = in->len == UINT64_MAX
-                     ? rp_reader_select_files(rd, in->file, in->file + in->n_files)
-                     : rp_reader_select(rd, in->file, in->off, in->len, in->line);
+            st = sl->members ? rp_reader_select_members(rd, sl->file, sl->off, sl->len, sl->line,
+                                                        sl->doff, sl->dlen, sl->lstart)
+                 : sl->len == UINT64_MAX
+                     ? rp_reader_select_files(rd, sl->file, sl->file + sl->n_files)
+                     : rp_reader_select(rd, sl->file, sl->off, sl->len, sl->line);
         if (st != RP_OK) {
             rpi_engine_error(e, "%s: %s", in->path, rp_strerror(st));
             break;

@@ -72,6 +72,12 @@ struct rp_reader {
     int selected;
     size_t sel_file;
     uint64_t sel_off, sel_size, sel_line;
+    /* rp_reader_select_members: the piece is whole gzip members / zstd frames; its decoded
+     * bytes are [sel_doff, sel_dend) of the file's stream (sel_dend UINT64_MAX otherwise):
+     * records starting there are its own, the last one may run on into the next piece */
+    rp_codec sel_codec;
+    uint64_t sel_doff, sel_dend;
+    int sel_lstart; /* sel_doff is a line start (else the first partial line is skipped) */
 };
 
 /* ---- reader services for the framers ------------------------------------------------------- */

@@ -31,6 +31,7 @@ rp_status rpi_frame_jsonl(struct rp_reader *r, rp_record *rec)
         if (st != RP_OK) return st; /* RP_DONE: no more lines */
     }
     const uint64_t start_off = r->win_off + r->pos, line = r->line;
+    if (start_off >= r->sel_dend) return RP_DONE; /* the next piece's line */
     rpi_buf_reset(&r->rb);
     for (;;) {
         char *s = r->win + r->pos;

@@ -56,6 +56,7 @@ static rp_status reader_new(rp_reader **out, const rp_ingest_params *p, const rp
     if (r->p.max_doc_size == 0) r->p.max_doc_size = DEFAULT_MAX_DOC_SIZE;
     if (r->p.max_doc_size > SIZE_MAX / 2) r->p.max_doc_size = SIZE_MAX / 2;
     r->fd = -1;
+    r->sel_dend = UINT64_MAX;
     rpi_vec_init(&r->files, sizeof(struct rpi_file), r->alloc);
     /* The framers bound records by max_doc_size themselves; a WARC header block may need up
      * to RPI_WARC_HEADER_MAX even when max_doc_size is smaller (the record is then too big). */
@@ -117,8 +118,9 @@ static void close_file(rp_reader *r)
 {
     if (!r->cur) return;
     const uint64_t used = r->codec.in_total;
-    const uint64_t size = r->codec.limit ? r->codec.limit : r->cur->size;
-    r->bytes_prev += size > used ? size : used;
+    /* a piece counts its own bytes (one of compressed units reads on into the next piece) */
+    if (r->selected && r->sel_size != UINT64_MAX) r->bytes_prev += r->sel_size;
+    else r->bytes_prev += r->cur->size > used ? r->cur->size : used;
     rpi_codec_end(&r->codec);
     if (r->fd_owned) close(r->fd); /* never close stdin (nor memory: fd -1, not owned) */
     r->fd = -1;
@@ -504,6 +506,20 @@ rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cuttable)
     return RP_OK;
 }
 
+rp_status rp_reader_file_members(const rp_reader *r, size_t k, rp_codec *codec)
+{
+    if (!r || !codec) return RP_E_INVALID;
+    *codec = RP_CODEC_NONE;
+    struct shape sh;
+    RP_TRY(file_shape(r, k, &sh));
+    /* the same formats as rp_reader_file_cuttable, compressed in independent units */
+    if (sh.ok && (sh.codec == RP_CODEC_GZIP || sh.codec == RP_CODEC_ZSTD) &&
+        (sh.fmt == RP_FORMAT_JSONL ||
+         (sh.fmt == RP_FORMAT_JSON && !sh.json_array && !sh.json_whole)))
+        *codec = sh.codec;
+    return RP_OK;
+}
+
 rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint64_t size, uint64_t line)
 {
     if (!r || r->cur || r->selected || k >= r->files.len || r->mem) return RP_E_INVALID;
@@ -519,6 +535,157 @@ rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint64_t siz
     r->sel_line = line;
     r->next_file = k;
     r->bytes_total = size != UINT64_MAX ? size : RPI_VEC_AT(&r->files, struct rpi_file, k).size;
+    return RP_OK;
+}
+
+rp_status rp_reader_select_members(rp_reader *r, size_t k, uint64_t offset, uint64_t size,
+                                   uint64_t line, uint64_t dec_offset, uint64_t dec_size,
+                                   int line_start)
+{
+    if (!r || r->cur || r->selected || k >= r->files.len || r->mem || size == 0 || line == 0 ||
+        dec_size > UINT64_MAX - dec_offset)
+        return RP_E_INVALID;
+    rp_codec codec;
+    RP_TRY(rp_reader_file_members(r, k, &codec));
+    if (codec == RP_CODEC_NONE) return RP_E_INVALID;
+    RP_TRY(rp_reader_select(r, k, 0, UINT64_MAX, 1)); /* the file alone, then the piece */
+    r->sel_off = offset;
+    r->sel_size = size;
+    r->sel_line = line;
+    r->sel_codec = codec;
+    r->sel_doff = dec_offset;
+    r->sel_dend = dec_offset + dec_size;
+    r->sel_lstart = line_start;
+    r->bytes_total = size;
+    return RP_OK;
+}
+
+/* A plausible start of a gzip member (RFC 1952 2.3: ID1 ID2, CM 8, reserved FLG bits 0, XFL 0,
+ * 2 or 4, a known OS) or a zstd frame (RFC 8878 3.1.1: magic, reserved descriptor bit 0) at
+ * p[0, n); n >= 10. */
+static int unit_header(rp_codec codec, const unsigned char *p)
+{
+    if (codec == RP_CODEC_GZIP)
+        return p[0] == 0x1f && p[1] == 0x8b && p[2] == 8 && (p[3] & 0xE0) == 0 &&
+               (p[8] == 0 || p[8] == 2 || p[8] == 4) && (p[9] <= 13 || p[9] == 255);
+    return p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd && (p[4] & 0x08) == 0;
+}
+
+/* Decode file bytes from offset off as codec (limit raw bytes at most, 0: to the end),
+ * handing each decoded block to fn. *clean = the stream ended at a unit end with nothing
+ * after it and no error. Stops early (clean 0) once fn returns nonzero. */
+typedef int (*decoded_fn)(void *ctx, const char *p, size_t n);
+static rp_status decode_from(const char *path, rp_codec codec, uint64_t off, uint64_t limit,
+                             decoded_fn fn, void *ctx, int *clean)
+{
+    *clean = 0;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return RP_E_IO;
+    rp_status st = RP_OK;
+    struct rpi_codec c;
+    rpi_codec_init(&c, fd, NULL);
+    c.limit = limit;
+    char *buf = rpi_malloc(NULL, (size_t)1 << 16);
+    if (!buf) st = RP_E_NOMEM;
+    if (st == RP_OK && lseek(fd, (off_t)off, SEEK_SET) < 0) st = RP_E_IO;
+    if (st == RP_OK && rpi_codec_start(&c, codec) != RP_OK) st = RP_E_UNSUPPORTED;
+    while (st == RP_OK) {
+        size_t got = 0;
+        const rp_status rs = rpi_codec_read(&c, buf, (size_t)1 << 16, &got);
+        if (rs == RP_DONE) {
+            *clean = c.err == RP_OK && !c.trailing;
+            break;
+        }
+        if (rs == RP_E_NOMEM || rs == RP_E_IO) st = rs;
+        if (rs != RP_OK || fn(ctx, buf, got)) break; /* damaged: not clean */
+    }
+    rpi_codec_end(&c);
+    rpi_free(NULL, buf);
+    close(fd);
+    return st;
+}
+
+#define PROBE_BYTES ((uint64_t)16 * 1024) /* decoded bytes that confirm a unit start */
+static int probe_enough(void *ctx, const char *p, size_t n)
+{
+    (void)p;
+    uint64_t *seen = ctx;
+    *seen += n;
+    return *seen >= PROBE_BYTES;
+}
+
+rp_status rp_ingest_member_start(const char *path, rp_codec codec, uint64_t at, uint64_t *next)
+{
+    if (!path || !next || (codec != RP_CODEC_GZIP && codec != RP_CODEC_ZSTD))
+        return RP_E_INVALID;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return RP_E_IO;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return RP_E_IO;
+    }
+    const uint64_t size = (uint64_t)sb.st_size;
+    *next = size;
+    /* read in blocks overlapping by 9 bytes so a header across two blocks is seen */
+    unsigned char buf[1 << 16];
+    rp_status st = RP_OK;
+    for (uint64_t pos = at; pos + 10 <= size && st == RP_OK;) {
+        const ssize_t k = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 10) {
+            if (k < 0) st = RP_E_IO;
+            break;
+        }
+        const unsigned char first = codec == RP_CODEC_GZIP ? 0x1f : 0x28;
+        const unsigned char *q = buf, *end = buf + k - 9;
+        int found = 0;
+        while (!found && (q = memchr(q, first, (size_t)(end - q))) != NULL) {
+            if (unit_header(codec, q)) {
+                /* a header that does not decode is data that looks like one; one that
+                 * decodes but is not a true start (a member stored inside another) is caught
+                 * by the piece scans, which then read the file whole */
+                uint64_t seen = 0;
+                int clean;
+                const uint64_t cand = pos + (uint64_t)(q - buf);
+                st = decode_from(path, codec, cand, 0, probe_enough, &seen, &clean);
+                if (st != RP_OK) break;
+                if (seen >= PROBE_BYTES || clean) {
+                    *next = cand;
+                    found = 1;
+                }
+            }
+            q++;
+        }
+        if (found || st != RP_OK) break;
+        pos += (uint64_t)k - 9;
+    }
+    close(fd);
+    return st;
+}
+
+struct scan_ctx {
+    rp_piece_scan *out;
+    char last;
+};
+static int scan_block(void *ctx, const char *p, size_t n)
+{
+    struct scan_ctx *s = ctx;
+    s->out->dec_size += n;
+    s->out->lines += rpi_count_lines(p, n);
+    if (n) s->last = p[n - 1];
+    return 0;
+}
+
+rp_status rp_ingest_piece_scan(const char *path, rp_codec codec, uint64_t offset, uint64_t size,
+                               rp_piece_scan *out)
+{
+    if (!path || !out || size == 0 || (codec != RP_CODEC_GZIP && codec != RP_CODEC_ZSTD))
+        return RP_E_INVALID;
+    memset(out, 0, sizeof *out);
+    struct scan_ctx s = {out, '\n'};
+    RP_TRY(decode_from(path, codec, offset, size, scan_block, &s, &out->clean));
+    out->ends_line = s.last == '\n';
     return RP_OK;
 }
 
@@ -592,14 +759,39 @@ static rp_status open_piece(rp_reader *r, rp_record *rec)
         r->file_done = 1;
         return RP_OK;
     }
-    r->codec.limit = r->sel_size;
-    RP_TRY(rpi_codec_start(&r->codec, RP_CODEC_NONE));
     r->fmt = sh.fmt;
     r->json_array = sh.json_array;
     r->json_whole = sh.json_whole;
-    r->win_off = r->sel_off;
     r->line = r->sel_line;
-    return RP_DONE;
+    if (r->sel_codec == RP_CODEC_NONE) {
+        r->codec.limit = r->sel_size;
+        RP_TRY(rpi_codec_start(&r->codec, RP_CODEC_NONE));
+        r->win_off = r->sel_off;
+        return RP_DONE;
+    }
+    /* Whole members / frames from sel_off on, not limited: the piece's last line may go on
+     * into the next piece's members. The piece scans found every member of the file intact,
+     * so this stream meets no error the whole reading would report. */
+    if (rpi_codec_start(&r->codec, r->sel_codec) != RP_OK) {
+        rpi_reader_rec(r, rec, r->sel_doff, r->sel_line);
+        rpi_reader_skip(r, rec, RP_SKIP_OPEN, "%s", r->codec.msg);
+        r->file_done = 1;
+        return RP_OK;
+    }
+    r->win_off = r->sel_doff;
+    if (r->sel_lstart) return RP_DONE;
+    for (;;) { /* the line the piece starts in belongs to the piece before */
+        const char *nl = memchr(r->win + r->pos, '\n', r->end - r->pos);
+        if (nl) {
+            r->pos = (size_t)(nl - r->win) + 1;
+            r->line++;
+            return RP_DONE;
+        }
+        r->pos = r->end;
+        const rp_status st = rpi_reader_fill(r);
+        if (st == RP_E_NOMEM) return st;
+        if (st == RP_DONE) return RP_DONE;
+    }
 }
 
 /* ---- plain text: the whole file is one record ---------------------------------------------- */

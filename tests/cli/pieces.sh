@@ -33,6 +33,26 @@ rm -rf w
     -o p.got c.jsonl || true
 cmp -s p.ref p.got || fail "pairs at story differ in pieces"
 
+# compressed in many units (gzip members, zstd frames): cut at unit starts, the same output
+# as the whole file read in one stream; a cut that a piece's scan does not prove (a member
+# stored inside another, damage, trailing text, truncation) leaves the file whole
+python3 "$SRCDIR/tests/cli/members.py" c.jsonl .
+for f in bytes.jsonl.gz recs.jsonl.gz frames.jsonl.zst stored.jsonl.gz corrupt.jsonl.gz \
+    trail.jsonl.gz trunc.jsonl.gz; do
+    for l in near story; do
+        expect_exit 1 "$REPRINT" cluster --quiet --level $l --date-field date -o ref.$l.$f $f
+        rm -rf wm
+        expect_exit 1 "$REPRINT" cluster --quiet --level $l --date-field date --work-dir wm \
+            --piece-size 50K -o got $f
+        cmp -s ref.$l.$f got || fail "$f at $l in pieces of 50K: output differs"
+    done
+    n=$(ls wm | grep -c '\.rpd$')
+    case $f in
+    bytes* | recs* | frames*) [ "$n" -ge 8 ] || fail "$f: $n pieces, not cut at unit starts" ;;
+    *) [ "$n" = 1 ] || fail "$f: $n pieces, a cut the scans could not prove was kept" ;;
+    esac
+done
+
 # resume: every unit reused; a damaged one prepared again, and said
 n_units=$(ls w | grep -c '\.rpd$')
 expect_exit 1 "$REPRINT" cluster --level story --date-field date --work-dir w --piece-size 50K \

@@ -21,11 +21,12 @@ run_mpi() { timeout 600 "${MPI[@]}" "$@"; }
 
 # corpus 1: the seeds in 3,000 Reuters stories (the golden test's mix)
 seeds_mix mix.jsonl
-# corpus 2: every format -- a folder of text and HTML pages, JSON Lines (plain, to be cut,
-# and gzip), a JSON array, WARC; the same stories spread over them
+# corpus 2: every format -- a folder of text and HTML pages, JSON Lines (plain, gzip of many
+# members and zstd of many frames, all three to be cut), a JSON array, WARC; the same stories
+# spread over them
 mkdir fmt fmt/pages
 python3 - "$SHARED" fmt <<'PY'
-import gzip, json, os, sys
+import gzip, json, os, subprocess, sys
 shared, d = sys.argv[1], sys.argv[2]
 rows = []
 with gzip.open(shared + "/eval/reuters21578/reuters21578.jsonl.gz", "rt", encoding="utf-8") as f:
@@ -36,8 +37,16 @@ plain = rows[:700] + rows[100:200]           # copies across files and formats
 with open(d + "/a.jsonl", "w", encoding="utf-8") as f:
     for r in plain: f.write(json.dumps(r) + "\n")
     f.write("{not json\n\n")
-with gzip.open(d + "/b.jsonl.gz", "wt", encoding="utf-8") as f:
-    for r in rows[700:1000] + rows[0:50]: f.write(json.dumps(r) + "\n")
+# gzip of a member every 6,000 bytes (mid-line, as bgzip) and zstd of a frame every 8,000:
+# files cut at unit starts
+b = "".join(json.dumps(r) + "\n" for r in rows[700:1000] + rows[0:50]).encode()
+with open(d + "/b.jsonl.gz", "wb") as f:
+    for i in range(0, len(b), 6000): f.write(gzip.compress(b[i:i + 6000], 6, mtime=0))
+e = "".join(json.dumps(r) + "\n" for r in rows[600:700] + rows[1000:1100]).encode()
+with open(d + "/e.jsonl.zst", "wb") as f:
+    for i in range(0, len(e), 8000):
+        f.write(subprocess.run(["zstd", "-q", "-c"], input=e[i:i + 8000], capture_output=True,
+                               check=True).stdout)
 with open(d + "/c.json", "w", encoding="utf-8") as f:
     json.dump(rows[1000:1200] + rows[300:320], f)
 with open(d + "/d.warc", "wb") as f:

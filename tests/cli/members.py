@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""members.py -- a JSON Lines file rewritten compressed in many units, for tests of pieces cut
+at unit starts (tests/cli/pieces.sh): good files and files whose cuts must be refused.
+
+usage: members.py INPUT OUTDIR
+writes in OUTDIR: bytes.jsonl.gz (a gzip member every 7,000 bytes, mid-line, as bgzip cuts),
+recs.jsonl.gz (a member every 50 lines), frames.jsonl.zst (a zstd frame every 9,000 bytes; needs
+the zstd program), stored.jsonl.gz (a member stored uncompressed whose data holds a whole gzip
+member: a false unit start that decodes), corrupt.jsonl.gz (one byte changed mid-file),
+trail.jsonl.gz (text after the last member), trunc.jsonl.gz (the last 100 bytes cut off)."""
+import gzip
+import os
+import subprocess
+import sys
+
+
+def main():
+    src, out = sys.argv[1], sys.argv[2]
+    data = open(src, "rb").read()
+    lines = data.splitlines(True)
+
+    def write(name, blob):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(blob)
+
+    def members(chunks, level=6):
+        return b"".join(gzip.compress(c, level, mtime=0) for c in chunks)
+
+    write("bytes.jsonl.gz", members(data[i:i + 7000] for i in range(0, len(data), 7000)))
+    recs = members(b"".join(lines[i:i + 50]) for i in range(0, len(lines), 50))
+    write("recs.jsonl.gz", recs)
+    frames = b"".join(subprocess.run(["zstd", "-q", "-c"], input=data[i:i + 9000],
+                                     capture_output=True, check=True).stdout
+                      for i in range(0, len(data), 9000))
+    write("frames.jsonl.zst", frames)
+    inner = gzip.compress(b'{"id":"inner","text":"a member inside a member"}\n' * 3000, 6,
+                          mtime=0)
+    head = (b"".join(lines[:300]) + b'{"id":"bin","text":"' + inner + b'"}\n' +
+            b"".join(lines[300:600]))
+    write("stored.jsonl.gz", gzip.compress(head, 0, mtime=0) +
+          members(b"".join(lines[i:i + 50]) for i in range(600, len(lines), 50)))
+    b = bytearray(recs)
+    b[len(b) // 2] ^= 0x55
+    write("corrupt.jsonl.gz", bytes(b))
+    write("trail.jsonl.gz", recs + b"text after the last member\n" * 10)
+    write("trunc.jsonl.gz", recs[:-100])
+
+
+if __name__ == "__main__":
+    main()
