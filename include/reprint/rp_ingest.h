@@ -192,14 +192,14 @@ RP_API rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint6
  * the first rp_reader_next; RP_E_INVALID otherwise or for an empty or out-of-range set. */
 RP_API rp_status rp_reader_select_files(rp_reader *r, size_t first, size_t end);
 /* ---- pieces of a compressed file: whole gzip members / zstd frames ---------------------------
- * A JSON Lines file compressed in many independent units (gzip members, RFC 1952 2.2, as
+ * A JSON Lines or WARC file compressed in many independent units (gzip members, RFC 1952 2.2, as
  * bgzip and Common Crawl write; zstd frames, RFC 8878 3.1) can be cut where a unit starts.
  * Where its lines begin is only known decoded, so a piece is whole units [offset, offset +
  * size) of the file, decoded bytes [dec_offset, dec_offset + dec_size) of its stream: the
  * records whose line starts there are the piece's; the first partial line belongs to the
  * piece before, the last line may run on into the next piece's units. */
 /* *codec = RP_CODEC_GZIP or RP_CODEC_ZSTD when file k is of a cuttable format (as
- * rp_reader_file_cuttable) compressed so; RP_CODEC_NONE otherwise. */
+ * rp_reader_file_cuttable, or WARC) compressed so; RP_CODEC_NONE otherwise. */
 RP_API rp_status rp_reader_file_members(const rp_reader *r, size_t k, rp_codec *codec);
 /* *next = the first offset >= at of a plausible unit start of codec that decodes (its first
  * 16 KiB or its whole unit without error); the file size when there is none. A unit stored
@@ -213,11 +213,14 @@ typedef struct rp_piece_scan {
     int ends_line;     /* its last decoded byte is a newline (or it decodes to nothing) */
     int clean;         /* it decodes to whole, intact units that end exactly at its end */
 } rp_piece_scan;
-/* Decode the raw bytes [offset, offset + size) of path as codec and describe them. A piece
- * whose start is a true unit start is clean exactly when its end is one too, so pieces that
- * are all clean prove every cut (the first starts at 0). RP_E_IO, RP_E_NOMEM. */
-RP_API rp_status rp_ingest_piece_scan(const char *path, rp_codec codec, uint64_t offset,
-                                      uint64_t size, rp_piece_scan *out);
+/* Decode the raw bytes [offset, offset + size) of file path (read with params p, may be NULL:
+ * defaults) and describe them. A piece whose start is a true unit start is clean exactly when
+ * its end is one too, so pieces that are all clean prove every cut (the first starts at 0).
+ * A WARC piece must also frame as whole, well-formed records from its first byte to its end,
+ * which proves by the same induction that every piece starts at a record. A file that is not
+ * cut at unit starts gives clean 0. RP_E_IO, RP_E_NOMEM. */
+RP_API rp_status rp_ingest_piece_scan(const char *path, const rp_ingest_params *p,
+                                      uint64_t offset, uint64_t size, rp_piece_scan *out);
 /* Read only the piece [offset, offset + size) of compressed file k (a clean piece of its
  * scans): line = the 1-based line number of decoded byte dec_offset, line_start = whether
  * that byte starts a line (offset 0, or the piece before ends with a newline). Before the

@@ -8,7 +8,8 @@
  * whole files gathered up to piece_size bytes; a file that is uncompressed JSON Lines and
  * larger than piece_size is cut at the first line start after every multiple of piece_size
  * (rp_ingest_line_start), so one huge file is shared by all ranks. A compressed one of that
- * shape is cut at the first gzip member / zstd frame start after every multiple of piece_size
+ * shape, or a compressed WARC file, is cut at the first gzip member / zstd frame start after
+ * every multiple of piece_size
  * (rp_ingest_member_start; a stream of one unit cannot be entered in the middle, and is one
  * piece): where its lines start is only known decoded, so the owners of its pieces decode
  * them once in rpi_plan_lines, which also proves the cuts (rp_ingest_piece_scan) or makes the
@@ -223,7 +224,7 @@ rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank)
             continue;
         }
         rp_piece_scan sc;
-        const rp_status ss = rp_ingest_piece_scan(pc->path, pc->codec, pc->sel.off,
+        const rp_status ss = rp_ingest_piece_scan(pc->path, &e->cfg.ingest, pc->sel.off,
                                                   pc->sel.len, &sc);
         if (ss == RP_E_NOMEM) st = ss;
         /* unreadable or damaged: the file is read whole, and the reading reports it */

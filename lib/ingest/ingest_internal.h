@@ -78,6 +78,7 @@ struct rp_reader {
     rp_codec sel_codec;
     uint64_t sel_doff, sel_dend;
     int sel_lstart; /* sel_doff is a line start (else the first partial line is skipped) */
+    int sel_limit;  /* rp_ingest_piece_scan: the stream ends at the piece's end */
 };
 
 /* ---- reader services for the framers ------------------------------------------------------- */

@@ -506,18 +506,29 @@ rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cuttable)
     return RP_OK;
 }
 
+/* The codec file k is cut by at unit starts (RP_CODEC_NONE: it is not), and whether it is
+ * WARC (its records, not its lines, must start the pieces). */
+static rp_status members_shape(const rp_reader *r, size_t k, rp_codec *codec, int *warc)
+{
+    *codec = RP_CODEC_NONE;
+    *warc = 0;
+    struct shape sh;
+    RP_TRY(file_shape(r, k, &sh));
+    /* the formats of rp_reader_file_cuttable, and WARC, compressed in independent units */
+    if (sh.ok && (sh.codec == RP_CODEC_GZIP || sh.codec == RP_CODEC_ZSTD) &&
+        (sh.fmt == RP_FORMAT_JSONL || sh.fmt == RP_FORMAT_WARC ||
+         (sh.fmt == RP_FORMAT_JSON && !sh.json_array && !sh.json_whole))) {
+        *codec = sh.codec;
+        *warc = sh.fmt == RP_FORMAT_WARC;
+    }
+    return RP_OK;
+}
+
 rp_status rp_reader_file_members(const rp_reader *r, size_t k, rp_codec *codec)
 {
     if (!r || !codec) return RP_E_INVALID;
-    *codec = RP_CODEC_NONE;
-    struct shape sh;
-    RP_TRY(file_shape(r, k, &sh));
-    /* the same formats as rp_reader_file_cuttable, compressed in independent units */
-    if (sh.ok && (sh.codec == RP_CODEC_GZIP || sh.codec == RP_CODEC_ZSTD) &&
-        (sh.fmt == RP_FORMAT_JSONL ||
-         (sh.fmt == RP_FORMAT_JSON && !sh.json_array && !sh.json_whole)))
-        *codec = sh.codec;
-    return RP_OK;
+    int warc;
+    return members_shape(r, k, codec, &warc);
 }
 
 rp_status rp_reader_select(rp_reader *r, size_t k, uint64_t offset, uint64_t size, uint64_t line)
@@ -677,16 +688,50 @@ static int scan_block(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-rp_status rp_ingest_piece_scan(const char *path, rp_codec codec, uint64_t offset, uint64_t size,
-                               rp_piece_scan *out)
+/* *clean = the WARC records of the piece [offset, offset + size) of r's file 0, framed from
+ * its first byte as a stream that ends at its end, are all whole and well formed: a piece that
+ * starts at a record start then ends at a record end. */
+static rp_status warc_frames_clean(rp_reader *r, uint64_t offset, uint64_t size, int *clean)
 {
-    if (!path || !out || size == 0 || (codec != RP_CODEC_GZIP && codec != RP_CODEC_ZSTD))
-        return RP_E_INVALID;
-    memset(out, 0, sizeof *out);
-    struct scan_ctx s = {out, '\n'};
-    RP_TRY(decode_from(path, codec, offset, size, scan_block, &s, &out->clean));
-    out->ends_line = s.last == '\n';
+    *clean = 0;
+    RP_TRY(rp_reader_select(r, 0, 0, UINT64_MAX, 1));
+    r->sel_off = offset;
+    r->sel_size = size;
+    r->sel_limit = 1;
+    int warc;
+    RP_TRY(members_shape(r, 0, &r->sel_codec, &warc));
+    r->sel_lstart = 1;
+    for (;;) {
+        rp_record rec;
+        const rp_status st = rp_reader_next(r, &rec);
+        if (st == RP_DONE) break;
+        if (st != RP_OK) return st;
+        if (rec.skip == RP_SKIP_BAD_WARC || rec.skip == RP_SKIP_TRUNCATED ||
+            rec.skip == RP_SKIP_CORRUPT || rec.skip == RP_SKIP_OPEN)
+            return RP_OK;
+    }
+    *clean = 1;
     return RP_OK;
+}
+
+rp_status rp_ingest_piece_scan(const char *path, const rp_ingest_params *p, uint64_t offset,
+                               uint64_t size, rp_piece_scan *out)
+{
+    if (!path || !out || size == 0) return RP_E_INVALID;
+    memset(out, 0, sizeof *out);
+    rp_reader *r = NULL;
+    rp_status st = rp_reader_open(&r, path, p, NULL);
+    rp_codec codec = RP_CODEC_NONE;
+    int warc = 0;
+    if (st == RP_OK && rp_reader_n_files(r) == 1) st = members_shape(r, 0, &codec, &warc);
+    if (st == RP_OK && codec != RP_CODEC_NONE) {
+        struct scan_ctx s = {out, '\n'};
+        st = decode_from(path, codec, offset, size, scan_block, &s, &out->clean);
+        out->ends_line = s.last == '\n';
+        if (st == RP_OK && out->clean && warc) st = warc_frames_clean(r, offset, size, &out->clean);
+    }
+    rp_reader_free(r);
+    return st;
 }
 
 rp_status rp_ingest_line_start(const char *path, uint64_t from, uint64_t at, uint64_t *next,
@@ -763,6 +808,7 @@ static rp_status open_piece(rp_reader *r, rp_record *rec)
     r->json_array = sh.json_array;
     r->json_whole = sh.json_whole;
     r->line = r->sel_line;
+    if (r->sel_limit) r->codec.limit = r->sel_size; /* a scan: the piece is the stream */
     if (r->sel_codec == RP_CODEC_NONE) {
         r->codec.limit = r->sel_size;
         RP_TRY(rpi_codec_start(&r->codec, RP_CODEC_NONE));
@@ -779,7 +825,8 @@ static rp_status open_piece(rp_reader *r, rp_record *rec)
         return RP_OK;
     }
     r->win_off = r->sel_doff;
-    if (r->sel_lstart) return RP_DONE;
+    /* a WARC piece starts at a record (its scan proved it), whatever ends the piece before */
+    if (r->sel_lstart || r->fmt == RP_FORMAT_WARC) return RP_DONE;
     for (;;) { /* the line the piece starts in belongs to the piece before */
         const char *nl = memchr(r->win + r->pos, '\n', r->end - r->pos);
         if (nl) {

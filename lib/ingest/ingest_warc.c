@@ -124,6 +124,7 @@ rp_status rpi_frame_warc(struct rp_reader *r, rp_record *rec)
             r->pos++;
         }
         const uint64_t off = r->win_off + r->pos, line = r->line;
+        if (off >= r->sel_dend) return RP_DONE; /* the next piece's record */
         /* Header block: lines up to an empty line, at most RPI_WARC_HEADER_MAX bytes. */
         rpi_buf_reset(&r->rb);
         size_t ls = 0;

@@ -8,8 +8,13 @@ writes in OUTDIR: bytes.jsonl.gz (a gzip member every 7,000 bytes, mid-line, as 
 recs.jsonl.gz (a member every 50 lines), frames.jsonl.zst (a zstd frame every 9,000 bytes; needs
 the zstd program), stored.jsonl.gz (a member stored uncompressed whose data holds a whole gzip
 member: a false unit start that decodes), corrupt.jsonl.gz (one byte changed mid-file),
-trail.jsonl.gz (text after the last member), trunc.jsonl.gz (the last 100 bytes cut off)."""
+trail.jsonl.gz (text after the last member), trunc.jsonl.gz (the last 100 bytes cut off);
+and the same records as WARC responses (a warcinfo first, every seventh a request):
+records.warc.gz (a gzip member per record, as Common Crawl writes), bytes.warc.gz (a member
+every 7,000 bytes: most start inside a record), badrec.warc.gz (a member per record, one
+record whose Content-Length runs past its member)."""
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -45,6 +50,28 @@ def main():
     write("corrupt.jsonl.gz", bytes(b))
     write("trail.jsonl.gz", recs + b"text after the last member\n" * 10)
     write("trunc.jsonl.gz", recs[:-100])
+
+    warc = []
+    for i, line in enumerate(lines):
+        try:
+            text = str(json.loads(line).get("text", ""))
+        except (ValueError, AttributeError):
+            text = line.decode("utf-8", "replace")
+        body = ("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>"
+                "<p>%s</p></body></html>" % text.replace("&", "&amp;").replace("<", "&lt;"))
+        body = body.encode("utf-8", "replace")
+        kind = "warcinfo" if i == 0 else "request" if i % 7 == 3 else "response"
+        head = ("WARC/1.0\r\nWARC-Type: %s\r\nWARC-Record-ID: <urn:uuid:%08d>\r\n"
+                "WARC-Target-URI: http://example.org/%d\r\nContent-Length: %d\r\n\r\n"
+                % (kind, i, i, len(body))).encode()
+        warc.append(head + body + b"\r\n\r\n")
+    write("records.warc.gz", members(warc))
+    flat = b"".join(warc)
+    write("bytes.warc.gz", members(flat[i:i + 7000] for i in range(0, len(flat), 7000)))
+    bad = list(warc)
+    bad[len(bad) // 2] = (b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\n"
+                          b"short\r\n\r\n")
+    write("badrec.warc.gz", members(bad))
 
 
 if __name__ == "__main__":

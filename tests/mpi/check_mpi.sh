@@ -22,8 +22,8 @@ run_mpi() { timeout 600 "${MPI[@]}" "$@"; }
 # corpus 1: the seeds in 3,000 Reuters stories (the golden test's mix)
 seeds_mix mix.jsonl
 # corpus 2: every format -- a folder of text and HTML pages, JSON Lines (plain, gzip of many
-# members and zstd of many frames, all three to be cut), a JSON array, WARC; the same stories
-# spread over them
+# members and zstd of many frames, all three to be cut), a JSON array, WARC (plain, and gzip
+# of a member per record, cut); the same stories spread over them
 mkdir fmt fmt/pages
 python3 - "$SHARED" fmt <<'PY'
 import gzip, json, os, subprocess, sys
@@ -57,6 +57,13 @@ with open(d + "/d.warc", "wb") as f:
                 "WARC-Target-URI: http://example.org/%d\r\nContent-Length: %d\r\n\r\n"
                 % (i, i, len(body))).encode()
         f.write(head + body + b"\r\n\r\n")
+with open(d + "/f.warc.gz", "wb") as f:     # a gzip member per record, as Common Crawl
+    for i, r in enumerate(rows[100:300]):
+        body = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                + r["text"]).encode()
+        head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:f%07d>\r\n"
+                "Content-Length: %d\r\n\r\n" % (i, len(body))).encode()
+        f.write(gzip.compress(head + body + b"\r\n\r\n", 6, mtime=0))
 for i, r in enumerate(rows[1400:1500] + rows[500:505]):
     ext = "html" if i % 2 else "txt"
     t = r["text"] if ext == "txt" else "<html><body><p>%s</p></body></html>" % r["text"]
