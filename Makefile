@@ -54,7 +54,7 @@ tsan-check: tsan ## run the threaded tests under TSan (engine; 1 vs 4 threads, e
 	  ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := jsonl warc codec normalize align sketch unit lang
+FUZZ_TARGETS := jsonl warc codec normalize align sketch unit lang pieces
 FUZZ_CFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 fuzz: ## build libFuzzer targets (clang) in build-fuzz/ and run each FUZZ_SECONDS (default 60)

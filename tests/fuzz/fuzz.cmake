@@ -4,7 +4,7 @@
 # as the unit test fuzz_regress_<target>. With RP_FUZZ=ON (clang): fuzz_<target> linked with
 # libFuzzer. The library itself gets coverage instrumentation from CMAKE_C_FLAGS
 # ("-fsanitize=address,undefined,fuzzer-no-link"), which `make fuzz` passes.
-set(RP_FUZZ_TARGETS jsonl warc codec normalize align sketch unit lang)
+set(RP_FUZZ_TARGETS jsonl warc codec normalize align sketch unit lang pieces)
 set(RP_FUZZ_DIR ${CMAKE_SOURCE_DIR}/tests/fuzz)
 
 if(RP_FUZZ)
