@@ -40,6 +40,21 @@ void rpi_arena_free(struct rpi_arena *a)
     a->total = 0;
 }
 
+void rpi_arena_reset(struct rpi_arena *a)
+{
+    struct arena_block *keep = a->head;
+    if (!keep) return;
+    struct arena_block *b = keep->next;
+    while (b) {
+        struct arena_block *n = b->next;
+        rpi_free(a->alloc, b);
+        b = n;
+    }
+    keep->next = NULL;
+    keep->used = 0;
+    a->total = sizeof *keep + keep->cap;
+}
+
 /* Offset in b's data of the first address at or after used that is a multiple of align
  * (aligned as an address: the data does not start at a multiple of every alignment). */
 static size_t aligned_off(const struct arena_block *b, size_t used, size_t align)

@@ -144,10 +144,10 @@ static rp_status vec_put(struct rpi_story *s, unsigned t, uint32_t u)
         RP_TRY(rpi_sfile_put(f, s->in.alloc, v[i]->term, n, n, s->errmsg, sizeof s->errmsg));
         RP_TRY(rpi_sfile_put(f, s->in.alloc, v[i]->w, n, n, s->errmsg, sizeof s->errmsg));
     }
-    if (s->tarenas[t].total > VEC_ARENA) { /* every vector in it is written */
-        rpi_arena_free(&s->tarenas[t]);
-        rpi_arena_init(&s->tarenas[t], s->in.alloc);
-    }
+    /* every vector in it is written; reset, not freed (rpi_arena_reset: S3's peak at 100k
+     * documents 194 -> 118 MB) */
+    if (s->tarenas[t].total > VEC_ARENA)
+        rpi_arena_reset(&s->tarenas[t]);
     return RP_OK;
 }
 
