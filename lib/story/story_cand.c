@@ -8,6 +8,12 @@
 
 #define RPI_GRAM 4u         /* tokens per passage fingerprint */
 #define RPI_MAX_GRAM_DF 16u /* fingerprints in more units are boilerplate-like; skipped */
+/* Past this many tokens (unit weights, story.c) the fingerprints are taken in two passes over
+ * the texts, each keeping half the hash range: a fingerprint's units all meet in its pass,
+ * so the pairs are the same, and only half the lists are held at a time (100k documents:
+ * 5.8M fingerprints, 46 MB of lists; with FP_BYTE and the lists sized once, S4's peak
+ * 200 -> 161 MB). */
+#define RPI_GRAM_PASS_TOKENS ((uint64_t)16 << 20)
 
 /* Candidate keys: a << 32 | b << 1 | gram, a < b < 2^31; gram = the pair shares a passage
  * fingerprint (align it). Sorted with rpi_sort_u64, the two flags of a pair are adjacent. */
@@ -190,10 +196,16 @@ done:
 /* Winnowing (Schleimer, Wilkerson & Aiken 2003): the minimum gram hash of every window of w
  * consecutive grams; two texts sharing a run of w + RPI_GRAM - 1 tokens share one. Entries
  * are (high 32 bits of the hash << 32 | unit), one list per thread. */
+/* The byte of a fingerprint (or of a key holding one) that splits them into even parts: the
+ * lowest byte of the kept 32 bits. Winnowing keeps minima, so the top bits are mostly zero
+ * (split on the top bit, the 100k documents' 5.77M fingerprints went 5.46M / 0.31M). */
+#define FP_BYTE(x) ((unsigned)((x) >> 32) & 0xFFu)
+
 struct gram_ctx {
     struct rpi_story *s;
     struct keys *fp; /* per thread */
     unsigned w;
+    unsigned pass, passes; /* keeps the fingerprints whose FP_BYTE * passes >> 8 is pass */
 };
 
 static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
@@ -208,6 +220,14 @@ static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
      * whole (fingerprint_pairs), so the order they are pushed in does not matter */
     uint32_t *o;
     rp_status st = rpi_story_file_order(s, 1, lo, hi, &o);
+    /* the list sized once for the range (winnowing keeps about 2 / (w + 1) of the grams; the
+     * weights count 64 a unit more than its tokens), not grown by doubling through copies
+     * whose freed blocks the C library keeps */
+    const uint64_t want = (s->unit_w[hi] - s->unit_w[lo]) * 2u / (g->w + 1u) / g->passes;
+    void *p0 = fp->k;
+    if (st == RP_OK && want > fp->cap)
+        st = rpi_array_reserve(s->in.alloc, &p0, &fp->cap, sizeof *fp->k, (size_t)want);
+    fp->k = p0;
     for (size_t at = lo; at < hi && st == RP_OK; at++) {
         const size_t u = o ? o[at - lo] : at;
         const struct rpi_sdoc *sd = rpi_unit_sd(s, (uint32_t)u);
@@ -248,7 +268,9 @@ static rp_status gram_range(void *ctx, size_t lo, size_t hi, unsigned t)
                 head++;
             const size_t best = dq[head];
             if (best != last && gh[best] != UINT64_MAX) {
-                RP_TRY_GOTO(st, push_key(s, fp, (gh[best] & 0xFFFFFFFF00000000ull) | u), done);
+                if (FP_BYTE(gh[best]) * g->passes >> 8 == g->pass)
+                    RP_TRY_GOTO(st, push_key(s, fp, (gh[best] & 0xFFFFFFFF00000000ull) | u),
+                                done);
                 last = best;
             }
         }
@@ -260,14 +282,14 @@ done:
     return st;
 }
 
-/* Partition a[0, n) in place by the top byte (American flag sort, one pass): bucket b is
+/* Partition a[0, n) in place by FP_BYTE (American flag sort, one pass): bucket b is
  * a[start[b], start[b + 1]). */
-static void top_byte_partition(uint64_t *a, size_t n, size_t start[257])
+static void fp_byte_partition(uint64_t *a, size_t n, size_t start[257])
 {
     size_t next[256];
     memset(next, 0, sizeof next);
     for (size_t i = 0; i < n; i++)
-        next[a[i] >> 56]++;
+        next[FP_BYTE(a[i])]++;
     start[0] = 0;
     for (unsigned b = 0; b < 256; b++)
         start[b + 1] = start[b] + next[b];
@@ -275,12 +297,12 @@ static void top_byte_partition(uint64_t *a, size_t n, size_t start[257])
     for (unsigned b = 0; b < 256; b++)
         while (next[b] < start[b + 1]) {
             uint64_t v = a[next[b]];
-            unsigned d = (unsigned)(v >> 56);
+            unsigned d = FP_BYTE(v);
             while (d != b) { /* v's place is in bucket d: swap it there */
                 const uint64_t x = a[next[d]];
                 a[next[d]++] = v;
                 v = x;
-                d = (unsigned)(v >> 56);
+                d = FP_BYTE(v);
             }
             a[next[b]++] = v;
         }
@@ -288,7 +310,7 @@ static void top_byte_partition(uint64_t *a, size_t n, size_t start[257])
 
 /* Pairs of units sharing a fingerprint (at most RPI_MAX_GRAM_DF units have it), from the
  * threads' lists of fingerprints (freed by the caller). Each list is partitioned by the
- * fingerprint's top byte, then the lists' parts of one byte are sorted together: a
+ * fingerprint's FP_BYTE, then the lists' parts of one byte are sorted together: a
  * fingerprint's units meet in one part, and the sort's copies are a 256th of the lists
  * (merging the lists and sorting them whole held three times the lists: 9.4M fingerprints,
  * 72 MiB, at 100k documents, the peak of the story level). */
@@ -300,7 +322,7 @@ static rp_status fingerprint_pairs(struct rpi_story *s, struct keys *fp, unsigne
     size_t(*start)[257] = rpi_malloc(s->in.alloc, (nfp ? nfp : 1) * sizeof *start);
     if (!start) return RP_E_NOMEM;
     for (unsigned t = 0; t < nfp; t++)
-        top_byte_partition(fp[t].k, fp[t].n, start[t]);
+        fp_byte_partition(fp[t].k, fp[t].n, start[t]);
     rp_status st = RP_OK;
     for (unsigned b = 0; b < 256 && st == RP_OK; b++) {
         size_t n = 0;
@@ -378,12 +400,21 @@ rp_status rpi_story_candidates(struct rpi_story *s, struct cand **out, size_t *n
     memset(fp, 0, sizeof fp);
     memset(src, 0, sizeof src);
     const unsigned w = s->in.p.min_passage > RPI_GRAM ? s->in.p.min_passage - RPI_GRAM + 1 : 1;
-    struct gram_ctx g = {s, fp, w};
+    const unsigned passes = s->unit_w[s->in.n_units] > RPI_GRAM_PASS_TOKENS ? 2u : 1u;
+    struct gram_ctx g = {s, fp, w, 0, passes};
     struct pair_tasks pt = {s, fp, nt, src};
-    st = rpi_parallel_for(s->in.n_units, nt, s->unit_w, gram_range, &g);
-    if (st == RP_OK) st = rpi_parallel_for(2, nt < 2 ? nt : 2, NULL, pair_task, &pt);
-    for (unsigned t = 0; t < nt; t++)
-        rpi_free(s->in.alloc, fp[t].k);
+    for (g.pass = 0; g.pass < passes && st == RP_OK; g.pass++) {
+        st = rpi_parallel_for(s->in.n_units, nt, s->unit_w, gram_range, &g);
+        /* the last pass beside the shared top terms; the others' pairs into src[1] alone */
+        if (st == RP_OK && g.pass + 1 == passes)
+            st = rpi_parallel_for(2, nt < 2 ? nt : 2, NULL, pair_task, &pt);
+        else if (st == RP_OK)
+            st = fingerprint_pairs(s, fp, nt, &src[1]);
+        for (unsigned t = 0; t < nt; t++) {
+            rpi_free(s->in.alloc, fp[t].k);
+            fp[t] = (struct keys){NULL, 0, 0};
+        }
+    }
     ks = src[0];
     for (size_t i = 0; i < src[1].n && st == RP_OK; i++)
         st = push_key(s, &ks, src[1].k[i]);
