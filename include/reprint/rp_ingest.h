@@ -179,8 +179,12 @@ RP_API const char *rp_parser_decoded(const rp_parser *ps, uint64_t *n_replaced);
 RP_API size_t rp_reader_n_files(const rp_reader *r);
 RP_API const char *rp_reader_file_path(const rp_reader *r, size_t k); /* NULL past the end */
 RP_API uint64_t rp_reader_file_size(const rp_reader *r, size_t k);    /* 0 if not regular */
-/* *cuttable = 1 when file k can be read in pieces: it resolves (extension, sniffing, forced
- * format) to one JSON value per line and is not compressed. Opens the file and reads its head. */
+/* *cuttable != 0 when file k can be read in pieces: it is not compressed and resolves
+ * (extension, sniffing, forced format) to one JSON value per line (RP_CUT_LINES: pieces start
+ * at line starts) or to WARC (RP_CUT_RECORDS: pieces start at records, which only a scan of
+ * the piece before proves, rp_ingest_piece_scan). Opens the file and reads its head. */
+#define RP_CUT_LINES 1
+#define RP_CUT_RECORDS 2
 RP_API rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cuttable);
 /* Read only file k (size UINT64_MAX: the whole file, any format), or bytes [offset, offset +
  * size) of a cuttable file, where offset is 0 or follows a newline and line is the 1-based line
@@ -218,7 +222,8 @@ typedef struct rp_piece_scan {
  * its end is one too, so pieces that are all clean prove every cut (the first starts at 0).
  * A WARC piece must also frame as whole, well-formed records from its first byte to its end,
  * which proves by the same induction that every piece starts at a record. A file that is not
- * cut at unit starts gives clean 0. RP_E_IO, RP_E_NOMEM. */
+ * cut at unit starts gives clean 0, unless it is an uncompressed WARC file: then its piece is
+ * scanned the same way (decoded size = size). RP_E_IO, RP_E_NOMEM. */
 RP_API rp_status rp_ingest_piece_scan(const char *path, const rp_ingest_params *p,
                                       uint64_t offset, uint64_t size, rp_piece_scan *out);
 /* Read only the piece [offset, offset + size) of compressed file k (a clean piece of its
@@ -228,6 +233,10 @@ RP_API rp_status rp_ingest_piece_scan(const char *path, const rp_ingest_params *
 RP_API rp_status rp_reader_select_members(rp_reader *r, size_t k, uint64_t offset, uint64_t size,
                                           uint64_t line, uint64_t dec_offset, uint64_t dec_size,
                                           int line_start);
+/* Where a piece of an uncompressed WARC file may start: *next = the first offset >= at (at >
+ * 0) that follows a newline and starts "WARC/" (the file size when there is none). A record's
+ * block may hold such a line: rp_ingest_piece_scan of the piece before tells. */
+RP_API rp_status rp_ingest_record_start(const char *path, uint64_t at, uint64_t *next);
 /* Where pieces of a cuttable file may start: *next = the first offset >= at that is 0 or
  * follows a newline (the file size when there is none); *lines (may be NULL) = the newlines in
  * [from, *next). Reads the file with pread; RP_E_IO with errno's meaning lost. */

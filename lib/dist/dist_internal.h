@@ -23,6 +23,7 @@ struct rpi_piece {
                                  line, and of compressed units doff, dlen, lstart, after
                                  rpi_plan_lines */
     rp_codec codec;           /* a compressed file cut at unit starts, else RP_CODEC_NONE */
+    int proved;               /* its cuts hold only if its scans say so (units, WARC records) */
     uint64_t weight;          /* bytes, for balancing (at least 1) */
     int rank;                 /* who prepares it */
     char *path;               /* the file of a cut piece (owned), else NULL */

@@ -121,6 +121,7 @@ static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size
         pc.sel.file = k;
         pc.codec = units;
         pc.sel.members = units != RP_CODEC_NONE;
+        pc.proved = units != RP_CODEC_NONE || cut == RP_CUT_RECORDS;
         uint64_t start = 0;
         while (start < size && st == RP_OK) {
             uint64_t next = size;
@@ -128,6 +129,8 @@ static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size
                 next = first;
             } else if (size - start > piece_size && units) {
                 st = rp_ingest_member_start(path, units, start + piece_size, &next);
+            } else if (size - start > piece_size && cut == RP_CUT_RECORDS) {
+                st = rp_ingest_record_start(path, start + piece_size, &next);
             } else if (size - start > piece_size) {
                 /* the first line start at or after start + piece_size (at most one line on) */
                 const uint64_t at = start + piece_size;
@@ -185,13 +188,13 @@ rp_status rpi_plan_make(struct rpi_plan *pl, rp_engine *e, uint64_t piece_size, 
     return RP_OK;
 }
 
-/* Every piece of the compressed file of piece i (they are consecutive) made one whole piece
- * again, given to the rank of the first: what the file was before it was cut. */
+/* Every piece of the file of piece i, whose cuts a scan refused (they are consecutive), made
+ * one whole piece again, given to the rank of the first: what the file was before it was cut. */
 static void plan_uncut(struct rpi_plan *pl, size_t i, const rp_alloc *alloc)
 {
     size_t j = i;
     uint64_t w = 0;
-    while (j < pl->n && pl->p[j].path && pl->p[j].sel.members &&
+    while (j < pl->n && pl->p[j].path && pl->p[j].proved &&
            pl->p[j].input == pl->p[i].input && pl->p[j].sel.file == pl->p[i].sel.file)
         w += pl->p[j++].weight;
     for (size_t k = i; k < j; k++)
@@ -199,6 +202,7 @@ static void plan_uncut(struct rpi_plan *pl, size_t i, const rp_alloc *alloc)
     struct rpi_piece *pc = &pl->p[i];
     pc->path = NULL;
     pc->codec = RP_CODEC_NONE;
+    pc->proved = 0;
     pc->sel = (struct rpi_piece_sel){.file = pc->sel.file, .n_files = 1, .len = UINT64_MAX,
                                      .line = 1};
     pc->weight = w;
@@ -217,7 +221,7 @@ rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank)
     for (size_t i = 0; i < pl->n && st == RP_OK; i++) {
         const struct rpi_piece *pc = &pl->p[i];
         if (!pc->path || pc->rank != rank) continue;
-        if (pc->codec == RP_CODEC_NONE) {
+        if (!pc->proved) {
             uint64_t next;
             st = rp_ingest_line_start(pc->path, pc->sel.off, pc->sel.off + pc->sel.len, &next,
                                       &nl[i]);
@@ -259,9 +263,9 @@ rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank)
     /* from the end, so that the indices of the arrays still name the pieces before */
     int uncut = 0;
     for (size_t i = pl->n; i-- > 0;) {
-        if (!pl->p[i].sel.members || !bad[i]) continue;
+        if (!pl->p[i].proved || !bad[i]) continue;
         size_t f = i; /* the file's first piece */
-        while (f > 0 && pl->p[f - 1].sel.members && pl->p[f - 1].input == pl->p[i].input &&
+        while (f > 0 && pl->p[f - 1].proved && pl->p[f - 1].input == pl->p[i].input &&
                pl->p[f - 1].sel.file == pl->p[i].sel.file)
             f--;
         plan_uncut(pl, f, e->alloc);

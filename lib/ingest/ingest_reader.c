@@ -500,14 +500,19 @@ rp_status rp_reader_file_cuttable(const rp_reader *r, size_t k, int *cuttable)
     RP_TRY(file_shape(r, k, &sh));
     /* one JSON value per line, uncompressed: a piece that starts after a newline frames the
      * same records as the whole reading */
-    *cuttable = sh.ok && sh.codec == RP_CODEC_NONE &&
-                (sh.fmt == RP_FORMAT_JSONL ||
-                 (sh.fmt == RP_FORMAT_JSON && !sh.json_array && !sh.json_whole));
+    if (sh.ok && sh.codec == RP_CODEC_NONE &&
+        (sh.fmt == RP_FORMAT_JSONL ||
+         (sh.fmt == RP_FORMAT_JSON && !sh.json_array && !sh.json_whole)))
+        *cuttable = RP_CUT_LINES;
+    /* WARC: a piece that starts at a record frames the same records as the whole reading */
+    else if (sh.ok && sh.codec == RP_CODEC_NONE && sh.fmt == RP_FORMAT_WARC)
+        *cuttable = RP_CUT_RECORDS;
     return RP_OK;
 }
 
 /* The codec file k is cut by at unit starts (RP_CODEC_NONE: it is not), and whether it is
- * WARC (its records, not its lines, must start the pieces). */
+ * WARC (its records, not its lines, must start the pieces; *warc is also set for a plain WARC
+ * file, whose pieces' scans frame records too). */
 static rp_status members_shape(const rp_reader *r, size_t k, rp_codec *codec, int *warc)
 {
     *codec = RP_CODEC_NONE;
@@ -521,6 +526,7 @@ static rp_status members_shape(const rp_reader *r, size_t k, rp_codec *codec, in
         *codec = sh.codec;
         *warc = sh.fmt == RP_FORMAT_WARC;
     }
+    if (sh.ok && sh.codec == RP_CODEC_NONE && sh.fmt == RP_FORMAT_WARC) *warc = 1;
     return RP_OK;
 }
 
@@ -675,6 +681,41 @@ rp_status rp_ingest_member_start(const char *path, rp_codec codec, uint64_t at, 
     return st;
 }
 
+rp_status rp_ingest_record_start(const char *path, uint64_t at, uint64_t *next)
+{
+    if (!path || !next || at == 0) return RP_E_INVALID;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return RP_E_IO;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return RP_E_IO;
+    }
+    const uint64_t size = (uint64_t)sb.st_size;
+    *next = size;
+    /* "\nWARC/" with the newline at or after at - 1; blocks overlap by 5 bytes */
+    static const char pat[] = "\nWARC/";
+    const size_t plen = sizeof pat - 1;
+    char buf[1 << 16];
+    rp_status st = RP_OK;
+    for (uint64_t pos = at - 1; pos + plen <= size;) {
+        const ssize_t k = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < (ssize_t)plen) {
+            if (k < 0) st = RP_E_IO;
+            break;
+        }
+        const char *hit = memmem(buf, (size_t)k, pat, plen);
+        if (hit) {
+            *next = pos + (uint64_t)(hit - buf) + 1;
+            break;
+        }
+        pos += (uint64_t)k - (plen - 1);
+    }
+    close(fd);
+    return st;
+}
+
 struct scan_ctx {
     rp_piece_scan *out;
     char last;
@@ -724,7 +765,7 @@ rp_status rp_ingest_piece_scan(const char *path, const rp_ingest_params *p, uint
     rp_codec codec = RP_CODEC_NONE;
     int warc = 0;
     if (st == RP_OK && rp_reader_n_files(r) == 1) st = members_shape(r, 0, &codec, &warc);
-    if (st == RP_OK && codec != RP_CODEC_NONE) {
+    if (st == RP_OK && (codec != RP_CODEC_NONE || warc)) {
         struct scan_ctx s = {out, '\n'};
         st = decode_from(path, codec, offset, size, scan_block, &s, &out->clean);
         out->ends_line = s.last == '\n';

@@ -12,7 +12,8 @@ trail.jsonl.gz (text after the last member), trunc.jsonl.gz (the last 100 bytes 
 and the same records as WARC responses (a warcinfo first, every seventh a request):
 records.warc.gz (a gzip member per record, as Common Crawl writes), bytes.warc.gz (a member
 every 7,000 bytes: most start inside a record), badrec.warc.gz (a member per record, one
-record whose Content-Length runs past its member)."""
+record whose Content-Length runs past its member); uncompressed: records.warc (cut at records)
+and inner.warc (a record whose block holds lines starting "WARC/": false record starts)."""
 import gzip
 import json
 import os
@@ -72,6 +73,13 @@ def main():
     bad[len(bad) // 2] = (b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\n"
                           b"short\r\n\r\n")
     write("badrec.warc.gz", members(bad))
+    write("records.warc", flat)
+    body = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" +
+            (b"x" * 30000 + b"\nWARC/1.0 inside a record's block\n") * 4)
+    inner = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:inner>\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body)) + body + b"\r\n\r\n"
+    half = len(warc) // 3
+    write("inner.warc", b"".join(warc[:half]) + inner + b"".join(warc[half:]))
 
 
 if __name__ == "__main__":

@@ -34,12 +34,15 @@ rm -rf w
 cmp -s p.ref p.got || fail "pairs at story differ in pieces"
 
 # compressed in many units (gzip members, zstd frames): cut at unit starts, the same output
+# (plain WARC: cut at record starts)
 # as the whole file read in one stream; a cut that a piece's scan does not prove (a member
 # stored inside another, damage, trailing text, truncation; of WARC, a member starting inside
-# a record or a record running past its member) leaves the file whole
+# a record or a record running past its member; of plain WARC, a line starting "WARC/" inside a
+# record's block) leaves the file whole
 python3 "$SRCDIR/tests/cli/members.py" c.jsonl .
 for f in bytes.jsonl.gz recs.jsonl.gz frames.jsonl.zst stored.jsonl.gz corrupt.jsonl.gz \
-    trail.jsonl.gz trunc.jsonl.gz records.warc.gz bytes.warc.gz badrec.warc.gz; do
+    trail.jsonl.gz trunc.jsonl.gz records.warc.gz bytes.warc.gz badrec.warc.gz records.warc \
+    inner.warc; do
     for l in near story; do
         rc=0; "$REPRINT" cluster --quiet --level $l --date-field date -o ref.$l.$f $f || rc=$?
         rm -rf wm
