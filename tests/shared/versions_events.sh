@@ -23,7 +23,9 @@
 # caseless collection merged only with a family link and S8 started from the story level's
 # stories: News and Tweets NMI +0.010 / +0.011, TS and S up, Tweet NMI 0.9167 -> 0.9089 and
 # pairwise F1 0.840 -> 0.805, its two floors lowered there, the trade said in
-# docs/internals/story.md S8); whoever improves a level raises them. Targets are the
+# docs/internals/story.md S8; raised again when a caseless collection's family centroids
+# weighed terms by tf * IDF^0.625 with the merge at 0.33: NMI 0.9554 / 0.9227 / 0.9297 /
+# 0.8912 / 0.8977); whoever improves a level raises them. Targets are the
 # issue's. Discrete counts (seeds, Clough) are deterministic: their floors are today's value
 # or one below. Version families are scored on the `cluster` field of `--level story`.
 # Run: bash tests/shared/versions_events.sh (env: REPRINT, SRCDIR; SHARED defaults to
@@ -47,16 +49,16 @@ clough_non             <=  0      1
 orig_clough            >=  0.80   1
 orig_wmt_src           >=  0.95   1
 orig_proxy             >=  0.97   1
-event_TS_nmi           >=  0.952  0.95
-event_S_nmi            >=  0.915  0.91
-event_Tweet_nmi        >=  0.905  0.90
-event_News_nmi         >=  0.887  0.89
-event_Tweets_nmi       >=  0.891  0.90
-event_TS_f1            >=  0.862  -
-event_S_f1             >=  0.804  -
-event_Tweet_f1         >=  0.800  -
+event_TS_nmi           >=  0.953  0.95
+event_S_nmi            >=  0.920  0.91
+event_Tweet_nmi        >=  0.927  0.90
+event_News_nmi         >=  0.890  0.89
+event_Tweets_nmi       >=  0.896  0.90
+event_TS_f1            >=  0.865  -
+event_S_f1             >=  0.820  -
+event_Tweet_f1         >=  0.868  -
 event_News_f1          >=  0.740  -
-event_Tweets_f1        >=  0.760  -
+event_Tweets_f1        >=  0.772  -
 '
 source "$(dirname "$0")/common.bash"
 keep_outputs "${VE_KEEP:-}"
