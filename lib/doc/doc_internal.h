@@ -240,7 +240,10 @@ RPI_FUNC void rpi_sstore_close(struct rpi_sstore *st); /* accepts a closed store
  * (stores NULL or sd not stored) and for maps of RPI_MAPS_KEEP bytes or less (rpi_held_note). */
 RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *held,
                                const struct rpi_sdoc *sd);
-#define RPI_SSTORE_HELD ((uint64_t)32 << 20)
+/* 32 MiB held the 100k story run at 170,000-178,368 kB (1.0-1.04 bytes per input byte, S5-S7
+ * at the peak with both sets of maps full); 16 MiB 159,664-163,648 kB for ~3% more CPU (user +
+ * sys, alternated runs under load; outputs identical). */
+#define RPI_SSTORE_HELD ((uint64_t)16 << 20)
 /* Maps this small stay whole: a small collection gains little from letting them go and pays
  * for it in faults. Reuters-21578's story run (its maps ~40-60 MB), quiet machine, 11
  * alternated runs against the run before the store (bench/ab.sh): letting go past 32 MiB

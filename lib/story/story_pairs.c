@@ -6,6 +6,10 @@
 #include "steps_internal.h"
 
 #define RPI_ALIGN_MIN 0.2 /* story: pairs with less evidence are not aligned */
+/* Seeds of this many bytes or less stay in memory (on Reuters the file and its faults cost
+ * more than they saved): 32 MiB, the maps' budget before it became 16 MiB (RPI_SSTORE_HELD),
+ * so that small runs are unchanged. */
+#define SEEDS_KEEP ((uint64_t)32 << 20)
 
 /* ---- S5: scoring ------------------------------------------------------------------------ */
 
@@ -116,7 +120,7 @@ static int wants_alignment(const struct rpi_story *s, const struct cand *c, cons
                               rpi_unit_density(s, l->a, l->b), s->caseless) >= RPI_ALIGN_MIN;
 }
 
-/* Unit u's seeds were written or read: with the seeds in a file (stores), every 32 MiB of such
+/* Unit u's seeds were written or read: with the seeds in a file (stores), every 16 MiB of such
  * accesses the map leaves the resident set (in memory they were S5's peak: 8 bytes a token of
  * every unit with a pair to align, about 105 MB at 100k documents). */
 static void seeds_release(struct rpi_story *s, uint32_t u)
@@ -272,9 +276,8 @@ rp_status rpi_story_score_all(struct rpi_story *s, const struct cand *c, size_t 
             sw[u + 1] = sw[u] + (nt ? nt + 256 : 1); /* + a marked unit's fixed cost */
             total += nt;
         }
-        if (s->in.stores && total * sizeof *s->seed_buf > RPI_SSTORE_HELD) {
-            /* in a file, let go as it is written and read; a small run keeps them in memory
-             * (on Reuters the file and its faults cost more than they saved) */
+        if (s->in.stores && total * sizeof *s->seed_buf > SEEDS_KEEP) {
+            /* in a file, let go as it is written and read; a small run keeps them in memory */
             struct rpi_spill *f = &s->seedf.spill;
             const size_t cap = sizeof s->errmsg;
             st = rpi_spill_open(f, s->in.tmp_dir, s->errmsg, cap);
