@@ -622,6 +622,19 @@ static rp_status decode_from(const char *path, rp_codec codec, uint64_t off, uin
     return st;
 }
 
+/* path opened for reading, *size its size. RP_E_IO. */
+static rp_status open_sized(const char *path, int *fd, uint64_t *size)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat sb;
+    if (*fd >= 0 && fstat(*fd, &sb) == 0) {
+        *size = (uint64_t)sb.st_size;
+        return RP_OK;
+    }
+    if (*fd >= 0) close(*fd);
+    return RP_E_IO;
+}
+
 #define PROBE_BYTES ((uint64_t)16 * 1024) /* decoded bytes that confirm a unit start */
 static int probe_enough(void *ctx, const char *p, size_t n)
 {
@@ -635,14 +648,9 @@ rp_status rp_ingest_member_start(const char *path, rp_codec codec, uint64_t at, 
 {
     if (!path || !next || (codec != RP_CODEC_GZIP && codec != RP_CODEC_ZSTD))
         return RP_E_INVALID;
-    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return RP_E_IO;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        close(fd);
-        return RP_E_IO;
-    }
-    const uint64_t size = (uint64_t)sb.st_size;
+    int fd;
+    uint64_t size;
+    RP_TRY(open_sized(path, &fd, &size));
     *next = size;
     /* read in blocks overlapping by 9 bytes so a header across two blocks is seen */
     unsigned char buf[1 << 16];
@@ -684,14 +692,9 @@ rp_status rp_ingest_member_start(const char *path, rp_codec codec, uint64_t at, 
 rp_status rp_ingest_record_start(const char *path, uint64_t at, uint64_t *next)
 {
     if (!path || !next || at == 0) return RP_E_INVALID;
-    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) return RP_E_IO;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        close(fd);
-        return RP_E_IO;
-    }
-    const uint64_t size = (uint64_t)sb.st_size;
+    int fd;
+    uint64_t size;
+    RP_TRY(open_sized(path, &fd, &size));
     *next = size;
     /* "\nWARC/" with the newline at or after at - 1; blocks overlap by 5 bytes */
     static const char pat[] = "\nWARC/";
