@@ -90,8 +90,7 @@ static void unit_path(const struct run *r, size_t i, char *out, size_t cap)
     snprintf(out, cap, "%s/unit-%016" PRIx64 "-%06zu.rpd", r->dir, r->pl.hash, i);
 }
 
-/* The whole of a file into b; RP_E_IO when it cannot be read. */
-static rp_status read_file(const char *path, struct rpi_buf *b)
+rp_status rpi_dist_read_file(const char *path, struct rpi_buf *b)
 {
     rpi_buf_reset(b);
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -110,9 +109,8 @@ static rp_status read_file(const char *path, struct rpi_buf *b)
     return st;
 }
 
-/* Write data under path atomically: a temporary name in the same folder, then rename. */
-static rp_status write_atomic(const char *path, const void *data, size_t size, int rank, char *msg,
-                              size_t cap)
+rp_status rpi_dist_write_atomic(const char *path, const void *data, size_t size, int rank,
+                                char *msg, size_t cap)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d.%ld", path, rank, (long)getpid());
@@ -181,7 +179,7 @@ static rp_status prepare_piece(struct run *r, size_t i, struct rpi_buf *b)
     if (st == RP_OK) st = rpi_unit_pack(sub, r->pl.hash, i, b);
     rp_engine_free(sub);
     if (st == RP_OK)
-        st = write_atomic(path, b->ptr, b->size, r->rank, r->failmsg, sizeof r->failmsg);
+        st = rpi_dist_write_atomic(path, b->ptr, b->size, r->rank, r->failmsg, sizeof r->failmsg);
     return st;
 }
 
@@ -194,7 +192,7 @@ static void stage_prepare(struct run *r, int resume)
         if (r->pl.p[i].rank != r->rank) continue;
         char path[4300];
         unit_path(r, i, path, sizeof path);
-        if (resume && read_file(path, &b) == RP_OK) {
+        if (resume && rpi_dist_read_file(path, &b) == RP_OK) {
             if (rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) {
                 r->me.reused++;
                 r->me.docs += rpi_unit_n_docs(b.ptr, b.size);
@@ -238,7 +236,7 @@ static rp_status stage_send(struct run *r)
         } else {
             char path[4300];
             unit_path(r, i, path, sizeof path);
-            if (read_file(path, &b) != RP_OK) {
+            if (rpi_dist_read_file(path, &b) != RP_OK) {
                 note_fail(r, i, RP_E_IO, "cannot read back a stage file");
                 head[0] = RP_E_IO;
                 data = r->failmsg;
@@ -277,7 +275,8 @@ static rp_status write_manifest(struct run *r, const uint64_t *sizes, const uint
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/MANIFEST", r->dir);
-    if (st == RP_OK) st = write_atomic(path, m.ptr, m.size, 0, r->e->errmsg, sizeof r->e->errmsg);
+    if (st == RP_OK)
+        st = rpi_dist_write_atomic(path, m.ptr, m.size, 0, r->e->errmsg, sizeof r->e->errmsg);
     rpi_buf_free(&m);
     return st;
 }
@@ -309,7 +308,7 @@ static rp_status stage_gather(struct run *r, int keep_dir)
             unit_path(r, i, path, sizeof path);
             if (r->fail != RP_OK && i >= r->fail_piece)
                 ust = RP_E_CANCELLED;
-            else if (read_file(path, &b) != RP_OK)
+            else if (rpi_dist_read_file(path, &b) != RP_OK)
                 ust = RP_E_IO;
             else
                 r->me.bytes_sent += b.size;
@@ -397,7 +396,7 @@ static rp_status load_own_sigs(struct run *r)
         if (r->pl.p[i].rank != r->rank) continue;
         char path[4300];
         unit_path(r, i, path, sizeof path);
-        st = read_file(path, &b);
+        st = rpi_dist_read_file(path, &b);
         if (st == RP_OK && !rpi_unit_verify(b.ptr, b.size, r->pl.hash, i)) st = RP_E_FORMAT;
         struct rpi_own_piece *op = &dn->own[dn->n_own++];
         op->piece = i;
@@ -512,8 +511,22 @@ rp_status rp_engine_run_dist(rp_engine *e, const rp_dist_options *o)
         if (r->dnear) {
             e->edges_fn = rpi_dnear_edges;
             e->edges_ctx = &r->dn;
+            r->dn.dir = r->own_dir ? NULL : r->dir; /* a private folder is not kept */
+            r->dn.plan_hash = r->pl.hash;
+            r->dn.resume = o->resume;
         }
         if (st == RP_OK) st = rpi_engine_finish(e);
+        if (r->dn.edges_reused_any && e->log_fn) {
+            char msg[4400];
+            snprintf(msg, sizeof msg, "resume: stage near's edges reused from %s (%llu edges)",
+                     r->dir, (unsigned long long)r->dn.edges_reused);
+            e->log_fn(msg, e->log_user);
+        } else if (r->dn.edges_damaged && e->log_fn) {
+            char msg[4400];
+            snprintf(msg, sizeof msg, "resume: %s: damaged or incomplete edges file, stage "
+                     "near's bands run again", r->dir);
+            e->log_fn(msg, e->log_user);
+        }
         if (st == RP_E_CANCELLED && r->dn.ran) /* agreed on in the bands: another rank's */
             rpi_engine_error(e, "stage near: another rank failed (its message is above)");
         if (r->dnear && !g_broken) {

@@ -91,6 +91,15 @@ struct rpi_dnear {
     uint64_t *sent;     /* rank 0: bytes each rank sent to others in the bands, n_peak of them */
     uint64_t my_sent;   /* this rank's bytes sent to other ranks in the bands */
     size_t n_peak;
+    /* rank 0, the checkpoint of the bands' result: with a work dir the edges are written there
+     * (edges-<plan>-<bands' parameters>.rpe, self-checking); with resume a file that verifies
+     * is used instead of running the bands (edges_reused then says how many) */
+    const char *dir;
+    uint64_t plan_hash;
+    int resume;
+    int edges_damaged;     /* a file was there but did not verify */
+    uint64_t edges_reused; /* edges read back (0: the bands ran) */
+    int edges_reused_any;
 };
 /* Rank 0, as stage near's edges_fn: header, units, the bands, every rank's edges. */
 RPI_FUNC rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct rpi_near_params *p,
@@ -99,6 +108,14 @@ RPI_FUNC rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct 
 RPI_FUNC rp_status rpi_dnear_release(struct rpi_dnear *dn);
 /* Ranks > 0: take part in the bands rank 0 runs (or return when it says there are none). */
 RPI_FUNC rp_status rpi_dnear_serve(struct rpi_dnear *dn);
+
+/* The whole of a file into b; RP_E_IO when it cannot be read. */
+RPI_FUNC rp_status rpi_dist_read_file(const char *path, struct rpi_buf *b);
+/* Write data under path atomically: a temporary name in the same folder, then rename; msg
+ * gets the reason of an RP_E_IO. Not fsynced: a stage file is only a shortcut, verified
+ * before use. */
+RPI_FUNC rp_status rpi_dist_write_atomic(const char *path, const void *data, size_t size,
+                                         int rank, char *msg, size_t cap);
 
 /* A test hook: 1 when $REPRINT_DIST_FAULT is "R:point" and this is rank R, so a test can make
  * one rank fail at a named point of the protocol (an allocation there reported as failed):

@@ -17,8 +17,11 @@
  * same clusters and output. Traffic: per band 16 bytes per unit; per round 8 + 4 x num_perm
  * bytes per unit in a bucket of two or more whose key another rank owns. Any rank's failure
  * is agreed on after every round, so all stop together. */
-#include <stdlib.h> /* qsort */
-#include <string.h> /* memcpy, memset */
+#include <inttypes.h> /* PRIx64 */
+#include <stdio.h>    /* snprintf */
+#include <stdlib.h>   /* qsort */
+#include <string.h>   /* memcpy, memset */
+#include <xxhash.h>   /* XXH3_64bits */
 #include "dist_internal.h"
 #include "dist_transport.h"
 
@@ -476,6 +479,79 @@ static rp_status run_bands(struct rpi_dnear *dn, struct hdr *h, struct rpi_near 
     return st;
 }
 
+/* ---- the bands' checkpoint (rank 0) --------------------------------------------------------
+ * Stage 3a is the longest stage of a large near run (10M documents, 2 ranks: 487 of 808 s), so
+ * its result is a stage file too: the edges and the candidates counted, under a name holding
+ * the plan hash and a hash of what the bands depend on besides the plan (the units, the band
+ * layout, num_perm, max_bucket, the threshold). Header: magic, plan hash, that hash,
+ * candidates, edges, XXH3-64 of the edges; then the edges. Not fsynced, verified before use,
+ * as the units are. */
+#define EDGES_MAGIC 0x3145474445445052ull /* "RPDEDGE1" little-endian */
+enum { EH_MAGIC, EH_PLAN, EH_KEY, EH_CAND, EH_EDGES, EH_SUM, EH_N };
+
+static void edges_path(const struct rpi_dnear *dn, const struct hdr *h, char *out, size_t cap,
+                       uint64_t *key)
+{
+    const struct hdr k = {0, h->n_units, h->bands, h->rows, h->num_perm, h->max_bucket,
+                          h->n_pieces, h->threshold};
+    *key = XXH3_64bits(&k, sizeof k);
+    snprintf(out, cap, "%s/edges-%016" PRIx64 "-%016" PRIx64 ".rpe", dn->dir, dn->plan_hash,
+             *key);
+}
+
+/* 1 when the file verified and nr holds its edges. */
+static int edges_load(struct rpi_dnear *dn, const struct hdr *h, struct rpi_near *nr)
+{
+    char path[4400];
+    uint64_t key;
+    edges_path(dn, h, path, sizeof path, &key);
+    struct rpi_buf b;
+    rpi_buf_init(&b, 0, dn->alloc);
+    int ok = 0;
+    uint64_t v[EH_N];
+    const size_t es = sizeof(struct rpi_edge);
+    if (rpi_dist_read_file(path, &b) == RP_OK) {
+        dn->edges_damaged = 1; /* until it verifies */
+        if (b.size >= sizeof v) memcpy(v, b.ptr, sizeof v);
+        ok = b.size >= sizeof v && v[EH_MAGIC] == EDGES_MAGIC && v[EH_PLAN] == dn->plan_hash &&
+             v[EH_KEY] == key && v[EH_EDGES] <= (b.size - sizeof v) / es &&
+             b.size == sizeof v + v[EH_EDGES] * es &&
+             XXH3_64bits(b.ptr + sizeof v, b.size - sizeof v) == v[EH_SUM];
+    }
+    if (ok) {
+        struct rpi_edge *e = rpi_malloc(dn->alloc, v[EH_EDGES] ? v[EH_EDGES] * es : 1);
+        if (!e) ok = 0; /* the bands run instead */
+        if (e) {
+            memcpy(e, b.ptr + sizeof v, v[EH_EDGES] * es);
+            nr->edges = e;
+            nr->n_edges = (size_t)v[EH_EDGES];
+            nr->n_candidates = v[EH_CAND];
+            dn->edges_damaged = 0;
+            dn->edges_reused = v[EH_EDGES];
+            dn->edges_reused_any = 1;
+        }
+    }
+    rpi_buf_free(&b);
+    return ok;
+}
+
+/* Best effort: a checkpoint that cannot be written only costs the bands at a restart. */
+static void edges_save(const struct rpi_dnear *dn, const struct hdr *h, const struct rpi_near *nr)
+{
+    char path[4400], msg[512];
+    uint64_t key;
+    edges_path(dn, h, path, sizeof path, &key);
+    const size_t es = sizeof(struct rpi_edge), size = nr->n_edges * es;
+    char *buf = rpi_malloc(dn->alloc, EH_N * sizeof(uint64_t) + size);
+    if (!buf) return;
+    const uint64_t v[EH_N] = {EDGES_MAGIC, dn->plan_hash, key, nr->n_candidates, nr->n_edges,
+                              XXH3_64bits(nr->edges, size)};
+    memcpy(buf, v, sizeof v);
+    if (size) memcpy(buf + sizeof v, nr->edges, size);
+    (void)rpi_dist_write_atomic(path, buf, sizeof v + size, 0, msg, sizeof msg);
+    rpi_free(dn->alloc, buf);
+}
+
 rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct rpi_near_params *p,
                           uint32_t bands, uint32_t rows)
 {
@@ -483,8 +559,15 @@ rp_status rpi_dnear_edges(void *ctx, struct rpi_near *nr, const struct rpi_near_
     dn->ran = 1;
     struct hdr h = {1,           nr->n_units,   bands,        rows,
                     p->num_perm, p->max_bucket, dn->n_pieces, p->threshold};
+    if (dn->dir && dn->resume && edges_load(dn, &h, nr)) {
+        struct hdr none;
+        memset(&none, 0, sizeof none);
+        return rpi_tr_bcast(&none, sizeof none); /* go 0: the other ranks stop waiting */
+    }
     RP_TRY(rpi_tr_bcast(&h, sizeof h));
-    return run_bands(dn, &h, nr);
+    const rp_status st = run_bands(dn, &h, nr);
+    if (st == RP_OK && dn->dir) edges_save(dn, &h, nr);
+    return st;
 }
 
 rp_status rpi_dnear_release(struct rpi_dnear *dn)

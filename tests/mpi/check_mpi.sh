@@ -145,6 +145,27 @@ run_mpi "${SM[@]}" -np 2 "$REPRINT" cluster --level story --threads 1 --work-dir
     --piece-size 16K --resume -o got.kill mix.jsonl 2>err || [ $? = 1 ]
 cmp -s ref.kill got.kill || fail "resume over a damaged stage file differs"
 grep -q "damaged or incomplete stage file" err || fail "damaged stage file not reported"
+# stage near's result (the bands' edges) is a stage file too: a resume with another N reuses
+# it and runs no bands; a damaged one is reported, never used, and the bands run again
+"$REPRINT" cluster --quiet --level near --threads 1 -o ref.edges mix.jsonl || [ $? = 1 ]
+rm -rf wke
+run_mpi "${SM[@]}" -np 2 "$REPRINT" cluster --quiet --level near --threads 1 --work-dir wke \
+    --piece-size 64K -o got.edges mix.jsonl 2>/dev/null || [ $? = 1 ]
+cmp -s ref.edges got.edges || fail "near with a work dir differs"
+[ "$(ls wke | grep -c '\.rpe$')" = 1 ] || fail "no edges file in the work dir"
+for n in 3 4; do
+    run_mpi "${SM[@]}" -np $n "$REPRINT" cluster -v --level near --threads 1 --work-dir wke \
+        --piece-size 64K --resume -o got.edges mix.jsonl 2>err || [ $? = 1 ]
+    cmp -s ref.edges got.edges || fail "resume with N=$n over the edges file differs"
+    grep -q "resume: stage near's edges reused" err || fail "edges not reused: $(cat err)"
+    echo "near's edges reused, resume N=$n identical" >>log
+done
+e=$(ls wke/*.rpe); head -c 100 "$e" >"$e.x" && mv "$e.x" "$e"
+run_mpi "${SM[@]}" -np 2 "$REPRINT" cluster -v --level near --threads 1 --work-dir wke \
+    --piece-size 64K --resume -o got.edges mix.jsonl 2>err || [ $? = 1 ]
+cmp -s ref.edges got.edges || fail "resume over a damaged edges file differs"
+grep -q "damaged or incomplete edges file" err || fail "damaged edges file not reported"
+grep -q "edges reused" err && fail "a damaged edges file was used"
 
 # a rank failing in the middle of the protocol (REPRINT_DIST_FAULT, lib/dist/dist_internal.h):
 # every rank stops, the job ends with an error naming the failure and leaves no output --
