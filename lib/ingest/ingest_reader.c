@@ -578,8 +578,8 @@ rp_status rp_reader_select_members(rp_reader *r, size_t k, uint64_t offset, uint
 }
 
 /* A plausible start of a gzip member (RFC 1952 2.3: ID1 ID2, CM 8, reserved FLG bits 0, XFL 0,
- * 2 or 4, a known OS) or a zstd frame (RFC 8878 3.1.1: magic, reserved descriptor bit 0) at
- * p[0, n); n >= 10. */
+ * 2 or 4, a known OS) or a zstd frame (RFC 8878 3.1.1: magic, reserved descriptor bit 0) in
+ * the 10 bytes at p. */
 static int unit_header(rp_codec codec, const unsigned char *p)
 {
     if (codec == RP_CODEC_GZIP)
