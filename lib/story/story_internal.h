@@ -276,6 +276,8 @@ RPI_FUNC double rpi_story_evidence(double cosine, double words, double names, do
 RPI_FUNC double rpi_story_combine(double evidence, double cover);
 
 RPI_FUNC uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term);
+/* The term table's slot of token id term (what vectors hold), UINT32_MAX when not in it. */
+RPI_FUNC uint32_t rpi_story_slot(const struct rpi_story *s, uint32_t term);
 /* The scored pair of units a and b (either order), NULL when the run never scored it (it was
  * not a candidate); binary search over the links sorted by (a, b). */
 RPI_FUNC const struct link *rpi_story_find_link(const struct rpi_story *s, uint32_t a, uint32_t b);

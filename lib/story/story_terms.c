@@ -22,6 +22,13 @@ uint32_t rpi_story_df(const struct rpi_story *s, uint32_t term)
     return s->df[i].key ? s->df[i].val : 0;
 }
 
+uint32_t rpi_story_slot(const struct rpi_story *s, uint32_t term)
+{
+    if (!term || !s->df_cap) return UINT32_MAX;
+    const size_t i = df_slot(s, term);
+    return s->df[i].key ? (uint32_t)i : UINT32_MAX;
+}
+
 double rpi_story_idf(const struct rpi_story *s, uint32_t term)
 {
     return rpi_story_idf_bg(&s->bg, s->n_docs_df, term, rpi_story_df(s, term));

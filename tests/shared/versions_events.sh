@@ -25,7 +25,9 @@
 # pairwise F1 0.840 -> 0.805, its two floors lowered there, the trade said in
 # docs/internals/story.md S8; raised again when a caseless collection's family centroids
 # weighed terms by tf * IDF^0.625 with the merge at 0.33: NMI 0.9554 / 0.9227 / 0.9297 /
-# 0.8912 / 0.8977); whoever improves a level raises them. Targets are the
+# 0.8912 / 0.8977; and when a caseless collection's hashtags counted as their words in the
+# family centroids: Tweet 0.9317, Tweets 0.9016, F1 0.878 / 0.830); whoever improves a level
+# raises them. Targets are the
 # issue's. Discrete counts (seeds, Clough) are deterministic: their floors are today's value
 # or one below. Version families are scored on the `cluster` field of `--level story`.
 # Run: bash tests/shared/versions_events.sh (env: REPRINT, SRCDIR; SHARED defaults to
@@ -51,14 +53,14 @@ orig_wmt_src           >=  0.95   1
 orig_proxy             >=  0.97   1
 event_TS_nmi           >=  0.953  0.95
 event_S_nmi            >=  0.920  0.91
-event_Tweet_nmi        >=  0.927  0.90
+event_Tweet_nmi        >=  0.929  0.90
 event_News_nmi         >=  0.890  0.89
-event_Tweets_nmi       >=  0.896  0.90
+event_Tweets_nmi       >=  0.900  0.90
 event_TS_f1            >=  0.865  -
 event_S_f1             >=  0.820  -
-event_Tweet_f1         >=  0.868  -
+event_Tweet_f1         >=  0.875  -
 event_News_f1          >=  0.740  -
-event_Tweets_f1        >=  0.772  -
+event_Tweets_f1        >=  0.826  -
 '
 source "$(dirname "$0")/common.bash"
 keep_outputs "${VE_KEEP:-}"
