@@ -294,6 +294,16 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         e->n_spills = 1;
         RP_TRY(rpi_spill_open(&e->spills[0], e->cfg.tmp_dir, e->errmsg, sizeof e->errmsg));
     }
+    /* story texts and tokens to a store in --tmp-dir, as one process keeps them (else rank 0
+     * held them all: 9.0 GB at 1M documents). The other ranks are sending already: a store
+     * that cannot be made leaves no step where all meet, so the job is ended (rp_dist_broken) */
+    if (e->cfg.level >= RP_LEVEL_REUSE) {
+        const rp_status ost = rpi_engine_stores_open(e, 1);
+        if (ost != RP_OK) {
+            g_broken = 1;
+            return ost;
+        }
+    }
     uint64_t *sizes = rpi_calloc(e->alloc, r->pl.n ? r->pl.n : 1, 2 * sizeof *sizes);
     if (!sizes) return RP_E_NOMEM;
     uint64_t *sums = sizes + r->pl.n;
@@ -344,7 +354,7 @@ static rp_status stage_gather(struct run *r, int keep_dir)
             sums[i] = XXH3_64bits(b.ptr, b.size);
             const size_t before = e->docs.n_docs;
             ust = rpi_unit_unpack(e, b.ptr, b.size, &e->arenas[0], spill ? e->spills : NULL,
-                                  !r->dnear);
+                                  e->n_sstores ? e->sstores : NULL, !r->dnear);
             if (r->dn.piece_docs) r->dn.piece_docs[i] = e->docs.n_docs - before;
             if (ust == RP_E_FORMAT) rpi_engine_error(e, "piece %zu: malformed unit", i);
         }
@@ -369,6 +379,7 @@ static rp_status stage_gather(struct run *r, int keep_dir)
         if (!g_broken) rpi_engine_error(e, "lost the connection to a rank");
     }
     if (st == RP_OK && spill) st = rpi_spill_map(&e->spills[0], 0, e->errmsg, sizeof e->errmsg);
+    if (st == RP_OK) st = rpi_engine_stores_attach(e);
     if (st == RP_OK && keep_dir) st = write_manifest(r, sizes, sums);
     rpi_free(e->alloc, sizes);
     return st;

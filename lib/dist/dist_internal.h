@@ -63,9 +63,11 @@ RPI_FUNC uint64_t rpi_unit_n_docs(const void *data, size_t size);
 /* Whether data[0, size) is a complete, intact unit of this plan and piece. */
 RPI_FUNC int rpi_unit_verify(const void *data, size_t size, uint64_t plan_hash, uint64_t piece);
 /* Append a verified unit's documents to e's table (ids, details and texts into arena ar;
- * shingle sets into spill, when verify=exact), and add its counts to e->sum. */
+ * shingle sets into spill, when verify=exact; story texts and tokens into store when it is
+ * not NULL, else into ar), and add its counts to e->sum. */
 RPI_FUNC rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size,
-                                   struct rpi_arena *ar, struct rpi_spill *spill, int sigs);
+                                   struct rpi_arena *ar, struct rpi_spill *spill,
+                                   struct rpi_sstore *store, int sigs);
 /* sigs 0: the signatures are skipped (e's table has none: dist_near.c keeps them where they
  * were computed). */
 #define RPI_UNIT_HEADER 40u

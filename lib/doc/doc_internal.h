@@ -232,6 +232,13 @@ RPI_FUNC rp_status rpi_sstore_map(struct rpi_sstore *st, char *msg, size_t cap);
 /* After rpi_sstore_map of every store: point sd's text and tokens into its store's map. */
 RPI_FUNC void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd);
 RPI_FUNC void rpi_sstore_close(struct rpi_sstore *st); /* accepts a closed store */
+/* Append to the store a text and the tokens of sd (n_tok, text_size set) built elsewhere (a
+ * distributed run's unit: off 2 x n_tok, tok n_tok, tflags n_tok, lines n_lines, any
+ * alignment), as rpi_sdoc_build would have: sd's text, tokens and lines are unset until
+ * rpi_sstore_attach. */
+RPI_FUNC rp_status rpi_sstore_add(struct rpi_sstore *st, struct rpi_sdoc *sd, const char *text,
+                                  const void *off, const void *tok, const void *tflags,
+                                  const void *lines);
 /* A step that read sd's text or tokens notes it here: once the reads noted in *held (shared
  * by the threads of a step, atomic) pass RPI_SSTORE_HELD bytes, every page of the n stores'
  * maps is let go (they stay in the page cache and are read again on the next use). A step

@@ -413,6 +413,25 @@ static rp_status sstore_put(struct rpi_sstore *st, struct rpi_sdoc *sd, const ch
     return RP_OK;
 }
 
+rp_status rpi_sstore_add(struct rpi_sstore *st, struct rpi_sdoc *sd, const char *text,
+                         const void *off, const void *tok, const void *tflags, const void *lines)
+{
+    const size_t n = sd->n_tok;
+    if (n) { /* the scratch's layout (rpi_sdoc_build): offsets, ids, flags; lines read as given */
+        void *p = st->scratch;
+        RP_TRY(rpi_array_reserve(st->alloc, &p, &st->cap_scratch, 8, 4 * n + 2));
+        st->scratch = p;
+        char *b = p;
+        memcpy(b, off, n * 8u);
+        memcpy(b + n * 8u, tok, n * 4u);
+        memcpy(b + n * 12u, tflags, n);
+    }
+    sd->lines = (struct rpi_line *)(uintptr_t)lines; /* only copied from (sstore_put) */
+    RP_TRY(sstore_put(st, sd, text));
+    sd->text = NULL;
+    return RP_OK;
+}
+
 #define LINE_START 0x80u /* while building: the token starts a line (not an RPI_TOK_ flag) */
 
 rp_status rpi_sdoc_lang(struct rpi_sdoc *sd, const char *text)

@@ -83,6 +83,11 @@ struct rp_engine {
 
 RPI_FUNC void rpi_engine_error(rp_engine *e, const char *fmt, ...);
 RPI_FUNC rp_status rpi_engine_read(rp_engine *e);
+/* The reuse and story levels' texts and tokens out of memory: n stores opened in --tmp-dir
+ * (rpi_engine_read: one per reading thread; a distributed run's rank 0: one for the units it
+ * takes in), then, once every document is in, mapped and attached to the documents. */
+RPI_FUNC rp_status rpi_engine_stores_open(rp_engine *e, unsigned n);
+RPI_FUNC rp_status rpi_engine_stores_attach(rp_engine *e);
 /* Queue a piece of argument path (rp_reader_select's terms) instead of the whole argument: a
  * distributed run reads each piece in an engine of its own (lib/dist). */
 RPI_FUNC rp_status rpi_engine_add_piece(rp_engine *e, const char *path,

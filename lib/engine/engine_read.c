@@ -386,6 +386,29 @@ static rp_status read_task(void *ctx, size_t lo, size_t hi, unsigned t)
     return st;
 }
 
+rp_status rpi_engine_stores_open(rp_engine *e, unsigned n)
+{
+    e->sstores = rpi_calloc(e->alloc, n, sizeof *e->sstores);
+    if (!e->sstores) return RP_E_NOMEM;
+    for (unsigned i = 0; i < n; i++)
+        e->sstores[i].text.spill.fd = e->sstores[i].tok.spill.fd = -1;
+    e->n_sstores = n;
+    for (unsigned i = 0; i < n; i++)
+        RP_TRY(rpi_sstore_open(&e->sstores[i], (uint16_t)i, e->cfg.tmp_dir, e->alloc, e->errmsg,
+                               sizeof e->errmsg));
+    return RP_OK;
+}
+
+rp_status rpi_engine_stores_attach(rp_engine *e)
+{
+    rp_status st = RP_OK;
+    for (unsigned i = 0; i < e->n_sstores && st == RP_OK; i++)
+        st = rpi_sstore_map(&e->sstores[i], e->errmsg, sizeof e->errmsg);
+    for (size_t i = 0; i < e->docs.n_docs && st == RP_OK && e->n_sstores; i++)
+        rpi_sstore_attach(e->sstores, rpi_doc(&e->docs, i)->sd);
+    return st;
+}
+
 rp_status rpi_engine_read(rp_engine *e)
 {
     /* the workers and the reader: RPI_MAX_THREADS ranges at most */
@@ -412,16 +435,7 @@ rp_status rpi_engine_read(rp_engine *e)
         for (unsigned i = 0; i < nt; i++)
             RP_TRY(rpi_spill_open(&e->spills[i], e->cfg.tmp_dir, e->errmsg, sizeof e->errmsg));
     }
-    if (e->cfg.level >= RP_LEVEL_REUSE) { /* the story texts and tokens: out of memory */
-        e->sstores = rpi_calloc(e->alloc, nt, sizeof *e->sstores);
-        if (!e->sstores) return RP_E_NOMEM;
-        for (unsigned i = 0; i < nt; i++)
-            e->sstores[i].text.spill.fd = e->sstores[i].tok.spill.fd = -1;
-        e->n_sstores = nt;
-        for (unsigned i = 0; i < nt; i++)
-            RP_TRY(rpi_sstore_open(&e->sstores[i], (uint16_t)i, e->cfg.tmp_dir, e->alloc,
-                                   e->errmsg, sizeof e->errmsg));
-    }
+    if (e->cfg.level >= RP_LEVEL_REUSE) RP_TRY(rpi_engine_stores_open(e, nt));
 
     struct queue q;
     memset(&q, 0, sizeof q);
@@ -493,10 +507,7 @@ done:
     pthread_cond_destroy(&q.free_avail);
     for (unsigned i = 0; i < e->n_spills && st == RP_OK; i++)
         st = rpi_spill_map(&e->spills[i], 0, e->errmsg, sizeof e->errmsg);
-    for (unsigned i = 0; i < e->n_sstores && st == RP_OK; i++)
-        st = rpi_sstore_map(&e->sstores[i], e->errmsg, sizeof e->errmsg);
-    for (size_t i = 0; i < e->docs.n_docs && st == RP_OK && e->n_sstores; i++)
-        rpi_sstore_attach(e->sstores, rpi_doc(&e->docs, i)->sd);
+    if (st == RP_OK) st = rpi_engine_stores_attach(e);
     e->tm.t_read = rpi_now() - t0;
     e->tm.rss_read = rpi_peak_rss_mib();
     if (e->progress_fn && st == RP_OK) {

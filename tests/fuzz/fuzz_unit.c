@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!rpi_unit_verify(u, RPI_UNIT_HEADER + size, 1, 0)) abort();
     struct rpi_arena ar;
     rpi_arena_init(&ar, NULL);
-    const rp_status st = rpi_unit_unpack(e, u, RPI_UNIT_HEADER + size, &ar, NULL, sigs);
+    const rp_status st = rpi_unit_unpack(e, u, RPI_UNIT_HEADER + size, &ar, NULL, NULL, sigs);
     if (st != RP_OK && st != RP_E_FORMAT && st != RP_E_NOMEM && st != RP_E_TOO_BIG) abort();
     if (st == RP_OK)
         for (size_t i = 0; i < e->docs.n_docs; i++)
