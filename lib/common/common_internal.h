@@ -68,6 +68,8 @@ RPI_FUNC rp_status rpi_vec_push(struct rpi_vec *v, const void *elem);
 /* ---- sorting (sort.c) --------------------------------------------------------------------- */
 /* Sort n 64-bit keys ascending (LSD radix, stable; n extra keys of scratch). RP_E_NOMEM. */
 RPI_FUNC rp_status rpi_sort_u64(const rp_alloc *alloc, uint64_t *a, size_t n);
+/* The first i in [0, n] with a[i] >= k in the ascending a[0..n) (n when there is none). */
+RPI_FUNC size_t rpi_lower_bound_u64(const uint64_t *a, size_t n, uint64_t k);
 /* In-place quicksort without scratch (for small arrays; O(n log n) expected). */
 RPI_FUNC void rpi_qsort_u64(uint64_t *a, size_t n);
 RPI_FUNC void rpi_qsort_u32(uint32_t *a, size_t n);

@@ -38,19 +38,6 @@ static void *range_thread(void *arg)
     return NULL;
 }
 
-/* The first i in [0, n] with prefix[i] >= w. */
-static size_t weight_split(const uint64_t *prefix, size_t n, uint64_t w)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (prefix[mid] < w)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
 
 rp_status rpi_parallel_for(size_t n, unsigned nt, const uint64_t *prefix, rpi_range_fn fn,
                            void *ctx)
@@ -62,10 +49,11 @@ rp_status rpi_parallel_for(size_t n, unsigned nt, const uint64_t *prefix, rpi_ra
     rp_status st = RP_OK;
     for (unsigned t = 0; t < nt; t++) {
         /* total weights stay far below 2^56, so prefix[n] * t does not overflow */
-        const size_t lo = !prefix ? n * t / nt : weight_split(prefix, n, prefix[n] * t / nt);
+        const size_t lo =
+            !prefix ? n * t / nt : rpi_lower_bound_u64(prefix, n, prefix[n] * t / nt);
         const size_t hi = !prefix || t + 1 == nt
                               ? n * (t + 1) / nt
-                              : weight_split(prefix, n, prefix[n] * (t + 1) / nt);
+                              : rpi_lower_bound_u64(prefix, n, prefix[n] * (t + 1) / nt);
         jobs[t] = (struct range_job){fn, ctx, lo, hi, t, RP_OK, 0, NULL};
     }
     struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};

@@ -92,6 +92,19 @@ static inline void radix_records(unsigned char *a, unsigned char *tmp, size_t n,
     if (src != a) memcpy(a, src, n * size);
 }
 
+size_t rpi_lower_bound_u64(const uint64_t *a, size_t n, uint64_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 rp_status rpi_sort_u64(const rp_alloc *alloc, uint64_t *a, size_t n)
 {
     if (n < 2) return RP_OK;

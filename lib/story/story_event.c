@@ -143,15 +143,8 @@ static uint32_t part_slot(const struct rpi_story *s, const char *w, size_t n, ui
 /* Where k is in the sorted a[0..n), n when absent. */
 static size_t find_u64(const uint64_t *a, size_t n, uint64_t k)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < k)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && a[lo] == k ? lo : n;
+    const size_t at = rpi_lower_bound_u64(a, n, k);
+    return at < n && a[at] == k ? at : n;
 }
 
 /* A split holds only when the collection writes its parts as words, next to each other, in
