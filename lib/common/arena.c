@@ -28,14 +28,19 @@ void rpi_arena_init(struct rpi_arena *a, const rp_alloc *alloc)
     a->total = 0;
 }
 
-void rpi_arena_free(struct rpi_arena *a)
+/* Free the chain of blocks from b on. */
+static void free_chain(struct rpi_arena *a, struct arena_block *b)
 {
-    struct arena_block *b = a->head;
     while (b) {
         struct arena_block *n = b->next;
         rpi_free(a->alloc, b);
         b = n;
     }
+}
+
+void rpi_arena_free(struct rpi_arena *a)
+{
+    free_chain(a, a->head);
     a->head = NULL;
     a->total = 0;
 }
@@ -44,12 +49,7 @@ void rpi_arena_reset(struct rpi_arena *a)
 {
     struct arena_block *keep = a->head;
     if (!keep) return;
-    struct arena_block *b = keep->next;
-    while (b) {
-        struct arena_block *n = b->next;
-        rpi_free(a->alloc, b);
-        b = n;
-    }
+    free_chain(a, keep->next);
     keep->next = NULL;
     keep->used = 0;
     a->total = sizeof *keep + keep->cap;
