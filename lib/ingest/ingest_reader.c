@@ -732,18 +732,18 @@ static int scan_block(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-/* *clean = the WARC records of the piece [offset, offset + size) of r's file 0, framed from
- * its first byte as a stream that ends at its end, are all whole and well formed: a piece that
- * starts at a record start then ends at a record end. */
-static rp_status warc_frames_clean(rp_reader *r, uint64_t offset, uint64_t size, int *clean)
+/* *clean = the WARC records of the piece [offset, offset + size) of r's file 0 (compressed
+ * as codec), framed from its first byte as a stream that ends at its end, are all whole and
+ * well formed: a piece that starts at a record start then ends at a record end. */
+static rp_status warc_frames_clean(rp_reader *r, rp_codec codec, uint64_t offset, uint64_t size,
+                                   int *clean)
 {
     *clean = 0;
     RP_TRY(rp_reader_select(r, 0, 0, UINT64_MAX, 1));
     r->sel_off = offset;
     r->sel_size = size;
     r->sel_limit = 1;
-    int warc;
-    RP_TRY(members_shape(r, 0, &r->sel_codec, &warc));
+    r->sel_codec = codec;
     r->sel_lstart = 1;
     for (;;) {
         rp_record rec;
@@ -772,7 +772,8 @@ rp_status rp_ingest_piece_scan(const char *path, const rp_ingest_params *p, uint
         struct scan_ctx s = {out, '\n'};
         st = decode_from(path, codec, offset, size, scan_block, &s, &out->clean);
         out->ends_line = s.last == '\n';
-        if (st == RP_OK && out->clean && warc) st = warc_frames_clean(r, offset, size, &out->clean);
+        if (st == RP_OK && out->clean && warc)
+            st = warc_frames_clean(r, codec, offset, size, &out->clean);
     }
     rp_reader_free(r);
     return st;
@@ -852,9 +853,9 @@ static rp_status open_piece(rp_reader *r, rp_record *rec)
     r->json_array = sh.json_array;
     r->json_whole = sh.json_whole;
     r->line = r->sel_line;
-    if (r->sel_limit) r->codec.limit = r->sel_size; /* a scan: the piece is the stream */
+    /* a plain piece, or a scan's (rp_ingest_piece_scan): the piece is the whole stream */
+    if (r->sel_limit || r->sel_codec == RP_CODEC_NONE) r->codec.limit = r->sel_size;
     if (r->sel_codec == RP_CODEC_NONE) {
-        r->codec.limit = r->sel_size;
         RP_TRY(rpi_codec_start(&r->codec, RP_CODEC_NONE));
         r->win_off = r->sel_off;
         return RP_DONE;
