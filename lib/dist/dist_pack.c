@@ -182,10 +182,9 @@ static uint32_t get_u32(struct cur *c)
     if (p) memcpy(&v, p, sizeof v);
     return v;
 }
-/* A copy of n bytes in the arena (aligned for any element type). */
-static void *take_copy(struct cur *c, struct rpi_arena *ar, size_t n, int *nomem)
+/* A copy of p[0, n) in the arena (aligned for any element type); NULL for none. */
+static void *dup(struct rpi_arena *ar, const void *p, size_t n, int *nomem)
 {
-    const void *p = take(c, n);
     if (!p || n == 0) return NULL;
     void *q = rpi_arena_alloc(ar, n, 8);
     if (!q) {
@@ -194,6 +193,11 @@ static void *take_copy(struct cur *c, struct rpi_arena *ar, size_t n, int *nomem
     }
     memcpy(q, p, n);
     return q;
+}
+/* The next n bytes, copied into the arena. */
+static void *take_copy(struct cur *c, struct rpi_arena *ar, size_t n, int *nomem)
+{
+    return dup(ar, take(c, n), n, nomem);
 }
 static const char *get_str(struct cur *c, struct rpi_arena *ar, int *nomem)
 {
@@ -242,26 +246,13 @@ static struct rpi_sdoc *get_sdoc(struct cur *c, struct rpi_arena *ar, struct rpi
         *st = nomem ? RP_E_NOMEM : rpi_sstore_add(store, sd, t, off, tok, tflags, lines);
         return *st == RP_OK ? sd : NULL;
     }
-    const char *text = rpi_arena_strndup(ar, t, sd->text_size);
-    uint32_t *tk = rpi_arena_alloc(ar, n * sizeof *tk + 1, 8);
-    uint32_t *of = rpi_arena_alloc(ar, n * 2 * sizeof *of + 1, 8);
-    uint8_t *fl = rpi_arena_alloc(ar, n + 1, 8);
-    struct rpi_line *ln = rpi_arena_alloc(ar, sd->n_lines * sizeof *ln + 1, 8);
-    if (nomem || !text || !tk || !of || !fl || !ln) {
-        *st = RP_E_NOMEM;
-        return NULL;
-    }
-    memcpy(tk, tok, n * sizeof *tk);
-    memcpy(of, off, n * 2 * sizeof *of);
-    memcpy(fl, tflags, n);
-    memcpy(ln, lines, sd->n_lines * sizeof *ln);
-    sd->text = text;
-    sd->tok = tk;
-    sd->off = of;
-    sd->tflags = fl;
-    sd->lines = ln;
-    *st = RP_OK;
-    return sd;
+    sd->text = rpi_arena_strndup(ar, t, sd->text_size);
+    sd->tok = dup(ar, tok, n * sizeof *sd->tok, &nomem);
+    sd->off = dup(ar, off, n * 2 * sizeof *sd->off, &nomem);
+    sd->tflags = dup(ar, tflags, n, &nomem);
+    sd->lines = dup(ar, lines, (size_t)sd->n_lines * sizeof *sd->lines, &nomem);
+    *st = nomem || !sd->text ? RP_E_NOMEM : RP_OK;
+    return *st == RP_OK ? sd : NULL;
 }
 
 rp_status rpi_unit_unpack(rp_engine *e, const void *data, size_t size, struct rpi_arena *ar,
