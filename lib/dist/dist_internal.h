@@ -22,7 +22,6 @@ struct rpi_piece {
                                  or bytes of one cut file (len UINT64_MAX: the whole file);
                                  line, and of compressed units doff, dlen, lstart, after
                                  rpi_plan_lines */
-    rp_codec codec;           /* a compressed file cut at unit starts, else RP_CODEC_NONE */
     int proved;               /* its cuts hold only if its scans say so (units, WARC records) */
     uint64_t weight;          /* bytes, for balancing (at least 1) */
     int rank;                 /* who prepares it */

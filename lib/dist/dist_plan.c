@@ -119,7 +119,6 @@ static rp_status plan_input(struct rpi_plan *pl, size_t *cap, rp_engine *e, size
             continue;
         }
         pc.sel.file = k;
-        pc.codec = units;
         pc.sel.members = units != RP_CODEC_NONE;
         pc.proved = units != RP_CODEC_NONE || cut == RP_CUT_RECORDS;
         uint64_t start = 0;
@@ -168,7 +167,7 @@ rp_status rpi_plan_make(struct rpi_plan *pl, rp_engine *e, uint64_t piece_size, 
     for (size_t i = 0; i < pl->n; i++) {
         const struct rpi_piece_sel *sl = &pl->p[i].sel;
         const uint64_t pv[] = {pl->p[i].input, sl->file, sl->n_files, sl->off, sl->len,
-                               (uint64_t)pl->p[i].codec};
+                               (uint64_t)sl->members, (uint64_t)pl->p[i].proved};
         XXH3_64bits_update(h, pv, sizeof pv);
     }
     pl->hash = XXH3_64bits_digest(h);
@@ -201,7 +200,6 @@ static void plan_uncut(struct rpi_plan *pl, size_t i, const rp_alloc *alloc)
         rpi_free(alloc, pl->p[k].path);
     struct rpi_piece *pc = &pl->p[i];
     pc->path = NULL;
-    pc->codec = RP_CODEC_NONE;
     pc->proved = 0;
     pc->sel = (struct rpi_piece_sel){.file = pc->sel.file, .n_files = 1, .len = UINT64_MAX,
                                      .line = 1};
@@ -252,7 +250,7 @@ rp_status rpi_plan_lines(struct rpi_plan *pl, rp_engine *e, int rank)
         }
         pc->sel.line = line;
         line += nl[i];
-        if (pc->codec != RP_CODEC_NONE) {
+        if (pc->sel.members) {
             pc->sel.doff = doff;
             pc->sel.dlen = dec[i];
             pc->sel.lstart = lstart;
