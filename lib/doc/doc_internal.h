@@ -197,13 +197,14 @@ RPI_FUNC rp_status rpi_sfile_map(struct rpi_sfile *f, const rp_alloc *al, int wr
                                  size_t cap);
 RPI_FUNC void rpi_sfile_close(struct rpi_sfile *f, const rp_alloc *al); /* accepts a closed one */
 /* Reads of mapped files note their bytes in *held (shared by the threads of a step, atomic):
- * 1 when they pass RPI_SSTORE_HELD (the counter starts again), then the caller lets every page
- * of its maps go with rpi_sfile_drop (they stay in the page cache, read again on next use). */
-RPI_FUNC int rpi_held_add(uint64_t *held, uint64_t bytes);
+ * 1 when they pass `limit` (the counter starts again), then the caller lets every page of its
+ * maps go with rpi_sfile_drop (they stay in the page cache, read again on next use). */
+RPI_FUNC int rpi_held_add(uint64_t *held, uint64_t bytes, uint64_t limit);
 /* The rule every map of the story level is let go by: a read of `bytes` of maps whose files
  * hold `total` bytes counted in *held with its fault-around (RPI_FAULT_AROUND, both ends);
- * 1 when the caller should drop its maps now. Maps of RPI_MAPS_KEEP bytes or less in all are
- * never let go (nothing counted). */
+ * 1 when the caller should drop its maps now, after RPI_SSTORE_HELD bytes or 1/RPI_HELD_SHARE
+ * of the maps, whichever is more. Maps of RPI_MAPS_KEEP bytes or less in all are never let go
+ * (nothing counted). */
 RPI_FUNC int rpi_held_note(uint64_t *held, uint64_t total, uint64_t bytes);
 RPI_FUNC void rpi_sfile_drop(const struct rpi_sfile *f);
 /* A fault on a file mapping also maps the pages around it that are in the page cache (the
@@ -240,9 +241,9 @@ RPI_FUNC rp_status rpi_sstore_add(struct rpi_sstore *st, struct rpi_sdoc *sd, co
                                   const void *off, const void *tok, const void *tflags,
                                   const void *lines);
 /* A step that read sd's text or tokens notes it here: once the reads noted in *held (shared
- * by the threads of a step, atomic) pass RPI_SSTORE_HELD bytes, every page of the n stores'
- * maps is let go (they stay in the page cache and are read again on the next use). A step
- * that reads every member of every cluster would otherwise take the whole file into the
+ * by the threads of a step, atomic) pass the budget (rpi_held_note), every page of the n
+ * stores' maps is let go (they stay in the page cache and are read again on the next use).
+ * A step that reads every member of every cluster would otherwise take the whole file into the
  * resident set (the originals at 100k documents: +280 MiB). A no-op for texts in an arena
  * (stores NULL or sd not stored) and for maps of RPI_MAPS_KEEP bytes or less (rpi_held_note). */
 RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint64_t *held,
@@ -251,6 +252,17 @@ RPI_FUNC void rpi_sdoc_release(const struct rpi_sstore *stores, unsigned n, uint
  * at the peak with both sets of maps full); 16 MiB 159,664-163,648 kB for ~3% more CPU (user +
  * sys, alternated runs under load; outputs identical). */
 #define RPI_SSTORE_HELD ((uint64_t)16 << 20)
+/* A fixed budget lets the maps go once every 16 reads of scattered units (each counts its
+ * fault-around): 217,335 madvise calls in the 100k story run, ten times as many at 1M
+ * documents, each a TLB shootdown on the other cores followed by refaults, over maps ten times
+ * larger, so the kernel's share grew with the square of the collection: the 1M run spent
+ * 134 s in the kernel for 147 s of user time. A share of the maps keeps the drops per
+ * document constant as the collection grows; the maps are ~3.9 bytes per input byte, so 1/48
+ * of them holds ~0.08 bytes per input byte at most, and 16 MiB stays the floor (the 100k run,
+ * maps of ~700 MB, is unchanged). 1M story run: system time 134 -> 82 s, user 147 -> 155 s
+ * (one run each, the second under load 9-12), max RSS 1,352,808 -> 1,382,704 kB, output
+ * identical. */
+#define RPI_HELD_SHARE 48u
 /* Maps this small stay whole: a small collection gains little from letting them go and pays
  * for it in faults. Reuters-21578's story run (its maps ~40-60 MB), quiet machine, 11
  * alternated runs against the run before the store (bench/ab.sh): letting go past 32 MiB

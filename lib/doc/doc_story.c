@@ -336,16 +336,19 @@ void rpi_sstore_attach(const struct rpi_sstore *stores, struct rpi_sdoc *sd)
     sd->lines = (struct rpi_line *)(void *)(t + tok_span(sd->n_tok));
 }
 
-int rpi_held_add(uint64_t *held, uint64_t bytes)
+int rpi_held_add(uint64_t *held, uint64_t bytes, uint64_t limit)
 {
-    if (__atomic_add_fetch(held, bytes, __ATOMIC_RELAXED) < RPI_SSTORE_HELD) return 0;
+    if (__atomic_add_fetch(held, bytes, __ATOMIC_RELAXED) < limit) return 0;
     __atomic_store_n(held, 0, __ATOMIC_RELAXED);
     return 1;
 }
 
 int rpi_held_note(uint64_t *held, uint64_t total, uint64_t bytes)
 {
-    return total > RPI_MAPS_KEEP && rpi_held_add(held, bytes + 2 * RPI_FAULT_AROUND);
+    const uint64_t share = total / RPI_HELD_SHARE;
+    return total > RPI_MAPS_KEEP &&
+           rpi_held_add(held, bytes + 2 * RPI_FAULT_AROUND,
+                        share > RPI_SSTORE_HELD ? share : RPI_SSTORE_HELD);
 }
 
 void rpi_sfile_drop(const struct rpi_sfile *f)

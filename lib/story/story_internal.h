@@ -222,18 +222,19 @@ struct rpi_story {
     void *latin_scratch;
 };
 
-/* A step read sd's text or tokens (stored: pages of a store's map): every 16 MiB of such reads
- * over the threads of the step, the maps leave the resident set (rpi_sdoc_release). Steps that
- * read every unit (S1-S4, the originals, disagreements) call it after each; with the ids and
- * flags in the store, S2-S4 alone would otherwise take the whole file back in. */
+/* A step read sd's text or tokens (stored: pages of a store's map): after every budget of such
+ * reads (rpi_held_note) over the threads of the step, the maps leave the resident set
+ * (rpi_sdoc_release). Steps that read every unit (S1-S4, the originals, disagreements) call it
+ * after each; with the ids and flags in the store, S2-S4 alone would otherwise take the whole
+ * file back in. */
 static inline void rpi_story_release(struct rpi_story *s, const struct rpi_sdoc *sd)
 {
     rpi_sdoc_release(s->in.stores, s->in.n_stores, &s->cold_held, sd);
 }
 
-/* A step read unit u's vectors: with S3's files, every 16 MiB of such reads over the threads of
- * the step their maps leave the resident set (S5's first pass, which scores every candidate,
- * would otherwise take them all back: 163 MB at 100k documents). */
+/* A step read unit u's vectors: with S3's files, after every budget of such reads over the
+ * threads of the step their maps leave the resident set (S5's first pass, which scores every
+ * candidate, would otherwise take them all back: 163 MB at 100k documents). */
 static inline void rpi_story_vec_release(struct rpi_story *s, uint32_t u)
 {
     if (!s->vfiles) return;

@@ -120,8 +120,8 @@ static int wants_alignment(const struct rpi_story *s, const struct cand *c, cons
                               rpi_unit_density(s, l->a, l->b), s->caseless) >= RPI_ALIGN_MIN;
 }
 
-/* Unit u's seeds were written or read: with the seeds in a file (stores), every 16 MiB of such
- * accesses the map leaves the resident set (in memory they were S5's peak: 8 bytes a token of
+/* Unit u's seeds were written or read: with the seeds in a file (stores), after every budget of
+ * such accesses the map leaves the resident set (in memory they were S5's peak: 8 bytes a token of
  * every unit with a pair to align, about 105 MB at 100k documents). */
 static void seeds_release(struct rpi_story *s, uint32_t u)
 {

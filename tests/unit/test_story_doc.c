@@ -213,10 +213,17 @@ static void test_store(void **state)
     rpi_sdoc_release(&st, 1, &held, sd[0]);
     assert_true(held == RPI_SSTORE_HELD - 1);
     /* the count: past the budget it says so and starts over */
-    assert_int_equal(rpi_held_add(&held, 1), 1);
+    assert_int_equal(rpi_held_add(&held, 1, RPI_SSTORE_HELD), 1);
     assert_true(held == 0);
-    assert_int_equal(rpi_held_add(&held, 10), 0);
+    assert_int_equal(rpi_held_add(&held, 10, RPI_SSTORE_HELD), 0);
     assert_true(held == 10);
+    /* the budget of large maps is a share of them, of small ones RPI_SSTORE_HELD */
+    const uint64_t big = (uint64_t)RPI_HELD_SHARE * 4 * RPI_SSTORE_HELD;
+    held = 0;
+    assert_int_equal(rpi_held_note(&held, big, 2 * RPI_SSTORE_HELD), 0);
+    assert_int_equal(rpi_held_note(&held, big, 2 * RPI_SSTORE_HELD), 1);
+    held = 0;
+    assert_int_equal(rpi_held_note(&held, RPI_MAPS_KEEP + 1, RPI_SSTORE_HELD), 1);
     /* letting the maps go never changes what is read, S1's marks written into the shared map
      * included */
     sd[0]->tok[0] = 0;
