@@ -27,13 +27,17 @@
 #include "steps_internal.h"
 #include "lang/lang_internal.h"
 
-#define OL_MAX 8u       /* languages in one family looked at */
-#define OL_BITS 16u     /* trigram slots per language model */
-#define OL_TOKENS 4096u /* tokens of each member looked at (as S7's evidence) */
-#define OL_SMOOTH 0.5   /* add-0.5 smoothing ... */
-#define OL_VOCAB 5000.0 /* ... over this many trigrams a language uses */
-#define OL_MIN_CP 3u    /* shorter names are initials and particles */
-#define OL_TOK_CP 48u   /* longer tokens are not names */
+#define OL_MAX 8u             /* languages in one family looked at */
+#define OL_BITS 16u           /* trigram slots per language model */
+#define OL_TOKENS 4096u       /* tokens of each member looked at (as S7's evidence) */
+#define OL_SMOOTH 0.5         /* add-0.5 smoothing ... */
+#define OL_VOCAB 5000.0       /* ... over this many trigrams a language uses */
+#define OL_MIN_CP 3u          /* shorter names are initials and particles */
+#define OL_TOK_CP 48u         /* longer tokens are not names */
+#define OL_MARK_LO 0x80u      /* letters past ASCII ... */
+#define OL_MARK_HI 0x250u     /* ... in Latin-1 and Latin Extended-A/B: the marked letters */
+#define OL_MARK_NATIVE 0.0005 /* a language's own words use the letter this often ... */
+#define OL_MARK_FOREIGN 0.1   /* ... and the host's own words under this share of that */
 
 /* one token's code points, lower case (utf8proc), into cp; their count, 0 when not all
  * letters (ASCII digits and signs), invalid UTF-8 or too long */
@@ -110,7 +114,9 @@ struct olang {
     int latin[OL_MAX]; /* most of the language's tokens are in Latin letters */
     uint32_t *model;   /* OL_MAX << OL_BITS counts */
     double total[OL_MAX];
-    struct name *names; /* the Latin members' names */
+    uint32_t *marked;       /* OL_MAX x (OL_MARK_HI - OL_MARK_LO) own-word letter counts */
+    double letters[OL_MAX]; /* own-word letters counted */
+    struct name *names;     /* the Latin members' names */
     size_t n_names, cap_names;
     uint64_t *lower; /* one member's lower-case spellings */
     size_t cap_lower;
@@ -190,6 +196,41 @@ static void member_model(struct olang *o, uint32_t u, size_t l)
         if (!n) continue;
         trigrams(cp, n, cnt, NULL, 0);
         o->total[l] += (double)n + 1;
+        o->letters[l] += (double)n;
+        for (size_t i = 0; i < n; i++)
+            if (cp[i] >= OL_MARK_LO && cp[i] < OL_MARK_HI)
+                o->marked[l * (OL_MARK_HI - OL_MARK_LO) + cp[i] - OL_MARK_LO]++;
+    }
+}
+
+/* language l's own words use letter c (a marked letter) often, and host's own words hardly */
+static int native_not_host(const struct olang *o, size_t l, size_t host, uint32_t c)
+{
+    if (c < OL_MARK_LO || c >= OL_MARK_HI || o->letters[l] <= 0 || o->letters[host] <= 0) return 0;
+    const size_t w = OL_MARK_HI - OL_MARK_LO;
+    const double rl = o->marked[l * w + c - OL_MARK_LO] / o->letters[l];
+    const double rh = o->marked[host * w + c - OL_MARK_LO] / o->letters[host];
+    return rl >= OL_MARK_NATIVE && rh < OL_MARK_FOREIGN * rl;
+}
+
+/* The marked letters: a name in one language's text spelt with a letter past ASCII that its
+ * own words hardly use and another language's words use was copied from that language's text
+ * (Skólavörðustígur in an English translation of Icelandic, Müller in a French one of German);
+ * a letter in ASCII says nothing, since every Latin language's text names the wider world in
+ * it. ev[l]: the distinct names (spelling and host language) pointing at language l. o->names
+ * sorted by name_cmp. */
+static void marked_names(const struct olang *o, uint32_t *ev)
+{
+    for (size_t i = 0; i < o->n_names; i++) {
+        const struct name *x = &o->names[i];
+        if (i && x->h == o->names[i - 1].h && x->lang == o->names[i - 1].lang) continue;
+        for (size_t l = 0; l < o->n_lang; l++) {
+            if (l == x->lang || !o->latin[l]) continue;
+            size_t j = 0;
+            while (j < x->n && !native_not_host(o, l, x->lang, x->cp[j]))
+                j++;
+            ev[l] += j < x->n;
+        }
     }
 }
 
@@ -235,8 +276,30 @@ rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k
     for (size_t i = 0; i < k && st == RP_OK; i++)
         if (lang_of[i] != SIZE_MAX && o.latin[lang_of[i]]) st = member_names(&o, m[i], lang_of[i]);
     if (st != RP_OK) goto done;
-    /* distinct names; with two Latin languages or more, those of two languages or more */
+    if (!o.n_names) goto done;
+    o.model = rpi_calloc(s->in.alloc, (size_t)o.n_lang << OL_BITS, sizeof *o.model);
+    o.marked = rpi_calloc(s->in.alloc, o.n_lang * (OL_MARK_HI - OL_MARK_LO), sizeof *o.marked);
+    if (!o.model || !o.marked) {
+        st = RP_E_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < k; i++)
+        if (lang_of[i] != SIZE_MAX) member_model(&o, m[i], lang_of[i]);
     qsort(o.names, o.n_names, sizeof *o.names, name_cmp);
+    uint32_t ev[OL_MAX] = {0}, top = 0, next = 0;
+    marked_names(&o, ev);
+    size_t em = 0;
+    for (size_t l = 0; l < o.n_lang; l++) {
+        if (ev[l] > top)
+            next = top, top = ev[l], em = l;
+        else if (ev[l] > next)
+            next = ev[l];
+    }
+    if (top > next) { /* the marked letters tell; else the trigrams of the shared names */
+        *out = o.code[em];
+        goto done;
+    }
+    /* distinct names; with two Latin languages or more, those of two languages or more */
     size_t w = 0;
     for (size_t i = 0; i < o.n_names;) {
         size_t j = i, langs = 0;
@@ -247,13 +310,6 @@ rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k
     }
     o.n_names = w;
     if (!o.n_names) goto done;
-    o.model = rpi_calloc(s->in.alloc, (size_t)o.n_lang << OL_BITS, sizeof *o.model);
-    if (!o.model) {
-        st = RP_E_NOMEM;
-        goto done;
-    }
-    for (size_t i = 0; i < k; i++)
-        if (lang_of[i] != SIZE_MAX) member_model(&o, m[i], lang_of[i]);
     /* the names' log probability under each language's letters; the best if it is alone */
     double best = -INFINITY, second = -INFINITY;
     size_t bl = SIZE_MAX;
@@ -270,6 +326,7 @@ rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k
     if (bl != SIZE_MAX && best > second) *out = o.code[bl];
 done:
     rpi_free(s->in.alloc, o.model);
+    rpi_free(s->in.alloc, o.marked);
     rpi_free(s->in.alloc, o.names);
     rpi_free(s->in.alloc, o.lower);
     rpi_free(s->in.alloc, lang_of);
