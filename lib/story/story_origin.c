@@ -238,6 +238,25 @@ static void marked_names(const struct olang *o, uint32_t *ev)
     }
 }
 
+/* Languages 0 and 1's own words, scored by the log-likelihood ratio of the two models per
+ * trigram, average well above 0 (language 0's) and well below (language 1's), but not
+ * symmetrically: a model of transliterated Russian is broader than one of English, and a name
+ * from anywhere scores nearer English's. The midpoint of the two averages is where a name is
+ * as near one language's words as the other's. */
+static double own_midpoint(const struct olang *o)
+{
+    const size_t slots = (size_t)1 << OL_BITS;
+    const uint32_t *c0 = o->model, *c1 = o->model + slots;
+    const double d0 = o->total[0] + OL_SMOOTH * OL_VOCAB, d1 = o->total[1] + OL_SMOOTH * OL_VOCAB;
+    double m0 = 0, m1 = 0, t0 = 0, t1 = 0;
+    for (size_t x = 0; x < slots; x++) {
+        if (!c0[x] && !c1[x]) continue;
+        const double r = log((c0[x] + OL_SMOOTH) / d0) - log((c1[x] + OL_SMOOTH) / d1);
+        m0 += c0[x] * r, m1 += c1[x] * r, t0 += c0[x], t1 += c1[x];
+    }
+    return t0 > 0 && t1 > 0 ? (m0 / t0 + m1 / t1) / 2 : 0;
+}
+
 rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k,
                                 const int64_t *udate, int64_t first, const char **out)
 {
@@ -319,17 +338,25 @@ rp_status rpi_story_origin_lang(struct rpi_story *s, const uint32_t *m, size_t k
      * all of its text's (none shared to filter), the capitalised words of titles among them
      * ("Ministry of Emergency Situations"), whose long spellings outweighed the names in a
      * sum (ja-en 28 -> 34 of 66, en-ja 44 -> 43 of 54, ru-en with one translation 37 -> 43 of
-     * 100; votes with two Latin languages: en-is 61 -> 58 of 65). The best if it is alone. */
-    double best = -INFINITY, second = -INFINITY, votes[OL_MAX] = {0};
+     * 100; votes with two Latin languages: en-is 61 -> 58 of 65). With two languages the
+     * vote is held against the midpoint of what each language's own words score (see
+     * own_midpoint): ru-en with one translation 43 -> 73, ja-en 34 -> 35, en-ja 43 -> 40 (the
+     * same midpoint for two Latin languages' sums: en-is 61 -> 55). The best if it is alone. */
+    double best = -INFINITY, second = -INFINITY, votes[OL_MAX] = {0}, off[OL_MAX] = {0};
     size_t bl = SIZE_MAX;
     for (size_t l = 0; l < o.n_lang; l++)
         if (o.total[l] <= 0) goto done; /* a language without words to model: not told */
+    if (n_latin == 1 && o.n_lang == 2) {
+        const double mid = own_midpoint(&o);
+        off[0] = -mid / 2, off[1] = mid / 2;
+    }
     for (size_t i = 0; n_latin == 1 && i < o.n_names; i++) {
         double b1 = -INFINITY, b2 = -INFINITY;
         size_t tl = 0;
         for (size_t l = 0; l < o.n_lang; l++) {
             const double lp =
-                trigrams(o.names[i].cp, o.names[i].n, NULL, o.model + (l << OL_BITS), o.total[l]);
+                trigrams(o.names[i].cp, o.names[i].n, NULL, o.model + (l << OL_BITS), o.total[l]) +
+                off[l] * (double)(o.names[i].n + 1);
             if (lp > b1)
                 b2 = b1, b1 = lp, tl = l;
             else if (lp > b2)

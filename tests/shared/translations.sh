@@ -18,7 +18,9 @@
 # - the index (`index add`, docs/index.md "Across languages"): the same F1 per set and the
 #   same crowd of Reuters stories (no lineage there: its own floors).
 # It fails when a result is below its floor. FLOORS are what the binary meets with a small
-# margin; whoever improves it raises them. Targets are the issue's.
+# margin; whoever improves it raises them. original_en-ja was lowered once (0.77 -> 0.72) when
+# the names' vote was held against the midpoint of the two languages' own words: en-ja 43 -> 40
+# of 54 for ru-en1 43 -> 73 of 100 and ja-en 34 -> 35 (docs/internals/story.md, S5c). Targets are the issue's.
 # Run: bash tests/shared/translations.sh (env: REPRINT, SRCDIR; SHARED defaults to
 # $SRCDIR/../shared; TR_KEEP=DIR keeps the outputs there). About a minute.
 #
@@ -49,11 +51,11 @@ original_ru-en         >=  0.93   0.90
 original_de-fr         >=  0.84   0.90
 original_fr-de         >=  0.77   0.90
 original_is-en         >=  0.51   0.90
-original_ja-en         >=  0.50   0.90
+original_ja-en         >=  0.51   0.90
 original_en-is         >=  0.92   0.90
-original_en-ja         >=  0.77   0.90
+original_en-ja         >=  0.72   0.90
 original_en-fi1        >=  0.74   0.90
-original_ru-en1        >=  0.42   0.90
+original_ru-en1        >=  0.72   0.90
 '
 source "$(dirname "$0")/common.bash"
 keep_outputs "${TR_KEEP:-}"
