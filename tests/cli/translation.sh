@@ -10,7 +10,10 @@
 # read is an error naming it. The direction without dates (story_origin.c): of a German report
 # on a German town and its English translation, and an English report on an English parish
 # and its German translation, each translation first in the input, the original is the one
-# in the language its names are spelt in. The index links the two versions as it adds them.
+# in the language its names are spelt in; of a German report on its English twin town and its
+# English translation that writes the pounds as GBP, the German one (e.jsonl: the names alone
+# would say English, as they do when the translation writes "pounds"). The index links the two
+# versions as it adds them.
 source "$(dirname "$0")/common.bash"
 D=$SRCDIR/tests/data/translation
 "$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/s.jsonl" "$D/c.jsonl"
@@ -58,6 +61,19 @@ o = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
 for src, tr in (("brunnen-de", "brunnen-en"), ("bridge-en", "bridge-de")):
     assert o[src]["relation"] == "original", o[src]
     assert o[tr]["relation"] == "translation" and o[tr]["of"] == src, o[tr]
+PY
+# the currency codes: the translation writes GBP where its source wrote Pfund
+sed 's/GBP 40,000/40,000 pounds/' "$D/e.jsonl" >"$T/e2.jsonl"
+for f in "$D/e.jsonl" "$T/e2.jsonl"; do
+    "$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/c_${f##*/}" "$f"
+done
+python3 - "$T/c_e.jsonl" "$T/c_e2.jsonl" <<'PY' || fail "currency codes"
+import json, sys
+for path, src, tr in ((sys.argv[1], "market-de", "market-en"),
+                      (sys.argv[2], "market-en", "market-de")):
+    o = {r["id"]: r for r in map(json.loads, open(path))}
+    assert o[src]["relation"] == "original", (path, o[src])
+    assert o[tr]["relation"] == "translation" and o[tr]["of"] == src, (path, o[tr])
 PY
 # the index, one document at a time: the same family, every line with its language; a query
 # of the French text under another id finds its English version; removing the English one
