@@ -12,8 +12,11 @@
 # and its German translation, each translation first in the input, the original is the one
 # in the language its names are spelt in; of a German report on its English twin town and its
 # English translation that writes the pounds as GBP, the German one (e.jsonl: the names alone
-# would say English, as they do when the translation writes "pounds"). The index links the two
-# versions as it adds them.
+# would say English, as they do when the translation writes "pounds"); of a German report on an
+# English walker's visit and its English translation, the German one, told by the marked
+# letters of Schönwürzbach in the English text (f.jsonl: the German text writes the adjective
+# Schönwürzbacher, so the names the two share are English). The index links the two versions
+# as it adds them.
 source "$(dirname "$0")/common.bash"
 D=$SRCDIR/tests/data/translation
 "$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/s.jsonl" "$D/c.jsonl"
@@ -67,10 +70,13 @@ sed 's/GBP 40,000/40,000 pounds/' "$D/e.jsonl" >"$T/e2.jsonl"
 for f in "$D/e.jsonl" "$T/e2.jsonl"; do
     "$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/c_${f##*/}" "$f"
 done
-python3 - "$T/c_e.jsonl" "$T/c_e2.jsonl" <<'PY' || fail "currency codes"
+# the marked letters: Schönwürzbach in the English text is a German name
+"$REPRINT" cluster --quiet --level story --lexicon-dir "$D/lex" -o "$T/c_f.jsonl" "$D/f.jsonl"
+python3 - "$T/c_e.jsonl" "$T/c_e2.jsonl" "$T/c_f.jsonl" <<'PY' || fail "direction rules"
 import json, sys
 for path, src, tr in ((sys.argv[1], "market-de", "market-en"),
-                      (sys.argv[2], "market-en", "market-de")):
+                      (sys.argv[2], "market-en", "market-de"),
+                      (sys.argv[3], "walker-de", "walker-en")):
     o = {r["id"]: r for r in map(json.loads, open(path))}
     assert o[src]["relation"] == "original", (path, o[src])
     assert o[tr]["relation"] == "translation" and o[tr]["of"] == src, (path, o[tr])
