@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build check check-python check-browser check-shared check-mpi asan asan-check tsan tsan-check valgrind-check fuzz \
+.PHONY: all build check check-python check-browser check-shared check-mpi check-slurm asan asan-check tsan tsan-check valgrind-check fuzz \
 	bench clean help install
 
 all: build ## build the library (static + shared), the CLI and reprint.pc
@@ -93,6 +93,11 @@ check-mpi: ## mpirun -np 1..8 byte-identical to one process, kill -9 + --resume 
 	cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_WITH_MPI=ON -DRP_BUILD_TESTS=OFF >/dev/null
 	cmake --build build-mpi -j $(JOBS) --target reprint
 	REPRINT=$(abspath build-mpi/reprint) SRCDIR=$(CURDIR) bash tests/mpi/check_mpi.sh
+
+check-slurm: ## srun --mpi=pmix -n 2, 4 on a one-node Slurm in a loopback-only network namespace, byte-identical to one process (root; needs ../shared; sh scripts/install-deps.sh slurmd slurmctld slurm-client munge)
+	cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_WITH_MPI=ON -DRP_BUILD_TESTS=OFF >/dev/null
+	cmake --build build-mpi -j $(JOBS) --target reprint
+	REPRINT=$(abspath build-mpi/reprint) SRCDIR=$(CURDIR) bash tests/mpi/check_slurm.sh
 
 install: build ## install under CMAKE_INSTALL_PREFIX (default /usr/local)
 	cmake --install $(BUILD)
