@@ -26,8 +26,9 @@
 # docs/internals/story.md S8; raised again when a caseless collection's family centroids
 # weighed terms by tf * IDF^0.625 with the merge at 0.33: NMI 0.9554 / 0.9227 / 0.9297 /
 # 0.8912 / 0.8977; and when a caseless collection's hashtags counted as their words in the
-# family centroids: Tweet 0.9317, Tweets 0.9016, F1 0.878 / 0.830); whoever improves a level
-# raises them. Targets are the
+# family centroids: Tweet 0.9317, Tweets 0.9016, F1 0.878 / 0.830; and the WMT21 rows when S6
+# let a unit wait for a strong link in one language: ru-en 0.9801, ja-en 0.9966, is-en
+# 0.9965); whoever improves a level raises them. Targets are the
 # issue's. Discrete counts (seeds, Clough) are deterministic: their floors are today's value
 # or one below. Version families are scored on the `cluster` field of `--level story`.
 # Run: bash tests/shared/versions_events.sh (env: REPRINT, SRCDIR; SHARED defaults to
@@ -35,9 +36,9 @@
 #
 # metric               dir floor  target  (dir: >= higher is better, <= lower is better)
 FLOORS='
-wmt_ru-en_f1           >=  0.955  0.99
-wmt_ja-en_f1           >=  0.990  0.99
-wmt_is-en_f1           >=  0.985  0.99
+wmt_ru-en_f1           >=  0.975  0.99
+wmt_ja-en_f1           >=  0.993  0.99
+wmt_is-en_f1           >=  0.993  0.99
 wmt_de-fr_f1           >=  0.995  0.99
 wmt_fr-de_f1           >=  0.995  0.99
 seeds_alone            >=  5      5
