@@ -11,7 +11,8 @@
 struct adj {
     uint32_t other;
     float score;
-    uint8_t strong; /* lineage enough to join through the representative alone */
+    uint8_t strong; /* lineage or cover of RPI_LINEAGE_STRONG: worth waiting for */
+    uint8_t alone;  /* ... of RPI_LINEAGE_REP: joins through the representative alone */
     uint8_t pivot;  /* a family link across languages (S5c) */
 };
 
@@ -159,8 +160,8 @@ struct join {
     uint32_t *cnt;        /* scratch per representative: links of the unit to the cluster */
     uint32_t *touched;
     double *acc;       /* scratch: their scores */
-    uint8_t *rep_link; /* scratch: linked to the representative (1, 2 strongly), | 4: a
-                        * strong link to a member */
+    uint8_t *rep_link; /* scratch: linked to the representative (1; 2 by a link that joins
+                        * alone), | 4: a strong link to a member */
 };
 
 /* The cluster unit u joins (its representative), UINT32_MAX for none: among those where u
@@ -194,7 +195,7 @@ static uint32_t join_story(struct join *j, uint32_t u, int wait)
         if (j->cnt[r] == 0) j->touched[nt++] = r;
         j->acc[r] += a->score;
         j->cnt[r]++;
-        if (v == r) j->rep_link[r] |= (uint8_t)(1 + a->strong);
+        if (v == r) j->rep_link[r] |= (uint8_t)(1 + a->alone);
         if (a->strong) j->rep_link[r] |= 4;
     }
     uint32_t best = UINT32_MAX;
@@ -258,11 +259,12 @@ rp_status rpi_story_cluster(struct rpi_story *s, uint32_t *rep, int events)
         for (size_t k = 0; k < s->n_links; k++) {
             const struct link *l = &s->links[k];
             if (!l->linked) continue;
-            const double sv = RPI_LINEAGE_STRONG;
-            const uint8_t strong = s->in.p.level >= RP_LEVEL_STORY &&
-                                   (l->lineage >= sv || l->cover_a >= sv || l->cover_b >= sv);
-            adj[pos[l->a]++] = (struct adj){l->b, l->score, strong, l->pivot};
-            adj[pos[l->b]++] = (struct adj){l->a, l->score, strong, l->pivot};
+            /* the sequence evidence: lineage or the larger passage cover (story level) */
+            double e = l->lineage > l->cover_a ? l->lineage : l->cover_a;
+            e = s->in.p.level < RP_LEVEL_STORY ? 0 : e > l->cover_b ? e : l->cover_b;
+            const uint8_t strong = e >= RPI_LINEAGE_STRONG, alone = e >= RPI_LINEAGE_REP;
+            adj[pos[l->a]++] = (struct adj){l->b, l->score, strong, alone, l->pivot};
+            adj[pos[l->b]++] = (struct adj){l->a, l->score, strong, alone, l->pivot};
         }
         memset(acc, 0, (nu ? nu : 1) * sizeof *acc);
     }

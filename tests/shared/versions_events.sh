@@ -28,7 +28,8 @@
 # 0.8912 / 0.8977; and when a caseless collection's hashtags counted as their words in the
 # family centroids: Tweet 0.9317, Tweets 0.9016, F1 0.878 / 0.830; and the WMT21 rows when S6
 # let a unit wait for a strong link in one language: ru-en 0.9801, ja-en 0.9966, is-en
-# 0.9965); whoever improves a level raises them. Targets are the
+# 0.9965; and when a link of lineage or cover 0.25 joined through the representative alone:
+# ja-en 0.9980, Clough light 16); whoever improves a level raises them. Targets are the
 # issue's. Discrete counts (seeds, Clough) are deterministic: their floors are today's value
 # or one below. Version families are scored on the `cluster` field of `--level story`.
 # Run: bash tests/shared/versions_events.sh (env: REPRINT, SRCDIR; SHARED defaults to
@@ -37,7 +38,7 @@
 # metric               dir floor  target  (dir: >= higher is better, <= lower is better)
 FLOORS='
 wmt_ru-en_f1           >=  0.975  0.99
-wmt_ja-en_f1           >=  0.993  0.99
+wmt_ja-en_f1           >=  0.995  0.99
 wmt_is-en_f1           >=  0.993  0.99
 wmt_de-fr_f1           >=  0.995  0.99
 wmt_fr-de_f1           >=  0.995  0.99
@@ -45,7 +46,7 @@ seeds_alone            >=  5      5
 seeds_event            >=  5      5
 seeds_mix_together     >=  5      5
 seeds_mix_others       <=  0      0
-clough_light           >=  15     19
+clough_light           >=  16     19
 clough_cut             >=  16     17
 clough_heavy           >=  11     16
 clough_non             <=  0      1
