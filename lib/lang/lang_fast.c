@@ -6,7 +6,8 @@
  * another language has almost none of them. So: under RPI_LANG_MIN_BYTES nothing is sure; a
  * text whose first FAST_WORDS words are at least FAST_SHARE such words is English; every other
  * text goes to CLD2. Measured agreement with CLD2 in docs/internals/story.md. */
-#include <string.h> /* memcmp, memcpy */
+#include <stdint.h> /* uint64_t */
+#include <string.h> /* memcpy, memset */
 #include "lang_internal.h"
 
 #define FAST_WORDS 200u /* words looked at */
@@ -15,8 +16,10 @@
 
 /* English function words by length (a list written for this file): articles, pronouns,
  * auxiliaries, prepositions and conjunctions that no other language written in Latin letters
- * uses as often ("a", "in", "die", "on" are left out: Italian, Dutch, German, French use them). */
-static const char *const WORDS[8][24] = {
+ * uses as often ("a", "in", "die", "on" are left out: Italian, Dutch, German, French use them).
+ * Each is 8 bytes, zero-padded, so that a word is compared as one 64-bit number: with memcmp
+ * per listed word this test was 6.7% of Reuters' story-level profile (200 words a text). */
+static const char WORDS[8][24][8] = {
     [2] = {"of", "to", "is", "it", "be", "by", "at", "as", "he", "we", "an", "or", "if"},
     [3] = {"the", "and", "for", "was", "are", "has", "had", "not", "but", "his", "its",
            "you", "she", "her", "who", "our", "can", "did", "any", "all", "may"},
@@ -28,11 +31,17 @@ static const char *const WORDS[8][24] = {
     [7] = {"because", "through", "between", "against", "without"},
 };
 
-static int function_word(const char *w, size_t n)
+/* w: the word's n letters, zero-padded to 8 bytes (an entry of all zeros ends a list). */
+static int function_word(const char w[8], size_t n)
 {
     if (n < 2 || n > 7) return 0;
-    for (const char *const *p = WORDS[n]; *p; p++)
-        if (!memcmp(*p, w, n)) return 1;
+    uint64_t k;
+    memcpy(&k, w, 8);
+    for (const char(*p)[8] = WORDS[n]; p < WORDS[n] + 24 && (*p)[0]; p++) {
+        uint64_t x;
+        memcpy(&x, *p, 8);
+        if (x == k) return 1;
+    }
     return 0;
 }
 
@@ -43,7 +52,7 @@ int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE])
         return 0;
     }
     unsigned words = 0, fw = 0;
-    char w[8];
+    char w[8] = {0};
     size_t len = 0;
     for (size_t i = 0; i <= n && words < FAST_WORDS; i++) {
         unsigned char c = i < n ? (unsigned char)text[i] : ' ';
@@ -60,6 +69,7 @@ int rpi_lang_detect(const char *text, size_t n, char code[RPI_LANG_SIZE])
         if (len) {
             words++;
             fw += len <= 7 && function_word(w, len);
+            memset(w, 0, sizeof w); /* zero-padded for the next word */
             len = 0;
         }
     }
