@@ -59,45 +59,124 @@ static rp_status df_grow(struct rpi_story *s, struct dfe **tab, size_t *cap_io)
     return RP_OK;
 }
 
-/* Document frequency of every term (text and title tokens) over the units, in a hash table
- * grown at half load; then packed (term, count) as df_slot probes them. */
-rp_status rpi_story_terms(struct rpi_story *s)
+/* A table being counted, and (a thread's table) its keys in order of first count. */
+struct dft {
+    struct dfe *tab;
+    size_t cap, used, cap_order;
+    uint32_t *order; /* NULL: not kept (the table counted directly) */
+    int keep_order;
+    uint32_t n_docs; /* units with tokens counted */
+};
+
+/* id, new to d, counted in n units, the last of them u. */
+static rp_status df_insert(struct rpi_story *s, struct dft *d, size_t i, uint32_t id, uint32_t u,
+                           uint32_t n)
 {
-    struct dfe *tab = NULL;
-    size_t cap = 0, used = 0;
-    rp_status st = df_grow(s, &tab, &cap);
-    for (uint32_t u = 0; u < s->in.n_units && st == RP_OK; u++) {
-        const struct rpi_sdoc *sd = rpi_unit_sd(s, u);
+    d->tab[i] = (struct dfe){id, n, u};
+    if (d->keep_order) {
+        void *p = d->order;
+        RP_TRY(rpi_array_reserve(s->in.alloc, &p, &d->cap_order, sizeof *d->order, d->used + 1));
+        d->order = p;
+        d->order[d->used] = id;
+    }
+    return ++d->used * 2 > d->cap ? df_grow(s, &d->tab, &d->cap) : RP_OK;
+}
+
+/* Count n units holding id, the last of them u (a unit counts once however often it uses id):
+ * inline, once a token; a new term goes out of line. */
+static inline rp_status df_count(struct rpi_story *s, struct dft *d, uint32_t id, uint32_t u,
+                                 uint32_t n)
+{
+    size_t i = (size_t)rpi_mix64(id) & (d->cap - 1);
+    while (d->tab[i].key && d->tab[i].key != id)
+        i = (i + 1) & (d->cap - 1);
+    struct dfe *x = &d->tab[i];
+    if (!x->key) return df_insert(s, d, i, id, u, n);
+    if (x->last != u) {
+        x->val += n;
+        x->last = u;
+    }
+    return RP_OK;
+}
+
+struct df_ctx {
+    struct rpi_story *s;
+    struct dft *d; /* one a range */
+};
+
+/* Units [lo, hi) counted into range t's table, in unit order. */
+static rp_status df_range(void *ctx, size_t lo, size_t hi, unsigned t)
+{
+    const struct df_ctx *c = ctx;
+    struct rpi_story *s = c->s;
+    struct dft *d = &c->d[t];
+    RP_TRY(df_grow(s, &d->tab, &d->cap));
+    for (size_t u = lo; u < hi; u++) {
+        const struct rpi_sdoc *sd = rpi_unit_sd(s, (uint32_t)u);
         if (!sd->n_tok) continue;
-        s->n_docs_df++;
-        for (uint32_t t = 0; t < sd->n_tok + sd->n_title; t++) {
-            const uint32_t id = t < sd->n_tok ? sd->tok[t] : sd->title_tok[t - sd->n_tok];
-            if (!id) continue;
-            size_t i = (size_t)rpi_mix64(id) & (cap - 1);
-            while (tab[i].key && tab[i].key != id)
-                i = (i + 1) & (cap - 1);
-            struct dfe *x = &tab[i];
-            if (!x->key) {
-                *x = (struct dfe){id, 1, u};
-                if (++used * 2 > cap && (st = df_grow(s, &tab, &cap)) != RP_OK) break;
-            } else if (x->last != u) {
-                x->val++;
-                x->last = u;
-            }
+        d->n_docs++;
+        for (uint32_t k = 0; k < sd->n_tok + sd->n_title; k++) {
+            const uint32_t id = k < sd->n_tok ? sd->tok[k] : sd->title_tok[k - sd->n_tok];
+            if (id) RP_TRY(df_count(s, d, id, (uint32_t)u, 1));
         }
         rpi_story_release(s, sd);
     }
+    return RP_OK;
+}
+
+/* The threads' tables into one, as one thread counting every unit in order would have built
+ * it: the slots of a table grown by linear probing depend on the order its keys came in, and
+ * S3's vectors are by slot (their top terms break ties by slot), so each range's new keys are
+ * inserted in the order its thread first counted them, range after range. */
+static rp_status df_merge(struct rpi_story *s, struct dft *d, unsigned nt, struct dft *out)
+{
+    RP_TRY(df_grow(s, &out->tab, &out->cap));
+    for (unsigned t = 0; t < nt; t++) {
+        const struct dft *x = &d[t];
+        out->n_docs += x->n_docs;
+        for (size_t k = 0; k < x->used; k++) {
+            const uint32_t id = x->order[k];
+            size_t i = (size_t)rpi_mix64(id) & (x->cap - 1);
+            while (x->tab[i].key != id)
+                i = (i + 1) & (x->cap - 1);
+            RP_TRY(df_count(s, out, id, t, x->tab[i].val));
+        }
+    }
+    return RP_OK;
+}
+
+/* Document frequency of every term (text and title tokens) over the units, in a hash table
+ * grown at half load; then packed (term, count) as df_slot probes them. On several threads
+ * each counts a range of units in a table of its own, merged in order (df_merge): the step
+ * was serial, 0.049 of Reuters' 0.628 s at the story level. */
+rp_status rpi_story_terms(struct rpi_story *s)
+{
+    const unsigned nt = rpi_threads_for(s->in.p.threads, s->in.n_units, 4096);
+    struct dft one = {0}, *d = nt > 1 ? rpi_calloc(s->in.alloc, nt, sizeof *d) : &one;
+    if (!d) return RP_E_NOMEM;
+    for (unsigned t = 0; t < nt && nt > 1; t++)
+        d[t].keep_order = 1;
+    struct df_ctx c = {s, d};
+    struct dft all = {0}, *f = nt > 1 ? &all : &one;
+    rp_status st = rpi_parallel_for(s->in.n_units, nt, s->unit_w, df_range, &c);
+    if (st == RP_OK && nt > 1) st = df_merge(s, d, nt, &all);
+    for (unsigned t = 0; t < nt && nt > 1; t++) {
+        rpi_free(s->in.alloc, d[t].tab);
+        rpi_free(s->in.alloc, d[t].order);
+    }
+    if (nt > 1) rpi_free(s->in.alloc, d);
+    s->n_docs_df = f->n_docs;
     if (st == RP_OK) {
-        s->df = rpi_malloc(s->in.alloc, cap * sizeof *s->df);
+        s->df = rpi_malloc(s->in.alloc, f->cap * sizeof *s->df);
         if (!s->df) st = RP_E_NOMEM;
     }
     if (st == RP_OK) {
-        for (size_t i = 0; i < cap; i++) {
-            s->df[i] = (struct rpi_dfent){tab[i].key, tab[i].val};
+        for (size_t i = 0; i < f->cap; i++) {
+            s->df[i] = (struct rpi_dfent){f->tab[i].key, f->tab[i].val};
         }
-        s->df_cap = cap;
+        s->df_cap = f->cap;
     }
-    rpi_free(s->in.alloc, tab);
+    rpi_free(s->in.alloc, f->tab);
     return st;
 }
 
