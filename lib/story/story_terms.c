@@ -203,10 +203,9 @@ static uint32_t top_terms(const struct rpi_story *s, const struct svec *v, uint3
 static rp_status vectors_range(void *ctx, size_t lo, size_t hi, unsigned t);
 
 /* S3's vectors out of memory (with stores): the TF-IDF, names and numbers vectors, terms then
- * weights, of each unit appended to its thread's file, the thread's arena emptied past
- * VEC_ARENA; the files mapped read-only once every unit is done, and the vectors pointed
+ * weights, of each unit appended to its thread's file, the thread's arena emptied after
+ * each unit; the files mapped read-only once every unit is done, and the vectors pointed
  * there. The floats are written and read back as they are: every score stays the same. */
-#define VEC_ARENA ((size_t)4 << 20)
 static rp_status vec_open(struct rpi_story *s, unsigned nt)
 {
     s->voff = rpi_malloc(s->in.alloc, (s->in.n_units ? s->in.n_units : 1) * sizeof *s->voff);
@@ -231,9 +230,10 @@ static rp_status vec_put(struct rpi_story *s, unsigned t, uint32_t u)
         RP_TRY(rpi_sfile_put(f, s->in.alloc, v[i]->w, n, n, s->errmsg, sizeof s->errmsg));
     }
     /* every vector in it is written; reset, not freed (rpi_arena_reset: S3's peak at 100k
-     * documents 194 -> 118 MB) */
-    if (s->tarenas[t].total > VEC_ARENA)
-        rpi_arena_reset(&s->tarenas[t]);
+     * documents 194 -> 118 MB), after every unit: the arena keeps its first block (256 KiB)
+     * and every unit's vectors go into the same pages (reset past 4 MiB, each next 8 MiB
+     * block was new memory that the kernel cleared: 2% of Reuters' story profile) */
+    rpi_arena_reset(&s->tarenas[t]);
     return RP_OK;
 }
 
