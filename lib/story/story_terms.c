@@ -63,7 +63,7 @@ static rp_status df_grow(struct rpi_story *s, struct dfe **tab, size_t *cap_io)
 struct dft {
     struct dfe *tab;
     size_t cap, used, cap_order;
-    uint32_t *order; /* NULL: not kept (the table counted directly) */
+    uint32_t *order; /* NULL: not kept (the first range's table, merged into) */
     int keep_order;
     uint32_t n_docs; /* units with tokens counted */
 };
@@ -124,14 +124,15 @@ static rp_status df_range(void *ctx, size_t lo, size_t hi, unsigned t)
     return RP_OK;
 }
 
-/* The threads' tables into one, as one thread counting every unit in order would have built
- * it: the slots of a table grown by linear probing depend on the order its keys came in, and
- * S3's vectors are by slot (their top terms break ties by slot), so each range's new keys are
- * inserted in the order its thread first counted them, range after range. */
-static rp_status df_merge(struct rpi_story *s, struct dft *d, unsigned nt, struct dft *out)
+/* The threads' tables into the first range's, as one thread counting every unit in order would
+ * have built it: the slots of a table grown by linear probing depend on the order its keys came
+ * in, and S3's vectors are by slot (their top terms break ties by slot), so each later range's
+ * new keys are inserted in the order its thread first counted them, range after range (the
+ * first range's table is already what replaying it would build). */
+static rp_status df_merge(struct rpi_story *s, struct dft *d, unsigned nt)
 {
-    RP_TRY(df_grow(s, &out->tab, &out->cap));
-    for (unsigned t = 0; t < nt; t++) {
+    struct dft *out = &d[0];
+    for (unsigned t = 1; t < nt; t++) {
         const struct dft *x = &d[t];
         out->n_docs += x->n_docs;
         for (size_t k = 0; k < x->used; k++) {
@@ -139,7 +140,14 @@ static rp_status df_merge(struct rpi_story *s, struct dft *d, unsigned nt, struc
             size_t i = (size_t)rpi_mix64(id) & (x->cap - 1);
             while (x->tab[i].key != id)
                 i = (i + 1) & (x->cap - 1);
-            RP_TRY(df_count(s, out, id, t, x->tab[i].val));
+            const uint32_t n = x->tab[i].val;
+            size_t j = (size_t)rpi_mix64(id) & (out->cap - 1);
+            while (out->tab[j].key && out->tab[j].key != id)
+                j = (j + 1) & (out->cap - 1);
+            if (out->tab[j].key)
+                out->tab[j].val += n; /* once a range: no unit to count once */
+            else
+                RP_TRY(df_insert(s, out, j, id, 0, n));
         }
     }
     return RP_OK;
@@ -152,19 +160,18 @@ static rp_status df_merge(struct rpi_story *s, struct dft *d, unsigned nt, struc
 rp_status rpi_story_terms(struct rpi_story *s)
 {
     const unsigned nt = rpi_threads_for(s->in.p.threads, s->in.n_units, 4096);
-    struct dft one = {0}, *d = nt > 1 ? rpi_calloc(s->in.alloc, nt, sizeof *d) : &one;
+    struct dft *d = rpi_calloc(s->in.alloc, nt, sizeof *d);
     if (!d) return RP_E_NOMEM;
-    for (unsigned t = 0; t < nt && nt > 1; t++)
+    for (unsigned t = 1; t < nt; t++)
         d[t].keep_order = 1;
     struct df_ctx c = {s, d};
-    struct dft all = {0}, *f = nt > 1 ? &all : &one;
     rp_status st = rpi_parallel_for(s->in.n_units, nt, s->unit_w, df_range, &c);
-    if (st == RP_OK && nt > 1) st = df_merge(s, d, nt, &all);
-    for (unsigned t = 0; t < nt && nt > 1; t++) {
+    if (st == RP_OK) st = df_merge(s, d, nt);
+    for (unsigned t = 1; t < nt; t++) {
         rpi_free(s->in.alloc, d[t].tab);
         rpi_free(s->in.alloc, d[t].order);
     }
-    if (nt > 1) rpi_free(s->in.alloc, d);
+    struct dft *f = &d[0];
     s->n_docs_df = f->n_docs;
     if (st == RP_OK) {
         s->df = rpi_malloc(s->in.alloc, f->cap * sizeof *s->df);
@@ -177,6 +184,7 @@ rp_status rpi_story_terms(struct rpi_story *s)
         s->df_cap = f->cap;
     }
     rpi_free(s->in.alloc, f->tab);
+    rpi_free(s->in.alloc, d);
     return st;
 }
 
