@@ -32,11 +32,24 @@ mkdir -p "$D/state" "$D/spool"
 H=$(hostname -s)
 head -c 1024 /dev/urandom >"$D/munge.key"
 chmod 600 "$D/munge.key"
-stop() {
+stop() { # the daemons exit in their own time: wait (bounded) before removing their folder
+    local rc=$? pids="" p
+    set +e
     for p in slurmd slurmctld munged; do
-        [ -f "$D/$p.pid" ] && kill "$(cat "$D/$p.pid")" 2>/dev/null
+        if [ -f "$D/$p.pid" ]; then pids="$pids $(cat "$D/$p.pid")"; fi
     done
-    rm -rf "$T"
+    if [ -n "$pids" ]; then
+        kill $pids 2>/dev/null
+        for p in $pids; do
+            for _ in $(seq 1 40); do
+                kill -0 "$p" 2>/dev/null || break
+                sleep 0.25
+            done
+            kill -9 "$p" 2>/dev/null
+        done
+    fi
+    rm -rf "$T" 2>/dev/null || { sleep 1; rm -rf "$T"; }
+    exit "$rc"
 }
 trap stop EXIT
 munged --force --socket="$D/munge.sock" --key-file="$D/munge.key" --pid-file="$D/munged.pid" \
